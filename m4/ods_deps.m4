@@ -1,0 +1,22 @@
+dnl ODS_CHECK_DEPS: every library the project links, found through pkg-config.
+dnl A missing library stops configure with the Debian package that provides it.
+AC_DEFUN([ODS_CHECK_DEPS], [
+	PKG_CHECK_MODULES([FCGI], [fcgi], [],
+	    [AC_MSG_ERROR([libfcgi not found (Debian: libfcgi-dev)])])
+	PKG_CHECK_MODULES([MARIADB], [libmariadb >= 3.1], [],
+	    [AC_MSG_ERROR([Connector/C not found (Debian: libmariadb-dev)])])
+	PKG_CHECK_MODULES([HIREDIS], [hiredis >= 0.14], [],
+	    [AC_MSG_ERROR([hiredis not found (Debian: libhiredis-dev)])])
+	PKG_CHECK_MODULES([JSONC], [json-c >= 0.15], [],
+	    [AC_MSG_ERROR([json-c not found (Debian: libjson-c-dev)])])
+	PKG_CHECK_MODULES([CURL], [libcurl >= 7.68], [],
+	    [AC_MSG_ERROR([libcurl not found (Debian: libcurl4-openssl-dev)])])
+	PKG_CHECK_MODULES([JWT], [libjwt >= 1.10], [],
+	    [AC_MSG_ERROR([libjwt not found (Debian: libjwt-dev)])])
+	PKG_CHECK_MODULES([CRYPTO], [libcrypto >= 1.1], [],
+	    [AC_MSG_ERROR([libcrypto not found (Debian: libssl-dev)])])
+	PKG_CHECK_MODULES([CHECK], [check >= 0.10], [have_check=yes],
+	    [have_check=no
+	     AC_MSG_WARN([Check not found (Debian: check): make check disabled])])
+	AM_CONDITIONAL([HAVE_CHECK], [test "x$have_check" = xyes])
+])
