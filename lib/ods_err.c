@@ -24,7 +24,7 @@ static const struct {
 				  "payload_too_large", 413, 41300 },
 	[ODS_ELIMIT] =		{ "rate limit exceeded", "rate_limited",
 				  429, 42900 },
-	[ODS_EUPSTREAM] =	{ "upstream error", "bad_gateway", 502, 50002 },
+	[ODS_EUPSTREAM] =	{ "upstream error", "bad_gateway", 502, 50200 },
 	[ODS_EUNAVAIL] =	{ "service unavailable", "unavailable",
 				  503, 50003 },
 	[ODS_ETIMEOUT] =	{ "upstream timeout", "gateway_timeout",

@@ -1,0 +1,23 @@
+/* fcgi/data/main.c — ods-data-api: datasets, metadata, ETL, quality. */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "ods.h"
+
+static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
+
+static const struct ods_route routes[] = {
+	{ ODS_GET, "/health",  ods_health_ready, ODS_AUTH_OPEN, NULL },
+	{ ODS_GET, "/healthz", ods_health_live,  ODS_AUTH_OPEN, NULL },
+};
+
+static const struct ods_service service = {
+	"data-api", PACKAGE_VERSION, routes, ODS_NELEM(routes), prefixes, 4, 0
+};
+
+int
+main(int argc, char *argv[])
+{
+	return ods_fcgi_main(argc, argv, &service);
+}

@@ -1,0 +1,113 @@
+/* lib/ods_conf.h — configuration from the environment, through one table. */
+#ifndef ODS_CONF_H
+#define ODS_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ods_err.h"
+
+/*
+ * Read once at start-up, then passed down as const and never written.
+ * Strings are owned by the struct (never NULL: unset means ""). The names
+ * of the variables are in the table in ods_conf.c and in README.md.
+ */
+struct ods_conf {
+	/* runtime */
+	char	*environment;		/* ENVIRONMENT */
+	int	 production;		/* derived: ENVIRONMENT=production|prod */
+	int	 log_level;		/* LOG_LEVEL, enum ods_log_level */
+	size_t	 max_body_bytes;	/* ODS_MAX_BODY_BYTES */
+	int	 slow_request_ms;	/* ODS_SLOW_REQUEST_MS */
+	char	*data_dir;		/* ODS_DATA_DIR: objects, vector index */
+
+	/* process model (flags override) */
+	char	*listen;		/* ODS_LISTEN */
+	int	 workers;		/* ODS_WORKERS */
+	int	 threads;		/* ODS_THREADS; 0 = program default */
+	int	 max_requests;		/* ODS_MAX_REQUESTS; 0 = never */
+	int	 request_timeout;	/* ODS_REQUEST_TIMEOUT, seconds */
+	int	 drain_timeout;		/* ODS_DRAIN_TIMEOUT, seconds */
+	int	 drain_delay;		/* ODS_DRAIN_DELAY: 503 before stopping */
+	int	 socket_mode;		/* ODS_SOCKET_MODE, octal */
+	int	 listen_backlog;	/* ODS_LISTEN_BACKLOG */
+	char	*pid_file;		/* ODS_PID_FILE */
+
+	/* MariaDB */
+	char	*mysql_host;		/* MYSQL_HOST */
+	int	 mysql_port;		/* MYSQL_PORT */
+	char	*mysql_user;		/* MYSQL_USER */
+	char	*mysql_password;	/* MYSQL_PASSWORD (secret) */
+	char	*mysql_database;	/* MYSQL_DATABASE */
+	char	*mysql_socket;		/* ODS_MYSQL_SOCKET */
+	int	 db_pool_size;		/* DB_POOL_SIZE; 0 = one per thread */
+	int	 db_connect_timeout;	/* ODS_DB_CONNECT_TIMEOUT, seconds */
+	int	 db_read_timeout;	/* ODS_DB_READ_TIMEOUT, seconds */
+	int	 db_write_timeout;	/* ODS_DB_WRITE_TIMEOUT, seconds */
+	int	 db_acquire_timeout_ms;	/* ODS_DB_ACQUIRE_TIMEOUT_MS */
+
+	/* Redis */
+	char	*redis_url;		/* REDIS_URL (may hold a password) */
+	int	 redis_timeout_ms;	/* ODS_REDIS_TIMEOUT_MS */
+
+	/* auth (used by ods_auth) */
+	int	 auth_mode;		/* AUTH_MODE */
+	char	*keycloak_url;		/* KEYCLOAK_URL */
+	char	*keycloak_realm;	/* KEYCLOAK_REALM */
+	char	*keycloak_jwks_url;	/* KEYCLOAK_JWKS_URL */
+	char	*keycloak_client_id;	/* KEYCLOAK_CLIENT_ID */
+	char	*keycloak_client_secret; /* KEYCLOAK_CLIENT_SECRET (secret) */
+	char	*jwt_issuers;		/* JWT_ISSUERS, comma separated */
+	char	*jwt_audiences;		/* JWT_ALLOWED_AUDIENCES */
+	char	*jwt_secret_key;	/* JWT_SECRET_KEY (secret, >= 32 bytes) */
+	char	*jwt_previous_keys;	/* JWT_PREVIOUS_KEYS (secret) */
+	int	 jwt_leeway;		/* ODS_JWT_LEEWAY, seconds */
+
+	/* LLM upstreams (used by ods_llm) */
+	char	*llm_backend;		/* LLM_BACKEND auto|vllm|ollama|openai */
+	char	*vllm_chat_url;		/* VLLM_CHAT_URL */
+	char	*vllm_embed_url;	/* VLLM_EMBED_URL */
+	char	*ollama_url;		/* OLLAMA_URL */
+	char	*openai_base_url;	/* OPENAI_BASE_URL */
+	char	*openai_api_key;	/* OPENAI_API_KEY (secret) */
+	char	*default_chat_model;	/* DEFAULT_CHAT_MODEL */
+
+	/* object store (used by ods_store) */
+	char	*minio_endpoint;	/* MINIO_ENDPOINT */
+	char	*minio_access_key;	/* MINIO_ACCESS_KEY */
+	char	*minio_secret_key;	/* MINIO_SECRET_KEY (secret) */
+	char	*minio_bucket;		/* MINIO_DEFAULT_BUCKET */
+};
+
+/* A new configuration holding every default. Never NULL (xmalloc). */
+struct ods_conf	*ods_conf_new(void);
+void		 ods_conf_free(struct ods_conf *);	/* NULL is a no-op */
+
+/*
+ * Apply every variable of the table found in the environment, then the
+ * checks between variables. Each bad key is reported as one line on
+ * report (when not NULL) and logged. Returns ODS_OK or ODS_EINVAL (every
+ * bad key was reported, not only the first).
+ */
+enum ods_err	 ods_conf_load_env(struct ods_conf *, FILE *report)
+		    ODS_MUSTCHECK;
+
+/*
+ * Set one variable by its environment name ("MYSQL_PORT"). Returns
+ * ODS_ENOTFOUND for an unknown name and ODS_EINVAL for a bad value, with
+ * the reason in why (may be NULL), at most whylen bytes.
+ */
+enum ods_err	 ods_conf_set(struct ods_conf *, const char *name,
+		    const char *value, char *why, size_t whylen) ODS_MUSTCHECK;
+
+/*
+ * Fill the MYSQL_* fields from mysql://user:pass@host:port/db (the form of
+ * ODS_TEST_DB_DSN). Returns ODS_OK or ODS_EINVAL.
+ */
+enum ods_err	 ods_conf_set_db_dsn(struct ods_conf *, const char *dsn)
+		    ODS_MUSTCHECK;
+
+/* Write NAME=value lines, secrets masked, for --check-config. */
+void		 ods_conf_dump(const struct ods_conf *, FILE *);
+
+#endif /* ODS_CONF_H */

@@ -1,0 +1,30 @@
+/* lib/ods_fcgi.h — the process model: a prefork master and threaded workers. */
+#ifndef ODS_FCGI_H
+#define ODS_FCGI_H
+
+#include <stddef.h>
+
+#include "ods_router.h"
+
+/* What a FastCGI program is; main() passes one to ods_fcgi_main(). */
+struct ods_service {
+	const char		*name;		/* "data-api": logs, health */
+	const char		*version;
+	const struct ods_route	*routes;
+	size_t			 nroutes;
+	const char *const	*prefixes;	/* stripped, longest first */
+	int			 default_threads;
+	int			 openai_errors;	/* /v1/ errors in OpenAI shape */
+};
+
+/*
+ * Parse the command line and the environment, then serve until told to
+ * stop. Standalone (--listen) or with --workers, a master preforks the
+ * workers and supervises them (respawn, SIGTERM/SIGQUIT drain, SIGHUP
+ * reload, max-requests recycling, request deadline); under spawn-fcgi
+ * (listening socket on fd 0, no --workers) the process serves itself.
+ * Returns the process exit status.
+ */
+int	ods_fcgi_main(int argc, char *argv[], const struct ods_service *);
+
+#endif /* ODS_FCGI_H */

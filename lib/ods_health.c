@@ -1,0 +1,110 @@
+/* lib/ods_health.c — readiness and liveness. */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "ods_db.h"
+#include "ods_health.h"
+#include "ods_json.h"
+#include "ods_redis.h"
+
+struct check {
+	enum ods_err	er;
+	double		ms;
+	int		configured;
+};
+
+static void
+check_write(struct ods_jw *jw, const char *name, const struct check *c)
+{
+	ods_jw_key(jw, name);
+	ods_jw_obj(jw);
+	if (!c->configured)
+		ods_jw_kstr(jw, "status", "not_configured");
+	else if (c->er == ODS_OK) {
+		ods_jw_kstr(jw, "status", "healthy");
+		ods_jw_knum(jw, "latency_ms", (double)(int64_t)(c->ms * 1000) /
+		    1000);
+	} else {
+		ods_jw_kstr(jw, "status", "unhealthy");
+		ods_jw_kstr(jw, "error", ods_strerror(c->er));
+		ods_jw_knum(jw, "latency_ms", (double)(int64_t)(c->ms * 1000) /
+		    1000);
+	}
+	ods_jw_end(jw);
+}
+
+/* The report's fields, written into the current object. */
+static void
+report_fields(struct ods_jw *jw, const struct ods_req_env *env,
+    const char *status, const struct check *db, const struct check *rd)
+{
+	ods_jw_kstr(jw, "status", status);
+	ods_jw_kstr(jw, "service", env->service);
+	ods_jw_kstr(jw, "version", env->version);
+	ods_jw_key(jw, "checks");
+	ods_jw_obj(jw);
+	check_write(jw, "database", db);
+	check_write(jw, "redis", rd);
+	ods_jw_end(jw);
+}
+
+static enum ods_status
+health(struct ods_req *r, struct ods_resp *w, int need_db)
+{
+	const struct ods_req_env	*env = ods_req_env(r);
+	struct check			 db = { ODS_OK, 0, 0 };
+	struct check			 rd = { ODS_OK, 0, 0 };
+	struct ods_jw			*jw;
+	const char			*status;
+	int				 draining, ok;
+
+	draining = env->draining != NULL && *env->draining;
+	if ((db.configured = env->db != NULL))
+		db.er = ods_db_ping(env->db, &db.ms);
+	if ((rd.configured = env->redis != NULL))
+		rd.er = ods_redis_ping(env->redis, &rd.ms);
+	ok = !draining && (!need_db || (db.configured && db.er == ODS_OK));
+	status = draining ? "draining" : !ok ? "degraded" :
+	    (db.er != ODS_OK || rd.er != ODS_OK) ? "degraded" : "healthy";
+	jw = ods_resp_json(w, ok ? ODS_HTTP_200 : ODS_HTTP_503);
+	ods_jw_obj(jw);
+	ods_jw_kint(jw, "code", ok ? 0 : 1);
+	ods_jw_kstr(jw, "message", status);
+	ods_jw_kstr(jw, "request_id", ods_req_id(r));
+	ods_jw_key(jw, "data");
+	ods_jw_obj(jw);
+	report_fields(jw, env, status, &db, &rd);
+	ods_jw_end(jw);
+	/* The reference's clients read these at the top level. */
+	report_fields(jw, env, status, &db, &rd);
+	ods_jw_end(jw);
+	return ods_resp_send(w);
+}
+
+enum ods_status
+ods_health_ready(struct ods_req *r, struct ods_resp *w)
+{
+	return health(r, w, 1);
+}
+
+enum ods_status
+ods_health_report(struct ods_req *r, struct ods_resp *w)
+{
+	return health(r, w, 0);
+}
+
+enum ods_status
+ods_health_live(struct ods_req *r, struct ods_resp *w)
+{
+	const struct ods_req_env	*env = ods_req_env(r);
+	struct ods_jw			*jw;
+
+	jw = ods_resp_envelope(w, ODS_HTTP_200, "alive");
+	ods_jw_obj(jw);
+	ods_jw_kstr(jw, "status", "alive");
+	ods_jw_kstr(jw, "service", env->service);
+	ods_jw_kint(jw, "pid", (int64_t)getpid());
+	ods_jw_end(jw);
+	return ods_resp_send(w);
+}

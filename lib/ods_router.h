@@ -1,0 +1,50 @@
+/* lib/ods_router.h — routes as a table of data (nginx ngx_command_t). */
+#ifndef ODS_ROUTER_H
+#define ODS_ROUTER_H
+
+#include <stddef.h>
+
+#include "ods_err.h"
+#include "ods_req.h"
+
+/* Who may call a route; checked before the handler runs. */
+enum ods_auth_mode {
+	ODS_AUTH_OPEN = 0,	/* no token looked at */
+	ODS_AUTH_OPTIONAL,	/* a valid token gives a principal */
+	ODS_AUTH_REQUIRED	/* 401 without a valid token */
+};
+
+typedef enum ods_status (*ods_handler)(struct ods_req *, struct ods_resp *);
+
+struct ods_route {
+	enum ods_method		 method;
+	const char		*pattern;	/* "/datasets/{id}" */
+	ods_handler		 handler;
+	enum ods_auth_mode	 auth;
+	const char		*perm;		/* "dataset:read" or NULL */
+};
+
+struct ods_router;
+
+/*
+ * Compile the table (kept by pointer; it must outlive the router).
+ * Returns NULL and logs when a pattern is malformed: a programming error
+ * found at start-up, never at request time.
+ */
+struct ods_router	*ods_router_new(const struct ods_route *, size_t n);
+void			 ods_router_free(struct ods_router *);
+
+/*
+ * Find the route for the request's method and path and store the path
+ * parameters in the request. Literal segments win over {params}; HEAD
+ * matches GET routes. Returns ODS_OK, ODS_ENOTFOUND, or ODS_EMETHOD with
+ * the allowed methods ("GET, POST") in allow.
+ */
+enum ods_err		 ods_router_match(const struct ods_router *,
+			    struct ods_req *, const struct ods_route **,
+			    char *allow, size_t allowlen);
+
+/* The route's pattern, the bounded "endpoint" label of metrics. */
+const char		*ods_route_template(const struct ods_route *);
+
+#endif /* ODS_ROUTER_H */
