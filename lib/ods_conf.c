@@ -319,7 +319,9 @@ report_bad(FILE *report, const char *name, const char *why)
 {
 	if (report != NULL)
 		fprintf(report, "config error: %s: %s\n", name, why);
-	ods_log(ODS_LOG_ERR, "config_invalid name=%s reason=%s", name, why);
+	else
+		ods_log(ODS_LOG_ERR, "config_invalid name=%s reason=%s", name,
+		    why);
 }
 
 /* Checks that involve more than one variable. */

@@ -22,6 +22,7 @@
 #include "ods_log.h"
 #include "ods_mem.h"
 #include "ods_private.h"
+#include "ods_redis.h"
 
 #define TICK_MS			100	/* master's supervision period */
 #define CRASH_WINDOW_MS		10000
@@ -219,6 +220,12 @@ conf_build(int argc, char *argv[], struct opts *o, FILE *report,
 		o->workers_set = 1;
 	if (ods_conf_load_env(c, report) != ODS_OK)
 		bad++;
+	if (*c->redis_url != '\0' &&
+	    ods_redis_url_check(c->redis_url, why, sizeof(why)) != ODS_OK) {
+		/* The URL may hold a password: say why, not what. */
+		fprintf(report, "config error: REDIS_URL: %s\n", why);
+		bad++;
+	}
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if ((var = flag_var(ch)) == NULL)

@@ -52,6 +52,7 @@ struct ods_req {
 	enum ods_err			 body_err;
 	struct ods_buf			 body;
 	struct json_object		*json;
+	const struct ods_principal	*principal;
 };
 
 struct ods_resp {
@@ -497,6 +498,18 @@ enum ods_err
 ods_req_defer(struct ods_req *r, void (*fn)(void *), void *arg)
 {
 	return ods_arena_defer(r->arena, fn, arg);
+}
+
+const struct ods_principal *
+ods_req_principal(const struct ods_req *r)
+{
+	return r->principal;
+}
+
+void
+ods_req_set_principal(struct ods_req *r, const struct ods_principal *p)
+{
+	r->principal = p;
 }
 
 struct ods_db *

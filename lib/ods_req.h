@@ -9,6 +9,8 @@
 
 struct json_object;
 struct ods_arena;
+struct ods_auth;
+struct ods_principal;
 struct ods_conf;
 struct ods_jw;
 struct ods_json_err;
@@ -47,6 +49,7 @@ struct ods_req_env {
 	const struct ods_conf	*conf;
 	struct ods_db		*db;
 	struct ods_redis	*redis;
+	struct ods_auth		*auth;		/* NULL: routes are open */
 	const char		*service;	/* "data-api" */
 	const char		*version;
 	const char *const	*prefixes;	/* stripped from the path */
@@ -118,6 +121,11 @@ char		*ods_req_strdup(struct ods_req *, const char *);
 struct ods_arena *ods_req_arena(struct ods_req *);
 enum ods_err	 ods_req_defer(struct ods_req *, void (*)(void *), void *)
 		    ODS_MUSTCHECK;
+
+/* Who is calling, once authentication ran; NULL for anonymous. */
+const struct ods_principal *ods_req_principal(const struct ods_req *);
+void		 ods_req_set_principal(struct ods_req *,
+		    const struct ods_principal *);
 
 struct ods_db	*ods_req_db(const struct ods_req *);
 struct ods_redis *ods_req_redis(const struct ods_req *);
