@@ -10,6 +10,7 @@
 #include "ods_json.h"
 #include "ods_log.h"
 #include "ods_mem.h"
+#include "ods_metrics.h"
 #include "ods_migrate.h"
 #include "ods_redis.h"
 #include "ods_req.h"

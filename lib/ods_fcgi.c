@@ -21,6 +21,7 @@
 #include "ods_fcgi.h"
 #include "ods_log.h"
 #include "ods_mem.h"
+#include "ods_metrics.h"
 #include "ods_private.h"
 #include "ods_redis.h"
 
@@ -43,9 +44,11 @@ struct slot {
 struct master {
 	const struct ods_service	*svc;
 	int				 want;	/* workers of this generation */
+	int				 threads; /* per worker */
 	pid_t				 pid;
 	struct ods_conf			*conf;
 	struct ods_scoreboard		*sb;
+	struct ods_metrics		*metrics;
 	int				 argc;
 	char				**argv;
 	const char			*env_file;
@@ -374,8 +377,12 @@ slot_spawn(struct master *m, int i)
 {
 	struct slot	*s = &m->slots[i];
 	pid_t		 pid;
-	int		 status;
+	int		 status, t;
 
+	/* A killed worker may have left request start times behind. */
+	for (t = 0; t < m->sb->nthreads; t++)
+		atomic_store(ods_sb_thread(m->sb, i, t), 0);
+	m->sb->slots[i].requests = 0;
 	if ((pid = fork()) < 0) {
 		ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "fork slot=%d", i);
 		s->state = SLOT_WAIT;
@@ -387,11 +394,10 @@ slot_spawn(struct master *m, int i)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		m->sb->slots[i].pid = getpid();
 		m->sb->slots[i].gen = m->gen;
-		m->sb->slots[i].requests = 0;
 		if (getppid() != m->pid)
 			_exit(0);
 		status = ods_worker_run(m->svc, m->conf, m->listen_fd, m->sb,
-		    i, NULL, 0);
+		    i, m->metrics, 0);
 		_exit(status);
 	}
 	s->state = SLOT_RUNNING;
@@ -463,6 +469,13 @@ slot_reaped(struct master *m, struct slot *s, int i, int status)
 		ods_log(crashed ? ODS_LOG_ERR : ODS_LOG_INFO,
 		    "worker_exited slot=%d pid=%ld status=%d", i,
 		    (long)s->pid, WEXITSTATUS(status));
+	/* Fold its counters into the retired slot before the index is
+	 * reused: totals never go backwards. */
+	if (ods_metrics_retire(m->metrics, (unsigned)i) != ODS_OK)
+		ods_log(ODS_LOG_ERR, "metrics_retire_failed slot=%d", i);
+	ods_metrics_pool_restart(m->metrics, s->timed_out ? "timeout" :
+	    crashed ? "crash" : s->state == SLOT_DRAINING ? "drain" :
+	    "max_requests");
 	m->sb->slots[i].pid = 0;
 	s->pid = 0;
 	s->state = SLOT_FREE;
@@ -527,6 +540,26 @@ fill(struct master *m)
 	}
 }
 
+/*
+ * php-fpm's "max children reached": every thread of every running worker
+ * is inside a request, so new connections wait in the listen queue.
+ */
+static int
+pool_saturated(struct master *m)
+{
+	int	i, t, running = 0;
+
+	for (i = 0; i < m->nslots; i++) {
+		if (m->slots[i].state != SLOT_RUNNING)
+			continue;
+		running++;
+		for (t = 0; t < m->threads && t < m->sb->nthreads; t++)
+			if (atomic_load(ods_sb_thread(m->sb, i, t)) == 0)
+				return 0;
+	}
+	return running > 0;
+}
+
 /* The request deadline and the drain deadline. */
 static void
 supervise(struct master *m, int64_t now)
@@ -536,6 +569,8 @@ supervise(struct master *m, int64_t now)
 	int		 i, t;
 
 	limit = (int64_t)m->conf->request_timeout * 1000;
+	if (pool_saturated(m))
+		ods_metrics_pool_max_children_reached(m->metrics);
 	for (i = 0; i < m->nslots; i++) {
 		s = &m->slots[i];
 		if (s->state != SLOT_RUNNING && s->state != SLOT_DRAINING)
@@ -619,6 +654,7 @@ reload(struct master *m)
 	ods_conf_free(m->conf);
 	m->conf = c;
 	m->want = c->workers;
+	m->threads = c->threads > 0 ? c->threads : m->svc->default_threads;
 	m->gen++;
 	ods_log(ODS_LOG_INFO, "reload generation=%d workers=%d", m->gen,
 	    m->want);
@@ -737,11 +773,15 @@ ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 	if ((m.sb = ods_sb_new(m.nslots, threads > 256 ? threads : 256, 1))
 	    == NULL)
 		return 1;
+	m.threads = threads;
+	if ((m.metrics = ods_metrics_new(svc->name, (unsigned)m.nslots)) ==
+	    NULL)
+		return 1;
 	pid_file_write(m.conf->pid_file);
 	if (*m.conf->listen == '\0' && !o.workers_set) {
 		/* spawn-fcgi: this process is the only worker. */
-		status = ods_worker_run(svc, m.conf, m.listen_fd, m.sb, 0, NULL,
-		    1);
+		status = ods_worker_run(svc, m.conf, m.listen_fd, m.sb, 0,
+		    m.metrics, 1);
 	} else {
 		m.slots = ods_xcalloc((size_t)m.nslots, sizeof(*m.slots));
 		status = master_run(&m);
@@ -752,6 +792,7 @@ ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 		unlink(m.conf->pid_file);
 	free(m.unix_path);
 	ods_sb_free(m.sb);
+	ods_metrics_free(m.metrics);
 	ods_conf_free(m.conf);
 	return status;
 }

@@ -6,6 +6,8 @@
 #include "ods_db.h"
 #include "ods_health.h"
 #include "ods_json.h"
+#include "ods_mem.h"
+#include "ods_metrics.h"
 #include "ods_redis.h"
 
 struct check {
@@ -107,4 +109,24 @@ ods_health_live(struct ods_req *r, struct ods_resp *w)
 	ods_jw_kint(jw, "pid", (int64_t)getpid());
 	ods_jw_end(jw);
 	return ods_resp_send(w);
+}
+
+enum ods_status
+ods_health_metrics(struct ods_req *r, struct ods_resp *w)
+{
+	const struct ods_req_env	*env = ods_req_env(r);
+	struct ods_buf			 b;
+	enum ods_status			 st;
+	enum ods_err			 er;
+
+	if (env->metrics == NULL)
+		return ods_resp_error(w, ODS_EUNAVAIL, "metrics are off");
+	ods_buf_init(&b, 64u << 20);
+	if ((er = ods_metrics_render(env->metrics, &b)) != ODS_OK)
+		st = ods_resp_error(w, ODS_EUNAVAIL, ods_strerror(er));
+	else
+		st = ods_resp_raw(w, ODS_HTTP_200, ODS_METRICS_CONTENT_TYPE,
+		    b.data, b.len);
+	ods_buf_free(&b);
+	return st;
 }

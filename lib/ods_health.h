@@ -1,4 +1,4 @@
-/* lib/ods_health.h — the built-in health routes every program serves. */
+/* lib/ods_health.h — the built-in routes: readiness, liveness, metrics. */
 #ifndef ODS_HEALTH_H
 #define ODS_HEALTH_H
 
@@ -21,5 +21,11 @@ enum ods_status	 ods_health_report(struct ods_req *, struct ods_resp *);
 
 /* Liveness (GET /api/v1/healthz): 200 while the process serves. */
 enum ods_status	 ods_health_live(struct ods_req *, struct ods_resp *);
+
+/*
+ * GET /metrics: the pool's Prometheus exposition (text format 0.0.4),
+ * summed over every worker. nginx limits who may ask.
+ */
+enum ods_status	 ods_health_metrics(struct ods_req *, struct ods_resp *);
 
 #endif /* ODS_HEALTH_H */

@@ -41,6 +41,7 @@ struct ods_req {
 	enum ods_method			 method;
 	const char			*method_name;
 	const char			*path;
+	const char			*raw_path;
 	const char			*query_string;
 	const char			*id;
 	int64_t				 content_length;	/* -1: none */
@@ -178,6 +179,7 @@ inner_path(struct ods_req *r)
 		p = "/";
 	if (p == NULL)
 		return NULL;
+	r->raw_path = p;
 	for (pre = r->env->prefixes; pre != NULL && *pre != NULL; pre++) {
 		n = strlen(*pre);
 		if (strncmp(p, *pre, n) == 0 && (p[n] == '/' || p[n] == '\0'))
@@ -248,6 +250,12 @@ const char *
 ods_req_path(const struct ods_req *r)
 {
 	return r->path;
+}
+
+const char *
+ods_req_raw_path(const struct ods_req *r)
+{
+	return r->raw_path;
 }
 
 const char *

@@ -10,6 +10,7 @@
 struct json_object;
 struct ods_arena;
 struct ods_auth;
+struct ods_metrics;
 struct ods_principal;
 struct ods_conf;
 struct ods_jw;
@@ -50,6 +51,7 @@ struct ods_req_env {
 	struct ods_db		*db;
 	struct ods_redis	*redis;
 	struct ods_auth		*auth;		/* NULL: routes are open */
+	struct ods_metrics	*metrics;	/* the pool's registry */
 	const char		*service;	/* "data-api" */
 	const char		*version;
 	const char *const	*prefixes;	/* stripped from the path */
@@ -69,6 +71,8 @@ const char	*ods_req_method_name(const struct ods_req *);
 const char	*ods_method_name(enum ods_method);
 /* Path inside the service (prefix stripped, no query), e.g. "/health". */
 const char	*ods_req_path(const struct ods_req *);
+/* The path as nginx sent it, before any prefix was stripped. */
+const char	*ods_req_raw_path(const struct ods_req *);
 /* Request id: X-Request-ID if sane, else nginx $request_id, else new. */
 const char	*ods_req_id(const struct ods_req *);
 const char	*ods_req_remote_addr(const struct ods_req *);

@@ -18,8 +18,10 @@
 #include "ods_conf.h"
 #include "ods_db.h"
 #include "ods_fcgi.h"
+#include "ods_health.h"
 #include "ods_log.h"
 #include "ods_mem.h"
+#include "ods_metrics.h"
 #include "ods_private.h"
 #include "ods_redis.h"
 #include "ods_req.h"
@@ -152,15 +154,18 @@ io_flush(void *ctx)
 
 /* ---- one request ---- */
 
-static enum ods_status
-route(struct worker *w, struct ods_req *r, struct ods_resp *resp,
-    const struct ods_route **rt)
-{
-	char		 allow[96], msg[160];
-	const char	*cl;
-	enum ods_err	 er;
+static const struct ods_route metrics_route = {
+	ODS_GET, "/metrics", ods_health_metrics, ODS_AUTH_OPEN, NULL
+};
 
-	er = ods_router_match(w->router, r, rt, allow, sizeof(allow));
+/* Everything between matching the route and the handler's answer. */
+static enum ods_status
+dispatch(struct worker *w, struct ods_req *r, struct ods_resp *resp,
+    const struct ods_route *rt, enum ods_err er, const char *allow)
+{
+	char		 msg[160];
+	const char	*cl;
+
 	if (er == ODS_EMETHOD) {
 		if (ods_resp_header(resp, "Allow", allow) != ODS_OK)
 			return ods_resp_error(resp, ODS_EINTERNAL, NULL);
@@ -179,7 +184,7 @@ route(struct worker *w, struct ods_req *r, struct ods_resp *resp,
 	}
 	/* Authentication and RBAC (route->auth, route->perm) are checked
 	 * here once ods_auth exists; every route is open until then. */
-	return (*rt)->handler(r, resp);
+	return rt->handler(r, resp);
 }
 
 static void
@@ -193,6 +198,9 @@ handle(struct worker *w, FCGX_Request *fr, struct ods_arena *a)
 	struct ods_req		*r;
 	struct ods_resp		*resp;
 	enum ods_status		 st;
+	enum ods_err		 er = ODS_OK;
+	const char		*endpoint, *method;
+	char			 allow[96];
 	double			 t0 = ods_now_sec(), dt;
 
 	if ((r = ods_req_new(a, fr->envp, &io, &w->env)) == NULL ||
@@ -201,19 +209,35 @@ handle(struct worker *w, FCGX_Request *fr, struct ods_arena *a)
 		return;
 	}
 	ods_log_set_request_id(ods_req_id(r));
-	st = route(w, r, resp, &rt);
+	/*
+	 * /metrics is built in and matched on the path nginx sent, so that
+	 * /api/v1/metrics (a Data API area) never reaches it; nginx keeps
+	 * an allow-list on its location.
+	 */
+	if (strcmp(ods_req_raw_path(r), "/metrics") == 0 &&
+	    (ods_req_method(r) == ODS_GET || ods_req_method(r) == ODS_HEAD))
+		rt = &metrics_route;
+	else
+		er = ods_router_match(w->router, r, &rt, allow, sizeof(allow));
+	/* Bounded labels: the route template, never the raw path. */
+	endpoint = er == ODS_OK ? ods_route_template(rt) : "unknown";
+	method = ods_method_name(ods_req_method(r));
+	ods_metrics_http_begin(method, endpoint);
+	st = dispatch(w, r, resp, rt, er, allow);
 	if (!ods_resp_committed(resp)) {
-		ods_log(ODS_LOG_ERR, "handler_no_response route=%s",
-		    rt ? ods_route_template(rt) : "-");
+		ods_log(ODS_LOG_ERR, "handler_no_response route=%s", endpoint);
 		st = ods_resp_error(resp, ODS_EINTERNAL, NULL);
 	}
 	dt = ods_now_sec() - t0;
+	ods_metrics_http_end(method, endpoint, (int)st, dt,
+	    ods_resp_bytes(resp));
 	if (w->conf->slow_request_ms > 0 &&
-	    dt * 1000 >= w->conf->slow_request_ms)
+	    dt * 1000 >= w->conf->slow_request_ms) {
+		ods_metrics_pool_slow_request();
 		ods_log(ODS_LOG_WARN, "slow_request method=%s route=%s "
-		    "status=%d elapsed_ms=%.0f", ods_req_method_name(r),
-		    rt ? ods_route_template(rt) : "(unmatched)", (int)st,
+		    "status=%d elapsed_ms=%.0f", method, endpoint, (int)st,
 		    dt * 1000);
+	}
 	ods_log_set_request_id(NULL);
 }
 
@@ -311,6 +335,7 @@ thread_main(void *arg)
 		}
 		atomic_store(busy, ods_now_ms());
 		atomic_fetch_add(&w->sb->accepted, 1);
+		ods_metrics_pool_accepted();
 		handle(w, &fr, a);
 		FCGX_Finish_r(&fr);
 		ods_arena_reset(a);
@@ -354,11 +379,35 @@ signals_block(sigset_t *set)
 	pthread_sigmask(SIG_SETMASK, set, NULL);
 }
 
+/* The pool's db_* metrics, fed by ods_db. */
+static void
+db_connect(void *arg, int ok)
+{
+	ods_metrics_db_connection(arg, ok);
+}
+
+static void
+db_acquire(void *arg, double wait)
+{
+	ods_metrics_db_observe(arg, "acquire", wait);
+}
+
+static void
+db_in_use(void *arg, unsigned n)
+{
+	const char	*lv[1] = { arg };
+
+	(void)ods_metrics_gauge_set(ODS_M_DB_IN_USE, lv, (double)n);
+}
+
 static int
 worker_init(struct worker *w, const struct ods_service *svc,
     const struct ods_conf *conf, int listen_fd, struct ods_scoreboard *sb,
     int slot)
 {
+	struct ods_db_observer	db_observer = { db_connect, db_acquire,
+				    db_in_use, NULL };
+
 	memset(w, 0, sizeof(*w));
 	w->svc = svc;
 	w->conf = conf;
@@ -383,7 +432,9 @@ worker_init(struct worker *w, const struct ods_service *svc,
 	w->env.draining = &sb->draining;
 	w->env.openai_errors = svc->openai_errors;
 	/* Connections are per process, opened lazily after the fork. */
+	db_observer.arg = conf->mysql_database;
 	w->env.db = ods_db_new(conf, (unsigned)w->nthreads);
+	ods_db_set_observer(w->env.db, &db_observer);
 	w->env.redis = ods_redis_new(conf, (unsigned)w->nthreads);
 	return 0;
 }
@@ -453,9 +504,15 @@ ods_worker_run(const struct ods_service *svc, const struct ods_conf *conf,
 	int		sig, status = 0;
 
 	signals_block(&set);
+	/* Bound before any thread starts: the binding is process-wide. */
+	if (metrics != NULL && ods_metrics_bind(metrics, (unsigned)slot) !=
+	    ODS_OK)
+		return 1;
+	ods_metrics_pool_listen_fd(listen_fd);
 	if (worker_init(&w, svc, conf, listen_fd, sb, slot) < 0)
 		return 1;
 	w.metrics = metrics;
+	w.env.metrics = metrics;
 	if (FCGX_Init() != 0 || threads_start(&w) < 0) {
 		request_stop(&w);
 		worker_fini(&w);
