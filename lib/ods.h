@@ -4,6 +4,7 @@
 
 #include "ods_conf.h"
 #include "ods_db.h"
+#include "ods_embed.h"
 #include "ods_err.h"
 #include "ods_fcgi.h"
 #include "ods_health.h"
@@ -15,5 +16,6 @@
 #include "ods_redis.h"
 #include "ods_req.h"
 #include "ods_router.h"
+#include "ods_vec.h"
 
 #endif /* ODS_H */
