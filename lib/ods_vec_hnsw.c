@@ -2,7 +2,8 @@
  * lib/ods_vec_hnsw.c — HNSW graphs (Malkov & Yashunin): build over an
  * array of vectors, search a built or mapped graph, validate a mapped
  * one. Level 0 keeps 2*M links per node, upper levels M; neighbours are
- * chosen with the paper's heuristic (algorithm 4, no extension).
+ * chosen with the paper's heuristic (algorithm 4, no extension), made to
+ * cope with exact duplicates (see select_heur).
  *
  * Search state (visited tags, heaps) lives in a per-thread context, so
  * any number of threads may search the same read-only graph at once.
@@ -328,33 +329,116 @@ build_view(const struct vhnsw_build *b, struct vseg *g)
 }
 
 /*
- * The heuristic: walk candidates nearest first and keep one only if it is
- * closer to the base than to every one kept so far. c is sorted in place.
+ * Ties. Exact duplicates are common in real corpora (boilerplate text
+ * embeds to one vector): a group of copies puts many candidates at one
+ * distance. The order among equal distances decides which copies a list
+ * keeps; by slot, every list would keep the same oldest copies and drop
+ * each newer one, which then has no in-link left and cannot be found.
+ * So ties go by a hash of (list owner, slot): each list keeps its own
+ * pseudo-random share of a group, and every copy stays reachable.
+ */
+static __thread uint32_t tie_owner;
+
+static inline uint32_t
+tie_key(uint32_t slot)
+{
+	uint64_t	z = ((uint64_t)tie_owner << 32 | slot) *
+			    0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 29)) * 0xbf58476d1ce4e5b9ULL;
+	return (uint32_t)(z >> 32);
+}
+
+static int
+tie_cmp(const void *a, const void *b)
+{
+	const struct vcand	*x = a, *y = b;
+	uint32_t		 kx, ky;
+
+	if (x->dist != y->dist)
+		return x->dist < y->dist ? -1 : 1;
+	kx = tie_key(x->slot);
+	ky = tie_key(y->slot);
+	if (kx != ky)
+		return kx < ky ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+static inline int
+same_vec(const struct vseg *g, uint32_t a, uint32_t b)
+{
+	return memcmp(g->vecs + (size_t)a * g->dim, g->vecs + (size_t)b *
+	    g->dim, g->dim * sizeof(float)) == 0;
+}
+
+/*
+ * How candidate c stands against the kept list out[0..nout): 0 when a
+ * kept neighbour is strictly closer to it than the owner is (drop), 2
+ * when it is an exact copy of a kept neighbour at the same distance (the
+ * owner is a copy too), 1 otherwise (keep).
+ */
+static int
+judge(const struct vseg *g, const struct vcand *c, const uint32_t *out,
+    size_t nout)
+{
+	const float	*v = g->vecs + (size_t)c->slot * g->dim;
+	size_t		 j;
+	float		 d;
+	int		 verdict = 1;
+
+	for (j = 0; j < nout; j++) {
+		d = dist(g, v, out[j]);
+		if (d < c->dist)
+			return 0;
+		if (d == c->dist && verdict == 1 && same_vec(g, c->slot,
+		    out[j]))
+			verdict = 2;
+	}
+	return verdict;
+}
+
+/*
+ * The heuristic for owner's list: walk candidates nearest first and keep
+ * one only if no kept neighbour is strictly closer to it than the owner
+ * (hnswlib's rule too). Within a group of copies that rule keeps every
+ * copy (all distances tie), so a copy's list would fill up with copies
+ * and lose every link out of the group, trapping searches in it. Copies
+ * of a kept neighbour are therefore set aside at the tail of out[] and
+ * only fill the slots the others leave free. c is sorted in place
+ * (nearest first); out has room for m.
  */
 static size_t
-select_heur(const struct vseg *g, struct vcand *c, size_t nc, size_t m,
-    uint32_t *out)
+select_heur(const struct vseg *g, uint32_t owner, struct vcand *c, size_t nc,
+    size_t m, uint32_t *out)
 {
-	const float	*v;
-	size_t		 i, j, nout = 0;
-	int		 good;
+	size_t		 i, nout = 0, nset = 0;
+	uint32_t	 t;
+	int		 v;
 
-	qsort(c, nc, sizeof(*c), vcand_cmp);
+	tie_owner = owner;
+	qsort(c, nc, sizeof(*c), tie_cmp);
 	if (nc <= m) {
 		for (i = 0; i < nc; i++)
 			out[i] = c[i].slot;
 		return nc;
 	}
 	for (i = 0; i < nc && nout < m; i++) {
-		v = g->vecs + (size_t)c[i].slot * g->dim;
-		good = 1;
-		for (j = 0; j < nout && good; j++)
-			if (dist(g, v, out[j]) < c[i].dist)
-				good = 0;
-		if (good)
+		v = judge(g, &c[i], out, nout);
+		if (v == 1) {
+			if (nout + nset == m)	/* drop the last copy */
+				nset--;
 			out[nout++] = c[i].slot;
+		} else if (v == 2 && nout + nset < m)
+			out[m - ++nset] = c[i].slot;
 	}
-	return nout;
+	/* The tail holds the set-aside copies farthest first: reverse it. */
+	for (i = 0; i < nset / 2; i++) {
+		t = out[m - nset + i];
+		out[m - nset + i] = out[m - 1 - i];
+		out[m - 1 - i] = t;
+	}
+	memmove(out + nout, out + m - nset, nset * sizeof(*out));
+	return nout + nset;
 }
 
 /* Add i to s's list at lev, pruning with the heuristic when full. */
@@ -377,7 +461,7 @@ link_back(struct vhnsw_build *b, const struct vseg *g, struct vctx *c,
 	}
 	c->tmp[j].slot = i;
 	c->tmp[j].dist = dist(g, sv, i);
-	l[0] = (uint32_t)select_heur(g, c->tmp, maxc + 1, maxc, l + 1);
+	l[0] = (uint32_t)select_heur(g, s, c->tmp, maxc + 1, maxc, l + 1);
 }
 
 static void
@@ -397,7 +481,7 @@ insert(struct vhnsw_build *b, const struct vseg *g, uint32_t i)
 		c = ctx_get(b->n, b->efc);
 		search_layer(g, c, q, ep, epd, b->efc, l, NULL, &ntop);
 		li = blinks(b, i, l);
-		li[0] = (uint32_t)select_heur(g, c->top, ntop, b->m, li + 1);
+		li[0] = (uint32_t)select_heur(g, i, c->top, ntop, b->m, li + 1);
 		ep = c->top[0].slot;
 		epd = c->top[0].dist;
 		for (j = 1; j <= li[0]; j++)
@@ -409,6 +493,70 @@ insert(struct vhnsw_build *b, const struct vseg *g, uint32_t i)
 		b->maxlevel = lev;
 		b->entry = i;
 	}
+}
+
+/*
+ * Give orphan i (no level-0 list links to it) an in-link from one of its
+ * own neighbours: into a free slot, else in place of that neighbour's
+ * farthest link whose target keeps another in-link.
+ */
+static void
+adopt(struct vhnsw_build *b, const struct vseg *g, uint32_t *in, uint32_t i)
+{
+	const uint32_t	*li = blinks(b, i, 0);
+	const float	*sv;
+	uint32_t	*l, j, k, w;
+	float		 d, dw;
+
+	for (j = 1; j <= li[0]; j++) {
+		l = blinks(b, li[j], 0);
+		if (l[0] < b->m0) {
+			l[++l[0]] = i;
+			in[i]++;
+			return;
+		}
+	}
+	for (j = 1; j <= li[0]; j++) {
+		l = blinks(b, li[j], 0);
+		sv = b->vecs + (size_t)li[j] * b->dim;
+		for (k = 1, w = 0, dw = -INFINITY; k <= l[0]; k++)
+			if (in[l[k]] > 1 && (d = dist(g, sv, l[k])) > dw) {
+				dw = d;
+				w = k;
+			}
+		if (w != 0) {
+			in[l[w]]--;
+			l[w] = i;
+			in[i]++;
+			return;
+		}
+	}
+}
+
+/*
+ * A node that no level-0 list links to can never be found, by filtered
+ * searches either. Pruning leaves a few such orphans (a copy that loses
+ * every tie in a large group of copies, a point whose neighbours all
+ * found closer ones); link each back in. Returns -1 on OOM.
+ */
+static int
+adopt_orphans(struct vhnsw_build *b, const struct vseg *g)
+{
+	uint32_t	*in, i, j;
+	const uint32_t	*l;
+
+	if ((in = calloc((size_t)b->n + 1, sizeof(*in))) == NULL)
+		return -1;
+	for (i = 0; i < b->n; i++) {
+		l = blinks(b, i, 0);
+		for (j = 1; j <= l[0]; j++)
+			in[l[j]]++;
+	}
+	for (i = 0; i < b->n; i++)
+		if (in[i] == 0 && i != b->entry)
+			adopt(b, g, in, i);
+	free(in);
+	return 0;
 }
 
 static uint64_t
@@ -467,6 +615,8 @@ vhnsw_build(struct vhnsw_build *b, uint64_t seed)
 	b->maxlevel = b->n > 0 ? b->levels[0] : 0;
 	for (i = 1; i < b->n; i++)
 		insert(b, &g, i);
+	if (adopt_orphans(b, &g) == -1)
+		goto nomem;
 	return ODS_OK;
 nomem:
 	vhnsw_build_free(b);

@@ -223,6 +223,135 @@ START_TEST(test_hnsw_recall_at_10_is_at_least_095_at_defaults)
 }
 END_TEST
 
+/*
+ * Clustered vectors where a share frac are exact copies of nbase "boiler-
+ * plate" vectors, picked with a heavy skew (base u^3 * nbase: the first
+ * base gets ~17% of the copies), like repeated chunks of real text. Every
+ * fourth query is a copy of a base too.
+ */
+static float *
+dup_set(size_t n, size_t d, size_t nbase, double frac, float **qp, size_t nq)
+{
+	float		*x = tu_clustered(n, d, 200, 1.2, 21, 22);
+	float		*base = tu_clustered(nbase, d, 200, 1.2, 23, 24);
+	uint64_t	 s = 25;
+	size_t		 i, b;
+
+	*qp = tu_clustered(nq, d, 200, 1.2, 21, 26);
+	for (i = 0; i < n; i++) {
+		if (tu_unif(&s) >= frac)
+			continue;
+		b = (size_t)((double)nbase * pow(tu_unif(&s), 3.0));
+		memcpy(x + i * d, base + b * d, d * sizeof(float));
+	}
+	for (i = 0; i < nq; i += 4) {
+		b = (size_t)((double)nbase * pow(tu_unif(&s), 3.0));
+		memcpy(*qp + i * d, base + b * d, d * sizeof(float));
+	}
+	free(base);
+	return x;
+}
+
+/*
+ * recall@10 where a hit counts when its score reaches the 10th exact
+ * score: with copies, which of several equal items is returned is free.
+ */
+static double
+recall_by_score(struct ods_vec *v, const float *q, size_t nq, size_t d)
+{
+	struct ods_vec_query	qq;
+	struct ods_vec_hit	a[10], e[10];
+	size_t			i, j, na, ne, hit = 0;
+
+	memset(&qq, 0, sizeof(qq));
+	qq.k = 10;
+	for (i = 0; i < nq; i++) {
+		qq.vec = q + i * d;
+		qq.flags = ODS_VEC_EXACT;
+		ck_assert_int_eq(ods_vec_search(v, &qq, e, &ne), ODS_OK);
+		ck_assert_uint_eq(ne, 10);
+		qq.flags = 0;
+		ck_assert_int_eq(ods_vec_search(v, &qq, a, &na), ODS_OK);
+		for (j = 0; j < na; j++)
+			hit += a[j].raw >= e[9].raw - 1e-5f;
+	}
+	return (double)hit / (double)(nq * 10);
+}
+
+START_TEST(test_hnsw_recall_stays_at_least_095_with_many_exact_duplicates)
+{
+	size_t			 n = 10000, d = 48, nq = 200;
+	float			*q, *x = dup_set(n, d, 200, 0.3, &q, nq);
+	struct ods_vec		*v = writer((uint32_t)d, ODS_VEC_COSINE, 0);
+	double			 r;
+
+	add_rows(v, 1, 0, x, n, d);
+	ck_assert_int_eq(ods_vec_seal(v), ODS_OK);
+	r = recall_by_score(v, q, nq, d);
+	fprintf(stderr, "hnsw recall@10 with 30%% duplicates: %.4f\n", r);
+	ck_assert_double_ge(r, 0.95);
+	ods_vec_close(v);
+	free(x);
+	free(q);
+}
+END_TEST
+
+/* Nodes reachable from the entry point over level-0 links. */
+static size_t
+reachable_at_level0(const struct vhnsw_build *b)
+{
+	uint8_t		*seen = calloc(b->n, 1);
+	uint32_t	*stack = malloc(b->n * sizeof(uint32_t));
+	const uint32_t	*l;
+	size_t		 sp = 0, nr = 0, j;
+	uint32_t	 cur;
+
+	ck_assert(seen != NULL && stack != NULL);
+	seen[b->entry] = 1;
+	stack[sp++] = b->entry;
+	while (sp > 0) {
+		cur = stack[--sp];
+		nr++;
+		l = b->l0 + (size_t)cur * (1 + b->m0);
+		for (j = 1; j <= l[0]; j++)
+			if (!seen[l[j]]) {
+				seen[l[j]] = 1;
+				stack[sp++] = l[j];
+			}
+	}
+	free(seen);
+	free(stack);
+	return nr;
+}
+
+/*
+ * A copy nothing links to is invisible to every search, filtered ones
+ * included (another document's copy of the same chunk).
+ */
+START_TEST(test_hnsw_graph_reaches_every_exact_duplicate)
+{
+	size_t			 n = 10000, d = 48, nr;
+	float			*q, *x = dup_set(n, d, 200, 0.3, &q, 4);
+	struct vhnsw_build	 b;
+
+	memset(&b, 0, sizeof(b));
+	b.n = (uint32_t)n;
+	b.dim = (uint32_t)d;
+	b.metric = ODS_VEC_IP;
+	b.m = 16;
+	b.efc = 200;
+	b.vecs = x;
+	ck_assert_int_eq(vhnsw_build(&b, 1), ODS_OK);
+	nr = reachable_at_level0(&b);
+	fprintf(stderr, "hnsw level-0 reachable with 30%% duplicates: "
+	    "%zu of %zu\n", nr, n);
+	ck_assert_uint_eq(nr, n);
+	vhnsw_build_free(&b);
+	free(x);
+	free(q);
+}
+END_TEST
+
 static size_t
 search_ids(struct ods_vec *v, const float *q, size_t k,
     const struct ods_vec_filter *f, int flags, float t,
@@ -1070,6 +1199,9 @@ vec_suite(void)
 	tcase_set_timeout(core, 60);
 	tcase_add_test(core, test_exact_search_equals_brute_force);
 	tcase_add_test(core, test_hnsw_recall_at_10_is_at_least_095_at_defaults);
+	tcase_add_test(core,
+	    test_hnsw_recall_stays_at_least_095_with_many_exact_duplicates);
+	tcase_add_test(core, test_hnsw_graph_reaches_every_exact_duplicate);
 	tcase_add_test(core, test_filters_keep_only_matching_items);
 	tcase_add_test(core, test_score_threshold_keeps_scores_at_or_above_it);
 	tcase_add_test(core, test_deleted_items_are_never_returned);
