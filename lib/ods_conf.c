@@ -91,6 +91,19 @@ static const struct var vars[] = {
 	SECRET("JWT_SECRET_KEY", jwt_secret_key),
 	SECRET("JWT_PREVIOUS_KEYS", jwt_previous_keys),
 	I("ODS_JWT_LEEWAY", jwt_leeway, "30", 0, 300),
+	I("ODS_JWKS_CACHE_TTL", jwks_cache_ttl, "300", 1, 86400),
+	I("ODS_JWKS_REFETCH_INTERVAL", jwks_refetch_interval, "30", 1, 3600),
+	I("ODS_JWKS_TIMEOUT_MS", jwks_timeout_ms, "5000", 100, 60000),
+	S("AUTH_COOKIE_DOMAIN", auth_cookie_domain, ""),
+	{ "AUTH_COOKIE_SAMESITE", T_ENUM, OFF(auth_cookie_samesite), "Lax",
+	    0, 0, "Lax|Strict|None", 0 },
+	{ "ODS_AUDIT_DB", T_BOOL, OFF(audit_db), "true", 0, 0, NULL, 0 },
+	{ "ODS_RATE_LIMIT_ENABLED", T_BOOL, OFF(rate_limit_enabled), "true",
+	    0, 0, NULL, 0 },
+	S("ODS_RATE_LIMIT_DEFAULT", rate_limit_default, "100/minute"),
+	I("ODS_RATE_LIMIT_BURST", rate_limit_burst, "200", 1, 1000000),
+	{ "ODS_RATE_LIMIT_FAIL_OPEN", T_BOOL, OFF(rate_limit_fail_open),
+	    "true", 0, 0, NULL, 0 },
 
 	{ "LLM_BACKEND", T_ENUM, OFF(llm_backend), "auto", 0, 0,
 	    "auto|vllm|ollama|openai", 0 },
@@ -100,6 +113,21 @@ static const struct var vars[] = {
 	URL("OPENAI_BASE_URL", openai_base_url, ""),
 	SECRET("OPENAI_API_KEY", openai_api_key),
 	S("DEFAULT_CHAT_MODEL", default_chat_model, ""),
+	S("DEFAULT_EMBED_MODEL", default_embed_model, ""),
+	S("ODS_MODEL_ALIASES", model_aliases, ""),
+	I("ODS_LLM_CONNECT_TIMEOUT_MS", llm_connect_timeout_ms, "2000", 50,
+	    60000),
+	I("ODS_LLM_FIRST_BYTE_TIMEOUT_MS", llm_first_byte_timeout_ms, "60000",
+	    100, 3600000),
+	I("ODS_LLM_TIMEOUT_S", llm_timeout_s, "600", 1, 86400),
+	I("ODS_LLM_RETRIES", llm_retries, "1", 0, 5),
+	I("ODS_LLM_BREAKER_FAILURES", llm_breaker_failures, "5", 1, 1000),
+	I("ODS_LLM_BREAKER_COOLDOWN_MS", llm_breaker_cooldown_ms, "10000",
+	    100, 3600000),
+	I("ODS_LLM_MODELS_TTL_S", llm_models_ttl_s, "60", 1, 86400),
+	I("ODS_LLM_USAGE_QUEUE", llm_usage_queue, "10000", 16, 1000000),
+	{ "ODS_LLM_INSECURE_TLS", T_BOOL, OFF(llm_insecure_tls), "false",
+	    0, 0, NULL, 0 },
 
 	S("MINIO_ENDPOINT", minio_endpoint, ""),
 	S("MINIO_ACCESS_KEY", minio_access_key, ""),
@@ -257,6 +285,32 @@ apply(struct ods_conf *c, const struct var *v, const char *val, char *why,
 	return ODS_EINTERNAL;
 }
 
+/* "100/minute" -> 100 requests per 60 seconds. */
+static int
+rate_parse(const char *s, int *count, int *window)
+{
+	static const struct {
+		const char	*unit;
+		int		 seconds;
+	} units[] = { { "second", 1 }, { "minute", 60 }, { "hour", 3600 },
+	    { "day", 86400 } };
+	long long	 n;
+	size_t		 i;
+	int		 len;
+
+	if ((len = parse_ll(s, &n, 10)) <= 0 || n < 1 || n > 1000000 ||
+	    s[len] != '/')
+		return -1;
+	for (i = 0; i < ODS_NELEM(units); i++) {
+		if (strcasecmp(s + len + 1, units[i].unit) == 0) {
+			*count = (int)n;
+			*window = units[i].seconds;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static const struct var *
 lookup(const char *name)
 {
@@ -280,6 +334,9 @@ ods_conf_new(void)
 		if (apply(c, &vars[i], vars[i].def, why, sizeof(why)) != ODS_OK)
 			abort();
 	}
+	if (rate_parse(c->rate_limit_default, &c->rate_limit_count,
+	    &c->rate_limit_window) < 0)
+		abort();
 	return c;
 }
 
@@ -340,6 +397,12 @@ check_cross(struct ods_conf *c, FILE *report)
 	if (*c->jwt_secret_key != '\0' && strlen(c->jwt_secret_key) < 32) {
 		report_bad(report, "JWT_SECRET_KEY",
 		    "must be at least 32 bytes long");
+		bad++;
+	}
+	if (rate_parse(c->rate_limit_default, &c->rate_limit_count,
+	    &c->rate_limit_window) < 0) {
+		report_bad(report, "ODS_RATE_LIMIT_DEFAULT", "must be N/second, "
+		    "N/minute, N/hour or N/day with N from 1 to 1000000");
 		bad++;
 	}
 	if (*c->openai_base_url != '\0' && *c->openai_api_key == '\0' &&

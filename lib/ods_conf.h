@@ -62,6 +62,20 @@ struct ods_conf {
 	char	*jwt_secret_key;	/* JWT_SECRET_KEY (secret, >= 32 bytes) */
 	char	*jwt_previous_keys;	/* JWT_PREVIOUS_KEYS (secret) */
 	int	 jwt_leeway;		/* ODS_JWT_LEEWAY, seconds */
+	int	 jwks_cache_ttl;	/* ODS_JWKS_CACHE_TTL, seconds */
+	int	 jwks_refetch_interval;	/* ODS_JWKS_REFETCH_INTERVAL, seconds */
+	int	 jwks_timeout_ms;	/* ODS_JWKS_TIMEOUT_MS */
+	char	*auth_cookie_domain;	/* AUTH_COOKIE_DOMAIN */
+	char	*auth_cookie_samesite;	/* AUTH_COOKIE_SAMESITE Lax|Strict|None */
+	int	 audit_db;		/* ODS_AUDIT_DB: audit_logs rows too */
+
+	/* rate limits (used by ods_auth) */
+	int	 rate_limit_enabled;	/* ODS_RATE_LIMIT_ENABLED */
+	char	*rate_limit_default;	/* ODS_RATE_LIMIT_DEFAULT "100/minute" */
+	int	 rate_limit_count;	/* derived: 100 */
+	int	 rate_limit_window;	/* derived: 60 (seconds) */
+	int	 rate_limit_burst;	/* ODS_RATE_LIMIT_BURST: all classes */
+	int	 rate_limit_fail_open;	/* ODS_RATE_LIMIT_FAIL_OPEN */
 
 	/* LLM upstreams (used by ods_llm) */
 	char	*llm_backend;		/* LLM_BACKEND auto|vllm|ollama|openai */
@@ -71,6 +85,18 @@ struct ods_conf {
 	char	*openai_base_url;	/* OPENAI_BASE_URL */
 	char	*openai_api_key;	/* OPENAI_API_KEY (secret) */
 	char	*default_chat_model;	/* DEFAULT_CHAT_MODEL */
+	char	*default_embed_model;	/* DEFAULT_EMBED_MODEL */
+	char	*model_aliases;		/* ODS_MODEL_ALIASES "a=b,c=d" */
+	int	 llm_connect_timeout_ms; /* ODS_LLM_CONNECT_TIMEOUT_MS */
+	int	 llm_first_byte_timeout_ms; /* ODS_LLM_FIRST_BYTE_TIMEOUT_MS */
+	int	 llm_timeout_s;		/* ODS_LLM_TIMEOUT_S: whole call */
+	int	 llm_retries;		/* ODS_LLM_RETRIES: rounds, before */
+					/* anything reached the client */
+	int	 llm_breaker_failures;	/* ODS_LLM_BREAKER_FAILURES */
+	int	 llm_breaker_cooldown_ms; /* ODS_LLM_BREAKER_COOLDOWN_MS */
+	int	 llm_models_ttl_s;	/* ODS_LLM_MODELS_TTL_S */
+	int	 llm_usage_queue;	/* ODS_LLM_USAGE_QUEUE: rows */
+	int	 llm_insecure_tls;	/* ODS_LLM_INSECURE_TLS (tests) */
 
 	/* object store (used by ods_store) */
 	char	*minio_endpoint;	/* MINIO_ENDPOINT */

@@ -3,6 +3,12 @@
  *
  *	odsctl migrate [--dir DIR] [--lock-timeout S]	apply pending migrations
  *	odsctl migrate --status [--dir DIR]		show what is applied
+ *	odsctl apikey create --owner O --name N [--models a,b] [--rpm N]
+ *	    [--tpm N] [--expires-days D]		make an sk-ods- key
+ *	odsctl apikey list [--owner O]			list keys (no secrets)
+ *	odsctl apikey revoke KEY_ID			revoke a key
+ *	odsctl token --sub S [--username U] [--roles a,b] [--ttl S]
+ *							dev HS256 token
  *	odsctl --check-config				validate the environment
  *
  * Configuration comes from the environment, like the services. Exit
@@ -14,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "ods_auth.h"
 #include "ods_conf.h"
 #include "ods_db.h"
 #include "ods_err.h"
@@ -31,6 +39,8 @@ usage(FILE *fp)
 	    "usage: odsctl [--check-config] [--help] [--version]\n"
 	    "       odsctl migrate [--dir DIR] [--status] "
 	    "[--lock-timeout SECONDS]\n"
+	    "       odsctl apikey create|list|revoke ...\n"
+	    "       odsctl token --sub SUBJECT ...\n"
 	    "\n"
 	    "commands:\n"
 	    "  migrate           apply pending SQL migrations, in order, once\n"
@@ -40,6 +50,15 @@ usage(FILE *fp)
 	    "%s/sql)\n"
 	    "    --lock-timeout S  wait at most S seconds for another migrate "
 	    "(default %d)\n"
+	    "  apikey create --owner O --name N [--models a,b] [--rpm N] "
+	    "[--tpm N]\n"
+	    "                [--expires-days D]   create a key; the secret is "
+	    "printed once\n"
+	    "  apikey list [--owner O]           list keys (never a secret)\n"
+	    "  apikey revoke KEY_ID              revoke a key\n"
+	    "  token --sub S [--username U] [--roles a,b] [--ttl SECONDS]\n"
+	    "                    a development HS256 token signed with "
+	    "JWT_SECRET_KEY\n"
 	    "\n"
 	    "options:\n"
 	    "  --check-config    check the environment (MYSQL_*, REDIS_URL, "
@@ -170,6 +189,215 @@ migrate(int argc, char *argv[])
 	return er == ODS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* ---- API keys and dev tokens ---- */
+
+struct keyopts {
+	const char	*owner, *name, *models, *username, *roles, *sub;
+	long		 rpm, tpm, days, ttl;
+};
+
+static int
+num_arg(const char *opt, const char *v, long lo, long hi, long *out)
+{
+	char	*end;
+	long	 n = strtol(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || n < lo || n > hi) {
+		fprintf(stderr, "odsctl: %s wants %ld..%ld\n", opt, lo, hi);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* Parse the options of apikey and token; -1 on a usage error. */
+static int
+key_opts(int argc, char *argv[], struct keyopts *o)
+{
+	static const struct option longopts[] = {
+		{ "owner", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "models", required_argument, NULL, 'm' },
+		{ "rpm", required_argument, NULL, 'r' },
+		{ "tpm", required_argument, NULL, 't' },
+		{ "expires-days", required_argument, NULL, 'e' },
+		{ "sub", required_argument, NULL, 's' },
+		{ "username", required_argument, NULL, 'u' },
+		{ "roles", required_argument, NULL, 'R' },
+		{ "ttl", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch, bad = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->ttl = 3600;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': o->owner = optarg; break;
+		case 'n': o->name = optarg; break;
+		case 'm': o->models = optarg; break;
+		case 's': o->sub = optarg; break;
+		case 'u': o->username = optarg; break;
+		case 'R': o->roles = optarg; break;
+		case 'r': bad |= num_arg("--rpm", optarg, 1, 1000000, &o->rpm);
+			break;
+		case 't': bad |= num_arg("--tpm", optarg, 1, 1000000000,
+			    &o->tpm);
+			break;
+		case 'e': bad |= num_arg("--expires-days", optarg, 1, 3650,
+			    &o->days);
+			break;
+		case 'T': bad |= num_arg("--ttl", optarg, 60, 31536000,
+			    &o->ttl);
+			break;
+		default: return -1;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+/* Split "a,b" in place into at most max names. */
+static size_t
+split_models(char *s, const char **v, size_t max)
+{
+	size_t	 n = 0;
+	char	*tok, *save = NULL;
+
+	for (tok = strtok_r(s, ",", &save); tok != NULL && n < max;
+	    tok = strtok_r(NULL, ",", &save))
+		v[n++] = tok;
+	return n;
+}
+
+static int
+apikey_create(struct ods_db *db, const struct keyopts *o)
+{
+	struct ods_apikey_spec	 s;
+	const char		*models[64];
+	char			*secret = NULL, *mcopy = NULL;
+	enum ods_err		 er;
+
+	memset(&s, 0, sizeof(s));
+	s.owner = o->owner;
+	s.name = o->name;
+	s.rpm = (int)o->rpm;
+	s.tpm = (int)o->tpm;
+	s.expires_at = o->days > 0 ? (int64_t)time(NULL) + o->days * 86400 : 0;
+	s.created_by = "odsctl";
+	if (o->models != NULL) {
+		mcopy = strdup(o->models);
+		s.models = models;
+		s.nmodels = split_models(mcopy, models, 64);
+	}
+	er = ods_apikey_create(db, &s, &secret, NULL);
+	free(mcopy);
+	if (er != ODS_OK) {
+		fprintf(stderr, "odsctl: apikey create failed: %s%s\n",
+		    ods_strerror(er), er == ODS_EINVAL ? " (--owner and "
+		    "--name are required)" : "");
+		return EXIT_FAILURE;
+	}
+	printf("%s\n", secret);
+	fprintf(stderr, "odsctl: keep this key now: it is not stored and "
+	    "cannot be shown again\n");
+	free(secret);
+	return EXIT_SUCCESS;
+}
+
+static int
+apikey_list(struct ods_db *db, const struct keyopts *o)
+{
+	struct ods_apikey	*k = NULL;
+	enum ods_err		 er;
+	size_t			 n = 0, i;
+	char			 exp[32];
+	time_t			 t;
+
+	if ((er = ods_apikey_list(db, o->owner, &k, &n)) != ODS_OK) {
+		fprintf(stderr, "odsctl: apikey list failed: %s\n",
+		    ods_strerror(er));
+		return EXIT_FAILURE;
+	}
+	printf("%-20s %-16s %-20s %-8s %-20s %s\n", "KEY_ID", "PREFIX",
+	    "OWNER", "STATE", "EXPIRES", "NAME");
+	for (i = 0; i < n; i++) {
+		t = (time_t)k[i].expires_at;
+		if (t > 0)
+			strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ",
+			    gmtime(&t));
+		else
+			snprintf(exp, sizeof(exp), "never");
+		printf("%-20s %-16s %-20s %-8s %-20s %s\n", k[i].key_id,
+		    k[i].prefix, k[i].owner, k[i].revoked ? "revoked" :
+		    (t > 0 && t <= time(NULL)) ? "expired" : "active", exp,
+		    k[i].name);
+	}
+	ods_apikey_list_free(k, n);
+	return EXIT_SUCCESS;
+}
+
+static int
+apikey(int argc, char *argv[])
+{
+	struct keyopts	 o;
+	struct ods_conf	*conf;
+	struct ods_db	*db;
+	const char	*verb = argc > 1 ? argv[1] : "";
+	enum ods_err	 er;
+	int		 rc, ok;
+
+	if (key_opts(argc - 1, argv + 1, &o) < 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	conf = load_conf(stderr, &ok);
+	db = ods_db_new(conf, 1);
+	if (strcmp(verb, "create") == 0 && optind + 1 == argc)
+		rc = apikey_create(db, &o);
+	else if (strcmp(verb, "list") == 0 && optind + 1 == argc)
+		rc = apikey_list(db, &o);
+	else if (strcmp(verb, "revoke") == 0 && optind + 2 == argc) {
+		er = ods_apikey_revoke(db, argv[optind + 1], "odsctl");
+		if (er != ODS_OK)
+			fprintf(stderr, "odsctl: apikey revoke failed: %s\n",
+			    ods_strerror(er));
+		rc = er == ODS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+	} else {
+		usage(stderr);
+		rc = EXIT_USAGE;
+	}
+	ods_db_free(db);
+	ods_conf_free(conf);
+	return rc;
+}
+
+static int
+token(int argc, char *argv[])
+{
+	struct keyopts	 o;
+	struct ods_conf	*conf;
+	char		*t = NULL;
+	enum ods_err	 er;
+	int		 ok;
+
+	if (key_opts(argc, argv, &o) < 0 || optind != argc || o.sub == NULL) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	conf = load_conf(stderr, &ok);
+	er = ods_auth_mint_hs256(conf, o.sub, o.username, o.roles,
+	    (int)o.ttl, &t);
+	ods_conf_free(conf);
+	if (er != ODS_OK) {
+		fprintf(stderr, "odsctl: token needs JWT_SECRET_KEY (at least "
+		    "32 bytes)\n");
+		return EXIT_FAILURE;
+	}
+	printf("%s\n", t);
+	free(t);
+	return EXIT_SUCCESS;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -189,6 +417,10 @@ main(int argc, char *argv[])
 		return check_config();
 	if (strcmp(argv[1], "migrate") == 0)
 		return migrate(argc - 1, argv + 1);
+	if (strcmp(argv[1], "apikey") == 0)
+		return apikey(argc - 1, argv + 1);
+	if (strcmp(argv[1], "token") == 0)
+		return token(argc - 1, argv + 1);
 	fprintf(stderr, "odsctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -1,0 +1,40 @@
+/* fcgi/common/h_auth.h — handlers of the auth routes, shared by the pools. */
+#ifndef H_AUTH_H
+#define H_AUTH_H
+
+#include "ods_req.h"
+
+/*
+ * Route rows (inner paths; the data and agent pools strip /api/v1):
+ *   { ODS_GET,    "/auth/me",       h_auth_me,       ODS_AUTH_REQUIRED,
+ *       NULL },
+ *   { ODS_POST,   "/auth/refresh",  h_auth_refresh,  ODS_AUTH_OPEN, NULL },
+ *   { ODS_POST,   "/api-keys",      h_apikey_create, ODS_AUTH_REQUIRED,
+ *       "system:manage" },
+ *   { ODS_GET,    "/api-keys",      h_apikey_list,   ODS_AUTH_REQUIRED,
+ *       "system:manage" },
+ *   { ODS_DELETE, "/api-keys/{id}", h_apikey_revoke, ODS_AUTH_REQUIRED,
+ *       "system:manage" },
+ */
+
+/* data:{user_id,username,email,name,roles} of the caller. */
+enum ods_status	h_auth_me(struct ods_req *, struct ods_resp *);
+/*
+ * Refresh token from cookie refresh_token, else body {"refresh_token"};
+ * Keycloak refresh grant; data:{access_token,refresh_token,expires_in,
+ * token_type} plus HttpOnly SameSite cookies. 401 40101 when Keycloak
+ * refuses it, 503 when no Keycloak is configured.
+ */
+enum ods_status	h_auth_refresh(struct ods_req *, struct ods_resp *);
+/*
+ * Body {"name", "owner"?, "allowed_models"?, "rpm"?, "tpm"?,
+ * "expires_in_days"?}: 201 data:{api_key, key:{...}}; api_key, the
+ * secret, is shown this once.
+ */
+enum ods_status	h_apikey_create(struct ods_req *, struct ods_resp *);
+/* ?owner=: data:{items:[...], total}; never a secret or a hash. */
+enum ods_status	h_apikey_list(struct ods_req *, struct ods_resp *);
+/* 200 data:{key_id, revoked:true}, or 404. */
+enum ods_status	h_apikey_revoke(struct ods_req *, struct ods_resp *);
+
+#endif /* H_AUTH_H */

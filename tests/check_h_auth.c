@@ -1,0 +1,159 @@
+/*
+ * tests/check_h_auth.c — the auth route handlers (fcgi/common/h_auth.c)
+ * on requests built in memory: /auth/me, /auth/refresh against the
+ * fixture's token endpoint (Node). The API-key routes need a database:
+ * check_ods_auth_store runs them.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ods.h"
+#include "ods_auth.h"
+#include "ods_test.h"
+#include "auth/fixture.h"
+#include "../fcgi/common/h_auth.h"
+
+static struct ods_arena		*arena;
+static struct ods_conf		*conf;
+static struct ods_auth		*auth;
+static struct fake_io		 fio;
+static struct ods_req_io	 io = { fake_read, fake_write, fake_flush, &fio };
+static struct ods_req_env	 env;
+
+static const char *const admin_roles[] = { "admin" };
+static const struct ods_principal admin_p = {
+	ODS_PRINCIPAL_TOKEN, "u-admin", "root", "root@example.com", "Root",
+	admin_roles, 1, NULL, NULL, 0, 0, 0, 0
+};
+
+static void
+setup(void)
+{
+	char	url[128];
+
+	arena = ods_arena_new(8192);
+	conf = ods_conf_new();
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", fx_port);
+	ck_assert_int_eq(ods_conf_set(conf, "KEYCLOAK_URL", url, NULL, 0),
+	    ODS_OK);
+	ck_assert_int_eq(ods_conf_set(conf, "ODS_AUDIT_DB", "false", NULL, 0),
+	    ODS_OK);
+	auth = ods_auth_new(conf, NULL, NULL);
+	ck_assert_ptr_nonnull(auth);
+	memset(&fio, 0, sizeof(fio));
+	ods_buf_init(&fio.out, 1 << 20);
+	memset(&env, 0, sizeof(env));
+	env.conf = conf;
+	env.auth = auth;
+	env.service = "agent-api";
+	env.version = "test";
+}
+
+static void
+teardown(void)
+{
+	ods_auth_free(auth);
+	ods_arena_free(arena);
+	ods_conf_free(conf);
+	ods_buf_free(&fio.out);
+}
+
+static struct ods_req *
+mkreq(const char *method, const char *h1, const char *body)
+{
+	char		**p = ods_arena_alloc(arena, 6 * sizeof(char *));
+	struct ods_req	*r;
+	size_t		 n = 0;
+
+	p[n++] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
+	p[n++] = (char *)"DOCUMENT_URI=/api/v1/auth/x";
+	if (body != NULL) {
+		p[n++] = (char *)"CONTENT_TYPE=application/json";
+		p[n++] = ods_arena_printf(arena, "CONTENT_LENGTH=%zu",
+		    strlen(body));
+	}
+	if (h1 != NULL)
+		p[n++] = (char *)h1;
+	p[n] = NULL;
+	fio.in = body;
+	fio.inlen = body != NULL ? strlen(body) : 0;
+	fio.inoff = 0;
+	fio.out.len = 0;
+	r = ods_req_new(arena, p, &io, &env);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+START_TEST(test_me_returns_the_principal)
+{
+	struct ods_req	*r = mkreq("GET", NULL, NULL);
+	struct ods_resp	*w = ods_resp_new(r);
+
+	ods_req_set_principal(r, &admin_p);
+	ck_assert_int_eq(h_auth_me(r, w), 200);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"data\":{\"user_id\":"
+	    "\"u-admin\",\"username\":\"root\",\"email\":\"root@example.com\","
+	    "\"name\":\"Root\",\"roles\":[\"admin\"]}"));
+	r = mkreq("GET", NULL, NULL);
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_me(r, w), 401);
+}
+END_TEST
+
+START_TEST(test_refresh_sets_httponly_cookies)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	r = mkreq("POST", "HTTP_COOKIE=refresh_token=good-refresh", NULL);
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_refresh(r, w), 200);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio),
+	    "\"access_token\":\"new-access\""));
+	ck_assert_ptr_nonnull(strstr(fio.out.data, "Set-Cookie: access_token="
+	    "new-access; Path=/; HttpOnly; SameSite=Lax; Max-Age=300"));
+	ck_assert_ptr_nonnull(strstr(fio.out.data, "Set-Cookie: refresh_token="
+	    "new-refresh; Path=/; HttpOnly; SameSite=Lax; Max-Age=1800"));
+	r = mkreq("POST", NULL, "{\"refresh_token\":\"good-refresh\"}");
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_refresh(r, w), 200);
+	r = mkreq("POST", NULL, "{\"refresh_token\":\"stale\"}");
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_refresh(r, w), 401);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"code\":40101"));
+	r = mkreq("POST", NULL, "{}");
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_refresh(r, w), 400);
+}
+END_TEST
+
+int
+main(void)
+{
+	const char	*src = getenv("top_srcdir");
+	Suite		*s = suite_create("h_auth");
+	TCase		*tc = tcase_create("core");
+	SRunner		*sr;
+	int		 failed;
+
+	ods_log_init("check_h_auth", ODS_LOG_ERR);
+	if (fx_start(src != NULL ? src : ODS_TEST_SRCDIR) < 0) {
+		fx_stop();
+		return 77;
+	}
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_me_returns_the_principal);
+	tcase_add_test(tc, test_refresh_sets_httponly_cookies);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	fx_stop();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

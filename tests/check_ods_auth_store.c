@@ -1,0 +1,634 @@
+/*
+ * tests/check_ods_auth_store.c — the parts of ods_auth that keep state:
+ * API keys (MariaDB), rate limits and the shared JWKS cache (Redis), and
+ * audit_logs rows. Needs ODS_TEST_DB_DSN, ODS_TEST_REDIS_URL and Node;
+ * exits 77 without them. Works in a scratch database "<db>_a<pid>",
+ * migrated from sql/ and dropped at the end.
+ */
+#include "config.h"
+
+#define ODS_DB_TRUSTED_TEXT	/* CREATE/DROP DATABASE of the scratch db */
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/sha.h>
+
+#include "ods.h"
+#include "ods_auth.h"
+#include "ods_test.h"
+#include "auth/fixture.h"
+#include "../fcgi/common/h_auth.h"
+
+#define HS_KEY	"store-test-hs256-secret-0123456789abcdef"
+
+static const char	*dsn, *redis_url;
+static char		 scratch[128];
+static struct ods_arena	*arena;
+static struct ods_conf	*conf;
+static struct ods_db	*db;
+static struct ods_redis	*redis;
+static struct ods_auth	*auth;
+static struct fake_io	 fio;
+static struct ods_req_io io = { fake_read, fake_write, fake_flush, &fio };
+static struct ods_req_env env;
+
+static enum ods_status
+h_none(struct ods_req *r, struct ods_resp *w)
+{
+	(void)r;
+	return ods_resp_error(w, ODS_EINTERNAL, NULL);
+}
+
+static const struct ods_route r_me = { ODS_GET, "/auth/me", h_none,
+	ODS_AUTH_REQUIRED, NULL };
+static const struct ods_route r_write = { ODS_POST, "/datasets", h_none,
+	ODS_AUTH_REQUIRED, "dataset:create" };
+
+/* Run one statement as the DSN's user on its own database; 0 or -1. */
+static int
+admin(const char *sql)
+{
+	struct ods_conf		*c = ods_conf_new();
+	struct ods_db		*p = NULL;
+	struct ods_db_conn	*k = NULL;
+	char			 why[256] = "";
+	enum ods_err		 er = ODS_EINVAL;
+
+	if (ods_conf_set_db_dsn(c, dsn) == ODS_OK) {
+		p = ods_db_new(c, 1);
+		if ((er = ods_db_acquire(p, &k)) == ODS_OK)
+			er = ods_db_exec_trusted_text(k, sql, strlen(sql), why,
+			    sizeof(why));
+		ods_db_release(k);
+	}
+	ods_db_free(p);
+	ods_conf_free(c);
+	if (er != ODS_OK)
+		fprintf(stderr, "check_ods_auth_store: %s: %s %s\n", sql,
+		    ods_strerror(er), why);
+	return er == ODS_OK ? 0 : -1;
+}
+
+static void
+set(const char *name, const char *value)
+{
+	ck_assert_int_eq(ods_conf_set(conf, name, value, NULL, 0), ODS_OK);
+}
+
+static void
+setup(void)
+{
+	arena = ods_arena_new(8192);
+	conf = ods_conf_new();
+	ck_assert_int_eq(ods_conf_set_db_dsn(conf, dsn), ODS_OK);
+	free(conf->mysql_database);
+	conf->mysql_database = strdup(scratch);
+	set("REDIS_URL", redis_url);
+	set("JWT_SECRET_KEY", HS_KEY);
+	set("JWT_ALLOWED_AUDIENCES", "web-frontend");
+	db = ods_db_new(conf, 2);
+	redis = ods_redis_new(conf, 2);
+	ck_assert_ptr_nonnull(redis);
+	auth = ods_auth_new(conf, db, redis);
+	ck_assert_ptr_nonnull(auth);
+	memset(&fio, 0, sizeof(fio));
+	ods_buf_init(&fio.out, 1 << 20);
+	memset(&env, 0, sizeof(env));
+	env.conf = conf;
+	env.service = "data-api";
+	env.version = "test";
+}
+
+static void
+teardown(void)
+{
+	ods_auth_free(auth);
+	auth = NULL;
+	ods_redis_free(redis);
+	ods_db_free(db);
+	ods_arena_free(arena);
+	ods_conf_free(conf);
+	ods_buf_free(&fio.out);
+}
+
+static int64_t
+scalar(const char *sql_with_one_text_arg, const char *arg)
+{
+	struct ods_db_conn	*c = NULL;
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[1];
+	int64_t			 v = -1;
+
+	a[0] = ods_db_text(arg);
+	ck_assert_int_eq(ods_db_acquire(db, &c), ODS_OK);
+	ck_assert_int_eq(ods_db_query_const(c, sql_with_one_text_arg, a, 1, 1,
+	    &res), ODS_OK);
+	if (ods_db_res_nrows(res) == 1)
+		ck_assert_int_eq(ods_db_res_int(res, 0, 0, &v), ODS_OK);
+	ods_db_res_free(res);
+	ods_db_release(c);
+	return v;
+}
+
+static struct ods_req *
+mkreq(const char *method, const char *uri, const char *h1)
+{
+	char		**p = ods_arena_alloc(arena, 6 * sizeof(char *));
+	struct ods_req	*r;
+	size_t		 n = 0;
+
+	p[n++] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
+	p[n++] = ods_arena_printf(arena, "DOCUMENT_URI=%s", uri);
+	p[n++] = (char *)"REMOTE_ADDR=127.0.0.7";
+	p[n++] = ods_arena_printf(arena, "REQUEST_ID=rq-%ld-%ld",
+	    (long)getpid(), random());
+	if (h1 != NULL)
+		p[n++] = (char *)h1;
+	p[n] = NULL;
+	fio.out.len = 0;
+	fio.in = NULL;
+	fio.inlen = fio.inoff = 0;
+	r = ods_req_new(arena, p, &io, &env);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+static enum ods_err
+check(struct ods_req *r, const struct ods_route *rt, struct ods_resp **wp)
+{
+	*wp = ods_resp_new(r);
+	ck_assert_ptr_nonnull(*wp);
+	return ods_auth_check(auth, r, rt, *wp);
+}
+
+static char *
+bearer(const char *tok)
+{
+	return ods_arena_printf(arena, "HTTP_AUTHORIZATION=Bearer %s", tok);
+}
+
+/* ---- API keys ---- */
+
+static const char *const models[] = { "gpt-a", "gpt-b" };
+
+START_TEST(test_apikey_is_shown_once_and_stored_hashed)
+{
+	struct ods_apikey_spec	 s = { "owner-1", "ci key", models, 2, 60, 0,
+	    0, "admin" };
+	struct ods_apikey	 k, *list;
+	unsigned char		 md[SHA256_DIGEST_LENGTH];
+	char			*secret, hex[65], prefix[32];
+	struct ods_buf		 b;
+	struct ods_jw		 jw;
+	size_t			 n, i;
+
+	ck_assert_int_eq(ods_apikey_create(db, &s, &secret, &k), ODS_OK);
+	ck_assert_int_eq(strncmp(secret, "sk-ods-", 7), 0);
+	ck_assert_uint_eq(strlen(secret), 50);
+	SHA256((const unsigned char *)secret, strlen(secret), md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM api_keys WHERE "
+	    "key_hash = ?", hex), 1);
+	/* the secret itself is nowhere in the table */
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM api_keys WHERE "
+	    "CONCAT_WS('|', key_id, key_prefix, key_hash, owner, name) LIKE "
+	    "CONCAT('%', ?, '%')", secret + 7), 0);
+	snprintf(prefix, sizeof(prefix), "%.15s", secret);
+	ck_assert_str_eq(k.prefix, prefix);
+	ck_assert_int_eq(ods_apikey_list(db, "owner-1", &list, &n), ODS_OK);
+	ck_assert_uint_ge(n, 1);
+	ods_buf_init(&b, 1 << 20);
+	ods_jw_init(&jw, &b);
+	ods_jw_arr(&jw);
+	for (i = 0; i < n; i++)
+		ods_apikey_json(&jw, &list[i]);
+	ods_jw_end(&jw);
+	ck_assert_ptr_nonnull(strstr(b.data, k.key_id));
+	ck_assert_ptr_null(strstr(b.data, secret + 7));
+	ck_assert_ptr_null(strstr(b.data, hex));
+	ck_assert_ptr_nonnull(strstr(b.data, "\"allowed_models\":[\"gpt-a\","));
+	ods_buf_free(&b);
+	ods_apikey_list_free(list, n);
+	ods_apikey_fini(&k);
+	free(secret);
+}
+END_TEST
+
+START_TEST(test_apikey_verify_revoke_expiry_and_models)
+{
+	struct ods_apikey_spec	 s = { "owner-2", "proxy", models, 2, 0, 0,
+	    0, NULL };
+	struct ods_apikey	 k, v;
+	struct ods_req		*r;
+	struct ods_resp		*w;
+	const struct ods_principal *p;
+	char			*secret;
+
+	ck_assert_int_eq(ods_apikey_create(db, &s, &secret, &k), ODS_OK);
+	ck_assert_int_eq(ods_apikey_verify(db, secret, &v), ODS_OK);
+	ck_assert_str_eq(v.owner, "owner-2");
+	ck_assert_uint_eq(v.nmodels, 2);
+	ods_apikey_fini(&v);
+	r = mkreq("GET", "/v1/models", bearer(secret));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_OK);
+	p = ods_req_principal(r);
+	ck_assert_int_eq(p->kind, ODS_PRINCIPAL_APIKEY);
+	ck_assert_str_eq(p->key_id, k.key_id);
+	ck_assert(ods_principal_model_allowed(p, "gpt-b"));
+	ck_assert(!ods_principal_model_allowed(p, "gpt-x"));
+	/* a key has no role: RBAC routes refuse it */
+	r = mkreq("POST", "/datasets", bearer(secret));
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	ck_assert_int_eq(ods_apikey_revoke(db, k.key_id, "admin"), ODS_OK);
+	ck_assert_int_eq(ods_apikey_revoke(db, k.key_id, "admin"), ODS_OK);
+	ck_assert_int_eq(ods_apikey_revoke(db, "ak_nope", "admin"),
+	    ODS_ENOTFOUND);
+	ck_assert_int_eq(ods_apikey_verify(db, secret, &v), ODS_EAUTH);
+	r = mkreq("GET", "/v1/models", bearer(secret));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_EAUTH);
+	ck_assert_int_eq(ods_apikey_verify(db, "sk-ods-short", &v), ODS_EAUTH);
+	ods_apikey_fini(&k);
+	free(secret);
+
+	s.models = NULL;
+	s.nmodels = 0;
+	s.expires_at = time(NULL) + 3600;
+	ck_assert_int_eq(ods_apikey_create(db, &s, &secret, &k), ODS_OK);
+	ck_assert_int_eq(ods_apikey_verify(db, secret, &v), ODS_OK);
+	ck_assert_ptr_null(v.models);
+	ods_apikey_fini(&v);
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM api_keys WHERE key_id = "
+	    "? AND expires_at > NOW()", k.key_id), 1);
+	{
+		struct ods_db_conn	*c = NULL;
+		struct ods_db_arg	 a[1] = { ods_db_text(k.key_id) };
+
+		ck_assert_int_eq(ods_db_acquire(db, &c), ODS_OK);
+		ck_assert_int_eq(ods_db_exec(c, "UPDATE api_keys SET expires_at "
+		    "= NOW(3) - INTERVAL 1 SECOND WHERE key_id = ?", a, 1,
+		    NULL), ODS_OK);
+		ods_db_release(c);
+	}
+	ck_assert_int_eq(ods_apikey_verify(db, secret, &v), ODS_EAUTH);
+	free(secret);
+	s.expires_at = time(NULL) - 10;
+	ck_assert_int_eq(ods_apikey_create(db, &s, &secret, NULL), ODS_EINVAL);
+	s.expires_at = 0;
+	s.owner = "";
+	ck_assert_int_eq(ods_apikey_create(db, &s, &secret, NULL), ODS_EINVAL);
+	ck_assert_ptr_null(secret);
+	ods_apikey_fini(&k);
+}
+END_TEST
+
+/* ---- the admin routes (fcgi/common/h_auth.c) ---- */
+
+START_TEST(test_apikey_routes_create_list_revoke)
+{
+	static const char *const roles[] = { "admin" };
+	static const struct ods_principal adm = { ODS_PRINCIPAL_TOKEN, "u-adm",
+	    "root", "", "", roles, 1, NULL, NULL, 0, 0, 0, 0 };
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	char		 id[40], secret[64], *p, *body;
+
+	env.db = db;
+	r = mkreq("POST", "/api-keys", "CONTENT_TYPE=application/json");
+	body = "{\"name\":\"ci\",\"allowed_models\":[\"m1\"],\"rpm\":10,"
+	    "\"expires_in_days\":30}";
+	fio.in = body;
+	fio.inlen = strlen(body);
+	ods_req_set_principal(r, &adm);
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_apikey_create(r, w), 201);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"api_key\":\"sk-ods-"));
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"owner\":\"u-adm\""));
+	p = strstr(fake_body(&fio), "\"api_key\":\"") + 11;
+	snprintf(secret, sizeof(secret), "%.*s", (int)strcspn(p, "\""), p);
+	ck_assert_uint_eq(strlen(secret), 50);
+	p = strstr(fake_body(&fio), "\"key_id\":\"") + 10;
+	snprintf(id, sizeof(id), "%.*s", (int)strcspn(p, "\""), p);
+	r = mkreq("GET", "/api-keys", NULL);
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_apikey_list(r, w), 200);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), id));
+	ck_assert_ptr_null(strstr(fake_body(&fio), secret + 15));
+	r = mkreq("DELETE", "/api-keys/x", NULL);
+	ck_assert_int_eq(ods_req_param_set(r, "id", id), ODS_OK);
+	ods_req_set_principal(r, &adm);
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_apikey_revoke(r, w), 200);
+	r = mkreq("DELETE", "/api-keys/x", NULL);
+	ck_assert_int_eq(ods_req_param_set(r, "id", "ak_missing"), ODS_OK);
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_apikey_revoke(r, w), 404);
+	r = mkreq("POST", "/api-keys", "CONTENT_TYPE=application/json");
+	fio.in = "{\"name\":\"x\",\"allowed_models\":\"m1\"}";
+	fio.inlen = strlen(fio.in);
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_apikey_create(r, w), 400);
+}
+END_TEST
+
+/* ---- rate limits ---- */
+
+static char *
+user_token(const char *roles)
+{
+	char	sub[64], *t = NULL;
+
+	snprintf(sub, sizeof(sub), "rl-%ld-%ld", (long)getpid(), random());
+	ck_assert_int_eq(ods_auth_mint_hs256(conf, sub, NULL, roles, 600, &t),
+	    ODS_OK);
+	return t;
+}
+
+START_TEST(test_rate_limit_101st_request_is_429_with_headers)
+{
+	char		*t = user_token("admin"), h[64], *auth_h;
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	int		 i;
+
+	auth_h = bearer(t);
+	for (i = 1; i <= 100; i++) {
+		r = mkreq("GET", "/auth/me", auth_h);
+		ck_assert_int_eq(check(r, &r_me, &w), ODS_OK);
+	}
+	r = mkreq("GET", "/auth/me", auth_h);
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_ELIMIT);
+	ck_assert_int_eq(ods_resp_status(w), 429);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"code\":42900"));
+	ck_assert_ptr_nonnull(fake_header(&fio, "Retry-After", h, sizeof(h)));
+	ck_assert_int_ge(atoi(h), 1);
+	ck_assert_int_le(atoi(h), 60);
+	ck_assert_str_eq(fake_header(&fio, "X-RateLimit-Limit", h, sizeof(h)),
+	    "100");
+	ck_assert_str_eq(fake_header(&fio, "X-RateLimit-Remaining", h,
+	    sizeof(h)), "0");
+	ck_assert_ptr_nonnull(fake_header(&fio, "X-RateLimit-Reset", h,
+	    sizeof(h)));
+	ck_assert_int_ge(atoll(h), (long long)time(NULL));
+	/* writes are another class: still allowed */
+	r = mkreq("POST", "/datasets", auth_h);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_rate_limit_remaining_counts_down_and_burst_caps_classes)
+{
+	char		*t = user_token("admin"), h[64], *auth_h;
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	int		 i;
+
+	set("ODS_RATE_LIMIT_BURST", "5");
+	ods_auth_free(auth);
+	auth = ods_auth_new(conf, db, redis);
+	auth_h = bearer(t);
+	for (i = 0; i < 3; i++) {
+		r = mkreq("GET", "/auth/me", auth_h);
+		ck_assert_int_eq(check(r, &r_me, &w), ODS_OK);
+		/* the headers go out with whatever the handler answers */
+		ods_resp_raw(w, ODS_HTTP_200, "text/plain", "ok", 2);
+		ck_assert_str_eq(fake_header(&fio, "X-RateLimit-Limit", h,
+		    sizeof(h)), "100");
+		ck_assert_int_eq(atoi(fake_header(&fio,
+		    "X-RateLimit-Remaining", h, sizeof(h))), 4 - i);
+	}
+	for (i = 0; i < 2; i++) {
+		r = mkreq("POST", "/datasets", auth_h);
+		ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	}
+	r = mkreq("POST", "/datasets", auth_h);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_ELIMIT);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_rate_limit_redis_down_fails_open_or_closed)
+{
+	struct ods_redis	*dead;
+	struct ods_auth		*a;
+	struct ods_req		*r;
+	struct ods_resp		*w;
+	char			*t = user_token("viewer");
+
+	set("REDIS_URL", "redis://127.0.0.1:1/0");
+	dead = ods_redis_new(conf, 1);
+	a = ods_auth_new(conf, db, dead);
+	r = mkreq("GET", "/auth/me", bearer(t));
+	w = ods_resp_new(r);
+	ck_assert_int_eq(ods_auth_check(a, r, &r_me, w), ODS_OK);
+	ck_assert_int_eq(ods_auth_ratelimit_healthy(a), 0);
+	ods_auth_free(a);
+	set("ODS_RATE_LIMIT_FAIL_OPEN", "false");
+	a = ods_auth_new(conf, db, dead);
+	r = mkreq("GET", "/auth/me", bearer(t));
+	w = ods_resp_new(r);
+	ck_assert_int_eq(ods_auth_check(a, r, &r_me, w), ODS_EUNAVAIL);
+	ck_assert_int_eq(ods_resp_status(w), 503);
+	ods_auth_free(a);
+	ods_redis_free(dead);
+	ck_assert_int_eq(ods_auth_ratelimit_healthy(auth), 1);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_rate_limit_uses_the_api_key_rpm)
+{
+	struct ods_apikey_spec	 s = { "owner-3", "rpm", NULL, 0, 3, 0, 0,
+	    NULL };
+	struct ods_req		*r;
+	struct ods_resp		*w;
+	char			*secret, h[32];
+	int			 i;
+
+	ck_assert_int_eq(ods_apikey_create(db, &s, &secret, NULL), ODS_OK);
+	for (i = 0; i < 3; i++) {
+		r = mkreq("GET", "/v1/models", bearer(secret));
+		ck_assert_int_eq(check(r, &r_me, &w), ODS_OK);
+	}
+	r = mkreq("GET", "/v1/models", bearer(secret));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_ELIMIT);
+	ck_assert_str_eq(fake_header(&fio, "X-RateLimit-Limit", h, sizeof(h)),
+	    "3");
+	free(secret);
+}
+END_TEST
+
+/* ---- audit rows ---- */
+
+START_TEST(test_audit_rows_for_writes_and_auth_failures)
+{
+	char		*t = user_token("admin"), rid[64], rid2[64];
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	r = mkreq("POST", "/datasets", bearer(t));
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	snprintf(rid, sizeof(rid), "%s", ods_req_id(r));
+	ods_auth_after(auth, r, &r_write, 201);
+	r = mkreq("POST", "/datasets", bearer("not.a.token"));
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+	snprintf(rid2, sizeof(rid2), "%s", ods_req_id(r));
+	ods_auth_free(auth);		/* flushes the writer */
+	auth = NULL;
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
+	    "request_id = ? AND action = 'api_call' AND status = 'success' AND "
+	    "http_status = 201 AND route = '/datasets' AND http_method = "
+	    "'POST' AND resource_type = 'dataset' AND user_id LIKE 'rl-%'",
+	    rid), 1);
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
+	    "request_id = ? AND action = 'login_failed' AND status = 'failure'"
+	    " AND http_status = 401 AND error_code = 'malformed' AND "
+	    "ip_address = '127.0.0.7'", rid2), 1);
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
+	    "CONCAT_WS('|', user_id, username, error_message, user_agent, "
+	    "route) LIKE CONCAT('%', ?, '%')", strrchr(t, '.') + 1), 0);
+	free(t);
+}
+END_TEST
+
+/* ---- JWKS shared through Redis ---- */
+
+START_TEST(test_jwks_is_shared_between_workers_through_redis)
+{
+	struct ods_auth		*w1, *w2;
+	const struct ods_principal *p;
+	const char		*why;
+	char			 set_name[64], url[256], c[512], *t;
+	long			 now = (long)time(NULL);
+
+	snprintf(set_name, sizeof(set_name), "shared%ld", (long)getpid());
+	fx_jwks(set_name, "k1");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s/certs", fx_port,
+	    set_name);
+	set("KEYCLOAK_JWKS_URL", url);
+	set("JWT_ISSUERS", "http://kc/realms/r");
+	snprintf(c, sizeof(c), "{\"iss\":\"http://kc/realms/r\",\"aud\":"
+	    "\"web-frontend\",\"sub\":\"s\",\"exp\":%ld}", now + 300);
+	t = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims '%s'",
+	    fx_dir, c);
+	w1 = ods_auth_new(conf, db, redis);
+	w2 = ods_auth_new(conf, db, redis);
+	ck_assert_int_eq(ods_auth_verify(w1, t, arena, &p, &why), ODS_OK);
+	ck_assert_int_eq(ods_auth_verify(w2, t, arena, &p, &why), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(w1), 1);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(w2), 0);
+	ck_assert_int_eq(fx_count(set_name), 1);
+	ods_auth_free(w1);
+	ods_auth_free(w2);
+	free(t);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite	*s = suite_create("ods_auth_store");
+	TCase	*tc;
+
+	tc = tcase_create("apikey");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_apikey_is_shown_once_and_stored_hashed);
+	tcase_add_test(tc, test_apikey_verify_revoke_expiry_and_models);
+	tcase_add_test(tc, test_apikey_routes_create_list_revoke);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ratelimit");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_rate_limit_101st_request_is_429_with_headers);
+	tcase_add_test(tc,
+	    test_rate_limit_remaining_counts_down_and_burst_caps_classes);
+	tcase_add_test(tc, test_rate_limit_redis_down_fails_open_or_closed);
+	tcase_add_test(tc, test_rate_limit_uses_the_api_key_rpm);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("audit");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_audit_rows_for_writes_and_auth_failures);
+	tcase_add_test(tc, test_jwks_is_shared_between_workers_through_redis);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+static int
+migrate(void)
+{
+	struct ods_migrate_opts	 o = { ODS_TEST_SQLDIR, NULL, 0 };
+	struct ods_conf		*c = ods_conf_new();
+	struct ods_db		*d;
+	unsigned		 n = 0;
+	enum ods_err		 er;
+
+	o.out = fopen("/dev/null", "w");
+	if (ods_conf_set_db_dsn(c, dsn) != ODS_OK)
+		return -1;
+	free(c->mysql_database);
+	c->mysql_database = strdup(scratch);
+	d = ods_db_new(c, 1);
+	er = ods_migrate_run(d, &o, &n);
+	ods_db_free(d);
+	ods_conf_free(c);
+	fclose(o.out);
+	return er == ODS_OK ? 0 : -1;
+}
+
+int
+main(void)
+{
+	const char	*src = getenv("top_srcdir");
+	struct ods_conf	*c;
+	SRunner		*sr;
+	char		 sql[256];
+	int		 failed;
+
+	dsn = getenv("ODS_TEST_DB_DSN");
+	redis_url = getenv("ODS_TEST_REDIS_URL");
+	if (dsn == NULL || *dsn == '\0' || redis_url == NULL ||
+	    *redis_url == '\0') {
+		fprintf(stderr, "check_ods_auth_store: ODS_TEST_DB_DSN and "
+		    "ODS_TEST_REDIS_URL are needed; skipped\n");
+		return 77;
+	}
+	ods_log_init("check_ods_auth_store", getenv("ODS_TEST_VERBOSE") !=
+	    NULL ? ODS_LOG_DEBUG : ODS_LOG_ERR);
+	if (fx_start(src != NULL ? src : ODS_TEST_SRCDIR) < 0) {
+		fx_stop();
+		return 77;
+	}
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
+	c = ods_conf_new();
+	if (ods_conf_set_db_dsn(c, dsn) != ODS_OK)
+		return 1;
+	snprintf(scratch, sizeof(scratch), "%.40s_a%ld", c->mysql_database,
+	    (long)getpid());
+	ods_conf_free(c);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE `%s` CHARACTER SET "
+	    "utf8mb4 COLLATE utf8mb4_unicode_ci", scratch);
+	if (admin(sql) < 0 || migrate() < 0) {
+		fprintf(stderr, "check_ods_auth_store: no scratch database\n");
+		failed = 1;
+	} else {
+		sr = srunner_create(suite());
+		srunner_run_all(sr, CK_NORMAL);
+		failed = srunner_ntests_failed(sr);
+		srunner_free(sr);
+	}
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", scratch);
+	if (admin(sql) < 0)
+		failed++;
+	fx_stop();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
