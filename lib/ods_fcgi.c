@@ -774,6 +774,9 @@ ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 	    == NULL)
 		return 1;
 	m.threads = threads;
+	if (svc->register_metrics != NULL && svc->register_metrics() !=
+	    ODS_OK)
+		return 1;
 	if ((m.metrics = ods_metrics_new(svc->name, (unsigned)m.nslots)) ==
 	    NULL)
 		return 1;

@@ -2,6 +2,8 @@
 #ifndef ODS_FCGI_H
 #define ODS_FCGI_H
 
+#include "ods_err.h"
+
 #include <stddef.h>
 
 #include "ods_router.h"
@@ -15,6 +17,14 @@ struct ods_service {
 	const char *const	*prefixes;	/* stripped, longest first */
 	int			 default_threads;
 	int			 openai_errors;	/* /v1/ errors in OpenAI shape */
+	/*
+	 * Optional hooks. register_metrics runs once in the master before
+	 * the pool's metric registry is made (the service's own families);
+	 * worker_exit runs in each worker after its threads have stopped
+	 * and before its connections close (flush queued writes).
+	 */
+	enum ods_err		(*register_metrics)(void);
+	void			(*worker_exit)(void);
 };
 
 /*

@@ -15,6 +15,7 @@
 
 #include <fcgiapp.h>
 
+#include "ods_auth.h"
 #include "ods_conf.h"
 #include "ods_db.h"
 #include "ods_fcgi.h"
@@ -165,6 +166,7 @@ dispatch(struct worker *w, struct ods_req *r, struct ods_resp *resp,
 {
 	char		 msg[160];
 	const char	*cl;
+	enum ods_status	 st;
 
 	if (er == ODS_EMETHOD) {
 		if (ods_resp_header(resp, "Allow", allow) != ODS_OK)
@@ -182,9 +184,12 @@ dispatch(struct worker *w, struct ods_req *r, struct ods_resp *resp,
 		    "bytes", w->conf->max_body_bytes);
 		return ods_resp_error(resp, ODS_ETOOBIG, msg);
 	}
-	/* Authentication and RBAC (route->auth, route->perm) are checked
-	 * here once ods_auth exists; every route is open until then. */
-	return rt->handler(r, resp);
+	/* Who is calling, RBAC, rate limits; the refusal is written. */
+	if (ods_auth_check(w->env.auth, r, rt, resp) != ODS_OK)
+		return (enum ods_status)ods_resp_status(resp);
+	st = rt->handler(r, resp);
+	ods_auth_after(w->env.auth, r, rt, (int)st);
+	return st;
 }
 
 static void
@@ -436,6 +441,10 @@ worker_init(struct worker *w, const struct ods_service *svc,
 	w->env.db = ods_db_new(conf, (unsigned)w->nthreads);
 	ods_db_set_observer(w->env.db, &db_observer);
 	w->env.redis = ods_redis_new(conf, (unsigned)w->nthreads);
+	/* Refuses production without auth and short HS256 keys. */
+	if ((w->env.auth = ods_auth_new(conf, w->env.db, w->env.redis)) ==
+	    NULL)
+		return -1;
 	return 0;
 }
 
@@ -470,6 +479,9 @@ worker_fini(struct worker *w)
 		close(w->threads[i].ep);
 	}
 	free(w->threads);
+	if (w->svc->worker_exit != NULL)
+		w->svc->worker_exit();
+	ods_auth_free(w->env.auth);
 	ods_db_free(w->env.db);
 	ods_redis_free(w->env.redis);
 	ods_router_free(w->router);

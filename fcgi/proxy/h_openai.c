@@ -1,0 +1,169 @@
+/*
+ * fcgi/proxy/h_openai.c — what every /v1 handler shares: OpenAI-shaped
+ * errors, body parsing and limit checks, and the accounting of a call.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "h_proxy.h"
+
+#define SERVICE	"openai-proxy"
+
+enum ods_status
+h_openai_error(struct ods_resp *w, int status, const char *type,
+    const char *code, const char *param, const char *msg)
+{
+	struct ods_jw	*jw;
+
+	jw = ods_resp_json(w, (enum ods_status)status);
+	ods_jw_obj(jw);
+	ods_jw_key(jw, "error");
+	ods_jw_obj(jw);
+	ods_jw_kstr(jw, "message", msg);
+	ods_jw_kstr(jw, "type", type);
+	ods_jw_kstr(jw, "param", param);
+	ods_jw_kstr(jw, "code", code);
+	ods_jw_end(jw);
+	ods_jw_end(jw);
+	return ods_resp_send(w);
+}
+
+enum ods_status
+h_openai_llm_error(struct ods_resp *w, enum ods_err er, const char *model)
+{
+	char	msg[512];
+
+	switch (er) {
+	case ODS_ENOTFOUND:
+		snprintf(msg, sizeof(msg), "The model '%s' does not exist or "
+		    "you do not have access to it.", model);
+		return h_openai_error(w, 404, "invalid_request_error",
+		    "model_not_found", "model", msg);
+	case ODS_ETIMEOUT:
+		return h_openai_error(w, 504, "api_error", "upstream_timeout",
+		    NULL, "The model backend did not answer in time.");
+	case ODS_EUPSTREAM:
+		return h_openai_error(w, 502, "api_error", "upstream_error",
+		    NULL, "The model backend failed.");
+	case ODS_ETOOBIG:
+		return h_openai_error(w, 413, "invalid_request_error",
+		    "request_too_large", NULL, "The request or the answer is "
+		    "too large.");
+	case ODS_EIO:
+		return h_openai_error(w, 400, "invalid_request_error",
+		    "client_closed", NULL, "The client went away.");
+	default:
+		return h_openai_error(w, 503, "api_error",
+		    "backend_unavailable", NULL, "No model backend is "
+		    "available for this request; try again later.");
+	}
+}
+
+/* 403 or 429 from ods_llm_limits_check. */
+static enum ods_status
+limit_error(struct ods_resp *w, enum ods_err er, int retry_after, int quota,
+    const char *why)
+{
+	char	ra[16];
+
+	if (er == ODS_EFORBIDDEN)
+		return h_openai_error(w, 403, "permission_error",
+		    "model_not_allowed", "model", why);
+	if (retry_after > 0) {
+		snprintf(ra, sizeof(ra), "%d", retry_after);
+		(void)ods_resp_header(w, "Retry-After", ra);
+	}
+	if (quota)
+		return h_openai_error(w, 429, "insufficient_quota",
+		    "insufficient_quota", NULL, why);
+	return h_openai_error(w, 429, "tokens", "rate_limit_exceeded", NULL,
+	    why);
+}
+
+static enum ods_status
+body_error(struct ods_resp *w, enum ods_err er, const struct ods_json_err *e)
+{
+	char	msg[300];
+
+	if (er == ODS_ETOOBIG)
+		return h_openai_error(w, 413, "invalid_request_error",
+		    "request_too_large", NULL, "The request body is too large.");
+	if (er == ODS_EIO)
+		return h_openai_llm_error(w, ODS_EIO, NULL);
+	snprintf(msg, sizeof(msg), "We could not parse the JSON body of your "
+	    "request: %s", e->msg);
+	return h_openai_error(w, 400, "invalid_request_error", "invalid_json",
+	    NULL, msg);
+}
+
+enum ods_status
+h_begin(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
+    struct json_object **o, struct ods_llm_prep *p, int *ok)
+{
+	struct ods_llm		*llm = ods_llm_process(ods_req_conf(r));
+	struct ods_json_err	 e;
+	const char		*body;
+	size_t			 len;
+	char			 why[300];
+	enum ods_err		 er;
+	int			 ra, quota;
+
+	*ok = 0;
+	memset(&e, 0, sizeof(e));
+	if ((er = ods_req_json(r, o, &e)) != ODS_OK ||
+	    (er = ods_req_body(r, &body, &len)) != ODS_OK)
+		return body_error(w, er, &e);
+	if (ods_llm_prepare(llm, op, *o, body, len, p, why, sizeof(why)) !=
+	    ODS_OK)
+		return h_openai_error(w, 400, "invalid_request_error",
+		    "invalid_request", NULL, why);
+	er = ods_llm_limits_check(ods_req_redis(r), ods_req_db(r),
+	    ods_req_principal(r), p->model, &ra, &quota, why, sizeof(why));
+	if (er != ODS_OK) {
+		ods_llm_prep_fini(p);
+		return limit_error(w, er, ra, quota, why);
+	}
+	*ok = 1;
+	return ODS_HTTP_200;
+}
+
+static void
+copy(char *dst, size_t n, const char *s)
+{
+	snprintf(dst, n, "%s", s != NULL ? s : "");
+}
+
+void
+h_account(struct ods_req *r, const struct h_call *c)
+{
+	const struct ods_principal	*p = ods_req_principal(r);
+	const struct ods_req_env	*env = ods_req_env(r);
+	struct ods_llm_usage_rec	 u;
+
+	ods_metrics_ai(SERVICE, c->model, c->outcome, c->seconds,
+	    (uint64_t)c->prompt_tokens, (uint64_t)c->completion_tokens);
+	ods_llm_limits_account(ods_req_redis(r), ods_req_db(r), p,
+	    c->prompt_tokens + c->completion_tokens);
+	memset(&u, 0, sizeof(u));
+	copy(u.request_id, sizeof(u.request_id), ods_req_id(r));
+	if (p != NULL) {
+		copy(u.key_id, sizeof(u.key_id), p->key_id);
+		copy(u.user_id, sizeof(u.user_id), p->user_id);
+	}
+	copy(u.endpoint, sizeof(u.endpoint), c->endpoint);
+	copy(u.model, sizeof(u.model), c->model);
+	copy(u.backend, sizeof(u.backend), c->backend);
+	u.stream = c->stream;
+	u.prompt_tokens = c->prompt_tokens;
+	u.completion_tokens = c->completion_tokens;
+	u.latency_ms = (int)(c->seconds * 1000.0 + 0.5);
+	u.status = c->status;
+	if (ods_req_db(r) == NULL)
+		return;
+	ods_llm_usage_record(ods_req_conf(r), &u);
+	/* Workers leave with _exit: write the last rows while draining. */
+	if (env->draining != NULL && *env->draining)
+		ods_llm_usage_flush();
+}

@@ -1,0 +1,48 @@
+/* fcgi/proxy/h_proxy.h — the handlers of ods-openai-proxy. */
+#ifndef H_PROXY_H
+#define H_PROXY_H
+
+#include "ods.h"
+#include "ods_auth.h"
+#include "ods_llm.h"
+#include "ods_llm_usage.h"
+
+struct json_object;
+
+enum ods_status	h_chat_completions(struct ods_req *, struct ods_resp *);
+enum ods_status	h_completions(struct ods_req *, struct ods_resp *);
+enum ods_status	h_embeddings(struct ods_req *, struct ods_resp *);
+enum ods_status	h_models(struct ods_req *, struct ods_resp *);
+enum ods_status	h_model_get(struct ods_req *, struct ods_resp *);
+enum ods_status	h_health(struct ods_req *, struct ods_resp *);
+enum ods_status	h_usage(struct ods_req *, struct ods_resp *);
+
+/*
+ * (h_openai.c) An error in OpenAI's shape {"error":{"message","type",
+ * "param","code"}}; param may be NULL. Returns the status sent.
+ */
+enum ods_status	h_openai_error(struct ods_resp *, int status, const char *type,
+		    const char *code, const char *param, const char *msg);
+/* The error for an ods_llm / ods_llm_usage failure. */
+enum ods_status	h_openai_llm_error(struct ods_resp *, enum ods_err,
+		    const char *model);
+
+/* What one call cost, for metrics, limits and the usage table. */
+struct h_call {
+	const char	*endpoint;	/* "/v1/chat/completions" */
+	const char	*model;
+	const char	*backend;
+	int		 stream;
+	int		 status;	/* HTTP status sent */
+	const char	*outcome;	/* "success", "error", "timeout" */
+	int64_t		 prompt_tokens;
+	int64_t		 completion_tokens;
+	double		 seconds;
+};
+/* Metrics, tpm/budget counters and the usage row of one call. */
+void		h_account(struct ods_req *, const struct h_call *);
+/* Parse the body, prepare it, check the caller's limits. */
+enum ods_status	h_begin(struct ods_req *, struct ods_resp *, enum ods_llm_op,
+		    struct json_object **, struct ods_llm_prep *, int *ok);
+
+#endif /* H_PROXY_H */
