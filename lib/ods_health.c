@@ -14,6 +14,7 @@ struct check {
 	enum ods_err	er;
 	double		ms;
 	int		configured;
+	int		skipped;
 };
 
 static void
@@ -23,6 +24,8 @@ check_write(struct ods_jw *jw, const char *name, const struct check *c)
 	ods_jw_obj(jw);
 	if (!c->configured)
 		ods_jw_kstr(jw, "status", "not_configured");
+	else if (c->skipped)
+		ods_jw_kstr(jw, "status", "skipped");
 	else if (c->er == ODS_OK) {
 		ods_jw_kstr(jw, "status", "healthy");
 		ods_jw_knum(jw, "latency_ms", (double)(int64_t)(c->ms * 1000) /
@@ -55,16 +58,24 @@ static enum ods_status
 health(struct ods_req *r, struct ods_resp *w, int need_db)
 {
 	const struct ods_req_env	*env = ods_req_env(r);
-	struct check			 db = { ODS_OK, 0, 0 };
-	struct check			 rd = { ODS_OK, 0, 0 };
+	struct check			 db = { ODS_OK, 0, 0, 0 };
+	struct check			 rd = { ODS_OK, 0, 0, 0 };
 	struct ods_jw			*jw;
 	const char			*status;
 	int				 draining, ok;
 
+	/*
+	 * A draining worker answers 503 at once: the load balancer must stop
+	 * sending before the pings (up to their timeouts against a dead
+	 * server) would tell it anything.
+	 */
 	draining = env->draining != NULL && *env->draining;
-	if ((db.configured = env->db != NULL))
+	db.configured = env->db != NULL;
+	rd.configured = env->redis != NULL;
+	db.skipped = rd.skipped = draining;
+	if (db.configured && !draining)
 		db.er = ods_db_ping(env->db, &db.ms);
-	if ((rd.configured = env->redis != NULL))
+	if (rd.configured && !draining)
 		rd.er = ods_redis_ping(env->redis, &rd.ms);
 	ok = !draining && (!need_db || (db.configured && db.er == ODS_OK));
 	status = draining ? "draining" : !ok ? "degraded" :

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# tests/integration/proxy-keys-limits.sh — sk-ods- API keys on the proxy:
+# 401 for unknown keys, 403 for a model the key may not use, 429
+# insufficient_quota once the key's daily token budget is spent, 429 with
+# Retry-After at its tokens-per-minute, 429 at its requests-per-minute (the
+# auth module's limiter), all as the official openai package sees them;
+# usage rows carry the key and the upstream's token counts, and the admin
+# report sums them per key, model and day.
+set -u -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/stack.sh"
+. "$here/../lib/assert.sh"
+. "$here/../llm/lib.sh"
+
+ODS_STACK_MIGRATE=1
+ods_t_begin proxy-keys-limits
+ods_t_require node npm sha256sum
+ods_stack_init
+ods_stack_backends
+ODS_T_CLEANUP='ods_llm_mocks_stop'
+ods_llm_mock_start MOCK mock
+export VLLM_CHAT_URL=$MOCK LLM_BACKEND=vllm AUTH_MODE=true
+export ODS_MODEL_ALIASES='gpt-4o-mini=mock-chat'
+export JWT_SECRET_KEY=proxy-keys-test-secret-0123456789abcdef
+export ODS_RATE_LIMIT_DEFAULT=1000/minute ODS_RATE_LIMIT_BURST=2000
+ods_pool_start proxy
+ods_stack_nginx_start
+ods_wait_http "$ODS_PROXY_URL/healthz" 200 20 || ods_t_fail "proxy not live"
+P=$ODS_PROXY_URL
+
+# newkey ID MODELS_JSON RPM TPM BUDGET: a key row; prints the secret.
+newkey() {
+	local s hash
+	s=sk-ods-$(head -c 64 /dev/urandom | base64 -w0 | tr '+/' '-_' |
+	    tr -d '=' | head -c 43)
+	hash=$(printf '%s' "$s" | sha256sum | cut -d' ' -f1)
+	ods_db_sql "$MYSQL_DATABASE" -e "INSERT INTO api_keys (key_id,
+	    key_prefix, key_hash, owner, name, allowed_models, rpm, tpm,
+	    token_budget, budget_period) VALUES ('$1', '${s:0:12}', '$hash',
+	    'tester', '$1', $2, $3, $4, $5, 'day')" ||
+	    ods_t_fail "cannot insert key $1"
+	printf '%s\n' "$s"
+}
+KEY_MODELS=$(newkey ak_models "'[\"mock-chat\"]'" NULL NULL 20)
+KEY_TPM=$(newkey ak_tpm NULL NULL 10 NULL)
+KEY_RPM=$(newkey ak_rpm NULL 3 NULL NULL)
+
+ods_get "$P/v1/models"
+ods_expect_openai_error 401 "no key"
+
+ods_llm_sdk_install
+out=$(PROXY_URL=$P KEY_MODELS=$KEY_MODELS KEY_TPM=$KEY_TPM \
+    KEY_RPM=$KEY_RPM node "$ODS_LLM_DIR/sdk-keys.js" 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed 's/^/  sdk: /'
+[ "$rc" = 0 ] || ods_t_fail "keys and limits through the SDK"
+ods_t_ok "keys and limits through the SDK ($(printf '%s\n' "$out" | grep -c '^ok'))"
+
+q() { ods_db_sql "$MYSQL_DATABASE" -e "$1" 2>/dev/null; }
+ods_wait_until 5 eval '[ "$(q "SELECT COUNT(*) FROM api_usage WHERE key_id = '"'ak_models'"' AND status = 200")" = 3 ]' ||
+    ods_t_fail "usage rows of ak_models: $(q "SELECT status, COUNT(*) FROM api_usage WHERE key_id = 'ak_models' GROUP BY status")"
+ods_expect_eq "$(q "SELECT SUM(total_tokens) FROM api_usage WHERE key_id = 'ak_models' AND status = 200")" 21 \
+    "tokens recorded for ak_models (3 calls x 7)"
+ods_expect_eq "$(q "SELECT user_id FROM api_usage WHERE key_id = 'ak_tpm' LIMIT 1")" \
+    tester "usage row names the key's owner"
+
+# The admin report: per key, model and day (an HS256 admin token).
+now=$(date +%s)
+tok=$(node "$here/../auth/jwt-fixture.js" mint --alg HS256 \
+    --secret "$JWT_SECRET_KEY" --claims "{\"sub\":\"ops\",\"iss\":
+    \"urn:one-data-studio:odsctl\",\"aud\":\"web-frontend\",\"iat\":$now,\"exp\":$((now + 300)),
+    \"realm_access\":{\"roles\":[\"admin\"]}}") || ods_t_fail "mint"
+ods_get "$P/api/v1/usage?key_id=ak_models" -H "Authorization: Bearer $tok"
+ods_expect_code 200 "usage report"
+ods_expect_json '.data[0].total_tokens' 21 "report total_tokens of ak_models"
+ods_expect_json '.data[0].requests' 3 "report requests of ak_models"
+ods_get "$P/api/v1/usage" -H "Authorization: Bearer $KEY_TPM"
+ods_expect_code 403 "usage report with a plain API key"
+ods_get "$P/api/v1/usage?from=yesterday" -H "Authorization: Bearer $tok"
+ods_expect_code 400 "usage report with a bad date"
+ods_t_end
