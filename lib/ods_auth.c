@@ -16,6 +16,7 @@
 
 #include "ods_auth.h"
 #include "ods_auth_int.h"
+#include "ods_http.h"
 #include "ods_conf.h"
 #include "ods_json.h"
 #include "ods_log.h"
@@ -101,7 +102,7 @@ ods_auth_new(const struct ods_conf *c, struct ods_db *db,
 		return NULL;
 	}
 	names_init(a, c);
-	auth_http_init();
+	ods_http_global_init();
 	rate_init(a);
 	a->audit = audit_start(db, c->audit_db);
 	if (c->auth_mode && a->jwks.url[0] == '\0' && a->nhs == 0)
@@ -503,12 +504,9 @@ ods_auth_after(struct ods_auth *a, struct ods_req *r,
 static const char *
 tok_str(struct ods_arena *ar, struct json_object *o, const char *k)
 {
-	struct json_object	*v;
+	const char	*v = ods_json_get_str(o, k);
 
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return ods_arena_strdup(ar, json_object_get_string(v));
+	return v != NULL ? ods_arena_strdup(ar, v) : NULL;
 }
 
 static enum ods_err

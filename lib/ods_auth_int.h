@@ -130,11 +130,9 @@ int64_t		 jwks_fresh_until_ms(struct jwks *);
 struct jwks_set	*jwks_parse(const char *, size_t);
 void		 jwks_set_free(struct jwks_set *);
 
-/* ods_auth_http.c: libcurl, TLS verified, no redirects, capped. */
+/* ods_auth_http.c: over ods_http (TLS verified, no redirects, capped). */
 enum ods_err	 auth_http(const char *url, const char *form, int timeout_ms,
 		    size_t max, struct ods_buf *body, long *status);
-
-void		 auth_http_init(void);
 /* Append key=value (URL-encoded) to an x-www-form-urlencoded body. */
 enum ods_err	 auth_form_add(struct ods_buf *, const char *key,
 		    const char *value) ODS_MUSTCHECK;

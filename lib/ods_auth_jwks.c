@@ -28,6 +28,7 @@
 #include "ods_auth.h"
 #include "ods_auth_int.h"
 #include "ods_conf.h"
+#include "ods_json.h"
 #include "ods_log.h"
 #include "ods_mem.h"
 #include "ods_redis.h"
@@ -106,17 +107,6 @@ jwk_pem(const char *n64, const char *e64, size_t *len)
 
 /* ---- the document ---- */
 
-static const char *
-jstr(struct json_object *o, const char *k)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* Keep RSA signing keys for RS256 only: enc keys and others are skipped. */
 static int
 jwk_take(struct json_object *k, struct jwk *out)
@@ -125,10 +115,10 @@ jwk_take(struct json_object *k, struct jwk *out)
 
 	if (!json_object_is_type(k, json_type_object))
 		return 0;
-	kty = jstr(k, "kty");
-	use = jstr(k, "use");
-	alg = jstr(k, "alg");
-	kid = jstr(k, "kid");
+	kty = ods_json_get_str(k, "kty");
+	use = ods_json_get_str(k, "use");
+	alg = ods_json_get_str(k, "alg");
+	kid = ods_json_get_str(k, "kid");
 	if (kty == NULL || strcmp(kty, "RSA") != 0)
 		return 0;
 	if (json_object_object_get_ex(k, "use", NULL) &&
@@ -140,7 +130,7 @@ jwk_take(struct json_object *k, struct jwk *out)
 	if (kid != NULL && strlen(kid) > KID_MAX)
 		return 0;
 	snprintf(out->kid, sizeof(out->kid), "%s", kid != NULL ? kid : "");
-	out->pem = jwk_pem(jstr(k, "n"), jstr(k, "e"), &out->pemlen);
+	out->pem = jwk_pem(ods_json_get_str(k, "n"), ods_json_get_str(k, "e"), &out->pemlen);
 	return out->pem != NULL;
 }
 

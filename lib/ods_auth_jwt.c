@@ -25,6 +25,7 @@
 #include "ods_auth.h"
 #include "ods_auth_int.h"
 #include "ods_conf.h"
+#include "ods_json.h"
 #include "ods_log.h"
 #include "ods_mem.h"
 
@@ -224,17 +225,6 @@ segment_json(const char *s, size_t n, int depth, struct json_object **out)
 	return o != NULL ? ODS_OK : ODS_EINVAL;
 }
 
-static const char *
-jstr(struct json_object *o, const char *k)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /* A NumericDate claim: 1 and *t when present, 0 absent, -1 bad. */
 static int
 jtime(struct json_object *o, const char *k, int64_t *t)
@@ -276,7 +266,7 @@ header_check(struct json_object *h, struct hdr *out)
 	for (i = 0; i < ODS_NELEM(refused); i++)
 		if (json_object_object_get_ex(h, refused[i], NULL))
 			return "refused_header";
-	if ((alg = jstr(h, "alg")) == NULL)
+	if ((alg = ods_json_get_str(h, "alg")) == NULL)
 		return "no_alg";
 	if (strcmp(alg, "RS256") == 0)
 		out->alg = JWT_ALG_RS256;
@@ -286,7 +276,7 @@ header_check(struct json_object *h, struct hdr *out)
 		return "alg_not_allowed";
 	out->has_kid = 0;
 	if (json_object_object_get_ex(h, "kid", NULL)) {
-		if ((kid = jstr(h, "kid")) == NULL || *kid == '\0' ||
+		if ((kid = ods_json_get_str(h, "kid")) == NULL || *kid == '\0' ||
 		    strlen(kid) > KID_MAX)
 			return "bad_kid";
 		snprintf(out->kid, sizeof(out->kid), "%s", kid);
@@ -403,14 +393,14 @@ claims_check(struct ods_auth *a, struct json_object *c, jwt_alg_t alg,
 		return "not_yet_valid";
 	if ((r = jtime(c, "iat", &t)) < 0 || (r == 1 && t > now + leeway))
 		return "issued_in_future";
-	if ((iss = jstr(c, "iss")) == NULL)
+	if ((iss = ods_json_get_str(c, "iss")) == NULL)
 		return "no_iss";
 	if (!in_list(a->issuers, a->nissuers, iss) &&
 	    !(alg == JWT_ALG_HS256 && strcmp(iss, ODS_JWT_LOCAL_ISSUER) == 0))
 		return "bad_iss";
 	if (!aud_ok(a, c))
 		return "bad_aud";
-	if ((sub = jstr(c, "sub")) == NULL || *sub == '\0' ||
+	if ((sub = ods_json_get_str(c, "sub")) == NULL || *sub == '\0' ||
 	    strlen(sub) > 255)
 		return "no_sub";
 	return NULL;
@@ -465,13 +455,13 @@ principal_build(struct ods_arena *ar, struct json_object *c, int64_t exp)
 	if (p == NULL || roles == NULL)
 		return NULL;
 	p->kind = ODS_PRINCIPAL_TOKEN;
-	p->user_id = adup(ar, jstr(c, "sub"));
-	if ((user = jstr(c, "preferred_username")) == NULL || *user == '\0')
-		if ((user = jstr(c, "email")) == NULL || *user == '\0')
-			user = jstr(c, "sub");
+	p->user_id = adup(ar, ods_json_get_str(c, "sub"));
+	if ((user = ods_json_get_str(c, "preferred_username")) == NULL || *user == '\0')
+		if ((user = ods_json_get_str(c, "email")) == NULL || *user == '\0')
+			user = ods_json_get_str(c, "sub");
 	p->username = adup(ar, user);
-	p->email = adup(ar, jstr(c, "email"));
-	p->name = adup(ar, jstr(c, "name"));
+	p->email = adup(ar, ods_json_get_str(c, "email"));
+	p->name = adup(ar, ods_json_get_str(c, "name"));
 	if (json_object_object_get_ex(c, "realm_access", &ra) &&
 	    json_object_is_type(ra, json_type_object))
 		roles_add(ar, roles, &n, ra);

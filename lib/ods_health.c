@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include "ods_auth.h"
+#include "ods_conf.h"
 #include "ods_db.h"
 #include "ods_health.h"
 #include "ods_json.h"
@@ -39,6 +41,32 @@ check_write(struct ods_jw *jw, const char *name, const struct check *c)
 	ods_jw_end(jw);
 }
 
+/*
+ * The rate limiter lives in Redis; with Redis gone it allows every
+ * request or refuses with 503 (ODS_RATE_LIMIT_FAIL_OPEN). Informational:
+ * readiness does not depend on it.
+ */
+static void
+rate_limit_write(struct ods_jw *jw, const struct ods_req_env *env,
+    const struct check *rd)
+{
+	const struct ods_conf	*c = env->conf;
+	int			 ok;
+
+	ods_jw_key(jw, "rate_limit");
+	ods_jw_obj(jw);
+	if (c == NULL || !c->auth_mode || !c->rate_limit_enabled)
+		ods_jw_kstr(jw, "status", "disabled");
+	else {
+		ok = rd->configured && (rd->skipped || rd->er == ODS_OK) &&
+		    ods_auth_ratelimit_healthy(env->auth);
+		ods_jw_kstr(jw, "status", ok ? "healthy" : "degraded");
+		ods_jw_kstr(jw, "when_redis_down", c->rate_limit_fail_open ?
+		    "allow" : "refuse");
+	}
+	ods_jw_end(jw);
+}
+
 /* The report's fields, written into the current object. */
 static void
 report_fields(struct ods_jw *jw, const struct ods_req_env *env,
@@ -51,6 +79,7 @@ report_fields(struct ods_jw *jw, const struct ods_req_env *env,
 	ods_jw_obj(jw);
 	check_write(jw, "database", db);
 	check_write(jw, "redis", rd);
+	rate_limit_write(jw, env, rd);
 	ods_jw_end(jw);
 }
 

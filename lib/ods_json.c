@@ -268,6 +268,17 @@ ods_json_arr_get(struct json_object *a, size_t i)
 }
 
 const char *
+ods_json_get_str(struct json_object *obj, const char *field)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(obj, field, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+const char *
 ods_json_text(struct json_object *v)
 {
 	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |

@@ -57,6 +57,11 @@ enum ods_err	 ods_json_arr(struct json_object *, const char *field,
 		    struct ods_json_err *);
 size_t		 ods_json_arr_len(struct json_object *);
 struct json_object *ods_json_arr_get(struct json_object *, size_t);
+/*
+ * The string value of field (borrowed), NULL when it is absent or not a
+ * string: for documents we read but do not validate field by field.
+ */
+const char	*ods_json_get_str(struct json_object *, const char *field);
 /* The text of any value (borrowed, valid until obj is released). */
 const char	*ods_json_text(struct json_object *);
 

@@ -128,6 +128,20 @@ START_TEST(test_json_wrong_types_are_named)
 }
 END_TEST
 
+START_TEST(test_json_get_str_is_null_unless_a_string)
+{
+	struct json_object	*o = parse_ok("{\"kid\":\"k1\",\"n\":1,"
+				    "\"z\":null,\"a\":[\"x\"]}");
+
+	ck_assert_str_eq(ods_json_get_str(o, "kid"), "k1");
+	ck_assert_ptr_null(ods_json_get_str(o, "n"));
+	ck_assert_ptr_null(ods_json_get_str(o, "z"));
+	ck_assert_ptr_null(ods_json_get_str(o, "a"));
+	ck_assert_ptr_null(ods_json_get_str(o, "missing"));
+	ods_json_put(o);
+}
+END_TEST
+
 START_TEST(test_json_string_length_cap)
 {
 	struct json_object	*o = parse_ok("{\"s\":\"abcdef\"}");
@@ -227,6 +241,7 @@ suite(void)
 	tcase_add_test(core, test_jw_writes_valid_escaped_json);
 	tcase_add_test(limits, test_json_depth_limit_is_enforced);
 	tcase_add_test(limits, test_json_string_length_cap);
+	tcase_add_test(limits, test_json_get_str_is_null_unless_a_string);
 	tcase_add_test(limits, test_jw_reports_buffer_cap);
 	tcase_add_test(errors, test_json_rejects_trailing_garbage);
 	tcase_add_test(errors, test_json_rejects_truncated_and_empty);

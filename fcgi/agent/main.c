@@ -13,14 +13,7 @@ static const char *const prefixes[] = {
 static const struct ods_route routes[] = {
 	{ ODS_GET, "/health",  ods_health_ready, ODS_AUTH_OPEN, NULL },
 	{ ODS_GET, "/healthz", ods_health_live,  ODS_AUTH_OPEN, NULL },
-	{ ODS_GET, "/auth/me", h_auth_me, ODS_AUTH_REQUIRED, NULL },
-	{ ODS_POST, "/auth/refresh", h_auth_refresh, ODS_AUTH_OPEN, NULL },
-	{ ODS_POST, "/api-keys", h_apikey_create, ODS_AUTH_REQUIRED,
-	    "system:manage" },
-	{ ODS_GET, "/api-keys", h_apikey_list, ODS_AUTH_REQUIRED,
-	    "system:manage" },
-	{ ODS_DELETE, "/api-keys/{id}", h_apikey_revoke, ODS_AUTH_REQUIRED,
-	    "system:manage" },
+	H_AUTH_ROUTES,
 };
 
 static const struct ods_service service = {

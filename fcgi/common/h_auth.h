@@ -3,19 +3,21 @@
 #define H_AUTH_H
 
 #include "ods_req.h"
+#include "ods_router.h"
 
 /*
- * Route rows (inner paths; the data and agent pools strip /api/v1):
- *   { ODS_GET,    "/auth/me",       h_auth_me,       ODS_AUTH_REQUIRED,
- *       NULL },
- *   { ODS_POST,   "/auth/refresh",  h_auth_refresh,  ODS_AUTH_OPEN, NULL },
- *   { ODS_POST,   "/api-keys",      h_apikey_create, ODS_AUTH_REQUIRED,
- *       "system:manage" },
- *   { ODS_GET,    "/api-keys",      h_apikey_list,   ODS_AUTH_REQUIRED,
- *       "system:manage" },
- *   { ODS_DELETE, "/api-keys/{id}", h_apikey_revoke, ODS_AUTH_REQUIRED,
- *       "system:manage" },
+ * The auth routes, as rows for a pool's route table (inner paths; the data
+ * and agent pools strip /api/v1).
  */
+#define H_AUTH_ROUTES \
+	{ ODS_GET, "/auth/me", h_auth_me, ODS_AUTH_REQUIRED, NULL }, \
+	{ ODS_POST, "/auth/refresh", h_auth_refresh, ODS_AUTH_OPEN, NULL }, \
+	{ ODS_POST, "/api-keys", h_apikey_create, ODS_AUTH_REQUIRED, \
+	    "system:manage" }, \
+	{ ODS_GET, "/api-keys", h_apikey_list, ODS_AUTH_REQUIRED, \
+	    "system:manage" }, \
+	{ ODS_DELETE, "/api-keys/{id}", h_apikey_revoke, ODS_AUTH_REQUIRED, \
+	    "system:manage" }
 
 /* data:{user_id,username,email,name,roles} of the caller. */
 enum ods_status	h_auth_me(struct ods_req *, struct ods_resp *);

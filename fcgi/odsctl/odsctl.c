@@ -26,7 +26,10 @@
 #include "ods_conf.h"
 #include "ods_db.h"
 #include "ods_err.h"
+#include "ods_json.h"
+#include "ods_llm_usage.h"
 #include "ods_log.h"
+#include "ods_mem.h"
 #include "ods_migrate.h"
 #include "ods_redis.h"
 
@@ -41,6 +44,7 @@ usage(FILE *fp)
 	    "[--lock-timeout SECONDS]\n"
 	    "       odsctl apikey create|list|revoke ...\n"
 	    "       odsctl token --sub SUBJECT ...\n"
+	    "       odsctl usage [--key KEY_ID] [--from DAY] [--to DAY]\n"
 	    "\n"
 	    "commands:\n"
 	    "  migrate           apply pending SQL migrations, in order, once\n"
@@ -59,6 +63,10 @@ usage(FILE *fp)
 	    "  token --sub S [--username U] [--roles a,b] [--ttl SECONDS]\n"
 	    "                    a development HS256 token signed with "
 	    "JWT_SECRET_KEY\n"
+	    "  usage [--key KEY_ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+	    "                    LLM usage per key, model and day as JSON "
+	    "(default: the\n"
+	    "                    last 30 days)\n"
 	    "\n"
 	    "options:\n"
 	    "  --check-config    check the environment (MYSQL_*, REDIS_URL, "
@@ -193,6 +201,7 @@ migrate(int argc, char *argv[])
 
 struct keyopts {
 	const char	*owner, *name, *models, *username, *roles, *sub;
+	const char	*key_id, *from, *to;
 	long		 rpm, tpm, days, ttl;
 };
 
@@ -225,6 +234,9 @@ key_opts(int argc, char *argv[], struct keyopts *o)
 		{ "username", required_argument, NULL, 'u' },
 		{ "roles", required_argument, NULL, 'R' },
 		{ "ttl", required_argument, NULL, 'T' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	ch, bad = 0;
@@ -239,6 +251,9 @@ key_opts(int argc, char *argv[], struct keyopts *o)
 		case 's': o->sub = optarg; break;
 		case 'u': o->username = optarg; break;
 		case 'R': o->roles = optarg; break;
+		case 'k': o->key_id = optarg; break;
+		case 'f': o->from = optarg; break;
+		case 'F': o->to = optarg; break;
 		case 'r': bad |= num_arg("--rpm", optarg, 1, 1000000, &o->rpm);
 			break;
 		case 't': bad |= num_arg("--tpm", optarg, 1, 1000000000,
@@ -371,6 +386,41 @@ apikey(int argc, char *argv[])
 	return rc;
 }
 
+/* LLM usage per key, model and day (the proxy's GET /api/v1/usage). */
+static int
+usage_report(int argc, char *argv[])
+{
+	struct keyopts	 o;
+	struct ods_conf	*conf;
+	struct ods_db	*db;
+	struct ods_buf	 b;
+	struct ods_jw	 jw;
+	enum ods_err	 er;
+	int		 ok;
+
+	if (key_opts(argc, argv, &o) < 0 || optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	conf = load_conf(stderr, &ok);
+	db = ods_db_new(conf, 1);
+	ods_buf_init(&b, 64u << 20);
+	ods_jw_init(&jw, &b);
+	er = ods_llm_usage_report(db, o.key_id, o.from, o.to, &jw);
+	if (er == ODS_OK)
+		er = ods_jw_error(&jw);
+	if (er == ODS_OK)
+		printf("%.*s\n", (int)b.len, b.data);
+	else
+		fprintf(stderr, "odsctl: usage failed: %s%s\n",
+		    ods_strerror(er), er == ODS_EINVAL ? " (--from and --to "
+		    "are YYYY-MM-DD)" : "");
+	ods_buf_free(&b);
+	ods_db_free(db);
+	ods_conf_free(conf);
+	return er == ODS_OK ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 static int
 token(int argc, char *argv[])
 {
@@ -421,6 +471,8 @@ main(int argc, char *argv[])
 		return apikey(argc - 1, argv + 1);
 	if (strcmp(argv[1], "token") == 0)
 		return token(argc - 1, argv + 1);
+	if (strcmp(argv[1], "usage") == 0)
+		return usage_report(argc - 1, argv + 1);
 	fprintf(stderr, "odsctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -82,9 +82,13 @@ ods_wait_until 10 eval '[ "$(curl -s -m 5 "$ODS_DATA_URL/api/v1/health" | jq -r 
 ods_get "$ODS_DATA_URL/api/v1/health"
 ods_expect_code 200 "readiness with Redis down"
 ods_expect_json '.checks.redis.status' unhealthy "Redis reported unhealthy"
+ods_expect_json '.checks.rate_limit.status' degraded "rate limiter reported degraded"
+ods_expect_json '.checks.rate_limit.when_redis_down' allow "rate limiter fails open"
 ods_redis_start
 ods_wait_until 10 eval '[ "$(curl -s -m 5 "$ODS_DATA_URL/api/v1/health" | jq -r .checks.redis.status)" = healthy ]' ||
     ods_t_fail "checks.redis.status did not recover after Redis restarted"
 ods_t_ok "Redis healthy again after its restart"
+ods_get "$ODS_DATA_URL/api/v1/health"
+ods_expect_json '.checks.rate_limit.status' healthy "rate limiter healthy again"
 
 ods_t_end

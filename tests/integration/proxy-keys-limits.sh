@@ -78,4 +78,12 @@ ods_get "$P/api/v1/usage" -H "Authorization: Bearer $KEY_TPM"
 ods_expect_code 403 "usage report with a plain API key"
 ods_get "$P/api/v1/usage?from=yesterday" -H "Authorization: Bearer $tok"
 ods_expect_code 400 "usage report with a bad date"
+
+# The same report from odsctl, for operators without a token.
+out=$("$(ods_bin odsctl)" usage --key ak_models) || ods_t_fail "odsctl usage"
+ods_expect_eq "$(printf '%s' "$out" | jq '.[0].total_tokens')" 21 \
+    "odsctl usage total_tokens of ak_models"
+"$(ods_bin odsctl)" usage --from yesterday 2>/dev/null &&
+    ods_t_fail "odsctl usage accepted a bad date"
+ods_t_ok "odsctl usage refuses a bad date"
 ods_t_end
