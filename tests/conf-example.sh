@@ -34,7 +34,9 @@ while IFS='=' read -r key val; do
 done <<<"$defaults"
 # Every KEY the example shows is one the programs or scripts read.
 for key in $(sed -n 's/^# \([A-Z][A-Z0-9_]*\)=.*/\1/p' "$example"); do
-	printf '%s\n' "$defaults" | grep -q "^$key=" && continue
+	# A here-string, not printf | grep -q: under pipefail, grep's early
+	# exit can kill printf with SIGPIPE and fail a key that is there.
+	grep -q "^$key=" <<<"$defaults" && continue
 	grep -rqw "$key" "$src/scripts" "$src/tests/lib" && continue
 	# Per-pool settings, read as ODS_${POOL}_WORKERS / _THREADS.
 	case $key in

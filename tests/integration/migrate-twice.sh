@@ -42,13 +42,13 @@ out=$(ods_migrate 2>&1)
 rc=$?
 printf '%s\n' "$out" | sed 's/^/  odsctl| /'
 ods_expect_eq "$rc" 0 "second odsctl migrate exit status"
-printf '%s\n' "$out" | grep -q '^applied ' &&
+grep -q '^applied ' <<<"$out" &&
     ods_t_fail "the second run applied something: $out"
 ods_expect_eq "$(rows)" "$first" "schema_migrations unchanged by the second run"
 ods_expect_eq "$(ntables)" "$tables" "no table added by the second run"
 out=$(ods_migrate --status 2>&1)
 ods_expect_eq "$?" 0 "odsctl migrate --status exit status"
-printf '%s\n' "$out" | grep -q '^0 pending' ||
+grep -q '^0 pending' <<<"$out" ||
     ods_t_fail "--status does not report 0 pending: $out"
 ods_t_ok "--status: 0 pending"
 

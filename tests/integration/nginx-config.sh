@@ -29,18 +29,18 @@ ods_t_ok "nginx -t passes on the generated configuration"
 all=$(cat "$N/nginx.conf" "$N/ods-servers.conf" "$ODS_ROOT"/nginx/*.conf \
     "$ODS_ROOT/nginx/fastcgi_params.ods" | sed 's/#.*//')
 
-printf '%s\n' "$all" | grep -Eq '^[[:space:]]*keepalive[[:space:]]' &&
+grep -Eq '^[[:space:]]*keepalive[[:space:]]' <<<"$all" &&
     ods_t_fail "an upstream keepalive is configured"
-printf '%s\n' "$all" | grep -Eq 'fastcgi_keep_conn[[:space:]]+on' &&
+grep -Eq 'fastcgi_keep_conn[[:space:]]+on' <<<"$all" &&
     ods_t_fail "fastcgi_keep_conn on is configured"
 ods_t_ok "no upstream keepalive, no fastcgi_keep_conn"
 
 for st in 400 403 404 405 408 413 414 429 500 502 503 504; do
-	printf '%s\n' "$all" | grep -Eq "error_page $st @ods_$st;" ||
+	grep -Eq "error_page $st @ods_$st;" <<<"$all" ||
 	    ods_t_fail "no JSON error page for $st"
-	printf '%s\n' "$all" | grep -Eq "return $st '\\{\"code\":${st}00," ||
+	grep -Eq "return $st '\\{\"code\":${st}00," <<<"$all" ||
 	    ods_t_fail "the $st page is not the JSON envelope"
-	printf '%s\n' "$all" | grep -Eq "error_page $st @ods_oai_$st;" ||
+	grep -Eq "error_page $st @ods_oai_$st;" <<<"$all" ||
 	    ods_t_fail "no OpenAI-shaped error page for $st"
 done
 ods_t_ok "JSON error pages for every status nginx produces"

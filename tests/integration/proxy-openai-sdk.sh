@@ -118,17 +118,17 @@ ods_expect_eq "$(row "$rid-n")" "gpt-4o-mini vllm 0 3 4 7 200" \
 
 # 5. Metrics.
 m=$(curl -s "$P/metrics")
-printf '%s\n' "$m" | grep -q '^ai_requests_total{service="openai-proxy",model="mock-chat",status="success"}' ||
+grep -q '^ai_requests_total{service="openai-proxy",model="mock-chat",status="success"}' <<<"$m" ||
     ods_t_fail "ai_requests_total missing"
-printf '%s\n' "$m" | grep -q '^ai_request_tokens_total{service="openai-proxy",model="mock-chat",type="completion"}' ||
+grep -q '^ai_request_tokens_total{service="openai-proxy",model="mock-chat",type="completion"}' <<<"$m" ||
     ods_t_fail "ai_request_tokens_total missing"
 ods_t_ok "ai_requests_total and ai_request_tokens_total exported"
 # Registered by ods_llm_metrics_register() in the master.
-printf '%s\n' "$m" | grep -q '^ai_time_to_first_token_seconds_count{service="openai-proxy",model="mock-chat"}' ||
+grep -q '^ai_time_to_first_token_seconds_count{service="openai-proxy",model="mock-chat"}' <<<"$m" ||
     ods_t_fail "ai_time_to_first_token_seconds missing"
-printf '%s\n' "$m" | grep -q '^ai_backend_circuit_state{backend="vllm"} 0' ||
+grep -q '^ai_backend_circuit_state{backend="vllm"} 0' <<<"$m" ||
     ods_t_fail "ai_backend_circuit_state of vllm missing or not closed"
-printf '%s\n' "$m" | grep -q '^ai_backend_failures_total{backend="vllm",reason="status_5xx"}' ||
+grep -q '^ai_backend_failures_total{backend="vllm",reason="status_5xx"}' <<<"$m" ||
     ods_t_fail "ai_backend_failures_total missing"
 ods_t_ok "time to first token, circuit state and backend failures exported"
 

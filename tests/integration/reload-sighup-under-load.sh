@@ -37,7 +37,7 @@ reload_under_load() {
 		local cur
 		cur=$(ods_pool_workers data)
 		[ "$(printf '%s\n' "$cur" | grep -c .)" = 2 ] || return 1
-		! printf '%s\n' "$cur" | grep -qxF "$before"
+		! grep -qxF "$before" <<<"$cur"
 	}
 	ods_wait_until 10 replaced ||
 	    ods_t_fail "workers not replaced 10 s after SIGHUP (before: $before, now: $(ods_pool_workers data | tr '\n' ' '))"

@@ -95,7 +95,7 @@ replaced() {
 	local cur
 	cur=$(ods_pool_workers proxy)
 	[ "$(printf '%s\n' "$cur" | grep -c .)" = 2 ] &&
-	    ! printf '%s\n' "$cur" | grep -qxF "$before"
+	    ! grep -qxF "$before" <<<"$cur"
 }
 ods_wait_until 10 replaced ||
     ods_t_fail "old proxy workers still there 10 s after SIGHUP (--drain-timeout 2)"

@@ -40,15 +40,15 @@ serves() {
 	ods_expect_json '.service' data-api "$1: readiness body"
 	ods_expect_json '.checks.database.status' healthy "$1: database checked"
 	cgi GET /api/v1/healthz
-	printf '%s\n' "$CGI_OUT" | grep -q '"alive"' ||
+	grep -q '"alive"' <<<"$CGI_OUT" ||
 	    ods_t_fail "$1: cgi-fcgi liveness: $CGI_OUT"
 	ods_t_ok "$1: cgi-fcgi liveness"
 	cgi GET /api/v1/health
-	printf '%s\n' "$CGI_OUT" | grep -q '"healthy"' ||
+	grep -q '"healthy"' <<<"$CGI_OUT" ||
 	    ods_t_fail "$1: cgi-fcgi readiness: $CGI_OUT"
 	ods_t_ok "$1: cgi-fcgi readiness"
 	cgi GET /api/v1/nope
-	printf '%s\n' "$CGI_OUT" | grep -qi '^Status: 404' ||
+	grep -qi '^Status: 404' <<<"$CGI_OUT" ||
 	    ods_t_fail "$1: cgi-fcgi unknown path: $CGI_OUT"
 	ods_t_ok "$1: cgi-fcgi unknown path gives Status: 404"
 }

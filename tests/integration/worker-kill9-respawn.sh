@@ -33,7 +33,7 @@ kill_one() {
 		local cur
 		cur=$(ods_pool_workers "$pool")
 		[ "$(printf '%s\n' "$cur" | grep -c .)" = "$WORKERS" ] &&
-		    ! printf '%s\n' "$cur" | grep -qx "$victim"
+		    ! grep -qx "$victim" <<<"$cur"
 	}
 	ods_wait_until 5 respawned ||
 	    ods_t_fail "$pool: pool not back to $WORKERS workers 5 s after kill -9 of $victim"
