@@ -54,14 +54,25 @@ run() {	# NAME URL [wrk args...]
 	    >>"$ODS_STACK_DIR/bench.txt"
 }
 
-phase() {	# LABEL: start the data pool with the current env, run rows
-	ods_stack_up
+# One MariaDB and Redis for both phases; each phase starts the pools and
+# nginx with its own environment and stops them (the state directory, with
+# bench.txt, stays until the EXIT trap).
+phase() {	# LABEL: start the pools with the current env, run rows
+	local p
+	ods_stack_pools
+	ods_stack_nginx_start
+	ods_stack_wait_live || ods_die "the stack did not become live"
 	for r in $(seq 1 "$REPS"); do
 		run open "$ODS_DATA_URL/api/v1/healthz"
 		run "$1" "$ODS_DATA_URL/api/v1/auth/me" -H "Authorization: Bearer $tok"
 	done
-	ods_stack_down
+	ods_stack_nginx_stop
+	for p in $ODS_POOLS; do
+		ods_pool_stop "$p" TERM 40
+	done
 }
+
+ods_stack_backends
 
 : >"$ODS_STACK_DIR/bench.txt"
 ODS_RATE_LIMIT_ENABLED=false phase rs256
