@@ -2,7 +2,8 @@
 # tests/integration/auth-jwt-rbac-ratelimit.sh — authentication through
 # nginx: a JWKS fixture on loopback (tests/auth/jwt-fixture.js, keys made
 # here), tokens minted by it; the JWT matrix on GET /api/v1/auth/me, JWKS
-# rotation with one refetch, RBAC on the admin API-key routes (viewer 403,
+# rotation with one refetch, HS256 key rotation by env file and SIGHUP
+# (the previous key stays valid), RBAC on the admin API-key routes (viewer 403,
 # admin 201), an sk-ods- key on the proxy, the 101st request in a minute
 # -> 429 with headers, and AUDIT lines free of secrets.
 set -u -o pipefail
@@ -29,8 +30,14 @@ iss=http://keycloak.internal:8080/realms/ods
 export KEYCLOAK_JWKS_URL=http://127.0.0.1:$fxport/kc/protocol/openid-connect/certs
 export JWT_ISSUERS="$iss,http://localhost:8080/realms/ods"
 export JWT_ALLOWED_AUDIENCES=web-frontend
-export JWT_SECRET_KEY=integration-hs256-secret-0123456789abcdef
 export ODS_JWKS_REFETCH_INTERVAL=30
+# The HS256 key comes from an env file, as an operator keeps it: rotating it
+# is editing the file and sending SIGHUP (the README's procedure).
+hs_old=integration-hs256-secret-0123456789abcdef
+hs_new=integration-hs256-rotated-9876543210fedcba
+envf=$ODS_STACK_DIR/secrets/ods.env
+printf 'JWT_SECRET_KEY=%s\n' "$hs_old" >"$envf"
+ODS_POOL_ARGS=(--env-file "$envf")
 ods_stack_up
 
 now=$(date +%s)
@@ -75,6 +82,15 @@ check401 "$(head -c 9000 /dev/zero | tr '\0' 'A')" "9 KB token"
 ods_get "$me" -H "Authorization: Bearer $(head -c 65536 /dev/zero | tr '\0' 'A')"
 ods_expect_error_envelope 431 header_too_large "64 KB token"
 check401 'e30*.e30.AAAA' "malformed base64"
+nbf() {	# ROLES NBF_DELTA: claims with a not-before
+	claims "$1" | sed "s/,\"exp\"/,\"nbf\":$((now + $2)),\"exp\"/"
+}
+check401 "$(rs "$(nbf viewer 120)")" "not yet valid beyond leeway"
+ods_get "$me" -H "Authorization: Bearer $(rs "$(nbf viewer 10)")"
+ods_expect_code 200 "not yet valid within leeway"
+# RFC 7515 appendix A.1: a good HS256 signature over exp 1300819380 (2011).
+check401 'eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk' \
+    "RFC 7515 A.1 token (expired)"
 ods_get "$me?access_token=$viewer"
 ods_expect_code 401 "query token on a non-streaming route"
 ods_get "$me" -H "Cookie: access_token=$viewer"
@@ -97,6 +113,25 @@ ods_get "$me" -H "Authorization: Bearer $k2tok"
 ods_expect_code 200 "k2 token after rotation"
 n=$(curl -sf "http://127.0.0.1:$fxport/count/kc" | jq .certs)
 ods_expect_le "$((n - base))" 1 "one refetch for the new kid"
+
+# --- HS256 and its rotation by env file + SIGHUP -----------------------------
+hs() { mint --alg HS256 --secret "$1" --claims "$(claims "${2:-viewer}")"; }
+hs_old_tok=$(hs "$hs_old")
+hs_new_tok=$(hs "$hs_new")
+ods_get "$me" -H "Authorization: Bearer $hs_old_tok"
+ods_expect_code 200 "HS256 with JWT_SECRET_KEY"
+check401 "$hs_new_tok" "HS256 with a key not yet configured"
+check401 "$(hs not-our-key-not-our-key-not-our-key-0000)" "HS256 with a foreign key"
+printf 'JWT_SECRET_KEY=%s\nJWT_PREVIOUS_KEYS=%s\n' "$hs_new" "$hs_old" >"$envf"
+before=$(ods_pool_workers data | sort)
+kill -HUP "$(ods_pool_master data)"
+ods_wait_until 10 eval '[ -z "$(comm -12 <(ods_pool_workers data | sort) <(printf "%s\n" "$before"))" ]' ||
+    ods_t_fail "the data pool's workers were not replaced after SIGHUP"
+ods_wait_http "$me" 401 10
+ods_get "$me" -H "Authorization: Bearer $hs_new_tok"
+ods_expect_code 200 "HS256 with the new key after SIGHUP, no restart"
+ods_get "$me" -H "Authorization: Bearer $hs_old_tok"
+ods_expect_code 200 "HS256 with the previous key still accepted"
 
 # --- RBAC and API keys -------------------------------------------------------
 keys=$ODS_DATA_URL/api/v1/api-keys
@@ -137,7 +172,7 @@ grep -q '"msg":"AUDIT".*"action":"login_failed"' <<<"$logs" ||
     ods_t_fail "no AUDIT line for the auth failures"
 grep -q '"msg":"AUDIT".*"action":"api_call".*"route":"/api-keys"' <<<"$logs" ||
     ods_t_fail "no AUDIT line for the key creation"
-for secret in "${viewer##*.}" "${admin##*.}" "${sk#sk-ods-}" "$JWT_SECRET_KEY"; do
+for secret in "${viewer##*.}" "${admin##*.}" "${sk#sk-ods-}" "$hs_old" "$hs_new"; do
 	grep -qF -- "$secret" <<<"$logs" && ods_t_fail "a secret is in the logs"
 done
 ods_t_ok "AUDIT lines present and free of secrets"
