@@ -381,6 +381,38 @@ report_bad(FILE *report, const char *name, const char *why)
 		    why);
 }
 
+/*
+ * ODS_MODEL_ALIASES: "alias=model,..."; blanks around items and empty items
+ * are allowed, anything else must be a pair.  Reports the first bad item.
+ */
+static int
+aliases_check(const char *s, FILE *report)
+{
+	char		 msg[160];
+	const char	*p = s, *end, *eq;
+	size_t		 n;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		end = p + strcspn(p, ",");
+		n = (size_t)(end - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		eq = memchr(p, '=', n);
+		if (eq == NULL || eq == p || eq == p + n - 1) {
+			snprintf(msg, sizeof(msg), "'%.*s' is not alias=model",
+			    (int)(n > 60 ? 60 : n), p);
+			report_bad(report, "ODS_MODEL_ALIASES", msg);
+			return 1;
+		}
+		p = end;
+	}
+	return 0;
+}
+
 /* Checks that involve more than one variable. */
 static int
 check_cross(struct ods_conf *c, FILE *report)
@@ -405,6 +437,7 @@ check_cross(struct ods_conf *c, FILE *report)
 		    "N/minute, N/hour or N/day with N from 1 to 1000000");
 		bad++;
 	}
+	bad += aliases_check(c->model_aliases, report);
 	if (*c->openai_base_url != '\0' && *c->openai_api_key == '\0' &&
 	    strcasecmp(c->llm_backend, "openai") == 0) {
 		report_bad(report, "OPENAI_API_KEY",

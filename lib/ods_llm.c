@@ -61,7 +61,10 @@ add_backend(struct ods_llm *l, const char *name, const char *url,
 	pthread_mutex_init(&b->mu, NULL);
 }
 
-/* "a=b,c=d" -> aliases; malformed pairs are skipped with a log line. */
+/*
+ * "a=b,c=d" -> aliases, blanks around items trimmed.  ods_conf refuses a
+ * malformed item at start-up; here one is skipped with a log line.
+ */
 static void
 parse_aliases(struct ods_llm *l, const char *s)
 {
@@ -72,6 +75,10 @@ parse_aliases(struct ods_llm *l, const char *s)
 	    tok = strtok_r(NULL, ",", &save)) {
 		while (*tok == ' ')
 			tok++;
+		for (eq = tok + strlen(tok); eq > tok && eq[-1] == ' '; eq--)
+			eq[-1] = '\0';	/* trailing blanks */
+		if (*tok == '\0')
+			continue;
 		if ((eq = strchr(tok, '=')) == NULL || eq == tok ||
 		    eq[1] == '\0') {
 			ods_log(ODS_LOG_WARN, "llm_alias_ignored value=%s", tok);

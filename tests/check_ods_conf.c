@@ -28,7 +28,8 @@ teardown(void)
 {
 	static const char *const vars[] = { "MYSQL_PORT", "LOG_LEVEL",
 	    "AUTH_MODE", "ENVIRONMENT", "ODS_MAX_BODY_BYTES", "LLM_BACKEND",
-	    "VLLM_CHAT_URL", "JWT_SECRET_KEY", "ODS_SOCKET_MODE" };
+	    "VLLM_CHAT_URL", "JWT_SECRET_KEY", "ODS_SOCKET_MODE",
+	    "ODS_MODEL_ALIASES" };
 	size_t	i;
 
 	for (i = 0; i < ODS_NELEM(vars); i++)
@@ -81,7 +82,10 @@ START_TEST(test_conf_reports_every_bad_key)
 	setenv("LLM_BACKEND", "gpt", 1);
 	setenv("VLLM_CHAT_URL", "ftp://x", 1);
 	setenv("ODS_MAX_BODY_BYTES", "12q", 1);
+	setenv("ODS_MODEL_ALIASES", "gpt-4o-mini=qwen, broken,=x", 1);
 	ck_assert_int_eq(load(c), ODS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(report, "ODS_MODEL_ALIASES: 'broken' is "
+	    "not alias=model"));
 	ck_assert_ptr_nonnull(strstr(report, "MYSQL_PORT: must be an integer "
 	    "from 1 to 65535"));
 	ck_assert_ptr_nonnull(strstr(report, "LOG_LEVEL:"));
@@ -89,6 +93,16 @@ START_TEST(test_conf_reports_every_bad_key)
 	    "auto|vllm|ollama|openai"));
 	ck_assert_ptr_nonnull(strstr(report, "VLLM_CHAT_URL:"));
 	ck_assert_ptr_nonnull(strstr(report, "ODS_MAX_BODY_BYTES:"));
+	ods_conf_free(c);
+}
+END_TEST
+
+START_TEST(test_conf_model_aliases_accepts_pairs)
+{
+	struct ods_conf	*c = ods_conf_new();
+
+	setenv("ODS_MODEL_ALIASES", "gpt-4o-mini=qwen2.5, gpt-4o=llama3,", 1);
+	ck_assert_int_eq(load(c), ODS_OK);
 	ods_conf_free(c);
 }
 END_TEST
@@ -183,6 +197,7 @@ suite(void)
 	tcase_add_test(core, test_conf_db_dsn);
 	tcase_add_test(limits, test_conf_dump_hides_secrets);
 	tcase_add_test(errors, test_conf_reports_every_bad_key);
+	tcase_add_test(errors, test_conf_model_aliases_accepts_pairs);
 	tcase_add_test(errors,
 	    test_conf_production_refuses_auth_off_and_short_secret);
 	suite_add_tcase(s, core);
