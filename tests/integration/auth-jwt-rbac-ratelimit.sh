@@ -22,7 +22,7 @@ node "$js" keygen "$fx" k1 && node "$js" keygen "$fx" k2 ||
 node "$js" jwks "$fx" "$fx/kc.jwks.json" k1
 setsid node "$js" serve "$fx" "$fx/port" </dev/null >"$ODS_STACK_DIR/log/jwks.log" 2>&1 &
 fxpid=$!
-trap 'kill $fxpid 2>/dev/null; ods_stack_down' EXIT
+ODS_T_CLEANUP='kill $fxpid 2>/dev/null'
 ods_wait_until 10 test -s "$fx/port" || ods_t_fail "JWKS fixture did not start"
 fxport=$(cat "$fx/port")
 

@@ -26,6 +26,12 @@ ods_t_begin() {
 _ods_t_exit() {
 	local rc=$?
 	trap - EXIT
+	# A script that stops early with status 0 (a stray `exit 0`, the end
+	# of input) has not passed: only ods_t_end passes.
+	if [ "$rc" = 0 ] && [ "${ODS_T_ENDED:-0}" != 1 ]; then
+		printf 'FAIL: %s stopped before ods_t_end\n' "${ODS_T_NAME:-test}"
+		rc=1
+	fi
 	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -n "${ODS_STACK_DIR:-}" ]; then
 		ods_stack_logs 40
 	fi
@@ -70,6 +76,7 @@ ods_t_end() {
 		fi
 	done
 	printf 'PASS: %s (%d checks)\n' "$ODS_T_NAME" "$_ods_t_checks"
+	ODS_T_ENDED=1
 	exit 0
 }
 
