@@ -37,4 +37,13 @@ struct ods_service {
  */
 int	ods_fcgi_main(int argc, char *argv[], const struct ods_service *);
 
+/*
+ * The request deadline (--request-timeout) counts from the last sign of
+ * progress, not from the start: the calling thread's request is alive.
+ * Every flush to the client calls it, and so do the streaming LLM calls on
+ * each piece from the upstream, so a long stream that keeps moving is not
+ * killed as stuck. A no-op outside a worker's request thread.
+ */
+void	ods_worker_progress(void);
+
 #endif /* ODS_FCGI_H */

@@ -15,6 +15,7 @@
 
 #include "ods_conf.h"
 #include "ods_embed.h"
+#include "ods_fcgi.h"
 #include "ods_http.h"
 #include "ods_json.h"
 #include "ods_llm_int.h"
@@ -126,11 +127,18 @@ ods_llm_new(const struct ods_conf *c)
 	l->default_embed = ods_xstrdup(c->default_embed_model);
 	l->connect_ms = c->llm_connect_timeout_ms;
 	l->first_byte_ms = c->llm_first_byte_timeout_ms;
-	/* Below the worker's hard deadline, so we answer before a kill. */
-	total = c->llm_timeout_s;
-	if (c->request_timeout > 2 && total > c->request_timeout - 1)
-		total = c->request_timeout - 1;
-	l->total_ms = total * 1000;
+	/*
+	 * The worker is killed after --request-timeout without progress
+	 * (ods_worker_progress). Whatever waits without progress -- a
+	 * non-streaming call, a stream before its first byte, a silence
+	 * inside a stream -- ends a second before that, so we answer first.
+	 * A stream that keeps moving may last ODS_LLM_TIMEOUT_S.
+	 */
+	l->guard_ms = c->request_timeout > 4 ?
+	    (c->request_timeout - 1) * 1000 : c->request_timeout * 750;
+	l->stream_total_ms = c->llm_timeout_s * 1000;
+	total = c->llm_timeout_s * 1000;
+	l->total_ms = total < l->guard_ms ? total : l->guard_ms;
 	l->retries = c->llm_retries;
 	l->breaker_failures = c->llm_breaker_failures;
 	l->cooldown_ms = c->llm_breaker_cooldown_ms;
@@ -371,6 +379,7 @@ struct attempt {
 	struct ods_llm_result		*res;
 	struct ods_sse			 sse;
 	double				 t0;
+	double				 guard_s;	/* t0 + this: no progress */
 	int				 sse_mode;
 	int				 client_gone;
 	int				 saw_done;	/* data: [DONE] */
@@ -417,6 +426,8 @@ on_head(void *arg, int status, const char *ctype)
 	a->sse_mode = a->prep->stream && a->sink != NULL &&
 	    status >= 200 && status < 300 &&
 	    strncasecmp(ctype, "text/event-stream", 17) == 0;
+	if (a->sse_mode)
+		ods_worker_progress();
 	return 0;
 }
 
@@ -425,8 +436,13 @@ on_data(void *arg, const char *p, size_t n)
 {
 	struct attempt	*a = arg;
 
-	if (!a->sse_mode)
+	if (!a->sse_mode) {
+		/* A kept body is no progress: it ends within the guard. */
+		if (llm_now() - a->t0 >= a->guard_s)
+			return 1;
 		return ods_buf_add(&a->res->body, p, n) != ODS_OK;
+	}
+	ods_worker_progress();
 	return ods_sse_feed(&a->sse, p, n, send_event, a) != ODS_OK;
 }
 
@@ -450,7 +466,7 @@ static void
 fill_req(struct ods_llm *l, struct llm_backend *b, struct attempt *a,
     struct ods_http_req *req, char *url, size_t urlsz)
 {
-	int	left;
+	int	elapsed, wait, left;
 
 	memset(req, 0, sizeof(*req));
 	snprintf(url, urlsz, "%s/%s", b->base, op_path(a->prep->op));
@@ -463,14 +479,24 @@ fill_req(struct ods_llm *l, struct llm_backend *b, struct attempt *a,
 		req->headers[req->nheaders++] = b->auth;
 	req->body = a->prep->body;
 	req->body_len = a->prep->body_len;
-	/* Every attempt shares one deadline, below the worker's. */
-	left = l->total_ms - (int)((llm_now() - a->t0) * 1000.0);
+	/*
+	 * Every attempt shares the deadlines. Until the upstream answers
+	 * nothing moves, so connect and first byte fit in what is left of
+	 * the guard; a stream then runs to its own total, as long as no
+	 * silence reaches the guard.
+	 */
+	elapsed = (int)((llm_now() - a->t0) * 1000.0);
+	wait = l->total_ms - elapsed;
+	if (wait < 1)
+		wait = 1;
+	left = a->prep->stream ? l->stream_total_ms - elapsed : wait;
 	if (left < 1)
 		left = 1;
-	req->limits.connect_ms = l->connect_ms < left ? l->connect_ms : left;
-	req->limits.first_byte_ms = l->first_byte_ms < left ?
-	    l->first_byte_ms : left;
-	req->limits.idle_ms = a->prep->stream ? l->first_byte_ms : 0;
+	req->limits.connect_ms = l->connect_ms < wait ? l->connect_ms : wait;
+	req->limits.first_byte_ms = l->first_byte_ms < wait ?
+	    l->first_byte_ms : wait;
+	req->limits.idle_ms = !a->prep->stream ? 0 :
+	    l->first_byte_ms < l->guard_ms ? l->first_byte_ms : l->guard_ms;
 	req->limits.total_ms = left;
 	req->limits.max_body = MAX_BODY;
 	req->limits.insecure = l->insecure;
@@ -582,6 +608,7 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 	a.sink = sink;
 	a.res = res;
 	a.t0 = llm_now();
+	a.guard_s = l->guard_ms / 1000.0;
 	n = llm_candidates(l, prep->op, prep->upstream_model, c,
 	    ODS_LLM_MAX_BACKENDS);
 	if (n == 0)
@@ -591,6 +618,7 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 			backoff(round - 1);
 		for (i = 0, tried = 0; i < n; i++) {
 			if ((llm_now() - a.t0) * 1000.0 >= l->total_ms) {
+				/* nothing has reached the client yet */
 				res->total_s = llm_now() - a.t0;
 				return ODS_ETIMEOUT;
 			}

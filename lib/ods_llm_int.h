@@ -46,7 +46,9 @@ struct ods_llm {
 	char			*default_embed;
 	int			 connect_ms;
 	int			 first_byte_ms;
-	int			 total_ms;
+	int			 total_ms;	/* all but streams */
+	int			 stream_total_ms; /* a stream, start to end */
+	int			 guard_ms;	/* below the worker's deadline */
 	int			 retries;
 	int			 breaker_failures;
 	int			 cooldown_ms;

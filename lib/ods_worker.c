@@ -115,6 +115,16 @@ ods_sb_thread(struct ods_scoreboard *sb, int slot, int thread)
 	return &base[slot * sb->nthreads + thread];
 }
 
+/* This thread's scoreboard cell while it serves a request, else NULL. */
+static _Thread_local _Atomic int64_t *tl_busy;
+
+void
+ods_worker_progress(void)
+{
+	if (tl_busy != NULL)
+		atomic_store(tl_busy, ods_now_ms());
+}
+
 /* ---- FastCGI I/O for ods_req ---- */
 
 static long
@@ -149,8 +159,10 @@ io_flush(void *ctx)
 {
 	FCGX_Request	*fr = ctx;
 
-	return FCGX_FFlush(fr->out) < 0 || FCGX_GetError(fr->out) != 0 ?
-	    -1 : 0;
+	if (FCGX_FFlush(fr->out) < 0 || FCGX_GetError(fr->out) != 0)
+		return -1;
+	ods_worker_progress();
+	return 0;
 }
 
 /* ---- one request ---- */
@@ -339,11 +351,13 @@ thread_main(void *arg)
 			continue;
 		}
 		atomic_store(busy, ods_now_ms());
+		tl_busy = busy;
 		atomic_fetch_add(&w->sb->accepted, 1);
 		ods_metrics_pool_accepted();
 		handle(w, &fr, a);
 		FCGX_Finish_r(&fr);
 		ods_arena_reset(a);
+		tl_busy = NULL;
 		atomic_store(busy, 0);
 		n = atomic_fetch_add(&w->served, 1) + 1;
 		atomic_store(&w->sb->slots[w->slot].requests, n);

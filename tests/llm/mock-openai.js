@@ -10,7 +10,7 @@
 // Routes (under --prefix, default /v1): GET /models, POST
 // /chat/completions, POST /completions, POST /embeddings.  Control (no
 // prefix): POST /_mock/mode {"mode":"ok"|"500"|"429"|"reset"|"hang"|"midreset"|
-// "malformed"|"slow","delay_ms":N,"pace_ms":N,"chunks":N,"split":bool,
+// "stall"|"malformed"|"slow","delay_ms":N,"pace_ms":N,"chunks":N,"split":bool,
 // "null_usage":bool}, GET /_mock/stats, POST /_mock/reset-stats.
 // Streams: each event is one write (two writes with a pause when split),
 // paced pace_ms apart; a usage-only event before [DONE] when the request
@@ -108,6 +108,8 @@ function stream(req, res, chat) {
 			res.socket.destroy();
 			return;
 		}
+		if (state.mode === 'stall' && i === 3)
+			return;	/* silent from here on, the connection open */
 		if (state.mode === 'malformed' && i === 2)
 			res.write('data: {"id":"broken",\n\n');
 		if (i >= events.length) {
