@@ -405,12 +405,19 @@ ods_jw_str(struct ods_jw *w, const char *s)
 void
 ods_jw_int(struct ods_jw *w, int64_t v)
 {
-	char	num[24];
-	int	n;
+	char		 num[24], *p = num + sizeof(num);
+	uint64_t	 u;
 
+	/* Digits by hand: every envelope writes integers, printf is slow. */
+	u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
 	sep(w);
-	n = snprintf(num, sizeof(num), "%lld", (long long)v);
-	put(w, num, (size_t)n);
+	put(w, p, (size_t)(num + sizeof(num) - p));
 }
 
 void

@@ -167,6 +167,28 @@ START_TEST(test_json_body_that_is_not_an_object)
 }
 END_TEST
 
+START_TEST(test_jw_writes_integers_at_the_edges)
+{
+	struct ods_buf	 b;
+	struct ods_jw	 jw;
+
+	ods_buf_init(&b, 4096);
+	ods_jw_init(&jw, &b);
+	ods_jw_arr(&jw);
+	ods_jw_int(&jw, 0);
+	ods_jw_int(&jw, 7);
+	ods_jw_int(&jw, -1);
+	ods_jw_int(&jw, 1000000007);
+	ods_jw_int(&jw, INT64_MAX);
+	ods_jw_int(&jw, INT64_MIN);
+	ods_jw_end(&jw);
+	ck_assert_int_eq(ods_jw_error(&jw), ODS_OK);
+	ck_assert_str_eq(b.data, "[0,7,-1,1000000007,9223372036854775807,"
+	    "-9223372036854775808]");
+	ods_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_jw_writes_valid_escaped_json)
 {
 	struct ods_buf		 b;
@@ -239,6 +261,7 @@ suite(void)
 
 	tcase_add_test(core, test_json_parses_an_object);
 	tcase_add_test(core, test_jw_writes_valid_escaped_json);
+	tcase_add_test(core, test_jw_writes_integers_at_the_edges);
 	tcase_add_test(limits, test_json_depth_limit_is_enforced);
 	tcase_add_test(limits, test_json_string_length_cap);
 	tcase_add_test(limits, test_json_get_str_is_null_unless_a_string);
