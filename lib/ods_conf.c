@@ -381,34 +381,48 @@ report_bad(FILE *report, const char *name, const char *why)
 		    why);
 }
 
-/*
- * ODS_MODEL_ALIASES: "alias=model,..."; blanks around items and empty items
- * are allowed, anything else must be a pair.  Reports the first bad item.
- */
+int
+ods_conf_alias_next(const char **pos, const char **item, size_t *len,
+    size_t *eq)
+{
+	const char	*p = *pos, *e;
+	size_t		 n;
+
+	while (*p == ' ' || *p == ',')
+		p++;
+	if (*p == '\0') {
+		*pos = p;
+		return 0;
+	}
+	n = strcspn(p, ",");
+	*pos = p + n;
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	*item = p;
+	*len = n;
+	e = memchr(p, '=', n);
+	if (e == NULL || e == p || e == p + n - 1)
+		return -1;
+	*eq = (size_t)(e - p);
+	return 1;
+}
+
+/* Every ODS_MODEL_ALIASES item is alias=model; reports the first that is not. */
 static int
 aliases_check(const char *s, FILE *report)
 {
 	char		 msg[160];
-	const char	*p = s, *end, *eq;
-	size_t		 n;
+	const char	*item;
+	size_t		 len, eq;
+	int		 rc;
 
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		end = p + strcspn(p, ",");
-		n = (size_t)(end - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		eq = memchr(p, '=', n);
-		if (eq == NULL || eq == p || eq == p + n - 1) {
-			snprintf(msg, sizeof(msg), "'%.*s' is not alias=model",
-			    (int)(n > 60 ? 60 : n), p);
-			report_bad(report, "ODS_MODEL_ALIASES", msg);
-			return 1;
-		}
-		p = end;
+	while ((rc = ods_conf_alias_next(&s, &item, &len, &eq)) != 0) {
+		if (rc > 0)
+			continue;
+		snprintf(msg, sizeof(msg), "'%.*s' is not alias=model",
+		    (int)(len > 60 ? 60 : len), item);
+		report_bad(report, "ODS_MODEL_ALIASES", msg);
+		return 1;
 	}
 	return 0;
 }

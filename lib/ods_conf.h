@@ -136,4 +136,14 @@ enum ods_err	 ods_conf_set_db_dsn(struct ods_conf *, const char *dsn)
 /* Write NAME=value lines, secrets masked, for --check-config. */
 void		 ods_conf_dump(const struct ods_conf *, FILE *);
 
+/*
+ * ODS_MODEL_ALIASES ("alias=model,..."), one item at a time from *pos:
+ * blanks around items trimmed, empty items skipped.  Returns 1 with the
+ * item at *item (*len bytes, '=' at offset *eq), -1 when that item is not
+ * alias=model, 0 at the end.  The one reader of the format: --check-config
+ * refuses what ods_llm would otherwise have to skip.
+ */
+int		 ods_conf_alias_next(const char **pos, const char **item,
+		    size_t *len, size_t *eq);
+
 #endif /* ODS_CONF_H */

@@ -62,37 +62,28 @@ add_backend(struct ods_llm *l, const char *name, const char *url,
 	pthread_mutex_init(&b->mu, NULL);
 }
 
-/*
- * "a=b,c=d" -> aliases, blanks around items trimmed.  ods_conf refuses a
- * malformed item at start-up; here one is skipped with a log line.
- */
+/* ODS_MODEL_ALIASES -> aliases; a malformed item (refused by ods_conf at
+ * start-up) is skipped with a log line. */
 static void
 parse_aliases(struct ods_llm *l, const char *s)
 {
-	char	*copy, *tok, *save = NULL, *eq;
+	const char	*item;
+	size_t		 len, eq;
+	int		 rc;
 
-	copy = ods_xstrdup(s);
-	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		while (*tok == ' ')
-			tok++;
-		for (eq = tok + strlen(tok); eq > tok && eq[-1] == ' '; eq--)
-			eq[-1] = '\0';	/* trailing blanks */
-		if (*tok == '\0')
-			continue;
-		if ((eq = strchr(tok, '=')) == NULL || eq == tok ||
-		    eq[1] == '\0') {
-			ods_log(ODS_LOG_WARN, "llm_alias_ignored value=%s", tok);
+	while ((rc = ods_conf_alias_next(&s, &item, &len, &eq)) != 0) {
+		if (rc < 0) {
+			ods_log(ODS_LOG_WARN, "llm_alias_ignored value=%.*s",
+			    (int)(len > 200 ? 200 : len), item);
 			continue;
 		}
-		*eq = '\0';
 		l->aliases = ods_xrealloc(l->aliases,
 		    (l->naliases + 1) * sizeof(*l->aliases));
-		l->aliases[l->naliases].from = ods_xstrdup(tok);
-		l->aliases[l->naliases].to = ods_xstrdup(eq + 1);
+		l->aliases[l->naliases].from = ods_xstrndup(item, eq);
+		l->aliases[l->naliases].to = ods_xstrndup(item + eq + 1,
+		    len - eq - 1);
 		l->naliases++;
 	}
-	free(copy);
 }
 
 static void
@@ -119,7 +110,6 @@ struct ods_llm *
 ods_llm_new(const struct ods_conf *c)
 {
 	struct ods_llm	*l;
-	int		 total;
 
 	l = ods_xcalloc(1, sizeof(*l));
 	l->mode = ods_xstrdup(c->llm_backend);
@@ -137,8 +127,8 @@ ods_llm_new(const struct ods_conf *c)
 	l->guard_ms = c->request_timeout > 4 ?
 	    (c->request_timeout - 1) * 1000 : c->request_timeout * 750;
 	l->stream_total_ms = c->llm_timeout_s * 1000;
-	total = c->llm_timeout_s * 1000;
-	l->total_ms = total < l->guard_ms ? total : l->guard_ms;
+	l->total_ms = l->stream_total_ms < l->guard_ms ?
+	    l->stream_total_ms : l->guard_ms;
 	l->retries = c->llm_retries;
 	l->breaker_failures = c->llm_breaker_failures;
 	l->cooldown_ms = c->llm_breaker_cooldown_ms;

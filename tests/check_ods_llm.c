@@ -253,7 +253,7 @@ END_TEST
 START_TEST(test_prepare_rewrites_an_alias_and_asks_streams_for_usage)
 {
 	struct ods_conf		*c = conf_with("ODS_MODEL_ALIASES",
-	    "gpt-4o-mini=qwen2.5:7b, bad, x=y");
+	    "gpt-4o-mini=qwen2.5:7b, bad,, x=y ");
 	struct ods_llm		*l = ods_llm_new(c);
 	const char		 body[] = "{\"model\":\"gpt-4o-mini\","
 	    "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
