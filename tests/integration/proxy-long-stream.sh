@@ -4,7 +4,8 @@
 # 3 s deadline a 4 s stream that keeps moving arrives whole and its worker
 # is not killed; an upstream that never answers gets a 504 OpenAI error
 # before the deadline, and one that falls silent mid-stream gets an error
-# event in OpenAI's stream convention -- neither worker is killed either.
+# event in OpenAI's stream convention, and a stream request answered with
+# JSON that trickles in gets a 502/504 in time -- no worker is killed.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
@@ -66,5 +67,16 @@ grep -q '^data: {"error":{' <<<"$OUT" ||
 ods_t_ok "an error event after the silence ($DT ms)"
 [ "$DT" -lt 5000 ] || ods_t_fail "the stalled stream ended after $DT ms"
 not_killed "stalled stream"
+# 4. A stream request answered with JSON that trickles in (no progress for
+#    our client): an OpenAI error before the deadline, not a kill.
+curl -sf -X POST -d '{"mode":"dribble","pace_ms":200}' "$MOCK/_mock/mode" >/dev/null
+t0=$(now_ms)
+ods_req POST "$URL" -m 30 -H 'Content-Type: application/json' -d "$body"
+dt=$(($(now_ms) - t0))
+case $HTTP_CODE in 502 | 504) ;; *) ods_t_fail "a trickling JSON answer gave HTTP $HTTP_CODE" ;; esac
+ods_expect_openai_error "$HTTP_CODE" "a trickling JSON answer to a stream request"
+[ "$dt" -lt 3000 ] || ods_t_fail "the error came after $dt ms, past the deadline"
+ods_t_ok "the error came after $dt ms, before the 3 s deadline"
+not_killed "trickling JSON answer"
 curl -sf -X POST -d '{"mode":"ok"}' "$MOCK/_mock/mode" >/dev/null
 ods_t_end

@@ -10,7 +10,7 @@
 // Routes (under --prefix, default /v1): GET /models, POST
 // /chat/completions, POST /completions, POST /embeddings.  Control (no
 // prefix): POST /_mock/mode {"mode":"ok"|"500"|"429"|"reset"|"hang"|"midreset"|
-// "stall"|"malformed"|"slow","delay_ms":N,"pace_ms":N,"chunks":N,"split":bool,
+// "stall"|"dribble"|"malformed"|"slow","delay_ms":N,"pace_ms":N,"chunks":N,"split":bool,
 // "null_usage":bool}, GET /_mock/stats, POST /_mock/reset-stats.
 // Streams: each event is one write (two writes with a pause when split),
 // paced pace_ms apart; a usage-only event before [DONE] when the request
@@ -191,6 +191,19 @@ function api(req, res, body) {
 	if (state.mode === '500')
 		return send(res, 500, { error: { message: 'mock failure',
 		    type: 'server_error', param: null, code: null } });
+	if (state.mode === 'dribble') {
+		/* JSON (even for a stream), one byte every pace_ms */
+		res.writeHead(200, { 'Content-Type': 'application/json' });
+		const text = JSON.stringify({ id: 'dribble', choices: [] });
+		let i = 0;
+		const tick = () => {
+			if (i >= text.length)
+				return res.end();
+			res.write(text[i++]);
+			setTimeout(tick, state.pace_ms);
+		};
+		return tick();
+	}
 	if (path === '/embeddings')
 		return embeddings(o, res);
 	const chat = path === '/chat/completions';
