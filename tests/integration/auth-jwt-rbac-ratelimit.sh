@@ -127,7 +127,7 @@ before=$(ods_pool_workers data | sort)
 kill -HUP "$(ods_pool_master data)"
 ods_wait_until 10 eval '[ -z "$(comm -12 <(ods_pool_workers data | sort) <(printf "%s\n" "$before"))" ]' ||
     ods_t_fail "the data pool's workers were not replaced after SIGHUP"
-ods_wait_http "$me" 401 10
+ods_wait_http "$me" 401 10 || ods_t_fail "the data pool does not answer after SIGHUP"
 ods_get "$me" -H "Authorization: Bearer $hs_new_tok"
 ods_expect_code 200 "HS256 with the new key after SIGHUP, no restart"
 ods_get "$me" -H "Authorization: Bearer $hs_old_tok"

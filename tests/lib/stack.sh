@@ -386,6 +386,14 @@ ods_stack_pools() {
 	done
 }
 
+# ods_stack_pools_stop: drain and stop the three pools (SIGTERM, 40 s).
+ods_stack_pools_stop() {
+	local p
+	for p in $ODS_POOLS; do
+		ods_pool_stop "$p" TERM 40
+	done
+}
+
 # ods_stack_up: backends, pools and nginx; returns when every server's
 # liveness answers 200 through nginx.
 ods_stack_up() {
@@ -411,11 +419,8 @@ ods_stack_wait_live() {
 # MariaDB) and remove a temporary state directory unless ODS_KEEP_STATE=1.
 ods_stack_down() {
 	[ -n "${ODS_STACK_DIR:-}" ] || return 0
-	local p
 	[ -n "${ODS_NGINX_PID:-}" ] && ods_stack_nginx_stop
-	for p in $ODS_POOLS; do
-		ods_pool_stop "$p" TERM 40
-	done
+	ods_stack_pools_stop
 	[ -n "${ODS_REDIS_PID:-}" ] && ods_redis_stop
 	if [ -n "${ODS_DB_PID:-}" ]; then
 		ods_db_resume 2>/dev/null

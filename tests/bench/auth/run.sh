@@ -58,7 +58,6 @@ run() {	# NAME URL [wrk args...]
 # nginx with its own environment and stops them (the state directory, with
 # bench.txt, stays until the EXIT trap).
 phase() {	# LABEL: start the pools with the current env, run rows
-	local p
 	ods_stack_pools
 	ods_stack_nginx_start
 	ods_stack_wait_live || ods_die "the stack did not become live"
@@ -67,9 +66,7 @@ phase() {	# LABEL: start the pools with the current env, run rows
 		run "$1" "$ODS_DATA_URL/api/v1/auth/me" -H "Authorization: Bearer $tok"
 	done
 	ods_stack_nginx_stop
-	for p in $ODS_POOLS; do
-		ods_pool_stop "$p" TERM 40
-	done
+	ods_stack_pools_stop
 }
 
 ods_stack_backends
