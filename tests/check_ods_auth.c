@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "ods.h"
-#include "ods_auth.h"
+#include "auth/ods_auth.h"
 #include "ods_test.h"
 #include "auth/fixture.h"
 

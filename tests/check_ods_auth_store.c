@@ -19,7 +19,7 @@
 #include <openssl/sha.h>
 
 #include "ods.h"
-#include "ods_auth.h"
+#include "auth/ods_auth.h"
 #include "ods_test.h"
 #include "auth/fixture.h"
 #include "../fcgi/common/h_auth.h"

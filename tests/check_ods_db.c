@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ods_conf.h"
-#include "ods_db.h"
-#include "ods_err.h"
-#include "ods_log.h"
+#include "core/ods_conf.h"
+#include "store/ods_db.h"
+#include "core/ods_err.h"
+#include "core/ods_log.h"
 
 static const char	*dsn;
 static struct ods_conf	*conf;

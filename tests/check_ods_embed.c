@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ods_embed.h"
+#include "vec/ods_embed.h"
 
 #define D	ODS_EMBED_DIM_DEFAULT
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ods_http.h"
+#include "net/ods_http.h"
 #include "llm/fake_upstream.h"
 
 static struct fake_upstream	srv;

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ods_conf.h"
-#include "ods_http.h"
-#include "ods_json.h"
-#include "ods_llm.h"
-#include "ods_llm_int.h"
+#include "core/ods_conf.h"
+#include "net/ods_http.h"
+#include "core/ods_json.h"
+#include "llm/ods_llm.h"
+#include "llm/ods_llm_int.h"
 #include "llm/fake_upstream.h"
 
 struct collect {

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ods_auth.h"
-#include "ods_conf.h"
-#include "ods_llm_usage.h"
-#include "ods_redis.h"
+#include "auth/ods_auth.h"
+#include "core/ods_conf.h"
+#include "llm/ods_llm_usage.h"
+#include "store/ods_redis.h"
 
 static const char	*redis_url;
 static struct ods_conf	*conf;

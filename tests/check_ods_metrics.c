@@ -19,9 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ods_mem.h"
-#include "ods_metrics.h"
-#include "ods_metrics_int.h"
+#include "core/ods_mem.h"
+#include "metrics/ods_metrics.h"
+#include "metrics/ods_metrics_int.h"
 
 #define RENDER_MAX	(64u << 20)
 

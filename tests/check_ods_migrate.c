@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #define ODS_DB_TRUSTED_TEXT	/* the scratch database is named at run time */
-#include "ods_conf.h"
-#include "ods_db.h"
-#include "ods_err.h"
-#include "ods_log.h"
-#include "ods_migrate.h"
+#include "core/ods_conf.h"
+#include "store/ods_db.h"
+#include "core/ods_err.h"
+#include "core/ods_log.h"
+#include "store/ods_migrate.h"
 
 #ifndef ODS_TEST_SQLDIR
 #define ODS_TEST_SQLDIR	"sql"

@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ods_conf.h"
-#include "ods_err.h"
-#include "ods_log.h"
-#include "ods_redis.h"
+#include "core/ods_conf.h"
+#include "core/ods_err.h"
+#include "core/ods_log.h"
+#include "store/ods_redis.h"
 
 static const char	*url;
 static struct ods_conf	*conf;

@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ods_log.h"
-#include "ods_vec.h"
-#include "ods_vec_private.h"
+#include "core/ods_log.h"
+#include "vec/ods_vec.h"
+#include "vec/ods_vec_int.h"
 #include "vec/vec_testutil.h"
 
 static char	*dir;

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "ods.h"
-#include "ods_auth.h"
+#include "auth/ods_auth.h"
 #include "h_auth.h"
 
 #define MAX_MODELS	64

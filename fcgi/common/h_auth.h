@@ -2,8 +2,8 @@
 #ifndef H_AUTH_H
 #define H_AUTH_H
 
-#include "ods_req.h"
-#include "ods_router.h"
+#include "net/ods_req.h"
+#include "server/ods_router.h"
 
 /*
  * The auth routes, as rows for a pool's route table (inner paths; the data

@@ -22,16 +22,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "ods_auth.h"
-#include "ods_conf.h"
-#include "ods_db.h"
-#include "ods_err.h"
-#include "ods_json.h"
-#include "ods_llm_usage.h"
-#include "ods_log.h"
-#include "ods_mem.h"
-#include "ods_migrate.h"
-#include "ods_redis.h"
+#include "auth/ods_auth.h"
+#include "core/ods_conf.h"
+#include "store/ods_db.h"
+#include "core/ods_err.h"
+#include "core/ods_json.h"
+#include "llm/ods_llm_usage.h"
+#include "core/ods_log.h"
+#include "core/ods_mem.h"
+#include "store/ods_migrate.h"
+#include "store/ods_redis.h"
 
 #define EXIT_USAGE	2
 

@@ -66,7 +66,9 @@ call(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
     const char *endpoint)
 {
 	struct ods_llm		*llm = ods_llm_process(ods_req_conf(r));
-	struct ods_llm_sink	 sink = { sink_start, sink_event, NULL, w };
+	struct ods_llm_sink	 sink = { .start = sink_start,
+				     .event = sink_event, .arg = w,
+				     .progress = ods_worker_progress };
 	struct json_object	*o = NULL;
 	struct ods_llm_prep	 p;
 	struct ods_llm_result	 res;

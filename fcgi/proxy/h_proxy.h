@@ -3,9 +3,9 @@
 #define H_PROXY_H
 
 #include "ods.h"
-#include "ods_auth.h"
-#include "ods_llm.h"
-#include "ods_llm_usage.h"
+#include "auth/ods_auth.h"
+#include "llm/ods_llm.h"
+#include "llm/ods_llm_usage.h"
 
 struct json_object;
 

@@ -10,7 +10,7 @@
 # 3. every alert of the ops manual exists and has a firing and a non-firing
 #    unit test;
 # 4. the names of our own metrics used by rules and dashboards are families
-#    that lib/ods_metrics_std.c registers;
+#    that lib/metrics/ods_metrics_std.c registers;
 # 5. dashboards: jq structure checks (unique uid, schemaVersion, datasource
 #    variable, no hard-coded datasource uid, every panel has a query), and
 #    every query, with Grafana's variables substituted, parse-checked by
@@ -157,8 +157,8 @@ done
 
 step "our metric names in rules and dashboards are registered families"
 families=$(sed -n 's/^	\[ODS_M_[A-Z_]*\] = { "\([a-zA-Z_:]*\)".*/\1/p' \
-    "$src/lib/ods_metrics_std.c")
-[ -n "$families" ] || bad "no families found in lib/ods_metrics_std.c"
+    "$src/lib/metrics/ods_metrics_std.c")
+[ -n "$families" ] || bad "no families found in lib/metrics/ods_metrics_std.c"
 {
 	sed -n 's/^ *expr: //p' "$rules"
 	jq -r '.panels[] | select(.type != "row") | .targets[].expr' "$@"

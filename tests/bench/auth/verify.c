@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "ods.h"
-#include "ods_auth.h"
+#include "auth/ods_auth.h"
 
 int
 main(int argc, char *argv[])

@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ods_log.h"
-#include "ods_mem.h"
-#include "ods_metrics.h"
+#include "core/ods_log.h"
+#include "core/ods_mem.h"
+#include "metrics/ods_metrics.h"
 
 static unsigned	nworkers = 16, nseries = 500, nrestarts = 1000;
 static unsigned long nupdates = 10000000;

@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ods_embed.h"
-#include "ods_log.h"
-#include "ods_vec.h"
+#include "vec/ods_embed.h"
+#include "core/ods_log.h"
+#include "vec/ods_vec.h"
 #include "../../vec/vec_testutil.h"
 
 #define REPEAT	3	/* passes per ef; the best QPS counts (busy box) */

@@ -1,0 +1,577 @@
+/*
+ * lib/auth/ods_auth.c — the gate in front of every handler: find the token,
+ * verify it (ods_auth_jwt.c) or the API key (ods_auth_apikey.c), apply
+ * the route's RBAC perm (ods_auth_rbac.c) and the rate limit
+ * (ods_auth_rate.c), answer 401/403/429 and audit (ods_auth_audit.c).
+ * The 401 bodies never say why; the reason goes to the AUDIT line.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "auth/ods_auth.h"
+#include "auth/ods_auth_int.h"
+#include "net/ods_http.h"
+#include "core/ods_conf.h"
+#include "core/ods_json.h"
+#include "core/ods_log.h"
+#include "core/ods_mem.h"
+#include "net/ods_req.h"
+#include "net/ods_req.h"
+
+#define RL_UNHEALTHY_MS	30000
+#define REFRESH_MAX	16384
+#define TOKEN_RESP_MAX	(1024 * 1024)
+
+/* AUTH_MODE=false: everyone is this admin (refused in production). */
+static const char *const dev_roles[] = { "admin" };
+static const struct ods_principal dev_principal = {
+	ODS_PRINCIPAL_DEV, "dev_user_001", "dev_user", "dev@example.com",
+	"Development User", dev_roles, 1, NULL, NULL, 0, 0, 0, 0
+};
+
+/* ---- life cycle ---- */
+
+static int
+hs_keys_init(struct ods_auth *a, const struct ods_conf *c)
+{
+	char	**prev;
+	size_t	  n, i;
+
+	n = auth_split(c->jwt_previous_keys, &prev);
+	a->hs_keys = ods_xcalloc(n + 1, sizeof(char *));
+	a->hs_lens = ods_xcalloc(n + 1, sizeof(size_t));
+	if (*c->jwt_secret_key != '\0')
+		a->hs_keys[a->nhs++] = ods_xstrdup(c->jwt_secret_key);
+	for (i = 0; i < n; i++)
+		a->hs_keys[a->nhs++] = prev[i];
+	free(prev);
+	for (i = 0; i < a->nhs; i++) {
+		a->hs_lens[i] = strlen(a->hs_keys[i]);
+		if (a->hs_lens[i] < 32) {
+			ods_log(ODS_LOG_ERR, "auth_config_invalid reason=an "
+			    "HS256 key (JWT_SECRET_KEY or JWT_PREVIOUS_KEYS) "
+			    "is shorter than 32 bytes");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+names_init(struct ods_auth *a, const struct ods_conf *c)
+{
+	a->nissuers = auth_split(c->jwt_issuers, &a->issuers);
+	if (a->nissuers == 0 && *c->keycloak_url != '\0') {
+		a->issuers = ods_xcalloc(1, sizeof(char *));
+		ods_xasprintf(&a->issuers[0], "%s/realms/%s", c->keycloak_url,
+		    c->keycloak_realm);
+		a->nissuers = 1;
+	}
+	a->nauds = auth_split(c->jwt_audiences, &a->auds);
+	if (*c->keycloak_url != '\0')
+		ods_xasprintf(&a->token_url, "%s/realms/%s/protocol/"
+		    "openid-connect/token", c->keycloak_url, c->keycloak_realm);
+}
+
+struct ods_auth *
+ods_auth_new(const struct ods_conf *c, struct ods_db *db,
+    struct ods_redis *redis)
+{
+	struct ods_auth	*a;
+
+	if (c->production && !c->auth_mode) {
+		ods_log(ODS_LOG_ERR, "auth_config_invalid "
+		    "reason=auth_off_in_production");
+		return NULL;
+	}
+	a = ods_xcalloc(1, sizeof(*a));
+	a->conf = c;
+	a->db = db;
+	a->redis = redis;
+	jwks_init(&a->jwks, c);
+	pthread_mutex_init(&a->vc.mu, NULL);
+	a->vc.slots = ods_xcalloc(VCACHE_SLOTS, sizeof(*a->vc.slots));
+	if (hs_keys_init(a, c) < 0) {
+		ods_auth_free(a);
+		return NULL;
+	}
+	names_init(a, c);
+	ods_http_global_init();
+	rate_init(a);
+	a->audit = audit_start(db, c->audit_db);
+	if (c->auth_mode && a->jwks.url[0] == '\0' && a->nhs == 0)
+		ods_log(ODS_LOG_WARN, "auth_no_keys reason=neither Keycloak "
+		    "nor JWT_SECRET_KEY is set: every token is refused");
+	ods_log(ODS_LOG_INFO, "auth_ready mode=%s jwks=%s hs256_keys=%zu "
+	    "issuers=%zu audiences=%zu", c->auth_mode ? "on" : "off",
+	    a->jwks.url[0] != '\0' ? "yes" : "no", a->nhs, a->nissuers,
+	    a->nauds);
+	return a;
+}
+
+void
+ods_auth_free(struct ods_auth *a)
+{
+	size_t	i;
+
+	if (a == NULL)
+		return;
+	audit_stop(a->audit);
+	for (i = 0; i < a->nhs; i++)
+		explicit_bzero(a->hs_keys[i], a->hs_lens[i]);
+	auth_strv_free(a->hs_keys, a->nhs);
+	free(a->hs_lens);
+	auth_strv_free(a->issuers, a->nissuers);
+	auth_strv_free(a->auds, a->nauds);
+	free(a->token_url);
+	jwks_fini(&a->jwks);
+	pthread_mutex_destroy(&a->vc.mu);
+	free(a->vc.slots);
+	free(a);
+}
+
+int
+ods_auth_ratelimit_healthy(const struct ods_auth *a)
+{
+	int64_t	t;
+
+	if (a == NULL)
+		return 1;
+	t = atomic_load(&a->rl_fail_ms);
+	return t == 0 || auth_mono_ms() - t > RL_UNHEALTHY_MS;
+}
+
+/* ---- events ---- */
+
+static void
+ev_init(struct audit_ev *e, struct ods_req *r, const struct ods_route *rt,
+    const struct ods_principal *p)
+{
+	memset(e, 0, sizeof(*e));
+	e->method = ods_req_method_name(r);
+	e->route = rt != NULL ? rt->pattern : ods_req_path(r);
+	e->request_id = ods_req_id(r);
+	e->ip = ods_req_remote_addr(r);
+	e->user_agent = ods_req_header(r, "User-Agent");
+	e->resource_id = ods_req_param(r, "id");
+	if (p != NULL) {
+		e->user_id = p->user_id;
+		e->username = p->username;
+		e->key_id = p->key_id;
+	}
+}
+
+static int
+openai_shape(struct ods_req *r)
+{
+	const struct ods_req_env	*env = ods_req_env(r);
+
+	return env != NULL && env->openai_errors &&
+	    strncmp(ods_req_path(r), "/v1/", 4) == 0;
+}
+
+/* ---- refusals ---- */
+
+static enum ods_err
+refuse_401(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
+    struct ods_resp *w, int missing, const char *why)
+{
+	struct audit_ev	e;
+	const char	*slug;
+
+	ev_init(&e, r, rt, NULL);
+	e.action = "login_failed";
+	e.outcome = "failure";
+	e.status = 401;
+	e.reason = why;
+	audit_emit(a->audit, &e);
+	(void)ods_resp_header(w, "WWW-Authenticate", missing ?
+	    "Bearer realm=\"one-data-studio\"" :
+	    "Bearer realm=\"one-data-studio\", error=\"invalid_token\"");
+	slug = openai_shape(r) ? "invalid_api_key" : missing ? "unauthorized" :
+	    "invalid_token";
+	ods_resp_error_ex(w, ODS_EAUTH, missing ? 40100 : 40101, slug,
+	    missing ? (rt->perm != NULL && rt->auth == ODS_AUTH_OPTIONAL ?
+	    "Authentication required" : "Missing authentication token") :
+	    "Invalid or expired token");
+	return ODS_EAUTH;
+}
+
+static enum ods_err
+refuse_403(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
+    struct ods_resp *w, const struct ods_principal *p)
+{
+	struct audit_ev	 e;
+	struct ods_jw	*jw;
+	char		 rtype[64];
+	size_t		 i;
+
+	snprintf(rtype, sizeof(rtype), "%.*s", (int)strcspn(rt->perm, ":"),
+	    rt->perm);
+	ev_init(&e, r, rt, p);
+	e.action = "permission_denied";
+	e.outcome = "failure";
+	e.status = 403;
+	e.resource_type = rtype;
+	e.reason = rt->perm;
+	audit_emit(a->audit, &e);
+	if (openai_shape(r)) {
+		ods_resp_error_ex(w, ODS_EFORBIDDEN, 40300, "permission_denied",
+		    "Insufficient permissions");
+		return ODS_EFORBIDDEN;
+	}
+	jw = ods_resp_json(w, ODS_HTTP_403);
+	ods_jw_obj(jw);
+	ods_jw_kint(jw, "code", 40300);
+	ods_jw_kstr(jw, "message", "Insufficient permissions");
+	ods_jw_kstr(jw, "error", "forbidden");
+	ods_jw_kstr(jw, "required", rt->perm);
+	ods_jw_key(jw, "roles");
+	ods_jw_arr(jw);
+	for (i = 0; i < p->nroles; i++)
+		ods_jw_str(jw, p->roles[i]);
+	ods_jw_end(jw);
+	ods_jw_kstr(jw, "request_id", ods_req_id(r));
+	ods_jw_end(jw);
+	ods_resp_send(w);
+	return ODS_EFORBIDDEN;
+}
+
+static enum ods_err
+refuse_backend(struct ods_auth *a, struct ods_req *r,
+    const struct ods_route *rt, struct ods_resp *w, enum ods_err er)
+{
+	struct audit_ev	e;
+
+	ev_init(&e, r, rt, NULL);
+	e.action = "login_failed";
+	e.outcome = "failure";
+	e.status = ods_err_http(er);
+	e.reason = "auth_backend_unavailable";
+	audit_emit(a->audit, &e);
+	ods_resp_error(w, er, "authentication backend unavailable");
+	return er;
+}
+
+/* ---- rate limit ---- */
+
+/* The bucket's caller: key id, user id (hashed when odd), or client IP. */
+static void
+rate_who(struct ods_req *r, const struct ods_principal *p, char *buf,
+    size_t len)
+{
+	const char	*s;
+	char		 h[65];
+	size_t		 i;
+
+	if (p != NULL && p->key_id != NULL) {
+		snprintf(buf, len, "k:%s", p->key_id);
+		return;
+	}
+	s = p != NULL ? p->user_id : ods_req_remote_addr(r);
+	for (i = 0; s[i] != '\0' && i <= 64; i++)
+		if (!(s[i] == '-' || s[i] == '_' || s[i] == '.' ||
+		    s[i] == '@' || s[i] == ':' || (s[i] >= '0' && s[i] <= '9') ||
+		    ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')))
+			break;
+	if (s[i] == '\0' && i > 0 && i <= 64) {
+		snprintf(buf, len, "%s:%s", p != NULL ? "u" : "ip", s);
+		return;
+	}
+	auth_sha256_hex(s, strlen(s), h);
+	snprintf(buf, len, "%s#%.32s", p != NULL ? "u" : "ip", h);
+}
+
+static void
+rate_headers(struct ods_resp *w, const struct rate_res *rr)
+{
+	char	b[32];
+
+	snprintf(b, sizeof(b), "%d", rr->limit);
+	(void)ods_resp_header(w, "X-RateLimit-Limit", b);
+	snprintf(b, sizeof(b), "%d", rr->remaining);
+	(void)ods_resp_header(w, "X-RateLimit-Remaining", b);
+	snprintf(b, sizeof(b), "%lld", (long long)rr->reset_s);
+	(void)ods_resp_header(w, "X-RateLimit-Reset", b);
+}
+
+static enum ods_err
+refuse_429(struct ods_req *r, struct ods_resp *w, const struct rate_res *rr,
+    const char *who)
+{
+	struct ods_jw	*jw;
+	char		 b[32];
+
+	snprintf(b, sizeof(b), "%d", rr->retry_after);
+	(void)ods_resp_header(w, "Retry-After", b);
+	ods_log(ODS_LOG_INFO, "rate_limited who=%s method=%s path=%s "
+	    "retry_after=%d", who, ods_req_method_name(r), ods_req_path(r),
+	    rr->retry_after);
+	if (openai_shape(r)) {
+		ods_resp_error_ex(w, ODS_ELIMIT, 42900, "rate_limit_exceeded",
+		    "Rate limit exceeded");
+		return ODS_ELIMIT;
+	}
+	jw = ods_resp_json(w, ODS_HTTP_429);
+	ods_jw_obj(jw);
+	ods_jw_kint(jw, "code", 42900);
+	ods_jw_kstr(jw, "message", "Rate limit exceeded");
+	ods_jw_kstr(jw, "error", "rate_limited");
+	ods_jw_key(jw, "details");
+	ods_jw_obj(jw);
+	ods_jw_kint(jw, "retry_after", rr->retry_after);
+	ods_jw_end(jw);
+	ods_jw_kstr(jw, "request_id", ods_req_id(r));
+	ods_jw_end(jw);
+	ods_resp_send(w);
+	return ODS_ELIMIT;
+}
+
+/* Redis down: allow (default) and say so, or refuse with 503. */
+static enum ods_err
+rate_unavailable(struct ods_auth *a, struct ods_resp *w, enum ods_err er)
+{
+	int64_t	now = auth_mono_ms(), last;
+
+	atomic_store(&a->rl_fail_ms, now);
+	last = atomic_load(&a->rl_warn_ms);
+	if (now - last > RL_UNHEALTHY_MS &&
+	    atomic_compare_exchange_strong(&a->rl_warn_ms, &last, now))
+		ods_log(ODS_LOG_WARN, "rate_limit_unavailable err=%s "
+		    "policy=%s", ods_strerror(er),
+		    a->conf->rate_limit_fail_open ? "allow" : "refuse");
+	if (a->conf->rate_limit_fail_open)
+		return ODS_OK;
+	ods_resp_error(w, ODS_EUNAVAIL, "rate limiter unavailable");
+	return ODS_EUNAVAIL;
+}
+
+static enum ods_err
+rate_limit(struct ods_auth *a, struct ods_req *r, struct ods_resp *w,
+    const struct ods_principal *p)
+{
+	const struct ods_conf		*c = a->conf;
+	const struct ods_req_env	*env = ods_req_env(r);
+	struct rate_res			 rr;
+	enum ods_method			 m = ods_req_method(r);
+	enum ods_err			 er;
+	char				 who[128];
+	int				 keyed = p != NULL && p->rpm > 0;
+
+	if (!c->rate_limit_enabled)
+		return ODS_OK;
+	rate_who(r, p, who, sizeof(who));
+	er = rate_take(a, env != NULL && env->service != NULL ? env->service :
+	    "ods", m == ODS_GET || m == ODS_HEAD || m == ODS_OPTIONS ?
+	    "read" : "write", who, keyed ? p->rpm : c->rate_limit_count,
+	    keyed ? 60 : c->rate_limit_window, keyed ? p->rpm :
+	    c->rate_limit_burst, &rr);
+	if (er != ODS_OK)
+		return rate_unavailable(a, w, er);
+	rate_headers(w, &rr);
+	return rr.allowed ? ODS_OK : refuse_429(r, w, &rr, who);
+}
+
+/* ---- the check ---- */
+
+static int
+wants_sse(const struct ods_req *r)
+{
+	const char	*acc = ods_req_header(r, "Accept");
+
+	return acc != NULL && strstr(acc, "text/event-stream") != NULL;
+}
+
+/* ODS_ENOTFOUND: no token at all; ODS_EAUTH: why says what is wrong. */
+static enum ods_err
+find_token(struct ods_req *r, const char **tok, const char **why)
+{
+	const char	*h = ods_req_header(r, "Authorization");
+
+	*tok = NULL;
+	if (h != NULL) {
+		if (strncasecmp(h, "Bearer ", 7) != 0) {
+			*why = "bad_scheme";
+			return ODS_EAUTH;
+		}
+		for (h += 7; *h == ' '; h++)
+			;
+		*tok = h;
+	} else if ((*tok = ods_req_cookie(r, "access_token")) == NULL &&
+	    (*tok = ods_req_query(r, "access_token")) != NULL &&
+	    !wants_sse(r)) {
+		/* Tokens in URLs end up in logs: only EventSource may. */
+		*why = "query_token";
+		return ODS_EAUTH;
+	}
+	if (*tok == NULL)
+		return ODS_ENOTFOUND;
+	if (**tok == '\0') {
+		*why = "empty";
+		return ODS_EAUTH;
+	}
+	return ODS_OK;
+}
+
+static enum ods_err
+authenticate(struct ods_auth *a, struct ods_req *r,
+    const struct ods_principal **p, const char **why)
+{
+	struct ods_apikey	 k;
+	const char		*tok;
+	enum ods_err		 er;
+
+	*p = NULL;
+	if (!a->conf->auth_mode) {
+		*p = &dev_principal;
+		return ODS_OK;
+	}
+	if ((er = find_token(r, &tok, why)) != ODS_OK)
+		return er;
+	if (strncmp(tok, ODS_APIKEY_PREFIX, strlen(ODS_APIKEY_PREFIX)) != 0)
+		return ods_auth_verify(a, tok, ods_req_arena(r), p, why);
+	er = ods_apikey_verify(a->db, tok, &k);
+	if (er == ODS_EAUTH)
+		*why = "bad_api_key";
+	if (er != ODS_OK)
+		return er;
+	if ((*p = apikey_principal(ods_req_arena(r), &k)) == NULL)
+		er = ODS_ENOMEM;
+	ods_apikey_fini(&k);
+	return er;
+}
+
+enum ods_err
+ods_auth_check(struct ods_auth *a, struct ods_req *r,
+    const struct ods_route *rt, struct ods_resp *w)
+{
+	const struct ods_principal	*p = NULL;
+	const char			*why = NULL;
+	enum ods_err			 er;
+
+	if (a == NULL || rt == NULL || rt->auth == ODS_AUTH_OPEN)
+		return ODS_OK;
+	er = authenticate(a, r, &p, &why);
+	if (er == ODS_ENOTFOUND && rt->auth == ODS_AUTH_REQUIRED)
+		return refuse_401(a, r, rt, w, 1, "missing_token");
+	if (er == ODS_EAUTH)
+		return refuse_401(a, r, rt, w, 0, why);
+	if (er != ODS_OK && er != ODS_ENOTFOUND)
+		return refuse_backend(a, r, rt, w, er);
+	ods_req_set_principal(r, p);
+	if (rt->perm != NULL && *rt->perm != '\0') {
+		if (p == NULL)
+			return refuse_401(a, r, rt, w, 1, "missing_token");
+		if (!ods_auth_allows(p, rt->perm))
+			return refuse_403(a, r, rt, w, p);
+	}
+	return rate_limit(a, r, w, p);
+}
+
+void
+ods_auth_after(struct ods_auth *a, struct ods_req *r,
+    const struct ods_route *rt, int status)
+{
+	struct audit_ev	e;
+	enum ods_method	m;
+	char		rtype[64];
+
+	if (a == NULL || r == NULL)
+		return;
+	m = ods_req_method(r);
+	if (m != ODS_POST && m != ODS_PUT && m != ODS_PATCH && m != ODS_DELETE)
+		return;
+	ev_init(&e, r, rt, ods_req_principal(r));
+	e.action = "api_call";
+	e.outcome = status >= 200 && status < 400 ? "success" : "failure";
+	e.status = status;
+	if (rt != NULL && rt->perm != NULL) {
+		snprintf(rtype, sizeof(rtype), "%.*s",
+		    (int)strcspn(rt->perm, ":"), rt->perm);
+		e.resource_type = rtype;
+	}
+	audit_emit(a->audit, &e);
+}
+
+/* ---- Keycloak refresh grant ---- */
+
+static const char *
+tok_str(struct ods_arena *ar, struct json_object *o, const char *k)
+{
+	const char	*v = ods_json_get_str(o, k);
+
+	return v != NULL ? ods_arena_strdup(ar, v) : NULL;
+}
+
+static enum ods_err
+tokens_parse(const struct ods_buf *b, struct ods_arena *ar,
+    struct ods_auth_tokens *t)
+{
+	struct json_object	*o = NULL, *v;
+	struct ods_json_err	 je;
+
+	if (b->data == NULL || ods_json_parse(b->data, b->len, 8, &o, &je) !=
+	    ODS_OK)
+		return ODS_EUPSTREAM;
+	t->access_token = tok_str(ar, o, "access_token");
+	t->refresh_token = tok_str(ar, o, "refresh_token");
+	t->token_type = tok_str(ar, o, "token_type");
+	if (t->token_type == NULL)
+		t->token_type = "Bearer";
+	if (json_object_object_get_ex(o, "expires_in", &v))
+		t->expires_in = json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "refresh_expires_in", &v))
+		t->refresh_expires_in = json_object_get_int64(v);
+	ods_json_put(o);
+	return t->access_token != NULL ? ODS_OK : ODS_EUPSTREAM;
+}
+
+enum ods_err
+ods_auth_refresh(struct ods_auth *a, const char *refresh,
+    struct ods_arena *ar, struct ods_auth_tokens *t)
+{
+	const struct ods_conf	*c = a->conf;
+	struct ods_buf		 form, body;
+	enum ods_err		 er;
+	long			 status = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (a->token_url == NULL)
+		return ODS_EINVAL;
+	if (refresh == NULL || *refresh == '\0' ||
+	    strlen(refresh) > REFRESH_MAX)
+		return ODS_EAUTH;
+	ods_buf_init(&form, 64 * 1024);
+	er = auth_form_add(&form, "grant_type", "refresh_token");
+	if (er == ODS_OK)
+		er = auth_form_add(&form, "client_id", c->keycloak_client_id);
+	if (er == ODS_OK && *c->keycloak_client_secret != '\0')
+		er = auth_form_add(&form, "client_secret",
+		    c->keycloak_client_secret);
+	if (er == ODS_OK)
+		er = auth_form_add(&form, "refresh_token", refresh);
+	if (er == ODS_OK)
+		er = auth_http(a->token_url, form.data, c->jwks_timeout_ms,
+		    TOKEN_RESP_MAX, &body, &status);
+	else
+		ods_buf_init(&body, 0);
+	if (form.data != NULL)
+		explicit_bzero(form.data, form.len);
+	ods_buf_free(&form);
+	if (er == ODS_OK && (status == 400 || status == 401))
+		er = ODS_EAUTH;
+	else if (er == ODS_OK && status != 200)
+		er = ODS_EUPSTREAM;
+	if (er == ODS_OK)
+		er = tokens_parse(&body, ar, t);
+	if (body.data != NULL)
+		explicit_bzero(body.data, body.len);
+	ods_buf_free(&body);
+	return er;
+}

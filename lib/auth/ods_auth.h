@@ -1,0 +1,211 @@
+/* lib/auth/ods_auth.h — who is calling: JWT, API keys, RBAC, rate limits, audit. */
+#ifndef ODS_AUTH_H
+#define ODS_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ods_err.h"
+
+struct ods_arena;
+struct ods_conf;
+struct ods_db;
+struct ods_jw;
+struct ods_redis;
+struct ods_req;
+struct ods_resp;
+struct ods_route;
+struct ods_auth;	/* per worker process; thread-safe */
+
+#define ODS_AUTH_MAX_TOKEN	8192	/* longer bearer tokens: 401 */
+#define ODS_APIKEY_PREFIX	"sk-ods-"
+/* Issuer of the HS256 tokens `odsctl token` mints (HS256 only). */
+#define ODS_JWT_LOCAL_ISSUER	"urn:one-data-studio:odsctl"
+
+enum ods_principal_kind {
+	ODS_PRINCIPAL_TOKEN = 1,	/* a verified JWT (RS256 or HS256) */
+	ODS_PRINCIPAL_APIKEY,		/* an sk-ods- key */
+	ODS_PRINCIPAL_DEV		/* AUTH_MODE=false: dev_user, admin */
+};
+
+/*
+ * The caller, in the request arena. Strings are never NULL ("" when the
+ * token had no such claim). roles = realm_access.roles ∪ every
+ * resource_access.*.roles, without duplicates; an API key has none (it
+ * passes routes without a perm only). models/nmodels: the models an API
+ * key may use (models NULL: any).
+ */
+struct ods_principal {
+	enum ods_principal_kind	 kind;
+	const char		*user_id;	/* sub, or the key's owner */
+	const char		*username;	/* preferred_username|email|sub */
+	const char		*email;
+	const char		*name;
+	const char *const	*roles;
+	size_t			 nroles;
+	const char		*key_id;	/* API key id, else NULL */
+	const char *const	*models;
+	size_t			 nmodels;
+	int			 rpm, tpm;	/* API key limits; 0: default */
+	int64_t			 expires_at;	/* epoch s; 0: none */
+};
+
+/*
+ * One per worker process, made after fork (it starts the audit writer
+ * thread), from the conf of that worker: a SIGHUP reload starts new
+ * workers, so a new JWT_SECRET_KEY / JWT_PREVIOUS_KEYS set needs no
+ * restart. conf, db and redis are borrowed and must outlive it; db and
+ * redis may be NULL (no API keys and no audit rows; no shared JWKS cache
+ * and no rate limits). Returns NULL (logged) when ENVIRONMENT=production
+ * and AUTH_MODE=false, or when an HS256 key is shorter than 32 bytes.
+ *
+ * JWKS cache across workers: the document fetched from KEYCLOAK_JWKS_URL
+ * (else KEYCLOAK_URL/realms/REALM/protocol/openid-connect/certs) is kept
+ * in Redis ("ods:jwks:doc:<hash of url>", stamped with its fetch time,
+ * expiring after ODS_JWKS_CACHE_TTL) and parsed into an in-process copy
+ * per worker. A worker whose copy is older than the TTL reads Redis first
+ * and fetches only when Redis has nothing, under a SET NX "fill" lock so
+ * one worker fetches while the others keep their stale copy. A token with
+ * an unknown kid makes one refetch per ODS_JWKS_REFETCH_INTERVAL for the
+ * whole pool (SET NX PX "lock" key, plus a per-process window that also
+ * holds when Redis is down). A failed fetch keeps the last good set.
+ */
+struct ods_auth	*ods_auth_new(const struct ods_conf *, struct ods_db *,
+		    struct ods_redis *);
+/* Flushes queued audit rows, stops the writer. NULL is a no-op. */
+void		 ods_auth_free(struct ods_auth *);
+
+/*
+ * Called by the worker before every handler. Per route->auth: OPEN does
+ * nothing; OPTIONAL and REQUIRED read the token from Authorization:
+ * Bearer, else cookie access_token, else query access_token (only for
+ * Accept: text/event-stream requests; elsewhere a query token is a 401).
+ * An sk-ods- token is an API key. Then RBAC for route->perm
+ * ("resource:operation"), then the rate limit (X-RateLimit-* headers are
+ * added to the response). Sets the principal of the request. On refusal
+ * it writes the 401 (40100/40101), 403 (40300 with required and roles),
+ * 429 (Retry-After) or 503 response itself (OpenAI-shaped on /v1/ when
+ * the service has openai_errors), writes the AUDIT line of an auth
+ * failure, and returns ODS_EAUTH, ODS_EFORBIDDEN, ODS_ELIMIT or
+ * ODS_EUNAVAIL. a NULL: every route is open (returns ODS_OK).
+ */
+enum ods_err	 ods_auth_check(struct ods_auth *, struct ods_req *,
+		    const struct ods_route *, struct ods_resp *);
+
+/*
+ * Called by the worker after the handler of a request that passed
+ * ods_auth_check: writes the AUDIT line (and audit_logs row) of every
+ * POST, PUT, PATCH and DELETE with status as its outcome. a NULL: no-op.
+ */
+void		 ods_auth_after(struct ods_auth *, struct ods_req *,
+		    const struct ods_route *, int status);
+
+/*
+ * Verify one JWT as ods_auth_check does; the principal lives in arena.
+ * Returns ODS_OK, ODS_EAUTH (*reason, a fixed string for logs such as
+ * "expired" or "bad_signature": never for the client) or ODS_ENOMEM.
+ */
+enum ods_err	 ods_auth_verify(struct ods_auth *, const char *token,
+		    struct ods_arena *, const struct ods_principal **,
+		    const char **reason) ODS_MUSTCHECK;
+
+/* RBAC of reference-api §7.2: admin passes; any role granting passes. */
+int		 ods_auth_role_allows(const char *role, const char *resource,
+		    const char *operation);
+/* perm is "resource:operation"; NULL or "" passes. p NULL fails. */
+int		 ods_auth_allows(const struct ods_principal *, const char *perm);
+int		 ods_principal_has_role(const struct ods_principal *,
+		    const char *role);
+int		 ods_principal_model_allowed(const struct ods_principal *,
+		    const char *model);
+/* The principal as the "data" of GET /auth/me. */
+void		 ods_principal_json(struct ods_jw *,
+		    const struct ods_principal *);
+
+/* 0 when the rate limiter could not reach Redis in the last 30 s. */
+int		 ods_auth_ratelimit_healthy(const struct ods_auth *);
+/* JWKS documents this process fetched over HTTP (for tests, metrics). */
+unsigned	 ods_auth_jwks_fetches(const struct ods_auth *);
+
+/* Keycloak refresh grant: strings in arena. */
+struct ods_auth_tokens {
+	const char	*access_token;
+	const char	*refresh_token;
+	const char	*token_type;
+	int64_t		 expires_in;
+	int64_t		 refresh_expires_in;
+};
+/*
+ * POST the token endpoint of KEYCLOAK_URL/realms/REALM with grant
+ * refresh_token, client KEYCLOAK_CLIENT_ID (and its secret when set).
+ * Returns ODS_OK, ODS_EAUTH (Keycloak refused the refresh token),
+ * ODS_EINVAL (no Keycloak configured), ODS_EUPSTREAM, ODS_ETIMEOUT,
+ * ODS_EUNAVAIL or ODS_ENOMEM.
+ */
+enum ods_err	 ods_auth_refresh(struct ods_auth *, const char *refresh,
+		    struct ods_arena *, struct ods_auth_tokens *)
+		    ODS_MUSTCHECK;
+
+/*
+ * A development HS256 token signed with conf->jwt_secret_key: iss is
+ * the first JWT_ISSUERS entry (else ODS_JWT_LOCAL_ISSUER), aud the first
+ * allowed audience, roles as realm_access.roles (comma list). *out is
+ * malloc'ed. ODS_EINVAL without a secret key or with bad arguments.
+ */
+enum ods_err	 ods_auth_mint_hs256(const struct ods_conf *, const char *sub,
+		    const char *username, const char *roles, int ttl_seconds,
+		    char **out) ODS_MUSTCHECK;
+
+/* ---- API keys (table api_keys; the secret is stored as SHA-256) ---- */
+
+struct ods_apikey {
+	char	 key_id[33];		/* public id "ak_..." */
+	char	 prefix[17];		/* first characters, for listings */
+	char	*owner;
+	char	*name;
+	char	**models;		/* NULL: every model */
+	size_t	 nmodels;
+	int	 rpm, tpm;		/* 0: no limit of its own */
+	int64_t	 expires_at;		/* epoch s; 0: never */
+	int64_t	 created_at;
+	int64_t	 last_used_at;		/* 0: never */
+	int	 revoked;
+};
+
+struct ods_apikey_spec {
+	const char		*owner;		/* required, <= 128 bytes */
+	const char		*name;		/* required, <= 255 bytes */
+	const char *const	*models;	/* NULL: every model */
+	size_t			 nmodels;	/* <= 64 */
+	int			 rpm, tpm;	/* 0: none */
+	int64_t			 expires_at;	/* epoch s; 0: never */
+	const char		*created_by;	/* may be NULL */
+};
+
+/*
+ * Create a key. *secret ("sk-ods-" + 43 base64url characters) is
+ * malloc'ed and shown once: only its hash is stored. out (may be NULL)
+ * receives the stored record (free with ods_apikey_fini). Returns ODS_OK,
+ * ODS_EINVAL (bad spec), or the errors of ods_db_exec.
+ */
+enum ods_err	 ods_apikey_create(struct ods_db *,
+		    const struct ods_apikey_spec *, char **secret,
+		    struct ods_apikey *out) ODS_MUSTCHECK;
+/*
+ * Look a presented secret up. ODS_OK fills out; ODS_EAUTH for unknown,
+ * revoked or expired keys; ODS_EUNAVAIL/ODS_ETIMEOUT for the database.
+ */
+enum ods_err	 ods_apikey_verify(struct ods_db *, const char *secret,
+		    struct ods_apikey *out) ODS_MUSTCHECK;
+/* Every key (owner NULL) or one owner's, newest first, at most 1000. */
+enum ods_err	 ods_apikey_list(struct ods_db *, const char *owner,
+		    struct ods_apikey **keys, size_t *n) ODS_MUSTCHECK;
+/* ODS_OK (also when already revoked) or ODS_ENOTFOUND. */
+enum ods_err	 ods_apikey_revoke(struct ods_db *, const char *key_id,
+		    const char *by) ODS_MUSTCHECK;
+void		 ods_apikey_fini(struct ods_apikey *);
+void		 ods_apikey_list_free(struct ods_apikey *, size_t n);
+/* One key as a JSON object (never the secret or its hash). */
+void		 ods_apikey_json(struct ods_jw *, const struct ods_apikey *);
+
+#endif /* ODS_AUTH_H */

@@ -1,0 +1,461 @@
+/*
+ * lib/auth/ods_auth_jwks.c — Keycloak's JWKS: fetched, converted to PEM,
+ * cached per process and shared between the workers through Redis.
+ *
+ * Policy (see ods_auth.h): a set is fresh for ODS_JWKS_CACHE_TTL after
+ * its HTTP fetch (the fetch time travels with the document in Redis). A
+ * stale or missing set is taken from Redis first, fetched only when Redis
+ * has nothing newer, by one worker at a time (SET NX "fill"). An unknown
+ * kid in a fresh set refetches at most once per ODS_JWKS_REFETCH_INTERVAL
+ * per pool (SET NX "lock") and per process. Failures keep the last good
+ * set and hold further fetches off for a few seconds.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+
+#include "auth/ods_auth.h"
+#include "auth/ods_auth_int.h"
+#include "core/ods_conf.h"
+#include "core/ods_json.h"
+#include "core/ods_log.h"
+#include "core/ods_mem.h"
+#include "store/ods_redis.h"
+
+#define RETRY_AFTER_FAIL_MS	5000
+#define MIN_RSA_BITS		2048
+#define MAX_RSA_BITS		8192
+
+enum kstate { K_FOUND, K_UNKNOWN, K_STALE, K_NOSET };
+
+/* ---- JWK -> PEM ---- */
+
+static BIGNUM *
+b64_bn(const char *s)
+{
+	unsigned char	*raw;
+	size_t		 len;
+	BIGNUM		*bn;
+
+	if (s == NULL || auth_b64url_decode(s, strlen(s), &raw, &len) !=
+	    ODS_OK)
+		return NULL;
+	bn = len > 0 && len <= MAX_RSA_BITS / 8 ?
+	    BN_bin2bn(raw, (int)len, NULL) : NULL;
+	free(raw);
+	return bn;
+}
+
+static EVP_PKEY *
+rsa_from_ne(BIGNUM *n, BIGNUM *e)
+{
+	OSSL_PARAM_BLD	*bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM	*params = NULL;
+	EVP_PKEY_CTX	*ctx = NULL;
+	EVP_PKEY	*pk = NULL;
+
+	if (bld != NULL && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N,
+	    n) && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
+		params = OSSL_PARAM_BLD_to_param(bld);
+	if (params != NULL)
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		pk = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return pk;
+}
+
+/* An SPKI "BEGIN PUBLIC KEY" PEM of the RSA key (n, e), or NULL. */
+static char *
+jwk_pem(const char *n64, const char *e64, size_t *len)
+{
+	BIGNUM		*n = b64_bn(n64), *e = b64_bn(e64);
+	EVP_PKEY	*pk = NULL;
+	BIO		*bio = NULL;
+	char		*pem = NULL, *p;
+	long		 l;
+
+	if (n != NULL && e != NULL && BN_is_odd(e) && !BN_is_one(e))
+		pk = rsa_from_ne(n, e);
+	if (pk != NULL && EVP_PKEY_get_bits(pk) >= MIN_RSA_BITS &&
+	    (bio = BIO_new(BIO_s_mem())) != NULL &&
+	    PEM_write_bio_PUBKEY(bio, pk) == 1 &&
+	    (l = BIO_get_mem_data(bio, &p)) > 0) {
+		pem = ods_xstrndup(p, (size_t)l);
+		*len = (size_t)l;
+	}
+	BIO_free(bio);
+	EVP_PKEY_free(pk);
+	BN_free(n);
+	BN_free(e);
+	return pem;
+}
+
+/* ---- the document ---- */
+
+/* Keep RSA signing keys for RS256 only: enc keys and others are skipped. */
+static int
+jwk_take(struct json_object *k, struct jwk *out)
+{
+	const char	*kty, *use, *alg, *kid;
+
+	if (!json_object_is_type(k, json_type_object))
+		return 0;
+	kty = ods_json_get_str(k, "kty");
+	use = ods_json_get_str(k, "use");
+	alg = ods_json_get_str(k, "alg");
+	kid = ods_json_get_str(k, "kid");
+	if (kty == NULL || strcmp(kty, "RSA") != 0)
+		return 0;
+	if (json_object_object_get_ex(k, "use", NULL) &&
+	    (use == NULL || strcmp(use, "sig") != 0))
+		return 0;
+	if (json_object_object_get_ex(k, "alg", NULL) &&
+	    (alg == NULL || strcmp(alg, "RS256") != 0))
+		return 0;
+	if (kid != NULL && strlen(kid) > KID_MAX)
+		return 0;
+	snprintf(out->kid, sizeof(out->kid), "%s", kid != NULL ? kid : "");
+	out->pem = jwk_pem(ods_json_get_str(k, "n"), ods_json_get_str(k, "e"), &out->pemlen);
+	return out->pem != NULL;
+}
+
+struct jwks_set *
+jwks_parse(const char *doc, size_t len)
+{
+	struct json_tokener	*tok;
+	struct json_object	*o = NULL, *keys;
+	struct jwks_set		*s = NULL;
+	size_t			 i, n;
+
+	if (len > JWKS_MAX_BYTES || (tok = json_tokener_new_ex(8)) == NULL)
+		return NULL;
+	o = json_tokener_parse_ex(tok, doc, (int)len);
+	if (json_tokener_get_error(tok) == json_tokener_success &&
+	    json_object_is_type(o, json_type_object) &&
+	    json_object_object_get_ex(o, "keys", &keys) &&
+	    json_object_is_type(keys, json_type_array)) {
+		s = ods_xcalloc(1, sizeof(*s));
+		s->keys = ods_xcalloc(JWKS_MAX_KEYS, sizeof(*s->keys));
+		n = json_object_array_length(keys);
+		for (i = 0; i < n && s->n < JWKS_MAX_KEYS; i++)
+			if (jwk_take(json_object_array_get_idx(keys, i),
+			    &s->keys[s->n]))
+				s->n++;
+		SHA256((const unsigned char *)doc, len, s->digest);
+	}
+	json_tokener_free(tok);
+	json_object_put(o);
+	return s;
+}
+
+void
+jwks_set_free(struct jwks_set *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++)
+		free(s->keys[i].pem);
+	free(s->keys);
+	free(s);
+}
+
+/* ---- the in-process copy ---- */
+
+void
+jwks_init(struct jwks *j, const struct ods_conf *c)
+{
+	pthread_rwlockattr_t	 at;
+	char			 h[65];
+
+	memset(j, 0, sizeof(*j));
+	if (*c->keycloak_jwks_url != '\0')
+		j->url = ods_xstrdup(c->keycloak_jwks_url);
+	else if (*c->keycloak_url != '\0')
+		ods_xasprintf(&j->url, "%s/realms/%s/protocol/openid-connect/"
+		    "certs", c->keycloak_url, c->keycloak_realm);
+	else
+		j->url = ods_xstrdup("");
+	auth_sha256_hex(j->url, strlen(j->url), h);
+	snprintf(j->rk_doc, sizeof(j->rk_doc), "ods:jwks:doc:%.16s", h);
+	snprintf(j->rk_lock, sizeof(j->rk_lock), "ods:jwks:lock:%.16s", h);
+	snprintf(j->rk_fill, sizeof(j->rk_fill), "ods:jwks:fill:%.16s", h);
+	/* Writers (a new set) must not starve behind a stream of readers. */
+	pthread_rwlockattr_init(&at);
+	pthread_rwlockattr_setkind_np(&at,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&j->lock, &at);
+	pthread_rwlockattr_destroy(&at);
+	pthread_mutex_init(&j->fetch_mu, NULL);
+	j->ttl_ms = c->jwks_cache_ttl * 1000;
+	j->refetch_ms = c->jwks_refetch_interval * 1000;
+	j->timeout_ms = c->jwks_timeout_ms;
+}
+
+void
+jwks_fini(struct jwks *j)
+{
+	jwks_set_free(j->set);
+	pthread_rwlock_destroy(&j->lock);
+	pthread_mutex_destroy(&j->fetch_mu);
+	free(j->url);
+}
+
+static const struct jwk *
+find(const struct jwks_set *s, const char *kid)
+{
+	size_t	i;
+
+	if (kid == NULL)	/* no kid: only an unambiguous set will do */
+		return s->n == 1 ? &s->keys[0] : NULL;
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->keys[i].kid, kid) == 0)
+			return &s->keys[i];
+	return NULL;
+}
+
+/* Look kid up under the read lock; call fn when found (and fresh). */
+static enum kstate
+try_key(struct jwks *j, const char *kid, int stale_ok,
+    enum ods_err (*fn)(void *, const char *, size_t), void *arg,
+    enum ods_err *er)
+{
+	const struct jwk	*k;
+	enum kstate		 st;
+	int			 fresh;
+
+	pthread_rwlock_rdlock(&j->lock);
+	if (j->set == NULL) {
+		pthread_rwlock_unlock(&j->lock);
+		return K_NOSET;
+	}
+	fresh = auth_wall_ms() - j->set->fetched_ms < j->ttl_ms;
+	k = find(j->set, kid);
+	if (k != NULL && (fresh || stale_ok)) {
+		if (fn != NULL)
+			*er = fn(arg, k->pem, k->pemlen);
+		st = K_FOUND;
+	} else
+		st = !fresh ? K_STALE : K_UNKNOWN;
+	pthread_rwlock_unlock(&j->lock);
+	return st;
+}
+
+static void
+install(struct jwks *j, struct jwks_set *s)
+{
+	struct jwks_set	*old;
+
+	pthread_rwlock_wrlock(&j->lock);
+	old = j->set;
+	j->set = s;
+	atomic_fetch_add(&j->gen, 1);
+	pthread_rwlock_unlock(&j->lock);
+	jwks_set_free(old);
+}
+
+/* ---- Redis: the copy shared by the workers ---- */
+
+/* Take the shared copy when it differs from ours; 1 when it did. */
+static int
+from_redis(struct ods_auth *a)
+{
+	struct jwks	*j = &a->jwks;
+	struct jwks_set	*s;
+	char		*v = NULL, *nl, *end;
+	size_t		 len;
+	long long	 t;
+	int		 changed = 0;
+
+	if (a->redis == NULL ||
+	    ods_redis_get(a->redis, j->rk_doc, &v, &len) != ODS_OK)
+		return 0;
+	t = strtoll(v, &end, 10);
+	if ((nl = memchr(v, '\n', len)) == NULL || end != nl || t <= 0)
+		goto out;
+	s = jwks_parse(nl + 1, len - (size_t)(nl + 1 - v));
+	if (s == NULL)
+		goto out;
+	s->fetched_ms = t;
+	pthread_rwlock_rdlock(&j->lock);
+	changed = j->set == NULL || j->set->fetched_ms < t ||
+	    memcmp(j->set->digest, s->digest, sizeof(s->digest)) != 0;
+	pthread_rwlock_unlock(&j->lock);
+	if (changed)
+		install(j, s);
+	else
+		jwks_set_free(s);
+out:
+	free(v);
+	return changed;
+}
+
+/* ODS_OK: go ahead (also when Redis is down); ODS_ECONFLICT: someone is. */
+static enum ods_err
+pool_lock(struct ods_auth *a, const char *key, int ms)
+{
+	if (a->redis == NULL)
+		return ODS_OK;
+	if (ods_redis_set(a->redis, key, "1", 1, ms, ODS_REDIS_NX) ==
+	    ODS_ECONFLICT)
+		return ODS_ECONFLICT;
+	return ODS_OK;
+}
+
+static void
+to_redis(struct ods_auth *a, int64_t t, const char *doc, size_t len)
+{
+	struct ods_buf	b;
+
+	if (a->redis == NULL)
+		return;
+	ods_buf_init(&b, JWKS_MAX_BYTES + 32);
+	if (ods_buf_addf(&b, "%lld\n", (long long)t) == ODS_OK &&
+	    ods_buf_add(&b, doc, len) == ODS_OK &&
+	    ods_redis_set(a->redis, a->jwks.rk_doc, b.data, b.len,
+	    a->jwks.ttl_ms, 0) != ODS_OK)
+		ods_log(ODS_LOG_WARN, "jwks_share_failed");
+	ods_buf_free(&b);
+}
+
+/* ---- fetching ---- */
+
+static void
+fetch(struct ods_auth *a)
+{
+	struct jwks	*j = &a->jwks;
+	struct jwks_set	*s = NULL;
+	struct ods_buf	 body;
+	enum ods_err	 er;
+	long		 status;
+
+	atomic_fetch_add(&j->fetches, 1);
+	er = auth_http(j->url, NULL, j->timeout_ms, JWKS_MAX_BYTES, &body,
+	    &status);
+	if (er == ODS_OK && status == 200)
+		s = jwks_parse(body.data != NULL ? body.data : "", body.len);
+	if (s == NULL) {
+		ods_log(ODS_LOG_WARN, "jwks_fetch_failed status=%ld err=%s "
+		    "kept=%s", status, ods_strerror(er),
+		    j->set != NULL ? "last_good_set" : "none");
+		j->retry_ms = auth_mono_ms() + (j->refetch_ms <
+		    RETRY_AFTER_FAIL_MS ? j->refetch_ms : RETRY_AFTER_FAIL_MS);
+	} else {
+		s->fetched_ms = auth_wall_ms();
+		ods_log(ODS_LOG_INFO, "jwks_fetched keys=%zu", s->n);
+		to_redis(a, s->fetched_ms, body.data, body.len);
+		install(j, s);
+	}
+	ods_buf_free(&body);
+}
+
+/* Another worker holds the fill lock and we have nothing: wait for it. */
+static void
+wait_shared(struct ods_auth *a)
+{
+	struct timespec	ts = { 0, 50 * 1000000L };
+	int64_t		end = auth_mono_ms() + a->jwks.timeout_ms + 500;
+
+	while (auth_mono_ms() < end) {
+		nanosleep(&ts, NULL);
+		if (from_redis(a))
+			return;
+	}
+}
+
+static enum kstate
+state_of(struct jwks *j, const char *kid)
+{
+	enum ods_err	er;
+
+	return try_key(j, kid, 0, NULL, NULL, &er);
+}
+
+/* Get a newer set as the policy allows; the caller looks kid up again. */
+static void
+refresh(struct ods_auth *a, const char *kid)
+{
+	struct jwks	*j = &a->jwks;
+	enum kstate	 st;
+	int64_t		 now;
+
+	pthread_mutex_lock(&j->fetch_mu);
+	/* Another thread may have brought the key while we waited. */
+	if ((st = state_of(j, kid)) == K_FOUND)
+		goto out;
+	if (from_redis(a) && (st = state_of(j, kid)) == K_FOUND)
+		goto out;
+	now = auth_mono_ms();
+	if (now < j->retry_ms)
+		goto out;
+	if (st == K_UNKNOWN) {
+		if (j->unknown_ms != 0 && now - j->unknown_ms < j->refetch_ms)
+			goto out;
+		j->unknown_ms = now;
+		if (pool_lock(a, j->rk_lock, j->refetch_ms) != ODS_OK)
+			goto out;
+	} else if (pool_lock(a, j->rk_fill, j->timeout_ms + 1000) != ODS_OK) {
+		if (st == K_NOSET)
+			wait_shared(a);
+		goto out;
+	}
+	fetch(a);
+out:
+	pthread_mutex_unlock(&j->fetch_mu);
+}
+
+enum ods_err
+jwks_with_key(struct ods_auth *a, const char *kid,
+    enum ods_err (*fn)(void *, const char *, size_t), void *arg)
+{
+	struct jwks	*j = &a->jwks;
+	enum ods_err	 er = ODS_ENOTFOUND;
+
+	if (j->url[0] == '\0')
+		return ODS_EUNAVAIL;
+	if (try_key(j, kid, 0, fn, arg, &er) == K_FOUND)
+		return er;
+	refresh(a, kid);
+	switch (try_key(j, kid, 1, fn, arg, &er)) {
+	case K_FOUND:
+		return er;
+	case K_NOSET:
+		return ODS_EUNAVAIL;
+	default:
+		return ODS_ENOTFOUND;
+	}
+}
+
+int64_t
+jwks_fresh_until_ms(struct jwks *j)
+{
+	int64_t	t = 0;
+
+	pthread_rwlock_rdlock(&j->lock);
+	if (j->set != NULL)
+		t = j->set->fetched_ms + j->ttl_ms;
+	pthread_rwlock_unlock(&j->lock);
+	return t;
+}
+
+unsigned
+ods_auth_jwks_fetches(const struct ods_auth *a)
+{
+	return a != NULL ? atomic_load(&a->jwks.fetches) : 0;
+}

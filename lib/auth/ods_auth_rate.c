@@ -1,0 +1,98 @@
+/*
+ * lib/auth/ods_auth_rate.c — rate limits in Redis, one Lua script per request.
+ *
+ * Fixed windows, as the reference's limiter: a caller (API key, user or
+ * client IP) gets ODS_RATE_LIMIT_DEFAULT requests (100/minute) per route
+ * class (read: GET/HEAD/OPTIONS, write: the others) per service, and at
+ * most ODS_RATE_LIMIT_BURST (200) over all its classes in the same
+ * window. The 101st read in a minute is refused whatever the timing; the
+ * burst bounds the total when the per-class limit is raised or classes
+ * are added. A window starts with the caller's first request and its
+ * keys expire with it, so idle callers cost no memory. INCR, PEXPIRE and
+ * PTTL run in one script: atomic, one round trip.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/ods_auth_int.h"
+#include "core/ods_log.h"
+#include "store/ods_redis.h"
+
+static const char rate_lua[] =
+    "local win = tonumber(ARGV[3])\n"
+    "local function hit(k)\n"
+    "  local n = redis.call('INCR', k)\n"
+    "  local ttl = redis.call('PTTL', k)\n"
+    "  if ttl < 0 then redis.call('PEXPIRE', k, win); ttl = win end\n"
+    "  return n, ttl\n"
+    "end\n"
+    "local c, cttl = hit(KEYS[1])\n"
+    "local t, tttl = hit(KEYS[2])\n"
+    "local limit = tonumber(ARGV[1])\n"
+    "local burst = tonumber(ARGV[2])\n"
+    "local left = math.min(limit - c, burst - t)\n"
+    "if left < 0 then left = 0 end\n"
+    "if c <= limit and t <= burst then return {1, left, 0, cttl} end\n"
+    "local wait = cttl\n"
+    "if t > burst and tttl > wait then wait = tttl end\n"
+    "return {0, 0, wait, cttl}\n";
+
+void
+rate_init(struct ods_auth *a)
+{
+	ods_redis_script_init(&a->rl_script, rate_lua);
+}
+
+static int
+reply_int(const struct ods_redis_reply *r, size_t i, long long *v)
+{
+	if (r->type != ODS_REDIS_ARRAY || i >= r->nelem ||
+	    r->elem[i].type != ODS_REDIS_INTEGER)
+		return -1;
+	*v = r->elem[i].integer;
+	return 0;
+}
+
+enum ods_err
+rate_take(struct ods_auth *a, const char *service, const char *klass,
+    const char *who, int count, int window_s, int burst,
+    struct rate_res *res)
+{
+	struct ods_redis_reply	*rep = NULL;
+	const char		*argv[5];
+	char			 k1[256], k2[256], cnt[16], bst[16], win[24];
+	long long		 allowed, left, wait, ttl;
+	enum ods_err		 er;
+
+	if (a->redis == NULL)
+		return ODS_EUNAVAIL;
+	snprintf(k1, sizeof(k1), "ods:rl:%s:%s:%s", service, klass, who);
+	snprintf(k2, sizeof(k2), "ods:rl:%s:all:%s", service, who);
+	snprintf(cnt, sizeof(cnt), "%d", count);
+	snprintf(bst, sizeof(bst), "%d", burst > 0 ? burst : count);
+	snprintf(win, sizeof(win), "%lld", (long long)window_s * 1000);
+	argv[0] = k1;
+	argv[1] = k2;
+	argv[2] = cnt;
+	argv[3] = bst;
+	argv[4] = win;
+	er = ods_redis_eval(a->redis, &a->rl_script, 2, 5, argv, NULL, &rep);
+	if (er == ODS_OK && (reply_int(rep, 0, &allowed) < 0 ||
+	    reply_int(rep, 1, &left) < 0 || reply_int(rep, 2, &wait) < 0 ||
+	    reply_int(rep, 3, &ttl) < 0))
+		er = ODS_EINTERNAL;
+	ods_redis_reply_free(rep);
+	if (er != ODS_OK)
+		return er == ODS_EINTERNAL || er == ODS_EINVAL ?
+		    ODS_EUNAVAIL : er;
+	res->allowed = allowed == 1;
+	res->limit = count;
+	res->remaining = (int)left;
+	res->retry_after = (int)((wait + 999) / 1000);
+	if (!res->allowed && res->retry_after < 1)
+		res->retry_after = 1;
+	res->reset_s = (auth_wall_ms() + ttl + 999) / 1000;
+	return ODS_OK;
+}

@@ -1,0 +1,600 @@
+/* lib/core/ods_conf.c — the environment table (redis static_configs, fpm ini parsers). */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/ods_conf.h"
+#include "core/ods_log.h"
+#include "core/ods_mem.h"
+
+enum type {
+	T_STR,		/* any string */
+	T_URL,		/* empty, or http(s)://... */
+	T_INT,		/* decimal in [min, max] */
+	T_SIZE,		/* bytes, with optional k/m/g suffix */
+	T_BOOL,		/* true/false/1/0/yes/no/on/off */
+	T_OCTAL,	/* file mode */
+	T_LEVEL,	/* log level */
+	T_ENUM		/* one of the '|'-separated words in choices */
+};
+
+#define F_SECRET	0x01	/* never printed */
+
+struct var {
+	const char	*name;
+	enum type	 type;
+	size_t		 off;
+	const char	*def;
+	long long	 min, max;
+	const char	*choices;
+	int		 flags;
+};
+
+#define OFF(f)	offsetof(struct ods_conf, f)
+#define S(n, f, d)		{ n, T_STR, OFF(f), d, 0, 0, NULL, 0 }
+#define SECRET(n, f)		{ n, T_STR, OFF(f), "", 0, 0, NULL, F_SECRET }
+#define URL(n, f, d)		{ n, T_URL, OFF(f), d, 0, 0, NULL, 0 }
+#define I(n, f, d, lo, hi)	{ n, T_INT, OFF(f), d, lo, hi, NULL, 0 }
+
+static const struct var vars[] = {
+	S("ENVIRONMENT", environment, "development"),
+	{ "LOG_LEVEL", T_LEVEL, OFF(log_level), "info", 0, 0, NULL, 0 },
+	{ "ODS_MAX_BODY_BYTES", T_SIZE, OFF(max_body_bytes), "33554432",
+	    1024, 1LL << 31, NULL, 0 },
+	I("ODS_SLOW_REQUEST_MS", slow_request_ms, "5000", 0, 3600000),
+	S("ODS_DATA_DIR", data_dir, "./var/data"),
+
+	S("ODS_LISTEN", listen, ""),
+	I("ODS_WORKERS", workers, "2", 1, 1024),
+	I("ODS_THREADS", threads, "0", 0, 1024),
+	I("ODS_MAX_REQUESTS", max_requests, "0", 0, INT_MAX),
+	I("ODS_REQUEST_TIMEOUT", request_timeout, "60", 1, 86400),
+	I("ODS_DRAIN_TIMEOUT", drain_timeout, "30", 1, 86400),
+	I("ODS_DRAIN_DELAY", drain_delay, "1", 0, 3600),
+	{ "ODS_SOCKET_MODE", T_OCTAL, OFF(socket_mode), "0666", 0, 0777,
+	    NULL, 0 },
+	I("ODS_LISTEN_BACKLOG", listen_backlog, "1024", 1, 65535),
+	S("ODS_PID_FILE", pid_file, ""),
+
+	S("MYSQL_HOST", mysql_host, "127.0.0.1"),
+	I("MYSQL_PORT", mysql_port, "3306", 1, 65535),
+	S("MYSQL_USER", mysql_user, "ods"),
+	SECRET("MYSQL_PASSWORD", mysql_password),
+	S("MYSQL_DATABASE", mysql_database, "one_data_studio"),
+	S("ODS_MYSQL_SOCKET", mysql_socket, ""),
+	I("DB_POOL_SIZE", db_pool_size, "0", 0, 1024),
+	I("ODS_DB_CONNECT_TIMEOUT", db_connect_timeout, "3", 1, 300),
+	I("ODS_DB_READ_TIMEOUT", db_read_timeout, "10", 1, 3600),
+	I("ODS_DB_WRITE_TIMEOUT", db_write_timeout, "10", 1, 3600),
+	I("ODS_DB_ACQUIRE_TIMEOUT_MS", db_acquire_timeout_ms, "2000", 1,
+	    600000),
+
+	{ "REDIS_URL", T_STR, OFF(redis_url), "redis://127.0.0.1:6379/0",
+	    0, 0, NULL, F_SECRET },
+	I("ODS_REDIS_TIMEOUT_MS", redis_timeout_ms, "500", 1, 60000),
+
+	{ "AUTH_MODE", T_BOOL, OFF(auth_mode), "true", 0, 0, NULL, 0 },
+	URL("KEYCLOAK_URL", keycloak_url, ""),
+	S("KEYCLOAK_REALM", keycloak_realm, "one-data-studio"),
+	URL("KEYCLOAK_JWKS_URL", keycloak_jwks_url, ""),
+	S("KEYCLOAK_CLIENT_ID", keycloak_client_id, "web-frontend"),
+	SECRET("KEYCLOAK_CLIENT_SECRET", keycloak_client_secret),
+	S("JWT_ISSUERS", jwt_issuers, ""),
+	S("JWT_ALLOWED_AUDIENCES", jwt_audiences, "account,web-frontend"),
+	SECRET("JWT_SECRET_KEY", jwt_secret_key),
+	SECRET("JWT_PREVIOUS_KEYS", jwt_previous_keys),
+	I("ODS_JWT_LEEWAY", jwt_leeway, "30", 0, 300),
+	I("ODS_JWKS_CACHE_TTL", jwks_cache_ttl, "300", 1, 86400),
+	I("ODS_JWKS_REFETCH_INTERVAL", jwks_refetch_interval, "30", 1, 3600),
+	I("ODS_JWKS_TIMEOUT_MS", jwks_timeout_ms, "5000", 100, 60000),
+	S("AUTH_COOKIE_DOMAIN", auth_cookie_domain, ""),
+	{ "AUTH_COOKIE_SAMESITE", T_ENUM, OFF(auth_cookie_samesite), "Lax",
+	    0, 0, "Lax|Strict|None", 0 },
+	{ "ODS_AUDIT_DB", T_BOOL, OFF(audit_db), "true", 0, 0, NULL, 0 },
+	{ "ODS_RATE_LIMIT_ENABLED", T_BOOL, OFF(rate_limit_enabled), "true",
+	    0, 0, NULL, 0 },
+	S("ODS_RATE_LIMIT_DEFAULT", rate_limit_default, "100/minute"),
+	I("ODS_RATE_LIMIT_BURST", rate_limit_burst, "200", 1, 1000000),
+	{ "ODS_RATE_LIMIT_FAIL_OPEN", T_BOOL, OFF(rate_limit_fail_open),
+	    "true", 0, 0, NULL, 0 },
+
+	{ "LLM_BACKEND", T_ENUM, OFF(llm_backend), "auto", 0, 0,
+	    "auto|vllm|ollama|openai", 0 },
+	URL("VLLM_CHAT_URL", vllm_chat_url, ""),
+	URL("VLLM_EMBED_URL", vllm_embed_url, ""),
+	URL("OLLAMA_URL", ollama_url, ""),
+	URL("OPENAI_BASE_URL", openai_base_url, ""),
+	SECRET("OPENAI_API_KEY", openai_api_key),
+	S("DEFAULT_CHAT_MODEL", default_chat_model, ""),
+	S("DEFAULT_EMBED_MODEL", default_embed_model, ""),
+	S("ODS_MODEL_ALIASES", model_aliases, ""),
+	I("ODS_LLM_CONNECT_TIMEOUT_MS", llm_connect_timeout_ms, "2000", 50,
+	    60000),
+	I("ODS_LLM_FIRST_BYTE_TIMEOUT_MS", llm_first_byte_timeout_ms, "60000",
+	    100, 3600000),
+	I("ODS_LLM_TIMEOUT_S", llm_timeout_s, "600", 1, 86400),
+	I("ODS_LLM_RETRIES", llm_retries, "1", 0, 5),
+	I("ODS_LLM_BREAKER_FAILURES", llm_breaker_failures, "5", 1, 1000),
+	I("ODS_LLM_BREAKER_COOLDOWN_MS", llm_breaker_cooldown_ms, "10000",
+	    100, 3600000),
+	I("ODS_LLM_MODELS_TTL_S", llm_models_ttl_s, "60", 1, 86400),
+	I("ODS_LLM_USAGE_QUEUE", llm_usage_queue, "10000", 16, 1000000),
+	{ "ODS_LLM_INSECURE_TLS", T_BOOL, OFF(llm_insecure_tls), "false",
+	    0, 0, NULL, 0 },
+
+	S("MINIO_ENDPOINT", minio_endpoint, ""),
+	S("MINIO_ACCESS_KEY", minio_access_key, ""),
+	SECRET("MINIO_SECRET_KEY", minio_secret_key),
+	S("MINIO_DEFAULT_BUCKET", minio_bucket, "one-data-studio"),
+};
+
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+static int
+parse_ll(const char *s, long long *out, int base)
+{
+	char		*end;
+	long long	 v;
+
+	errno = 0;
+	v = strtoll(s, &end, base);
+	if (errno != 0 || end == s)
+		return -1;
+	*out = v;
+	return end - s;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	size_t			 i;
+
+	for (i = 0; i < ODS_NELEM(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = 1, 0;
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = 0, 0;
+	}
+	return -1;
+}
+
+static int
+parse_size(const char *s, long long *out)
+{
+	long long	v;
+	int		n;
+
+	if ((n = parse_ll(s, &v, 10)) < 0 || v < 0)
+		return -1;
+	switch (s[n] | 0x20) {
+	case 'k':
+		v <<= 10, n++;
+		break;
+	case 'm':
+		v <<= 20, n++;
+		break;
+	case 'g':
+		v <<= 30, n++;
+		break;
+	default:
+		break;
+	}
+	if (s[n] != '\0' && !((s[n] | 0x20) == 'b' && s[n + 1] == '\0'))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+enum_ok(const char *choices, const char *v)
+{
+	const char	*p = choices, *bar;
+	size_t		 n;
+
+	while (*p != '\0') {
+		bar = strchr(p, '|');
+		n = bar != NULL ? (size_t)(bar - p) : strlen(p);
+		if (strlen(v) == n && strncasecmp(p, v, n) == 0)
+			return 1;
+		p += n + (bar != NULL);
+	}
+	return 0;
+}
+
+static void
+set_str(struct ods_conf *c, const struct var *v, const char *val)
+{
+	char	**p = (char **)((char *)c + v->off);
+
+	free(*p);
+	*p = ods_xstrdup(val);
+}
+
+/* Apply one value; on error write the reason into why. */
+static enum ods_err
+apply(struct ods_conf *c, const struct var *v, const char *val, char *why,
+    size_t wl)
+{
+	long long	 n;
+	int		 b, lvl;
+	void		*p = (char *)c + v->off;
+
+	switch (v->type) {
+	case T_STR:
+		set_str(c, v, val);
+		return ODS_OK;
+	case T_URL:
+		if (*val != '\0' && strncmp(val, "http://", 7) != 0 &&
+		    strncmp(val, "https://", 8) != 0) {
+			snprintf(why, wl, "must be an http:// or https:// URL");
+			return ODS_EINVAL;
+		}
+		set_str(c, v, val);
+		return ODS_OK;
+	case T_ENUM:
+		if (!enum_ok(v->choices, val)) {
+			snprintf(why, wl, "must be one of %s", v->choices);
+			return ODS_EINVAL;
+		}
+		set_str(c, v, val);
+		return ODS_OK;
+	case T_LEVEL:
+		if ((lvl = ods_log_level_parse(val)) < 0) {
+			snprintf(why, wl, "must be debug, info, warn or error");
+			return ODS_EINVAL;
+		}
+		*(int *)p = lvl;
+		return ODS_OK;
+	case T_BOOL:
+		if (parse_bool(val, &b) < 0) {
+			snprintf(why, wl, "must be true or false");
+			return ODS_EINVAL;
+		}
+		*(int *)p = b;
+		return ODS_OK;
+	case T_SIZE:
+		if (parse_size(val, &n) < 0 || n < v->min || n > v->max) {
+			snprintf(why, wl, "must be a size in bytes (k/m/g "
+			    "suffix allowed) from %lld to %lld", v->min, v->max);
+			return ODS_EINVAL;
+		}
+		*(size_t *)p = (size_t)n;
+		return ODS_OK;
+	case T_INT:
+	case T_OCTAL:
+		b = parse_ll(val, &n, v->type == T_OCTAL ? 8 : 10);
+		if (b < 0 || val[b] != '\0' || n < v->min || n > v->max) {
+			snprintf(why, wl, v->type == T_OCTAL ?
+			    "must be an octal mode from %llo to %llo" :
+			    "must be an integer from %lld to %lld",
+			    v->min, v->max);
+			return ODS_EINVAL;
+		}
+		*(int *)p = (int)n;
+		return ODS_OK;
+	}
+	return ODS_EINTERNAL;
+}
+
+/* "100/minute" -> 100 requests per 60 seconds. */
+static int
+rate_parse(const char *s, int *count, int *window)
+{
+	static const struct {
+		const char	*unit;
+		int		 seconds;
+	} units[] = { { "second", 1 }, { "minute", 60 }, { "hour", 3600 },
+	    { "day", 86400 } };
+	long long	 n;
+	size_t		 i;
+	int		 len;
+
+	if ((len = parse_ll(s, &n, 10)) <= 0 || n < 1 || n > 1000000 ||
+	    s[len] != '/')
+		return -1;
+	for (i = 0; i < ODS_NELEM(units); i++) {
+		if (strcasecmp(s + len + 1, units[i].unit) == 0) {
+			*count = (int)n;
+			*window = units[i].seconds;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const struct var *
+lookup(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < ODS_NELEM(vars); i++)
+		if (strcmp(vars[i].name, name) == 0)
+			return &vars[i];
+	return NULL;
+}
+
+struct ods_conf *
+ods_conf_new(void)
+{
+	struct ods_conf	*c = ods_xcalloc(1, sizeof(*c));
+	char		 why[160];
+	size_t		 i;
+
+	for (i = 0; i < ODS_NELEM(vars); i++) {
+		/* Defaults are constants of this file: they must parse. */
+		if (apply(c, &vars[i], vars[i].def, why, sizeof(why)) != ODS_OK)
+			abort();
+	}
+	if (rate_parse(c->rate_limit_default, &c->rate_limit_count,
+	    &c->rate_limit_window) < 0)
+		abort();
+	return c;
+}
+
+void
+ods_conf_free(struct ods_conf *c)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < ODS_NELEM(vars); i++) {
+		if (vars[i].type == T_STR || vars[i].type == T_URL ||
+		    vars[i].type == T_ENUM)
+			free(*(char **)((char *)c + vars[i].off));
+	}
+	free(c);
+}
+
+enum ods_err
+ods_conf_set(struct ods_conf *c, const char *name, const char *value,
+    char *why, size_t wl)
+{
+	char			 buf[160];
+	const struct var	*v;
+
+	if (why == NULL)
+		why = buf, wl = sizeof(buf);
+	if ((v = lookup(name)) == NULL) {
+		snprintf(why, wl, "unknown setting");
+		return ODS_ENOTFOUND;
+	}
+	return apply(c, v, value, why, wl);
+}
+
+static void
+report_bad(FILE *report, const char *name, const char *why)
+{
+	if (report != NULL)
+		fprintf(report, "config error: %s: %s\n", name, why);
+	else
+		ods_log(ODS_LOG_ERR, "config_invalid name=%s reason=%s", name,
+		    why);
+}
+
+int
+ods_conf_alias_next(const char **pos, const char **item, size_t *len,
+    size_t *eq)
+{
+	const char	*p = *pos, *e;
+	size_t		 n;
+
+	while (*p == ' ' || *p == ',')
+		p++;
+	if (*p == '\0') {
+		*pos = p;
+		return 0;
+	}
+	n = strcspn(p, ",");
+	*pos = p + n;
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	*item = p;
+	*len = n;
+	e = memchr(p, '=', n);
+	if (e == NULL || e == p || e == p + n - 1)
+		return -1;
+	*eq = (size_t)(e - p);
+	return 1;
+}
+
+/* Every ODS_MODEL_ALIASES item is alias=model; reports the first that is not. */
+static int
+aliases_check(const char *s, FILE *report)
+{
+	char		 msg[160];
+	const char	*item;
+	size_t		 len, eq;
+	int		 rc;
+
+	while ((rc = ods_conf_alias_next(&s, &item, &len, &eq)) != 0) {
+		if (rc > 0)
+			continue;
+		snprintf(msg, sizeof(msg), "'%.*s' is not alias=model",
+		    (int)(len > 60 ? 60 : len), item);
+		report_bad(report, "ODS_MODEL_ALIASES", msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* Checks that involve more than one variable. */
+static int
+check_cross(struct ods_conf *c, FILE *report)
+{
+	int	bad = 0;
+
+	c->production = strcasecmp(c->environment, "production") == 0 ||
+	    strcasecmp(c->environment, "prod") == 0;
+	if (c->production && !c->auth_mode) {
+		report_bad(report, "AUTH_MODE",
+		    "authentication cannot be off when ENVIRONMENT=production");
+		bad++;
+	}
+	if (*c->jwt_secret_key != '\0' && strlen(c->jwt_secret_key) < 32) {
+		report_bad(report, "JWT_SECRET_KEY",
+		    "must be at least 32 bytes long");
+		bad++;
+	}
+	if (rate_parse(c->rate_limit_default, &c->rate_limit_count,
+	    &c->rate_limit_window) < 0) {
+		report_bad(report, "ODS_RATE_LIMIT_DEFAULT", "must be N/second, "
+		    "N/minute, N/hour or N/day with N from 1 to 1000000");
+		bad++;
+	}
+	bad += aliases_check(c->model_aliases, report);
+	if (*c->openai_base_url != '\0' && *c->openai_api_key == '\0' &&
+	    strcasecmp(c->llm_backend, "openai") == 0) {
+		report_bad(report, "OPENAI_API_KEY",
+		    "required when LLM_BACKEND=openai");
+		bad++;
+	}
+	return bad;
+}
+
+enum ods_err
+ods_conf_load_env(struct ods_conf *c, FILE *report)
+{
+	const char	*val;
+	char		 why[160];
+	size_t		 i;
+	int		 bad = 0;
+
+	for (i = 0; i < ODS_NELEM(vars); i++) {
+		if ((val = getenv(vars[i].name)) == NULL)
+			continue;
+		if (apply(c, &vars[i], val, why, sizeof(why)) != ODS_OK) {
+			report_bad(report, vars[i].name, why);
+			bad++;
+		}
+	}
+	bad += check_cross(c, report);
+	return bad > 0 ? ODS_EINVAL : ODS_OK;
+}
+
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch |= 0x20;
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	return -1;
+}
+
+/* Copy the bytes [p, end) URL-decoded into a new string. */
+static char *
+pct_dup(const char *p, const char *end)
+{
+	char	*out = ods_xmalloc((size_t)(end - p) + 1), *o = out;
+	int	 hi, lo;
+
+	while (p < end) {
+		if (*p == '%' && end - p >= 3 &&
+		    (hi = hexval(p[1])) >= 0 &&
+		    (lo = hexval(p[2])) >= 0) {
+			*o++ = (char)(hi << 4 | lo);
+			p += 3;
+		} else
+			*o++ = *p++;
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+take_str(char **field, char *val)
+{
+	free(*field);
+	*field = val;
+}
+
+enum ods_err
+ods_conf_set_db_dsn(struct ods_conf *c, const char *dsn)
+{
+	const char	*p, *at, *slash, *colon, *hostend;
+	long long	 port = 3306;
+	int		 n;
+
+	if (strncmp(dsn, "mysql://", 8) != 0 &&
+	    strncmp(dsn, "mariadb://", 10) != 0)
+		return ODS_EINVAL;
+	p = strstr(dsn, "://") + 3;
+	if ((slash = strchr(p, '/')) == NULL || slash[1] == '\0')
+		return ODS_EINVAL;
+	/* The password may hold '@': the last one before the path wins. */
+	at = NULL;
+	for (hostend = p; hostend < slash; hostend++)
+		if (*hostend == '@')
+			at = hostend;
+	if (at != NULL) {
+		colon = memchr(p, ':', (size_t)(at - p));
+		take_str(&c->mysql_user, pct_dup(p, colon ? colon : at));
+		take_str(&c->mysql_password,
+		    colon ? pct_dup(colon + 1, at) : ods_xstrdup(""));
+		p = at + 1;
+	}
+	colon = memchr(p, ':', (size_t)(slash - p));
+	if (colon != NULL) {
+		n = parse_ll(colon + 1, &port, 10);
+		if (n < 0 || colon + 1 + n != slash || port < 1 || port > 65535)
+			return ODS_EINVAL;
+	}
+	if ((colon ? colon : slash) == p)
+		return ODS_EINVAL;
+	take_str(&c->mysql_host, pct_dup(p, colon ? colon : slash));
+	c->mysql_port = (int)port;
+	take_str(&c->mysql_database, pct_dup(slash + 1, slash + 1 +
+	    strcspn(slash + 1, "?")));
+	return ODS_OK;
+}
+
+void
+ods_conf_dump(const struct ods_conf *c, FILE *fp)
+{
+	const struct var	*v;
+	const void		*p;
+	size_t			 i;
+
+	for (i = 0; i < ODS_NELEM(vars); i++) {
+		v = &vars[i];
+		p = (const char *)c + v->off;
+		fprintf(fp, "%s=", v->name);
+		switch (v->type) {
+		case T_STR:
+		case T_URL:
+		case T_ENUM:
+			if ((v->flags & F_SECRET) && **(char *const *)p != '\0')
+				fputs("(set, hidden)", fp);
+			else
+				fputs(*(char *const *)p, fp);
+			break;
+		case T_INT:
+			fprintf(fp, "%d", *(const int *)p);
+			break;
+		case T_OCTAL:
+			fprintf(fp, "0%o", *(const int *)p);
+			break;
+		case T_BOOL:
+			fputs(*(const int *)p ? "true" : "false", fp);
+			break;
+		case T_SIZE:
+			fprintf(fp, "%zu", *(const size_t *)p);
+			break;
+		case T_LEVEL:
+			fputs(level_names[*(const int *)p], fp);
+			break;
+		}
+		fputc('\n', fp);
+	}
+}

@@ -1,0 +1,105 @@
+/* lib/core/ods_json.h — JSON in (json-c, with limits) and JSON out (a writer). */
+#ifndef ODS_JSON_H
+#define ODS_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ods_err.h"
+
+struct json_object;	/* json-c; only ods_json.c includes its header */
+struct ods_buf;
+
+#define ODS_JSON_MAX_DEPTH	32	/* default nesting limit of bodies */
+
+/* What was wrong with an input, for a 400 body that names the field. */
+struct ods_json_err {
+	char	field[64];	/* "" when it is the document itself */
+	char	msg[192];
+};
+
+/*
+ * Parse exactly one JSON document of len bytes with at most max_depth
+ * levels of nesting (0 = ODS_JSON_MAX_DEPTH). Trailing bytes other than
+ * white space are an error. On success *out is a new reference: release it
+ * with ods_json_put(). Returns ODS_OK or ODS_EINVAL (reason in e).
+ */
+enum ods_err	 ods_json_parse(const char *, size_t len, int max_depth,
+		    struct json_object **out, struct ods_json_err *e)
+		    ODS_MUSTCHECK;
+void		 ods_json_put(struct json_object *);	/* NULL is a no-op */
+
+/*
+ * Typed access to a field of an object. A missing field or a JSON null
+ * gives ODS_ENOTFOUND when optional (output untouched) and ODS_EINVAL
+ * ("field 'x' is required") when required; a value of the wrong type or
+ * out of range gives ODS_EINVAL naming the field. Strings are borrowed
+ * from obj and must be valid UTF-8 no longer than maxlen bytes (0 = no
+ * limit).
+ */
+enum ods_err	 ods_json_str(struct json_object *, const char *field,
+		    int required, size_t maxlen, const char **out,
+		    struct ods_json_err *);
+enum ods_err	 ods_json_int(struct json_object *, const char *field,
+		    int required, int64_t min, int64_t max, int64_t *out,
+		    struct ods_json_err *);
+enum ods_err	 ods_json_num(struct json_object *, const char *field,
+		    int required, double min, double max, double *out,
+		    struct ods_json_err *);
+enum ods_err	 ods_json_bool(struct json_object *, const char *field,
+		    int required, int *out, struct ods_json_err *);
+/* Borrowed object/array member (type checked). */
+enum ods_err	 ods_json_obj(struct json_object *, const char *field,
+		    int required, struct json_object **out,
+		    struct ods_json_err *);
+enum ods_err	 ods_json_arr(struct json_object *, const char *field,
+		    int required, struct json_object **out,
+		    struct ods_json_err *);
+size_t		 ods_json_arr_len(struct json_object *);
+struct json_object *ods_json_arr_get(struct json_object *, size_t);
+/*
+ * The string value of field (borrowed), NULL when it is absent or not a
+ * string: for documents we read but do not validate field by field.
+ */
+const char	*ods_json_get_str(struct json_object *, const char *field);
+/* The text of any value (borrowed, valid until obj is released). */
+const char	*ods_json_text(struct json_object *);
+
+/*
+ * A streaming writer into an ods_buf: no tree is built. Commas and
+ * nesting are tracked; strings are escaped (invalid UTF-8 replaced).
+ * Errors (ODS_ETOOBIG from the buffer cap, ODS_ENOMEM, nesting past
+ * ODS_JW_MAX_DEPTH) stick: once set, writes do nothing and
+ * ods_jw_error() reports the first.
+ */
+#define ODS_JW_MAX_DEPTH	64
+
+struct ods_jw {
+	struct ods_buf	*buf;
+	enum ods_err	 err;
+	int		 depth;
+	unsigned char	 st[ODS_JW_MAX_DEPTH];	/* per level: first? array? */
+	unsigned char	 after_key;		   /* a value is due */
+};
+
+void		 ods_jw_init(struct ods_jw *, struct ods_buf *);
+enum ods_err	 ods_jw_error(const struct ods_jw *);
+void		 ods_jw_obj(struct ods_jw *);
+void		 ods_jw_arr(struct ods_jw *);
+void		 ods_jw_end(struct ods_jw *);	/* closes obj or arr */
+void		 ods_jw_key(struct ods_jw *, const char *);
+void		 ods_jw_str(struct ods_jw *, const char *);	/* NULL: null */
+void		 ods_jw_strn(struct ods_jw *, const char *, size_t);
+void		 ods_jw_int(struct ods_jw *, int64_t);
+void		 ods_jw_num(struct ods_jw *, double);	/* NaN/inf: null */
+void		 ods_jw_bool(struct ods_jw *, int);
+void		 ods_jw_null(struct ods_jw *);
+/* Already-serialised JSON (trusted, e.g. from ods_json_text). */
+void		 ods_jw_raw(struct ods_jw *, const char *, size_t);
+/* Key-value shorthands. */
+void		 ods_jw_kstr(struct ods_jw *, const char *, const char *);
+void		 ods_jw_kint(struct ods_jw *, const char *, int64_t);
+void		 ods_jw_knum(struct ods_jw *, const char *, double);
+void		 ods_jw_kbool(struct ods_jw *, const char *, int);
+
+#endif /* ODS_JSON_H */

@@ -1,0 +1,208 @@
+/*
+ * lib/llm/ods_llm.h — OpenAI-compatible upstreams: backends from the
+ * environment, routing by model, fallback, circuit breakers, streaming.
+ *
+ * Backends (LLM_BACKEND=auto tries them in this order; a named one is the
+ * only one used): "vllm" (VLLM_CHAT_URL, chat), "vllm-embed"
+ * (VLLM_EMBED_URL, embeddings), "ollama" (OLLAMA_URL, both), "openai"
+ * (OPENAI_BASE_URL, default https://api.openai.com/v1, with
+ * OPENAI_API_KEY; both). A URL works with or without "/v1". Each backend's
+ * model list (GET /v1/models) is cached for ODS_LLM_MODELS_TTL_S; a
+ * request goes to the backends that list its model (after the aliases of
+ * ODS_MODEL_ALIASES, "alias=model,..."), then to those whose list is not
+ * known. A backend failing ODS_LLM_BREAKER_FAILURES times in a row is
+ * skipped for ODS_LLM_BREAKER_COOLDOWN_MS, then one probe request decides
+ * (half-open). The built-in embedding model (ods_embed) answers locally.
+ *
+ * One struct ods_llm per process (breakers and caches are per process),
+ * thread-safe.
+ */
+#ifndef ODS_LLM_H
+#define ODS_LLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ods_err.h"
+#include "core/ods_mem.h"
+
+struct json_object;
+struct ods_conf;
+struct ods_jw;
+struct ods_llm;
+
+#define ODS_LLM_MAX_BACKENDS	4
+#define ODS_LLM_MODEL_MAX	256	/* bytes of a model name */
+#define ODS_LLM_EMBED_BATCH	64	/* inputs per upstream request */
+
+enum ods_llm_op {
+	ODS_LLM_CHAT = 0,	/* /chat/completions */
+	ODS_LLM_COMPLETIONS,	/* /completions */
+	ODS_LLM_EMBEDDINGS	/* /embeddings */
+};
+
+enum ods_llm_breaker {
+	ODS_LLM_CLOSED = 0,
+	ODS_LLM_OPEN = 1,
+	ODS_LLM_HALF_OPEN = 2
+};
+
+struct ods_llm_usage {
+	int64_t	prompt_tokens;
+	int64_t	completion_tokens;
+	int	known;		/* the upstream reported usage */
+};
+
+/*
+ * The backends of conf (copied). Never NULL; a process without any
+ * backend still serves the built-in embedding model.
+ */
+struct ods_llm	*ods_llm_new(const struct ods_conf *);
+void		 ods_llm_free(struct ods_llm *);	/* NULL is a no-op */
+/*
+ * The process-wide instance, made on first use from conf (later calls
+ * ignore conf). Never NULL.
+ */
+struct ods_llm	*ods_llm_process(const struct ods_conf *);
+
+/*
+ * Families ai_time_to_first_token_seconds{service,model},
+ * ai_backend_circuit_state{backend} (0 closed, 1 open, 2 half-open) and
+ * ai_backend_failures_total{backend,reason}. Call once in the master
+ * before ods_metrics_new(); without it these updates are skipped.
+ */
+enum ods_err	 ods_llm_metrics_register(void);
+
+/* Resolve an alias ("gpt-4o-mini" -> served name); model if none. */
+const char	*ods_llm_alias(const struct ods_llm *, const char *model);
+
+/*
+ * A request body prepared for the upstream from the client's JSON (which
+ * is modified in place when needed: model rewritten by an alias or filled
+ * from DEFAULT_CHAT_MODEL / DEFAULT_EMBED_MODEL, and for streams
+ * stream_options.include_usage set so tokens can be counted). body is
+ * the client's bytes (borrowed) when nothing changed, else owned (a new
+ * serialisation, freed by ods_llm_prep_fini).
+ */
+struct ods_llm_prep {
+	enum ods_llm_op	 op;
+	const char	*model;		/* what the client asked for */
+	const char	*upstream_model; /* after the alias */
+	int		 stream;
+	int		 usage_injected; /* drop the usage-only event */
+	const char	*body;
+	size_t		 body_len;
+	char		*owned;		/* a rewritten body (free) */
+	char		 model_buf[ODS_LLM_MODEL_MAX];
+};
+
+/*
+ * Validate and prepare. Returns ODS_OK or ODS_EINVAL with a client
+ * message in why (model missing or not a string, stream not a boolean,
+ * messages/prompt/input missing).
+ */
+enum ods_err	 ods_llm_prepare(const struct ods_llm *, enum ods_llm_op,
+		    struct json_object *, const char *body, size_t len,
+		    struct ods_llm_prep *, char *why, size_t whylen)
+		    ODS_MUSTCHECK;
+void		 ods_llm_prep_fini(struct ods_llm_prep *);
+
+/*
+ * Where the answer goes. For a stream, start() runs once, before the
+ * first event, with the upstream status and content type: from then on
+ * nothing can be retried elsewhere. event() gets each SSE event as the
+ * upstream sent it (bytes and terminator), usage-only events removed when
+ * usage_injected. Returning non-zero from either means the client went
+ * away: the upstream transfer is aborted at once. client_gone (may be
+ * NULL) is polled while the upstream is silent. progress (may be NULL)
+ * is called on every piece a stream receives: the caller's sign that the
+ * request is alive (the server's per-request deadline counts from it).
+ */
+struct ods_llm_sink {
+	int	(*start)(void *arg, int status, const char *ctype);
+	int	(*event)(void *arg, const char *, size_t);
+	int	(*client_gone)(void *arg);
+	void	*arg;
+	void	(*progress)(void);
+};
+
+struct ods_llm_result {
+	int			 status;	/* upstream HTTP status */
+	char			 ctype[128];
+	struct ods_buf		 body;		/* non-stream, or error body */
+	char			 backend[16];	/* who answered ("" none) */
+	struct ods_llm_usage	 usage;
+	double			 ttft_s;	/* first event / first byte */
+	double			 total_s;
+	int			 started;	/* stream committed */
+	int			 attempts;
+	enum ods_err		 err;		/* after started: why it ended */
+};
+
+/*
+ * Send prep to the backends serving its model, in order, until one
+ * answers. Before anything reached the sink a connect failure, timeout,
+ * 429 or 5xx moves on to the next backend (and, ODS_LLM_RETRIES times,
+ * round again after a backoff). Non-stream answers and upstream 4xx
+ * bodies are in res->body as the upstream sent them. Returns ODS_OK (an
+ * upstream answered: see res->status; for a started stream res->err says
+ * whether it ended cleanly, ODS_EIO: client gone, ODS_EUPSTREAM /
+ * ODS_ETIMEOUT: upstream broke, an error event is due), ODS_ENOTFOUND (no
+ * backend serves the model), ODS_EUNAVAIL (every backend down or open),
+ * ODS_ETIMEOUT, ODS_EUPSTREAM. Release res with ods_llm_result_fini.
+ */
+enum ods_err	 ods_llm_forward(struct ods_llm *, const struct ods_llm_prep *,
+		    const struct ods_llm_sink *, struct ods_llm_result *)
+		    ODS_MUSTCHECK;
+void		 ods_llm_result_fini(struct ods_llm_result *);
+
+/*
+ * Write the union of the backends' models plus the built-in embedding
+ * model and the aliases, as the OpenAI list {"object":"list","data":[..]}.
+ */
+void		 ods_llm_models_json(struct ods_llm *, struct ods_jw *);
+/* 1 when model is served here (by a backend, an alias or built in). */
+int		 ods_llm_model_known(struct ods_llm *, const char *model);
+
+/*
+ * The backend report of GET /health: {"status":"ok"|"degraded",
+ * "llm_backend_mode","backend","backends":[{name,url,kind,state,
+ * available,models,latency_ms}],...} (keys of the current object).
+ * Returns the number of backends reachable.
+ */
+int		 ods_llm_health_json(struct ods_llm *, struct ods_jw *);
+enum ods_llm_breaker ods_llm_breaker_state(struct ods_llm *,
+		    const char *backend);
+
+/* 1 when embeddings for model are computed by the built-in model. */
+int		 ods_llm_embed_local(struct ods_llm *, const char *model);
+
+/*
+ * The built-in model's answer to the embeddings request o (input a string
+ * or an array of strings, encoding_format float|base64, dimensions equal
+ * to the model's) written to jw as OpenAI's list. *tokens: words counted.
+ * Returns ODS_OK, ODS_EINVAL or ODS_ETOOBIG (reason in why), ODS_ENOMEM.
+ */
+enum ods_err	 ods_llm_embed_answer(struct json_object *, const char *model,
+		    struct ods_jw *, int64_t *tokens, char *why,
+		    size_t whylen) ODS_MUSTCHECK;
+
+/*
+ * Embeddings for the other modules (Agent API): n texts, sent in batches
+ * of ODS_LLM_EMBED_BATCH (or computed locally for the built-in model).
+ * *out is malloc'ed n * *dim floats. Returns ODS_OK, ODS_EINVAL,
+ * ODS_ENOTFOUND, ODS_EUPSTREAM, ODS_EUNAVAIL, ODS_ETIMEOUT, ODS_ENOMEM.
+ */
+enum ods_err	 ods_llm_embed(struct ods_llm *, const char *model,
+		    const char *const *texts, size_t n, float **out,
+		    uint32_t *dim, struct ods_llm_usage *) ODS_MUSTCHECK;
+
+/*
+ * Non-streaming chat for the other modules: messages is a JSON array
+ * text; *content is the first choice's message content (malloc'ed).
+ */
+enum ods_err	 ods_llm_chat(struct ods_llm *, const char *model,
+		    const char *messages_json, char **content,
+		    struct ods_llm_usage *) ODS_MUSTCHECK;
+
+#endif /* ODS_LLM_H */

@@ -1,0 +1,215 @@
+/*
+ * lib/llm/ods_llm_client.c — calls for the other modules (Agent API, RAG):
+ * embeddings in batches and a non-streaming chat, over ods_llm_forward.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "vec/ods_embed.h"
+#include "core/ods_json.h"
+#include "llm/ods_llm_int.h"
+#include "core/ods_mem.h"
+
+#define REQ_MAX		(64u << 20)
+
+static enum ods_err
+status_err(int status)
+{
+	if (status == 404)
+		return ODS_ENOTFOUND;
+	if (status == 429)
+		return ODS_ELIMIT;
+	if (status >= 400 && status < 500)
+		return ODS_EINVAL;
+	return ODS_EUPSTREAM;
+}
+
+/* POST a body built here; the answer's JSON in *o (ods_json_put). */
+static enum ods_err
+call_json(struct ods_llm *l, enum ods_llm_op op, const char *model,
+    struct ods_buf *body, struct json_object **o, struct ods_llm_usage *u)
+{
+	struct ods_llm_prep	 p;
+	struct ods_llm_result	 res;
+	struct ods_json_err	 e;
+	enum ods_err		 er;
+
+	memset(&p, 0, sizeof(p));
+	p.op = op;
+	p.model = model;
+	p.upstream_model = ods_llm_alias(l, model);
+	p.body = body->data;
+	p.body_len = body->len;
+	*o = NULL;
+	er = ods_llm_forward(l, &p, NULL, &res);
+	if (er == ODS_OK && (res.status < 200 || res.status >= 300))
+		er = status_err(res.status);
+	if (er == ODS_OK && ods_json_parse(res.body.data, res.body.len, 0, o,
+	    &e) != ODS_OK)
+		er = ODS_EUPSTREAM;
+	if (er == ODS_OK && u != NULL) {
+		u->prompt_tokens += res.usage.prompt_tokens;
+		u->completion_tokens += res.usage.completion_tokens;
+		u->known |= res.usage.known;
+	}
+	ods_llm_result_fini(&res);
+	return er;
+}
+
+static enum ods_err
+embed_locally(const char *model, const char *const *texts, size_t n,
+    float **out, uint32_t *dim, struct ods_llm_usage *u)
+{
+	enum ods_err	er;
+	size_t		i, ntok;
+	uint32_t	d = ODS_EMBED_DIM_DEFAULT;
+
+	if (ods_embed_parse_model(model, &d) != ODS_OK)
+		d = ODS_EMBED_DIM_DEFAULT;
+	*out = ods_xcalloc(n > 0 ? n : 1, (size_t)d * sizeof(float));
+	for (i = 0; i < n; i++) {
+		er = ods_embed(texts[i], strlen(texts[i]), d, *out + i * d,
+		    &ntok);
+		if (er != ODS_OK) {
+			free(*out);
+			*out = NULL;
+			return er;
+		}
+		if (u != NULL)
+			u->prompt_tokens += (int64_t)ntok;
+	}
+	if (u != NULL)
+		u->known = 1;
+	*dim = d;
+	return ODS_OK;
+}
+
+/* data[i].embedding of one batch into out (dim fixed by the first). */
+static enum ods_err
+take_batch(struct json_object *o, size_t base, size_t cnt, float **out,
+    uint32_t *dim, size_t total)
+{
+	struct json_object	*data, *it, *emb;
+	size_t			 i, j, len;
+
+	if (!json_object_object_get_ex(o, "data", &data) ||
+	    json_object_array_length(data) != cnt)
+		return ODS_EUPSTREAM;
+	for (i = 0; i < cnt; i++) {
+		it = json_object_array_get_idx(data, i);
+		if (!json_object_object_get_ex(it, "embedding", &emb) ||
+		    !json_object_is_type(emb, json_type_array) ||
+		    (len = json_object_array_length(emb)) == 0 ||
+		    len > ODS_EMBED_DIM_MAX * 4u)
+			return ODS_EUPSTREAM;
+		if (*dim == 0) {
+			*dim = (uint32_t)len;
+			*out = ods_xcalloc(total, len * sizeof(float));
+		}
+		if (len != *dim)
+			return ODS_EUPSTREAM;
+		for (j = 0; j < len; j++)
+			(*out)[(base + i) * len + j] = (float)
+			    json_object_get_double(
+			    json_object_array_get_idx(emb, j));
+	}
+	return ODS_OK;
+}
+
+static enum ods_err
+batch_body(struct ods_buf *b, const char *model, const char *const *texts,
+    size_t n)
+{
+	struct ods_jw	jw;
+	size_t		i;
+
+	ods_buf_reset(b);
+	ods_jw_init(&jw, b);
+	ods_jw_obj(&jw);
+	ods_jw_kstr(&jw, "model", model);
+	ods_jw_kstr(&jw, "encoding_format", "float");
+	ods_jw_key(&jw, "input");
+	ods_jw_arr(&jw);
+	for (i = 0; i < n; i++)
+		ods_jw_str(&jw, texts[i]);
+	ods_jw_end(&jw);
+	ods_jw_end(&jw);
+	return ods_jw_error(&jw);
+}
+
+enum ods_err
+ods_llm_embed(struct ods_llm *l, const char *model, const char *const *texts,
+    size_t n, float **out, uint32_t *dim, struct ods_llm_usage *u)
+{
+	struct json_object	*o;
+	struct ods_buf		 b;
+	enum ods_err		 er = ODS_OK;
+	size_t			 i, cnt;
+
+	*out = NULL;
+	*dim = 0;
+	if (model == NULL || (n > 0 && texts == NULL))
+		return ODS_EINVAL;
+	if (ods_llm_embed_local(l, model))
+		return embed_locally(model, texts, n, out, dim, u);
+	ods_buf_init(&b, REQ_MAX);
+	for (i = 0; i < n && er == ODS_OK; i += cnt) {
+		cnt = n - i < ODS_LLM_EMBED_BATCH ? n - i : ODS_LLM_EMBED_BATCH;
+		if ((er = batch_body(&b, ods_llm_alias(l, model), texts + i,
+		    cnt)) != ODS_OK)
+			break;
+		if ((er = call_json(l, ODS_LLM_EMBEDDINGS, model, &b, &o, u)) !=
+		    ODS_OK)
+			break;
+		er = take_batch(o, i, cnt, out, dim, n);
+		ods_json_put(o);
+	}
+	ods_buf_free(&b);
+	if (er != ODS_OK) {
+		free(*out);
+		*out = NULL;
+		*dim = 0;
+	}
+	return er;
+}
+
+enum ods_err
+ods_llm_chat(struct ods_llm *l, const char *model, const char *messages,
+    char **content, struct ods_llm_usage *u)
+{
+	struct json_object	*o = NULL, *ch, *msg, *c;
+	struct ods_buf		 b;
+	struct ods_jw		 jw;
+	enum ods_err		 er;
+
+	*content = NULL;
+	if (model == NULL || messages == NULL)
+		return ODS_EINVAL;
+	ods_buf_init(&b, REQ_MAX);
+	ods_jw_init(&jw, &b);
+	ods_jw_obj(&jw);
+	ods_jw_kstr(&jw, "model", ods_llm_alias(l, model));
+	ods_jw_key(&jw, "messages");
+	ods_jw_raw(&jw, messages, strlen(messages));
+	ods_jw_kbool(&jw, "stream", 0);
+	ods_jw_end(&jw);
+	if ((er = ods_jw_error(&jw)) == ODS_OK)
+		er = call_json(l, ODS_LLM_CHAT, model, &b, &o, u);
+	ods_buf_free(&b);
+	if (er != ODS_OK)
+		return er;
+	if (!json_object_object_get_ex(o, "choices", &ch) ||
+	    json_object_array_length(ch) == 0 ||
+	    !json_object_object_get_ex(json_object_array_get_idx(ch, 0),
+	    "message", &msg) || !json_object_object_get_ex(msg, "content", &c))
+		er = ODS_EUPSTREAM;
+	else
+		*content = ods_xstrdup(json_object_get_string(c) != NULL ?
+		    json_object_get_string(c) : "");
+	ods_json_put(o);
+	return er;
+}

@@ -1,0 +1,54 @@
+/* lib/server/ods_server_int.h — helpers shared inside lib/ only (kcgi extern.h). */
+#ifndef ODS_PRIVATE_H
+#define ODS_PRIVATE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ods_conf;
+struct ods_service;
+struct ods_metrics;
+
+/*
+ * The scoreboard: one shared mapping per pool, created before fork. The
+ * master reads it to enforce the request deadline and to report the pool;
+ * each worker writes only its own slot.
+ */
+struct ods_sb_slot {
+	_Atomic pid_t		 pid;		/* 0: free */
+	_Atomic int		 gen;		/* reload generation */
+	_Atomic uint64_t	 requests;	/* served by this worker */
+};
+
+struct ods_scoreboard {
+	volatile int		 draining;	/* readiness answers 503 */
+	int			 nslots;
+	int			 nthreads;
+	_Atomic uint64_t	 accepted;
+	/* nslots slots, then nslots * nthreads request start times (ms) */
+	struct ods_sb_slot	 slots[];
+};
+
+struct ods_scoreboard	*ods_sb_new(int nslots, int nthreads, int shared);
+void			 ods_sb_free(struct ods_scoreboard *);
+_Atomic int64_t		*ods_sb_thread(struct ods_scoreboard *, int slot,
+			    int thread);
+
+/* Monotonic and wall clocks in milliseconds. */
+int64_t			 ods_now_ms(void);
+double			 ods_now_sec(void);
+
+/*
+ * Run one worker: T threads accepting on listen_fd until SIGTERM,
+ * SIGQUIT, SIGHUP or SIGINT, or max_requests served; in-flight requests
+ * finish first. standalone: no master (spawn-fcgi), so the worker itself
+ * keeps serving with readiness 503 for the drain delay. Returns the exit
+ * status.
+ */
+int			 ods_worker_run(const struct ods_service *,
+			    const struct ods_conf *, int listen_fd,
+			    struct ods_scoreboard *, int slot,
+			    struct ods_metrics *, int standalone);
+
+#endif /* ODS_PRIVATE_H */

@@ -1,0 +1,563 @@
+/* lib/server/ods_worker.c — one worker process: T threads, each accepting requests. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "auth/ods_auth.h"
+#include "core/ods_conf.h"
+#include "store/ods_db.h"
+#include "server/ods_fcgi.h"
+#include "server/ods_health.h"
+#include "core/ods_log.h"
+#include "core/ods_mem.h"
+#include "metrics/ods_metrics.h"
+#include "server/ods_server_int.h"
+#include "store/ods_redis.h"
+#include "net/ods_req.h"
+#include "server/ods_router.h"
+
+struct worker;
+
+struct wthread {
+	struct worker	*w;
+	pthread_t	 tid;
+	int		 index;
+	int		 ep;		/* epoll: listen (exclusive) + stop */
+};
+
+struct worker {
+	const struct ods_service	*svc;
+	const struct ods_conf		*conf;
+	struct ods_router		*router;
+	struct ods_scoreboard		*sb;
+	struct ods_metrics		*metrics;
+	struct ods_req_env		 env;
+	int				 slot;
+	int				 listen_fd;
+	int				 stop_pipe[2];
+	atomic_int			 stopping;
+	atomic_uint_fast64_t		 served;
+	struct wthread			*threads;
+	int				 nthreads;
+};
+
+/* ---- the clock and the scoreboard ---- */
+
+int64_t
+ods_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double
+ods_now_sec(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static size_t
+sb_size(int nslots, int nthreads)
+{
+	return sizeof(struct ods_scoreboard) +
+	    (size_t)nslots * sizeof(struct ods_sb_slot) +
+	    (size_t)nslots * (size_t)nthreads * sizeof(_Atomic int64_t);
+}
+
+struct ods_scoreboard *
+ods_sb_new(int nslots, int nthreads, int shared)
+{
+	struct ods_scoreboard	*sb;
+	size_t			 n = sb_size(nslots, nthreads);
+
+	sb = mmap(NULL, n, PROT_READ | PROT_WRITE,
+	    (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+	if (sb == MAP_FAILED) {
+		ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "scoreboard_mmap bytes=%zu",
+		    n);
+		return NULL;
+	}
+	sb->nslots = nslots;
+	sb->nthreads = nthreads;
+	return sb;
+}
+
+void
+ods_sb_free(struct ods_scoreboard *sb)
+{
+	if (sb != NULL)
+		munmap(sb, sb_size(sb->nslots, sb->nthreads));
+}
+
+_Atomic int64_t *
+ods_sb_thread(struct ods_scoreboard *sb, int slot, int thread)
+{
+	_Atomic int64_t	*base;
+
+	base = (_Atomic int64_t *)(void *)&sb->slots[sb->nslots];
+	return &base[slot * sb->nthreads + thread];
+}
+
+/* This thread's scoreboard cell while it serves a request, else NULL. */
+static _Thread_local _Atomic int64_t *tl_busy;
+
+void
+ods_worker_progress(void)
+{
+	if (tl_busy != NULL)
+		atomic_store(tl_busy, ods_now_ms());
+}
+
+/* ---- FastCGI I/O for ods_req ---- */
+
+static long
+io_read(void *ctx, char *buf, size_t n)
+{
+	FCGX_Request	*fr = ctx;
+	int		 got;
+
+	got = FCGX_GetStr(buf, n > INT32_MAX ? INT32_MAX : (int)n, fr->in);
+	if (got == 0 && FCGX_GetError(fr->in) != 0)
+		return -1;
+	return got;
+}
+
+static int
+io_write(void *ctx, const char *buf, size_t n)
+{
+	FCGX_Request	*fr = ctx;
+	size_t		 off;
+	int		 chunk;
+
+	for (off = 0; off < n; off += (size_t)chunk) {
+		chunk = n - off > INT32_MAX ? INT32_MAX : (int)(n - off);
+		if (FCGX_PutStr(buf + off, chunk, fr->out) != chunk)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+io_flush(void *ctx)
+{
+	FCGX_Request	*fr = ctx;
+
+	if (FCGX_FFlush(fr->out) < 0 || FCGX_GetError(fr->out) != 0)
+		return -1;
+	ods_worker_progress();
+	return 0;
+}
+
+/* ---- one request ---- */
+
+static const struct ods_route metrics_route = {
+	ODS_GET, "/metrics", ods_health_metrics, ODS_AUTH_OPEN, NULL
+};
+
+/* Everything between matching the route and the handler's answer. */
+static enum ods_status
+dispatch(struct worker *w, struct ods_req *r, struct ods_resp *resp,
+    const struct ods_route *rt, enum ods_err er, const char *allow)
+{
+	char		 msg[160];
+	const char	*cl;
+	enum ods_status	 st;
+
+	if (er == ODS_EMETHOD) {
+		if (ods_resp_header(resp, "Allow", allow) != ODS_OK)
+			return ods_resp_error(resp, ODS_EINTERNAL, NULL);
+		snprintf(msg, sizeof(msg), "method %s not allowed; allowed: "
+		    "%s", ods_req_method_name(r), allow);
+		return ods_resp_error(resp, ODS_EMETHOD, msg);
+	}
+	if (er != ODS_OK)
+		return ods_resp_error(resp, ODS_ENOTFOUND, "no such route");
+	/* Refuse a body that is too big before any handler reads it. */
+	cl = ods_req_header(r, "Content-Length");
+	if (cl != NULL && strtoull(cl, NULL, 10) > w->conf->max_body_bytes) {
+		snprintf(msg, sizeof(msg), "request body is larger than %zu "
+		    "bytes", w->conf->max_body_bytes);
+		return ods_resp_error(resp, ODS_ETOOBIG, msg);
+	}
+	/* Who is calling, RBAC, rate limits; the refusal is written. */
+	if (ods_auth_check(w->env.auth, r, rt, resp) != ODS_OK)
+		return (enum ods_status)ods_resp_status(resp);
+	st = rt->handler(r, resp);
+	ods_auth_after(w->env.auth, r, rt, (int)st);
+	return st;
+}
+
+static void
+handle(struct worker *w, FCGX_Request *fr, struct ods_arena *a)
+{
+	static const char	 oom[] = "Status: 500 Internal Server Error\r\n"
+	    "Content-Type: application/json\r\n\r\n{\"code\":50000,"
+	    "\"message\":\"out of memory\",\"error\":\"internal_error\"}";
+	const struct ods_route	*rt = NULL;
+	struct ods_req_io	 io = { io_read, io_write, io_flush, fr };
+	struct ods_req		*r;
+	struct ods_resp		*resp;
+	enum ods_status		 st;
+	enum ods_err		 er = ODS_OK;
+	const char		*endpoint, *method;
+	char			 allow[96];
+	double			 t0 = ods_now_sec(), dt;
+
+	if ((r = ods_req_new(a, fr->envp, &io, &w->env)) == NULL ||
+	    (resp = ods_resp_new(r)) == NULL) {
+		FCGX_PutStr(oom, sizeof(oom) - 1, fr->out);
+		return;
+	}
+	ods_log_set_request_id(ods_req_id(r));
+	/*
+	 * /metrics is built in and matched on the path nginx sent, so that
+	 * /api/v1/metrics (a Data API area) never reaches it; nginx keeps
+	 * an allow-list on its location.
+	 */
+	if (strcmp(ods_req_raw_path(r), "/metrics") == 0 &&
+	    (ods_req_method(r) == ODS_GET || ods_req_method(r) == ODS_HEAD))
+		rt = &metrics_route;
+	else
+		er = ods_router_match(w->router, r, &rt, allow, sizeof(allow));
+	/* Bounded labels: the route template, never the raw path. */
+	endpoint = er == ODS_OK ? ods_route_template(rt) : "unknown";
+	method = ods_method_name(ods_req_method(r));
+	ods_metrics_http_begin(method, endpoint);
+	st = dispatch(w, r, resp, rt, er, allow);
+	if (!ods_resp_committed(resp)) {
+		ods_log(ODS_LOG_ERR, "handler_no_response route=%s", endpoint);
+		st = ods_resp_error(resp, ODS_EINTERNAL, NULL);
+	}
+	dt = ods_now_sec() - t0;
+	ods_metrics_http_end(method, endpoint, (int)st, dt,
+	    ods_resp_bytes(resp));
+	if (w->conf->slow_request_ms > 0 &&
+	    dt * 1000 >= w->conf->slow_request_ms) {
+		ods_metrics_pool_slow_request();
+		ods_log(ODS_LOG_WARN, "slow_request method=%s route=%s "
+		    "status=%d elapsed_ms=%.0f", method, endpoint, (int)st,
+		    dt * 1000);
+	}
+	ods_log_set_request_id(NULL);
+}
+
+/* ---- threads ---- */
+
+static void
+request_stop(struct worker *w)
+{
+	int	expected = 0;
+
+	if (atomic_compare_exchange_strong(&w->stopping, &expected, 1)) {
+		/* Readable from now on: every epoll_wait returns. */
+		if (write(w->stop_pipe[1], "x", 1) < 0)
+			ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "stop_pipe_write");
+		/* Wake the main thread's sigwait. */
+		kill(getpid(), SIGUSR1);
+	}
+}
+
+static int
+thread_epoll(struct worker *w)
+{
+	struct epoll_event	ev;
+	int			ep;
+
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.fd = w->listen_fd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, w->listen_fd, &ev) < 0)
+		goto fail;
+	ev.events = EPOLLIN;
+	ev.data.fd = w->stop_pipe[0];
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, w->stop_pipe[0], &ev) < 0)
+		goto fail;
+	return ep;
+fail:
+	close(ep);
+	return -1;
+}
+
+/* Wait until a connection may be there; 0 when told to stop. */
+static int
+wait_ready(struct wthread *t)
+{
+	struct epoll_event	evs[2];
+	int			n, i;
+
+	for (;;) {
+		if (atomic_load(&t->w->stopping))
+			return 0;
+		n = epoll_wait(t->ep, evs, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "epoll_wait");
+			return 0;
+		}
+		for (i = 0; i < n; i++)
+			if (evs[i].data.fd == t->w->stop_pipe[0])
+				return 0;
+		if (n > 0)
+			return 1;
+	}
+}
+
+static void *
+thread_main(void *arg)
+{
+	struct wthread		*t = arg;
+	struct worker		*w = t->w;
+	struct ods_arena	*a;
+	FCGX_Request		 fr;
+	_Atomic int64_t		*busy;
+	uint64_t		 n;
+
+	busy = ods_sb_thread(w->sb, w->slot, t->index);
+	if ((a = ods_arena_new(32 * 1024)) == NULL ||
+	    FCGX_InitRequest(&fr, w->listen_fd, 0) != 0) {
+		ods_log(ODS_LOG_ERR, "thread_init_failed");
+		request_stop(w);
+		return NULL;
+	}
+	while (!atomic_load(&w->stopping)) {
+		/*
+		 * The listener is non-blocking: try to accept first (under
+		 * load the queue is rarely empty), and sleep in epoll only
+		 * when it is, so an idle thread still hears "stop".
+		 */
+		if (FCGX_Accept_r(&fr) < 0) {
+			if (!wait_ready(t))
+				break;
+			continue;
+		}
+		atomic_store(busy, ods_now_ms());
+		tl_busy = busy;
+		atomic_fetch_add(&w->sb->accepted, 1);
+		ods_metrics_pool_accepted();
+		handle(w, &fr, a);
+		FCGX_Finish_r(&fr);
+		ods_arena_reset(a);
+		tl_busy = NULL;
+		atomic_store(busy, 0);
+		n = atomic_fetch_add(&w->served, 1) + 1;
+		atomic_store(&w->sb->slots[w->slot].requests, n);
+		if (w->conf->max_requests > 0 &&
+		    n >= (uint64_t)w->conf->max_requests)
+			request_stop(w);
+	}
+	FCGX_Free(&fr, 1);
+	ods_arena_free(a);
+	return NULL;
+}
+
+/* ---- the worker process ---- */
+
+/*
+ * Signals: SIGTERM, SIGQUIT, SIGINT and SIGHUP all mean "finish what is
+ * in flight and exit" for a worker (on SIGHUP the master has already
+ * started the replacements). They are blocked in every thread and taken
+ * by sigwait() in the main thread only: libfcgi's own handler would set a
+ * flag that threads blocked in accept never see.
+ */
+static void
+signals_block(sigset_t *set)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	pthread_sigmask(SIG_SETMASK, set, NULL);
+}
+
+/* The pool's db_* metrics, fed by ods_db. */
+static void
+db_connect(void *arg, int ok)
+{
+	ods_metrics_db_connection(arg, ok);
+}
+
+static void
+db_acquire(void *arg, double wait)
+{
+	ods_metrics_db_observe(arg, "acquire", wait);
+}
+
+static void
+db_in_use(void *arg, unsigned n)
+{
+	const char	*lv[1] = { arg };
+
+	(void)ods_metrics_gauge_set(ODS_M_DB_IN_USE, lv, (double)n);
+}
+
+static int
+worker_init(struct worker *w, const struct ods_service *svc,
+    const struct ods_conf *conf, int listen_fd, struct ods_scoreboard *sb,
+    int slot)
+{
+	struct ods_db_observer	db_observer = { db_connect, db_acquire,
+				    db_in_use, NULL };
+
+	memset(w, 0, sizeof(*w));
+	w->svc = svc;
+	w->conf = conf;
+	w->sb = sb;
+	w->slot = slot;
+	w->listen_fd = listen_fd;
+	w->nthreads = conf->threads > 0 ? conf->threads : svc->default_threads;
+	if (w->nthreads < 1)
+		w->nthreads = 1;
+	if (w->nthreads > sb->nthreads)
+		w->nthreads = sb->nthreads;
+	if ((w->router = ods_router_new(svc->routes, svc->nroutes)) == NULL)
+		return -1;
+	if (pipe2(w->stop_pipe, O_CLOEXEC) < 0) {
+		ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "pipe");
+		return -1;
+	}
+	w->env.conf = conf;
+	w->env.service = svc->name;
+	w->env.version = svc->version;
+	w->env.prefixes = svc->prefixes;
+	w->env.draining = &sb->draining;
+	w->env.openai_errors = svc->openai_errors;
+	/* Connections are per process, opened lazily after the fork. */
+	db_observer.arg = conf->mysql_database;
+	w->env.db = ods_db_new(conf, (unsigned)w->nthreads);
+	ods_db_set_observer(w->env.db, &db_observer);
+	w->env.redis = ods_redis_new(conf, (unsigned)w->nthreads);
+	/* Refuses production without auth and short HS256 keys. */
+	if ((w->env.auth = ods_auth_new(conf, w->env.db, w->env.redis)) ==
+	    NULL)
+		return -1;
+	return 0;
+}
+
+static int
+threads_start(struct worker *w)
+{
+	int	i;
+
+	w->threads = ods_xcalloc((size_t)w->nthreads, sizeof(*w->threads));
+	for (i = 0; i < w->nthreads; i++) {
+		w->threads[i].w = w;
+		w->threads[i].index = i;
+		if ((w->threads[i].ep = thread_epoll(w)) < 0 ||
+		    pthread_create(&w->threads[i].tid, NULL, thread_main,
+		    &w->threads[i]) != 0) {
+			ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "thread_start "
+			    "index=%d", i);
+			w->nthreads = i;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+worker_fini(struct worker *w)
+{
+	int	i;
+
+	for (i = 0; i < w->nthreads; i++) {
+		pthread_join(w->threads[i].tid, NULL);
+		close(w->threads[i].ep);
+	}
+	free(w->threads);
+	if (w->svc->worker_exit != NULL)
+		w->svc->worker_exit();
+	ods_auth_free(w->env.auth);
+	ods_db_free(w->env.db);
+	ods_redis_free(w->env.redis);
+	ods_router_free(w->router);
+	close(w->stop_pipe[0]);
+	close(w->stop_pipe[1]);
+}
+
+/*
+ * A worker without a master (spawn-fcgi) drains like the master does:
+ * readiness turns 503, requests are still served for the drain delay,
+ * then accepting stops and in-flight requests finish.
+ */
+static void
+standalone_drain(struct worker *w)
+{
+	struct timespec	ts;
+
+	w->sb->draining = 1;
+	ts.tv_sec = w->conf->drain_delay;
+	ts.tv_nsec = 0;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int
+ods_worker_run(const struct ods_service *svc, const struct ods_conf *conf,
+    int listen_fd, struct ods_scoreboard *sb, int slot,
+    struct ods_metrics *metrics, int standalone)
+{
+	struct worker	w;
+	sigset_t	set;
+	int		sig, status = 0;
+
+	signals_block(&set);
+	/* Bound before any thread starts: the binding is process-wide. */
+	if (metrics != NULL && ods_metrics_bind(metrics, (unsigned)slot) !=
+	    ODS_OK)
+		return 1;
+	ods_metrics_pool_listen_fd(listen_fd);
+	if (worker_init(&w, svc, conf, listen_fd, sb, slot) < 0)
+		return 1;
+	w.metrics = metrics;
+	w.env.metrics = metrics;
+	if (FCGX_Init() != 0 || threads_start(&w) < 0) {
+		request_stop(&w);
+		worker_fini(&w);
+		return 1;
+	}
+	ods_log(ODS_LOG_INFO, "worker_start slot=%d pid=%ld threads=%d",
+	    slot, (long)getpid(), w.nthreads);
+	while (!atomic_load(&w.stopping)) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig != SIGUSR1)
+			ods_log(ODS_LOG_INFO, "worker_stop signal=%s",
+			    strsignal(sig));
+		if (sig != SIGUSR1 && standalone)
+			standalone_drain(&w);
+		request_stop(&w);
+	}
+	worker_fini(&w);
+	ods_log(ODS_LOG_INFO, "worker_exit slot=%d served=%llu", slot,
+	    (unsigned long long)atomic_load(&w.served));
+	return status;
+}

@@ -1,0 +1,313 @@
+/*
+ * lib/vec/ods_embed.c — ods-hash-embed: hashed lexical features, signed,
+ * sublinear, L2-normalised. See ods_embed.h for the model card.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vec/ods_embed.h"
+#include "core/ods_mem.h"
+
+#define W_WORD		1.0f
+#define W_BIGRAM	0.5f
+#define W_TRIGRAM	0.25f
+#define W_CJK2		1.0f
+#define W_CJK1		0.4f
+
+#define SEED_WORD	0x243f6a8885a308d3ULL
+#define SEED_BIGRAM	0x13198a2e03707344ULL
+#define SEED_TRIGRAM	0xa4093822299f31d0ULL
+#define SEED_CJK1	0x082efa98ec4e6c89ULL
+#define SEED_CJK2	0x452821e638d01377ULL
+
+#define WORD_MAX	64	/* code points kept per word for trigrams */
+#define TABLE_MAX	16384	/* distinct features per counting window */
+
+enum cclass { C_SEP, C_WORD, C_CJK };
+
+struct feat {
+	uint64_t	h;
+	float		w;
+	uint32_t	cnt;	/* 0: empty */
+};
+
+struct emb {
+	float		*out;
+	uint32_t	 dim;
+	struct feat	*t;
+	size_t		 cap, n;
+	size_t		 ntok;
+	uint64_t	 prev;		/* previous word's hash, 0: none */
+	uint32_t	 word[WORD_MAX];
+	size_t		 wlen;
+	uint64_t	 wh;		/* FNV-1a over the word's code points */
+	uint32_t	 prevcjk;	/* previous CJK character, 0: none */
+};
+
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ULL;
+	x ^= x >> 32;
+	x *= 0xd6e8feb86659fd93ULL;
+	x ^= x >> 32;
+	return x;
+}
+
+/* Decode one code point; invalid input yields U+FFFD and one byte. */
+static uint32_t
+utf8_next(const unsigned char *s, size_t len, size_t *adv)
+{
+	uint32_t	c = s[0], min;
+	size_t		n, i;
+
+	*adv = 1;
+	if (c < 0x80)
+		return c;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, c &= 0x1f, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, c &= 0x0f, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, c &= 0x07, min = 0x10000;
+	else
+		return 0xfffd;
+	if (len < n)
+		return 0xfffd;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0xfffd;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0xfffd;
+	*adv = n;
+	return c;
+}
+
+static int
+is_cjk(uint32_t c)
+{
+	return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) ||
+	    (c >= 0x20000 && c <= 0x2ebef) || (c >= 0xf900 && c <= 0xfaff) ||
+	    (c >= 0x3040 && c <= 0x30ff) || (c >= 0xac00 && c <= 0xd7af) ||
+	    (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f);
+}
+
+static int
+is_sep(uint32_t c)
+{
+	if (c < 0x80)
+		return !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || c == '_');
+	return c < 0xc0 || c == 0xd7 || c == 0xf7 ||
+	    (c >= 0x2000 && c <= 0x2bff) || (c >= 0x3000 && c <= 0x303f) ||
+	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff0f) ||
+	    (c >= 0xff1a && c <= 0xff20) || (c >= 0xff3b && c <= 0xff40) ||
+	    (c >= 0xff5b && c <= 0xff65) || c == 0xfffd || c == 0xfeff ||
+	    (c >= 0xe000 && c <= 0xf8ff) || (c >= 0x1f000 && c <= 0x1faff);
+}
+
+/* Case folding for ASCII, Latin-1, Greek, Cyrillic; fullwidth to ASCII. */
+static uint32_t
+fold(uint32_t c)
+{
+	if (c >= 0xff10 && c <= 0xff5a)
+		c -= 0xfee0;
+	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
+	    (c >= 0x391 && c <= 0x3a9) || (c >= 0x410 && c <= 0x42f))
+		return c + 0x20;
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 0x50;
+	return c;
+}
+
+static enum cclass
+classify(uint32_t c)
+{
+	if (is_cjk(c))
+		return C_CJK;
+	return is_sep(c) ? C_SEP : C_WORD;
+}
+
+static void
+flush(struct emb *e)
+{
+	size_t		i;
+	uint64_t	h;
+	uint32_t	idx;
+	float		v;
+
+	for (i = 0; i < e->cap; i++) {
+		if (e->t[i].cnt == 0)
+			continue;
+		h = mix64(e->t[i].h ^ 0x9e3779b97f4a7c15ULL);
+		idx = (uint32_t)(((h >> 32) * (uint64_t)e->dim) >> 32);
+		v = e->t[i].w * (1.0f + logf((float)e->t[i].cnt));
+		e->out[idx] += (h & 1) ? v : -v;
+		e->t[i].cnt = 0;
+	}
+	e->n = 0;
+}
+
+static void
+feature(struct emb *e, uint64_t h, float w)
+{
+	size_t	i = (size_t)h & (e->cap - 1);
+
+	while (e->t[i].cnt != 0 && e->t[i].h != h)
+		i = (i + 1) & (e->cap - 1);
+	if (e->t[i].cnt == 0) {
+		e->t[i].h = h;
+		e->t[i].w = w;
+		e->n++;
+	}
+	e->t[i].cnt++;
+	if (4 * e->n >= 3 * e->cap)
+		flush(e);
+}
+
+static void
+word_end(struct emb *e)
+{
+	uint32_t	a, b, c;
+	size_t		i, n = e->wlen < WORD_MAX ? e->wlen : WORD_MAX;
+	uint64_t	wh;
+
+	if (e->wlen == 0)
+		return;
+	wh = mix64(e->wh ^ SEED_WORD);
+	feature(e, wh, W_WORD);
+	if (e->prev != 0)
+		feature(e, mix64(e->prev * 0x9e3779b97f4a7c15ULL + wh +
+		    SEED_BIGRAM), W_BIGRAM);
+	for (i = 0; n > 1 && i < n; i++) {
+		/* "^ab", "abc", ..., "yz$": 0 marks the word boundary. */
+		a = i == 0 ? 0 : e->word[i - 1];
+		b = e->word[i];
+		c = i + 1 < n ? e->word[i + 1] : 0;
+		feature(e, mix64(((uint64_t)a << 42 | (uint64_t)b << 21 | c) ^
+		    SEED_TRIGRAM), W_TRIGRAM);
+	}
+	e->prev = wh;
+	e->ntok++;
+	e->wlen = 0;
+	e->wh = 0xcbf29ce484222325ULL;
+}
+
+static void
+cjk_char(struct emb *e, uint32_t c)
+{
+	feature(e, mix64((uint64_t)c ^ SEED_CJK1), W_CJK1);
+	if (e->prevcjk != 0)
+		feature(e, mix64(((uint64_t)e->prevcjk << 21 | c) ^ SEED_CJK2),
+		    W_CJK2);
+	e->prevcjk = c;
+	e->ntok++;
+}
+
+static void
+scan(struct emb *e, const unsigned char *s, size_t len)
+{
+	enum cclass	k;
+	uint32_t	c;
+	size_t		i = 0, adv;
+
+	while (i < len) {
+		c = utf8_next(s + i, len - i, &adv);
+		i += adv;
+		k = classify(c);
+		if (k != C_WORD)
+			word_end(e);
+		if (k != C_CJK)
+			e->prevcjk = 0;
+		if (k == C_CJK) {
+			e->prev = 0;
+			cjk_char(e, c);
+		} else if (k == C_WORD) {
+			c = fold(c);
+			if (e->wlen < WORD_MAX)
+				e->word[e->wlen] = c;
+			e->wlen++;
+			e->wh = (e->wh ^ c) * 0x100000001b3ULL;
+		}
+	}
+	word_end(e);
+}
+
+enum ods_err
+ods_embed(const char *text, size_t len, uint32_t dim, float *out,
+    size_t *ntokens)
+{
+	struct emb	e;
+	double		s = 0;
+	uint32_t	i;
+
+	if (ntokens != NULL)
+		*ntokens = 0;
+	if (dim < ODS_EMBED_DIM_MIN || dim > ODS_EMBED_DIM_MAX || out == NULL ||
+	    (text == NULL && len > 0))
+		return ODS_EINVAL;
+	if (len > ODS_EMBED_MAX_TEXT)
+		return ODS_ETOOBIG;
+	memset(&e, 0, sizeof(e));
+	memset(out, 0, dim * sizeof(float));
+	e.out = out;
+	e.dim = dim;
+	for (e.cap = 64; e.cap < TABLE_MAX && e.cap < 8 * len; e.cap *= 2)
+		;
+	e.t = ods_xcalloc(e.cap, sizeof(*e.t));
+	e.wh = 0xcbf29ce484222325ULL;
+	scan(&e, (const unsigned char *)text, len);
+	flush(&e);
+	free(e.t);
+	for (i = 0; i < dim; i++)
+		s += (double)out[i] * out[i];
+	if (s > 0)
+		for (i = 0; i < dim; i++)
+			out[i] = (float)(out[i] / sqrt(s));
+	if (ntokens != NULL)
+		*ntokens = e.ntok;
+	return ODS_OK;
+}
+
+enum ods_err
+ods_embed_model_name(uint32_t dim, char *buf, size_t len)
+{
+	int	n;
+
+	if (dim < ODS_EMBED_DIM_MIN || dim > ODS_EMBED_DIM_MAX)
+		return ODS_EINVAL;
+	n = snprintf(buf, len, "%s-%u", ODS_EMBED_FAMILY, dim);
+	return n < 0 || (size_t)n >= len ? ODS_ETOOBIG : ODS_OK;
+}
+
+enum ods_err
+ods_embed_parse_model(const char *name, uint32_t *dim)
+{
+	size_t		n = strlen(ODS_EMBED_FAMILY), i;
+	uint32_t	d = 0;
+
+	if (name == NULL || strncmp(name, ODS_EMBED_FAMILY, n) != 0)
+		return ODS_EINVAL;
+	if (name[n] == '\0') {
+		*dim = ODS_EMBED_DIM_DEFAULT;
+		return ODS_OK;
+	}
+	if (name[n] != '-' || name[n + 1] == '\0' || name[n + 1] == '0')
+		return ODS_EINVAL;
+	for (i = n + 1; name[i] != '\0'; i++) {
+		if (name[i] < '0' || name[i] > '9' || d > ODS_EMBED_DIM_MAX)
+			return ODS_EINVAL;
+		d = d * 10 + (uint32_t)(name[i] - '0');
+	}
+	if (d < ODS_EMBED_DIM_MIN || d > ODS_EMBED_DIM_MAX)
+		return ODS_EINVAL;
+	*dim = d;
+	return ODS_OK;
+}

@@ -1,0 +1,230 @@
+/*
+ * lib/vec/ods_vec_int.h — what the ods_vec_*.c files share: the segment
+ * view, SIMD kernels, the HNSW builder/searcher and the file formats.
+ * Nothing outside lib/ods_vec*.c includes it.
+ */
+#ifndef ODS_VEC_PRIVATE_H
+#define ODS_VEC_PRIVATE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ods_err.h"
+#include "vec/ods_vec.h"
+
+struct ods_vec_filter;
+
+/* Segment kinds: FLAT is searched exactly, HNSW carries a graph. */
+#define VSEG_FLAT	1
+#define VSEG_HNSW	2
+
+#define VSEG_ALIGN	64
+#define VHNSW_MAXLEVEL	30	/* levels above this are clamped */
+
+/*
+ * A read-only view of one segment: arrays in a mapped file (map != NULL),
+ * or in malloc'd buffers (own != NULL). Segments are immutable once built
+ * and shared by generations through refs.
+ */
+struct vseg {
+	uint64_t	 file_no;
+	uint32_t	 kind;
+	uint32_t	 dim;
+	uint32_t	 metric;
+	uint32_t	 n;
+	const int64_t	*ids;
+	const int64_t	*docs;
+	const int64_t	*kbs;
+	const float	*vecs;
+	/* HNSW only */
+	uint32_t	 m;		/* max links above level 0 */
+	uint32_t	 m0;		/* max links at level 0 (2 * m) */
+	uint32_t	 maxlevel;
+	uint32_t	 entry;
+	const uint32_t	*l0;		/* n * (1 + m0): count, links */
+	const uint8_t	*levels;	/* n */
+	const uint32_t	*upoff;		/* n: word offset into up */
+	const uint32_t	*up;		/* per level >= 1: count, m links */
+	size_t		 uplen;		/* words in up */
+	/* storage */
+	void		*map;
+	size_t		 maplen;
+	void		*own[8];
+	int		 refs;		/* atomic */
+};
+
+/* A candidate: internal slot and distance (lower is better). */
+struct vcand {
+	float		 dist;
+	uint32_t	 slot;
+};
+
+/* What a search keeps: dead bitmap (may be NULL) and attribute filter. */
+struct vsel {
+	const uint64_t			*dead;
+	const struct ods_vec_filter	*filter;
+	const int64_t			*docs_sorted;	/* filter doc ids */
+	size_t				 ndocs;
+};
+
+/* Kernels (ods_vec_kern.c); call vk_init() once before use. */
+void		 vk_init(void);
+extern float	(*vk_dot)(const float *, const float *, size_t);
+extern float	(*vk_l2)(const float *, const float *, size_t);
+void		 vk_dot_rows(const float *q, const float *rows, size_t nrows,
+		    size_t dim, float *out);
+void		 vk_l2_rows(const float *q, const float *rows, size_t nrows,
+		    size_t dim, float *out);
+uint32_t	 vk_crc32c(uint32_t crc, const void *, size_t);
+const char	*vk_isa(void);
+/* Test hook: "generic", "avx2" or NULL (best); not while searching. */
+void		 vk_force_isa(const char *);
+
+/* Distance for a metric, lower is better: -dot, or squared L2. */
+float		 vdist(uint32_t metric, const float *, const float *, size_t);
+
+/* Bounded max-heap of candidates (worst on top). */
+struct vheap {
+	struct vcand	*a;
+	size_t		 n, cap;
+};
+void		 vheap_push(struct vheap *, float dist, uint32_t slot);
+void		 vheap_pop(struct vheap *);
+/* Sorts the heap contents ascending by distance in place; n unchanged. */
+void		 vheap_sort(struct vheap *);
+/* qsort order of candidates: distance, then slot. */
+int		 vcand_cmp(const void *, const void *);
+
+int		 vsel_ok(const struct vsel *, const struct vseg *, uint32_t);
+
+/* Exact top-k over a segment; out has room for k. Returns count. */
+size_t		 vseg_exact(const struct vseg *, const struct vsel *,
+		    const float *q, size_t k, struct vcand *out);
+
+/* HNSW (ods_vec_hnsw.c). */
+struct vhnsw_build {
+	uint32_t	 n, dim, metric, m, m0, efc;
+	const float	*vecs;
+	uint32_t	*l0;
+	uint8_t		*levels;
+	uint32_t	*upoff;
+	uint32_t	*up;
+	size_t		 uplen;
+	uint32_t	 entry, maxlevel;
+};
+/* Builds a graph over vecs[n * dim]; arrays are malloc'd into b. */
+enum ods_err	 vhnsw_build(struct vhnsw_build *, uint64_t seed);
+void		 vhnsw_build_free(struct vhnsw_build *);
+size_t		 vhnsw_search(const struct vseg *, const struct vsel *,
+		    const float *q, size_t k, size_t ef, struct vcand *out);
+/* Structural check of a mapped graph; 0 when sound. */
+int		 vhnsw_validate(const struct vseg *);
+
+/* Files (ods_vec_file.c). */
+struct vseg_src {
+	uint32_t	 kind, dim, metric, n;
+	const int64_t	*ids, *docs, *kbs;
+	const float	*vecs;
+	const struct vhnsw_build *g;	/* NULL for FLAT */
+};
+enum ods_err	 vfile_write_seg(int dirfd, uint64_t file_no,
+		    const struct vseg_src *) ODS_MUSTCHECK;
+enum ods_err	 vfile_map_seg(int dirfd, uint64_t file_no, uint32_t dim,
+		    uint32_t metric, struct vseg **out) ODS_MUSTCHECK;
+void		 vseg_ref(struct vseg *);
+void		 vseg_unref(struct vseg *);
+
+struct vman_seg {
+	uint64_t	 file_no;
+	uint32_t	 kind;
+	uint32_t	 n;
+	uint64_t	*dead;		/* (n + 63) / 64 words */
+};
+struct vman {
+	uint64_t	 gen;
+	uint64_t	 seq;
+	uint64_t	 next_file;
+	uint32_t	 dim, metric, m, efc, ef, seal;
+	uint32_t	 nsegs;
+	struct vman_seg	*segs;
+};
+enum ods_err	 vfile_write_man(int dirfd, const struct vman *) ODS_MUSTCHECK;
+enum ods_err	 vfile_read_man(int dirfd, uint64_t gen, struct vman *)
+		    ODS_MUSTCHECK;
+void		 vman_fini(struct vman *);
+/* Generations with a MANIFEST file, newest first; caller frees. */
+enum ods_err	 vfile_list_gens(int dirfd, uint64_t **gens, size_t *n)
+		    ODS_MUSTCHECK;
+/* Unlink what no manifest in keep[] references, and stale temp files. */
+void		 vfile_gc(int dirfd, const struct vman *const *keep, size_t n);
+enum ods_err	 vfile_errno(const char *what, const char *name);
+/* Unlink one segment file (a publish that failed). */
+void		 vfile_drop_seg(int dirfd, uint64_t file_no);
+/* Highest seg-<n>.ovs number in the directory (0 when none). */
+uint64_t	 vfile_max_seg(int dirfd);
+/* Test hook: bytes writes may still add before failing with ENOSPC; -1 off. */
+extern long long vfile_test_budget;
+
+#define VBITS_WORDS(n)	(((size_t)(n) + 63) / 64)
+#define VBIT_GET(b, i)	(((b)[(i) >> 6] >> ((i) & 63)) & 1)
+#define VBIT_SET(b, i)	((b)[(i) >> 6] |= (uint64_t)1 << ((i) & 63))
+
+/* The handle (ods_vec.c: open, refresh, search; ods_vec_write.c: changes). */
+#define VGROW_REF	0xffffffffu	/* idmap ref of a growing item */
+
+struct gseg {			/* a segment as one generation sees it */
+	struct vseg	*seg;		/* one reference held */
+	uint64_t	*dead;		/* tombstones, owned */
+	size_t		 ndead;
+};
+
+struct vgen {
+	uint64_t	 gen;
+	uint64_t	 seq;
+	uint64_t	 next_file;	/* from the manifest */
+	struct gseg	*s;
+	size_t		 n;
+};
+
+struct vgrow {			/* the writer's growing segment */
+	int64_t		*ids, *docs, *kbs;
+	float		*vecs;
+	uint64_t	*dead;
+	uint32_t	 n, cap, ndead;
+};
+
+struct vident {
+	int64_t		 id;
+	uint32_t	 ref;		/* file_no, VGROW_REF, 0: empty */
+	uint32_t	 slot;
+};
+
+struct vidmap {
+	struct vident	*t;
+	size_t		 cap, n;
+};
+
+struct ods_vec {
+	char			*dir;
+	int			 dirfd;
+	int			 lockfd;	/* writer only */
+	int			 writer;
+	struct ods_vec_params	 p;
+	pthread_rwlock_t	 lock;		/* cur, g: searches read */
+	pthread_mutex_t		 wmu;		/* serialises changes/refresh */
+	struct vgen		 cur;
+	uint64_t		 next_file;
+	uint64_t		 next_gen;
+	uint64_t		 seq;		/* applied (writer) */
+	int			 dirty;
+	struct vgrow		 g;
+	struct vidmap		 map;
+};
+
+void		 vgen_free(struct vgen *);
+/* Writer helpers (ods_vec_write.c). */
+void		 vw_fini(struct ods_vec *);
+enum ods_err	 vw_start(struct ods_vec *) ODS_MUSTCHECK;
+
+#endif /* ODS_VEC_PRIVATE_H */

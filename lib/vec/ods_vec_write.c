@@ -1,0 +1,644 @@
+/*
+ * lib/vec/ods_vec_write.c — the writer side of a collection: the growing
+ * segment, the id map, tombstones, and publishing generations (commit,
+ * seal, compact). Every entry point holds wmu for its whole run and the
+ * rwlock only while it changes what searches read.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ods_log.h"
+#include "core/ods_mem.h"
+#include "vec/ods_vec.h"
+#include "vec/ods_vec_int.h"
+
+/* The id map: open addressing, linear probing, backward-shift delete. */
+static size_t
+idslot(const struct vidmap *m, int64_t id)
+{
+	uint64_t	x = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)(x ^ (x >> 29)) & (m->cap - 1);
+}
+
+static struct vident *
+idmap_get(struct vidmap *m, int64_t id)
+{
+	size_t	i;
+
+	if (m->cap == 0)
+		return NULL;
+	for (i = idslot(m, id); m->t[i].ref != 0; i = (i + 1) & (m->cap - 1))
+		if (m->t[i].id == id)
+			return &m->t[i];
+	return NULL;
+}
+
+static void	idmap_put(struct vidmap *, int64_t, uint32_t, uint32_t);
+
+static void
+idmap_grow(struct vidmap *m)
+{
+	struct vident	*old = m->t;
+	size_t		 oldcap = m->cap, i;
+
+	m->cap = oldcap ? oldcap * 2 : 1024;
+	m->t = ods_xcalloc(m->cap, sizeof(*m->t));
+	m->n = 0;
+	for (i = 0; i < oldcap; i++)
+		if (old[i].ref != 0)
+			idmap_put(m, old[i].id, old[i].ref, old[i].slot);
+	free(old);
+}
+
+static void
+idmap_put(struct vidmap *m, int64_t id, uint32_t ref, uint32_t slot)
+{
+	size_t	i;
+
+	if (2 * (m->n + 1) > m->cap)
+		idmap_grow(m);
+	for (i = idslot(m, id); m->t[i].ref != 0; i = (i + 1) & (m->cap - 1))
+		if (m->t[i].id == id)
+			break;
+	if (m->t[i].ref == 0)
+		m->n++;
+	m->t[i].id = id;
+	m->t[i].ref = ref;
+	m->t[i].slot = slot;
+}
+
+static void
+idmap_del(struct vidmap *m, int64_t id)
+{
+	struct vident	*e = idmap_get(m, id);
+	size_t		 i, j, h;
+
+	if (e == NULL)
+		return;
+	i = (size_t)(e - m->t);
+	m->t[i].ref = 0;
+	m->n--;
+	for (j = (i + 1) & (m->cap - 1); m->t[j].ref != 0;
+	    j = (j + 1) & (m->cap - 1)) {
+		h = idslot(m, m->t[j].id);
+		/* Move j back into the hole unless its home lies in (i, j]. */
+		if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
+			m->t[i] = m->t[j];
+			m->t[j].ref = 0;
+			i = j;
+		}
+	}
+}
+
+static void
+map_segment(struct ods_vec *v, const struct gseg *s)
+{
+	uint32_t	i;
+
+	for (i = 0; i < s->seg->n; i++)
+		if (!VBIT_GET(s->dead, i))
+			idmap_put(&v->map, s->seg->ids[i],
+			    (uint32_t)s->seg->file_no, i);
+}
+
+/* A manifest describing segs (dead bitmaps borrowed); free m->segs only. */
+static void
+man_view(const struct ods_vec *v, const struct gseg *segs, size_t n,
+    uint64_t gen, struct vman *m)
+{
+	size_t	i;
+
+	memset(m, 0, sizeof(*m));
+	m->gen = gen;
+	m->seq = v->seq;
+	m->next_file = v->next_file;
+	m->dim = v->p.dim, m->metric = v->p.metric, m->m = v->p.m;
+	m->efc = v->p.ef_construction, m->ef = v->p.ef_search;
+	m->seal = v->p.seal_threshold;
+	m->segs = ods_xcalloc(n + 1, sizeof(*m->segs));
+	m->nsegs = (uint32_t)n;
+	for (i = 0; i < n; i++) {
+		m->segs[i].file_no = segs[i].seg->file_no;
+		m->segs[i].kind = segs[i].seg->kind;
+		m->segs[i].n = segs[i].seg->n;
+		m->segs[i].dead = segs[i].dead;
+	}
+}
+
+static void
+vw_fini_grow(struct vgrow *g)
+{
+	free(g->ids);
+	free(g->docs);
+	free(g->kbs);
+	free(g->vecs);
+	free(g->dead);
+	memset(g, 0, sizeof(*g));
+}
+
+void
+vw_fini(struct ods_vec *v)
+{
+	vw_fini_grow(&v->g);
+	free(v->map.t);
+	memset(&v->map, 0, sizeof(v->map));
+}
+
+/*
+ * Publish segs as generation next_gen, then drop files that neither it
+ * nor the generation being replaced references.
+ */
+static enum ods_err
+publish_gen(struct ods_vec *v, const struct gseg *segs, size_t n)
+{
+	struct vman		 nm, om;
+	const struct vman	*keep[2];
+	enum ods_err		 er;
+
+	man_view(v, segs, n, v->next_gen, &nm);
+	if ((er = vfile_write_man(v->dirfd, &nm)) == ODS_OK) {
+		man_view(v, v->cur.s, v->cur.n, v->cur.gen, &om);
+		keep[0] = &nm;
+		keep[1] = &om;
+		vfile_gc(v->dirfd, keep, v->cur.gen ? 2 : 1);
+		free(om.segs);
+		v->next_gen++;
+	}
+	free(nm.segs);
+	return er;
+}
+
+enum ods_err
+vw_start(struct ods_vec *v)
+{
+	uint64_t	maxseg = vfile_max_seg(v->dirfd);
+	struct vman	m;
+	size_t		i;
+
+	v->next_file = v->cur.next_file > maxseg ? v->cur.next_file :
+	    maxseg + 1;
+	if (v->next_file == 0)
+		v->next_file = 1;
+	v->seq = v->cur.seq;
+	for (i = 0; i < v->cur.n; i++)
+		map_segment(v, &v->cur.s[i]);
+	if (v->cur.gen == 0) {
+		/* A new collection: publish an empty generation at once. */
+		v->cur.gen = v->next_gen;
+		return publish_gen(v, NULL, 0);
+	}
+	man_view(v, v->cur.s, v->cur.n, v->cur.gen, &m);
+	vfile_gc(v->dirfd, (const struct vman *const[]){ &m }, 1);
+	free(m.segs);
+	return ODS_OK;
+}
+
+static void
+mark_dead(struct ods_vec *v, uint32_t ref, uint32_t slot)
+{
+	size_t	i;
+
+	if (ref == VGROW_REF) {
+		if (!VBIT_GET(v->g.dead, slot)) {
+			VBIT_SET(v->g.dead, slot);
+			v->g.ndead++;
+		}
+		return;
+	}
+	for (i = 0; i < v->cur.n; i++)
+		if ((uint32_t)v->cur.s[i].seg->file_no == ref &&
+		    !VBIT_GET(v->cur.s[i].dead, slot)) {
+			VBIT_SET(v->cur.s[i].dead, slot);
+			v->cur.s[i].ndead++;
+		}
+}
+
+static int
+grow_reserve(struct vgrow *g, size_t dim, size_t more)
+{
+	size_t	cap = g->cap ? g->cap : 256, words;
+
+	if (g->n + more <= g->cap)
+		return 0;
+	if (g->n + more > UINT32_MAX - 1)
+		return -1;
+	while (cap < g->n + more)
+		cap *= 2;
+	words = VBITS_WORDS(cap);
+	g->ids = ods_xrealloc(g->ids, cap * sizeof(int64_t));
+	g->docs = ods_xrealloc(g->docs, cap * sizeof(int64_t));
+	g->kbs = ods_xrealloc(g->kbs, cap * sizeof(int64_t));
+	g->vecs = ods_xrealloc(g->vecs, cap * dim * sizeof(float));
+	g->dead = ods_xrealloc(g->dead, words * sizeof(uint64_t));
+	memset(g->dead + VBITS_WORDS(g->cap), 0,
+	    (words - VBITS_WORDS(g->cap)) * sizeof(uint64_t));
+	g->cap = (uint32_t)cap;
+	return 0;
+}
+
+static enum ods_err
+item_check(const struct ods_vec *v, const struct ods_vec_item *it)
+{
+	double	s = 0;
+	size_t	i;
+
+	if (it->vec == NULL)
+		return ODS_EINVAL;
+	for (i = 0; i < v->p.dim; i++) {
+		if (!isfinite(it->vec[i]))
+			return ODS_EINVAL;
+		s += (double)it->vec[i] * it->vec[i];
+	}
+	if (!isfinite(s) || (v->p.metric == ODS_VEC_COSINE && s == 0))
+		return ODS_EINVAL;
+	return ODS_OK;
+}
+
+static void
+grow_append(struct ods_vec *v, const struct ods_vec_item *it)
+{
+	struct vgrow	*g = &v->g;
+	struct vident	*e;
+	float		*dst = g->vecs + (size_t)g->n * v->p.dim;
+	double		 s = 0;
+	size_t		 i;
+
+	if ((e = idmap_get(&v->map, it->id)) != NULL)
+		mark_dead(v, e->ref, e->slot);
+	memcpy(dst, it->vec, v->p.dim * sizeof(float));
+	if (v->p.metric == ODS_VEC_COSINE) {
+		for (i = 0; i < v->p.dim; i++)
+			s += (double)dst[i] * dst[i];
+		for (i = 0; i < v->p.dim; i++)
+			dst[i] = (float)(dst[i] / sqrt(s));
+	}
+	g->ids[g->n] = it->id;
+	g->docs[g->n] = it->doc_id;
+	g->kbs[g->n] = it->kb_id;
+	idmap_put(&v->map, it->id, VGROW_REF, g->n);
+	g->n++;
+}
+
+static enum ods_err
+change_check(const struct ods_vec *v, uint64_t seq)
+{
+	if (!v->writer)
+		return ODS_EINVAL;
+	if (seq <= v->seq) {
+		ods_log(ODS_LOG_WARN, "vec_stale_seq dir=%s seq=%llu hwm=%llu",
+		    v->dir, (unsigned long long)seq,
+		    (unsigned long long)v->seq);
+		return ODS_EINVAL;
+	}
+	return ODS_OK;
+}
+
+enum ods_err
+ods_vec_add(struct ods_vec *v, uint64_t seq, const struct ods_vec_item *it,
+    size_t n)
+{
+	enum ods_err	er = ODS_OK;
+	size_t		i;
+
+	if (n > ODS_VEC_MAX_BATCH)
+		return ODS_ETOOBIG;
+	if (it == NULL && n > 0)
+		return ODS_EINVAL;
+	for (i = 0; i < n; i++)
+		if ((er = item_check(v, &it[i])) != ODS_OK)
+			return er;
+	(void)pthread_mutex_lock(&v->wmu);
+	if ((er = change_check(v, seq)) == ODS_OK) {
+		(void)pthread_rwlock_wrlock(&v->lock);
+		if (grow_reserve(&v->g, v->p.dim, n) == -1)
+			er = ODS_ETOOBIG;
+		for (i = 0; er == ODS_OK && i < n; i++)
+			grow_append(v, &it[i]);
+		if (er == ODS_OK) {
+			v->seq = seq;
+			v->dirty = 1;
+		}
+		(void)pthread_rwlock_unlock(&v->lock);
+	}
+	(void)pthread_mutex_unlock(&v->wmu);
+	return er;
+}
+
+enum ods_err
+ods_vec_delete(struct ods_vec *v, uint64_t seq, int64_t id, size_t *ndel)
+{
+	struct vident	*e;
+	enum ods_err	 er;
+
+	if (ndel != NULL)
+		*ndel = 0;
+	(void)pthread_mutex_lock(&v->wmu);
+	if ((er = change_check(v, seq)) == ODS_OK) {
+		(void)pthread_rwlock_wrlock(&v->lock);
+		if ((e = idmap_get(&v->map, id)) != NULL) {
+			mark_dead(v, e->ref, e->slot);
+			idmap_del(&v->map, id);
+			if (ndel != NULL)
+				*ndel = 1;
+		}
+		v->seq = seq;
+		v->dirty = 1;
+		(void)pthread_rwlock_unlock(&v->lock);
+	}
+	(void)pthread_mutex_unlock(&v->wmu);
+	return er;
+}
+
+static int
+i64_cmp(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Tombstone every live item of segment s matching sel. */
+static size_t
+delete_in(struct ods_vec *v, const struct vseg *s, const struct vsel *sel,
+    uint32_t ref)
+{
+	size_t		n = 0;
+	uint32_t	i;
+
+	for (i = 0; i < s->n; i++)
+		if (vsel_ok(sel, s, i)) {
+			mark_dead(v, ref, i);
+			idmap_del(&v->map, s->ids[i]);
+			n++;
+		}
+	return n;
+}
+
+static size_t
+delete_all(struct ods_vec *v, struct vsel *sel)
+{
+	struct vseg	gv;
+	size_t		i, n = 0;
+
+	for (i = 0; i < v->cur.n; i++) {
+		sel->dead = v->cur.s[i].dead;
+		n += delete_in(v, v->cur.s[i].seg, sel,
+		    (uint32_t)v->cur.s[i].seg->file_no);
+	}
+	memset(&gv, 0, sizeof(gv));
+	gv.n = v->g.n, gv.ids = v->g.ids, gv.docs = v->g.docs;
+	gv.kbs = v->g.kbs;
+	sel->dead = v->g.dead;
+	return n + delete_in(v, &gv, sel, VGROW_REF);
+}
+
+enum ods_err
+ods_vec_delete_where(struct ods_vec *v, uint64_t seq,
+    const struct ods_vec_filter *f, size_t *ndel)
+{
+	struct vsel	 sel = { NULL, f, NULL, 0 };
+	int64_t		*docs = NULL;
+	enum ods_err	 er;
+	size_t		 n = 0;
+
+	if (ndel != NULL)
+		*ndel = 0;
+	if (f == NULL || (!f->has_kb && f->ndoc_ids == 0) ||
+	    (f->ndoc_ids > 0 && f->doc_ids == NULL))
+		return ODS_EINVAL;
+	if (f->ndoc_ids > 65536)
+		return ODS_ETOOBIG;
+	if (f->ndoc_ids > 0) {
+		docs = ods_xmalloc(f->ndoc_ids * sizeof(*docs));
+		memcpy(docs, f->doc_ids, f->ndoc_ids * sizeof(*docs));
+		qsort(docs, f->ndoc_ids, sizeof(*docs), i64_cmp);
+		sel.docs_sorted = docs;
+		sel.ndocs = f->ndoc_ids;
+	}
+	(void)pthread_mutex_lock(&v->wmu);
+	if ((er = change_check(v, seq)) == ODS_OK) {
+		(void)pthread_rwlock_wrlock(&v->lock);
+		n = delete_all(v, &sel);
+		v->seq = seq;
+		v->dirty = 1;
+		(void)pthread_rwlock_unlock(&v->lock);
+	}
+	(void)pthread_mutex_unlock(&v->wmu);
+	free(docs);
+	if (ndel != NULL)
+		*ndel = n;
+	return er;
+}
+
+/* Live items gathered from several segments into one set of arrays. */
+struct gather {
+	int64_t		*ids, *docs, *kbs;
+	float		*vecs;
+	uint32_t	 n;
+};
+
+static void
+gather_fini(struct gather *a)
+{
+	free(a->ids);
+	free(a->docs);
+	free(a->kbs);
+	free(a->vecs);
+}
+
+static void
+gather_seg(struct gather *a, const struct vseg *s, const uint64_t *dead)
+{
+	uint32_t	i;
+
+	for (i = 0; i < s->n; i++) {
+		if (VBIT_GET(dead, i))
+			continue;
+		a->ids[a->n] = s->ids[i];
+		a->docs[a->n] = s->docs[i];
+		a->kbs[a->n] = s->kbs[i];
+		memcpy(a->vecs + (size_t)a->n * s->dim,
+		    s->vecs + (size_t)i * s->dim, s->dim * sizeof(float));
+		a->n++;
+	}
+}
+
+/* Gather the growing segment and the segments with take[i] set. */
+static enum ods_err
+gather(struct ods_vec *v, const char *take, struct gather *a)
+{
+	struct vseg	gv;
+	size_t		i, n = v->g.n - v->g.ndead;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < v->cur.n; i++)
+		if (take[i])
+			n += v->cur.s[i].seg->n - v->cur.s[i].ndead;
+	if (n >= UINT32_MAX)
+		return ODS_ETOOBIG;
+	a->ids = malloc((n + 1) * sizeof(int64_t));
+	a->docs = malloc((n + 1) * sizeof(int64_t));
+	a->kbs = malloc((n + 1) * sizeof(int64_t));
+	a->vecs = malloc((n + 1) * v->p.dim * sizeof(float));
+	if (a->ids == NULL || a->docs == NULL || a->kbs == NULL ||
+	    a->vecs == NULL) {
+		gather_fini(a);
+		return ODS_ENOMEM;
+	}
+	for (i = 0; i < v->cur.n; i++)
+		if (take[i])
+			gather_seg(a, v->cur.s[i].seg, v->cur.s[i].dead);
+	memset(&gv, 0, sizeof(gv));
+	gv.dim = v->p.dim, gv.n = v->g.n, gv.ids = v->g.ids;
+	gv.docs = v->g.docs, gv.kbs = v->g.kbs, gv.vecs = v->g.vecs;
+	gather_seg(a, &gv, v->g.dead);
+	return ODS_OK;
+}
+
+/* Write the gathered items as a new segment (with a graph when hnsw). */
+static enum ods_err
+write_gathered(struct ods_vec *v, const struct gather *a, int hnsw,
+    struct vseg **out)
+{
+	struct vhnsw_build	 b;
+	struct vseg_src		 src;
+	enum ods_err		 er;
+	uint64_t		 fno = v->next_file;
+
+	*out = NULL;
+	if (fno >= VGROW_REF)
+		return ODS_ETOOBIG;
+	memset(&b, 0, sizeof(b));
+	src.kind = hnsw ? VSEG_HNSW : VSEG_FLAT;
+	src.dim = v->p.dim, src.metric = v->p.metric, src.n = a->n;
+	src.ids = a->ids, src.docs = a->docs, src.kbs = a->kbs;
+	src.vecs = a->vecs;
+	src.g = NULL;
+	if (hnsw) {
+		b.n = a->n, b.dim = v->p.dim, b.metric = v->p.metric;
+		b.m = v->p.m, b.efc = v->p.ef_construction, b.vecs = a->vecs;
+		if ((er = vhnsw_build(&b, fno)) != ODS_OK)
+			return er;
+		src.g = &b;
+	}
+	v->next_file++;
+	er = vfile_write_seg(v->dirfd, fno, &src);
+	vhnsw_build_free(&b);
+	if (er == ODS_OK)
+		er = vfile_map_seg(v->dirfd, fno, v->p.dim, v->p.metric, out);
+	return er;
+}
+
+/*
+ * Replace the segments with take[i] set and the growing segment by one
+ * new segment (FLAT or HNSW) and publish the generation.
+ */
+static enum ods_err
+replace(struct ods_vec *v, const char *take, int hnsw)
+{
+	struct gather	 a;
+	struct gseg	*ns;
+	struct vseg	*seg = NULL;
+	enum ods_err	 er;
+	size_t		 i, n = 0;
+	uint32_t	 j;
+
+	if ((er = gather(v, take, &a)) != ODS_OK)
+		return er;
+	if (a.n > 0 && (er = write_gathered(v, &a, hnsw, &seg)) != ODS_OK) {
+		gather_fini(&a);
+		return er;
+	}
+	ns = ods_xcalloc(v->cur.n + 2, sizeof(*ns));
+	for (i = 0; i < v->cur.n; i++)
+		if (!take[i])
+			ns[n++] = v->cur.s[i];
+	if (seg != NULL) {
+		ns[n].seg = seg;
+		ns[n++].dead = ods_xcalloc(VBITS_WORDS(seg->n) + 1, 8);
+	}
+	if ((er = publish_gen(v, ns, n)) != ODS_OK) {
+		if (seg != NULL) {
+			free(ns[n - 1].dead);
+			vfile_drop_seg(v->dirfd, seg->file_no);
+		}
+		vseg_unref(seg);
+		free(ns);
+		gather_fini(&a);
+		return er;
+	}
+	(void)pthread_rwlock_wrlock(&v->lock);
+	for (i = 0; i < v->cur.n; i++)
+		if (take[i]) {
+			vseg_unref(v->cur.s[i].seg);
+			free(v->cur.s[i].dead);
+		}
+	free(v->cur.s);
+	v->cur.s = ns;
+	v->cur.n = n;
+	v->cur.gen = v->next_gen - 1;
+	v->cur.seq = v->seq;
+	v->g.n = v->g.ndead = 0;
+	if (v->g.cap > 4096)	/* do not keep a big buffer for a seal */
+		vw_fini_grow(&v->g);
+	else if (v->g.dead != NULL)
+		memset(v->g.dead, 0, VBITS_WORDS(v->g.cap) * sizeof(uint64_t));
+	for (j = 0; seg != NULL && j < a.n; j++)
+		idmap_put(&v->map, a.ids[j], (uint32_t)seg->file_no, j);
+	v->dirty = 0;
+	(void)pthread_rwlock_unlock(&v->lock);
+	gather_fini(&a);
+	return ODS_OK;
+}
+
+enum	{ MODE_COMMIT, MODE_SEAL, MODE_COMPACT };
+
+static enum ods_err
+publish(struct ods_vec *v, int mode)
+{
+	enum ods_err	 er;
+	char		*take;
+	size_t		 i, flat = v->g.n - v->g.ndead;
+
+	if (!v->writer)
+		return ODS_EINVAL;
+	(void)pthread_mutex_lock(&v->wmu);
+	take = ods_xcalloc(v->cur.n + 1, 1);
+	for (i = 0; i < v->cur.n; i++)
+		if (v->cur.s[i].seg->kind == VSEG_FLAT)
+			flat += v->cur.s[i].seg->n - v->cur.s[i].ndead;
+	if (mode == MODE_COMMIT && flat >= v->p.seal_threshold)
+		mode = MODE_SEAL;
+	for (i = 0; i < v->cur.n; i++)
+		take[i] = mode == MODE_COMPACT || (mode == MODE_SEAL &&
+		    v->cur.s[i].seg->kind == VSEG_FLAT);
+	if (mode == MODE_COMMIT && !v->dirty)
+		er = ODS_OK;
+	else
+		er = replace(v, take, mode != MODE_COMMIT);
+	free(take);
+	(void)pthread_mutex_unlock(&v->wmu);
+	return er;
+}
+
+enum ods_err
+ods_vec_commit(struct ods_vec *v)
+{
+	return publish(v, MODE_COMMIT);
+}
+
+enum ods_err
+ods_vec_seal(struct ods_vec *v)
+{
+	return publish(v, MODE_SEAL);
+}
+
+enum ods_err
+ods_vec_compact(struct ods_vec *v)
+{
+	return publish(v, MODE_COMPACT);
+}
