@@ -15,6 +15,8 @@
 #include "llm/ods_llm_usage.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_time.h"
+#include "core/ods_util.h"
 #include "metrics/ods_metrics.h"
 #include "store/ods_migrate.h"
 #include "store/ods_redis.h"

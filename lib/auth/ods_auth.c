@@ -21,6 +21,8 @@
 #include "core/ods_json.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_time.h"
+#include "core/ods_util.h"
 #include "net/ods_req.h"
 #include "net/ods_req.h"
 
@@ -43,7 +45,7 @@ hs_keys_init(struct ods_auth *a, const struct ods_conf *c)
 	char	**prev;
 	size_t	  n, i;
 
-	n = auth_split(c->jwt_previous_keys, &prev);
+	n = ods_strsplit(c->jwt_previous_keys, &prev);
 	a->hs_keys = ods_xcalloc(n + 1, sizeof(char *));
 	a->hs_lens = ods_xcalloc(n + 1, sizeof(size_t));
 	if (*c->jwt_secret_key != '\0')
@@ -66,14 +68,14 @@ hs_keys_init(struct ods_auth *a, const struct ods_conf *c)
 static void
 names_init(struct ods_auth *a, const struct ods_conf *c)
 {
-	a->nissuers = auth_split(c->jwt_issuers, &a->issuers);
+	a->nissuers = ods_strsplit(c->jwt_issuers, &a->issuers);
 	if (a->nissuers == 0 && *c->keycloak_url != '\0') {
 		a->issuers = ods_xcalloc(1, sizeof(char *));
 		ods_xasprintf(&a->issuers[0], "%s/realms/%s", c->keycloak_url,
 		    c->keycloak_realm);
 		a->nissuers = 1;
 	}
-	a->nauds = auth_split(c->jwt_audiences, &a->auds);
+	a->nauds = ods_strsplit(c->jwt_audiences, &a->auds);
 	if (*c->keycloak_url != '\0')
 		ods_xasprintf(&a->token_url, "%s/realms/%s/protocol/"
 		    "openid-connect/token", c->keycloak_url, c->keycloak_realm);
@@ -125,10 +127,10 @@ ods_auth_free(struct ods_auth *a)
 	audit_stop(a->audit);
 	for (i = 0; i < a->nhs; i++)
 		explicit_bzero(a->hs_keys[i], a->hs_lens[i]);
-	auth_strv_free(a->hs_keys, a->nhs);
+	ods_strv_free(a->hs_keys, a->nhs);
 	free(a->hs_lens);
-	auth_strv_free(a->issuers, a->nissuers);
-	auth_strv_free(a->auds, a->nauds);
+	ods_strv_free(a->issuers, a->nissuers);
+	ods_strv_free(a->auds, a->nauds);
 	free(a->token_url);
 	jwks_fini(&a->jwks);
 	pthread_mutex_destroy(&a->vc.mu);
@@ -144,7 +146,7 @@ ods_auth_ratelimit_healthy(const struct ods_auth *a)
 	if (a == NULL)
 		return 1;
 	t = atomic_load(&a->rl_fail_ms);
-	return t == 0 || auth_mono_ms() - t > RL_UNHEALTHY_MS;
+	return t == 0 || ods_now_ms() - t > RL_UNHEALTHY_MS;
 }
 
 /* ---- events ---- */
@@ -284,7 +286,7 @@ rate_who(struct ods_req *r, const struct ods_principal *p, char *buf,
 		snprintf(buf, len, "%s:%s", p != NULL ? "u" : "ip", s);
 		return;
 	}
-	auth_sha256_hex(s, strlen(s), h);
+	ods_sha256_hex(s, strlen(s), h);
 	snprintf(buf, len, "%s#%.32s", p != NULL ? "u" : "ip", h);
 }
 
@@ -337,7 +339,7 @@ refuse_429(struct ods_req *r, struct ods_resp *w, const struct rate_res *rr,
 static enum ods_err
 rate_unavailable(struct ods_auth *a, struct ods_resp *w, enum ods_err er)
 {
-	int64_t	now = auth_mono_ms(), last;
+	int64_t	now = ods_now_ms(), last;
 
 	atomic_store(&a->rl_fail_ms, now);
 	last = atomic_load(&a->rl_warn_ms);

@@ -22,6 +22,8 @@
 #include "core/ods_json.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_time.h"
+#include "core/ods_util.h"
 
 #define SECRET_BYTES	32
 #define SECRET_LEN	(sizeof(ODS_APIKEY_PREFIX) - 1 + 43)
@@ -103,15 +105,15 @@ new_secret(char id[33], char hash[65])
 	char		*b64, *s;
 	size_t		 i;
 
-	auth_random(raw, sizeof(raw));
-	auth_random(idb, sizeof(idb));
-	b64 = auth_b64url_encode(raw, sizeof(raw));
+	ods_random(raw, sizeof(raw));
+	ods_random(idb, sizeof(idb));
+	b64 = ods_b64url_encode(raw, sizeof(raw));
 	ods_xasprintf(&s, "%s%s", ODS_APIKEY_PREFIX, b64);
 	free(b64);
 	memcpy(id, "ak_", 3);
 	for (i = 0; i < sizeof(idb); i++)
 		snprintf(id + 3 + 2 * i, 3, "%02x", idb[i]);
-	auth_sha256_hex(s, strlen(s), hash);
+	ods_sha256_hex(s, strlen(s), hash);
 	return s;
 }
 
@@ -335,7 +337,7 @@ ods_apikey_verify(struct ods_db *db, const char *secret,
 		return ODS_EAUTH;
 	if (db == NULL)
 		return ODS_EUNAVAIL;
-	auth_sha256_hex(secret, strlen(secret), hash);
+	ods_sha256_hex(secret, strlen(secret), hash);
 	a[0] = ods_db_text(hash);
 	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
 		return er;

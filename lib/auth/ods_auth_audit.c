@@ -19,6 +19,8 @@
 #include "store/ods_db.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_time.h"
+#include "core/ods_util.h"
 
 #define QMAX		4096	/* queued rows per worker */
 #define BATCH		100
@@ -81,7 +83,7 @@ uuid4(char out[37])
 {
 	unsigned char	b[16];
 
-	auth_random(b, sizeof(b));
+	ods_random(b, sizeof(b));
 	b[6] = (b[6] & 0x0f) | 0x40;
 	b[8] = (b[8] & 0x3f) | 0x80;
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"

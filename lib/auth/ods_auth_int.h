@@ -99,19 +99,6 @@ struct audit_ev {
 	const char	*reason;
 };
 
-/* ods_auth_b64.c-like helpers, in ods_auth_jwt.c */
-/* Strict base64url (no padding, no white space) into a malloc'ed buffer. */
-enum ods_err	 auth_b64url_decode(const char *, size_t, unsigned char **out,
-		    size_t *outlen);
-char		*auth_b64url_encode(const unsigned char *, size_t);
-void		 auth_random(void *, size_t);
-void		 auth_sha256_hex(const void *, size_t, char out[65]);
-int64_t		 auth_wall_ms(void);
-int64_t		 auth_mono_ms(void);
-/* Split a comma list into trimmed, non-empty strings (ods_x*). */
-size_t		 auth_split(const char *, char ***out);
-void		 auth_strv_free(char **, size_t);
-
 /* ods_auth_jwks.c */
 void		 jwks_init(struct jwks *, const struct ods_conf *);
 void		 jwks_fini(struct jwks *);

@@ -31,6 +31,8 @@
 #include "core/ods_json.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_time.h"
+#include "core/ods_util.h"
 #include "store/ods_redis.h"
 
 #define RETRY_AFTER_FAIL_MS	5000
@@ -48,7 +50,7 @@ b64_bn(const char *s)
 	size_t		 len;
 	BIGNUM		*bn;
 
-	if (s == NULL || auth_b64url_decode(s, strlen(s), &raw, &len) !=
+	if (s == NULL || ods_b64url_decode(s, strlen(s), &raw, &len) !=
 	    ODS_OK)
 		return NULL;
 	bn = len > 0 && len <= MAX_RSA_BITS / 8 ?
@@ -192,7 +194,7 @@ jwks_init(struct jwks *j, const struct ods_conf *c)
 		    "certs", c->keycloak_url, c->keycloak_realm);
 	else
 		j->url = ods_xstrdup("");
-	auth_sha256_hex(j->url, strlen(j->url), h);
+	ods_sha256_hex(j->url, strlen(j->url), h);
 	snprintf(j->rk_doc, sizeof(j->rk_doc), "ods:jwks:doc:%.16s", h);
 	snprintf(j->rk_lock, sizeof(j->rk_lock), "ods:jwks:lock:%.16s", h);
 	snprintf(j->rk_fill, sizeof(j->rk_fill), "ods:jwks:fill:%.16s", h);
@@ -245,7 +247,7 @@ try_key(struct jwks *j, const char *kid, int stale_ok,
 		pthread_rwlock_unlock(&j->lock);
 		return K_NOSET;
 	}
-	fresh = auth_wall_ms() - j->set->fetched_ms < j->ttl_ms;
+	fresh = ods_wall_ms() - j->set->fetched_ms < j->ttl_ms;
 	k = find(j->set, kid);
 	if (k != NULL && (fresh || stale_ok)) {
 		if (fn != NULL)
@@ -354,10 +356,10 @@ fetch(struct ods_auth *a)
 		ods_log(ODS_LOG_WARN, "jwks_fetch_failed status=%ld err=%s "
 		    "kept=%s", status, ods_strerror(er),
 		    j->set != NULL ? "last_good_set" : "none");
-		j->retry_ms = auth_mono_ms() + (j->refetch_ms <
+		j->retry_ms = ods_now_ms() + (j->refetch_ms <
 		    RETRY_AFTER_FAIL_MS ? j->refetch_ms : RETRY_AFTER_FAIL_MS);
 	} else {
-		s->fetched_ms = auth_wall_ms();
+		s->fetched_ms = ods_wall_ms();
 		ods_log(ODS_LOG_INFO, "jwks_fetched keys=%zu", s->n);
 		to_redis(a, s->fetched_ms, body.data, body.len);
 		install(j, s);
@@ -370,9 +372,9 @@ static void
 wait_shared(struct ods_auth *a)
 {
 	struct timespec	ts = { 0, 50 * 1000000L };
-	int64_t		end = auth_mono_ms() + a->jwks.timeout_ms + 500;
+	int64_t		end = ods_now_ms() + a->jwks.timeout_ms + 500;
 
-	while (auth_mono_ms() < end) {
+	while (ods_now_ms() < end) {
 		nanosleep(&ts, NULL);
 		if (from_redis(a))
 			return;
@@ -401,7 +403,7 @@ refresh(struct ods_auth *a, const char *kid)
 		goto out;
 	if (from_redis(a) && (st = state_of(j, kid)) == K_FOUND)
 		goto out;
-	now = auth_mono_ms();
+	now = ods_now_ms();
 	if (now < j->retry_ms)
 		goto out;
 	if (st == K_UNKNOWN) {

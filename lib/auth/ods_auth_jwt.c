@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include <json-c/json.h>
@@ -28,173 +27,13 @@
 #include "core/ods_json.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_time.h"
+#include "core/ods_util.h"
 
 #define HDR_MAX_DEPTH	4
 #define CLAIMS_MAX_DEPTH 8
 #define MAX_ROLES	64
 #define ROLE_MAX	64
-
-/* ---- small helpers shared by the ods_auth files ---- */
-
-static int
-b64url_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-enum ods_err
-auth_b64url_decode(const char *s, size_t n, unsigned char **out,
-    size_t *outlen)
-{
-	unsigned char	*o;
-	uint32_t	 acc = 0;
-	size_t		 i, k = 0;
-	int		 v, bits = 0;
-
-	*out = NULL;
-	if (n % 4 == 1)
-		return ODS_EINVAL;
-	o = malloc(n / 4 * 3 + 3);
-	if (o == NULL)
-		return ODS_ENOMEM;
-	for (i = 0; i < n; i++) {
-		if ((v = b64url_val((unsigned char)s[i])) < 0) {
-			free(o);
-			return ODS_EINVAL;
-		}
-		acc = acc << 6 | (uint32_t)v;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			o[k++] = (unsigned char)(acc >> bits);
-		}
-	}
-	/* Leftover bits must be zero (one canonical encoding). */
-	if ((acc & ((1u << bits) - 1)) != 0) {
-		free(o);
-		return ODS_EINVAL;
-	}
-	o[k] = '\0';
-	*out = o;
-	*outlen = k;
-	return ODS_OK;
-}
-
-char *
-auth_b64url_encode(const unsigned char *p, size_t n)
-{
-	static const char	 tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
-	char			*o = ods_xmalloc(n / 3 * 4 + 5);
-	uint32_t		 acc = 0;
-	size_t			 i, k = 0;
-	int			 bits = 0;
-
-	for (i = 0; i < n; i++) {
-		acc = acc << 8 | p[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			o[k++] = tab[(acc >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		o[k++] = tab[(acc << (6 - bits)) & 63];
-	o[k] = '\0';
-	return o;
-}
-
-void
-auth_random(void *p, size_t n)
-{
-	unsigned char	*c = p;
-	ssize_t		 got;
-
-	while (n > 0) {
-		got = getrandom(c, n, 0);
-		if (got < 0) {
-			/* The kernel has no entropy source: nothing safe. */
-			ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "getrandom");
-			abort();
-		}
-		c += got;
-		n -= (size_t)got;
-	}
-}
-
-void
-auth_sha256_hex(const void *p, size_t n, char out[65])
-{
-	unsigned char	md[SHA256_DIGEST_LENGTH];
-	size_t		i;
-
-	SHA256(p, n, md);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-}
-
-int64_t
-auth_wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-auth_mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-size_t
-auth_split(const char *s, char ***out)
-{
-	const char	*p = s, *e, *b;
-	char		**v = NULL;
-	size_t		 n = 0;
-
-	while (*p != '\0') {
-		e = p + strcspn(p, ",");
-		b = p;
-		while (b < e && (*b == ' ' || *b == '\t'))
-			b++;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (e > b) {
-			v = ods_xrealloc(v, (n + 1) * sizeof(*v));
-			v[n++] = ods_xstrndup(b, (size_t)(e - b));
-		}
-		p += strcspn(p, ",");
-		if (*p == ',')
-			p++;
-	}
-	*out = v;
-	return n;
-}
-
-void
-auth_strv_free(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 /* ---- parsing ---- */
 
@@ -208,7 +47,7 @@ segment_json(const char *s, size_t n, int depth, struct json_object **out)
 	size_t			 len;
 
 	*out = NULL;
-	if (auth_b64url_decode(s, n, &raw, &len) != ODS_OK)
+	if (ods_b64url_decode(s, n, &raw, &len) != ODS_OK)
 		return ODS_EINVAL;
 	if ((tok = json_tokener_new_ex(depth)) != NULL) {
 		o = json_tokener_parse_ex(tok, (const char *)raw, (int)len);
@@ -380,7 +219,7 @@ static const char *
 claims_check(struct ods_auth *a, struct json_object *c, jwt_alg_t alg,
     int64_t *exp)
 {
-	int64_t		 now = auth_wall_ms() / 1000, t;
+	int64_t		 now = ods_wall_ms() / 1000, t;
 	int64_t		 leeway = a->conf->jwt_leeway;
 	const char	*iss, *sub;
 	int		 r;
@@ -509,7 +348,7 @@ sig_segment_ok(const char *s)
 	unsigned char	*raw;
 	size_t		 len;
 
-	if (auth_b64url_decode(s, strlen(s), &raw, &len) != ODS_OK)
+	if (ods_b64url_decode(s, strlen(s), &raw, &len) != ODS_OK)
 		return 0;
 	free(raw);
 	return len > 0;
@@ -527,7 +366,7 @@ static int
 vc_hit(struct ods_auth *a, const unsigned char h[32])
 {
 	struct vslot	*s = vc_slot(a, h);
-	int64_t		 now = auth_wall_ms() / 1000;
+	int64_t		 now = ods_wall_ms() / 1000;
 	uint64_t	 gen = atomic_load(&a->jwks.gen);
 	int		 hit;
 
@@ -543,7 +382,7 @@ vc_put(struct ods_auth *a, const unsigned char h[32], jwt_alg_t alg,
     uint64_t gen, int64_t exp)
 {
 	struct vslot	*s = vc_slot(a, h);
-	int64_t		 until = auth_wall_ms() / 1000 + VCACHE_MAX_S, fresh;
+	int64_t		 until = ods_wall_ms() / 1000 + VCACHE_MAX_S, fresh;
 
 	if (exp + a->conf->jwt_leeway < until)
 		until = exp + a->conf->jwt_leeway;
@@ -636,11 +475,11 @@ mint_claims(const struct ods_conf *conf, const char *sub,
 	struct json_object	*c = json_object_new_object(), *ra, *arr;
 	char			**iss, **aud, **rv;
 	size_t			 ni, na, nr, i;
-	int64_t			 now = auth_wall_ms() / 1000;
+	int64_t			 now = ods_wall_ms() / 1000;
 
-	ni = auth_split(conf->jwt_issuers, &iss);
-	na = auth_split(conf->jwt_audiences, &aud);
-	nr = auth_split(roles != NULL ? roles : "", &rv);
+	ni = ods_strsplit(conf->jwt_issuers, &iss);
+	na = ods_strsplit(conf->jwt_audiences, &aud);
+	nr = ods_strsplit(roles != NULL ? roles : "", &rv);
 	json_object_object_add(c, "iss", json_object_new_string(ni > 0 ?
 	    iss[0] : ODS_JWT_LOCAL_ISSUER));
 	json_object_object_add(c, "aud", json_object_new_string(na > 0 ?
@@ -656,9 +495,9 @@ mint_claims(const struct ods_conf *conf, const char *sub,
 		json_object_array_add(arr, json_object_new_string(rv[i]));
 	json_object_object_add(ra, "roles", arr);
 	json_object_object_add(c, "realm_access", ra);
-	auth_strv_free(iss, ni);
-	auth_strv_free(aud, na);
-	auth_strv_free(rv, nr);
+	ods_strv_free(iss, ni);
+	ods_strv_free(aud, na);
+	ods_strv_free(rv, nr);
 	return c;
 }
 

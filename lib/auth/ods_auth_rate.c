@@ -18,6 +18,7 @@
 
 #include "auth/ods_auth_int.h"
 #include "core/ods_log.h"
+#include "core/ods_time.h"
 #include "store/ods_redis.h"
 
 static const char rate_lua[] =
@@ -93,6 +94,6 @@ rate_take(struct ods_auth *a, const char *service, const char *klass,
 	res->retry_after = (int)((wait + 999) / 1000);
 	if (!res->allowed && res->retry_after < 1)
 		res->retry_after = 1;
-	res->reset_s = (auth_wall_ms() + ttl + 999) / 1000;
+	res->reset_s = (ods_wall_ms() + ttl + 999) / 1000;
 	return ODS_OK;
 }

@@ -20,6 +20,7 @@
 #include "llm/ods_llm_int.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_time.h"
 
 #define OPENAI_DEFAULT_BASE	"https://api.openai.com/v1"
 #define MAX_BODY		(64u << 20)
@@ -394,7 +395,7 @@ send_event(void *arg, const char *ev, size_t len)
 	}
 	if (!res->started) {
 		res->started = 1;
-		res->ttft_s = llm_now() - a->t0;
+		res->ttft_s = ods_now_sec() - a->t0;
 		llm_metric_ttft(a->prep->model, res->ttft_s);
 		if (a->sink->start(a->sink->arg, res->status, res->ctype) != 0)
 			a->client_gone = 1;
@@ -427,7 +428,7 @@ on_data(void *arg, const char *p, size_t n)
 
 	if (!a->sse_mode) {
 		/* A kept body is no progress: it ends within the guard. */
-		if (llm_now() - a->t0 >= a->guard_s)
+		if (ods_now_sec() - a->t0 >= a->guard_s)
 			return 1;
 		return ods_buf_add(&a->res->body, p, n) != ODS_OK;
 	}
@@ -475,7 +476,7 @@ fill_req(struct ods_llm *l, struct llm_backend *b, struct attempt *a,
 	 * the guard; a stream then runs to its own total, as long as no
 	 * silence reaches the guard.
 	 */
-	elapsed = (int)((llm_now() - a->t0) * 1000.0);
+	elapsed = (int)((ods_now_sec() - a->t0) * 1000.0);
 	wait = l->total_ms - elapsed;
 	if (wait < 1)
 		wait = 1;
@@ -597,7 +598,7 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 	a.prep = prep;
 	a.sink = sink;
 	a.res = res;
-	a.t0 = llm_now();
+	a.t0 = ods_now_sec();
 	a.guard_s = l->guard_ms / 1000.0;
 	n = llm_candidates(l, prep->op, prep->upstream_model, c,
 	    ODS_LLM_MAX_BACKENDS);
@@ -607,16 +608,16 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 		if (round > 0)
 			backoff(round - 1);
 		for (i = 0, tried = 0; i < n; i++) {
-			if ((llm_now() - a.t0) * 1000.0 >= l->total_ms) {
+			if ((ods_now_sec() - a.t0) * 1000.0 >= l->total_ms) {
 				/* nothing has reached the client yet */
-				res->total_s = llm_now() - a.t0;
+				res->total_s = ods_now_sec() - a.t0;
 				return ODS_ETIMEOUT;
 			}
 			if (!llm_breaker_allow(l, c[i]))
 				continue;
 			tried++;
 			if (try_backend(l, c[i], &a, &last)) {
-				res->total_s = llm_now() - a.t0;
+				res->total_s = ods_now_sec() - a.t0;
 				return ODS_OK;
 			}
 			if (should_stop(&a)) {
@@ -627,7 +628,7 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 		if (tried == 0)
 			last = ODS_EUNAVAIL;
 	}
-	res->total_s = llm_now() - a.t0;
+	res->total_s = ods_now_sec() - a.t0;
 	if (last == ODS_ELIMIT && res->status == 429)
 		return ODS_OK;	/* pass the upstream's 429 on */
 	return last == ODS_ELIMIT ? ODS_EUNAVAIL : last;

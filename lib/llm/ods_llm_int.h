@@ -98,7 +98,6 @@ int		 ods_sse_inspect(const char *ev, size_t len, int *usage_only,
 /* "http://h:8000" or "http://h:8000/v1/" -> "http://h:8000/v1" (malloc). */
 char		*ods_llm_base_url(const char *url);
 
-double		 llm_now(void);
 void		 ods_llm_usage_of_body(const char *, size_t,
 		    struct ods_llm_usage *);
 /* Remove ,"usage":null (or "usage":null,) from a chunk; new length. */

@@ -17,6 +17,7 @@
 #include "llm/ods_llm_int.h"
 #include "core/ods_log.h"
 #include "metrics/ods_metrics.h"
+#include "core/ods_time.h"
 
 #define MODELS_TIMEOUT_MS	3000
 #define MODELS_MAX_BODY		(4u << 20)
@@ -83,15 +84,6 @@ llm_metric_failure(const char *backend, const char *reason)
 		(void)ods_metrics_counter_add(fam_fail, lv, 1.0);
 }
 
-double
-llm_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* ---- circuit breaker ---- */
 
 /* May a request go to b now? A half-open backend lets one probe in. */
@@ -102,7 +94,7 @@ llm_breaker_allow(struct ods_llm *l, struct llm_backend *b)
 
 	(void)l;
 	pthread_mutex_lock(&b->mu);
-	if (b->state == ODS_LLM_OPEN && llm_now() >= b->open_until) {
+	if (b->state == ODS_LLM_OPEN && ods_now_sec() >= b->open_until) {
 		b->state = ODS_LLM_HALF_OPEN;
 		b->probing = 0;
 		changed = 1;
@@ -152,7 +144,7 @@ llm_breaker_failure(struct ods_llm *l, struct llm_backend *b,
 	if (b->state == ODS_LLM_HALF_OPEN ||
 	    (b->state == ODS_LLM_CLOSED && b->fails >= l->breaker_failures)) {
 		b->state = ODS_LLM_OPEN;
-		b->open_until = llm_now() + l->cooldown_ms / 1000.0;
+		b->open_until = ods_now_sec() + l->cooldown_ms / 1000.0;
 		opened = 1;
 	}
 	b->probing = 0;
@@ -254,7 +246,7 @@ fetch_models(struct ods_llm *l, struct llm_backend *b)
 	    parse_models(resp.body.data, resp.body.len, &m, &n) == 0;
 	pthread_mutex_lock(&b->mu);
 	b->fetching = 0;
-	b->fetched_at = llm_now();
+	b->fetched_at = ods_now_sec();
 	b->latency_ms = resp.total_s * 1000.0;
 	if (ok) {
 		free_models(b->models, b->nmodels);
@@ -296,7 +288,7 @@ llm_models_refresh(struct ods_llm *l, struct llm_backend *b, int force)
 	pthread_attr_t		 at;
 	pthread_t		 tid;
 	int			 go = 0, first;
-	double			 now = llm_now();
+	double			 now = ods_now_sec();
 
 	pthread_mutex_lock(&b->mu);
 	first = b->fetched_at == 0;
@@ -512,7 +504,7 @@ ods_llm_breaker_state(struct ods_llm *l, const char *backend)
 			continue;
 		pthread_mutex_lock(&l->b[i].mu);
 		s = l->b[i].state;
-		if (s == ODS_LLM_OPEN && llm_now() >= l->b[i].open_until)
+		if (s == ODS_LLM_OPEN && ods_now_sec() >= l->b[i].open_until)
 			s = ODS_LLM_HALF_OPEN;
 		pthread_mutex_unlock(&l->b[i].mu);
 	}

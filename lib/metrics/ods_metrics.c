@@ -29,6 +29,7 @@
 #include "core/ods_mem.h"
 #include "metrics/ods_metrics.h"
 #include "metrics/ods_metrics_int.h"
+#include "core/ods_time.h"
 
 #define MAGIC		0x316d6574736f64ULL	/* "odstem1" */
 #define EXTRA_MAX	64
@@ -78,15 +79,6 @@ ods_m_dadd(uint64_t *p, double v)
 		memcpy(&nw, &d, sizeof(nw));
 	} while (!__atomic_compare_exchange_n(p, &old, nw, 1,
 	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-}
-
-uint64_t
-ods_m_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + 1;
 }
 
 /* ---- family definitions ---- */
@@ -635,7 +627,7 @@ ods_m_apply(struct ods_metrics *m, unsigned slot, unsigned fi,
 	case ODS_M_SET:
 		ods_m_dstore(c, v);
 		if (f->mode != ODS_METRICS_LIVESUM)
-			__atomic_store_n(&c[1], ods_m_now(), __ATOMIC_RELEASE);
+			__atomic_store_n(&c[1], ods_now_ns() + 1, __ATOMIC_RELEASE);
 		break;
 	case ODS_M_OBSERVE:
 		for (b = 0; b < f->nbuckets && v > f->bounds[b]; b++)

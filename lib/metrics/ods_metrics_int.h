@@ -153,7 +153,6 @@ enum ods_err	 ods_m_lookup(struct ods_metrics *, unsigned fam,
 void		 ods_m_dadd(uint64_t *, double);
 double		 ods_m_dload(const uint64_t *);
 void		 ods_m_dstore(uint64_t *, double);
-uint64_t	 ods_m_now(void);
 
 /* ods_metrics_std.c */
 extern const struct ods_metrics_def ods_m_std[ODS_M__STD];

@@ -22,6 +22,7 @@
 
 #include "net/ods_http.h"
 #include "core/ods_log.h"
+#include "core/ods_time.h"
 
 #define DEFAULT_CONNECT_MS	3000
 #define DEFAULT_MAX_BODY	(64u << 20)
@@ -45,15 +46,6 @@ struct xfer {
 
 static pthread_once_t	global_once = PTHREAD_ONCE_INIT;
 static pthread_key_t	tls_key;
-
-static double
-now_s(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 tls_free(void *arg)
@@ -127,8 +119,8 @@ head_complete(struct xfer *x)
 		return 0;
 	x->head_done = 1;
 	resp->status = (int)code;
-	resp->first_byte_s = now_s() - x->t0;
-	x->last_data = now_s();
+	resp->first_byte_s = ods_now_sec() - x->t0;
+	x->last_data = ods_now_sec();
 	if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct) ==
 	    CURLE_OK && ct != NULL)
 		snprintf(resp->ctype, sizeof(resp->ctype), "%s", ct);
@@ -160,7 +152,7 @@ on_write(char *p, size_t size, size_t n, void *arg)
 
 	if (!x->head_done && head_complete(x) < 0)
 		return 0;
-	x->last_data = now_s();
+	x->last_data = ods_now_sec();
 	x->resp->got_body = 1;
 	if (x->req->on_data != NULL) {
 		if (x->req->on_data(x->req->arg, p, len) != 0) {
@@ -251,7 +243,7 @@ static int
 check_limits(struct xfer *x, enum ods_err *why)
 {
 	const struct ods_http_limits	*l = &x->req->limits;
-	double				 t = now_s();
+	double				 t = ods_now_sec();
 
 	if (!x->head_done && l->first_byte_ms > 0 &&
 	    (t - x->t0) * 1000.0 >= (double)l->first_byte_ms) {
@@ -342,7 +334,7 @@ ods_http_do(const struct ods_http_req *req, struct ods_http_resp *resp)
 	x.easy = h->easy;
 	if ((hdrs = set_options(h->easy, req, &x)) == NULL)
 		return ODS_ENOMEM;
-	x.t0 = now_s();
+	x.t0 = ods_now_sec();
 	if (curl_multi_add_handle(h->multi, h->easy) != CURLM_OK) {
 		curl_slist_free_all(hdrs);
 		return ODS_ENOMEM;
@@ -351,7 +343,7 @@ ods_http_do(const struct ods_http_req *req, struct ods_http_resp *resp)
 	/* An unfinished transfer's connection is closed here. */
 	curl_multi_remove_handle(h->multi, h->easy);
 	curl_slist_free_all(hdrs);
-	resp->total_s = now_s() - x.t0;
+	resp->total_s = ods_now_sec() - x.t0;
 	return result(&x, cc, ours);
 }
 

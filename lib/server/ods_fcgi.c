@@ -22,6 +22,7 @@
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
 #include "metrics/ods_metrics.h"
+#include "core/ods_time.h"
 #include "server/ods_server_int.h"
 #include "store/ods_redis.h"
 

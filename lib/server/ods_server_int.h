@@ -35,10 +35,6 @@ void			 ods_sb_free(struct ods_scoreboard *);
 _Atomic int64_t		*ods_sb_thread(struct ods_scoreboard *, int slot,
 			    int thread);
 
-/* Monotonic and wall clocks in milliseconds. */
-int64_t			 ods_now_ms(void);
-double			 ods_now_sec(void);
-
 /*
  * Run one worker: T threads accepting on listen_fd until SIGTERM,
  * SIGQUIT, SIGHUP or SIGINT, or max_requests served; in-flight requests

@@ -27,6 +27,7 @@
 #include "store/ods_redis.h"
 #include "net/ods_req.h"
 #include "server/ods_router.h"
+#include "core/ods_time.h"
 
 struct worker;
 
@@ -54,24 +55,6 @@ struct worker {
 };
 
 /* ---- the clock and the scoreboard ---- */
-
-int64_t
-ods_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-double
-ods_now_sec(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static size_t
 sb_size(int nslots, int nthreads)

@@ -27,6 +27,7 @@
 #include "store/ods_db.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_time.h"
 
 #define STMT_CACHE	32	/* prepared statements kept per connection */
 #define DOWN_HOLD_S	0.5	/* after a failed connect, refuse new ones */
@@ -73,15 +74,6 @@ lib_init(void)
 {
 	if (mysql_library_init(0, NULL, NULL) != 0)
 		ods_log(ODS_LOG_ERR, "db_library_init_failed");
-}
-
-static double
-mono(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static unsigned
@@ -254,7 +246,7 @@ fail(struct ods_db_conn *c, const char *op, unsigned e, const char *state,
 
 	if (is_conn_error(e)) {
 		c->broken = 1;
-		if (mono() - started >= (double)c->db->read_timeout - 0.05)
+		if (ods_now_sec() - started >= (double)c->db->read_timeout - 0.05)
 			er = ODS_ETIMEOUT;
 	}
 	if (er == ODS_ECONFLICT || er == ODS_EINVAL || er == ODS_ETOOBIG)
@@ -316,7 +308,7 @@ note_connect(struct ods_db *db, int ok, unsigned e, const char *msg)
 	was_down = db->down;
 	db->down = !ok;
 	if (!ok)
-		db->down_until = mono() + DOWN_HOLD_S;
+		db->down_until = ods_now_sec() + DOWN_HOLD_S;
 	pthread_mutex_unlock(&db->mtx);
 	if (db->obs.connect != NULL)
 		db->obs.connect(db->obs.arg, ok);
@@ -341,7 +333,7 @@ conn_open(struct ods_db_conn *c)
 	int		 held;
 
 	pthread_mutex_lock(&db->mtx);
-	held = mono() < db->down_until;
+	held = ods_now_sec() < db->down_until;
 	pthread_mutex_unlock(&db->mtx);
 	if (held)
 		return ODS_EUNAVAIL;
@@ -360,7 +352,7 @@ conn_open(struct ods_db_conn *c)
 	note_connect(db, 1, 0, NULL);
 	c->my = my;
 	c->broken = 0;
-	c->last_used = mono();
+	c->last_used = ods_now_sec();
 	return ODS_OK;
 }
 
@@ -379,7 +371,7 @@ conn_alive(struct ods_db_conn *c)
 	pfd.revents = 0;
 	if (pfd.fd < 0 || poll(&pfd, 1, 0) != 0)
 		return 0;
-	if (mono() - c->last_used > PING_IDLE_S && mysql_ping(c->my) != 0)
+	if (ods_now_sec() - c->last_used > PING_IDLE_S && mysql_ping(c->my) != 0)
 		return 0;
 	return 1;
 }
@@ -415,24 +407,12 @@ pick(struct ods_db *db)
 }
 
 static void
-deadline_in(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-static void
 put_back(struct ods_db_conn *c)
 {
 	struct ods_db	*db = c->db;
 	unsigned	 n;
 
-	c->last_used = mono();
+	c->last_used = ods_now_sec();
 	pthread_mutex_lock(&db->mtx);
 	c->busy = 0;
 	n = --db->in_use;
@@ -448,11 +428,11 @@ ods_db_acquire(struct ods_db *db, struct ods_db_conn **out)
 	struct ods_db_conn	*c;
 	struct timespec		 deadline;
 	enum ods_err		 er;
-	double			 t0 = mono();
+	double			 t0 = ods_now_sec();
 	unsigned		 n = 0;
 
 	*out = NULL;
-	deadline_in(&deadline, db->acquire_ms);
+	ods_deadline(&deadline, CLOCK_MONOTONIC, db->acquire_ms);
 	pthread_mutex_lock(&db->mtx);
 	while ((c = pick(db)) == NULL)
 		if (pthread_cond_timedwait(&db->cond, &db->mtx,
@@ -471,7 +451,7 @@ ods_db_acquire(struct ods_db *db, struct ods_db_conn **out)
 		return ODS_ETIMEOUT;
 	}
 	if (db->obs.acquire != NULL)
-		db->obs.acquire(db->obs.arg, mono() - t0);
+		db->obs.acquire(db->obs.arg, ods_now_sec() - t0);
 	if (db->obs.in_use != NULL)
 		db->obs.in_use(db->obs.arg, n);
 	if ((er = conn_ready(c)) != ODS_OK) {
@@ -514,7 +494,7 @@ ods_db_ping(struct ods_db *db, double *latency_ms)
 {
 	struct ods_db_conn	*c = NULL;
 	enum ods_err		 er;
-	double			 t0 = mono();
+	double			 t0 = ods_now_sec();
 	int			 attempt;
 
 	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
@@ -532,7 +512,7 @@ ods_db_ping(struct ods_db *db, double *latency_ms)
 	ods_db_release(c);
 out:
 	if (latency_ms != NULL)
-		*latency_ms = (mono() - t0) * 1000.0;
+		*latency_ms = (ods_now_sec() - t0) * 1000.0;
 	return er;
 }
 
@@ -542,7 +522,7 @@ out:
 static enum ods_err
 simple(struct ods_db_conn *c, const char *sql, const char *op)
 {
-	double	t0 = mono();
+	double	t0 = ods_now_sec();
 
 	if (c->my == NULL)
 		return ODS_EUNAVAIL;
@@ -708,7 +688,7 @@ stmt_run(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
 	unsigned long	 lens[ODS_DB_MAX_ARGS];
 	MYSQL_STMT	*st;
 	enum ods_err	 er = ODS_EUNAVAIL;
-	double		 t0 = mono();
+	double		 t0 = ods_now_sec();
 	int		 attempt;
 	unsigned	 e;
 
@@ -963,7 +943,7 @@ fetch_rows(struct ods_db_conn *c, MYSQL_STMT *st, struct ods_db_res *r,
 	MYSQL_RES	*meta;
 	struct colbuf	*cb = NULL;
 	enum ods_err	 er;
-	double		 t0 = mono();
+	double		 t0 = ods_now_sec();
 	int		 rc;
 
 	if ((meta = mysql_stmt_result_metadata(st)) == NULL)
@@ -1025,7 +1005,7 @@ ods_db_exec_trusted_text(struct ods_db_conn *c, const char *sql, size_t len,
 {
 	MYSQL_RES	*res;
 	enum ods_err	 er;
-	double		 t0 = mono();
+	double		 t0 = ods_now_sec();
 
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';

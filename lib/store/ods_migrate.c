@@ -28,6 +28,7 @@
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
 #include "store/ods_migrate.h"
+#include "core/ods_time.h"
 
 struct mfile {
 	long	 version;
@@ -59,15 +60,6 @@ say(FILE *out, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', out);
 	fflush(out);
-}
-
-static double
-mono(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- splitting ---- */
@@ -565,14 +557,14 @@ apply_file(struct ods_db_conn *c, const struct mfile *f, FILE *out)
 {
 	struct apply_ctx	 x = { c, f, out, 0 };
 	enum ods_err		 er;
-	double			 t0 = mono();
+	double			 t0 = ods_now_sec();
 	char			 by[300], host[256];
 	int64_t			 ms;
 
 	er = ods_migrate_split(f->text, f->len, apply_stmt, &x, NULL, NULL, 0);
 	if (er != ODS_OK)
 		return er;
-	ms = (int64_t)((mono() - t0) * 1000.0);
+	ms = (int64_t)((ods_now_sec() - t0) * 1000.0);
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';

@@ -26,6 +26,7 @@
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
 #include "store/ods_redis.h"
+#include "core/ods_time.h"
 
 #define MAX_POOL	1024
 
@@ -53,15 +54,6 @@ struct ods_redis {
 	struct rurl	 url;
 	int		 timeout_ms;
 };
-
-static double
-mono(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- URL ---- */
 
@@ -378,7 +370,7 @@ note(struct ods_redis *r, int ok, const char *what, const char *err)
 	was_down = r->down;
 	r->down = !ok;
 	if (!ok)
-		r->down_until = mono() + ODS_REDIS_HOLD_MS / 1000.0;
+		r->down_until = ods_now_sec() + ODS_REDIS_HOLD_MS / 1000.0;
 	pthread_mutex_unlock(&r->mtx);
 	if (ok && was_down)
 		ods_log(ODS_LOG_INFO, "redis_up at=%s", where(r));
@@ -497,15 +489,9 @@ acquire(struct ods_redis *r, struct rconn **out)
 	struct timespec	 dl;
 	enum ods_err	 er;
 
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += r->timeout_ms / 1000;
-	dl.tv_nsec += (long)(r->timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
+	ods_deadline(&dl, CLOCK_MONOTONIC, r->timeout_ms);
 	pthread_mutex_lock(&r->mtx);
-	if (mono() < r->down_until) {
+	if (ods_now_sec() < r->down_until) {
 		pthread_mutex_unlock(&r->mtx);
 		return ODS_EUNAVAIL;
 	}
@@ -544,7 +530,7 @@ run(struct ods_redis *r, int argc, const char **argv, const size_t *argvlen,
 	struct rconn	*k;
 	redisReply	*rep;
 	enum ods_err	 er;
-	double		 t0 = mono();
+	double		 t0 = ods_now_sec();
 
 	*out = NULL;
 	if (argc < 1 || argc > ODS_REDIS_MAX_ARGS + 3)
@@ -553,7 +539,7 @@ run(struct ods_redis *r, int argc, const char **argv, const size_t *argvlen,
 		return er;
 	rep = redisCommandArgv(k->c, argc, argv, argvlen);
 	if (rep == NULL) {
-		if (mono() - t0 >= r->timeout_ms / 1000.0 - 0.005) {
+		if (ods_now_sec() - t0 >= r->timeout_ms / 1000.0 - 0.005) {
 			er = ODS_ETIMEOUT;
 			note(r, 0, "command_timeout", k->c->errstr);
 		} else {
@@ -623,14 +609,14 @@ ods_redis_ping(struct ods_redis *r, double *latency_ms)
 	const char	*argv[] = { "PING" };
 	redisReply	*rep;
 	enum ods_err	 er;
-	double		 t0 = mono();
+	double		 t0 = ods_now_sec();
 
 	er = run_expect(r, 1, argv, NULL, REDIS_REPLY_STATUS, &rep);
 	if (er == ODS_OK && rep->type != REDIS_REPLY_STATUS)
 		er = ODS_EINTERNAL;
 	freeReplyObject(rep);
 	if (latency_ms != NULL)
-		*latency_ms = (mono() - t0) * 1000.0;
+		*latency_ms = (ods_now_sec() - t0) * 1000.0;
 	return er;
 }
 

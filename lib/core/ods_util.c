@@ -1,0 +1,159 @@
+/*
+ * lib/core/ods_util.c — small pieces more than one layer needs: strict
+ * base64url, random bytes, SHA-256 in hex, comma lists.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <openssl/sha.h>
+
+#include "core/ods_log.h"
+#include "core/ods_mem.h"
+#include "core/ods_util.h"
+
+static int
+b64url_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+enum ods_err
+ods_b64url_decode(const char *s, size_t n, unsigned char **out,
+    size_t *outlen)
+{
+	unsigned char	*o;
+	uint32_t	 acc = 0;
+	size_t		 i, k = 0;
+	int		 v, bits = 0;
+
+	*out = NULL;
+	if (n % 4 == 1)
+		return ODS_EINVAL;
+	o = malloc(n / 4 * 3 + 3);
+	if (o == NULL)
+		return ODS_ENOMEM;
+	for (i = 0; i < n; i++) {
+		if ((v = b64url_val((unsigned char)s[i])) < 0) {
+			free(o);
+			return ODS_EINVAL;
+		}
+		acc = acc << 6 | (uint32_t)v;
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			o[k++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* Leftover bits must be zero (one canonical encoding). */
+	if ((acc & ((1u << bits) - 1)) != 0) {
+		free(o);
+		return ODS_EINVAL;
+	}
+	o[k] = '\0';
+	*out = o;
+	*outlen = k;
+	return ODS_OK;
+}
+
+char *
+ods_b64url_encode(const unsigned char *p, size_t n)
+{
+	static const char	 tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	char			*o = ods_xmalloc(n / 3 * 4 + 5);
+	uint32_t		 acc = 0;
+	size_t			 i, k = 0;
+	int			 bits = 0;
+
+	for (i = 0; i < n; i++) {
+		acc = acc << 8 | p[i];
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			o[k++] = tab[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		o[k++] = tab[(acc << (6 - bits)) & 63];
+	o[k] = '\0';
+	return o;
+}
+
+void
+ods_random(void *p, size_t n)
+{
+	unsigned char	*c = p;
+	ssize_t		 got;
+
+	while (n > 0) {
+		got = getrandom(c, n, 0);
+		if (got < 0) {
+			/* The kernel has no entropy source: nothing safe. */
+			ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "getrandom");
+			abort();
+		}
+		c += got;
+		n -= (size_t)got;
+	}
+}
+
+void
+ods_sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char	md[SHA256_DIGEST_LENGTH];
+	size_t		i;
+
+	SHA256(p, n, md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+size_t
+ods_strsplit(const char *s, char ***out)
+{
+	const char	*p = s, *e, *b;
+	char		**v = NULL;
+	size_t		 n = 0;
+
+	while (*p != '\0') {
+		e = p + strcspn(p, ",");
+		b = p;
+		while (b < e && (*b == ' ' || *b == '\t'))
+			b++;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (e > b) {
+			v = ods_xrealloc(v, (n + 1) * sizeof(*v));
+			v[n++] = ods_xstrndup(b, (size_t)(e - b));
+		}
+		p += strcspn(p, ",");
+		if (*p == ',')
+			p++;
+	}
+	*out = v;
+	return n;
+}
+
+void
+ods_strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

@@ -1,0 +1,35 @@
+/*
+ * lib/core/ods_util.h — small pieces more than one layer needs: strict
+ * base64url (RFC 4648 §5, no padding), random bytes from the kernel,
+ * SHA-256 in hex, and comma-separated lists.
+ */
+#ifndef ODS_UTIL_H
+#define ODS_UTIL_H
+
+#include <stddef.h>
+
+#include "core/ods_err.h"
+
+/*
+ * Strict base64url: no padding, no white space, zero leftover bits (one
+ * canonical encoding). *out is malloc'ed and NUL-terminated. ODS_EINVAL
+ * on anything else.
+ */
+enum ods_err	 ods_b64url_decode(const char *, size_t, unsigned char **out,
+		    size_t *outlen) ODS_MUSTCHECK;
+char		*ods_b64url_encode(const unsigned char *, size_t);
+
+/* Random bytes from getrandom(2); aborts when the kernel has none. */
+void		 ods_random(void *, size_t);
+
+/* SHA-256 of the bytes as 64 lower-case hex digits and a NUL. */
+void		 ods_sha256_hex(const void *, size_t, char out[65]);
+
+/*
+ * Split a comma list into trimmed, non-empty strings (ods_x* allocated).
+ * Returns the count; free with ods_strv_free.
+ */
+size_t		 ods_strsplit(const char *, char ***out);
+void		 ods_strv_free(char **, size_t);
+
+#endif /* ODS_UTIL_H */
