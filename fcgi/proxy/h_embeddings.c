@@ -26,7 +26,7 @@ local(struct ods_resp *w, struct json_object *o, const char *model,
 	if (er == ODS_OK)
 		c->status = (int)ods_resp_send(w);
 	else if (er == ODS_EINVAL || er == ODS_ETOOBIG)
-		c->status = (int)h_openai_error(w, 400,
+		c->status = (int)ods_resp_openai_error(w, 400,
 		    "invalid_request_error", "invalid_request", "input", why);
 	else
 		c->status = (int)h_openai_llm_error(w, er, model);

@@ -31,7 +31,7 @@ h_model_get(struct ods_req *r, struct ods_resp *w)
 	    !ods_llm_model_known(ods_llm_process(ods_req_conf(r)), id)) {
 		snprintf(msg, sizeof(msg), "The model '%.256s' does not exist",
 		    id != NULL ? id : "");
-		return h_openai_error(w, 404, "invalid_request_error",
+		return ods_resp_openai_error(w, 404, "invalid_request_error",
 		    "model_not_found", "model", msg);
 	}
 	jw = ods_resp_json(w, ODS_HTTP_200);

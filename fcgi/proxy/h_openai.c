@@ -11,54 +11,52 @@
 
 #define SERVICE	"openai-proxy"
 
-enum ods_status
-h_openai_error(struct ods_resp *w, int status, const char *type,
-    const char *code, const char *param, const char *msg)
-{
-	struct ods_jw	*jw;
-
-	jw = ods_resp_json(w, (enum ods_status)status);
-	ods_jw_obj(jw);
-	ods_jw_key(jw, "error");
-	ods_jw_obj(jw);
-	ods_jw_kstr(jw, "message", msg);
-	ods_jw_kstr(jw, "type", type);
-	ods_jw_kstr(jw, "param", param);
-	ods_jw_kstr(jw, "code", code);
-	ods_jw_end(jw);
-	ods_jw_end(jw);
-	return ods_resp_send(w);
-}
-
+/*
+ * An ods_llm error as an OpenAI error. The status is the one map's,
+ * ods_err_http(); only the wording and the OpenAI code are chosen here.
+ * ODS_EIO from the LLM client means the client went away mid-request:
+ * nothing reaches it, and it is logged as a 400 (the caller's doing).
+ */
 enum ods_status
 h_openai_llm_error(struct ods_resp *w, enum ods_err er, const char *model)
 {
-	char	msg[512];
+	char		 msg[512];
+	const char	*code, *param = NULL, *type = NULL;
 
 	switch (er) {
 	case ODS_ENOTFOUND:
 		snprintf(msg, sizeof(msg), "The model '%s' does not exist or "
 		    "you do not have access to it.", model);
-		return h_openai_error(w, 404, "invalid_request_error",
-		    "model_not_found", "model", msg);
+		code = "model_not_found";
+		param = "model";
+		type = "invalid_request_error";	/* as OpenAI's own */
+		break;
 	case ODS_ETIMEOUT:
-		return h_openai_error(w, 504, "api_error", "upstream_timeout",
-		    NULL, "The model backend did not answer in time.");
+		code = "upstream_timeout";
+		snprintf(msg, sizeof(msg), "The model backend did not answer "
+		    "in time.");
+		break;
 	case ODS_EUPSTREAM:
-		return h_openai_error(w, 502, "api_error", "upstream_error",
-		    NULL, "The model backend failed.");
+		code = "upstream_error";
+		snprintf(msg, sizeof(msg), "The model backend failed.");
+		break;
 	case ODS_ETOOBIG:
-		return h_openai_error(w, 413, "invalid_request_error",
-		    "request_too_large", NULL, "The request or the answer is "
-		    "too large.");
+		code = "request_too_large";
+		snprintf(msg, sizeof(msg), "The request or the answer is too "
+		    "large.");
+		break;
 	case ODS_EIO:
-		return h_openai_error(w, 400, "invalid_request_error",
-		    "client_closed", NULL, "The client went away.");
+		return ods_resp_openai_error(w, ods_err_http(ODS_EINVAL),
+		    NULL, "client_closed", NULL, "The client went away.");
 	default:
-		return h_openai_error(w, 503, "api_error",
-		    "backend_unavailable", NULL, "No model backend is "
-		    "available for this request; try again later.");
+		er = ODS_EUNAVAIL;
+		code = "backend_unavailable";
+		snprintf(msg, sizeof(msg), "No model backend is available for "
+		    "this request; try again later.");
+		break;
 	}
+	return ods_resp_openai_error(w, ods_err_http(er), type, code, param,
+	    msg);
 }
 
 /* 403 or 429 from ods_llm_limits_check. */
@@ -69,16 +67,16 @@ limit_error(struct ods_resp *w, enum ods_err er, int retry_after, int quota,
 	char	ra[16];
 
 	if (er == ODS_EFORBIDDEN)
-		return h_openai_error(w, 403, "permission_error",
+		return ods_resp_openai_error(w, 403, "permission_error",
 		    "model_not_allowed", "model", why);
 	if (retry_after > 0) {
 		snprintf(ra, sizeof(ra), "%d", retry_after);
 		(void)ods_resp_header(w, "Retry-After", ra);
 	}
 	if (quota)
-		return h_openai_error(w, 429, "insufficient_quota",
+		return ods_resp_openai_error(w, 429, "insufficient_quota",
 		    "insufficient_quota", NULL, why);
-	return h_openai_error(w, 429, "tokens", "rate_limit_exceeded", NULL,
+	return ods_resp_openai_error(w, 429, "tokens", "rate_limit_exceeded", NULL,
 	    why);
 }
 
@@ -88,13 +86,13 @@ body_error(struct ods_resp *w, enum ods_err er, const struct ods_json_err *e)
 	char	msg[300];
 
 	if (er == ODS_ETOOBIG)
-		return h_openai_error(w, 413, "invalid_request_error",
+		return ods_resp_openai_error(w, 413, "invalid_request_error",
 		    "request_too_large", NULL, "The request body is too large.");
 	if (er == ODS_EIO)
 		return h_openai_llm_error(w, ODS_EIO, NULL);
 	snprintf(msg, sizeof(msg), "We could not parse the JSON body of your "
 	    "request: %s", e->msg);
-	return h_openai_error(w, 400, "invalid_request_error", "invalid_json",
+	return ods_resp_openai_error(w, 400, "invalid_request_error", "invalid_json",
 	    NULL, msg);
 }
 
@@ -117,7 +115,7 @@ h_begin(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
 		return body_error(w, er, &e);
 	if (ods_llm_prepare(llm, op, *o, body, len, p, why, sizeof(why)) !=
 	    ODS_OK)
-		return h_openai_error(w, 400, "invalid_request_error",
+		return ods_resp_openai_error(w, 400, "invalid_request_error",
 		    "invalid_request", NULL, why);
 	er = ods_llm_limits_check(ods_req_redis(r), ods_req_db(r),
 	    ods_req_principal(r), p->model, &ra, &quota, why, sizeof(why));

@@ -17,12 +17,6 @@ enum ods_status	h_model_get(struct ods_req *, struct ods_resp *);
 enum ods_status	h_health(struct ods_req *, struct ods_resp *);
 enum ods_status	h_usage(struct ods_req *, struct ods_resp *);
 
-/*
- * (h_openai.c) An error in OpenAI's shape {"error":{"message","type",
- * "param","code"}}; param may be NULL. Returns the status sent.
- */
-enum ods_status	h_openai_error(struct ods_resp *, int status, const char *type,
-		    const char *code, const char *param, const char *msg);
 /* The error for an ods_llm / ods_llm_usage failure. */
 enum ods_status	h_openai_llm_error(struct ods_resp *, enum ods_err,
 		    const char *model);

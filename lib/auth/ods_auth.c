@@ -169,15 +169,6 @@ ev_init(struct audit_ev *e, struct ods_req *r, const struct ods_route *rt,
 	}
 }
 
-static int
-openai_shape(struct ods_req *r)
-{
-	const struct ods_req_env	*env = ods_req_env(r);
-
-	return env != NULL && env->openai_errors &&
-	    strncmp(ods_req_path(r), "/v1/", 4) == 0;
-}
-
 /* ---- refusals ---- */
 
 static enum ods_err
@@ -185,7 +176,6 @@ refuse_401(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
     struct ods_resp *w, int missing, const char *why)
 {
 	struct audit_ev	e;
-	const char	*slug;
 
 	ev_init(&e, r, rt, NULL);
 	e.action = "login_failed";
@@ -196,23 +186,41 @@ refuse_401(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	(void)ods_resp_header(w, "WWW-Authenticate", missing ?
 	    "Bearer realm=\"one-data-studio\"" :
 	    "Bearer realm=\"one-data-studio\", error=\"invalid_token\"");
-	slug = openai_shape(r) ? "invalid_api_key" : missing ? "unauthorized" :
-	    "invalid_token";
-	ods_resp_error_ex(w, ODS_EAUTH, missing ? 40100 : 40101, slug,
-	    missing ? (rt->perm != NULL && rt->auth == ODS_AUTH_OPTIONAL ?
-	    "Authentication required" : "Missing authentication token") :
-	    "Invalid or expired token");
+	ods_resp_fail(w, &(struct ods_error){ .err = ODS_EAUTH,
+	    .code = missing ? ODS_C_TOKEN_MISSING : ODS_C_TOKEN_INVALID,
+	    .slug = missing ? "unauthorized" : "invalid_token",
+	    .openai_code = "invalid_api_key",
+	    .msg = missing ? (rt->perm != NULL &&
+	    rt->auth == ODS_AUTH_OPTIONAL ? "Authentication required" :
+	    "Missing authentication token") : "Invalid or expired token" });
 	return ODS_EAUTH;
+}
+
+struct forbidden {
+	const char			*perm;
+	const struct ods_principal	*p;
+};
+
+static void
+forbidden_extra(struct ods_jw *jw, const void *arg)
+{
+	const struct forbidden	*f = arg;
+	size_t			 i;
+
+	ods_jw_kstr(jw, "required", f->perm);
+	ods_jw_key(jw, "roles");
+	ods_jw_arr(jw);
+	for (i = 0; i < f->p->nroles; i++)
+		ods_jw_str(jw, f->p->roles[i]);
+	ods_jw_end(jw);
 }
 
 static enum ods_err
 refuse_403(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
     struct ods_resp *w, const struct ods_principal *p)
 {
-	struct audit_ev	 e;
-	struct ods_jw	*jw;
-	char		 rtype[64];
-	size_t		 i;
+	struct audit_ev	e;
+	char		rtype[64];
 
 	snprintf(rtype, sizeof(rtype), "%.*s", (int)strcspn(rt->perm, ":"),
 	    rt->perm);
@@ -223,25 +231,12 @@ refuse_403(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	e.resource_type = rtype;
 	e.reason = rt->perm;
 	audit_emit(a->audit, &e);
-	if (openai_shape(r)) {
-		ods_resp_error_ex(w, ODS_EFORBIDDEN, 40300, "permission_denied",
-		    "Insufficient permissions");
-		return ODS_EFORBIDDEN;
-	}
-	jw = ods_resp_json(w, ODS_HTTP_403);
-	ods_jw_obj(jw);
-	ods_jw_kint(jw, "code", 40300);
-	ods_jw_kstr(jw, "message", "Insufficient permissions");
-	ods_jw_kstr(jw, "error", "forbidden");
-	ods_jw_kstr(jw, "required", rt->perm);
-	ods_jw_key(jw, "roles");
-	ods_jw_arr(jw);
-	for (i = 0; i < p->nroles; i++)
-		ods_jw_str(jw, p->roles[i]);
-	ods_jw_end(jw);
-	ods_jw_kstr(jw, "request_id", ods_req_id(r));
-	ods_jw_end(jw);
-	ods_resp_send(w);
+	/* OpenAI shape: code "permission_denied"; envelope: required, roles. */
+	ods_resp_fail(w, &(struct ods_error){ .err = ODS_EFORBIDDEN,
+	    .code = ODS_C_FORBIDDEN, .slug = "forbidden",
+	    .openai_code = "permission_denied",
+	    .msg = "Insufficient permissions", .extra = forbidden_extra,
+	    .extra_arg = &(struct forbidden){ rt->perm, p } });
 	return ODS_EFORBIDDEN;
 }
 
@@ -303,35 +298,32 @@ rate_headers(struct ods_resp *w, const struct rate_res *rr)
 	(void)ods_resp_header(w, "X-RateLimit-Reset", b);
 }
 
+static void
+retry_extra(struct ods_jw *jw, const void *arg)
+{
+	const struct rate_res	*rr = arg;
+
+	ods_jw_key(jw, "details");
+	ods_jw_obj(jw);
+	ods_jw_kint(jw, "retry_after", rr->retry_after);
+	ods_jw_end(jw);
+}
+
 static enum ods_err
 refuse_429(struct ods_req *r, struct ods_resp *w, const struct rate_res *rr,
     const char *who)
 {
-	struct ods_jw	*jw;
-	char		 b[32];
+	char	b[32];
 
 	snprintf(b, sizeof(b), "%d", rr->retry_after);
 	(void)ods_resp_header(w, "Retry-After", b);
 	ods_log(ODS_LOG_INFO, "rate_limited who=%s method=%s path=%s "
 	    "retry_after=%d", who, ods_req_method_name(r), ods_req_path(r),
 	    rr->retry_after);
-	if (openai_shape(r)) {
-		ods_resp_error_ex(w, ODS_ELIMIT, 42900, "rate_limit_exceeded",
-		    "Rate limit exceeded");
-		return ODS_ELIMIT;
-	}
-	jw = ods_resp_json(w, ODS_HTTP_429);
-	ods_jw_obj(jw);
-	ods_jw_kint(jw, "code", 42900);
-	ods_jw_kstr(jw, "message", "Rate limit exceeded");
-	ods_jw_kstr(jw, "error", "rate_limited");
-	ods_jw_key(jw, "details");
-	ods_jw_obj(jw);
-	ods_jw_kint(jw, "retry_after", rr->retry_after);
-	ods_jw_end(jw);
-	ods_jw_kstr(jw, "request_id", ods_req_id(r));
-	ods_jw_end(jw);
-	ods_resp_send(w);
+	ods_resp_fail(w, &(struct ods_error){ .err = ODS_ELIMIT,
+	    .code = ODS_C_RATE_LIMITED, .slug = "rate_limited",
+	    .openai_code = "rate_limit_exceeded", .msg = "Rate limit exceeded",
+	    .extra = retry_extra, .extra_arg = rr });
 	return ODS_ELIMIT;
 }
 

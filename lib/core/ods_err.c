@@ -9,33 +9,33 @@ static const struct {
 	const char	*text;
 	const char	*slug;
 	int		 http;
-	int		 code;
+	enum ods_code	 code;
 } errs[ODS_ERR__MAX] = {
-	[ODS_OK] =		{ "success", "ok", 200, 0 },
-	[ODS_ENOMEM] =		{ "out of memory", "internal_error", 500, 50000 },
-	[ODS_EINVAL] =		{ "invalid request", "bad_request", 400, 40000 },
-	[ODS_EAUTH] =		{ "not authenticated", "unauthorized", 401, 40100 },
-	[ODS_EFORBIDDEN] =	{ "forbidden", "forbidden", 403, 40300 },
-	[ODS_ENOTFOUND] =	{ "not found", "not_found", 404, 40400 },
+	[ODS_OK] =		{ "success", "ok", 200, ODS_C_DEFAULT },
+	[ODS_ENOMEM] =		{ "out of memory", "internal_error", 500, ODS_C_INTERNAL },
+	[ODS_EINVAL] =		{ "invalid request", "bad_request", 400, ODS_C_BAD_REQUEST },
+	[ODS_EAUTH] =		{ "not authenticated", "unauthorized", 401, ODS_C_TOKEN_MISSING },
+	[ODS_EFORBIDDEN] =	{ "forbidden", "forbidden", 403, ODS_C_FORBIDDEN },
+	[ODS_ENOTFOUND] =	{ "not found", "not_found", 404, ODS_C_NOT_FOUND },
 	[ODS_EMETHOD] =		{ "method not allowed", "method_not_allowed",
-				  405, 40500 },
-	[ODS_ECONFLICT] =	{ "conflict", "conflict", 409, 40900 },
+				  405, ODS_C_METHOD },
+	[ODS_ECONFLICT] =	{ "conflict", "conflict", 409, ODS_C_CONFLICT },
 	[ODS_ETOOBIG] =		{ "request entity too large",
-				  "payload_too_large", 413, 41300 },
+				  "payload_too_large", 413, ODS_C_TOO_LARGE },
 	[ODS_ELIMIT] =		{ "rate limit exceeded", "rate_limited",
-				  429, 42900 },
-	[ODS_EUPSTREAM] =	{ "upstream error", "bad_gateway", 502, 50200 },
+				  429, ODS_C_RATE_LIMITED },
+	[ODS_EUPSTREAM] =	{ "upstream error", "bad_gateway", 502, ODS_C_BAD_GATEWAY },
 	[ODS_EUNAVAIL] =	{ "service unavailable", "unavailable",
-				  503, 50003 },
+				  503, ODS_C_UNAVAILABLE },
 	[ODS_ETIMEOUT] =	{ "upstream timeout", "gateway_timeout",
-				  504, 50400 },
-	[ODS_EIO] =		{ "i/o error", "internal_error", 500, 50000 },
+				  504, ODS_C_GATEWAY_TIMEOUT },
+	[ODS_EIO] =		{ "i/o error", "internal_error", 500, ODS_C_INTERNAL },
 	[ODS_ENOSPC] =		{ "no space left on device",
-				  "insufficient_storage", 507, 50700 },
+				  "insufficient_storage", 507, ODS_C_NO_SPACE },
 	[ODS_ECORRUPT] =	{ "stored data is corrupt", "internal_error",
-				  500, 50000 },
+				  500, ODS_C_INTERNAL },
 	[ODS_EINTERNAL] =	{ "internal error", "internal_error",
-				  500, 50000 },
+				  500, ODS_C_INTERNAL },
 };
 
 static int
@@ -62,10 +62,10 @@ ods_err_http(enum ods_err e)
 	return valid(e) ? errs[e].http : 500;
 }
 
-int
+enum ods_code
 ods_err_code(enum ods_err e)
 {
-	return valid(e) ? errs[e].code : 50000;
+	return valid(e) ? errs[e].code : ODS_C_INTERNAL;
 }
 
 enum ods_err

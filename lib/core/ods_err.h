@@ -31,6 +31,37 @@ enum ods_err {
 	ODS_ERR__MAX
 };
 
+/*
+ * The envelope's five-digit codes (reference-api §11.2): HTTP status x
+ * 100 plus a sub-code. They are user-visible (the web and scripts match
+ * on them), so they are named here once and never written as literals.
+ */
+enum ods_code {
+	ODS_C_DEFAULT = 0,		/* the error's own: ods_err_code() */
+	ODS_C_BAD_REQUEST = 40000,	/* generic 400 */
+	ODS_C_INVALID_FIELD = 40001,	/* a field missing or invalid */
+	ODS_C_INVALID_STATE = 40002,	/* invalid state or definition */
+	ODS_C_SQL_REJECTED = 40003,	/* SQL refused by the query rules */
+	ODS_C_TOKEN_MISSING = 40100,	/* no credentials */
+	ODS_C_TOKEN_INVALID = 40101,	/* invalid or expired credentials */
+	ODS_C_FORBIDDEN = 40300,	/* with "required":"res:op" */
+	ODS_C_NOT_FOUND = 40400,	/* generic 404 */
+	ODS_C_ENTITY_NOT_FOUND = 40401,	/* a named entity */
+	ODS_C_TABLE_NOT_FOUND = 40402,	/* a table or an execution */
+	ODS_C_METHOD = 40500,
+	ODS_C_CONFLICT = 40900,		/* e.g. a data source exists */
+	ODS_C_DATASET_EXISTS = 40901,
+	ODS_C_TOO_LARGE = 41300,
+	ODS_C_RATE_LIMITED = 42900,	/* with Retry-After */
+	ODS_C_INTERNAL = 50000,
+	ODS_C_AGENT_INTERNAL = 50001,
+	ODS_C_UPSTREAM = 50002,		/* upstream LLM or query failure */
+	ODS_C_UNAVAILABLE = 50003,	/* a dependency is down */
+	ODS_C_BAD_GATEWAY = 50200,	/* an upstream answered badly */
+	ODS_C_GATEWAY_TIMEOUT = 50400,
+	ODS_C_NO_SPACE = 50700
+};
+
 /* Short human text ("database unavailable"); never NULL. */
 const char	*ods_strerror(enum ods_err);
 
@@ -40,11 +71,8 @@ const char	*ods_err_slug(enum ods_err);
 /* The ONLY error -> HTTP status map. */
 int		 ods_err_http(enum ods_err);
 
-/*
- * The default five-digit envelope code (HTTP x 100 + n, reference-api §11.2):
- * 40000, 40100, ..., 50003 for ODS_EUNAVAIL.
- */
-int		 ods_err_code(enum ods_err);
+/* The error's default envelope code (ODS_C_BAD_REQUEST, ...). */
+enum ods_code	 ods_err_code(enum ods_err);
 
 /* Turn an errno value into the nearest enum ods_err. */
 enum ods_err	 ods_err_from_errno(int);

@@ -714,6 +714,17 @@ ods_resp_send(struct ods_resp *w)
 	return flush_body(w);
 }
 
+/* Send the JSON built; only a huge message fails: send a fixed 500. */
+static enum ods_status
+fixed_or_flush(struct ods_resp *w)
+{
+	if (ods_jw_error(&w->jw) != ODS_OK) {
+		begin_body(w, 500, "application/json");
+		ods_jw_raw(&w->jw, FIXED_500, sizeof(FIXED_500) - 1);
+	}
+	return flush_body(w);
+}
+
 static const char *
 openai_type(int status)
 {
@@ -732,69 +743,87 @@ openai_type(int status)
 }
 
 enum ods_status
-ods_resp_error_ex(struct ods_resp *w, enum ods_err er, int code,
-    const char *slug, const char *msg)
+ods_resp_openai_error(struct ods_resp *w, int status, const char *type,
+    const char *code, const char *param, const char *msg)
 {
 	struct ods_jw	*jw;
-	int		 status = ods_err_http(er);
 
 	if (w->committed)
 		return (enum ods_status)w->status;
-	if (msg == NULL)
-		msg = ods_strerror(er);
-	if (slug == NULL)
-		slug = ods_err_slug(er);
 	jw = ods_resp_json(w, (enum ods_status)status);
 	ods_jw_obj(jw);
-	if (w->r->env->openai_errors && strncmp(w->r->path, "/v1/", 4) == 0) {
-		ods_jw_key(jw, "error");
-		ods_jw_obj(jw);
-		ods_jw_kstr(jw, "message", msg);
-		ods_jw_kstr(jw, "type", openai_type(status));
-		ods_jw_kstr(jw, "param", NULL);
-		ods_jw_kstr(jw, "code", slug);
-		ods_jw_end(jw);
-	} else {
-		ods_jw_kint(jw, "code", code != 0 ? code : ods_err_code(er));
-		ods_jw_kstr(jw, "message", msg);
-		ods_jw_kstr(jw, "error", slug);
-		ods_jw_kstr(jw, "request_id", w->r->id);
-	}
+	ods_jw_key(jw, "error");
+	ods_jw_obj(jw);
+	ods_jw_kstr(jw, "message", msg);
+	ods_jw_kstr(jw, "type", type != NULL ? type : openai_type(status));
+	ods_jw_kstr(jw, "param", param);
+	ods_jw_kstr(jw, "code", code);
 	ods_jw_end(jw);
-	if (ods_jw_error(jw) != ODS_OK) {
-		/* Only a huge message can get here: send a fixed body. */
-		begin_body(w, 500, "application/json");
-		ods_jw_raw(&w->jw, FIXED_500, sizeof(FIXED_500) - 1);
-	}
-	return flush_body(w);
+	ods_jw_end(jw);
+	return fixed_or_flush(w);
+}
+
+enum ods_status
+ods_resp_fail(struct ods_resp *w, const struct ods_error *e)
+{
+	struct ods_jw	*jw;
+	const char	*msg, *slug;
+	int		 status = ods_err_http(e->err);
+
+	if (w->committed)
+		return (enum ods_status)w->status;
+	msg = e->msg != NULL ? e->msg : ods_strerror(e->err);
+	slug = e->slug != NULL ? e->slug : ods_err_slug(e->err);
+	if (w->r->env->openai_errors && strncmp(w->r->path, "/v1/", 4) == 0)
+		return ods_resp_openai_error(w, status, NULL,
+		    e->openai_code != NULL ? e->openai_code : slug, e->field[0] != '\0' ?
+		    e->field : NULL, msg);
+	jw = ods_resp_json(w, (enum ods_status)status);
+	ods_jw_obj(jw);
+	ods_jw_kint(jw, "code", e->code != ODS_C_DEFAULT ? (int)e->code :
+	    (int)ods_err_code(e->err));
+	ods_jw_kstr(jw, "message", msg);
+	ods_jw_kstr(jw, "error", slug);
+	if (e->field[0] != '\0')
+		ods_jw_kstr(jw, "field", e->field);
+	if (e->extra != NULL)
+		e->extra(jw, e->extra_arg);
+	ods_jw_kstr(jw, "request_id", w->r->id);
+	ods_jw_end(jw);
+	return fixed_or_flush(w);
+}
+
+enum ods_status
+ods_resp_error_ex(struct ods_resp *w, enum ods_err er, enum ods_code code,
+    const char *slug, const char *msg)
+{
+	struct ods_error	e = { .err = er, .code = code, .slug = slug,
+				    .msg = msg };
+
+	return ods_resp_fail(w, &e);
 }
 
 enum ods_status
 ods_resp_error(struct ods_resp *w, enum ods_err er, const char *msg)
 {
-	return ods_resp_error_ex(w, er, 0, NULL, msg);
+	struct ods_error	e = { .err = er, .msg = msg };
+
+	return ods_resp_fail(w, &e);
 }
 
 enum ods_status
-ods_resp_json_error(struct ods_resp *w, const struct ods_json_err *e)
+ods_resp_json_error(struct ods_resp *w, const struct ods_json_err *je)
 {
-	struct ods_jw	*jw;
+	struct ods_error	e = { .err = ODS_EINVAL,
+				    .code = ODS_C_INVALID_FIELD,
+				    .slug = "validation_error",
+				    .openai_code = "invalid_request_error",
+				    .msg = je->msg };
 
-	if (w->committed)
-		return (enum ods_status)w->status;
-	if (w->r->env->openai_errors && strncmp(w->r->path, "/v1/", 4) == 0)
-		return ods_resp_error_ex(w, ODS_EINVAL, 40001,
-		    "invalid_request_error", e->msg);
-	jw = ods_resp_json(w, ODS_HTTP_400);
-	ods_jw_obj(jw);
-	ods_jw_kint(jw, "code", 40001);
-	ods_jw_kstr(jw, "message", e->msg);
-	ods_jw_kstr(jw, "error", "validation_error");
-	if (e->field[0] != '\0')
-		ods_jw_kstr(jw, "field", e->field);
-	ods_jw_kstr(jw, "request_id", w->r->id);
-	ods_jw_end(jw);
-	return ods_resp_send(w);
+	/* The OpenAI shape names no param, as before. */
+	if (!(w->r->env->openai_errors && strncmp(w->r->path, "/v1/", 4) == 0))
+		snprintf(e.field, sizeof(e.field), "%s", je->field);
+	return ods_resp_fail(w, &e);
 }
 
 enum ods_status

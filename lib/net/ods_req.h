@@ -161,17 +161,44 @@ struct ods_jw	*ods_resp_json(struct ods_resp *, enum ods_status);
 enum ods_status	 ods_resp_send(struct ods_resp *);
 
 /*
- * Error envelope {"code":<code>,"message":msg,"error":slug,
- * "request_id":..}. code 0 means ods_err_code(er); slug NULL means
- * ods_err_slug(er). Returns the status sent.
+ * An error answer, the one thing both error shapes are built from. On
+ * /api/v1 routes: the envelope {"code":code,"message":msg,"error":slug,
+ * "field":..,<extra>,"request_id":..}; on /v1 routes of a service with
+ * openai_errors: {"error":{"message","type","param","code"}} where type
+ * follows the status and code is openai_code (or slug). The status is
+ * ods_err_http(err), the one map. Defaults: code ods_err_code(err), slug
+ * ods_err_slug(err), msg ods_strerror(err); field "" leaves it out; extra
+ * (may be NULL) adds members to the envelope (required, roles, details).
  */
+struct ods_error {
+	enum ods_err	 err;
+	enum ods_code	 code;
+	const char	*slug;
+	const char	*msg;
+	char		 field[64];
+	const char	*openai_code;
+	void		(*extra)(struct ods_jw *, const void *arg);
+	const void	*extra_arg;
+};
+
+/* Send e; returns the status sent (nothing when already committed). */
+enum ods_status	 ods_resp_fail(struct ods_resp *, const struct ods_error *);
+/* Shorthands: the error's defaults, or a named code and slug. */
 enum ods_status	 ods_resp_error(struct ods_resp *, enum ods_err,
 		    const char *msg);
 enum ods_status	 ods_resp_error_ex(struct ods_resp *, enum ods_err,
-		    int code, const char *slug, const char *msg);
-/* 400/40001 naming the field of a JSON validation error. */
+		    enum ods_code, const char *slug, const char *msg);
+/* 400/ODS_C_INVALID_FIELD naming the field of a JSON validation error. */
 enum ods_status	 ods_resp_json_error(struct ods_resp *,
 		    const struct ods_json_err *);
+/*
+ * The OpenAI error body, written only here: {"error":{"message","type",
+ * "param","code"}} with the given status; type NULL follows the status
+ * (authentication_error, permission_error, ..., api_error).
+ */
+enum ods_status	 ods_resp_openai_error(struct ods_resp *, int status,
+		    const char *type, const char *code, const char *param,
+		    const char *msg);
 /* Any bytes with a content type (metrics text, passthrough bodies). */
 enum ods_status	 ods_resp_raw(struct ods_resp *, enum ods_status,
 		    const char *content_type, const char *, size_t);
