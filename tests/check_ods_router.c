@@ -144,9 +144,29 @@ START_TEST(test_router_refuses_bad_patterns)
 	static const struct ods_route	bad3[] = {
 		{ ODS_GET, "/a//b", h_a, ODS_AUTH_OPEN, NULL } };
 
+	/* Permissions are checked against the RBAC table: a typo refuses. */
+	static const struct ods_route	bad4[] = {
+		{ ODS_GET, "/a", h_a, ODS_AUTH_REQUIRED, "datset:read" } };
+	static const struct ods_route	bad5[] = {
+		{ ODS_GET, "/a", h_a, ODS_AUTH_REQUIRED, "dataset:raed" } };
+	static const struct ods_route	bad6[] = {
+		{ ODS_GET, "/a", h_a, ODS_AUTH_REQUIRED, "dataset" } };
+	static const struct ods_route	good[] = {
+		{ ODS_GET, "/a", h_a, ODS_AUTH_REQUIRED, "dataset:read" },
+		{ ODS_POST, "/b", h_a, ODS_AUTH_REQUIRED, "system:manage" },
+		{ ODS_POST, "/c", h_a, ODS_AUTH_REQUIRED, "dataset:import_" },
+		{ ODS_GET, "/d", h_a, ODS_AUTH_OPEN, NULL } };
+	struct ods_router		*ok;
+
 	ck_assert_ptr_null(ods_router_new(bad1, 1));
 	ck_assert_ptr_null(ods_router_new(bad2, 1));
 	ck_assert_ptr_null(ods_router_new(bad3, 1));
+	ck_assert_ptr_null(ods_router_new(bad4, 1));
+	ck_assert_ptr_null(ods_router_new(bad5, 1));
+	ck_assert_ptr_null(ods_router_new(bad6, 1));
+	ok = ods_router_new(good, ODS_NELEM(good));
+	ck_assert_ptr_nonnull(ok);
+	ods_router_free(ok);
 }
 END_TEST
 

@@ -112,6 +112,13 @@ enum ods_err	 ods_auth_verify(struct ods_auth *, const char *token,
 /* RBAC of reference-api §7.2: admin passes; any role granting passes. */
 int		 ods_auth_role_allows(const char *role, const char *resource,
 		    const char *operation);
+/*
+ * Whether perm names a known resource and operation of the RBAC table
+ * ("dataset:read"; NULL or "" is valid: no permission needed). Route
+ * tables are checked with it at start-up, so a typo refuses to start
+ * instead of silently making a route admin-only.
+ */
+int		 ods_auth_perm_valid(const char *perm);
 /* perm is "resource:operation"; NULL or "" passes. p NULL fails. */
 int		 ods_auth_allows(const struct ods_principal *, const char *perm);
 int		 ods_principal_has_role(const struct ods_principal *,

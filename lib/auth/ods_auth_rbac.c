@@ -79,6 +79,17 @@ static const struct grant grants[] = {
 	{ "guest", "metadata", R },
 };
 
+/*
+ * Every resource a route may name: reference-api §7.2's, plus "usage"
+ * (the /v1 usage report, ours). One that no role is granted here is
+ * admin-only, and says so by being listed.
+ */
+static const char *const resources[] = {
+	"user", "system", "dataset", "metadata", "database", "table", "column",
+	"storage", "workflow", "chat", "agent", "schedule", "document",
+	"execution", "template", "model", "prompt_template", "usage"
+};
+
 static unsigned
 op_bit(const char *op, size_t len)
 {
@@ -119,6 +130,26 @@ ods_auth_role_allows(const char *role, const char *resource,
 		return 0;
 	return grants_pair(role, resource, strlen(resource),
 	    op_bit(operation, strlen(operation)));
+}
+
+int
+ods_auth_perm_valid(const char *perm)
+{
+	const char	*colon;
+	size_t		 i, n;
+
+	if (perm == NULL || *perm == '\0')
+		return 1;
+	if ((colon = strchr(perm, ':')) == NULL)
+		return 0;
+	if (op_bit(colon + 1, strlen(colon + 1)) == 0)
+		return 0;
+	n = (size_t)(colon - perm);
+	for (i = 0; i < ODS_NELEM(resources); i++)
+		if (strlen(resources[i]) == n &&
+		    strncmp(resources[i], perm, n) == 0)
+			return 1;
+	return 0;
 }
 
 int

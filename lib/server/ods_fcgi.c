@@ -747,9 +747,10 @@ check_config(const struct ods_conf *c, const struct ods_service *svc)
 int
 ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 {
-	struct master	 m;
-	struct opts	 o;
-	int		 exit_ok, status, threads;
+	struct master		 m;
+	struct opts		 o;
+	struct ods_router	*rt;
+	int			 exit_ok, status, threads;
 
 	memset(&m, 0, sizeof(m));
 	m.svc = svc;
@@ -760,6 +761,12 @@ ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 	if ((m.conf = conf_build(argc, argv, &o, stderr, &exit_ok)) == NULL)
 		return exit_ok ? 0 : 1;
 	ods_log_init(svc->name, m.conf->log_level);
+	/* A bad route row (pattern, permission) refuses to start, here. */
+	if ((rt = ods_router_new(svc->routes, svc->nroutes)) == NULL) {
+		ods_conf_free(m.conf);
+		return 1;
+	}
+	ods_router_free(rt);
 	if (o.check_only) {
 		status = check_config(m.conf, svc);
 		ods_conf_free(m.conf);

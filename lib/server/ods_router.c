@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/ods_auth.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
 #include "server/ods_router.h"
@@ -73,6 +74,14 @@ ods_router_new(const struct ods_route *routes, size_t n)
 		if (compile(&rt->routes[i], &routes[i]) < 0) {
 			ods_log(ODS_LOG_ERR, "route_invalid pattern=%s",
 			    routes[i].pattern ? routes[i].pattern : "(null)");
+			ods_router_free(rt);
+			return NULL;
+		}
+		if (!ods_auth_perm_valid(routes[i].perm)) {
+			ods_log(ODS_LOG_ERR, "route_permission_unknown "
+			    "method=%s pattern=%s perm=%s",
+			    ods_method_name(routes[i].method),
+			    routes[i].pattern, routes[i].perm);
 			ods_router_free(rt);
 			return NULL;
 		}
