@@ -306,7 +306,7 @@ START_TEST(test_apikey_routes_create_list_revoke)
 	fio.inlen = strlen(body);
 	ods_req_set_principal(r, &adm);
 	w = ods_resp_new(r);
-	ck_assert_int_eq(h_apikey_create(r, w), 201);
+	ck_assert_int_eq(h_apikeys_create(r, w), 201);
 	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"api_key\":\"sk-ods-"));
 	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"owner\":\"u-adm\""));
 	p = strstr(fake_body(&fio), "\"api_key\":\"") + 11;
@@ -316,23 +316,23 @@ START_TEST(test_apikey_routes_create_list_revoke)
 	snprintf(id, sizeof(id), "%.*s", (int)strcspn(p, "\""), p);
 	r = mkreq("GET", "/api-keys", NULL);
 	w = ods_resp_new(r);
-	ck_assert_int_eq(h_apikey_list(r, w), 200);
+	ck_assert_int_eq(h_apikeys_list(r, w), 200);
 	ck_assert_ptr_nonnull(strstr(fake_body(&fio), id));
 	ck_assert_ptr_null(strstr(fake_body(&fio), secret + 15));
 	r = mkreq("DELETE", "/api-keys/x", NULL);
 	ck_assert_int_eq(ods_req_param_set(r, "id", id), ODS_OK);
 	ods_req_set_principal(r, &adm);
 	w = ods_resp_new(r);
-	ck_assert_int_eq(h_apikey_revoke(r, w), 200);
+	ck_assert_int_eq(h_apikeys_revoke(r, w), 200);
 	r = mkreq("DELETE", "/api-keys/x", NULL);
 	ck_assert_int_eq(ods_req_param_set(r, "id", "ak_missing"), ODS_OK);
 	w = ods_resp_new(r);
-	ck_assert_int_eq(h_apikey_revoke(r, w), 404);
+	ck_assert_int_eq(h_apikeys_revoke(r, w), 404);
 	r = mkreq("POST", "/api-keys", "CONTENT_TYPE=application/json");
 	fio.in = "{\"name\":\"x\",\"allowed_models\":\"m1\"}";
 	fio.inlen = strlen(fio.in);
 	w = ods_resp_new(r);
-	ck_assert_int_eq(h_apikey_create(r, w), 400);
+	ck_assert_int_eq(h_apikeys_create(r, w), 400);
 }
 END_TEST
 

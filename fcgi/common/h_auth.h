@@ -1,4 +1,7 @@
-/* fcgi/common/h_auth.h — handlers of the auth routes, shared by the pools. */
+/*
+ * fcgi/common/h_auth.h — the auth and API-key routes, shared by the data
+ * and agent pools (h_auth.c, h_apikeys.c).
+ */
 #ifndef H_AUTH_H
 #define H_AUTH_H
 
@@ -12,11 +15,11 @@
 #define H_AUTH_ROUTES \
 	{ ODS_GET, "/auth/me", h_auth_me, ODS_AUTH_REQUIRED, NULL }, \
 	{ ODS_POST, "/auth/refresh", h_auth_refresh, ODS_AUTH_OPEN, NULL }, \
-	{ ODS_POST, "/api-keys", h_apikey_create, ODS_AUTH_REQUIRED, \
+	{ ODS_POST, "/api-keys", h_apikeys_create, ODS_AUTH_REQUIRED, \
 	    "system:manage" }, \
-	{ ODS_GET, "/api-keys", h_apikey_list, ODS_AUTH_REQUIRED, \
+	{ ODS_GET, "/api-keys", h_apikeys_list, ODS_AUTH_REQUIRED, \
 	    "system:manage" }, \
-	{ ODS_DELETE, "/api-keys/{id}", h_apikey_revoke, ODS_AUTH_REQUIRED, \
+	{ ODS_DELETE, "/api-keys/{id}", h_apikeys_revoke, ODS_AUTH_REQUIRED, \
 	    "system:manage" }
 
 /* data:{user_id,username,email,name,roles} of the caller. */
@@ -33,10 +36,10 @@ enum ods_status	h_auth_refresh(struct ods_req *, struct ods_resp *);
  * "expires_in_days"?}: 201 data:{api_key, key:{...}}; api_key, the
  * secret, is shown this once.
  */
-enum ods_status	h_apikey_create(struct ods_req *, struct ods_resp *);
+enum ods_status	h_apikeys_create(struct ods_req *, struct ods_resp *);
 /* ?owner=: data:{items:[...], total}; never a secret or a hash. */
-enum ods_status	h_apikey_list(struct ods_req *, struct ods_resp *);
+enum ods_status	h_apikeys_list(struct ods_req *, struct ods_resp *);
 /* 200 data:{key_id, revoked:true}, or 404. */
-enum ods_status	h_apikey_revoke(struct ods_req *, struct ods_resp *);
+enum ods_status	h_apikeys_revoke(struct ods_req *, struct ods_resp *);
 
 #endif /* H_AUTH_H */

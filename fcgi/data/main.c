@@ -15,8 +15,12 @@ static const struct ods_route routes[] = {
 };
 
 static const struct ods_service service = {
-	"data-api", PACKAGE_VERSION, routes, ODS_NELEM(routes), prefixes, 4, 0,
-	NULL, NULL
+	.name = "data-api",
+	.version = PACKAGE_VERSION,
+	.routes = routes,
+	.nroutes = ODS_NELEM(routes),
+	.prefixes = prefixes,
+	.default_threads = 4,
 };
 
 int

@@ -34,9 +34,9 @@ local(struct ods_resp *w, struct json_object *o, const char *model,
 }
 
 enum ods_status
-h_embeddings(struct ods_req *r, struct ods_resp *w)
+h_embeddings_create(struct ods_req *r, struct ods_resp *w)
 {
-	struct ods_llm		*llm = ods_llm_process(ods_req_conf(r));
+	struct ods_llm		*llm = h_llm(r);
 	struct json_object	*o = NULL;
 	struct ods_llm_prep	 p;
 	struct ods_llm_result	 res;

@@ -9,13 +9,25 @@
 
 struct json_object;
 
-enum ods_status	h_chat_completions(struct ods_req *, struct ods_resp *);
-enum ods_status	h_completions(struct ods_req *, struct ods_resp *);
-enum ods_status	h_embeddings(struct ods_req *, struct ods_resp *);
-enum ods_status	h_models(struct ods_req *, struct ods_resp *);
-enum ods_status	h_model_get(struct ods_req *, struct ods_resp *);
-enum ods_status	h_health(struct ods_req *, struct ods_resp *);
-enum ods_status	h_usage(struct ods_req *, struct ods_resp *);
+/*
+ * One file per resource: h_<resource>.c holds h_<resource>_<verb>, the
+ * handlers of the route rows in main.c.
+ */
+enum ods_status	h_chat_create(struct ods_req *, struct ods_resp *);
+enum ods_status	h_completions_create(struct ods_req *, struct ods_resp *);
+enum ods_status	h_embeddings_create(struct ods_req *, struct ods_resp *);
+enum ods_status	h_models_list(struct ods_req *, struct ods_resp *);
+enum ods_status	h_models_get(struct ods_req *, struct ods_resp *);
+enum ods_status	h_health_get(struct ods_req *, struct ods_resp *);
+enum ods_status	h_usage_get(struct ods_req *, struct ods_resp *);
+
+/* h_openai.c: the service's hooks; its context is the LLM client. */
+enum ods_err	h_proxy_init(const struct ods_req_env *, void **ctx);
+void		h_proxy_fini(void *ctx);
+struct ods_llm	*h_llm(struct ods_req *);
+/* Forward a chat or completion call and account for it. */
+enum ods_status	h_forward(struct ods_req *, struct ods_resp *,
+		    enum ods_llm_op, const char *endpoint);
 
 /* The error for an ods_llm / ods_llm_usage failure. */
 enum ods_status	h_openai_llm_error(struct ods_resp *, enum ods_err,

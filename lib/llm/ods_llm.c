@@ -27,9 +27,6 @@
 #define MAX_EVENT		(4u << 20)
 #define BACKOFF_MS		100
 
-static pthread_mutex_t	 process_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct ods_llm	*process_llm;
-
 char *
 ods_llm_base_url(const char *url)
 {
@@ -163,19 +160,6 @@ ods_llm_free(struct ods_llm *l)
 	free(l->default_chat);
 	free(l->default_embed);
 	free(l);
-}
-
-struct ods_llm *
-ods_llm_process(const struct ods_conf *c)
-{
-	struct ods_llm	*l;
-
-	pthread_mutex_lock(&process_mu);
-	if (process_llm == NULL)
-		process_llm = ods_llm_new(c);
-	l = process_llm;
-	pthread_mutex_unlock(&process_mu);
-	return l;
 }
 
 const char *

@@ -55,15 +55,11 @@ struct ods_llm_usage {
 
 /*
  * The backends of conf (copied). Never NULL; a process without any
- * backend still serves the built-in embedding model.
+ * backend still serves the built-in embedding model. A service makes one
+ * per worker in its init hook (struct ods_service) and frees it in fini.
  */
 struct ods_llm	*ods_llm_new(const struct ods_conf *);
 void		 ods_llm_free(struct ods_llm *);	/* NULL is a no-op */
-/*
- * The process-wide instance, made on first use from conf (later calls
- * ignore conf). Never NULL.
- */
-struct ods_llm	*ods_llm_process(const struct ods_conf *);
 
 /*
  * Families ai_time_to_first_token_seconds{service,model},

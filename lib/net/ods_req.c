@@ -278,6 +278,12 @@ ods_req_env(const struct ods_req *r)
 	return r->env;
 }
 
+void *
+ods_req_ctx(const struct ods_req *r)
+{
+	return r->env != NULL ? r->env->ctx : NULL;
+}
+
 const char *
 ods_req_header(const struct ods_req *r, const char *name)
 {

@@ -57,6 +57,7 @@ struct ods_req_env {
 	const char *const	*prefixes;	/* stripped from the path */
 	volatile int		*draining;	/* non-zero: readiness is 503 */
 	int			 openai_errors;	/* /v1/ errors in OpenAI shape */
+	void			*ctx;		/* the service's (init hook) */
 };
 
 /*
@@ -77,6 +78,8 @@ const char	*ods_req_raw_path(const struct ods_req *);
 const char	*ods_req_id(const struct ods_req *);
 const char	*ods_req_remote_addr(const struct ods_req *);
 const struct ods_req_env *ods_req_env(const struct ods_req *);
+/* The service's context, made by its init hook (NULL without one). */
+void		*ods_req_ctx(const struct ods_req *);
 
 /* Header by name, case-insensitive ("Authorization"); NULL if absent. */
 const char	*ods_req_header(const struct ods_req *, const char *name);

@@ -8,23 +8,32 @@
 
 #include "server/ods_router.h"
 
-/* What a FastCGI program is; main() passes one to ods_fcgi_main(). */
+/*
+ * What a FastCGI program is; main() passes one to ods_fcgi_main(). Write
+ * it with designated initialisers (.name = "data-api", ...): every field
+ * but name, version and routes may be left out.
+ */
 struct ods_service {
 	const char		*name;		/* "data-api": logs, health */
 	const char		*version;
 	const struct ods_route	*routes;
 	size_t			 nroutes;
 	const char *const	*prefixes;	/* stripped, longest first */
-	int			 default_threads;
+	int			 default_threads; /* without --threads */
 	int			 openai_errors;	/* /v1/ errors in OpenAI shape */
 	/*
 	 * Optional hooks. register_metrics runs once in the master before
-	 * the pool's metric registry is made (the service's own families);
-	 * worker_exit runs in each worker after its threads have stopped
-	 * and before its connections close (flush queued writes).
+	 * the pool's metric registry is made (the service's own families).
+	 * init runs in each worker after the fork, once its database, Redis
+	 * and auth exist (env), and before any request: it makes the
+	 * service's own context (LLM client, vector readers, object store),
+	 * which handlers reach as ods_req_ctx(); a failure stops the worker.
+	 * fini runs after the worker's threads have stopped and before its
+	 * connections close: flush queued writes, free the context.
 	 */
 	enum ods_err		(*register_metrics)(void);
-	void			(*worker_exit)(void);
+	enum ods_err		(*init)(const struct ods_req_env *, void **ctx);
+	void			(*fini)(void *ctx);
 };
 
 /*

@@ -52,6 +52,7 @@ struct worker {
 	atomic_uint_fast64_t		 served;
 	struct wthread			*threads;
 	int				 nthreads;
+	int				 inited;	/* svc->init ran */
 };
 
 /* ---- the clock and the scoreboard ---- */
@@ -442,6 +443,12 @@ worker_init(struct worker *w, const struct ods_service *svc,
 	if ((w->env.auth = ods_auth_new(conf, w->env.db, w->env.redis)) ==
 	    NULL)
 		return -1;
+	if (svc->init != NULL && svc->init(&w->env, &w->env.ctx) != ODS_OK) {
+		ods_log(ODS_LOG_ERR, "service_init_failed service=%s",
+		    svc->name);
+		return -1;
+	}
+	w->inited = 1;
 	return 0;
 }
 
@@ -476,8 +483,8 @@ worker_fini(struct worker *w)
 		close(w->threads[i].ep);
 	}
 	free(w->threads);
-	if (w->svc->worker_exit != NULL)
-		w->svc->worker_exit();
+	if (w->inited && w->svc->fini != NULL)
+		w->svc->fini(w->env.ctx);
 	ods_auth_free(w->env.auth);
 	ods_db_free(w->env.db);
 	ods_redis_free(w->env.redis);
