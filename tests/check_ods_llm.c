@@ -42,16 +42,16 @@ START_TEST(test_sse_splits_events_at_every_cut)
 	for (cut = 0; cut <= n; cut++) {
 		memset(&c, 0, sizeof(c));
 		ods_buf_init(&c.all, 1 << 20);
-		ods_sse_init(&s, 1024);
-		ck_assert_int_eq(ods_sse_feed(&s, three, cut, collect_cb, &c),
+		odsi_sse_init(&s, 1024);
+		ck_assert_int_eq(odsi_sse_feed(&s, three, cut, collect_cb, &c),
 		    ODS_OK);
-		ck_assert_int_eq(ods_sse_feed(&s, three + cut, n - cut,
+		ck_assert_int_eq(odsi_sse_feed(&s, three + cut, n - cut,
 		    collect_cb, &c), ODS_OK);
 		ck_assert_int_eq(c.n, 3);
-		ck_assert_uint_eq(ods_sse_pending(&s), 0);
+		ck_assert_uint_eq(odsi_sse_pending(&s), 0);
 		ck_assert_str_eq(c.all.data, "data: {\"a\":1}\n\n|event: x\r\n"
 		    "data: {\"b\":2}\r\n\r\n|data: [DONE]\n\n|");
-		ods_sse_fini(&s);
+		odsi_sse_fini(&s);
 		ods_buf_free(&c.all);
 	}
 }
@@ -65,12 +65,12 @@ START_TEST(test_sse_feeds_one_byte_at_a_time)
 
 	memset(&c, 0, sizeof(c));
 	ods_buf_init(&c.all, 1 << 20);
-	ods_sse_init(&s, 1024);
+	odsi_sse_init(&s, 1024);
 	for (i = 0; i < sizeof(three) - 1; i++)
-		ck_assert_int_eq(ods_sse_feed(&s, three + i, 1, collect_cb, &c),
+		ck_assert_int_eq(odsi_sse_feed(&s, three + i, 1, collect_cb, &c),
 		    ODS_OK);
 	ck_assert_int_eq(c.n, 3);
-	ods_sse_fini(&s);
+	odsi_sse_fini(&s);
 	ods_buf_free(&c.all);
 }
 END_TEST
@@ -82,12 +82,12 @@ START_TEST(test_sse_keeps_an_unfinished_event)
 
 	memset(&c, 0, sizeof(c));
 	ods_buf_init(&c.all, 1 << 20);
-	ods_sse_init(&s, 1024);
-	ck_assert_int_eq(ods_sse_feed(&s, "data: 1\n\ndata: 2\n", 17,
+	odsi_sse_init(&s, 1024);
+	ck_assert_int_eq(odsi_sse_feed(&s, "data: 1\n\ndata: 2\n", 17,
 	    collect_cb, &c), ODS_OK);
 	ck_assert_int_eq(c.n, 1);
-	ck_assert_uint_eq(ods_sse_pending(&s), 8);
-	ods_sse_fini(&s);
+	ck_assert_uint_eq(odsi_sse_pending(&s), 8);
+	odsi_sse_fini(&s);
 	ods_buf_free(&c.all);
 }
 END_TEST
@@ -101,10 +101,10 @@ START_TEST(test_sse_refuses_an_event_over_the_cap)
 	memset(&c, 0, sizeof(c));
 	ods_buf_init(&c.all, 1 << 20);
 	memset(big, 'x', sizeof(big));
-	ods_sse_init(&s, 1024);
-	ck_assert_int_eq(ods_sse_feed(&s, big, sizeof(big), collect_cb, &c),
+	odsi_sse_init(&s, 1024);
+	ck_assert_int_eq(odsi_sse_feed(&s, big, sizeof(big), collect_cb, &c),
 	    ODS_ETOOBIG);
-	ods_sse_fini(&s);
+	odsi_sse_fini(&s);
 	ods_buf_free(&c.all);
 }
 END_TEST
@@ -114,12 +114,12 @@ START_TEST(test_sse_data_joins_data_lines)
 	char	out[64];
 	const char ev[] = "id: 1\ndata: a\ndata:b\r\n\n";
 
-	ck_assert_int_eq(ods_sse_data(ev, sizeof(ev) - 1, out, sizeof(out)),
+	ck_assert_int_eq(odsi_sse_data(ev, sizeof(ev) - 1, out, sizeof(out)),
 	    3);
 	ck_assert_str_eq(out, "a\nb");
-	ck_assert_int_eq(ods_sse_data("event: x\n\n", 10, out, sizeof(out)),
+	ck_assert_int_eq(odsi_sse_data("event: x\n\n", 10, out, sizeof(out)),
 	    -1);
-	ck_assert_int_eq(ods_sse_data(ev, sizeof(ev) - 1, out, 3), -1);
+	ck_assert_int_eq(odsi_sse_data(ev, sizeof(ev) - 1, out, 3), -1);
 }
 END_TEST
 
@@ -134,18 +134,18 @@ START_TEST(test_sse_inspect_finds_usage_only_chunks)
 	    "{\"content\":\"usage\"}}],\"usage\":null}\n\n";
 
 	memset(&u, 0, sizeof(u));
-	ck_assert_int_eq(ods_sse_inspect(usage, sizeof(usage) - 1, &only, &u),
+	ck_assert_int_eq(odsi_sse_inspect(usage, sizeof(usage) - 1, &only, &u),
 	    0);
 	ck_assert_int_eq(only, 1);
 	ck_assert_int_eq(u.known, 1);
 	ck_assert_int_eq(u.prompt_tokens, 7);
 	ck_assert_int_eq(u.completion_tokens, 3);
 	memset(&u, 0, sizeof(u));
-	ck_assert_int_eq(ods_sse_inspect(delta, sizeof(delta) - 1, &only, &u),
+	ck_assert_int_eq(odsi_sse_inspect(delta, sizeof(delta) - 1, &only, &u),
 	    0);
 	ck_assert_int_eq(only, 0);
 	ck_assert_int_eq(u.known, 0);
-	ck_assert_int_eq(ods_sse_inspect("data: [DONE]\n\n", 14, &only, &u),
+	ck_assert_int_eq(odsi_sse_inspect("data: [DONE]\n\n", 14, &only, &u),
 	    1);
 }
 END_TEST
@@ -162,17 +162,17 @@ START_TEST(test_usage_scan_reads_spaced_and_nested_json)
 	    "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}";
 
 	memset(&u, 0, sizeof(u));
-	ck_assert_int_eq(ods_sse_inspect(ev, sizeof(ev) - 1, &only, &u), 0);
+	ck_assert_int_eq(odsi_sse_inspect(ev, sizeof(ev) - 1, &only, &u), 0);
 	ck_assert_int_eq(only, 1);
 	ck_assert_int_eq(u.prompt_tokens, 12);
 	ck_assert_int_eq(u.completion_tokens, 30);
 	memset(&u, 0, sizeof(u));
-	ods_llm_usage_of_body(body, sizeof(body) - 1, &u);
+	odsi_llm_usage_of_body(body, sizeof(body) - 1, &u);
 	ck_assert_int_eq(u.known, 1);
 	ck_assert_int_eq(u.prompt_tokens, 3);
 	ck_assert_int_eq(u.completion_tokens, 4);
 	memset(&u, 0, sizeof(u));
-	ods_llm_usage_of_body("{\"usage\":{\"prompt_tokens\":5", 26, &u);
+	odsi_llm_usage_of_body("{\"usage\":{\"prompt_tokens\":5", 26, &u);
 	ck_assert_int_eq(u.known, 0);
 }
 END_TEST
@@ -182,7 +182,7 @@ START_TEST(test_strip_null_usage_removes_only_that_key)
 	char	ev[] = "data: {\"id\":\"c\",\"choices\":[],\"usage\":null}\n\n";
 	size_t	n;
 
-	n = llm_strip_null_usage(ev, strlen(ev));
+	n = odsi_llm_strip_null_usage(ev, strlen(ev));
 	ev[n] = '\0';
 	ck_assert_str_eq(ev, "data: {\"id\":\"c\",\"choices\":[]}\n\n");
 }
@@ -216,13 +216,13 @@ START_TEST(test_base_url_adds_v1_once)
 {
 	char	*u;
 
-	u = ods_llm_base_url("http://h:8000");
+	u = odsi_llm_base_url("http://h:8000");
 	ck_assert_str_eq(u, "http://h:8000/v1");
 	free(u);
-	u = ods_llm_base_url("http://h:8000/v1/");
+	u = odsi_llm_base_url("http://h:8000/v1/");
 	ck_assert_str_eq(u, "http://h:8000/v1");
 	free(u);
-	u = ods_llm_base_url("https://api.example.com/v1");
+	u = odsi_llm_base_url("https://api.example.com/v1");
 	ck_assert_str_eq(u, "https://api.example.com/v1");
 	free(u);
 }
@@ -422,9 +422,9 @@ learn_models(void)
 
 	serve(&up_a, 200, "application/json", models_body);
 	serve(&up_b, 200, "application/json", models_body);
-	ck_assert_uint_eq(llm_candidates(fl, ODS_LLM_CHAT, "m", c,
+	ck_assert_uint_eq(odsi_llm_candidates(fl, ODS_LLM_CHAT, "m", c,
 	    ODS_LLM_MAX_BACKENDS), 2);
-	ck_assert_uint_eq(llm_candidates(fl, ODS_LLM_CHAT, "other", c,
+	ck_assert_uint_eq(odsi_llm_candidates(fl, ODS_LLM_CHAT, "other", c,
 	    ODS_LLM_MAX_BACKENDS), 0);
 }
 

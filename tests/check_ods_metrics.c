@@ -664,8 +664,8 @@ START_TEST(test_entry_of_a_worker_killed_mid_claim_is_skipped_after_retire)
 
 	m = ods_metrics_new("data-api", 2);
 	f = &m->fam[ODS_M_CACHE_MISSES];
-	ck_assert_int_eq(ods_m_key_make(&k, 1, lv), ODS_OK);
-	w = &ods_m_words(m, f)[k.hash & (f->cap - 1)];
+	ck_assert_int_eq(odsi_m_key_make(&k, 1, lv), ODS_OK);
+	w = &odsi_m_words(m, f)[k.hash & (f->cap - 1)];
 	*w = ODS_M_BUSY | (uint64_t)(0 + 1) << 8;
 	ck_assert_int_eq(ods_metrics_counter_add(ODS_M_CACHE_MISSES, lv, 1),
 	    ODS_ENOSPC);

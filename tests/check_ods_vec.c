@@ -36,7 +36,7 @@ teardown(void)
 {
 	tu_rmdir(dir);
 	free(dir);
-	vfile_test_budget = -1;
+	odsi_vfile_test_budget = -1;
 }
 
 static struct ods_vec *
@@ -157,7 +157,7 @@ START_TEST(test_exact_search_equals_brute_force)
 		ck_assert_int_eq(ods_vec_commit(v), ODS_OK);	/* flat */
 		add_rows(v, 2, (int64_t)n / 2, x + n / 2 * d, n / 2, d);
 		for (ii = 0; ii < 3; ii++) {	/* growing + flat */
-			vk_force_isa(isas[ii]);
+			odsi_vk_force_isa(isas[ii]);
 			check_exact(v, ms[mi], x, n, d, q, 20);
 		}
 		ck_assert_int_eq(ods_vec_seal(v), ODS_OK);	/* hnsw */
@@ -298,7 +298,7 @@ END_TEST
 
 /* Nodes reachable from the entry point over level-0 links. */
 static size_t
-reachable_at_level0(const struct vhnsw_build *b)
+reachable_at_level0(const struct odsi_vhnsw_build *b)
 {
 	uint8_t		*seen = calloc(b->n, 1);
 	uint32_t	*stack = malloc(b->n * sizeof(uint32_t));
@@ -332,7 +332,7 @@ START_TEST(test_hnsw_graph_reaches_every_exact_duplicate)
 {
 	size_t			 n = 10000, d = 48, nr;
 	float			*q, *x = dup_set(n, d, 200, 0.3, &q, 4);
-	struct vhnsw_build	 b;
+	struct odsi_vhnsw_build	 b;
 
 	memset(&b, 0, sizeof(b));
 	b.n = (uint32_t)n;
@@ -341,12 +341,12 @@ START_TEST(test_hnsw_graph_reaches_every_exact_duplicate)
 	b.m = 16;
 	b.efc = 200;
 	b.vecs = x;
-	ck_assert_int_eq(vhnsw_build(&b, 1), ODS_OK);
+	ck_assert_int_eq(odsi_vhnsw_build(&b, 1), ODS_OK);
 	nr = reachable_at_level0(&b);
 	fprintf(stderr, "hnsw level-0 reachable with 30%% duplicates: "
 	    "%zu of %zu\n", nr, n);
 	ck_assert_uint_eq(nr, n);
-	vhnsw_build_free(&b);
+	odsi_vhnsw_build_free(&b);
 	free(x);
 	free(q);
 }
@@ -1138,9 +1138,9 @@ START_TEST(test_disk_full_is_an_error_and_keeps_old_generation)
 	add_rows(v, 3, 200, x, 50, 8);
 	/* Fail at every point of the commit: short writes, then ENOSPC. */
 	for (budget = 0; budget < 400000; budget += 997) {
-		vfile_test_budget = budget;
+		odsi_vfile_test_budget = budget;
 		er = ods_vec_seal(v);
-		vfile_test_budget = -1;
+		odsi_vfile_test_budget = -1;
 		if (er == ODS_OK)
 			break;
 		ck_assert_int_eq(er, ODS_ENOSPC);

@@ -96,7 +96,7 @@ ods_auth_new(const struct ods_conf *c, struct ods_db *db,
 	a->conf = c;
 	a->db = db;
 	a->redis = redis;
-	jwks_init(&a->jwks, c);
+	odsi_jwks_init(&a->jwks, c);
 	pthread_mutex_init(&a->vc.mu, NULL);
 	a->vc.slots = ods_xcalloc(VCACHE_SLOTS, sizeof(*a->vc.slots));
 	if (hs_keys_init(a, c) < 0) {
@@ -105,7 +105,7 @@ ods_auth_new(const struct ods_conf *c, struct ods_db *db,
 	}
 	names_init(a, c);
 	ods_http_global_init();
-	rate_init(a);
+	odsi_rate_init(a);
 	a->audit = audit_start(db, c->audit_db);
 	if (c->auth_mode && a->jwks.url[0] == '\0' && a->nhs == 0)
 		ods_log(ODS_LOG_WARN, "auth_no_keys reason=neither Keycloak "
@@ -132,7 +132,7 @@ ods_auth_free(struct ods_auth *a)
 	ods_strv_free(a->issuers, a->nissuers);
 	ods_strv_free(a->auds, a->nauds);
 	free(a->token_url);
-	jwks_fini(&a->jwks);
+	odsi_jwks_fini(&a->jwks);
 	pthread_mutex_destroy(&a->vc.mu);
 	free(a->vc.slots);
 	free(a);
@@ -361,7 +361,7 @@ rate_limit(struct ods_auth *a, struct ods_req *r, struct ods_resp *w,
 	if (!c->rate_limit_enabled)
 		return ODS_OK;
 	rate_who(r, p, who, sizeof(who));
-	er = rate_take(a, env != NULL && env->service != NULL ? env->service :
+	er = odsi_rate_take(a, env != NULL && env->service != NULL ? env->service :
 	    "ods", m == ODS_GET || m == ODS_HEAD || m == ODS_OPTIONS ?
 	    "read" : "write", who, keyed ? p->rpm : c->rate_limit_count,
 	    keyed ? 60 : c->rate_limit_window, keyed ? p->rpm :
@@ -435,7 +435,7 @@ authenticate(struct ods_auth *a, struct ods_req *r,
 		*why = "bad_api_key";
 	if (er != ODS_OK)
 		return er;
-	if ((*p = apikey_principal(ods_req_arena(r), &k)) == NULL)
+	if ((*p = odsi_apikey_principal(ods_req_arena(r), &k)) == NULL)
 		er = ODS_ENOMEM;
 	ods_apikey_fini(&k);
 	return er;
@@ -542,16 +542,16 @@ ods_auth_refresh(struct ods_auth *a, const char *refresh,
 	    strlen(refresh) > REFRESH_MAX)
 		return ODS_EAUTH;
 	ods_buf_init(&form, 64 * 1024);
-	er = auth_form_add(&form, "grant_type", "refresh_token");
+	er = odsi_auth_form_add(&form, "grant_type", "refresh_token");
 	if (er == ODS_OK)
-		er = auth_form_add(&form, "client_id", c->keycloak_client_id);
+		er = odsi_auth_form_add(&form, "client_id", c->keycloak_client_id);
 	if (er == ODS_OK && *c->keycloak_client_secret != '\0')
-		er = auth_form_add(&form, "client_secret",
+		er = odsi_auth_form_add(&form, "client_secret",
 		    c->keycloak_client_secret);
 	if (er == ODS_OK)
-		er = auth_form_add(&form, "refresh_token", refresh);
+		er = odsi_auth_form_add(&form, "refresh_token", refresh);
 	if (er == ODS_OK)
-		er = auth_http(a->token_url, form.data, c->jwks_timeout_ms,
+		er = odsi_auth_http(a->token_url, form.data, c->jwks_timeout_ms,
 		    TOKEN_RESP_MAX, &body, &status);
 	else
 		ods_buf_init(&body, 0);

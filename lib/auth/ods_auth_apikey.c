@@ -443,7 +443,7 @@ ods_apikey_json(struct ods_jw *jw, const struct ods_apikey *k)
 /* ---- the principal of a key ---- */
 
 struct ods_principal *
-apikey_principal(struct ods_arena *ar, const struct ods_apikey *k)
+odsi_apikey_principal(struct ods_arena *ar, const struct ods_apikey *k)
 {
 	struct ods_principal	*p = ods_arena_alloc(ar, sizeof(*p));
 	const char		**models = NULL;

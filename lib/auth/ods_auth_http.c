@@ -15,7 +15,7 @@
 #include "core/ods_mem.h"
 
 enum ods_err
-auth_http(const char *url, const char *form, int timeout_ms, size_t max,
+odsi_auth_http(const char *url, const char *form, int timeout_ms, size_t max,
     struct ods_buf *body, long *status)
 {
 	struct ods_http_req	req;
@@ -50,7 +50,7 @@ auth_http(const char *url, const char *form, int timeout_ms, size_t max,
 }
 
 enum ods_err
-auth_form_add(struct ods_buf *b, const char *key, const char *value)
+odsi_auth_form_add(struct ods_buf *b, const char *key, const char *value)
 {
 	char		*esc;
 	enum ods_err	 er;

@@ -100,32 +100,32 @@ struct audit_ev {
 };
 
 /* ods_auth_jwks.c */
-void		 jwks_init(struct jwks *, const struct ods_conf *);
-void		 jwks_fini(struct jwks *);
+void		 odsi_jwks_init(struct jwks *, const struct ods_conf *);
+void		 odsi_jwks_fini(struct jwks *);
 /*
  * Call fn(arg, pem, len) with the key of kid (NULL: the only key of the
  * set) under the read lock, refreshing the set as the policy allows.
  * Returns fn's result, or ODS_ENOTFOUND (no such key) / ODS_EUNAVAIL (no
  * set could be obtained).
  */
-enum ods_err	 jwks_with_key(struct ods_auth *, const char *kid,
+enum ods_err	 odsi_jwks_with_key(struct ods_auth *, const char *kid,
 		    enum ods_err (*fn)(void *, const char *, size_t),
 		    void *arg);
 /* Wall-clock ms until which the current set is fresh; 0: no set. */
-int64_t		 jwks_fresh_until_ms(struct jwks *);
+int64_t		 odsi_jwks_fresh_until_ms(struct jwks *);
 /* Parse a JWKS document into a new set (NULL: not a JWKS). */
-struct jwks_set	*jwks_parse(const char *, size_t);
-void		 jwks_set_free(struct jwks_set *);
+struct jwks_set	*odsi_jwks_parse(const char *, size_t);
+void		 odsi_jwks_set_free(struct jwks_set *);
 
 /* ods_auth_http.c: over ods_http (TLS verified, no redirects, capped). */
-enum ods_err	 auth_http(const char *url, const char *form, int timeout_ms,
+enum ods_err	 odsi_auth_http(const char *url, const char *form, int timeout_ms,
 		    size_t max, struct ods_buf *body, long *status);
 /* Append key=value (URL-encoded) to an x-www-form-urlencoded body. */
-enum ods_err	 auth_form_add(struct ods_buf *, const char *key,
+enum ods_err	 odsi_auth_form_add(struct ods_buf *, const char *key,
 		    const char *value) ODS_MUSTCHECK;
 
 /* ods_auth_rate.c */
-void		 rate_init(struct ods_auth *);
+void		 odsi_rate_init(struct ods_auth *);
 struct rate_res {
 	int	allowed;
 	int	limit, remaining;
@@ -133,7 +133,7 @@ struct rate_res {
 	int	retry_after;	/* seconds, when refused */
 };
 /* ODS_OK (res filled) or ODS_EUNAVAIL (Redis down: caller decides). */
-enum ods_err	 rate_take(struct ods_auth *, const char *service,
+enum ods_err	 odsi_rate_take(struct ods_auth *, const char *service,
 		    const char *klass, const char *who, int count,
 		    int window_s, int burst, struct rate_res *);
 
@@ -143,7 +143,7 @@ void		 audit_stop(struct audit_q *);
 void		 audit_emit(struct audit_q *, const struct audit_ev *);
 
 /* ods_auth_apikey.c: the principal of a verified key. */
-struct ods_principal *apikey_principal(struct ods_arena *,
+struct ods_principal *odsi_apikey_principal(struct ods_arena *,
 		    const struct ods_apikey *);
 
 #endif /* ODS_AUTH_INT_H */

@@ -137,7 +137,7 @@ jwk_take(struct json_object *k, struct jwk *out)
 }
 
 struct jwks_set *
-jwks_parse(const char *doc, size_t len)
+odsi_jwks_parse(const char *doc, size_t len)
 {
 	struct json_tokener	*tok;
 	struct json_object	*o = NULL, *keys;
@@ -166,7 +166,7 @@ jwks_parse(const char *doc, size_t len)
 }
 
 void
-jwks_set_free(struct jwks_set *s)
+odsi_jwks_set_free(struct jwks_set *s)
 {
 	size_t	i;
 
@@ -181,7 +181,7 @@ jwks_set_free(struct jwks_set *s)
 /* ---- the in-process copy ---- */
 
 void
-jwks_init(struct jwks *j, const struct ods_conf *c)
+odsi_jwks_init(struct jwks *j, const struct ods_conf *c)
 {
 	pthread_rwlockattr_t	 at;
 	char			 h[65];
@@ -211,9 +211,9 @@ jwks_init(struct jwks *j, const struct ods_conf *c)
 }
 
 void
-jwks_fini(struct jwks *j)
+odsi_jwks_fini(struct jwks *j)
 {
-	jwks_set_free(j->set);
+	odsi_jwks_set_free(j->set);
 	pthread_rwlock_destroy(&j->lock);
 	pthread_mutex_destroy(&j->fetch_mu);
 	free(j->url);
@@ -269,7 +269,7 @@ install(struct jwks *j, struct jwks_set *s)
 	j->set = s;
 	atomic_fetch_add(&j->gen, 1);
 	pthread_rwlock_unlock(&j->lock);
-	jwks_set_free(old);
+	odsi_jwks_set_free(old);
 }
 
 /* ---- Redis: the copy shared by the workers ---- */
@@ -291,7 +291,7 @@ from_redis(struct ods_auth *a)
 	t = strtoll(v, &end, 10);
 	if ((nl = memchr(v, '\n', len)) == NULL || end != nl || t <= 0)
 		goto out;
-	s = jwks_parse(nl + 1, len - (size_t)(nl + 1 - v));
+	s = odsi_jwks_parse(nl + 1, len - (size_t)(nl + 1 - v));
 	if (s == NULL)
 		goto out;
 	s->fetched_ms = t;
@@ -302,7 +302,7 @@ from_redis(struct ods_auth *a)
 	if (changed)
 		install(j, s);
 	else
-		jwks_set_free(s);
+		odsi_jwks_set_free(s);
 out:
 	free(v);
 	return changed;
@@ -348,10 +348,10 @@ fetch(struct ods_auth *a)
 	long		 status;
 
 	atomic_fetch_add(&j->fetches, 1);
-	er = auth_http(j->url, NULL, j->timeout_ms, JWKS_MAX_BYTES, &body,
+	er = odsi_auth_http(j->url, NULL, j->timeout_ms, JWKS_MAX_BYTES, &body,
 	    &status);
 	if (er == ODS_OK && status == 200)
-		s = jwks_parse(body.data != NULL ? body.data : "", body.len);
+		s = odsi_jwks_parse(body.data != NULL ? body.data : "", body.len);
 	if (s == NULL) {
 		ods_log(ODS_LOG_WARN, "jwks_fetch_failed status=%ld err=%s "
 		    "kept=%s", status, ods_strerror(er),
@@ -423,7 +423,7 @@ out:
 }
 
 enum ods_err
-jwks_with_key(struct ods_auth *a, const char *kid,
+odsi_jwks_with_key(struct ods_auth *a, const char *kid,
     enum ods_err (*fn)(void *, const char *, size_t), void *arg)
 {
 	struct jwks	*j = &a->jwks;
@@ -445,7 +445,7 @@ jwks_with_key(struct ods_auth *a, const char *kid,
 }
 
 int64_t
-jwks_fresh_until_ms(struct jwks *j)
+odsi_jwks_fresh_until_ms(struct jwks *j)
 {
 	int64_t	t = 0;
 

@@ -167,7 +167,7 @@ verify_sig(struct ods_auth *a, const char *token, const struct hdr *h)
 				return NULL;
 		return "bad_signature";
 	}
-	er = jwks_with_key(a, h->has_kid ? h->kid : NULL, sig_check, &s);
+	er = odsi_jwks_with_key(a, h->has_kid ? h->kid : NULL, sig_check, &s);
 	switch (er) {
 	case ODS_OK:
 		return NULL;
@@ -388,7 +388,7 @@ vc_put(struct ods_auth *a, const unsigned char h[32], jwt_alg_t alg,
 		until = exp + a->conf->jwt_leeway;
 	/* An RS256 entry ends with the freshness of its JWKS set too. */
 	if (alg != JWT_ALG_HS256 &&
-	    (fresh = jwks_fresh_until_ms(&a->jwks) / 1000) < until)
+	    (fresh = odsi_jwks_fresh_until_ms(&a->jwks) / 1000) < until)
 		until = fresh;
 	pthread_mutex_lock(&a->vc.mu);
 	memcpy(s->h, h, 32);

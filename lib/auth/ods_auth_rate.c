@@ -41,7 +41,7 @@ static const char rate_lua[] =
     "return {0, 0, wait, cttl}\n";
 
 void
-rate_init(struct ods_auth *a)
+odsi_rate_init(struct ods_auth *a)
 {
 	ods_redis_script_init(&a->rl_script, rate_lua);
 }
@@ -57,7 +57,7 @@ reply_int(const struct ods_redis_reply *r, size_t i, long long *v)
 }
 
 enum ods_err
-rate_take(struct ods_auth *a, const char *service, const char *klass,
+odsi_rate_take(struct ods_auth *a, const char *service, const char *klass,
     const char *who, int count, int window_s, int burst,
     struct rate_res *res)
 {

@@ -28,7 +28,7 @@
 #define BACKOFF_MS		100
 
 char *
-ods_llm_base_url(const char *url)
+odsi_llm_base_url(const char *url)
 {
 	size_t	n = strlen(url);
 	char	*out;
@@ -52,7 +52,7 @@ add_backend(struct ods_llm *l, const char *name, const char *url,
 		return;
 	b = &l->b[l->nb++];
 	snprintf(b->name, sizeof(b->name), "%s", name);
-	b->base = ods_llm_base_url(url);
+	b->base = odsi_llm_base_url(url);
 	if (key != NULL && *key != '\0')
 		(void)ods_xasprintf(&b->auth, "Authorization: Bearer %s", key);
 	b->caps = caps;
@@ -332,7 +332,7 @@ ods_llm_prep_fini(struct ods_llm_prep *p)
 /* ---- forwarding ---- */
 
 size_t
-llm_strip_null_usage(char *ev, size_t len)
+odsi_llm_strip_null_usage(char *ev, size_t len)
 {
 	static const char	a[] = ",\"usage\":null";
 	static const char	b[] = "\"usage\":null,";
@@ -367,20 +367,20 @@ send_event(void *arg, const char *ev, size_t len)
 	int			 usage_only = 0;
 	char			*copy = NULL;
 
-	if (ods_sse_inspect(ev, len, &usage_only, &res->usage))
+	if (odsi_sse_inspect(ev, len, &usage_only, &res->usage))
 		a->saw_done = 1;
 	if (usage_only && a->prep->usage_injected)
 		return 0;
 	if (a->prep->usage_injected && memmem(ev, len, "\"usage\":null",
 	    12) != NULL) {
 		copy = ods_xstrndup(ev, len);
-		len = llm_strip_null_usage(copy, len);
+		len = odsi_llm_strip_null_usage(copy, len);
 		ev = copy;
 	}
 	if (!res->started) {
 		res->started = 1;
 		res->ttft_s = ods_now_sec() - a->t0;
-		llm_metric_ttft(a->prep->model, res->ttft_s);
+		odsi_llm_metric_ttft(a->prep->model, res->ttft_s);
 		if (a->sink->start(a->sink->arg, res->status, res->ctype) != 0)
 			a->client_gone = 1;
 	}
@@ -418,7 +418,7 @@ on_data(void *arg, const char *p, size_t n)
 	}
 	if (a->sink->progress != NULL)
 		a->sink->progress();
-	return ods_sse_feed(&a->sse, p, n, send_event, a) != ODS_OK;
+	return odsi_sse_feed(&a->sse, p, n, send_event, a) != ODS_OK;
 }
 
 static int
@@ -485,7 +485,7 @@ fill_req(struct ods_llm *l, struct llm_backend *b, struct attempt *a,
 static void
 flush_tail(struct attempt *a)
 {
-	if (ods_sse_pending(&a->sse) > 0 && !a->client_gone)
+	if (odsi_sse_pending(&a->sse) > 0 && !a->client_gone)
 		(void)send_event(a, a->sse.buf.data, a->sse.buf.len);
 }
 
@@ -515,14 +515,14 @@ try_backend(struct ods_llm *l, struct llm_backend *b,
 	ods_buf_reset(&res->body);
 	res->status = 0;
 	res->usage.known = 0;
-	ods_sse_init(&a->sse, MAX_EVENT);
+	odsi_sse_init(&a->sse, MAX_EVENT);
 	a->saw_done = 0;
 	fill_req(l, b, a, &req, url, sizeof(url));
 	res->attempts++;
 	er = ods_http_do(&req, &resp);
 	if (er == ODS_OK && a->sse_mode)
 		flush_tail(a);
-	ods_sse_fini(&a->sse);
+	odsi_sse_fini(&a->sse);
 	ods_http_resp_fini(&resp);
 	snprintf(res->backend, sizeof(res->backend), "%s", b->name);
 	/* A stream that ends without [DONE] was cut (close-delimited). */
@@ -531,22 +531,22 @@ try_backend(struct ods_llm *l, struct llm_backend *b,
 	if (res->started || a->client_gone) {
 		res->err = a->client_gone ? ODS_EIO : er;
 		if (er == ODS_OK || a->client_gone)
-			llm_breaker_success(l, b);
+			odsi_llm_breaker_success(l, b);
 		else
-			llm_breaker_failure(l, b, reason_of(er, 0));
+			odsi_llm_breaker_failure(l, b, reason_of(er, 0));
 		return 1;
 	}
 	if (er == ODS_OK && res->status < 500 && res->status != 429) {
-		llm_breaker_success(l, b);
+		odsi_llm_breaker_success(l, b);
 		if (res->status < 300 && !a->sse_mode)
-			ods_llm_usage_of_body(res->body.data, res->body.len,
+			odsi_llm_usage_of_body(res->body.data, res->body.len,
 			    &res->usage);
 		return 1;
 	}
 	if (er == ODS_OK && res->status == 429)
-		llm_breaker_release(b);
+		odsi_llm_breaker_release(b);
 	else
-		llm_breaker_failure(l, b, reason_of(er, res->status));
+		odsi_llm_breaker_failure(l, b, reason_of(er, res->status));
 	ods_log(ODS_LOG_WARN, "llm_attempt_failed backend=%s err=%s status=%d",
 	    b->name, ods_strerror(er), res->status);
 	*last = er != ODS_OK ? er : res->status == 429 ? ODS_ELIMIT :
@@ -584,7 +584,7 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 	a.res = res;
 	a.t0 = ods_now_sec();
 	a.guard_s = l->guard_ms / 1000.0;
-	n = llm_candidates(l, prep->op, prep->upstream_model, c,
+	n = odsi_llm_candidates(l, prep->op, prep->upstream_model, c,
 	    ODS_LLM_MAX_BACKENDS);
 	if (n == 0)
 		return ODS_ENOTFOUND;
@@ -597,7 +597,7 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 				res->total_s = ods_now_sec() - a.t0;
 				return ODS_ETIMEOUT;
 			}
-			if (!llm_breaker_allow(l, c[i]))
+			if (!odsi_llm_breaker_allow(l, c[i]))
 				continue;
 			tried++;
 			if (try_backend(l, c[i], &a, &last)) {

@@ -69,56 +69,56 @@ struct ods_sse {
 	size_t		line;		/* start of the current line */
 };
 
-void		 ods_sse_init(struct ods_sse *, size_t max);
-void		 ods_sse_fini(struct ods_sse *);
+void		 odsi_sse_init(struct ods_sse *, size_t max);
+void		 odsi_sse_fini(struct ods_sse *);
 /*
  * Feed bytes; cb(arg, event, len) runs for every completed event, with
  * its terminator. Returns ODS_OK, ODS_ETOOBIG, or ODS_EIO when cb
  * returned non-zero (the rest is not looked at).
  */
-enum ods_err	 ods_sse_feed(struct ods_sse *, const char *, size_t,
+enum ods_err	 odsi_sse_feed(struct ods_sse *, const char *, size_t,
 		    int (*cb)(void *, const char *, size_t), void *arg)
 		    ODS_MUSTCHECK;
-size_t		 ods_sse_pending(const struct ods_sse *);
+size_t		 odsi_sse_pending(const struct ods_sse *);
 /*
  * The value of the event's "data:" lines, joined by LF, written to out
  * (NUL-terminated, cap bytes). Returns its length, or -1 when the event
  * has no data line or out is too small.
  */
-long		 ods_sse_data(const char *ev, size_t len, char *out,
+long		 odsi_sse_data(const char *ev, size_t len, char *out,
 		    size_t cap);
 /*
  * Inspect one chat/completions event: *usage_only is 1 for a chunk with
  * an empty choices array and a usage object; usage is filled when the
  * event carries one. Returns 1 for the "[DONE]" event, else 0.
  */
-int		 ods_sse_inspect(const char *ev, size_t len, int *usage_only,
+int		 odsi_sse_inspect(const char *ev, size_t len, int *usage_only,
 		    struct ods_llm_usage *usage);
 
 /* "http://h:8000" or "http://h:8000/v1/" -> "http://h:8000/v1" (malloc). */
-char		*ods_llm_base_url(const char *url);
+char		*odsi_llm_base_url(const char *url);
 
-void		 ods_llm_usage_of_body(const char *, size_t,
+void		 odsi_llm_usage_of_body(const char *, size_t,
 		    struct ods_llm_usage *);
 /* Remove ,"usage":null (or "usage":null,) from a chunk; new length. */
-size_t		 llm_strip_null_usage(char *ev, size_t len);
+size_t		 odsi_llm_strip_null_usage(char *ev, size_t len);
 
 /* Breaker (ods_llm_route.c). */
-int		 llm_breaker_allow(struct ods_llm *, struct llm_backend *);
-void		 llm_breaker_success(struct ods_llm *, struct llm_backend *);
-void		 llm_breaker_failure(struct ods_llm *, struct llm_backend *,
+int		 odsi_llm_breaker_allow(struct ods_llm *, struct llm_backend *);
+void		 odsi_llm_breaker_success(struct ods_llm *, struct llm_backend *);
+void		 odsi_llm_breaker_failure(struct ods_llm *, struct llm_backend *,
 		    const char *reason);
-void		 llm_breaker_release(struct llm_backend *);
+void		 odsi_llm_breaker_release(struct llm_backend *);
 /* Candidates for model and op, best first; returns how many. */
-size_t		 llm_candidates(struct ods_llm *, enum ods_llm_op,
+size_t		 odsi_llm_candidates(struct ods_llm *, enum ods_llm_op,
 		    const char *model, struct llm_backend **out, size_t max);
-void		 llm_models_refresh(struct ods_llm *, struct llm_backend *,
+void		 odsi_llm_models_refresh(struct ods_llm *, struct llm_backend *,
 		    int force);
-int		 llm_caps_of(enum ods_llm_op);
+int		 odsi_llm_caps_of(enum ods_llm_op);
 
 /* Metrics (ods_llm_route.c); no-ops before registration. */
-void		 llm_metric_ttft(const char *model, double seconds);
-void		 llm_metric_circuit(const struct llm_backend *);
-void		 llm_metric_failure(const char *backend, const char *reason);
+void		 odsi_llm_metric_ttft(const char *model, double seconds);
+void		 odsi_llm_metric_circuit(const struct llm_backend *);
+void		 odsi_llm_metric_failure(const char *backend, const char *reason);
 
 #endif /* ODS_LLM_INT_H */

@@ -58,7 +58,7 @@ ods_llm_metrics_register(void)
 }
 
 void
-llm_metric_ttft(const char *model, double seconds)
+odsi_llm_metric_ttft(const char *model, double seconds)
 {
 	const char	*lv[2] = { "openai-proxy", model };
 
@@ -67,7 +67,7 @@ llm_metric_ttft(const char *model, double seconds)
 }
 
 void
-llm_metric_circuit(const struct llm_backend *b)
+odsi_llm_metric_circuit(const struct llm_backend *b)
 {
 	const char	*lv[1] = { b->name };
 
@@ -76,7 +76,7 @@ llm_metric_circuit(const struct llm_backend *b)
 }
 
 void
-llm_metric_failure(const char *backend, const char *reason)
+odsi_llm_metric_failure(const char *backend, const char *reason)
 {
 	const char	*lv[2] = { backend, reason };
 
@@ -88,7 +88,7 @@ llm_metric_failure(const char *backend, const char *reason)
 
 /* May a request go to b now? A half-open backend lets one probe in. */
 int
-llm_breaker_allow(struct ods_llm *l, struct llm_backend *b)
+odsi_llm_breaker_allow(struct ods_llm *l, struct llm_backend *b)
 {
 	int	ok = 1, changed = 0;
 
@@ -109,13 +109,13 @@ llm_breaker_allow(struct ods_llm *l, struct llm_backend *b)
 	if (changed) {
 		ods_log(ODS_LOG_INFO, "llm_breaker_half_open backend=%s",
 		    b->name);
-		llm_metric_circuit(b);
+		odsi_llm_metric_circuit(b);
 	}
 	return ok;
 }
 
 void
-llm_breaker_success(struct ods_llm *l, struct llm_backend *b)
+odsi_llm_breaker_success(struct ods_llm *l, struct llm_backend *b)
 {
 	int	was;
 
@@ -129,12 +129,12 @@ llm_breaker_success(struct ods_llm *l, struct llm_backend *b)
 	if (was != ODS_LLM_CLOSED) {
 		ods_log(ODS_LOG_INFO, "llm_breaker_closed backend=%s",
 		    b->name);
-		llm_metric_circuit(b);
+		odsi_llm_metric_circuit(b);
 	}
 }
 
 void
-llm_breaker_failure(struct ods_llm *l, struct llm_backend *b,
+odsi_llm_breaker_failure(struct ods_llm *l, struct llm_backend *b,
     const char *reason)
 {
 	int	opened = 0;
@@ -149,17 +149,17 @@ llm_breaker_failure(struct ods_llm *l, struct llm_backend *b,
 	}
 	b->probing = 0;
 	pthread_mutex_unlock(&b->mu);
-	llm_metric_failure(b->name, reason);
+	odsi_llm_metric_failure(b->name, reason);
 	if (opened) {
 		ods_log(ODS_LOG_WARN, "llm_breaker_open backend=%s reason=%s "
 		    "cooldown_ms=%d", b->name, reason, l->cooldown_ms);
-		llm_metric_circuit(b);
+		odsi_llm_metric_circuit(b);
 	}
 }
 
 /* A probe that ended without a verdict (client went away). */
 void
-llm_breaker_release(struct llm_backend *b)
+odsi_llm_breaker_release(struct llm_backend *b)
 {
 	pthread_mutex_lock(&b->mu);
 	b->probing = 0;
@@ -169,7 +169,7 @@ llm_breaker_release(struct llm_backend *b)
 /* ---- model lists ---- */
 
 int
-llm_caps_of(enum ods_llm_op op)
+odsi_llm_caps_of(enum ods_llm_op op)
 {
 	return op == ODS_LLM_EMBEDDINGS ? LLM_CAP_EMBED : LLM_CAP_CHAT;
 }
@@ -282,7 +282,7 @@ refresh_main(void *arg)
  * request for the length of a /models call.
  */
 void
-llm_models_refresh(struct ods_llm *l, struct llm_backend *b, int force)
+odsi_llm_models_refresh(struct ods_llm *l, struct llm_backend *b, int force)
 {
 	struct refresh_job	*j;
 	pthread_attr_t		 at;
@@ -333,7 +333,7 @@ serves(const struct llm_backend *b, const char *model)
 }
 
 size_t
-llm_candidates(struct ods_llm *l, enum ods_llm_op op, const char *model,
+odsi_llm_candidates(struct ods_llm *l, enum ods_llm_op op, const char *model,
     struct llm_backend **out, size_t max)
 {
 	struct llm_backend	*unknown[ODS_LLM_MAX_BACKENDS];
@@ -341,9 +341,9 @@ llm_candidates(struct ods_llm *l, enum ods_llm_op op, const char *model,
 	int			 s;
 
 	for (i = 0; i < l->nb; i++) {
-		if (!(l->b[i].caps & llm_caps_of(op)))
+		if (!(l->b[i].caps & odsi_llm_caps_of(op)))
 			continue;
-		llm_models_refresh(l, &l->b[i], 0);
+		odsi_llm_models_refresh(l, &l->b[i], 0);
 		pthread_mutex_lock(&l->b[i].mu);
 		s = serves(&l->b[i], model);
 		pthread_mutex_unlock(&l->b[i].mu);
@@ -412,7 +412,7 @@ ods_llm_models_json(struct ods_llm *l, struct ods_jw *jw)
 	ods_jw_key(jw, "data");
 	ods_jw_arr(jw);
 	for (i = 0; i < l->nb; i++) {
-		llm_models_refresh(l, &l->b[i], 0);
+		odsi_llm_models_refresh(l, &l->b[i], 0);
 		backend_models(&l->b[i], jw, &seen, &ns);
 	}
 	for (i = 0; i < l->naliases; i++)
@@ -434,8 +434,8 @@ ods_llm_model_known(struct ods_llm *l, const char *model)
 
 	if (ods_embed_parse_model(model, &dim) == ODS_OK)
 		return 1;
-	return llm_candidates(l, ODS_LLM_CHAT, ods_llm_alias(l, model), c,
-	    ODS_LLM_MAX_BACKENDS) > 0 || llm_candidates(l, ODS_LLM_EMBEDDINGS,
+	return odsi_llm_candidates(l, ODS_LLM_CHAT, ods_llm_alias(l, model), c,
+	    ODS_LLM_MAX_BACKENDS) > 0 || odsi_llm_candidates(l, ODS_LLM_EMBEDDINGS,
 	    ods_llm_alias(l, model), c, ODS_LLM_MAX_BACKENDS) > 0;
 }
 
@@ -451,7 +451,7 @@ backend_json(struct ods_llm *l, struct llm_backend *b, struct ods_jw *jw)
 {
 	int	up;
 
-	llm_models_refresh(l, b, 0);
+	odsi_llm_models_refresh(l, b, 0);
 	pthread_mutex_lock(&b->mu);
 	up = b->models_ok && b->state != ODS_LLM_OPEN;
 	ods_jw_obj(jw);

@@ -17,7 +17,7 @@
 #include "llm/ods_llm_int.h"
 
 void
-ods_sse_init(struct ods_sse *s, size_t max)
+odsi_sse_init(struct ods_sse *s, size_t max)
 {
 	memset(s, 0, sizeof(*s));
 	/* Room for one maximal event plus one read past it. */
@@ -25,13 +25,13 @@ ods_sse_init(struct ods_sse *s, size_t max)
 }
 
 void
-ods_sse_fini(struct ods_sse *s)
+odsi_sse_fini(struct ods_sse *s)
 {
 	ods_buf_free(&s->buf);
 }
 
 size_t
-ods_sse_pending(const struct ods_sse *s)
+odsi_sse_pending(const struct ods_sse *s)
 {
 	return s->buf.len;
 }
@@ -44,7 +44,7 @@ blank_line(const char *d, size_t line, size_t nl)
 }
 
 enum ods_err
-ods_sse_feed(struct ods_sse *s, const char *p, size_t n,
+odsi_sse_feed(struct ods_sse *s, const char *p, size_t n,
     int (*cb)(void *, const char *, size_t), void *arg)
 {
 	size_t		 start = 0, i, line, len;
@@ -79,7 +79,7 @@ ods_sse_feed(struct ods_sse *s, const char *p, size_t n,
 }
 
 long
-ods_sse_data(const char *ev, size_t len, char *out, size_t cap)
+odsi_sse_data(const char *ev, size_t len, char *out, size_t cap)
 {
 	const char	*p = ev, *end = ev + len, *nl, *v;
 	size_t		 o = 0, vl;
@@ -218,7 +218,7 @@ choices_empty(const char *d, size_t n)
 }
 
 int
-ods_sse_inspect(const char *ev, size_t len, int *usage_only,
+odsi_sse_inspect(const char *ev, size_t len, int *usage_only,
     struct ods_llm_usage *usage)
 {
 	char	*d, buf[4096];
@@ -227,7 +227,7 @@ ods_sse_inspect(const char *ev, size_t len, int *usage_only,
 
 	*usage_only = 0;
 	d = len < sizeof(buf) ? buf : malloc(len + 1);
-	if (d == NULL || (dl = ods_sse_data(ev, len, d, len + 1)) < 0)
+	if (d == NULL || (dl = odsi_sse_data(ev, len, d, len + 1)) < 0)
 		goto out;
 	if (dl == 6 && memcmp(d, "[DONE]", 6) == 0)
 		done = 1;
@@ -245,7 +245,7 @@ out:
  * JSON or has no usage object.
  */
 void
-ods_llm_usage_of_body(const char *body, size_t len, struct ods_llm_usage *u)
+odsi_llm_usage_of_body(const char *body, size_t len, struct ods_llm_usage *u)
 {
 	(void)scan_usage(body, len, u);
 }

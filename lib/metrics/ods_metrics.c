@@ -48,7 +48,7 @@ static unsigned			nextra;
 /* ---- small atomic helpers ---- */
 
 double
-ods_m_dload(const uint64_t *p)
+odsi_m_dload(const uint64_t *p)
 {
 	uint64_t	u = __atomic_load_n(p, __ATOMIC_RELAXED);
 	double		d;
@@ -58,7 +58,7 @@ ods_m_dload(const uint64_t *p)
 }
 
 void
-ods_m_dstore(uint64_t *p, double d)
+odsi_m_dstore(uint64_t *p, double d)
 {
 	uint64_t	u;
 
@@ -67,7 +67,7 @@ ods_m_dstore(uint64_t *p, double d)
 }
 
 void
-ods_m_dadd(uint64_t *p, double v)
+odsi_m_dadd(uint64_t *p, double v)
 {
 	uint64_t	old, nw;
 	double		d;
@@ -326,12 +326,12 @@ seed(struct ods_metrics *m)
 	for (i = 0; i < m->nfam; i++) {
 		if (m->fam[i].nlabels != 0)
 			continue;
-		if (ods_m_key_make(&k, 0, NULL) == ODS_OK)
-			(void)ods_m_lookup(m, i, &k, &sid);
+		if (odsi_m_key_make(&k, 0, NULL) == ODS_OK)
+			(void)odsi_m_lookup(m, i, &k, &sid);
 	}
 	info[0] = m->service;
 	info[1] = PACKAGE_VERSION;
-	(void)ods_m_update(m, m->nslots, ODS_M_BUILD_INFO, ODS_M_SET, info, 1);
+	(void)odsi_m_update(m, m->nslots, ODS_M_BUILD_INFO, ODS_M_SET, info, 1);
 }
 
 struct ods_metrics *
@@ -404,7 +404,7 @@ ods_metrics_bind(struct ods_metrics *m, unsigned slot)
 
 	if (m == NULL || slot >= m->nslots)
 		return ODS_EINVAL;
-	s = ods_m_slotp(m, slot);
+	s = odsi_m_slotp(m, slot);
 	old = __atomic_load_n(&s->pid, __ATOMIC_RELAXED);
 	if (old != 0 && old != getpid() && kill(old, 0) == 0)
 		ods_log(ODS_LOG_WARN, "metrics_bind_slot_in_use slot=%u pid=%d",
@@ -420,7 +420,7 @@ ods_metrics_bind(struct ods_metrics *m, unsigned slot)
 /* ---- label sets ---- */
 
 enum ods_err
-ods_m_key_make(struct ods_m_key *k, unsigned n, const char *const *vals)
+odsi_m_key_make(struct ods_m_key *k, unsigned n, const char *const *vals)
 {
 	uint64_t	h = 0xcbf29ce484222325ULL;	/* FNV-1a */
 	size_t		len = 0, l;
@@ -501,9 +501,9 @@ static enum ods_err
 claim(struct ods_metrics *m, struct ods_m_fam *f, unsigned i,
     const struct ods_m_key *k)
 {
-	struct shm_famhead	*fh = ods_m_fhead(m, f);
-	struct shm_entry	*e = &ods_m_ents(m, f)[i];
-	uint64_t		*w = &ods_m_words(m, f)[i], exp = 0, des;
+	struct shm_famhead	*fh = odsi_m_fhead(m, f);
+	struct shm_entry	*e = &odsi_m_ents(m, f)[i];
+	uint64_t		*w = &odsi_m_words(m, f)[i], exp = 0, des;
 
 	if (!valid_utf8((const unsigned char *)k->buf, k->len))
 		return ODS_EINVAL;
@@ -530,7 +530,7 @@ overflowed(struct ods_metrics *m, unsigned fi, enum ods_err why)
 	struct ods_m_fam	*f = &m->fam[fi];
 	const char		*lv[1];
 
-	__atomic_store_n(&ods_m_fhead(m, f)->overflowed, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&odsi_m_fhead(m, f)->overflowed, 1, __ATOMIC_RELAXED);
 	if (!__atomic_exchange_n(&f->logged, 1, __ATOMIC_RELAXED))
 		ods_log(ODS_LOG_WARN, "metrics_series_overflow family=%s "
 		    "max_series=%u reason=%s", f->name, f->limit,
@@ -538,7 +538,7 @@ overflowed(struct ods_metrics *m, unsigned fi, enum ods_err why)
 	if (fi == ODS_M_SERIES_OVERFLOW)
 		return;
 	lv[0] = f->name;
-	(void)ods_m_update(m, ods_m_slot, ODS_M_SERIES_OVERFLOW, ODS_M_ADD,
+	(void)odsi_m_update(m, ods_m_slot, ODS_M_SERIES_OVERFLOW, ODS_M_ADD,
 	    lv, 1);
 }
 
@@ -549,11 +549,11 @@ same(const struct shm_entry *e, const struct ods_m_key *k)
 }
 
 enum ods_err
-ods_m_lookup(struct ods_metrics *m, unsigned fi, const struct ods_m_key *k,
+odsi_m_lookup(struct ods_metrics *m, unsigned fi, const struct ods_m_key *k,
     uint32_t *sid)
 {
 	struct ods_m_fam	*f = &m->fam[fi];
-	uint64_t		*words = ods_m_words(m, f), w;
+	uint64_t		*words = odsi_m_words(m, f), w;
 	uint32_t		 h32 = (uint32_t)(k->hash >> 32);
 	unsigned		 mask = f->cap - 1, i, n;
 	enum ods_err		 er = ODS_ENOSPC;
@@ -564,7 +564,7 @@ ods_m_lookup(struct ods_metrics *m, unsigned fi, const struct ods_m_key *k,
 		switch (ODS_M_STATE(w)) {
 		case ODS_M_READY:
 			if ((uint32_t)(w >> 32) == h32 &&
-			    same(&ods_m_ents(m, f)[i], k)) {
+			    same(&odsi_m_ents(m, f)[i], k)) {
 				*sid = i;
 				return ODS_OK;
 			}
@@ -597,7 +597,7 @@ full:
 /* ---- updates ---- */
 
 uint32_t
-ods_m_sid(struct ods_metrics *m, unsigned fi, const struct ods_m_key *k,
+odsi_m_sid(struct ods_metrics *m, unsigned fi, const struct ods_m_key *k,
     enum ods_err ker, enum ods_err *er)
 {
 	uint32_t	sid;
@@ -607,25 +607,25 @@ ods_m_sid(struct ods_metrics *m, unsigned fi, const struct ods_m_key *k,
 		*er = ODS_EINVAL;
 		return m->fam[fi].cap;
 	}
-	*er = ods_m_lookup(m, fi, k, &sid);
+	*er = odsi_m_lookup(m, fi, k, &sid);
 	return sid;
 }
 
 /* One update of series sid, written to slot; v already checked. */
 void
-ods_m_apply(struct ods_metrics *m, unsigned slot, unsigned fi,
+odsi_m_apply(struct ods_metrics *m, unsigned slot, unsigned fi,
     enum ods_m_op op, uint32_t sid, double v)
 {
 	struct ods_m_fam	*f = &m->fam[fi];
-	uint64_t		*c = ods_m_cells(m, f, slot, sid);
+	uint64_t		*c = odsi_m_cells(m, f, slot, sid);
 	unsigned		 b;
 
 	switch (op) {
 	case ODS_M_ADD:
-		ods_m_dadd(c, v);
+		odsi_m_dadd(c, v);
 		break;
 	case ODS_M_SET:
-		ods_m_dstore(c, v);
+		odsi_m_dstore(c, v);
 		if (f->mode != ODS_METRICS_LIVESUM)
 			__atomic_store_n(&c[1], ods_now_ns() + 1, __ATOMIC_RELEASE);
 		break;
@@ -633,14 +633,14 @@ ods_m_apply(struct ods_metrics *m, unsigned slot, unsigned fi,
 		for (b = 0; b < f->nbuckets && v > f->bounds[b]; b++)
 			;
 		__atomic_fetch_add(&c[b], 1, __ATOMIC_RELAXED);
-		ods_m_dadd(&c[f->nbuckets + 1], v);
+		odsi_m_dadd(&c[f->nbuckets + 1], v);
 		break;
 	}
 }
 
 /* Is op with value v allowed on family fi? */
 int
-ods_m_allowed(const struct ods_metrics *m, unsigned fi, enum ods_m_op op,
+odsi_m_allowed(const struct ods_metrics *m, unsigned fi, enum ods_m_op op,
     double v)
 {
 	const struct ods_m_fam	*f;
@@ -663,7 +663,7 @@ ods_m_allowed(const struct ods_metrics *m, unsigned fi, enum ods_m_op op,
 }
 
 enum ods_err
-ods_m_update(struct ods_metrics *m, unsigned slot, unsigned fi,
+odsi_m_update(struct ods_metrics *m, unsigned slot, unsigned fi,
     enum ods_m_op op, const char *const *lv, double v)
 {
 	struct ods_m_key	 k;
@@ -672,11 +672,11 @@ ods_m_update(struct ods_metrics *m, unsigned slot, unsigned fi,
 
 	if (m == NULL)
 		return ODS_OK;
-	if (!ods_m_allowed(m, fi, op, v))
+	if (!odsi_m_allowed(m, fi, op, v))
 		return ODS_EINVAL;
-	ker = ods_m_key_make(&k, m->fam[fi].nlabels, lv);
-	sid = ods_m_sid(m, fi, &k, ker, &er);
-	ods_m_apply(m, slot, fi, op, sid, v);
+	ker = odsi_m_key_make(&k, m->fam[fi].nlabels, lv);
+	sid = odsi_m_sid(m, fi, &k, ker, &er);
+	odsi_m_apply(m, slot, fi, op, sid, v);
 	return er;
 }
 
@@ -689,8 +689,8 @@ ods_metrics_series(unsigned fi, const char *const *lv, uint32_t *sid)
 
 	if (m == NULL || fi >= m->nfam || sid == NULL)
 		return ODS_EINVAL;
-	ker = ods_m_key_make(&k, m->fam[fi].nlabels, lv);
-	*sid = ods_m_sid(m, fi, &k, ker, &er);
+	ker = odsi_m_key_make(&k, m->fam[fi].nlabels, lv);
+	*sid = odsi_m_sid(m, fi, &k, ker, &er);
 	return er;
 }
 
@@ -699,9 +699,9 @@ apply_id(unsigned fi, uint32_t sid, enum ods_m_op op, double v)
 {
 	struct ods_metrics	*m = ods_m_cur;
 
-	if (!ods_m_allowed(m, fi, op, v) || sid > m->fam[fi].cap)
+	if (!odsi_m_allowed(m, fi, op, v) || sid > m->fam[fi].cap)
 		return;
-	ods_m_apply(m, ods_m_slot, fi, op, sid, v);
+	odsi_m_apply(m, ods_m_slot, fi, op, sid, v);
 }
 
 void
@@ -738,13 +738,13 @@ ods_metrics_counter_add(unsigned fi, const char *const *lv, double v)
 	if (ods_m_cur != NULL && fi < ods_m_cur->nfam &&
 	    ods_m_cur->fam[fi].type != ODS_METRICS_COUNTER)
 		return ODS_EINVAL;
-	return ods_m_update(ods_m_cur, ods_m_slot, fi, ODS_M_ADD, lv, v);
+	return odsi_m_update(ods_m_cur, ods_m_slot, fi, ODS_M_ADD, lv, v);
 }
 
 enum ods_err
 ods_metrics_gauge_set(unsigned fi, const char *const *lv, double v)
 {
-	return ods_m_update(ods_m_cur, ods_m_slot, fi, ODS_M_SET, lv, v);
+	return odsi_m_update(ods_m_cur, ods_m_slot, fi, ODS_M_SET, lv, v);
 }
 
 enum ods_err
@@ -753,13 +753,13 @@ ods_metrics_gauge_add(unsigned fi, const char *const *lv, double v)
 	if (ods_m_cur != NULL && fi < ods_m_cur->nfam &&
 	    ods_m_cur->fam[fi].type != ODS_METRICS_GAUGE)
 		return ODS_EINVAL;
-	return ods_m_update(ods_m_cur, ods_m_slot, fi, ODS_M_ADD, lv, v);
+	return odsi_m_update(ods_m_cur, ods_m_slot, fi, ODS_M_ADD, lv, v);
 }
 
 enum ods_err
 ods_metrics_observe(unsigned fi, const char *const *lv, double v)
 {
-	return ods_m_update(ods_m_cur, ods_m_slot, fi, ODS_M_OBSERVE, lv, v);
+	return odsi_m_update(ods_m_cur, ods_m_slot, fi, ODS_M_OBSERVE, lv, v);
 }
 
 /* ---- retire ---- */
@@ -781,13 +781,13 @@ fold(const struct ods_m_fam *f, uint64_t *dst, uint64_t *src)
 
 	switch (f->type) {
 	case ODS_METRICS_COUNTER:
-		ods_m_dadd(dst, ods_m_dload(src));
+		odsi_m_dadd(dst, odsi_m_dload(src));
 		break;
 	case ODS_METRICS_HISTOGRAM:
 		for (c = 0; c <= f->nbuckets; c++)
 			__atomic_fetch_add(&dst[c], src[c], __ATOMIC_RELAXED);
-		ods_m_dadd(&dst[f->nbuckets + 1],
-		    ods_m_dload(&src[f->nbuckets + 1]));
+		odsi_m_dadd(&dst[f->nbuckets + 1],
+		    odsi_m_dload(&src[f->nbuckets + 1]));
 		break;
 	case ODS_METRICS_GAUGE:
 		if (f->mode == ODS_METRICS_MOSTRECENT)
@@ -801,21 +801,21 @@ fold(const struct ods_m_fam *f, uint64_t *dst, uint64_t *src)
 static void
 retire_family(struct ods_metrics *m, struct ods_m_fam *f, unsigned slot)
 {
-	uint64_t	*words = ods_m_words(m, f), w;
+	uint64_t	*words = odsi_m_words(m, f), w;
 	unsigned	 i;
 
 	for (i = 0; i < f->cap; i++) {
 		w = __atomic_load_n(&words[i], __ATOMIC_ACQUIRE);
 		if (ODS_M_STATE(w) == ODS_M_READY)
-			fold(f, ods_m_cells(m, f, m->nslots, i),
-			    ods_m_cells(m, f, slot, i));
+			fold(f, odsi_m_cells(m, f, m->nslots, i),
+			    odsi_m_cells(m, f, slot, i));
 		else if (ODS_M_STATE(w) == ODS_M_BUSY &&
 		    ODS_M_OWNER(w) == slot + 1)
 			(void)__atomic_compare_exchange_n(&words[i], &w,
 			    ODS_M_DEAD, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 	}
-	fold(f, ods_m_cells(m, f, m->nslots, f->cap),
-	    ods_m_cells(m, f, slot, f->cap));
+	fold(f, odsi_m_cells(m, f, m->nslots, f->cap),
+	    odsi_m_cells(m, f, slot, f->cap));
 }
 
 enum ods_err
@@ -829,7 +829,7 @@ ods_metrics_retire(struct ods_metrics *m, unsigned slot)
 	if (m == NULL || slot >= m->nslots)
 		return ODS_EINVAL;
 	h = (struct shm_head *)(void *)m->base;
-	s = ods_m_slotp(m, slot);
+	s = odsi_m_slotp(m, slot);
 	seq = __atomic_load_n(&h->seq, __ATOMIC_RELAXED);
 	__atomic_store_n(&h->seq, seq + 1, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

@@ -97,7 +97,7 @@ extern unsigned		   ods_m_slot;	/* its slot */
 
 /* Histogram cells: nbuckets + 1 counts (last is +Inf), then the sum. */
 static inline uint64_t *
-ods_m_cells(const struct ods_metrics *m, const struct ods_m_fam *f,
+odsi_m_cells(const struct ods_metrics *m, const struct ods_m_fam *f,
     unsigned slot, uint32_t sid)
 {
 	return (uint64_t *)(void *)(m->base + m->vals_off +
@@ -106,25 +106,25 @@ ods_m_cells(const struct ods_metrics *m, const struct ods_m_fam *f,
 }
 
 static inline struct shm_slot *
-ods_m_slotp(const struct ods_metrics *m, unsigned slot)
+odsi_m_slotp(const struct ods_metrics *m, unsigned slot)
 {
 	return (struct shm_slot *)(void *)(m->base + m->slots_off) + slot;
 }
 
 static inline uint64_t *
-ods_m_words(const struct ods_metrics *m, const struct ods_m_fam *f)
+odsi_m_words(const struct ods_metrics *m, const struct ods_m_fam *f)
 {
 	return (uint64_t *)(void *)(m->base + f->words_off);
 }
 
 static inline struct shm_entry *
-ods_m_ents(const struct ods_metrics *m, const struct ods_m_fam *f)
+odsi_m_ents(const struct ods_metrics *m, const struct ods_m_fam *f)
 {
 	return (struct shm_entry *)(void *)(m->base + f->ents_off);
 }
 
 static inline struct shm_famhead *
-ods_m_fhead(const struct ods_metrics *m, const struct ods_m_fam *f)
+odsi_m_fhead(const struct ods_metrics *m, const struct ods_m_fam *f)
 {
 	return (struct shm_famhead *)(void *)(m->base + f->head_off);
 }
@@ -136,26 +136,26 @@ enum ods_m_op {
 };
 
 /* ods_metrics.c */
-int		 ods_m_allowed(const struct ods_metrics *, unsigned fam,
+int		 odsi_m_allowed(const struct ods_metrics *, unsigned fam,
 		    enum ods_m_op, double);
 /* Series of key (overflow series when ker != ODS_OK or the table is full). */
-uint32_t	 ods_m_sid(struct ods_metrics *, unsigned fam,
+uint32_t	 odsi_m_sid(struct ods_metrics *, unsigned fam,
 		    const struct ods_m_key *, enum ods_err ker, enum ods_err *);
-void		 ods_m_apply(struct ods_metrics *, unsigned slot, unsigned fam,
+void		 odsi_m_apply(struct ods_metrics *, unsigned slot, unsigned fam,
 		    enum ods_m_op, uint32_t sid, double);
 /* Checked update of the series lv in slot; see ods_metrics_counter_add. */
-enum ods_err	 ods_m_update(struct ods_metrics *, unsigned slot,
+enum ods_err	 odsi_m_update(struct ods_metrics *, unsigned slot,
 		    unsigned fam, enum ods_m_op, const char *const *lv, double);
-enum ods_err	 ods_m_key_make(struct ods_m_key *, unsigned nvals,
+enum ods_err	 odsi_m_key_make(struct ods_m_key *, unsigned nvals,
 		    const char *const *vals);
-enum ods_err	 ods_m_lookup(struct ods_metrics *, unsigned fam,
+enum ods_err	 odsi_m_lookup(struct ods_metrics *, unsigned fam,
 		    const struct ods_m_key *, uint32_t *sid);
-void		 ods_m_dadd(uint64_t *, double);
-double		 ods_m_dload(const uint64_t *);
-void		 ods_m_dstore(uint64_t *, double);
+void		 odsi_m_dadd(uint64_t *, double);
+double		 odsi_m_dload(const uint64_t *);
+void		 odsi_m_dstore(uint64_t *, double);
 
 /* ods_metrics_std.c */
 extern const struct ods_metrics_def ods_m_std[ODS_M__STD];
-void		 ods_m_listen_measure(struct ods_metrics *);
+void		 odsi_m_listen_measure(struct ods_metrics *);
 
 #endif /* ODS_METRICS_INT_H */

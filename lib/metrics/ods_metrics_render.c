@@ -168,7 +168,7 @@ labels(const struct ods_metrics *m, const struct ods_m_fam *f, uint32_t id,
 	unsigned		 i;
 
 	if (id < f->cap)
-		e = &ods_m_ents(m, f)[id];
+		e = &odsi_m_ents(m, f)[id];
 	for (i = 0; i < f->nlabels; i++) {
 		if (e != NULL)
 			v = e->vals + off;
@@ -219,7 +219,7 @@ sum_pick(const struct ods_metrics *m, const struct ods_m_fam *f, uint32_t id,
 
 	dst[0] = dst[1] = 0;
 	for (s = 0; s <= m->nslots; s++) {
-		c = ods_m_cells(m, f, s, id);
+		c = odsi_m_cells(m, f, s, id);
 		stamp = __atomic_load_n(&c[1], __ATOMIC_ACQUIRE);
 		if (stamp == 0)
 			continue;
@@ -246,19 +246,19 @@ sum(const struct ods_metrics *m, const struct ods_m_fam *f, uint32_t id,
 	memset(dst, 0, f->ncells * sizeof(*dst));
 	d = hs = 0;
 	for (s = 0; s <= m->nslots; s++) {
-		c = ods_m_cells(m, f, s, id);
+		c = odsi_m_cells(m, f, s, id);
 		if (f->type != ODS_METRICS_HISTOGRAM) {
-			d += ods_m_dload(c);
+			d += odsi_m_dload(c);
 			continue;
 		}
 		for (i = 0; i <= f->nbuckets; i++)
 			dst[i] += __atomic_load_n(&c[i], __ATOMIC_RELAXED);
-		hs += ods_m_dload(&c[f->nbuckets + 1]);
+		hs += odsi_m_dload(&c[f->nbuckets + 1]);
 	}
 	if (f->type == ODS_METRICS_HISTOGRAM)
-		ods_m_dstore(&dst[f->nbuckets + 1], hs);
+		odsi_m_dstore(&dst[f->nbuckets + 1], hs);
 	else
-		ods_m_dstore(dst, d);
+		odsi_m_dstore(dst, d);
 }
 
 /*
@@ -289,7 +289,7 @@ snapshot(const struct ods_metrics *m, const struct ods_m_fam *f,
     struct snap *sn)
 {
 	const struct shm_head	*h = (const void *)m->base;
-	const uint64_t		*words = ods_m_words(m, f);
+	const uint64_t		*words = odsi_m_words(m, f);
 	uint64_t		 s1;
 	unsigned		 t, i;
 	size_t			 j;
@@ -305,7 +305,7 @@ snapshot(const struct ods_metrics *m, const struct ods_m_fam *f,
 			if (ODS_M_STATE(__atomic_load_n(&words[i],
 			    __ATOMIC_ACQUIRE)) == ODS_M_READY)
 				sn->ids[sn->nids++] = i;
-		if (__atomic_load_n(&ods_m_fhead(m, f)->overflowed,
+		if (__atomic_load_n(&odsi_m_fhead(m, f)->overflowed,
 		    __ATOMIC_RELAXED))
 			sn->ids[sn->nids++] = f->cap;
 		for (j = 0; j < sn->nids; j++)
@@ -385,7 +385,7 @@ put_histogram(struct out *o, const struct ods_m_fam *f, const char *lbl,
 	}
 	hl = head(h, f, "_sum", lbl, ln, 0);
 	line(o, h, hl, NULL, tail, num, fmt_double(num, sizeof(num),
-	    ods_m_dload(&v[f->nbuckets + 1])));
+	    odsi_m_dload(&v[f->nbuckets + 1])));
 	hl = head(h, f, "_count", lbl, ln, 0);
 	line(o, h, hl, NULL, tail, num, fmt_u64(num, cum));
 }
@@ -407,7 +407,7 @@ put_series(struct out *o, const struct ods_metrics *m,
 	}
 	hl = head(h, f, "", lbl, ln, 0);
 	line(o, h, hl, NULL, ln > 0 ? "} " : " ", num,
-	    fmt_double(num, sizeof(num), ods_m_dload(v)));
+	    fmt_double(num, sizeof(num), odsi_m_dload(v)));
 }
 
 /* ods_fcgi_workers{state}: bound slots, busy while a request runs. */
@@ -421,7 +421,7 @@ put_workers(struct out *o, const struct ods_metrics *m,
 	unsigned		 i;
 
 	for (i = 0; i < m->nslots; i++) {
-		s = ods_m_slotp(m, i);
+		s = odsi_m_slotp(m, i);
 		if (!__atomic_load_n(&s->live, __ATOMIC_ACQUIRE))
 			continue;
 		if (__atomic_load_n(&s->active, __ATOMIC_RELAXED) > 0)
@@ -472,7 +472,7 @@ ods_metrics_render(struct ods_metrics *m, struct ods_buf *b)
 	o->er = ODS_OK;
 	o->n = 0;
 	memset(&sn, 0, sizeof(sn));
-	ods_m_listen_measure(m);
+	odsi_m_listen_measure(m);
 	for (i = 0; i < m->nfam && er == ODS_OK && o->er == ODS_OK; i++)
 		er = put_family(o, m, i, &sn);
 	flush(o);

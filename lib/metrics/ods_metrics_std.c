@@ -147,7 +147,7 @@ const struct ods_metrics_def ods_m_std[ODS_M__STD] = {
 static void
 add_active(int d)
 {
-	struct shm_slot	*s = ods_m_slotp(ods_m_cur, ods_m_slot);
+	struct shm_slot	*s = odsi_m_slotp(ods_m_cur, ods_m_slot);
 
 	__atomic_fetch_add(&s->active, d, __ATOMIC_RELAXED);
 }
@@ -164,9 +164,9 @@ ods_metrics_http_begin(const char *method, const char *endpoint)
 	if (m == NULL)
 		return;
 	add_active(1);
-	ker = ods_m_key_make(&k, 2, lv);
-	sid = ods_m_sid(m, ODS_M_HTTP_IN_PROGRESS, &k, ker, &er);
-	ods_m_apply(m, ods_m_slot, ODS_M_HTTP_IN_PROGRESS, ODS_M_ADD, sid, 1);
+	ker = odsi_m_key_make(&k, 2, lv);
+	sid = odsi_m_sid(m, ODS_M_HTTP_IN_PROGRESS, &k, ker, &er);
+	odsi_m_apply(m, ods_m_slot, ODS_M_HTTP_IN_PROGRESS, ODS_M_ADD, sid, 1);
 }
 
 /* Update families fams[] of the same label names with one key. */
@@ -180,10 +180,10 @@ apply_key(const struct ods_m_key *k, enum ods_err ker, const unsigned *fams,
 	size_t			 i;
 
 	for (i = 0; i < n; i++) {
-		if (!ods_m_allowed(m, fams[i], ops[i], vals[i]))
+		if (!odsi_m_allowed(m, fams[i], ops[i], vals[i]))
 			continue;
-		sid = ods_m_sid(m, fams[i], k, ker, &er);
-		ods_m_apply(m, ods_m_slot, fams[i], ops[i], sid, vals[i]);
+		sid = odsi_m_sid(m, fams[i], k, ker, &er);
+		odsi_m_apply(m, ods_m_slot, fams[i], ops[i], sid, vals[i]);
 	}
 }
 
@@ -214,9 +214,9 @@ ods_metrics_http_end(const char *method, const char *endpoint, int status,
 	v2[0] = seconds < 0 ? 0 : seconds;
 	v2[1] = (double)bytes;
 	v2[2] = -1;
-	ker = ods_m_key_make(&k, 2, lv);
+	ker = odsi_m_key_make(&k, 2, lv);
 	apply_key(&k, ker, f2, o2, v2, 3);
-	ker = ods_m_key_make(&k, 3, lv);
+	ker = odsi_m_key_make(&k, 3, lv);
 	apply_key(&k, ker, f3, o3, v3, status >= 500 ? 2 : 1);
 }
 
@@ -313,7 +313,7 @@ ods_metrics_pool_restart(struct ods_metrics *m, const char *reason)
 	const char	*lv[1] = { reason };
 
 	if (m != NULL)
-		(void)ods_m_update(m, m->nslots, ODS_M_FCGI_RESTARTS,
+		(void)odsi_m_update(m, m->nslots, ODS_M_FCGI_RESTARTS,
 		    ODS_M_ADD, lv, 1);
 }
 
@@ -321,7 +321,7 @@ void
 ods_metrics_pool_max_children_reached(struct ods_metrics *m)
 {
 	if (m != NULL)
-		(void)ods_m_update(m, m->nslots, ODS_M_FCGI_MAX_CHILDREN,
+		(void)odsi_m_update(m, m->nslots, ODS_M_FCGI_MAX_CHILDREN,
 		    ODS_M_ADD, NULL, 1);
 }
 
@@ -329,9 +329,9 @@ static void
 set_queue(struct ods_metrics *m, unsigned slot, unsigned queued,
     unsigned backlog)
 {
-	(void)ods_m_update(m, slot, ODS_M_FCGI_LISTEN_QUEUE, ODS_M_SET, NULL,
+	(void)odsi_m_update(m, slot, ODS_M_FCGI_LISTEN_QUEUE, ODS_M_SET, NULL,
 	    queued);
-	(void)ods_m_update(m, slot, ODS_M_FCGI_LISTEN_QUEUE_LEN, ODS_M_SET,
+	(void)odsi_m_update(m, slot, ODS_M_FCGI_LISTEN_QUEUE_LEN, ODS_M_SET,
 	    NULL, backlog);
 }
 
@@ -428,7 +428,7 @@ tcp_queue(int fd, unsigned *queued, unsigned *backlog)
 }
 
 void
-ods_m_listen_measure(struct ods_metrics *m)
+odsi_m_listen_measure(struct ods_metrics *m)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);

@@ -382,7 +382,7 @@ slot_spawn(struct master *m, int i)
 
 	/* A killed worker may have left request start times behind. */
 	for (t = 0; t < m->sb->nthreads; t++)
-		atomic_store(ods_sb_thread(m->sb, i, t), 0);
+		atomic_store(odsi_sb_thread(m->sb, i, t), 0);
 	m->sb->slots[i].requests = 0;
 	if ((pid = fork()) < 0) {
 		ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "fork slot=%d", i);
@@ -397,7 +397,7 @@ slot_spawn(struct master *m, int i)
 		m->sb->slots[i].gen = m->gen;
 		if (getppid() != m->pid)
 			_exit(0);
-		status = ods_worker_run(m->svc, m->conf, m->listen_fd, m->sb,
+		status = odsi_worker_run(m->svc, m->conf, m->listen_fd, m->sb,
 		    i, m->metrics, 0);
 		_exit(status);
 	}
@@ -555,7 +555,7 @@ pool_saturated(struct master *m)
 			continue;
 		running++;
 		for (t = 0; t < m->threads && t < m->sb->nthreads; t++)
-			if (atomic_load(ods_sb_thread(m->sb, i, t)) == 0)
+			if (atomic_load(odsi_sb_thread(m->sb, i, t)) == 0)
 				return 0;
 	}
 	return running > 0;
@@ -585,7 +585,7 @@ supervise(struct master *m, int64_t now)
 			continue;
 		}
 		for (t = 0; t < m->sb->nthreads && !s->timed_out; t++) {
-			start = atomic_load(ods_sb_thread(m->sb, i, t));
+			start = atomic_load(odsi_sb_thread(m->sb, i, t));
 			if (start == 0 || now - start <= limit)
 				continue;
 			ods_log(ODS_LOG_ERR, "request_timeout slot=%d pid=%ld "
@@ -778,7 +778,7 @@ ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 	m.want = m.conf->workers;
 	m.nslots = 3 * m.want;
 	/* Room for any thread count a reload may ask for. */
-	if ((m.sb = ods_sb_new(m.nslots, threads > 256 ? threads : 256, 1))
+	if ((m.sb = odsi_sb_new(m.nslots, threads > 256 ? threads : 256, 1))
 	    == NULL)
 		return 1;
 	m.threads = threads;
@@ -791,7 +791,7 @@ ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 	pid_file_write(m.conf->pid_file);
 	if (*m.conf->listen == '\0' && !o.workers_set) {
 		/* spawn-fcgi: this process is the only worker. */
-		status = ods_worker_run(svc, m.conf, m.listen_fd, m.sb, 0,
+		status = odsi_worker_run(svc, m.conf, m.listen_fd, m.sb, 0,
 		    m.metrics, 1);
 	} else {
 		m.slots = ods_xcalloc((size_t)m.nslots, sizeof(*m.slots));
@@ -802,7 +802,7 @@ ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 	if (*m.conf->pid_file != '\0')
 		unlink(m.conf->pid_file);
 	free(m.unix_path);
-	ods_sb_free(m.sb);
+	odsi_sb_free(m.sb);
 	ods_metrics_free(m.metrics);
 	ods_conf_free(m.conf);
 	return status;

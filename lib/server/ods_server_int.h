@@ -30,9 +30,9 @@ struct ods_scoreboard {
 	struct ods_sb_slot	 slots[];
 };
 
-struct ods_scoreboard	*ods_sb_new(int nslots, int nthreads, int shared);
-void			 ods_sb_free(struct ods_scoreboard *);
-_Atomic int64_t		*ods_sb_thread(struct ods_scoreboard *, int slot,
+struct ods_scoreboard	*odsi_sb_new(int nslots, int nthreads, int shared);
+void			 odsi_sb_free(struct ods_scoreboard *);
+_Atomic int64_t		*odsi_sb_thread(struct ods_scoreboard *, int slot,
 			    int thread);
 
 /*
@@ -42,7 +42,7 @@ _Atomic int64_t		*ods_sb_thread(struct ods_scoreboard *, int slot,
  * keeps serving with readiness 503 for the drain delay. Returns the exit
  * status.
  */
-int			 ods_worker_run(const struct ods_service *,
+int			 odsi_worker_run(const struct ods_service *,
 			    const struct ods_conf *, int listen_fd,
 			    struct ods_scoreboard *, int slot,
 			    struct ods_metrics *, int standalone);

@@ -66,7 +66,7 @@ sb_size(int nslots, int nthreads)
 }
 
 struct ods_scoreboard *
-ods_sb_new(int nslots, int nthreads, int shared)
+odsi_sb_new(int nslots, int nthreads, int shared)
 {
 	struct ods_scoreboard	*sb;
 	size_t			 n = sb_size(nslots, nthreads);
@@ -84,14 +84,14 @@ ods_sb_new(int nslots, int nthreads, int shared)
 }
 
 void
-ods_sb_free(struct ods_scoreboard *sb)
+odsi_sb_free(struct ods_scoreboard *sb)
 {
 	if (sb != NULL)
 		munmap(sb, sb_size(sb->nslots, sb->nthreads));
 }
 
 _Atomic int64_t *
-ods_sb_thread(struct ods_scoreboard *sb, int slot, int thread)
+odsi_sb_thread(struct ods_scoreboard *sb, int slot, int thread)
 {
 	_Atomic int64_t	*base;
 
@@ -316,7 +316,7 @@ thread_main(void *arg)
 	_Atomic int64_t		*busy;
 	uint64_t		 n;
 
-	busy = ods_sb_thread(w->sb, w->slot, t->index);
+	busy = odsi_sb_thread(w->sb, w->slot, t->index);
 	if ((a = ods_arena_new(32 * 1024)) == NULL ||
 	    FCGX_InitRequest(&fr, w->listen_fd, 0) != 0) {
 		ods_log(ODS_LOG_ERR, "thread_init_failed");
@@ -511,7 +511,7 @@ standalone_drain(struct worker *w)
 }
 
 int
-ods_worker_run(const struct ods_service *svc, const struct ods_conf *conf,
+odsi_worker_run(const struct ods_service *svc, const struct ods_conf *conf,
     int listen_fd, struct ods_scoreboard *sb, int slot,
     struct ods_metrics *metrics, int standalone)
 {

@@ -48,12 +48,12 @@ params_ok(const struct ods_vec_params *p)
 }
 
 void
-vgen_free(struct vgen *g)
+odsi_vgen_free(struct vgen *g)
 {
 	size_t	i;
 
 	for (i = 0; i < g->n; i++) {
-		vseg_unref(g->s[i].seg);
+		odsi_vseg_unref(g->s[i].seg);
 		free(g->s[i].dead);
 	}
 	free(g->s);
@@ -78,7 +78,7 @@ cur_seg(struct ods_vec *v, uint64_t file_no)
 
 	for (i = 0; i < v->cur.n; i++)
 		if (v->cur.s[i].seg->file_no == file_no) {
-			vseg_ref(v->cur.s[i].seg);
+			odsi_vseg_ref(v->cur.s[i].seg);
 			return v->cur.s[i].seg;
 		}
 	return NULL;
@@ -99,9 +99,9 @@ gen_from_man(struct ods_vec *v, struct vman *m, struct vgen *g)
 	g->s = ods_xcalloc(m->nsegs + 1, sizeof(*g->s));
 	for (i = 0; i < m->nsegs; i++) {
 		if ((s = cur_seg(v, m->segs[i].file_no)) == NULL &&
-		    (er = vfile_map_seg(v->dirfd, m->segs[i].file_no, m->dim,
+		    (er = odsi_vfile_map_seg(v->dirfd, m->segs[i].file_no, m->dim,
 		    m->metric, &s)) != ODS_OK) {
-			vgen_free(g);
+			odsi_vgen_free(g);
 			return er;
 		}
 		g->s[g->n].seg = s;
@@ -109,7 +109,7 @@ gen_from_man(struct ods_vec *v, struct vman *m, struct vgen *g)
 		m->segs[i].dead = NULL;
 		g->n++;
 		if (s->n != m->segs[i].n || s->kind != m->segs[i].kind) {
-			vgen_free(g);
+			odsi_vgen_free(g);
 			return ODS_ECORRUPT;
 		}
 		g->s[g->n - 1].ndead = popcount(g->s[g->n - 1].dead,
@@ -140,19 +140,19 @@ load_gen(struct ods_vec *v, uint64_t gen, struct vgen *g, int first)
 	struct vman		m;
 	enum ods_err		er;
 
-	if ((er = vfile_read_man(v->dirfd, gen, &m)) != ODS_OK)
+	if ((er = odsi_vfile_read_man(v->dirfd, gen, &m)) != ODS_OK)
 		return er;
 	params_from_man(&p, &m);
 	if (!params_ok(&p) || (!first && (p.dim != v->p.dim ||
 	    p.metric != v->p.metric))) {
-		vman_fini(&m);
+		odsi_vman_fini(&m);
 		ods_log(ODS_LOG_ERR, "vec_corrupt dir=%s why=params", v->dir);
 		return ODS_ECORRUPT;
 	}
 	if (first)
 		v->p = p;
 	er = gen_from_man(v, &m, g);
-	vman_fini(&m);
+	odsi_vman_fini(&m);
 	return er;
 }
 
@@ -169,7 +169,7 @@ newest(struct ods_vec *v, struct vgen *g, int *found, uint64_t *maxgen)
 
 	*found = 0;
 	for (tries = 0; tries < LOAD_RETRIES; tries++) {
-		if ((er = vfile_list_gens(v->dirfd, &gens, &n)) != ODS_OK)
+		if ((er = odsi_vfile_list_gens(v->dirfd, &gens, &n)) != ODS_OK)
 			return er;
 		*maxgen = n > 0 ? gens[0] : 0;
 		bad = ODS_OK;
@@ -205,7 +205,7 @@ handle_new(const char *dir)
 	v->dirfd = v->lockfd = -1;
 	(void)pthread_rwlock_init(&v->lock, NULL);
 	(void)pthread_mutex_init(&v->wmu, NULL);
-	vk_init();
+	odsi_vk_init();
 	return v;
 }
 
@@ -214,8 +214,8 @@ ods_vec_close(struct ods_vec *v)
 {
 	if (v == NULL)
 		return;
-	vw_fini(v);
-	vgen_free(&v->cur);
+	odsi_vw_fini(v);
+	odsi_vgen_free(&v->cur);
 	if (v->lockfd != -1)
 		(void)close(v->lockfd);	/* releases the flock */
 	if (v->dirfd != -1)
@@ -240,7 +240,7 @@ ods_vec_open_reader(const char *dir, struct ods_vec **out)
 	v = handle_new(dir);
 	v->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (v->dirfd == -1) {
-		er = vfile_errno("open_dir", dir);
+		er = odsi_vfile_errno("open_dir", dir);
 		ods_vec_close(v);
 		return er;
 	}
@@ -261,13 +261,13 @@ lock_dir(struct ods_vec *v)
 	v->lockfd = openat(v->dirfd, "LOCK", O_RDWR | O_CREAT | O_CLOEXEC,
 	    0644);
 	if (v->lockfd == -1)
-		return vfile_errno("open", "LOCK");
+		return odsi_vfile_errno("open", "LOCK");
 	if (flock(v->lockfd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK) {
 			ods_log(ODS_LOG_WARN, "vec_writer_busy dir=%s", v->dir);
 			return ODS_ECONFLICT;
 		}
-		return vfile_errno("flock", "LOCK");
+		return odsi_vfile_errno("flock", "LOCK");
 	}
 	v->writer = 1;
 	return ODS_OK;
@@ -312,14 +312,14 @@ ods_vec_open_writer(const char *dir, const struct ods_vec_params *create,
 	    !params_ok(create)))
 		return ODS_EINVAL;
 	if (create != NULL && mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return vfile_errno("mkdir", dir);
+		return odsi_vfile_errno("mkdir", dir);
 	v = handle_new(dir);
 	v->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (v->dirfd == -1)
-		er = vfile_errno("open_dir", dir);
+		er = odsi_vfile_errno("open_dir", dir);
 	else if ((er = lock_dir(v)) == ODS_OK &&
 	    (er = writer_load(v, create)) == ODS_OK)
-		er = vw_start(v);
+		er = odsi_vw_start(v);
 	if (er != ODS_OK) {
 		ods_vec_close(v);
 		return er;
@@ -348,7 +348,7 @@ ods_vec_refresh(struct ods_vec *v, int *changed)
 		v->cur = g;
 		v->seq = g.seq;
 		(void)pthread_rwlock_unlock(&v->lock);
-		vgen_free(&old);
+		odsi_vgen_free(&old);
 		if (changed != NULL)
 			*changed = 1;
 	}
@@ -390,7 +390,7 @@ ods_vec_stats(struct ods_vec *v, struct ods_vec_stats *st)
 	st->live += st->growing;
 	st->dead += v->g.ndead;
 	(void)pthread_rwlock_unlock(&v->lock);
-	st->isa = vk_isa();
+	st->isa = odsi_vk_isa();
 }
 
 /* Search. */
@@ -499,7 +499,7 @@ prefer_exact(const struct vseg *g, const struct vsel *sel, size_t k)
 	if (sel->filter == NULL)
 		return 0;
 	for (i = 0; i < g->n; i++)
-		match += (size_t)vsel_ok(sel, g, (uint32_t)i);
+		match += (size_t)odsi_vsel_ok(sel, g, (uint32_t)i);
 	return match <= g->n / 10 || match <= 4 * k;
 }
 
@@ -511,8 +511,8 @@ seg_search(struct ods_vec *v, const struct vseg *g, const struct vsel *sel,
 
 	if (g->kind == VSEG_HNSW && !(qq->flags & ODS_VEC_EXACT) &&
 	    !prefer_exact(g, sel, qq->k))
-		return vhnsw_search(g, sel, q, qq->k, ef, out);
-	return vseg_exact(g, sel, q, qq->k, out);
+		return odsi_vhnsw_search(g, sel, q, qq->k, ef, out);
+	return odsi_vseg_exact(g, sel, q, qq->k, out);
 }
 
 static void

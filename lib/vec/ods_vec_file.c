@@ -39,7 +39,7 @@
 #define MAN_END		0x444e4556u	/* "VEND" */
 #define MAN_MAX		(1u << 30)
 
-long long	vfile_test_budget = -1;
+long long	odsi_vfile_test_budget = -1;
 
 struct seghdr {
 	char		magic[8];
@@ -70,7 +70,7 @@ struct manseg {
 };
 
 enum ods_err
-vfile_errno(const char *what, const char *name)
+odsi_vfile_errno(const char *what, const char *name)
 {
 	int	e = errno;
 
@@ -94,14 +94,14 @@ write_all(int fd, const void *p, size_t n, uint32_t *crc, const char *name)
 	size_t		 want;
 
 	if (crc != NULL)
-		*crc = vk_crc32c(*crc, p, n);
+		*crc = odsi_vk_crc32c(*crc, p, n);
 	while (n > 0) {
 		want = n > (1u << 30) ? (1u << 30) : n;
-		if (vfile_test_budget >= 0 && (long long)want > vfile_test_budget)
-			want = (size_t)vfile_test_budget;
+		if (odsi_vfile_test_budget >= 0 && (long long)want > odsi_vfile_test_budget)
+			want = (size_t)odsi_vfile_test_budget;
 		if (want == 0) {
 			errno = ENOSPC;
-			return vfile_errno("write", name);
+			return odsi_vfile_errno("write", name);
 		}
 		w = write(fd, c, want);
 		if (w == -1 && errno == EINTR)
@@ -109,10 +109,10 @@ write_all(int fd, const void *p, size_t n, uint32_t *crc, const char *name)
 		if (w <= 0) {
 			if (w == 0)
 				errno = EIO;
-			return vfile_errno("write", name);
+			return odsi_vfile_errno("write", name);
 		}
-		if (vfile_test_budget >= 0)
-			vfile_test_budget -= w;
+		if (odsi_vfile_test_budget >= 0)
+			odsi_vfile_test_budget -= w;
 		c += w;
 		n -= (size_t)w;
 	}
@@ -125,14 +125,14 @@ publish(int dirfd, int fd, const char *tmp, const char *name)
 {
 	if (fsync(fd) == -1) {
 		(void)close(fd);
-		return vfile_errno("fsync", tmp);
+		return odsi_vfile_errno("fsync", tmp);
 	}
 	if (close(fd) == -1)
-		return vfile_errno("close", tmp);
+		return odsi_vfile_errno("close", tmp);
 	if (renameat(dirfd, tmp, dirfd, name) == -1)
-		return vfile_errno("rename", name);
+		return odsi_vfile_errno("rename", name);
 	if (fsync(dirfd) == -1)
-		return vfile_errno("fsync_dir", name);
+		return odsi_vfile_errno("fsync_dir", name);
 	return ODS_OK;
 }
 
@@ -208,7 +208,7 @@ seg_body(int fd, const struct vseg_src *s, struct seghdr *h, const char *nm)
 }
 
 enum ods_err
-vfile_write_seg(int dirfd, uint64_t file_no, const struct vseg_src *s)
+odsi_vfile_write_seg(int dirfd, uint64_t file_no, const struct vseg_src *s)
 {
 	struct seghdr	h;
 	char		name[64], tmp[72];
@@ -221,13 +221,13 @@ vfile_write_seg(int dirfd, uint64_t file_no, const struct vseg_src *s)
 	h.file_no = file_no;
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1)
-		return vfile_errno("open", tmp);
+		return odsi_vfile_errno("open", tmp);
 	if ((er = write_all(fd, &h, sizeof(h), NULL, tmp)) != ODS_OK ||
 	    (er = seg_body(fd, s, &h, tmp)) != ODS_OK)
 		goto fail;
-	h.header_crc = vk_crc32c(0, &h, offsetof(struct seghdr, header_crc));
+	h.header_crc = odsi_vk_crc32c(0, &h, offsetof(struct seghdr, header_crc));
 	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
-		er = vfile_errno("pwrite", tmp);
+		er = odsi_vfile_errno("pwrite", tmp);
 		goto fail;
 	}
 	if ((er = publish(dirfd, fd, tmp, name)) != ODS_OK) {
@@ -242,13 +242,13 @@ fail:
 }
 
 void
-vseg_ref(struct vseg *g)
+odsi_vseg_ref(struct vseg *g)
 {
 	__atomic_add_fetch(&g->refs, 1, __ATOMIC_RELAXED);
 }
 
 void
-vseg_unref(struct vseg *g)
+odsi_vseg_unref(struct vseg *g)
 {
 	size_t	i;
 
@@ -266,7 +266,7 @@ static int
 seg_bounds_ok(const struct seghdr *h, size_t flen)
 {
 	struct vseg_src	s;
-	struct vhnsw_build b;
+	struct odsi_vhnsw_build b;
 	uint64_t	sz[8], end = sizeof(*h);
 	size_t		i;
 
@@ -297,7 +297,7 @@ seg_check(const struct seghdr *h, size_t flen, uint64_t file_no,
 	    h->version != FORMAT_VERSION || h->hdrsize != sizeof(*h))
 		return ODS_ECORRUPT;
 	if (h->header_crc !=
-	    vk_crc32c(0, h, offsetof(struct seghdr, header_crc)))
+	    odsi_vk_crc32c(0, h, offsetof(struct seghdr, header_crc)))
 		return ODS_ECORRUPT;
 	if (h->file_no != file_no || h->dim != dim || h->metric != metric ||
 	    (h->kind != VSEG_FLAT && h->kind != VSEG_HNSW) ||
@@ -332,7 +332,7 @@ seg_view(struct vseg *g, const struct seghdr *h, const char *base)
 }
 
 enum ods_err
-vfile_map_seg(int dirfd, uint64_t file_no, uint32_t dim, uint32_t metric,
+odsi_vfile_map_seg(int dirfd, uint64_t file_no, uint32_t dim, uint32_t metric,
     struct vseg **out)
 {
 	struct vseg	*g = NULL;
@@ -346,9 +346,9 @@ vfile_map_seg(int dirfd, uint64_t file_no, uint32_t dim, uint32_t metric,
 	*out = NULL;
 	(void)snprintf(name, sizeof(name), "seg-%016" PRIx64 ".ovs", file_no);
 	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
-		return vfile_errno("open", name);
+		return odsi_vfile_errno("open", name);
 	if (fstat(fd, &st) == -1) {
-		er = vfile_errno("fstat", name);
+		er = odsi_vfile_errno("fstat", name);
 		(void)close(fd);
 		return er;
 	}
@@ -358,13 +358,13 @@ vfile_map_seg(int dirfd, uint64_t file_no, uint32_t dim, uint32_t metric,
 		return ODS_ECORRUPT;
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	er = map == MAP_FAILED ? vfile_errno("mmap", name) : ODS_OK;
+	er = map == MAP_FAILED ? odsi_vfile_errno("mmap", name) : ODS_OK;
 	(void)close(fd);
 	if (er != ODS_OK)
 		return er;
 	h = map;
 	if ((er = seg_check(h, (size_t)st.st_size, file_no, dim, metric)) !=
-	    ODS_OK || h->payload_crc != vk_crc32c(0, (const char *)map +
+	    ODS_OK || h->payload_crc != odsi_vk_crc32c(0, (const char *)map +
 	    sizeof(*h), (size_t)st.st_size - sizeof(*h))) {
 		ods_log(ODS_LOG_ERR, "vec_corrupt file=%s why=check", name);
 		(void)munmap(map, (size_t)st.st_size);
@@ -375,9 +375,9 @@ vfile_map_seg(int dirfd, uint64_t file_no, uint32_t dim, uint32_t metric,
 	g->maplen = (size_t)st.st_size;
 	g->refs = 1;
 	seg_view(g, h, map);
-	if (g->kind == VSEG_HNSW && vhnsw_validate(g) != 0) {
+	if (g->kind == VSEG_HNSW && odsi_vhnsw_validate(g) != 0) {
 		ods_log(ODS_LOG_ERR, "vec_corrupt file=%s why=graph", name);
-		vseg_unref(g);
+		odsi_vseg_unref(g);
 		return ODS_ECORRUPT;
 	}
 	*out = g;
@@ -415,7 +415,7 @@ man_body(int fd, const struct vman *m, uint32_t *crc, const char *nm)
 }
 
 enum ods_err
-vfile_write_man(int dirfd, const struct vman *m)
+odsi_vfile_write_man(int dirfd, const struct vman *m)
 {
 	char		name[64], tmp[72];
 	uint32_t	crc = 0, tail[2];
@@ -426,7 +426,7 @@ vfile_write_man(int dirfd, const struct vman *m)
 	(void)snprintf(tmp, sizeof(tmp), "%s.tmp", name);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1)
-		return vfile_errno("open", tmp);
+		return odsi_vfile_errno("open", tmp);
 	if ((er = man_body(fd, m, &crc, tmp)) == ODS_OK) {
 		tail[0] = crc;
 		tail[1] = MAN_END;
@@ -443,7 +443,7 @@ vfile_write_man(int dirfd, const struct vman *m)
 }
 
 void
-vman_fini(struct vman *m)
+odsi_vman_fini(struct vman *m)
 {
 	uint32_t	i;
 
@@ -465,10 +465,10 @@ read_file(int dirfd, const char *name, char **out, size_t *len)
 	int		 fd;
 
 	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) == -1)
-		return vfile_errno("open", name);
+		return odsi_vfile_errno("open", name);
 	if (fstat(fd, &st) == -1 || st.st_size > MAN_MAX) {
 		er = st.st_size > MAN_MAX ? ODS_ECORRUPT :
-		    vfile_errno("fstat", name);
+		    odsi_vfile_errno("fstat", name);
 		(void)close(fd);
 		return er;
 	}
@@ -478,7 +478,7 @@ read_file(int dirfd, const char *name, char **out, size_t *len)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			er = r == 0 ? ODS_ECORRUPT : vfile_errno("read", name);
+			er = r == 0 ? ODS_ECORRUPT : odsi_vfile_errno("read", name);
 			break;
 		}
 		off += (size_t)r;
@@ -531,7 +531,7 @@ man_parse(const char *b, size_t len, uint64_t gen, struct vman *m)
 }
 
 enum ods_err
-vfile_read_man(int dirfd, uint64_t gen, struct vman *m)
+odsi_vfile_read_man(int dirfd, uint64_t gen, struct vman *m)
 {
 	char		 name[64], *buf = NULL;
 	uint32_t	 tail[2];
@@ -546,12 +546,12 @@ vfile_read_man(int dirfd, uint64_t gen, struct vman *m)
 	if (len >= sizeof(struct manhdr) + sizeof(tail)) {
 		memcpy(tail, buf + len - sizeof(tail), sizeof(tail));
 		len -= sizeof(tail);
-		if (tail[1] == MAN_END && tail[0] == vk_crc32c(0, buf, len))
+		if (tail[1] == MAN_END && tail[0] == odsi_vk_crc32c(0, buf, len))
 			er = man_parse(buf, len, gen, m);
 	}
 	free(buf);
 	if (er != ODS_OK) {
-		vman_fini(m);
+		odsi_vman_fini(m);
 		ods_log(ODS_LOG_ERR, "vec_corrupt file=%s why=manifest", name);
 	}
 	return er;
@@ -599,7 +599,7 @@ dir_open(int dirfd)
 }
 
 enum ods_err
-vfile_list_gens(int dirfd, uint64_t **gens, size_t *n)
+odsi_vfile_list_gens(int dirfd, uint64_t **gens, size_t *n)
 {
 	struct dirent	*e;
 	uint64_t	*a = NULL, v;
@@ -608,7 +608,7 @@ vfile_list_gens(int dirfd, uint64_t **gens, size_t *n)
 
 	*n = 0;
 	if ((d = dir_open(dirfd)) == NULL)
-		return vfile_errno("opendir", ".");
+		return odsi_vfile_errno("opendir", ".");
 	while ((e = readdir(d)) != NULL) {
 		if (parse_name(e->d_name, "MANIFEST-", "", &v) == -1)
 			continue;
@@ -642,7 +642,7 @@ kept(const struct vman *const *keep, size_t nkeep, uint64_t v, int seg)
 }
 
 void
-vfile_gc(int dirfd, const struct vman *const *keep, size_t nkeep)
+odsi_vfile_gc(int dirfd, const struct vman *const *keep, size_t nkeep)
 {
 	struct dirent	*e;
 	uint64_t	 v;
@@ -660,13 +660,13 @@ vfile_gc(int dirfd, const struct vman *const *keep, size_t nkeep)
 		else if (parse_name(e->d_name, "seg-", ".ovs", &v) == 0)
 			drop = !kept(keep, nkeep, v, 1);
 		if (drop && unlinkat(dirfd, e->d_name, 0) == -1)
-			(void)vfile_errno("unlink", e->d_name);
+			(void)odsi_vfile_errno("unlink", e->d_name);
 	}
 	(void)closedir(d);
 }
 
 uint64_t
-vfile_max_seg(int dirfd)
+odsi_vfile_max_seg(int dirfd)
 {
 	struct dirent	*e;
 	uint64_t	 v, max = 0;
@@ -682,11 +682,11 @@ vfile_max_seg(int dirfd)
 }
 
 void
-vfile_drop_seg(int dirfd, uint64_t file_no)
+odsi_vfile_drop_seg(int dirfd, uint64_t file_no)
 {
 	char	name[64];
 
 	(void)snprintf(name, sizeof(name), "seg-%016" PRIx64 ".ovs", file_no);
 	if (unlinkat(dirfd, name, 0) == -1)
-		(void)vfile_errno("unlink", name);
+		(void)odsi_vfile_errno("unlink", name);
 }

@@ -136,7 +136,7 @@ cand_pop(struct vctx *c)
 	a[i] = t;
 }
 
-/* Bounded max-heap of results (inline copy of vheap_push for speed). */
+/* Bounded max-heap of results (inline copy of odsi_vheap_push for speed). */
 static inline void
 top_push(struct vcand *a, size_t *n, size_t cap, float dist, uint32_t slot)
 {
@@ -177,8 +177,8 @@ dist(const struct vseg *g, const float *q, uint32_t i)
 {
 	const float	*v = g->vecs + (size_t)i * g->dim;
 
-	return g->metric == ODS_VEC_L2 ? vk_l2(q, v, g->dim) :
-	    -vk_dot(q, v, g->dim);
+	return g->metric == ODS_VEC_L2 ? odsi_vk_l2(q, v, g->dim) :
+	    -odsi_vk_dot(q, v, g->dim);
 }
 
 /* Greedy descent from ep through levels top..stop+1; returns the node. */
@@ -228,7 +228,7 @@ search_layer(const struct vseg *g, struct vctx *c, const float *q,
 	size_t		 nt = 0;
 
 	tags[ep] = epoch;
-	if (sel == NULL || vsel_ok(sel, g, ep)) {
+	if (sel == NULL || odsi_vsel_ok(sel, g, ep)) {
 		top_push(top, &nt, ef, epd, ep);
 		bound = epd;
 	}
@@ -259,7 +259,7 @@ search_layer(const struct vseg *g, struct vctx *c, const float *q,
 				cand_push(c, d, nb);
 				__builtin_prefetch(seg_links(g, c->cand[0].slot,
 				    lev));
-				if (sel == NULL || vsel_ok(sel, g, nb))
+				if (sel == NULL || odsi_vsel_ok(sel, g, nb))
 					top_push(top, &nt, ef, d, nb);
 				if (nt > 0)
 					bound = top[0].dist;
@@ -271,7 +271,7 @@ search_layer(const struct vseg *g, struct vctx *c, const float *q,
 }
 
 size_t
-vhnsw_search(const struct vseg *g, const struct vsel *sel, const float *q,
+odsi_vhnsw_search(const struct vseg *g, const struct vsel *sel, const float *q,
     size_t k, size_t ef, struct vcand *out)
 {
 	struct vctx	*c;
@@ -294,8 +294,8 @@ vhnsw_search(const struct vseg *g, const struct vsel *sel, const float *q,
 	h.n = ntop;
 	h.cap = ef;
 	while (h.n > k)
-		vheap_pop(&h);
-	vheap_sort(&h);
+		odsi_vheap_pop(&h);
+	odsi_vheap_sort(&h);
 	for (i = 0; i < h.n; i++)
 		out[i] = h.a[i];
 	return h.n;
@@ -303,7 +303,7 @@ vhnsw_search(const struct vseg *g, const struct vsel *sel, const float *q,
 
 /* Build: a mutable view of the graph being built. */
 static inline uint32_t *
-blinks(struct vhnsw_build *b, uint32_t i, uint32_t lev)
+blinks(struct odsi_vhnsw_build *b, uint32_t i, uint32_t lev)
 {
 	if (lev == 0)
 		return b->l0 + (size_t)i * (1 + b->m0);
@@ -311,7 +311,7 @@ blinks(struct vhnsw_build *b, uint32_t i, uint32_t lev)
 }
 
 static void
-build_view(const struct vhnsw_build *b, struct vseg *g)
+build_view(const struct odsi_vhnsw_build *b, struct vseg *g)
 {
 	memset(g, 0, sizeof(*g));
 	g->kind = VSEG_HNSW;
@@ -443,7 +443,7 @@ select_heur(const struct vseg *g, uint32_t owner, struct vcand *c, size_t nc,
 
 /* Add i to s's list at lev, pruning with the heuristic when full. */
 static void
-link_back(struct vhnsw_build *b, const struct vseg *g, struct vctx *c,
+link_back(struct odsi_vhnsw_build *b, const struct vseg *g, struct vctx *c,
     uint32_t s, uint32_t i, uint32_t lev)
 {
 	uint32_t	*l = blinks(b, s, lev), j, maxc;
@@ -465,7 +465,7 @@ link_back(struct vhnsw_build *b, const struct vseg *g, struct vctx *c,
 }
 
 static void
-insert(struct vhnsw_build *b, const struct vseg *g, uint32_t i)
+insert(struct odsi_vhnsw_build *b, const struct vseg *g, uint32_t i)
 {
 	const float	*q = b->vecs + (size_t)i * b->dim;
 	struct vctx	*c;
@@ -501,7 +501,7 @@ insert(struct vhnsw_build *b, const struct vseg *g, uint32_t i)
  * farthest link whose target keeps another in-link.
  */
 static void
-adopt(struct vhnsw_build *b, const struct vseg *g, uint32_t *in, uint32_t i)
+adopt(struct odsi_vhnsw_build *b, const struct vseg *g, uint32_t *in, uint32_t i)
 {
 	const uint32_t	*li = blinks(b, i, 0);
 	const float	*sv;
@@ -540,7 +540,7 @@ adopt(struct vhnsw_build *b, const struct vseg *g, uint32_t *in, uint32_t i)
  * found closer ones); link each back in. Returns -1 on OOM.
  */
 static int
-adopt_orphans(struct vhnsw_build *b, const struct vseg *g)
+adopt_orphans(struct odsi_vhnsw_build *b, const struct vseg *g)
 {
 	uint32_t	*in, i, j;
 	const uint32_t	*l;
@@ -571,7 +571,7 @@ splitmix(uint64_t *s)
 
 /* Draw levels (exponential, scale 1/ln M) and lay out the upper lists. */
 static int
-assign_levels(struct vhnsw_build *b, uint64_t seed)
+assign_levels(struct odsi_vhnsw_build *b, uint64_t seed)
 {
 	double		 ml = 1.0 / log((double)b->m), r;
 	uint32_t	 i, lev;
@@ -591,12 +591,12 @@ assign_levels(struct vhnsw_build *b, uint64_t seed)
 }
 
 enum ods_err
-vhnsw_build(struct vhnsw_build *b, uint64_t seed)
+odsi_vhnsw_build(struct odsi_vhnsw_build *b, uint64_t seed)
 {
 	struct vseg	 g;
 	uint32_t	 i;
 
-	vk_init();
+	odsi_vk_init();
 	b->m0 = 2 * b->m;
 	b->l0 = calloc((size_t)b->n * (1 + b->m0) + 1, sizeof(uint32_t));
 	b->levels = calloc((size_t)b->n + 1, 1);
@@ -605,7 +605,7 @@ vhnsw_build(struct vhnsw_build *b, uint64_t seed)
 	if (b->l0 == NULL || b->levels == NULL || b->upoff == NULL)
 		goto nomem;
 	if (assign_levels(b, seed) == -1) {
-		vhnsw_build_free(b);
+		odsi_vhnsw_build_free(b);
 		return ODS_ETOOBIG;	/* upper lists past 2^32 words */
 	}
 	if ((b->up = calloc(b->uplen + 1, sizeof(uint32_t))) == NULL)
@@ -619,12 +619,12 @@ vhnsw_build(struct vhnsw_build *b, uint64_t seed)
 		goto nomem;
 	return ODS_OK;
 nomem:
-	vhnsw_build_free(b);
+	odsi_vhnsw_build_free(b);
 	return ODS_ENOMEM;
 }
 
 void
-vhnsw_build_free(struct vhnsw_build *b)
+odsi_vhnsw_build_free(struct odsi_vhnsw_build *b)
 {
 	free(b->l0);
 	free(b->levels);
@@ -649,7 +649,7 @@ check_list(const struct vseg *g, const uint32_t *l, uint32_t maxc,
 }
 
 int
-vhnsw_validate(const struct vseg *g)
+odsi_vhnsw_validate(const struct vseg *g)
 {
 	uint32_t	i, lev;
 

@@ -68,42 +68,42 @@ struct vsel {
 	size_t				 ndocs;
 };
 
-/* Kernels (ods_vec_kern.c); call vk_init() once before use. */
-void		 vk_init(void);
-extern float	(*vk_dot)(const float *, const float *, size_t);
-extern float	(*vk_l2)(const float *, const float *, size_t);
-void		 vk_dot_rows(const float *q, const float *rows, size_t nrows,
+/* Kernels (ods_vec_kern.c); call odsi_vk_init() once before use. */
+void		 odsi_vk_init(void);
+extern float	(*odsi_vk_dot)(const float *, const float *, size_t);
+extern float	(*odsi_vk_l2)(const float *, const float *, size_t);
+void		 odsi_vk_dot_rows(const float *q, const float *rows, size_t nrows,
 		    size_t dim, float *out);
-void		 vk_l2_rows(const float *q, const float *rows, size_t nrows,
+void		 odsi_vk_l2_rows(const float *q, const float *rows, size_t nrows,
 		    size_t dim, float *out);
-uint32_t	 vk_crc32c(uint32_t crc, const void *, size_t);
-const char	*vk_isa(void);
+uint32_t	 odsi_vk_crc32c(uint32_t crc, const void *, size_t);
+const char	*odsi_vk_isa(void);
 /* Test hook: "generic", "avx2" or NULL (best); not while searching. */
-void		 vk_force_isa(const char *);
+void		 odsi_vk_force_isa(const char *);
 
 /* Distance for a metric, lower is better: -dot, or squared L2. */
-float		 vdist(uint32_t metric, const float *, const float *, size_t);
+float		 odsi_vdist(uint32_t metric, const float *, const float *, size_t);
 
 /* Bounded max-heap of candidates (worst on top). */
 struct vheap {
 	struct vcand	*a;
 	size_t		 n, cap;
 };
-void		 vheap_push(struct vheap *, float dist, uint32_t slot);
-void		 vheap_pop(struct vheap *);
+void		 odsi_vheap_push(struct vheap *, float dist, uint32_t slot);
+void		 odsi_vheap_pop(struct vheap *);
 /* Sorts the heap contents ascending by distance in place; n unchanged. */
-void		 vheap_sort(struct vheap *);
+void		 odsi_vheap_sort(struct vheap *);
 /* qsort order of candidates: distance, then slot. */
-int		 vcand_cmp(const void *, const void *);
+int		 odsi_vcand_cmp(const void *, const void *);
 
-int		 vsel_ok(const struct vsel *, const struct vseg *, uint32_t);
+int		 odsi_vsel_ok(const struct vsel *, const struct vseg *, uint32_t);
 
 /* Exact top-k over a segment; out has room for k. Returns count. */
-size_t		 vseg_exact(const struct vseg *, const struct vsel *,
+size_t		 odsi_vseg_exact(const struct vseg *, const struct vsel *,
 		    const float *q, size_t k, struct vcand *out);
 
 /* HNSW (ods_vec_hnsw.c). */
-struct vhnsw_build {
+struct odsi_vhnsw_build {
 	uint32_t	 n, dim, metric, m, m0, efc;
 	const float	*vecs;
 	uint32_t	*l0;
@@ -114,26 +114,26 @@ struct vhnsw_build {
 	uint32_t	 entry, maxlevel;
 };
 /* Builds a graph over vecs[n * dim]; arrays are malloc'd into b. */
-enum ods_err	 vhnsw_build(struct vhnsw_build *, uint64_t seed);
-void		 vhnsw_build_free(struct vhnsw_build *);
-size_t		 vhnsw_search(const struct vseg *, const struct vsel *,
+enum ods_err	 odsi_vhnsw_build(struct odsi_vhnsw_build *, uint64_t seed);
+void		 odsi_vhnsw_build_free(struct odsi_vhnsw_build *);
+size_t		 odsi_vhnsw_search(const struct vseg *, const struct vsel *,
 		    const float *q, size_t k, size_t ef, struct vcand *out);
 /* Structural check of a mapped graph; 0 when sound. */
-int		 vhnsw_validate(const struct vseg *);
+int		 odsi_vhnsw_validate(const struct vseg *);
 
 /* Files (ods_vec_file.c). */
 struct vseg_src {
 	uint32_t	 kind, dim, metric, n;
 	const int64_t	*ids, *docs, *kbs;
 	const float	*vecs;
-	const struct vhnsw_build *g;	/* NULL for FLAT */
+	const struct odsi_vhnsw_build *g;	/* NULL for FLAT */
 };
-enum ods_err	 vfile_write_seg(int dirfd, uint64_t file_no,
+enum ods_err	 odsi_vfile_write_seg(int dirfd, uint64_t file_no,
 		    const struct vseg_src *) ODS_MUSTCHECK;
-enum ods_err	 vfile_map_seg(int dirfd, uint64_t file_no, uint32_t dim,
+enum ods_err	 odsi_vfile_map_seg(int dirfd, uint64_t file_no, uint32_t dim,
 		    uint32_t metric, struct vseg **out) ODS_MUSTCHECK;
-void		 vseg_ref(struct vseg *);
-void		 vseg_unref(struct vseg *);
+void		 odsi_vseg_ref(struct vseg *);
+void		 odsi_vseg_unref(struct vseg *);
 
 struct vman_seg {
 	uint64_t	 file_no;
@@ -149,22 +149,22 @@ struct vman {
 	uint32_t	 nsegs;
 	struct vman_seg	*segs;
 };
-enum ods_err	 vfile_write_man(int dirfd, const struct vman *) ODS_MUSTCHECK;
-enum ods_err	 vfile_read_man(int dirfd, uint64_t gen, struct vman *)
+enum ods_err	 odsi_vfile_write_man(int dirfd, const struct vman *) ODS_MUSTCHECK;
+enum ods_err	 odsi_vfile_read_man(int dirfd, uint64_t gen, struct vman *)
 		    ODS_MUSTCHECK;
-void		 vman_fini(struct vman *);
+void		 odsi_vman_fini(struct vman *);
 /* Generations with a MANIFEST file, newest first; caller frees. */
-enum ods_err	 vfile_list_gens(int dirfd, uint64_t **gens, size_t *n)
+enum ods_err	 odsi_vfile_list_gens(int dirfd, uint64_t **gens, size_t *n)
 		    ODS_MUSTCHECK;
 /* Unlink what no manifest in keep[] references, and stale temp files. */
-void		 vfile_gc(int dirfd, const struct vman *const *keep, size_t n);
-enum ods_err	 vfile_errno(const char *what, const char *name);
+void		 odsi_vfile_gc(int dirfd, const struct vman *const *keep, size_t n);
+enum ods_err	 odsi_vfile_errno(const char *what, const char *name);
 /* Unlink one segment file (a publish that failed). */
-void		 vfile_drop_seg(int dirfd, uint64_t file_no);
+void		 odsi_vfile_drop_seg(int dirfd, uint64_t file_no);
 /* Highest seg-<n>.ovs number in the directory (0 when none). */
-uint64_t	 vfile_max_seg(int dirfd);
+uint64_t	 odsi_vfile_max_seg(int dirfd);
 /* Test hook: bytes writes may still add before failing with ENOSPC; -1 off. */
-extern long long vfile_test_budget;
+extern long long odsi_vfile_test_budget;
 
 #define VBITS_WORDS(n)	(((size_t)(n) + 63) / 64)
 #define VBIT_GET(b, i)	(((b)[(i) >> 6] >> ((i) & 63)) & 1)
@@ -222,9 +222,9 @@ struct ods_vec {
 	struct vidmap		 map;
 };
 
-void		 vgen_free(struct vgen *);
+void		 odsi_vgen_free(struct vgen *);
 /* Writer helpers (ods_vec_write.c). */
-void		 vw_fini(struct ods_vec *);
-enum ods_err	 vw_start(struct ods_vec *) ODS_MUSTCHECK;
+void		 odsi_vw_fini(struct ods_vec *);
+enum ods_err	 odsi_vw_start(struct ods_vec *) ODS_MUSTCHECK;
 
 #endif /* ODS_VEC_PRIVATE_H */

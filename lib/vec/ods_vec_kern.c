@@ -13,8 +13,8 @@
 #include "vec/ods_vec.h"
 #include "vec/ods_vec_int.h"
 
-float	(*vk_dot)(const float *, const float *, size_t);
-float	(*vk_l2)(const float *, const float *, size_t);
+float	(*odsi_vk_dot)(const float *, const float *, size_t);
+float	(*odsi_vk_l2)(const float *, const float *, size_t);
 static void	(*dot_rows)(const float *, const float *, size_t, size_t,
 		    float *);
 static void	(*l2_rows)(const float *, const float *, size_t, size_t,
@@ -310,7 +310,7 @@ crc_sse42(uint32_t crc, const unsigned char *p, size_t n)
 }
 
 uint32_t
-vk_crc32c(uint32_t crc, const void *p, size_t n)
+odsi_vk_crc32c(uint32_t crc, const void *p, size_t n)
 {
 	return ~crc_fn(~crc, p, n);
 }
@@ -327,15 +327,15 @@ set_isa(const char *want)
 		avx512 = 0;
 	if (want != NULL && strcmp(want, "generic") == 0)
 		avx512 = avx2 = 0;
-	vk_dot = dot_generic, vk_l2 = l2_generic;
+	odsi_vk_dot = dot_generic, odsi_vk_l2 = l2_generic;
 	dot_rows = dot_rows_generic, l2_rows = l2_rows_generic;
 	isa = "generic";
 	if (avx512) {
-		vk_dot = dot_avx512, vk_l2 = l2_avx512;
+		odsi_vk_dot = dot_avx512, odsi_vk_l2 = l2_avx512;
 		dot_rows = dot_rows_avx512, l2_rows = l2_rows_avx512;
 		isa = "avx512";
 	} else if (avx2) {
-		vk_dot = dot_avx2, vk_l2 = l2_avx2;
+		odsi_vk_dot = dot_avx2, odsi_vk_l2 = l2_avx2;
 		dot_rows = dot_rows_avx2, l2_rows = l2_rows_avx2;
 		isa = "avx2";
 	}
@@ -359,43 +359,43 @@ init_once(void)
 }
 
 void
-vk_init(void)
+odsi_vk_init(void)
 {
 	(void)pthread_once(&vk_once, init_once);
 }
 
 void
-vk_force_isa(const char *want)
+odsi_vk_force_isa(const char *want)
 {
-	vk_init();
+	odsi_vk_init();
 	set_isa(want);
 }
 
 const char *
-vk_isa(void)
+odsi_vk_isa(void)
 {
-	vk_init();
+	odsi_vk_init();
 	return isa;
 }
 
 void
-vk_dot_rows(const float *q, const float *rows, size_t nr, size_t dim,
+odsi_vk_dot_rows(const float *q, const float *rows, size_t nr, size_t dim,
     float *out)
 {
 	dot_rows(q, rows, nr, dim, out);
 }
 
 void
-vk_l2_rows(const float *q, const float *rows, size_t nr, size_t dim,
+odsi_vk_l2_rows(const float *q, const float *rows, size_t nr, size_t dim,
     float *out)
 {
 	l2_rows(q, rows, nr, dim, out);
 }
 
 float
-vdist(uint32_t metric, const float *a, const float *b, size_t n)
+odsi_vdist(uint32_t metric, const float *a, const float *b, size_t n)
 {
-	return metric == ODS_VEC_L2 ? vk_l2(a, b, n) : -vk_dot(a, b, n);
+	return metric == ODS_VEC_L2 ? odsi_vk_l2(a, b, n) : -odsi_vk_dot(a, b, n);
 }
 
 /* The heap keeps the worst candidate at a[0]. */
@@ -417,7 +417,7 @@ sift_down(struct vcand *a, size_t n, size_t i)
 }
 
 void
-vheap_push(struct vheap *h, float dist, uint32_t slot)
+odsi_vheap_push(struct vheap *h, float dist, uint32_t slot)
 {
 	size_t	i, p;
 
@@ -439,7 +439,7 @@ vheap_push(struct vheap *h, float dist, uint32_t slot)
 }
 
 void
-vheap_pop(struct vheap *h)
+odsi_vheap_pop(struct vheap *h)
 {
 	if (h->n == 0)
 		return;
@@ -448,7 +448,7 @@ vheap_pop(struct vheap *h)
 }
 
 int
-vcand_cmp(const void *a, const void *b)
+odsi_vcand_cmp(const void *a, const void *b)
 {
 	const struct vcand	*x = a, *y = b;
 
@@ -458,9 +458,9 @@ vcand_cmp(const void *a, const void *b)
 }
 
 void
-vheap_sort(struct vheap *h)
+odsi_vheap_sort(struct vheap *h)
 {
-	qsort(h->a, h->n, sizeof(*h->a), vcand_cmp);
+	qsort(h->a, h->n, sizeof(*h->a), odsi_vcand_cmp);
 }
 
 static int
@@ -472,7 +472,7 @@ i64_cmp(const void *a, const void *b)
 }
 
 int
-vsel_ok(const struct vsel *s, const struct vseg *g, uint32_t slot)
+odsi_vsel_ok(const struct vsel *s, const struct vseg *g, uint32_t slot)
 {
 	const struct ods_vec_filter	*f = s->filter;
 
@@ -491,7 +491,7 @@ vsel_ok(const struct vsel *s, const struct vseg *g, uint32_t slot)
 #define SCAN_BLOCK	256
 
 size_t
-vseg_exact(const struct vseg *g, const struct vsel *s, const float *q,
+odsi_vseg_exact(const struct vseg *g, const struct vsel *s, const float *q,
     size_t k, struct vcand *out)
 {
 	struct vheap	h = { out, 0, k };
@@ -504,8 +504,8 @@ vseg_exact(const struct vseg *g, const struct vsel *s, const float *q,
 		if (s->filter != NULL) {
 			/* Selective filters: compute only matching rows. */
 			for (i = 0; i < cnt; i++)
-				if (vsel_ok(s, g, (uint32_t)(base + i)))
-					vheap_push(&h, vdist(g->metric, q,
+				if (odsi_vsel_ok(s, g, (uint32_t)(base + i)))
+					odsi_vheap_push(&h, odsi_vdist(g->metric, q,
 					    g->vecs + (base + i) * g->dim,
 					    g->dim), (uint32_t)(base + i));
 			continue;
@@ -520,9 +520,9 @@ vseg_exact(const struct vseg *g, const struct vsel *s, const float *q,
 				continue;
 			if (s->dead != NULL && VBIT_GET(s->dead, base + i))
 				continue;
-			vheap_push(&h, d, (uint32_t)(base + i));
+			odsi_vheap_push(&h, d, (uint32_t)(base + i));
 		}
 	}
-	vheap_sort(&h);
+	odsi_vheap_sort(&h);
 	return h.n;
 }

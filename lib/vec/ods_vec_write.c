@@ -141,7 +141,7 @@ vw_fini_grow(struct vgrow *g)
 }
 
 void
-vw_fini(struct ods_vec *v)
+odsi_vw_fini(struct ods_vec *v)
 {
 	vw_fini_grow(&v->g);
 	free(v->map.t);
@@ -160,11 +160,11 @@ publish_gen(struct ods_vec *v, const struct gseg *segs, size_t n)
 	enum ods_err		 er;
 
 	man_view(v, segs, n, v->next_gen, &nm);
-	if ((er = vfile_write_man(v->dirfd, &nm)) == ODS_OK) {
+	if ((er = odsi_vfile_write_man(v->dirfd, &nm)) == ODS_OK) {
 		man_view(v, v->cur.s, v->cur.n, v->cur.gen, &om);
 		keep[0] = &nm;
 		keep[1] = &om;
-		vfile_gc(v->dirfd, keep, v->cur.gen ? 2 : 1);
+		odsi_vfile_gc(v->dirfd, keep, v->cur.gen ? 2 : 1);
 		free(om.segs);
 		v->next_gen++;
 	}
@@ -173,9 +173,9 @@ publish_gen(struct ods_vec *v, const struct gseg *segs, size_t n)
 }
 
 enum ods_err
-vw_start(struct ods_vec *v)
+odsi_vw_start(struct ods_vec *v)
 {
-	uint64_t	maxseg = vfile_max_seg(v->dirfd);
+	uint64_t	maxseg = odsi_vfile_max_seg(v->dirfd);
 	struct vman	m;
 	size_t		i;
 
@@ -192,7 +192,7 @@ vw_start(struct ods_vec *v)
 		return publish_gen(v, NULL, 0);
 	}
 	man_view(v, v->cur.s, v->cur.n, v->cur.gen, &m);
-	vfile_gc(v->dirfd, (const struct vman *const[]){ &m }, 1);
+	odsi_vfile_gc(v->dirfd, (const struct vman *const[]){ &m }, 1);
 	free(m.segs);
 	return ODS_OK;
 }
@@ -370,7 +370,7 @@ delete_in(struct ods_vec *v, const struct vseg *s, const struct vsel *sel,
 	uint32_t	i;
 
 	for (i = 0; i < s->n; i++)
-		if (vsel_ok(sel, s, i)) {
+		if (odsi_vsel_ok(sel, s, i)) {
 			mark_dead(v, ref, i);
 			idmap_del(&v->map, s->ids[i]);
 			n++;
@@ -504,7 +504,7 @@ static enum ods_err
 write_gathered(struct ods_vec *v, const struct gather *a, int hnsw,
     struct vseg **out)
 {
-	struct vhnsw_build	 b;
+	struct odsi_vhnsw_build	 b;
 	struct vseg_src		 src;
 	enum ods_err		 er;
 	uint64_t		 fno = v->next_file;
@@ -521,15 +521,15 @@ write_gathered(struct ods_vec *v, const struct gather *a, int hnsw,
 	if (hnsw) {
 		b.n = a->n, b.dim = v->p.dim, b.metric = v->p.metric;
 		b.m = v->p.m, b.efc = v->p.ef_construction, b.vecs = a->vecs;
-		if ((er = vhnsw_build(&b, fno)) != ODS_OK)
+		if ((er = odsi_vhnsw_build(&b, fno)) != ODS_OK)
 			return er;
 		src.g = &b;
 	}
 	v->next_file++;
-	er = vfile_write_seg(v->dirfd, fno, &src);
-	vhnsw_build_free(&b);
+	er = odsi_vfile_write_seg(v->dirfd, fno, &src);
+	odsi_vhnsw_build_free(&b);
 	if (er == ODS_OK)
-		er = vfile_map_seg(v->dirfd, fno, v->p.dim, v->p.metric, out);
+		er = odsi_vfile_map_seg(v->dirfd, fno, v->p.dim, v->p.metric, out);
 	return er;
 }
 
@@ -564,9 +564,9 @@ replace(struct ods_vec *v, const char *take, int hnsw)
 	if ((er = publish_gen(v, ns, n)) != ODS_OK) {
 		if (seg != NULL) {
 			free(ns[n - 1].dead);
-			vfile_drop_seg(v->dirfd, seg->file_no);
+			odsi_vfile_drop_seg(v->dirfd, seg->file_no);
 		}
-		vseg_unref(seg);
+		odsi_vseg_unref(seg);
 		free(ns);
 		gather_fini(&a);
 		return er;
@@ -574,7 +574,7 @@ replace(struct ods_vec *v, const char *take, int hnsw)
 	(void)pthread_rwlock_wrlock(&v->lock);
 	for (i = 0; i < v->cur.n; i++)
 		if (take[i]) {
-			vseg_unref(v->cur.s[i].seg);
+			odsi_vseg_unref(v->cur.s[i].seg);
 			free(v->cur.s[i].dead);
 		}
 	free(v->cur.s);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# tests/symbols.sh — every global symbol libods.a defines is named ods_*
+# (public, declared in a header that lib/ods.h gathers) or odsi_*
+# (library-internal, declared in a layer's ods_<layer>_int.h). Anything
+# else could collide with a program's or a dependency's names; the test
+# lists each offender with the object file that defines it.
+set -u
+lib=${top_builddir:-.}/lib/libods.a
+[ -f "$lib" ] || { echo "symbols: $lib not built" >&2; exit 99; }
+command -v nm >/dev/null || { echo "symbols: nm is missing" >&2; exit 99; }
+
+# nm prints "member.o:" before each member's symbols.
+bad=$(nm -g --defined-only "$lib" |
+    awk '/^[^ ]+\.o:$/ { obj = $1; sub(/:$/, "", obj); next }
+	NF == 3 && $2 ~ /^[TDBRCGSVWi]$/ && $3 !~ /^odsi?_/ {
+		print obj ": " $3
+	}' | sort -u)
+if [ -n "$bad" ]; then
+	echo "symbols: global names outside ods_/odsi_:" >&2
+	printf '%s\n' "$bad" | sed 's/^/  /' >&2
+	exit 1
+fi
+n=$(nm -g --defined-only "$lib" | awk 'NF == 3 && $2 ~ /^[TDBRCGSVWi]$/' |
+    wc -l)
+echo "symbols: $n global symbols, all ods_ or odsi_"
