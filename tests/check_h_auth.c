@@ -38,9 +38,9 @@ setup(void)
 	arena = ods_arena_new(8192);
 	conf = ods_conf_new();
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", fx_port);
-	ck_assert_int_eq(ods_conf_set(conf, "KEYCLOAK_URL", url, NULL, 0),
+	ck_assert_int_eq(ods_conf_set(conf, "KEYCLOAK_URL", url, NULL),
 	    ODS_OK);
-	ck_assert_int_eq(ods_conf_set(conf, "ODS_AUDIT_DB", "false", NULL, 0),
+	ck_assert_int_eq(ods_conf_set(conf, "ODS_AUDIT_DB", "false", NULL),
 	    ODS_OK);
 	auth = ods_auth_new(conf, NULL, NULL);
 	ck_assert_ptr_nonnull(auth);

@@ -57,7 +57,7 @@ static const struct ods_route r_v1 = { ODS_POST, "/v1/chat/completions",
 static void
 set(const char *name, const char *value)
 {
-	ck_assert_int_eq(ods_conf_set(conf, name, value, NULL, 0), ODS_OK);
+	ck_assert_int_eq(ods_conf_set(conf, name, value, NULL), ODS_OK);
 }
 
 static void

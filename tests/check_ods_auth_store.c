@@ -56,28 +56,27 @@ admin(const char *sql)
 	struct ods_conf		*c = ods_conf_new();
 	struct ods_db		*p = NULL;
 	struct ods_db_conn	*k = NULL;
-	char			 why[256] = "";
+	struct ods_why		 why = { .msg = "" };
 	enum ods_err		 er = ODS_EINVAL;
 
 	if (ods_conf_set_db_dsn(c, dsn) == ODS_OK) {
 		p = ods_db_new(c, 1);
 		if ((er = ods_db_acquire(p, &k)) == ODS_OK)
-			er = ods_db_exec_trusted_text(k, sql, strlen(sql), why,
-			    sizeof(why));
+			er = ods_db_exec_trusted_text(k, sql, strlen(sql), &why);
 		ods_db_release(k);
 	}
 	ods_db_free(p);
 	ods_conf_free(c);
 	if (er != ODS_OK)
 		fprintf(stderr, "check_ods_auth_store: %s: %s %s\n", sql,
-		    ods_strerror(er), why);
+		    ods_strerror(er), why.msg);
 	return er == ODS_OK ? 0 : -1;
 }
 
 static void
 set(const char *name, const char *value)
 {
-	ck_assert_int_eq(ods_conf_set(conf, name, value, NULL, 0), ODS_OK);
+	ck_assert_int_eq(ods_conf_set(conf, name, value, NULL), ODS_OK);
 }
 
 static void

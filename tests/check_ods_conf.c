@@ -127,14 +127,14 @@ END_TEST
 START_TEST(test_conf_set_by_name)
 {
 	struct ods_conf	*c = ods_conf_new();
-	char		 why[128];
+	struct ods_why		 why;
 
-	ck_assert_int_eq(ods_conf_set(c, "ODS_WORKERS", "8", why, sizeof(why)),
+	ck_assert_int_eq(ods_conf_set(c, "ODS_WORKERS", "8", &why),
 	    ODS_OK);
 	ck_assert_int_eq(c->workers, 8);
-	ck_assert_int_eq(ods_conf_set(c, "ODS_WORKERS", "0", why, sizeof(why)),
+	ck_assert_int_eq(ods_conf_set(c, "ODS_WORKERS", "0", &why),
 	    ODS_EINVAL);
-	ck_assert_int_eq(ods_conf_set(c, "NOPE", "1", why, sizeof(why)),
+	ck_assert_int_eq(ods_conf_set(c, "NOPE", "1", &why),
 	    ODS_ENOTFOUND);
 	ods_conf_free(c);
 }
@@ -165,10 +165,10 @@ START_TEST(test_conf_dump_hides_secrets)
 	struct ods_conf	*c = ods_conf_new();
 	FILE		*fp;
 
-	ck_assert_int_eq(ods_conf_set(c, "MYSQL_PASSWORD", "hunter2", NULL, 0),
+	ck_assert_int_eq(ods_conf_set(c, "MYSQL_PASSWORD", "hunter2", NULL),
 	    ODS_OK);
 	ck_assert_int_eq(ods_conf_set(c, "REDIS_URL",
-	    "redis://:sekret@h:6379/0", NULL, 0), ODS_OK);
+	    "redis://:sekret@h:6379/0", NULL), ODS_OK);
 	fp = open_memstream(&report, &reportlen);
 	ods_conf_dump(c, fp);
 	fclose(fp);

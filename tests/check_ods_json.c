@@ -11,7 +11,7 @@ static struct json_object *
 parse_ok(const char *s)
 {
 	struct json_object	*o = NULL;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 
 	ck_assert_int_eq(ods_json_parse(s, strlen(s), 0, &o, &e), ODS_OK);
 	return o;
@@ -34,7 +34,7 @@ END_TEST
 START_TEST(test_json_rejects_trailing_garbage)
 {
 	struct json_object	*o = NULL;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 
 	ck_assert_int_eq(ods_json_parse("{} x", 4, 0, &o, &e), ODS_EINVAL);
 	ck_assert_ptr_null(o);
@@ -48,7 +48,7 @@ END_TEST
 START_TEST(test_json_rejects_truncated_and_empty)
 {
 	struct json_object	*o = NULL;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 
 	ck_assert_int_eq(ods_json_parse("{\"a\":", 5, 0, &o, &e), ODS_EINVAL);
 	ck_assert_ptr_nonnull(strstr(e.msg, "invalid JSON"));
@@ -60,7 +60,7 @@ END_TEST
 START_TEST(test_json_rejects_invalid_utf8)
 {
 	struct json_object	*o = NULL;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	const char		 bad[] = "{\"a\":\"\xff\xfe\"}";
 
 	ck_assert_int_eq(ods_json_parse(bad, sizeof(bad) - 1, 0, &o, &e),
@@ -71,7 +71,7 @@ END_TEST
 START_TEST(test_json_depth_limit_is_enforced)
 {
 	struct json_object	*o = NULL;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	char			 deep[200];
 	int			 i;
 
@@ -89,7 +89,7 @@ END_TEST
 START_TEST(test_json_missing_required_field_is_named)
 {
 	struct json_object	*o = parse_ok("{\"a\":null}");
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	const char		*s = "untouched";
 
 	ck_assert_int_eq(ods_json_str(o, "name", 1, 0, &s, &e), ODS_EINVAL);
@@ -104,7 +104,7 @@ END_TEST
 START_TEST(test_json_wrong_types_are_named)
 {
 	struct json_object	*o;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	const char		*s;
 	int64_t			 n;
 	double			 d;
@@ -145,7 +145,7 @@ END_TEST
 START_TEST(test_json_string_length_cap)
 {
 	struct json_object	*o = parse_ok("{\"s\":\"abcdef\"}");
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	const char		*s;
 
 	ck_assert_int_eq(ods_json_str(o, "s", 1, 5, &s, &e), ODS_EINVAL);
@@ -157,7 +157,7 @@ END_TEST
 START_TEST(test_json_body_that_is_not_an_object)
 {
 	struct json_object	*o = parse_ok("[1,2]");
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	const char		*s;
 
 	ck_assert_int_eq(ods_json_str(o, "a", 1, 0, &s, &e), ODS_EINVAL);

@@ -197,7 +197,7 @@ conf_with(const char *name, const char *value)
 	struct ods_conf	*c = ods_conf_new();
 
 	if (name != NULL)
-		ck_assert_int_eq(ods_conf_set(c, name, value, NULL, 0),
+		ck_assert_int_eq(ods_conf_set(c, name, value, NULL),
 		    ODS_OK);
 	return c;
 }
@@ -206,7 +206,7 @@ static struct json_object *
 parse(const char *s)
 {
 	struct json_object	*o = NULL;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 
 	ck_assert_int_eq(ods_json_parse(s, strlen(s), 0, &o, &e), ODS_OK);
 	return o;
@@ -236,10 +236,10 @@ START_TEST(test_prepare_keeps_the_client_bytes_when_nothing_changes)
 	    " \"top_p\": 0.5 }";
 	struct json_object	*o = parse(body);
 	struct ods_llm_prep	 p;
-	char			 why[128];
+	struct ods_why			 why;
 
 	ck_assert_int_eq(ods_llm_prepare(l, ODS_LLM_CHAT, o, body,
-	    strlen(body), &p, why, sizeof(why)), ODS_OK);
+	    strlen(body), &p, &why), ODS_OK);
 	ck_assert_ptr_eq(p.body, body);
 	ck_assert_int_eq(p.stream, 0);
 	ck_assert_str_eq(p.upstream_model, "m");
@@ -260,13 +260,13 @@ START_TEST(test_prepare_rewrites_an_alias_and_asks_streams_for_usage)
 	    "\"stream\":true,\"seed\":3}";
 	struct json_object	*o = parse(body), *b, *so = NULL;
 	struct ods_llm_prep	 p;
-	struct ods_json_err	 e;
-	char			 why[128];
+	struct ods_why	 e;
+	struct ods_why			 why;
 	int			 iu = 0;
 
 	ck_assert_str_eq(ods_llm_alias(l, "x"), "y");
 	ck_assert_int_eq(ods_llm_prepare(l, ODS_LLM_CHAT, o, body,
-	    strlen(body), &p, why, sizeof(why)), ODS_OK);
+	    strlen(body), &p, &why), ODS_OK);
 	ck_assert_str_eq(p.model, "gpt-4o-mini");
 	ck_assert_str_eq(p.upstream_model, "qwen2.5:7b");
 	ck_assert_int_eq(p.stream, 1);
@@ -296,10 +296,10 @@ START_TEST(test_prepare_leaves_usage_alone_when_the_client_asked)
 	    "\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
 	struct json_object	*o = parse(body);
 	struct ods_llm_prep	 p;
-	char			 why[128];
+	struct ods_why			 why;
 
 	ck_assert_int_eq(ods_llm_prepare(l, ODS_LLM_COMPLETIONS, o, body,
-	    strlen(body), &p, why, sizeof(why)), ODS_OK);
+	    strlen(body), &p, &why), ODS_OK);
 	ck_assert_int_eq(p.usage_injected, 0);
 	ck_assert_ptr_eq(p.body, body);
 	ods_llm_prep_fini(&p);
@@ -326,15 +326,15 @@ START_TEST(test_prepare_refuses_bad_requests)
 	struct ods_llm		*l = ods_llm_new(c);
 	struct json_object	*o;
 	struct ods_llm_prep	 p;
-	char			 why[128];
+	struct ods_why			 why;
 	size_t			 i;
 
 	for (i = 0; i < ODS_NELEM(bad); i++) {
 		o = parse(bad[i][0]);
 		ck_assert_int_eq(ods_llm_prepare(l, ODS_LLM_CHAT, o, bad[i][0],
-		    strlen(bad[i][0]), &p, why, sizeof(why)), ODS_EINVAL);
-		ck_assert_msg(strstr(why, bad[i][1]) != NULL, "%s: %s",
-		    bad[i][0], why);
+		    strlen(bad[i][0]), &p, &why), ODS_EINVAL);
+		ck_assert_msg(strstr(why.msg, bad[i][1]) != NULL, "%s: %s",
+		    bad[i][0], why.msg);
 		ods_json_put(o);
 	}
 	ods_llm_free(l);
@@ -381,16 +381,16 @@ fwd_setup(void)
 	fake_start(&up_b);
 	fconf = ods_conf_new();
 	snprintf(u, sizeof(u), "http://127.0.0.1:%d", up_a.port);
-	ck_assert_int_eq(ods_conf_set(fconf, "VLLM_CHAT_URL", u, NULL, 0),
+	ck_assert_int_eq(ods_conf_set(fconf, "VLLM_CHAT_URL", u, NULL),
 	    ODS_OK);
 	snprintf(u, sizeof(u), "http://127.0.0.1:%d/v1", up_b.port);
-	ck_assert_int_eq(ods_conf_set(fconf, "OLLAMA_URL", u, NULL, 0),
+	ck_assert_int_eq(ods_conf_set(fconf, "OLLAMA_URL", u, NULL),
 	    ODS_OK);
 	ck_assert_int_eq(ods_conf_set(fconf, "ODS_LLM_BREAKER_FAILURES", "2",
-	    NULL, 0), ODS_OK);
+	    NULL), ODS_OK);
 	ck_assert_int_eq(ods_conf_set(fconf, "ODS_LLM_BREAKER_COOLDOWN_MS",
-	    "300", NULL, 0), ODS_OK);
-	ck_assert_int_eq(ods_conf_set(fconf, "ODS_LLM_RETRIES", "0", NULL, 0),
+	    "300", NULL), ODS_OK);
+	ck_assert_int_eq(ods_conf_set(fconf, "ODS_LLM_RETRIES", "0", NULL),
 	    ODS_OK);
 	fl = ods_llm_new(fconf);
 }
@@ -626,7 +626,7 @@ START_TEST(test_forward_times_out_a_silent_backend_and_moves_on)
 
 	ods_llm_free(fl);
 	ck_assert_int_eq(ods_conf_set(fconf, "ODS_LLM_FIRST_BYTE_TIMEOUT_MS",
-	    "200", NULL, 0), ODS_OK);
+	    "200", NULL), ODS_OK);
 	fl = ods_llm_new(fconf);
 	learn_models();
 	fake_set(&up_a, &slow);

@@ -27,7 +27,7 @@ static void
 setup(void)
 {
 	conf = ods_conf_new();
-	ck_assert_int_eq(ods_conf_set(conf, "REDIS_URL", redis_url, NULL, 0),
+	ck_assert_int_eq(ods_conf_set(conf, "REDIS_URL", redis_url, NULL),
 	    ODS_OK);
 	redis = ods_redis_new(conf, 2);
 	ck_assert_ptr_nonnull(redis);
@@ -60,35 +60,35 @@ START_TEST(test_limits_refuse_a_model_outside_the_key)
 {
 	static const char *const	m[] = { "mock-chat" };
 	struct ods_principal		p = key(m, 1, 0);
-	char				why[200];
+	struct ods_why				why;
 	int				ra, quota;
 
 	ck_assert_int_eq(ods_llm_limits_check(redis, NULL, &p, "mock-chat",
-	    &ra, &quota, why, sizeof(why)), ODS_OK);
+	    &ra, &quota, &why), ODS_OK);
 	ck_assert_int_eq(ods_llm_limits_check(redis, NULL, &p, "gpt-4o",
-	    &ra, &quota, why, sizeof(why)), ODS_EFORBIDDEN);
-	ck_assert_ptr_nonnull(strstr(why, "gpt-4o"));
+	    &ra, &quota, &why), ODS_EFORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(why.msg, "gpt-4o"));
 }
 END_TEST
 
 START_TEST(test_limits_count_tokens_per_minute)
 {
 	struct ods_principal	p = key(NULL, 0, 100);
-	char			why[200];
+	struct ods_why			why;
 	int			ra, quota;
 
 	ck_assert_int_eq(ods_llm_limits_check(redis, NULL, &p, "m", &ra,
-	    &quota, why, sizeof(why)), ODS_OK);
+	    &quota, &why), ODS_OK);
 	ods_llm_limits_account(redis, NULL, &p, 60);
 	ck_assert_int_eq(ods_llm_limits_check(redis, NULL, &p, "m", &ra,
-	    &quota, why, sizeof(why)), ODS_OK);
+	    &quota, &why), ODS_OK);
 	ods_llm_limits_account(redis, NULL, &p, 40);
 	ck_assert_int_eq(ods_llm_limits_check(redis, NULL, &p, "m", &ra,
-	    &quota, why, sizeof(why)), ODS_ELIMIT);
+	    &quota, &why), ODS_ELIMIT);
 	ck_assert_int_eq(quota, 0);
 	ck_assert_int_ge(ra, 1);
 	ck_assert_int_le(ra, 60);
-	ck_assert_ptr_nonnull(strstr(why, "100 tokens per minute"));
+	ck_assert_ptr_nonnull(strstr(why.msg, "100 tokens per minute"));
 }
 END_TEST
 
@@ -97,15 +97,15 @@ START_TEST(test_limits_let_calls_through_when_redis_is_down)
 	struct ods_conf		*c = ods_conf_new();
 	struct ods_redis	*dead;
 	struct ods_principal	 p = key(NULL, 0, 1);
-	char			 why[200];
+	struct ods_why			 why;
 	int			 ra, quota;
 
 	ck_assert_int_eq(ods_conf_set(c, "REDIS_URL",
-	    "redis://127.0.0.1:1/0", NULL, 0), ODS_OK);
+	    "redis://127.0.0.1:1/0", NULL), ODS_OK);
 	dead = ods_redis_new(c, 1);
 	ods_llm_limits_account(dead, NULL, &p, 50);
 	ck_assert_int_eq(ods_llm_limits_check(dead, NULL, &p, "m", &ra,
-	    &quota, why, sizeof(why)), ODS_OK);
+	    &quota, &why), ODS_OK);
 	ods_redis_free(dead);
 	ods_conf_free(c);
 }
@@ -113,11 +113,11 @@ END_TEST
 
 START_TEST(test_limits_pass_an_open_route)
 {
-	char	why[64];
+	struct ods_why	why;
 	int	ra, quota;
 
 	ck_assert_int_eq(ods_llm_limits_check(redis, NULL, NULL, "m", &ra,
-	    &quota, why, sizeof(why)), ODS_OK);
+	    &quota, &why), ODS_OK);
 }
 END_TEST
 

@@ -46,7 +46,7 @@ START_TEST(test_log_writes_one_json_object_per_line)
 	char			*out = capture(log_fields);
 	struct json_object	*o;
 	struct json_object	*fields;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	const char		*s;
 
 	ck_assert_int_eq(strchr(out, '\n') - out + 1, (long)strlen(out));
@@ -122,7 +122,7 @@ START_TEST(test_log_long_lines_stay_valid_json)
 {
 	char			*out = capture(log_huge);
 	struct json_object	*o;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 
 	ck_assert_uint_le(strlen(out), 4096);
 	ck_assert_int_eq(ods_json_parse(out, strlen(out), 0, &o, &e), ODS_OK);

@@ -50,13 +50,12 @@ admin(const char *sql)
 	struct ods_conf		*c = ods_conf_new();
 	struct ods_db		*p;
 	struct ods_db_conn	*k;
-	char			 why[256];
+	struct ods_why			 why;
 
 	ck_assert_int_eq(ods_conf_set_db_dsn(c, dsn), ODS_OK);
 	p = ods_db_new(c, 1);
 	ck_assert_int_eq(ods_db_acquire(p, &k), ODS_OK);
-	ck_assert_msg(ods_db_exec_trusted_text(k, sql, strlen(sql), why,
-	    sizeof(why)) == ODS_OK, "%s: %s", sql, why);
+	ck_assert_msg(ods_db_exec_trusted_text(k, sql, strlen(sql), &why) == ODS_OK, "%s: %s", sql, why.msg);
 	ods_db_release(k);
 	ods_db_free(p);
 	ods_conf_free(c);
@@ -294,26 +293,26 @@ collect(void *arg, const char *s, size_t len, unsigned line)
 }
 
 static enum ods_err
-split(const char *t, struct seen *x, unsigned *bad, char *why)
+split(const char *t, struct seen *x, unsigned *bad, struct ods_why *why)
 {
 	memset(x, 0, sizeof(*x));
-	return ods_migrate_split(t, strlen(t), collect, x, bad, why, 128);
+	return ods_migrate_split(t, strlen(t), collect, x, bad, why);
 }
 
 START_TEST(test_migrate_split_knows_quotes_and_comments)
 {
 	struct seen	x;
 	unsigned	bad = 0;
-	char		why[128];
+	struct ods_why		why;
 
 	ck_assert_int_eq(split("-- only; a comment\n/* and; \n this; */\n"
-	    "# and this;\n   \n/*!40101 SET x = 1 */;\n", &x, &bad, why),
+	    "# and this;\n   \n/*!40101 SET x = 1 */;\n", &x, &bad, &why),
 	    ODS_OK);
 	ck_assert_uint_eq(x.n, 0);
 	ck_assert_int_eq(split("SELECT 'a;\n', \"b\\\";\n\", `c;`;\n"
 	    "  /* lead */ SELECT 'it''s';\r\n"
 	    "SELECT 1 /* ; */ + 2;\t \n"
-	    "SELECT 3", &x, &bad, why), ODS_OK);
+	    "SELECT 3", &x, &bad, &why), ODS_OK);
 	ck_assert_uint_eq(x.n, 4);
 	ck_assert_str_eq(x.text[0], "SELECT 'a;\n', \"b\\\";\n\", `c;`");
 	ck_assert_uint_eq(x.line[1], 4);
@@ -328,24 +327,24 @@ START_TEST(test_migrate_split_refuses_what_it_cannot_split)
 {
 	struct seen	x;
 	unsigned	bad = 0;
-	char		why[128];
+	struct ods_why		why;
 
 	ck_assert_int_eq(split("SELECT 1;\nSELECT 2; SELECT 3;\n", &x, &bad,
-	    why), ODS_EINVAL);
+	    &why), ODS_EINVAL);
 	ck_assert_uint_eq(bad, 2);
-	ck_assert(strstr(why, "last thing") != NULL);
-	ck_assert_int_eq(split("SELECT 1;\n\nSELECT 'open;\n", &x, &bad, why),
+	ck_assert(strstr(why.msg, "last thing") != NULL);
+	ck_assert_int_eq(split("SELECT 1;\n\nSELECT 'open;\n", &x, &bad, &why),
 	    ODS_EINVAL);
 	ck_assert_uint_eq(bad, 3);
-	ck_assert(strstr(why, "quote") != NULL);
-	ck_assert_int_eq(split("SELECT 1; /* open\n", &x, &bad, why),
+	ck_assert(strstr(why.msg, "quote") != NULL);
+	ck_assert_int_eq(split("SELECT 1; /* open\n", &x, &bad, &why),
 	    ODS_EINVAL);
-	ck_assert_int_eq(split("/* open\n;\n", &x, &bad, why), ODS_EINVAL);
+	ck_assert_int_eq(split("/* open\n;\n", &x, &bad, &why), ODS_EINVAL);
 	ck_assert_uint_eq(bad, 1);
-	ck_assert_int_eq(split("DELIMITER //\nSELECT 1//\n", &x, &bad, why),
+	ck_assert_int_eq(split("DELIMITER //\nSELECT 1//\n", &x, &bad, &why),
 	    ODS_EINVAL);
-	ck_assert(strstr(why, "DELIMITER") != NULL);
-	ck_assert_int_eq(split("SELECT `x;\n", &x, &bad, why), ODS_EINVAL);
+	ck_assert(strstr(why.msg, "DELIMITER") != NULL);
+	ck_assert_int_eq(split("SELECT `x;\n", &x, &bad, &why), ODS_EINVAL);
 }
 END_TEST
 

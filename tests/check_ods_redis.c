@@ -40,9 +40,9 @@ static struct ods_conf *
 conf_with(const char *u, int timeout_ms)
 {
 	struct ods_conf	*c = ods_conf_new();
-	char		 why[128];
+	struct ods_why		 why;
 
-	ck_assert_int_eq(ods_conf_set(c, "REDIS_URL", u, why, sizeof(why)),
+	ck_assert_int_eq(ods_conf_set(c, "REDIS_URL", u, &why),
 	    ODS_OK);
 	c->redis_timeout_ms = timeout_ms;
 	return c;
@@ -265,12 +265,12 @@ START_TEST(test_redis_url_forms_are_accepted)
 		"unix:///run/redis.sock", "unix:///tmp/r.sock?db=2&password=x",
 		"REDIS://H:1",
 	};
-	char	why[160];
+	struct ods_why	why;
 	size_t	i;
 
 	for (i = 0; i < ODS_NELEM(good); i++)
-		ck_assert_msg(ods_redis_url_check(good[i], why, sizeof(why)) ==
-		    ODS_OK, "%s: %s", good[i], why);
+		ck_assert_msg(ods_redis_url_check(good[i], &why) ==
+		    ODS_OK, "%s: %s", good[i], why.msg);
 }
 END_TEST
 
@@ -477,14 +477,14 @@ START_TEST(test_redis_bad_urls_are_refused_without_leaking_secrets)
 		"unix://", "unix:///s.sock?db=x", "redis://h:6379/0?password=x",
 	};
 	struct ods_conf	*c;
-	char		 why[160];
+	struct ods_why		 why;
 	size_t		 i;
 
 	for (i = 0; i < ODS_NELEM(bad); i++) {
-		ck_assert_msg(ods_redis_url_check(bad[i], why, sizeof(why)) ==
+		ck_assert_msg(ods_redis_url_check(bad[i], &why) ==
 		    ODS_EINVAL, "accepted %s", bad[i]);
-		ck_assert(why[0] != '\0');
-		ck_assert(strstr(why, "secret") == NULL);
+		ck_assert(why.msg[0] != '\0');
+		ck_assert(strstr(why.msg, "secret") == NULL);
 	}
 	c = conf_with("redis://h:0", 500);
 	ck_assert_ptr_null(ods_redis_new(c, 1));

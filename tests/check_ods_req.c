@@ -156,7 +156,7 @@ START_TEST(test_req_json_body_errors_name_the_field)
 	struct ods_req		*r = req(p, "{\"a\":1}");
 	struct ods_resp		*w = ods_resp_new(r);
 	struct json_object	*o;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	const char		*s;
 
 	ck_assert_int_eq(ods_req_json(r, &o, &e), ODS_OK);

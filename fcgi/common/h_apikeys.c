@@ -18,7 +18,7 @@
 
 static enum ods_err
 models_of(struct ods_req *r, struct json_object *body,
-    struct ods_apikey_spec *s, struct ods_json_err *e)
+    struct ods_apikey_spec *s, struct ods_why *e)
 {
 	struct json_object	*arr;
 	const char		*txt;
@@ -57,7 +57,7 @@ models_of(struct ods_req *r, struct json_object *body,
 
 static enum ods_err
 spec_of(struct ods_req *r, struct json_object *b, struct ods_apikey_spec *s,
-    struct ods_json_err *e)
+    struct ods_why *e)
 {
 	const struct ods_principal	*p = ods_req_principal(r);
 	int64_t				 rpm = 0, tpm = 0, days = 0;
@@ -90,7 +90,7 @@ h_apikeys_create(struct ods_req *r, struct ods_resp *w)
 	struct ods_apikey_spec	 s;
 	struct ods_apikey	 k;
 	struct json_object	*body;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	struct ods_jw		*jw;
 	enum ods_status		 st;
 	enum ods_err		 er;

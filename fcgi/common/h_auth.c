@@ -65,7 +65,7 @@ static enum ods_status
 refresh_token_of(struct ods_req *r, struct ods_resp *w, const char **out)
 {
 	struct json_object	*body;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	const char		*ct;
 
 	if ((*out = ods_req_cookie(r, "refresh_token")) != NULL)

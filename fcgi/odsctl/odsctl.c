@@ -83,12 +83,12 @@ static struct ods_conf *
 load_conf(FILE *report, int *ok)
 {
 	struct ods_conf	*conf = ods_conf_new();
-	char		 why[160];
+	struct ods_why		 why;
 
 	*ok = ods_conf_load_env(conf, report) == ODS_OK;
 	if (conf->redis_url[0] != '\0' &&
-	    ods_redis_url_check(conf->redis_url, why, sizeof(why)) != ODS_OK) {
-		fprintf(report, "REDIS_URL: %s\n", why);
+	    ods_redis_url_check(conf->redis_url, &why) != ODS_OK) {
+		fprintf(report, "REDIS_URL: %s\n", why.msg);
 		*ok = 0;
 	}
 	ods_log_init("odsctl", conf->log_level);

@@ -16,18 +16,17 @@ local(struct ods_resp *w, struct json_object *o, const char *model,
     struct h_call *c)
 {
 	struct ods_jw	*jw;
-	char		 why[200];
+	struct ods_why		 why;
 	enum ods_err	 er;
 
 	jw = ods_resp_json(w, ODS_HTTP_200);
-	er = ods_llm_embed_answer(o, model, jw, &c->prompt_tokens, why,
-	    sizeof(why));
+	er = ods_llm_embed_answer(o, model, jw, &c->prompt_tokens, &why);
 	c->backend = "builtin";
 	if (er == ODS_OK)
 		c->status = (int)ods_resp_send(w);
 	else if (er == ODS_EINVAL || er == ODS_ETOOBIG)
 		c->status = (int)ods_resp_openai_error(w, 400,
-		    "invalid_request_error", "invalid_request", "input", why);
+		    "invalid_request_error", "invalid_request", "input", why.msg);
 	else
 		c->status = (int)h_openai_llm_error(w, er, model);
 	return (enum ods_status)c->status;

@@ -109,9 +109,9 @@ limit_error(struct ods_resp *w, enum ods_err er, int retry_after, int quota,
 }
 
 static enum ods_status
-body_error(struct ods_resp *w, enum ods_err er, const struct ods_json_err *e)
+body_error(struct ods_resp *w, enum ods_err er, const struct ods_why *e)
 {
-	char	msg[300];
+	char	msg[320];
 
 	if (er == ODS_ETOOBIG)
 		return ods_resp_openai_error(w, 413, "invalid_request_error",
@@ -129,10 +129,10 @@ h_begin(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
     struct json_object **o, struct ods_llm_prep *p, int *ok)
 {
 	struct ods_llm		*llm = h_llm(r);
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	const char		*body;
 	size_t			 len;
-	char			 why[300];
+	struct ods_why			 why;
 	enum ods_err		 er;
 	int			 ra, quota;
 
@@ -141,15 +141,15 @@ h_begin(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
 	if ((er = ods_req_json(r, o, &e)) != ODS_OK ||
 	    (er = ods_req_body(r, &body, &len)) != ODS_OK)
 		return body_error(w, er, &e);
-	if (ods_llm_prepare(llm, op, *o, body, len, p, why, sizeof(why)) !=
+	if (ods_llm_prepare(llm, op, *o, body, len, p, &why) !=
 	    ODS_OK)
 		return ods_resp_openai_error(w, 400, "invalid_request_error",
-		    "invalid_request", NULL, why);
+		    "invalid_request", NULL, why.msg);
 	er = ods_llm_limits_check(ods_req_redis(r), ods_req_db(r),
-	    ods_req_principal(r), p->model, &ra, &quota, why, sizeof(why));
+	    ods_req_principal(r), p->model, &ra, &quota, &why);
 	if (er != ODS_OK) {
 		ods_llm_prep_fini(p);
-		return limit_error(w, er, ra, quota, why);
+		return limit_error(w, er, ra, quota, why.msg);
 	}
 	*ok = 1;
 	return ODS_HTTP_200;

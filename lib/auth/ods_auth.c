@@ -508,7 +508,7 @@ tokens_parse(const struct ods_buf *b, struct ods_arena *ar,
     struct ods_auth_tokens *t)
 {
 	struct json_object	*o = NULL, *v;
-	struct ods_json_err	 je;
+	struct ods_why	 je;
 
 	if (b->data == NULL || ods_json_parse(b->data, b->len, 8, &o, &je) !=
 	    ODS_OK)

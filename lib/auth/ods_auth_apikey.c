@@ -204,7 +204,7 @@ static void
 models_parse(const char *txt, size_t len, struct ods_apikey *k)
 {
 	struct json_object	*o = NULL, *e;
-	struct ods_json_err	 je;
+	struct ods_why	 je;
 	size_t			 i, n;
 
 	if (txt == NULL || ods_json_parse(txt, len, 4, &o, &je) != ODS_OK)

@@ -221,8 +221,7 @@ set_str(struct ods_conf *c, const struct var *v, const char *val)
 
 /* Apply one value; on error write the reason into why. */
 static enum ods_err
-apply(struct ods_conf *c, const struct var *v, const char *val, char *why,
-    size_t wl)
+apply(struct ods_conf *c, const struct var *v, const char *val, struct ods_why *why)
 {
 	long long	 n;
 	int		 b, lvl;
@@ -235,35 +234,35 @@ apply(struct ods_conf *c, const struct var *v, const char *val, char *why,
 	case T_URL:
 		if (*val != '\0' && strncmp(val, "http://", 7) != 0 &&
 		    strncmp(val, "https://", 8) != 0) {
-			snprintf(why, wl, "must be an http:// or https:// URL");
+			ods_why_set(why, NULL, "must be an http:// or https:// URL");
 			return ODS_EINVAL;
 		}
 		set_str(c, v, val);
 		return ODS_OK;
 	case T_ENUM:
 		if (!enum_ok(v->choices, val)) {
-			snprintf(why, wl, "must be one of %s", v->choices);
+			ods_why_set(why, NULL, "must be one of %s", v->choices);
 			return ODS_EINVAL;
 		}
 		set_str(c, v, val);
 		return ODS_OK;
 	case T_LEVEL:
 		if ((lvl = ods_log_level_parse(val)) < 0) {
-			snprintf(why, wl, "must be debug, info, warn or error");
+			ods_why_set(why, NULL, "must be debug, info, warn or error");
 			return ODS_EINVAL;
 		}
 		*(int *)p = lvl;
 		return ODS_OK;
 	case T_BOOL:
 		if (parse_bool(val, &b) < 0) {
-			snprintf(why, wl, "must be true or false");
+			ods_why_set(why, NULL, "must be true or false");
 			return ODS_EINVAL;
 		}
 		*(int *)p = b;
 		return ODS_OK;
 	case T_SIZE:
 		if (parse_size(val, &n) < 0 || n < v->min || n > v->max) {
-			snprintf(why, wl, "must be a size in bytes (k/m/g "
+			ods_why_set(why, NULL, "must be a size in bytes (k/m/g "
 			    "suffix allowed) from %lld to %lld", v->min, v->max);
 			return ODS_EINVAL;
 		}
@@ -273,7 +272,7 @@ apply(struct ods_conf *c, const struct var *v, const char *val, char *why,
 	case T_OCTAL:
 		b = parse_ll(val, &n, v->type == T_OCTAL ? 8 : 10);
 		if (b < 0 || val[b] != '\0' || n < v->min || n > v->max) {
-			snprintf(why, wl, v->type == T_OCTAL ?
+			ods_why_set(why, NULL, v->type == T_OCTAL ?
 			    "must be an octal mode from %llo to %llo" :
 			    "must be an integer from %lld to %lld",
 			    v->min, v->max);
@@ -326,12 +325,12 @@ struct ods_conf *
 ods_conf_new(void)
 {
 	struct ods_conf	*c = ods_xcalloc(1, sizeof(*c));
-	char		 why[160];
+	struct ods_why		 why;
 	size_t		 i;
 
 	for (i = 0; i < ODS_NELEM(vars); i++) {
 		/* Defaults are constants of this file: they must parse. */
-		if (apply(c, &vars[i], vars[i].def, why, sizeof(why)) != ODS_OK)
+		if (apply(c, &vars[i], vars[i].def, &why) != ODS_OK)
 			abort();
 	}
 	if (rate_parse(c->rate_limit_default, &c->rate_limit_count,
@@ -357,18 +356,18 @@ ods_conf_free(struct ods_conf *c)
 
 enum ods_err
 ods_conf_set(struct ods_conf *c, const char *name, const char *value,
-    char *why, size_t wl)
+    struct ods_why *why)
 {
-	char			 buf[160];
+	struct ods_why		 buf;
 	const struct var	*v;
 
 	if (why == NULL)
-		why = buf, wl = sizeof(buf);
+		why = &buf;
 	if ((v = lookup(name)) == NULL) {
-		snprintf(why, wl, "unknown setting");
+		ods_why_set(why, NULL, "unknown setting");
 		return ODS_ENOTFOUND;
 	}
-	return apply(c, v, value, why, wl);
+	return apply(c, v, value, why);
 }
 
 static void
@@ -465,15 +464,15 @@ enum ods_err
 ods_conf_load_env(struct ods_conf *c, FILE *report)
 {
 	const char	*val;
-	char		 why[160];
+	struct ods_why		 why;
 	size_t		 i;
 	int		 bad = 0;
 
 	for (i = 0; i < ODS_NELEM(vars); i++) {
 		if ((val = getenv(vars[i].name)) == NULL)
 			continue;
-		if (apply(c, &vars[i], val, why, sizeof(why)) != ODS_OK) {
-			report_bad(report, vars[i].name, why);
+		if (apply(c, &vars[i], val, &why) != ODS_OK) {
+			report_bad(report, vars[i].name, why.msg);
 			bad++;
 		}
 	}

@@ -121,10 +121,10 @@ enum ods_err	 ods_conf_load_env(struct ods_conf *, FILE *report)
 /*
  * Set one variable by its environment name ("MYSQL_PORT"). Returns
  * ODS_ENOTFOUND for an unknown name and ODS_EINVAL for a bad value, with
- * the reason in why (may be NULL), at most whylen bytes.
+ * the reason in why (may be NULL).
  */
 enum ods_err	 ods_conf_set(struct ods_conf *, const char *name,
-		    const char *value, char *why, size_t whylen) ODS_MUSTCHECK;
+		    const char *value, struct ods_why *why) ODS_MUSTCHECK;
 
 /*
  * Fill the MYSQL_* fields from mysql://user:pass@host:port/db (the form of

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 
 #include "core/ods_err.h"
 
@@ -101,4 +103,18 @@ ods_err_from_errno(int e)
 	default:
 		return ODS_EIO;
 	}
+}
+
+void
+ods_why_set(struct ods_why *why, const char *field, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (why == NULL)
+		return;
+	snprintf(why->field, sizeof(why->field), "%s",
+	    field != NULL ? field : "");
+	va_start(ap, fmt);
+	vsnprintf(why->msg, sizeof(why->msg), fmt, ap);
+	va_end(ap);
 }

@@ -62,6 +62,22 @@ enum ods_code {
 	ODS_C_NO_SPACE = 50700
 };
 
+/*
+ * The one way to say what went wrong, beside an enum ods_err: for the
+ * client (a 400 names the field of its body) or for the operator (a
+ * setting, a line of a SQL file). Functions that explain a failure take
+ * a struct ods_why * (NULL: no details wanted) and fill it with
+ * ods_why_set; msg never holds a secret (a password, a token, a key).
+ */
+struct ods_why {
+	char	field[64];	/* "" when no one field is at fault */
+	char	msg[256];
+};
+
+/* Set why's field (NULL: none) and message; why NULL is a no-op. */
+void		 ods_why_set(struct ods_why *, const char *field,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Short human text ("database unavailable"); never NULL. */
 const char	*ods_strerror(enum ods_err);
 

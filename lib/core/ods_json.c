@@ -14,12 +14,12 @@
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
 
-static enum ods_err fail(struct ods_json_err *, const char *, const char *,
+static enum ods_err fail(struct ods_why *, const char *, const char *,
     ...) __attribute__((format(printf, 3, 4)));
 
 /* Record what was wrong; field may be NULL (the document itself). */
 static enum ods_err
-fail(struct ods_json_err *e, const char *field, const char *fmt, ...)
+fail(struct ods_why *e, const char *field, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -56,7 +56,7 @@ single_quote_at(const char *s, size_t len)
 
 enum ods_err
 ods_json_parse(const char *s, size_t len, int max_depth,
-    struct json_object **out, struct ods_json_err *e)
+    struct json_object **out, struct ods_why *e)
 {
 	struct json_tokener	*tok;
 	struct json_object	*obj;
@@ -111,7 +111,7 @@ ods_json_put(struct json_object *obj)
 /* Find field; sets *v to NULL for missing or null. */
 static enum ods_err
 member(struct json_object *obj, const char *field, int required,
-    struct json_object **v, struct ods_json_err *e)
+    struct json_object **v, struct ods_why *e)
 {
 	*v = NULL;
 	if (obj == NULL || !json_object_is_type(obj, json_type_object))
@@ -128,7 +128,7 @@ member(struct json_object *obj, const char *field, int required,
 
 enum ods_err
 ods_json_str(struct json_object *obj, const char *field, int required,
-    size_t maxlen, const char **out, struct ods_json_err *e)
+    size_t maxlen, const char **out, struct ods_why *e)
 {
 	struct json_object	*v;
 	enum ods_err		 er;
@@ -149,7 +149,7 @@ ods_json_str(struct json_object *obj, const char *field, int required,
 
 enum ods_err
 ods_json_int(struct json_object *obj, const char *field, int required,
-    int64_t min, int64_t max, int64_t *out, struct ods_json_err *e)
+    int64_t min, int64_t max, int64_t *out, struct ods_why *e)
 {
 	struct json_object	*v;
 	enum ods_err		 er;
@@ -186,7 +186,7 @@ ods_json_int(struct json_object *obj, const char *field, int required,
 
 enum ods_err
 ods_json_num(struct json_object *obj, const char *field, int required,
-    double min, double max, double *out, struct ods_json_err *e)
+    double min, double max, double *out, struct ods_why *e)
 {
 	struct json_object	*v;
 	enum ods_err		 er;
@@ -210,7 +210,7 @@ ods_json_num(struct json_object *obj, const char *field, int required,
 
 enum ods_err
 ods_json_bool(struct json_object *obj, const char *field, int required,
-    int *out, struct ods_json_err *e)
+    int *out, struct ods_why *e)
 {
 	struct json_object	*v;
 	enum ods_err		 er;
@@ -225,7 +225,7 @@ ods_json_bool(struct json_object *obj, const char *field, int required,
 
 static enum ods_err
 typed(struct json_object *obj, const char *field, int required,
-    json_type t, struct json_object **out, struct ods_json_err *e)
+    json_type t, struct json_object **out, struct ods_why *e)
 {
 	struct json_object	*v;
 	enum ods_err		 er;
@@ -241,14 +241,14 @@ typed(struct json_object *obj, const char *field, int required,
 
 enum ods_err
 ods_json_obj(struct json_object *obj, const char *field, int required,
-    struct json_object **out, struct ods_json_err *e)
+    struct json_object **out, struct ods_why *e)
 {
 	return typed(obj, field, required, json_type_object, out, e);
 }
 
 enum ods_err
 ods_json_arr(struct json_object *obj, const char *field, int required,
-    struct json_object **out, struct ods_json_err *e)
+    struct json_object **out, struct ods_why *e)
 {
 	return typed(obj, field, required, json_type_array, out, e);
 }

@@ -12,12 +12,6 @@ struct ods_buf;
 
 #define ODS_JSON_MAX_DEPTH	32	/* default nesting limit of bodies */
 
-/* What was wrong with an input, for a 400 body that names the field. */
-struct ods_json_err {
-	char	field[64];	/* "" when it is the document itself */
-	char	msg[192];
-};
-
 /*
  * Parse exactly one JSON document of len bytes with at most max_depth
  * levels of nesting (0 = ODS_JSON_MAX_DEPTH). Trailing bytes other than
@@ -25,7 +19,7 @@ struct ods_json_err {
  * with ods_json_put(). Returns ODS_OK or ODS_EINVAL (reason in e).
  */
 enum ods_err	 ods_json_parse(const char *, size_t len, int max_depth,
-		    struct json_object **out, struct ods_json_err *e)
+		    struct json_object **out, struct ods_why *e)
 		    ODS_MUSTCHECK;
 void		 ods_json_put(struct json_object *);	/* NULL is a no-op */
 
@@ -39,22 +33,22 @@ void		 ods_json_put(struct json_object *);	/* NULL is a no-op */
  */
 enum ods_err	 ods_json_str(struct json_object *, const char *field,
 		    int required, size_t maxlen, const char **out,
-		    struct ods_json_err *);
+		    struct ods_why *);
 enum ods_err	 ods_json_int(struct json_object *, const char *field,
 		    int required, int64_t min, int64_t max, int64_t *out,
-		    struct ods_json_err *);
+		    struct ods_why *);
 enum ods_err	 ods_json_num(struct json_object *, const char *field,
 		    int required, double min, double max, double *out,
-		    struct ods_json_err *);
+		    struct ods_why *);
 enum ods_err	 ods_json_bool(struct json_object *, const char *field,
-		    int required, int *out, struct ods_json_err *);
+		    int required, int *out, struct ods_why *);
 /* Borrowed object/array member (type checked). */
 enum ods_err	 ods_json_obj(struct json_object *, const char *field,
 		    int required, struct json_object **out,
-		    struct ods_json_err *);
+		    struct ods_why *);
 enum ods_err	 ods_json_arr(struct json_object *, const char *field,
 		    int required, struct json_object **out,
-		    struct ods_json_err *);
+		    struct ods_why *);
 size_t		 ods_json_arr_len(struct json_object *);
 struct json_object *ods_json_arr_get(struct json_object *, size_t);
 /*

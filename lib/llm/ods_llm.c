@@ -191,7 +191,7 @@ ods_llm_embed_local(struct ods_llm *l, const char *model)
 
 static enum ods_err
 check_fields(enum ods_llm_op op, struct json_object *o, int *stream,
-    char *why, size_t whylen)
+    struct ods_why *why)
 {
 	struct json_object	*v;
 
@@ -199,26 +199,26 @@ check_fields(enum ods_llm_op op, struct json_object *o, int *stream,
 	if (op != ODS_LLM_EMBEDDINGS &&
 	    json_object_object_get_ex(o, "stream", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_boolean)) {
-			snprintf(why, whylen, "'stream' must be a boolean");
+			ods_why_set(why, NULL, "'stream' must be a boolean");
 			return ODS_EINVAL;
 		}
 		*stream = json_object_get_boolean(v);
 	}
 	if (op == ODS_LLM_CHAT && (!json_object_object_get_ex(o, "messages",
 	    &v) || !json_object_is_type(v, json_type_array))) {
-		snprintf(why, whylen, "'messages' is required and must be an "
+		ods_why_set(why, NULL, "'messages' is required and must be an "
 		    "array");
 		return ODS_EINVAL;
 	}
 	if (op == ODS_LLM_COMPLETIONS &&
 	    !json_object_object_get_ex(o, "prompt", &v)) {
-		snprintf(why, whylen, "'prompt' is required");
+		ods_why_set(why, NULL, "'prompt' is required");
 		return ODS_EINVAL;
 	}
 	if (op == ODS_LLM_EMBEDDINGS && (!json_object_object_get_ex(o,
 	    "input", &v) || (!json_object_is_type(v, json_type_string) &&
 	    !json_object_is_type(v, json_type_array)))) {
-		snprintf(why, whylen, "'input' is required and must be a "
+		ods_why_set(why, NULL, "'input' is required and must be a "
 		    "string or an array");
 		return ODS_EINVAL;
 	}
@@ -227,7 +227,7 @@ check_fields(enum ods_llm_op op, struct json_object *o, int *stream,
 
 /* Ask a stream for usage; 1 when the body had to change. */
 static int
-inject_usage(struct json_object *o, char *why, size_t whylen, int *bad)
+inject_usage(struct json_object *o, struct ods_why *why, int *bad)
 {
 	struct json_object	*so, *iu;
 
@@ -239,7 +239,7 @@ inject_usage(struct json_object *o, char *why, size_t whylen, int *bad)
 		    so) != 0)
 			return 0;
 	} else if (!json_object_is_type(so, json_type_object)) {
-		snprintf(why, whylen, "'stream_options' must be an object");
+		ods_why_set(why, NULL, "'stream_options' must be an object");
 		*bad = 1;
 		return 0;
 	}
@@ -263,7 +263,7 @@ default_model(const struct ods_llm *l, enum ods_llm_op op)
 enum ods_err
 ods_llm_prepare(const struct ods_llm *l, enum ods_llm_op op,
     struct json_object *o, const char *body, size_t len,
-    struct ods_llm_prep *p, char *why, size_t whylen)
+    struct ods_llm_prep *p, struct ods_why *why)
 {
 	struct json_object	*mv;
 	const char		*model = NULL;
@@ -273,16 +273,16 @@ ods_llm_prepare(const struct ods_llm *l, enum ods_llm_op op,
 	memset(p, 0, sizeof(*p));
 	p->op = op;
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		snprintf(why, whylen, "the body must be a JSON object");
+		ods_why_set(why, NULL, "the body must be a JSON object");
 		return ODS_EINVAL;
 	}
-	if ((er = check_fields(op, o, &p->stream, why, whylen)) != ODS_OK)
+	if ((er = check_fields(op, o, &p->stream, why)) != ODS_OK)
 		return er;
 	if (json_object_object_get_ex(o, "model", &mv) && mv != NULL) {
 		if (!json_object_is_type(mv, json_type_string) ||
 		    json_object_get_string_len(mv) == 0 ||
 		    json_object_get_string_len(mv) >= ODS_LLM_MODEL_MAX) {
-			snprintf(why, whylen, "'model' must be a non-empty "
+			ods_why_set(why, NULL, "'model' must be a non-empty "
 			    "string of at most %d bytes", ODS_LLM_MODEL_MAX - 1);
 			return ODS_EINVAL;
 		}
@@ -292,7 +292,7 @@ ods_llm_prepare(const struct ods_llm *l, enum ods_llm_op op,
 		changed = 1;
 	}
 	if (*model == '\0') {
-		snprintf(why, whylen, "you must provide a model parameter");
+		ods_why_set(why, NULL, "you must provide a model parameter");
 		return ODS_EINVAL;
 	}
 	snprintf(p->model_buf, sizeof(p->model_buf), "%s", model);
@@ -304,7 +304,7 @@ ods_llm_prepare(const struct ods_llm *l, enum ods_llm_op op,
 		changed = 1;
 	}
 	if (p->stream) {
-		p->usage_injected = inject_usage(o, why, whylen, &bad);
+		p->usage_injected = inject_usage(o, why, &bad);
 		if (bad)
 			return ODS_EINVAL;
 		changed |= p->usage_injected;

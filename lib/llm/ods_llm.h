@@ -99,7 +99,7 @@ struct ods_llm_prep {
  */
 enum ods_err	 ods_llm_prepare(const struct ods_llm *, enum ods_llm_op,
 		    struct json_object *, const char *body, size_t len,
-		    struct ods_llm_prep *, char *why, size_t whylen)
+		    struct ods_llm_prep *, struct ods_why *why)
 		    ODS_MUSTCHECK;
 void		 ods_llm_prep_fini(struct ods_llm_prep *);
 
@@ -180,8 +180,7 @@ int		 ods_llm_embed_local(struct ods_llm *, const char *model);
  * Returns ODS_OK, ODS_EINVAL or ODS_ETOOBIG (reason in why), ODS_ENOMEM.
  */
 enum ods_err	 ods_llm_embed_answer(struct json_object *, const char *model,
-		    struct ods_jw *, int64_t *tokens, char *why,
-		    size_t whylen) ODS_MUSTCHECK;
+		    struct ods_jw *, int64_t *tokens, struct ods_why *why) ODS_MUSTCHECK;
 
 /*
  * Embeddings for the other modules (Agent API): n texts, sent in batches

@@ -35,7 +35,7 @@ call_json(struct ods_llm *l, enum ods_llm_op op, const char *model,
 {
 	struct ods_llm_prep	 p;
 	struct ods_llm_result	 res;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	enum ods_err		 er;
 
 	memset(&p, 0, sizeof(p));

@@ -159,7 +159,7 @@ write_all(struct ods_jw *jw, const struct local *l, float *vec, char *enc,
 
 enum ods_err
 ods_llm_embed_answer(struct json_object *o, const char *model,
-    struct ods_jw *jw, int64_t *tokens, char *why, size_t whylen)
+    struct ods_jw *jw, int64_t *tokens, struct ods_why *why)
 {
 	struct local	*l;
 	const char	*bad;
@@ -171,7 +171,7 @@ ods_llm_embed_answer(struct json_object *o, const char *model,
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return ODS_ENOMEM;
 	if ((bad = parse_local(o, model, l)) != NULL) {
-		snprintf(why, whylen, "%s", bad);
+		ods_why_set(why, NULL, "%s", bad);
 		free(l);
 		return ODS_EINVAL;
 	}
@@ -181,7 +181,7 @@ ods_llm_embed_answer(struct json_object *o, const char *model,
 	if (vec != NULL && enc != NULL)
 		er = write_all(jw, l, vec, enc, tokens);
 	if (er == ODS_ETOOBIG)
-		snprintf(why, whylen, "an input is longer than %d bytes",
+		ods_why_set(why, NULL, "an input is longer than %d bytes",
 		    ODS_EMBED_MAX_TEXT);
 	free(vec);
 	free(enc);

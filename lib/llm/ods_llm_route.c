@@ -189,7 +189,7 @@ static int
 parse_models(const char *body, size_t len, char ***out, size_t *n)
 {
 	struct json_object	*o = NULL, *data = NULL, *id;
-	struct ods_json_err	 e;
+	struct ods_why	 e;
 	char			**m;
 	size_t			 i, k = 0, cnt;
 

@@ -380,7 +380,7 @@ counter(struct ods_redis *r, const char *key, int *ok)
 
 static enum ods_err
 check_tpm(struct ods_redis *r, const struct ods_principal *p,
-    int *retry_after, char *why, size_t whylen)
+    int *retry_after, struct ods_why *why)
 {
 	char	key[200];
 	time_t	now = time(NULL);
@@ -393,14 +393,14 @@ check_tpm(struct ods_redis *r, const struct ods_principal *p,
 	if (counter(r, key, &ok) < p->tpm)
 		return ODS_OK;
 	*retry_after = (int)(60 - now % 60);
-	snprintf(why, whylen, "Rate limit reached: %d tokens per minute",
+	ods_why_set(why, NULL, "Rate limit reached: %d tokens per minute",
 	    p->tpm);
 	return ODS_ELIMIT;
 }
 
 static enum ods_err
 check_budget(struct ods_redis *r, struct ods_db *db,
-    const struct ods_principal *p, int *quota, char *why, size_t whylen)
+    const struct ods_principal *p, int *quota, struct ods_why *why)
 {
 	struct budget	b;
 	char		key[200];
@@ -413,7 +413,7 @@ check_budget(struct ods_redis *r, struct ods_db *db,
 	if (counter(r, key, &ok) < b.tokens)
 		return ODS_OK;
 	*quota = 1;
-	snprintf(why, whylen, "You exceeded your token budget of %lld tokens "
+	ods_why_set(why, NULL, "You exceeded your token budget of %lld tokens "
 	    "per %s", (long long)b.tokens, b.monthly ? "month" : "day");
 	return ODS_ELIMIT;
 }
@@ -421,7 +421,7 @@ check_budget(struct ods_redis *r, struct ods_db *db,
 enum ods_err
 ods_llm_limits_check(struct ods_redis *r, struct ods_db *db,
     const struct ods_principal *p, const char *model, int *retry_after,
-    int *quota, char *why, size_t whylen)
+    int *quota, struct ods_why *why)
 {
 	enum ods_err	er;
 
@@ -430,13 +430,13 @@ ods_llm_limits_check(struct ods_redis *r, struct ods_db *db,
 	if (p == NULL)
 		return ODS_OK;
 	if (!ods_principal_model_allowed(p, model)) {
-		snprintf(why, whylen, "This API key may not use the model '%s'",
+		ods_why_set(why, NULL, "This API key may not use the model '%s'",
 		    model);
 		return ODS_EFORBIDDEN;
 	}
-	if ((er = check_budget(r, db, p, quota, why, whylen)) != ODS_OK)
+	if ((er = check_budget(r, db, p, quota, why)) != ODS_OK)
 		return er;
-	return check_tpm(r, p, retry_after, why, whylen);
+	return check_tpm(r, p, retry_after, why);
 }
 
 static void

@@ -54,7 +54,7 @@ uint64_t	 ods_llm_usage_written(void);
  */
 enum ods_err	 ods_llm_limits_check(struct ods_redis *, struct ods_db *,
 		    const struct ods_principal *, const char *model,
-		    int *retry_after, int *quota, char *why, size_t whylen)
+		    int *retry_after, int *quota, struct ods_why *why)
 		    ODS_MUSTCHECK;
 /* After a call: add its tokens to the minute and budget counters. */
 void		 ods_llm_limits_account(struct ods_redis *, struct ods_db *,

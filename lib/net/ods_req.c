@@ -469,7 +469,7 @@ json_release(void *arg)
 
 enum ods_err
 ods_req_json(struct ods_req *r, struct json_object **out,
-    struct ods_json_err *e)
+    struct ods_why *e)
 {
 	const char	*data;
 	size_t		 len;
@@ -818,7 +818,7 @@ ods_resp_error(struct ods_resp *w, enum ods_err er, const char *msg)
 }
 
 enum ods_status
-ods_resp_json_error(struct ods_resp *w, const struct ods_json_err *je)
+ods_resp_json_error(struct ods_resp *w, const struct ods_why *je)
 {
 	struct ods_error	e = { .err = ODS_EINVAL,
 				    .code = ODS_C_INVALID_FIELD,

@@ -14,7 +14,7 @@ struct ods_metrics;
 struct ods_principal;
 struct ods_conf;
 struct ods_jw;
-struct ods_json_err;
+struct ods_why;
 
 enum ods_method {
 	ODS_GET = 0, ODS_HEAD, ODS_POST, ODS_PUT, ODS_PATCH, ODS_DELETE,
@@ -121,7 +121,7 @@ enum ods_err	 ods_req_body(struct ods_req *, const char **data,
  * ODS_EINVAL with the reason in e, ODS_ETOOBIG, or ODS_EIO.
  */
 enum ods_err	 ods_req_json(struct ods_req *, struct json_object **,
-		    struct ods_json_err *e) ODS_MUSTCHECK;
+		    struct ods_why *e) ODS_MUSTCHECK;
 
 void		*ods_req_alloc(struct ods_req *, size_t);	/* zeroed */
 char		*ods_req_strdup(struct ods_req *, const char *);
@@ -193,7 +193,7 @@ enum ods_status	 ods_resp_error_ex(struct ods_resp *, enum ods_err,
 		    enum ods_code, const char *slug, const char *msg);
 /* 400/ODS_C_INVALID_FIELD naming the field of a JSON validation error. */
 enum ods_status	 ods_resp_json_error(struct ods_resp *,
-		    const struct ods_json_err *);
+		    const struct ods_why *);
 /*
  * The OpenAI error body, written only here: {"error":{"message","type",
  * "param","code"}} with the given status; type NULL follows the status

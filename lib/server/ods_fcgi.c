@@ -187,7 +187,7 @@ conf_build(int argc, char *argv[], struct opts *o, FILE *report,
     int *exit_ok)
 {
 	struct ods_conf	*c = ods_conf_new();
-	char		 why[160];
+	struct ods_why		 why;
 	const char	*var;
 	int		 ch, bad = 0;
 
@@ -225,18 +225,18 @@ conf_build(int argc, char *argv[], struct opts *o, FILE *report,
 	if (ods_conf_load_env(c, report) != ODS_OK)
 		bad++;
 	if (*c->redis_url != '\0' &&
-	    ods_redis_url_check(c->redis_url, why, sizeof(why)) != ODS_OK) {
+	    ods_redis_url_check(c->redis_url, &why) != ODS_OK) {
 		/* The URL may hold a password: say why, not what. */
-		fprintf(report, "config error: REDIS_URL: %s\n", why);
+		fprintf(report, "config error: REDIS_URL: %s\n", why.msg);
 		bad++;
 	}
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if ((var = flag_var(ch)) == NULL)
 			continue;
-		if (ods_conf_set(c, var, optarg, why, sizeof(why)) != ODS_OK) {
+		if (ods_conf_set(c, var, optarg, &why) != ODS_OK) {
 			fprintf(report, "config error: --%s: %s\n",
-			    flag_name(ch), why);
+			    flag_name(ch), why.msg);
 			bad++;
 		}
 	}

@@ -1001,20 +1001,18 @@ ods_db_query_const(struct ods_db_conn *c, const char *sql,
 
 enum ods_err
 ods_db_exec_trusted_text(struct ods_db_conn *c, const char *sql, size_t len,
-    char *why, size_t whylen)
+    struct ods_why *why)
 {
 	MYSQL_RES	*res;
 	enum ods_err	 er;
 	double		 t0 = ods_now_sec();
 
-	if (why != NULL && whylen > 0)
-		why[0] = '\0';
+	ods_why_set(why, NULL, "%s", "");
 	if (c->my == NULL)
 		return ODS_EUNAVAIL;
 	if (mysql_real_query(c->my, sql, (unsigned long)len) != 0) {
-		if (why != NULL && whylen > 0)
-			snprintf(why, whylen, "%u %s", mysql_errno(c->my),
-			    mysql_error(c->my));
+		ods_why_set(why, NULL, "%u %s", mysql_errno(c->my),
+		    mysql_error(c->my));
 		return fail_my(c, "exec_text", t0);
 	}
 	do {

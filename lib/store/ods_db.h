@@ -189,7 +189,7 @@ void		 ods_db_res_free(struct ods_db_res *);
  * from request handling. Errors as for ods_db_exec.
  */
 enum ods_err	 ods_db_exec_trusted_text(struct ods_db_conn *,
-		    const char *sql, size_t len, char *why, size_t whylen)
+		    const char *sql, size_t len, struct ods_why *why)
 		    ODS_MUSTCHECK;
 #endif
 

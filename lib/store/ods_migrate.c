@@ -65,13 +65,12 @@ say(FILE *out, const char *fmt, ...)
 /* ---- splitting ---- */
 
 static enum ods_err
-split_fail(unsigned line, unsigned *bad_line, char *why, size_t whylen,
+split_fail(unsigned line, unsigned *bad_line, struct ods_why *why,
     const char *msg)
 {
 	if (bad_line != NULL)
 		*bad_line = line;
-	if (why != NULL && whylen > 0)
-		snprintf(why, whylen, "%s", msg);
+	ods_why_set(why, NULL, "%s", msg);
 	return ODS_EINVAL;
 }
 
@@ -131,13 +130,13 @@ skip_comment(const char *t, size_t n, size_t *i, unsigned *line)
 static enum ods_err
 emit(const char *s, size_t len, unsigned line,
     enum ods_err (*fn)(void *, const char *, size_t, unsigned), void *arg,
-    unsigned *bad_line, char *why, size_t whylen)
+    unsigned *bad_line, struct ods_why *why)
 {
 	while (len > 0 && isspace((unsigned char)s[len - 1]))
 		len--;
 	if (len >= 9 && strncasecmp(s, "DELIMITER", 9) == 0 &&
 	    (len == 9 || isspace((unsigned char)s[9])))
-		return split_fail(line, bad_line, why, whylen,
+		return split_fail(line, bad_line, why,
 		    "DELIMITER is not supported (see sql/README.md)");
 	return fn(arg, s, len, line);
 }
@@ -145,7 +144,7 @@ emit(const char *s, size_t len, unsigned line,
 enum ods_err
 ods_migrate_split(const char *t, size_t n,
     enum ods_err (*fn)(void *, const char *, size_t, unsigned), void *arg,
-    unsigned *bad_line, char *why, size_t whylen)
+    unsigned *bad_line, struct ods_why *why)
 {
 	size_t		i = 0, j, start = 0;
 	unsigned	line = 1, sline = 0, at;
@@ -160,7 +159,7 @@ ods_migrate_split(const char *t, size_t n,
 		at = line;
 		if ((rc = skip_comment(t, n, &i, &line)) != 0) {
 			if (rc < 0)
-				return split_fail(at, bad_line, why, whylen,
+				return split_fail(at, bad_line, why,
 				    "unterminated /* comment");
 			continue;
 		}
@@ -171,7 +170,7 @@ ods_migrate_split(const char *t, size_t n,
 		}
 		if (t[i] == '\'' || t[i] == '"' || t[i] == '`') {
 			if (!skip_quoted(t, n, &i, &line))
-				return split_fail(at, bad_line, why, whylen,
+				return split_fail(at, bad_line, why,
 				    "unterminated quote");
 			continue;
 		}
@@ -183,18 +182,18 @@ ods_migrate_split(const char *t, size_t n,
 		    t[j] == '\r'); j++)
 			;
 		if (j < n && t[j] != '\n')
-			return split_fail(line, bad_line, why, whylen,
+			return split_fail(line, bad_line, why,
 			    "';' must be the last thing on its line");
 		/* A lone ';' (after a comment, say) is no statement. */
 		er = i == start ? ODS_OK : emit(t + start, i - start, sline,
-		    fn, arg, bad_line, why, whylen);
+		    fn, arg, bad_line, why);
 		if (er != ODS_OK)
 			return er;
 		code = 0;
 		i = j;
 	}
 	return code ? emit(t + start, n - start, sline, fn, arg, bad_line,
-	    why, whylen) : ODS_OK;
+	    why) : ODS_OK;
 }
 
 /* ---- files ---- */
@@ -310,15 +309,15 @@ load_file(const char *dir, struct mfile *f, FILE *out)
 {
 	enum ods_err	er;
 	unsigned	line = 0;
-	char		why[128];
+	struct ods_why		why;
 
 	if ((er = read_file(dir, f, out)) != ODS_OK)
 		return er;
 	checksum(f);
 	er = ods_migrate_split(f->text, f->len, count_stmt, &f->nstmts, &line,
-	    why, sizeof(why));
+	    &why);
 	if (er != ODS_OK)
-		say(out, "%s:%u: %s", f->fname, line, why);
+		say(out, "%s:%u: %s", f->fname, line, why.msg);
 	return er;
 }
 
@@ -539,13 +538,13 @@ apply_stmt(void *arg, const char *s, size_t len, unsigned line)
 {
 	struct apply_ctx	*x = arg;
 	enum ods_err		 er;
-	char			 why[256];
+	struct ods_why		 why;
 
 	x->n++;
-	er = ods_db_exec_trusted_text(x->c, s, len, why, sizeof(why));
+	er = ods_db_exec_trusted_text(x->c, s, len, &why);
 	if (er != ODS_OK) {
 		say(x->out, "%s:%u: statement %u failed: %s", x->f->fname,
-		    line, x->n, why[0] != '\0' ? why : ods_strerror(er));
+		    line, x->n, why.msg[0] != '\0' ? why.msg : ods_strerror(er));
 		ods_log(ODS_LOG_ERR, "migrate_statement_failed file=%s line=%u",
 		    x->f->fname, line);
 	}
@@ -561,7 +560,7 @@ apply_file(struct ods_db_conn *c, const struct mfile *f, FILE *out)
 	char			 by[300], host[256];
 	int64_t			 ms;
 
-	er = ods_migrate_split(f->text, f->len, apply_stmt, &x, NULL, NULL, 0);
+	er = ods_migrate_split(f->text, f->len, apply_stmt, &x, NULL, NULL);
 	if (er != ODS_OK)
 		return er;
 	ms = (int64_t)((ods_now_sec() - t0) * 1000.0);

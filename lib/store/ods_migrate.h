@@ -65,7 +65,7 @@ enum ods_err	 ods_migrate_status(struct ods_db *,
  */
 enum ods_err	 ods_migrate_split(const char *text, size_t len,
 		    enum ods_err (*fn)(void *, const char *, size_t, unsigned),
-		    void *arg, unsigned *bad_line, char *why, size_t whylen)
+		    void *arg, unsigned *bad_line, struct ods_why *why)
 		    ODS_MUSTCHECK;
 
 #endif /* ODS_MIGRATE_H */

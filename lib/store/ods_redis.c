@@ -129,12 +129,12 @@ parse_num(const char *s, size_t n, long min, long max, int *out)
 	return 0;
 }
 
-#define BAD(msg) do { snprintf(why, whylen, "%s", (msg)); goto bad; } while (0)
+#define BAD(msg) do { ods_why_set(why, NULL, "%s", (msg)); goto bad; } \
+	while (0)
 
 /* "db=N&password=P" (unix) or "db=N" (redis). */
 static enum ods_err
-parse_query(const char *q, struct rurl *u, int allow_pw, char *why,
-    size_t whylen)
+parse_query(const char *q, struct rurl *u, int allow_pw, struct ods_why *why)
 {
 	const char	*p = q, *amp, *eq;
 	size_t		 n;
@@ -165,8 +165,7 @@ bad:
 }
 
 static enum ods_err
-parse_userinfo(const char *s, size_t n, struct rurl *u, char *why,
-    size_t whylen)
+parse_userinfo(const char *s, size_t n, struct rurl *u, struct ods_why *why)
 {
 	const char	*colon = memchr(s, ':', n);
 	size_t		 ul = colon != NULL ? (size_t)(colon - s) : n;
@@ -182,8 +181,7 @@ bad:
 }
 
 static enum ods_err
-parse_hostport(const char *s, size_t n, struct rurl *u, char *why,
-    size_t whylen)
+parse_hostport(const char *s, size_t n, struct rurl *u, struct ods_why *why)
 {
 	const char	*end = s + n, *hend, *colon = NULL;
 
@@ -212,7 +210,7 @@ bad:
 }
 
 static enum ods_err
-parse_tcp(const char *rest, struct rurl *u, char *why, size_t whylen)
+parse_tcp(const char *rest, struct rurl *u, struct ods_why *why)
 {
 	const char	*q, *slash, *at, *auth_end, *p, *dend;
 	char		*query = NULL;
@@ -227,65 +225,63 @@ parse_tcp(const char *rest, struct rurl *u, char *why, size_t whylen)
 	for (p = rest; p < auth_end; p++)
 		if (*p == '@')
 			at = p;
-	if (at != NULL && parse_userinfo(rest, (size_t)(at - rest), u, why,
-	    whylen) != ODS_OK)
+	if (at != NULL && parse_userinfo(rest, (size_t)(at - rest), u, why) != ODS_OK)
 		return ODS_EINVAL;
 	if (parse_hostport(at != NULL ? at + 1 : rest,
-	    (size_t)(auth_end - (at != NULL ? at + 1 : rest)), u, why,
-	    whylen) != ODS_OK)
+	    (size_t)(auth_end - (at != NULL ? at + 1 : rest)), u, why) != ODS_OK)
 		return ODS_EINVAL;
 	if (slash != NULL) {
 		dend = q != NULL ? q : slash + strlen(slash);
 		if (dend - slash > 1 && parse_num(slash + 1,
 		    (size_t)(dend - slash - 1), 0, INT_MAX, &u->db) != 0) {
-			snprintf(why, whylen, "database must be a number");
+			ods_why_set(why, NULL, "database must be a number");
 			return ODS_EINVAL;
 		}
 	}
 	if (q == NULL)
 		return ODS_OK;
 	query = ods_xstrdup(q + 1);
-	er = parse_query(query, u, 0, why, whylen);
+	er = parse_query(query, u, 0, why);
 	free(query);
 	return er;
 }
 
 static enum ods_err
-parse_unix(const char *rest, struct rurl *u, char *why, size_t whylen)
+parse_unix(const char *rest, struct rurl *u, struct ods_why *why)
 {
 	const char	*q = strchr(rest, '?');
 	size_t		 n = q != NULL ? (size_t)(q - rest) : strlen(rest);
 
 	if (n == 0 || rest[0] != '/') {
-		snprintf(why, whylen, "unix:// needs an absolute socket path");
+		ods_why_set(why, NULL, "unix:// needs an absolute socket path");
 		return ODS_EINVAL;
 	}
 	u->is_unix = 1;
 	u->host = ods_xstrndup(rest, n);
-	return q != NULL ? parse_query(q + 1, u, 1, why, whylen) : ODS_OK;
+	return q != NULL ? parse_query(q + 1, u, 1, why) : ODS_OK;
 }
 
 static enum ods_err
-url_parse(const char *url, struct rurl *u, char *why, size_t whylen)
+url_parse(const char *url, struct rurl *u, struct ods_why *why)
 {
 	enum ods_err	er;
 
 	memset(u, 0, sizeof(*u));
-	why[0] = '\0';
+	ods_why_set(why, NULL, "%s", "");
 	if (url == NULL || url[0] == '\0') {
-		snprintf(why, whylen, "empty");
+		ods_why_set(why, NULL, "empty");
 		return ODS_EINVAL;
 	}
 	if (strncasecmp(url, "redis://", 8) == 0)
-		er = parse_tcp(url + 8, u, why, whylen);
+		er = parse_tcp(url + 8, u, why);
 	else if (strncasecmp(url, "unix://", 7) == 0)
-		er = parse_unix(url + 7, u, why, whylen);
+		er = parse_unix(url + 7, u, why);
 	else if (strncasecmp(url, "rediss://", 9) == 0) {
-		snprintf(why, whylen, "rediss:// (TLS) is not supported by "
+		ods_why_set(why, NULL, "rediss:// (TLS) is not supported by "
 		    "this build of hiredis");
 		er = ODS_EINVAL;
 	} else {
-		snprintf(why, whylen, "must start with redis:// or unix://");
+		ods_why_set(why, NULL, "must start with redis:// or unix://");
 		er = ODS_EINVAL;
 	}
 	if (er != ODS_OK)
@@ -294,15 +290,17 @@ url_parse(const char *url, struct rurl *u, char *why, size_t whylen)
 }
 
 enum ods_err
-ods_redis_url_check(const char *url, char *why, size_t whylen)
+ods_redis_url_check(const char *url, struct ods_why *why)
 {
 	struct rurl	u;
-	char		buf[160];
+	struct ods_why	buf;
 	enum ods_err	er;
 
-	er = url_parse(url, &u, buf, sizeof(buf));
-	if (why != NULL && whylen > 0)
-		snprintf(why, whylen, "%s", er == ODS_OK ? "" : buf);
+	er = url_parse(url, &u, &buf);
+	if (er == ODS_OK)
+		ods_why_set(why, NULL, "%s", "");
+	else if (why != NULL)
+		*why = buf;
 	url_clear(&u);
 	return er;
 }
@@ -314,12 +312,12 @@ ods_redis_new(const struct ods_conf *conf, unsigned pool_size)
 {
 	struct ods_redis	*r;
 	pthread_condattr_t	 ca;
-	char			 why[160];
+	struct ods_why			 why;
 
 	r = ods_xcalloc(1, sizeof(*r));
-	if (url_parse(conf->redis_url, &r->url, why, sizeof(why)) != ODS_OK) {
+	if (url_parse(conf->redis_url, &r->url, &why) != ODS_OK) {
 		if (conf->redis_url != NULL && conf->redis_url[0] != '\0')
-			ods_log(ODS_LOG_ERR, "redis_bad_url reason=%s", why);
+			ods_log(ODS_LOG_ERR, "redis_bad_url reason=%s", why.msg);
 		free(r);
 		return NULL;
 	}

@@ -58,8 +58,7 @@ struct ods_redis_script {
  * unix:///path.sock[?db=N][&password=P]. Returns ODS_OK or ODS_EINVAL
  * with the reason in why (never containing the password).
  */
-enum ods_err	 ods_redis_url_check(const char *url, char *why,
-		    size_t whylen) ODS_MUSTCHECK;
+enum ods_err	 ods_redis_url_check(const char *url, struct ods_why *why) ODS_MUSTCHECK;
 
 /*
  * A pool of pool_size connections, opened lazily (Redis being down is not

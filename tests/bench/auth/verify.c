@@ -34,9 +34,9 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	ods_log_init("bench", ODS_LOG_ERR);
-	if (ods_conf_set(c, "KEYCLOAK_JWKS_URL", argv[1], NULL, 0) != ODS_OK ||
-	    ods_conf_set(c, "JWT_ISSUERS", iss != NULL ? iss : "bench", NULL,
-	    0) != ODS_OK || (a = ods_auth_new(c, NULL, NULL)) == NULL)
+	if (ods_conf_set(c, "KEYCLOAK_JWKS_URL", argv[1], NULL) != ODS_OK ||
+	    ods_conf_set(c, "JWT_ISSUERS", iss != NULL ? iss : "bench",
+	    NULL) != ODS_OK || (a = ods_auth_new(c, NULL, NULL)) == NULL)
 		return 1;
 	/* The first call fetches the JWKS; the loop runs on the cache. */
 	if (ods_auth_verify(a, argv[2], ar, &p, &why) != ODS_OK) {
