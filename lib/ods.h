@@ -3,6 +3,7 @@
 #define ODS_H
 
 #include "auth/ods_auth.h"
+#include "core/ods_batch.h"
 #include "core/ods_conf.h"
 #include "store/ods_db.h"
 #include "vec/ods_embed.h"

@@ -496,6 +496,35 @@ START_TEST(test_audit_rows_for_writes_and_auth_failures)
 }
 END_TEST
 
+START_TEST(test_audit_rows_arrive_in_batches_past_a_refused_row)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	char		 ua[64], bad_rid[64];
+	int		 i;
+
+	snprintf(ua, sizeof(ua), "HTTP_USER_AGENT=batch-%ld", (long)getpid());
+	/* 600 rows: more than one batch, and faster than the interval. */
+	for (i = 0; i < 600; i++) {
+		r = mkreq("POST", "/datasets", ua);
+		ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+		if (i == 300) {
+			/* A user agent MariaDB refuses: not UTF-8. */
+			r = mkreq("POST", "/datasets",
+			    "HTTP_USER_AGENT=bad \xff\xfe agent");
+			ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+			snprintf(bad_rid, sizeof(bad_rid), "%s", ods_req_id(r));
+		}
+	}
+	ods_auth_free(auth);		/* flushes the writer */
+	auth = NULL;
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
+	    "user_agent = ? AND action = 'login_failed'", ua + 16), 600);
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
+	    "request_id = ?", bad_rid), 0);
+}
+END_TEST
+
 /* ---- JWKS shared through Redis ---- */
 
 START_TEST(test_jwks_is_shared_between_workers_through_redis)
@@ -557,6 +586,8 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_audit_rows_for_writes_and_auth_failures);
+	tcase_add_test(tc,
+	    test_audit_rows_arrive_in_batches_past_a_refused_row);
 	tcase_add_test(tc, test_jwks_is_shared_between_workers_through_redis);
 	suite_add_tcase(s, tc);
 	return s;

@@ -350,7 +350,122 @@ START_TEST(test_db_ping_and_observer_report)
 }
 END_TEST
 
+/* A session status counter ("Com_insert") of the test's connection. */
+static int64_t
+status_of(const char *name)
+{
+	struct ods_db_arg	 a[] = { ods_db_text(name) };
+	struct ods_db_res	*res;
+	int64_t			 v = -1;
+
+	ck_assert_int_eq(ods_db_query(conn, "SELECT VARIABLE_VALUE FROM "
+	    "information_schema.SESSION_STATUS WHERE VARIABLE_NAME = UPPER(?)",
+	    a, 1, 1, &res), ODS_OK);
+	ck_assert_int_eq(ods_db_res_int(res, 0, 0, &v), ODS_OK);
+	ods_db_res_free(res);
+	return v;
+}
+
+START_TEST(test_db_insert_rows_sends_the_rows_in_one_statement)
+{
+	struct ods_db_arg	 a[300 * 3];
+	struct ods_db_res	*res;
+	char			 k[300][16];
+	int64_t			 before, v;
+	size_t			 i, refused = 7;
+
+	for (i = 0; i < 300; i++) {
+		snprintf(k[i], sizeof(k[i]), "k%zu", i);
+		a[i * 3] = ods_db_text(k[i]);
+		a[i * 3 + 1] = ods_db_int((int64_t)i * 10);
+		a[i * 3 + 2] = i % 2 == 0 ? ods_db_null() : ods_db_text("odd");
+	}
+	before = status_of("Com_insert");
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, n, s)", 3,
+	    a, 300, &refused), ODS_OK);
+	ck_assert_uint_eq(refused, 0);
+	ck_assert_int_eq(status_of("Com_insert") - before, 1);
+	ck_assert_int_eq(ods_db_query(conn, "SELECT k, n, s FROM t ORDER BY id",
+	    NULL, 0, 0, &res), ODS_OK);
+	ck_assert_uint_eq(ods_db_res_nrows(res), 300);
+	for (i = 0; i < 300; i++) {
+		ck_assert_str_eq(ods_db_res_text(res, i, 0, NULL), k[i]);
+		ck_assert_int_eq(ods_db_res_int(res, i, 1, &v), ODS_OK);
+		ck_assert_int_eq(v, (int64_t)i * 10);
+		ck_assert_int_eq(ods_db_res_isnull(res, i, 2), i % 2 == 0);
+	}
+	ods_db_res_free(res);
+	/* One row, and nothing at all. */
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, n, s)", 3,
+	    a, 1, NULL), ODS_ECONFLICT);
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (n)", 1,
+	    NULL, 0, NULL), ODS_OK);
+	ck_assert_int_eq(count_rows(), 300);
+}
+END_TEST
+
+START_TEST(test_db_insert_rows_skips_only_the_refused_rows)
+{
+	struct ods_db_arg	a[] = {
+	    ods_db_text("a"), ods_db_text("ok"),
+	    ods_db_text("a"), ods_db_text("ok"),	/* duplicate key */
+	    ods_db_text("b"), ods_db_text("too long"),	/* short is 4 */
+	    ods_db_text("c"), ods_db_text("ok"),
+	    ods_db_text("d"), ods_db_textn("\xff\xfe", 2) };	/* not UTF-8 */
+	struct ods_db_arg	more[] = {
+	    ods_db_text("e"), ods_db_text("ok"),
+	    ods_db_text("f"), ods_db_text("too long") };
+	size_t			refused = 0;
+
+	/* All or nothing without refused. */
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, short)", 2,
+	    a, 5, NULL), ODS_ECONFLICT);
+	ck_assert_int_eq(count_rows(), 0);
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, short)", 2,
+	    a, 5, &refused), ODS_OK);
+	ck_assert_uint_eq(refused, 3);
+	ck_assert_int_eq(count_rows(), 2);
+	/* Inside the caller's transaction, which keeps its say. */
+	ck_assert_int_eq(ods_db_begin(conn), ODS_OK);
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, short)", 2,
+	    more, 2, &refused), ODS_OK);
+	ck_assert_uint_eq(refused, 1);
+	ck_assert_int_eq(count_rows(), 3);
+	ck_assert_int_eq(ods_db_rollback(conn), ODS_OK);
+	ck_assert_int_eq(count_rows(), 2);
+}
+END_TEST
+
 /* ---- limits ---- */
+
+START_TEST(test_db_insert_rows_chunks_past_the_placeholder_limit)
+{
+	size_t			 n = 40000, i;
+	struct ods_db_arg	*a = calloc(n * 2, sizeof(*a));
+	int64_t			 before;
+
+	/* 80000 values: two statements, one transaction. */
+	for (i = 0; i < n; i++) {
+		a[i * 2] = ods_db_null();
+		a[i * 2 + 1] = ods_db_int((int64_t)i);
+	}
+	before = status_of("Com_insert");
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, n)", 2, a,
+	    n, NULL), ODS_OK);
+	ck_assert_int_eq(status_of("Com_insert") - before, 2);
+	ck_assert_int_eq(count_rows(), (int64_t)n);
+	/* A duplicate in the second statement takes the first back too. */
+	a[0] = ods_db_text("same");
+	a[(n - 1) * 2] = ods_db_text("same");
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, n)", 2, a,
+	    n, NULL), ODS_ECONFLICT);
+	ck_assert_int_eq(count_rows(), (int64_t)n);
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, n)", 0, a,
+	    1, NULL), ODS_EINVAL);
+	free(a);
+}
+END_TEST
+
 
 #define Q(n)	"SELECT " #n " + ?"
 START_TEST(test_db_more_statements_than_the_cache_holds_still_work)
@@ -712,6 +827,8 @@ db_suite(void)
 	tcase_add_test(tc, test_db_transactions_commit_and_roll_back);
 	tcase_add_test(tc, test_db_release_mid_transaction_rolls_back);
 	tcase_add_test(tc, test_db_ping_and_observer_report);
+	tcase_add_test(tc, test_db_insert_rows_sends_the_rows_in_one_statement);
+	tcase_add_test(tc, test_db_insert_rows_skips_only_the_refused_rows);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
@@ -727,6 +844,8 @@ db_suite(void)
 	tcase_add_test(tc, test_db_exhausted_pool_waits_then_times_out);
 	tcase_add_test(tc, test_db_waiter_gets_a_released_connection);
 	tcase_add_test(tc, test_db_threads_share_a_smaller_pool);
+	tcase_add_test(tc,
+	    test_db_insert_rows_chunks_past_the_placeholder_limit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -106,7 +106,7 @@ ods_auth_new(const struct ods_conf *c, struct ods_db *db,
 	names_init(a, c);
 	ods_http_global_init();
 	odsi_rate_init(a);
-	a->audit = audit_start(db, c->audit_db);
+	a->audit = odsi_audit_start(db, c->audit_db);
 	if (c->auth_mode && a->jwks.url[0] == '\0' && a->nhs == 0)
 		ods_log(ODS_LOG_WARN, "auth_no_keys reason=neither Keycloak "
 		    "nor JWT_SECRET_KEY is set: every token is refused");
@@ -124,7 +124,7 @@ ods_auth_free(struct ods_auth *a)
 
 	if (a == NULL)
 		return;
-	audit_stop(a->audit);
+	odsi_audit_stop(a->audit);
 	for (i = 0; i < a->nhs; i++)
 		explicit_bzero(a->hs_keys[i], a->hs_lens[i]);
 	ods_strv_free(a->hs_keys, a->nhs);
@@ -182,7 +182,7 @@ refuse_401(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	e.outcome = "failure";
 	e.status = 401;
 	e.reason = why;
-	audit_emit(a->audit, &e);
+	odsi_audit_emit(a->audit, &e);
 	(void)ods_resp_header(w, "WWW-Authenticate", missing ?
 	    "Bearer realm=\"one-data-studio\"" :
 	    "Bearer realm=\"one-data-studio\", error=\"invalid_token\"");
@@ -230,7 +230,7 @@ refuse_403(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	e.status = 403;
 	e.resource_type = rtype;
 	e.reason = rt->perm;
-	audit_emit(a->audit, &e);
+	odsi_audit_emit(a->audit, &e);
 	/* OpenAI shape: code "permission_denied"; envelope: required, roles. */
 	ods_resp_fail(w, &(struct ods_error){ .err = ODS_EFORBIDDEN,
 	    .code = ODS_C_FORBIDDEN, .slug = "forbidden",
@@ -251,7 +251,7 @@ refuse_backend(struct ods_auth *a, struct ods_req *r,
 	e.outcome = "failure";
 	e.status = ods_err_http(er);
 	e.reason = "auth_backend_unavailable";
-	audit_emit(a->audit, &e);
+	odsi_audit_emit(a->audit, &e);
 	ods_resp_error(w, er, "authentication backend unavailable");
 	return er;
 }
@@ -490,7 +490,7 @@ ods_auth_after(struct ods_auth *a, struct ods_req *r,
 		    (int)strcspn(rt->perm, ":"), rt->perm);
 		e.resource_type = rtype;
 	}
-	audit_emit(a->audit, &e);
+	odsi_audit_emit(a->audit, &e);
 }
 
 /* ---- Keycloak refresh grant ---- */

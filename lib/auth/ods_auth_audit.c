@@ -1,81 +1,78 @@
 /*
  * lib/auth/ods_auth_audit.c — the audit trail: one JSON log line with msg
  * "AUDIT" per event, written at once whatever LOG_LEVEL says, and one
- * audit_logs row written by a thread of the worker in batches, so that a
- * flood of bad tokens costs the database one insert batch per second at
- * most and never blocks a request. A full queue drops rows (the log line
- * stays) and says so. Never a token, key, cookie or password: events
- * carry only identities, the route template and fixed reason words.
+ * audit_logs row written behind by the worker's write-behind queue
+ * (ods_batch): at most one multi-row INSERT per 250 ms, so a flood of bad
+ * tokens costs the database four statements a second and never blocks a
+ * request. Rows wait in the ring through a database outage; a full ring
+ * drops rows (the log line stays), counts them in
+ * ods_write_behind_dropped_total{queue="audit"} and says so. Never a
+ * token, key, cookie or password: events carry only identities, the
+ * route template and fixed reason words.
  */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "auth/ods_auth_int.h"
+#include "core/ods_batch.h"
 #include "store/ods_db.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
-#include "core/ods_time.h"
 #include "core/ods_util.h"
+#include "metrics/ods_metrics.h"
 
-#define QMAX		4096	/* queued rows per worker */
-#define BATCH		100
+#define QMAX		2048	/* queued rows per worker (~1.4 KB each) */
+#define BATCH		256	/* rows per INSERT */
+#define INTERVAL_MS	250
+#define RETRY_MS	1000
+#define STOP_MS		3000	/* flush at worker exit, at most */
+#define NCOLS		17
 
-/* One row, with its own copies of the strings. */
+/* Columns that may be NULL: bit numbers of row.set. */
+enum { C_ACTION, C_OUTCOME, C_USER_ID, C_USERNAME, C_KEY_ID, C_IP, C_UA,
+	C_REQUEST_ID, C_METHOD, C_ROUTE, C_RTYPE, C_RID, C_REASON };
+
+/* One row, fixed size: the ring copies it. Sizes of audit_logs + 1. */
 struct row {
-	char	 event_id[37];
-	char	*action, *outcome, *user_id, *username, *key_id, *ip, *ua;
-	char	*request_id, *method, *route, *rtype, *rid, *reason;
-	int	 status;
+	char		event_id[37];
+	char		action[51], outcome[21], user_id[65], username[129];
+	char		key_id[33], ip[46], ua[501], request_id[65];
+	char		method[11], route[256], rtype[51], rid[129], reason[51];
+	int		status;
+	unsigned	set;		/* 1 << C_*: the string is not NULL */
 };
 
 struct audit_q {
-	struct ods_db	*db;
-	pthread_t	 tid;
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 cv;
-	struct row	*ring;
-	size_t		 head, n;
-	unsigned long	 dropped;
-	int		 stop, started;
+	struct ods_db		*db;
+	struct ods_batch	*b;
+	struct ods_db_arg	*args;	/* BATCH * NCOLS, the writer's */
 };
 
-/* Column sizes of audit_logs; cut on a UTF-8 character boundary. */
-static char *
-cut(const char *s, size_t max)
+/* Copy s cut to the column on a UTF-8 boundary; NULL stays unset. */
+static void
+keep(struct row *r, int col, char *dst, size_t size, const char *s)
 {
 	size_t	n;
 
 	if (s == NULL)
-		return NULL;
-	if ((n = strlen(s)) > max) {
-		n = max;
+		return;
+	if ((n = strlen(s)) >= size) {
+		n = size - 1;
 		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
 			n--;
 	}
-	return ods_xstrndup(s, n);
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+	r->set |= 1u << col;
 }
 
-static void
-row_free(struct row *r)
+static struct ods_db_arg
+txt(const struct row *r, int col, const char *s)
 {
-	free(r->action);
-	free(r->outcome);
-	free(r->user_id);
-	free(r->username);
-	free(r->key_id);
-	free(r->ip);
-	free(r->ua);
-	free(r->request_id);
-	free(r->method);
-	free(r->route);
-	free(r->rtype);
-	free(r->rid);
-	free(r->reason);
+	return (r->set & (1u << col)) != 0 ? ods_db_text(s) : ods_db_null();
 }
 
 static void
@@ -96,161 +93,149 @@ row_fill(struct row *r, const struct audit_ev *e)
 {
 	memset(r, 0, sizeof(*r));
 	uuid4(r->event_id);
-	r->action = cut(e->action, 50);
-	r->outcome = cut(e->outcome, 20);
-	r->user_id = cut(e->user_id, 64);
-	r->username = cut(e->username, 128);
-	r->key_id = cut(e->key_id, 32);
-	r->ip = cut(e->ip, 45);
-	r->ua = cut(e->user_agent, 500);
-	r->request_id = cut(e->request_id, 64);
-	r->method = cut(e->method, 10);
-	r->route = cut(e->route, 255);
-	r->rtype = cut(e->resource_type, 50);
-	r->rid = cut(e->resource_id, 128);
-	r->reason = cut(e->reason, 50);
+	keep(r, C_ACTION, r->action, sizeof(r->action), e->action);
+	keep(r, C_OUTCOME, r->outcome, sizeof(r->outcome), e->outcome);
+	keep(r, C_USER_ID, r->user_id, sizeof(r->user_id), e->user_id);
+	keep(r, C_USERNAME, r->username, sizeof(r->username), e->username);
+	keep(r, C_KEY_ID, r->key_id, sizeof(r->key_id), e->key_id);
+	keep(r, C_IP, r->ip, sizeof(r->ip), e->ip);
+	keep(r, C_UA, r->ua, sizeof(r->ua), e->user_agent);
+	keep(r, C_REQUEST_ID, r->request_id, sizeof(r->request_id),
+	    e->request_id);
+	keep(r, C_METHOD, r->method, sizeof(r->method), e->method);
+	keep(r, C_ROUTE, r->route, sizeof(r->route), e->route);
+	keep(r, C_RTYPE, r->rtype, sizeof(r->rtype), e->resource_type);
+	keep(r, C_RID, r->rid, sizeof(r->rid), e->resource_id);
+	keep(r, C_REASON, r->reason, sizeof(r->reason), e->reason);
 	r->status = e->status;
 }
 
-static enum ods_err
-row_insert(struct ods_db_conn *c, const struct row *r)
+/* The NCOLS values of a row, in the order of the INSERT below. */
+static void
+row_args(const struct row *r, struct ods_db_arg *a)
 {
-	struct ods_db_arg	a[17];
-	int			fail = strcmp(r->outcome, "success") != 0;
+	int	fail = strcmp(r->outcome, "success") != 0;
 
 	a[0] = ods_db_text(r->event_id);
-	a[1] = ods_db_text(r->action);
+	a[1] = txt(r, C_ACTION, r->action);
 	a[2] = ods_db_text(fail ? "warning" : "info");
-	a[3] = ods_db_text(r->outcome);
-	a[4] = ods_db_text(r->user_id);
-	a[5] = ods_db_text(r->username);
-	a[6] = ods_db_text(r->key_id);
-	a[7] = ods_db_text(r->ip);
-	a[8] = ods_db_text(r->ua);
-	a[9] = ods_db_text(r->request_id);
-	a[10] = ods_db_text(r->method);
-	a[11] = ods_db_text(r->route);
+	a[3] = txt(r, C_OUTCOME, r->outcome);
+	a[4] = txt(r, C_USER_ID, r->user_id);
+	a[5] = txt(r, C_USERNAME, r->username);
+	a[6] = txt(r, C_KEY_ID, r->key_id);
+	a[7] = txt(r, C_IP, r->ip);
+	a[8] = txt(r, C_UA, r->ua);
+	a[9] = txt(r, C_REQUEST_ID, r->request_id);
+	a[10] = txt(r, C_METHOD, r->method);
+	a[11] = txt(r, C_ROUTE, r->route);
 	a[12] = r->status > 0 ? ods_db_int(r->status) : ods_db_null();
-	a[13] = ods_db_text(r->rtype);
-	a[14] = ods_db_text(r->rid);
-	a[15] = ods_db_text(r->reason);
-	a[16] = ods_db_text(r->reason);
-	return ods_db_exec(c, "INSERT INTO audit_logs (event_id, action, "
-	    "severity, status, user_id, username, api_key_id, ip_address, "
-	    "user_agent, request_id, http_method, route, http_status, "
-	    "resource_type, resource_id, error_code, error_message) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", a, 17,
-	    NULL);
+	a[13] = txt(r, C_RTYPE, r->rtype);
+	a[14] = txt(r, C_RID, r->rid);
+	a[15] = txt(r, C_REASON, r->reason);
+	a[16] = a[15];
 }
 
-/* Write a batch; rows that could not be written are logged and dropped. */
 static void
-batch_write(struct ods_db *db, struct row *rows, size_t n)
+gauge(struct audit_q *q, size_t written)
 {
+	struct ods_batch_stats	st;
+
+	ods_batch_stats(q->b, &st);
+	ods_metrics_write_behind_queued("audit", st.pending - written);
+}
+
+/*
+ * One batch, one statement. A row the database refuses (a user agent
+ * that is not UTF-8, say) is skipped and counted, not retried forever;
+ * any other failure keeps the batch for the next try.
+ */
+static enum ods_err
+rows_write(void *arg, const void *recs, size_t n)
+{
+	struct audit_q		*q = arg;
+	const struct row	*r = recs;
 	struct ods_db_conn	*c = NULL;
 	enum ods_err		 er;
-	size_t			 i, bad = 0;
+	size_t			 i, refused = 0;
 
-	er = ods_db_acquire(db, &c);
-	for (i = 0; i < n; i++) {
-		if (er == ODS_OK && row_insert(c, &rows[i]) != ODS_OK)
-			bad++;
-		row_free(&rows[i]);
-	}
+	for (i = 0; i < n; i++)
+		row_args(&r[i], q->args + i * NCOLS);
+	if ((er = ods_db_acquire(q->db, &c)) != ODS_OK)
+		return er;
+	er = ods_db_insert_rows(c, "INSERT INTO audit_logs (event_id, "
+	    "action, severity, status, user_id, username, api_key_id, "
+	    "ip_address, user_agent, request_id, http_method, route, "
+	    "http_status, resource_type, resource_id, error_code, "
+	    "error_message)", NCOLS, q->args, n, &refused);
 	ods_db_release(c);
-	if (er != ODS_OK || bad > 0)
-		ods_log(ODS_LOG_WARN, "audit_rows_lost count=%zu err=%s",
-		    er != ODS_OK ? n : bad, ods_strerror(er != ODS_OK ? er :
-		    ODS_EUNAVAIL));
-}
-
-static void *
-writer(void *arg)
-{
-	struct audit_q	*q = arg;
-	struct row	 rows[BATCH];
-	size_t		 n;
-
-	pthread_mutex_lock(&q->mu);
-	for (;;) {
-		while (q->n == 0 && !q->stop)
-			pthread_cond_wait(&q->cv, &q->mu);
-		if (q->n == 0 && q->stop)
-			break;
-		for (n = 0; n < BATCH && q->n > 0; n++) {
-			rows[n] = q->ring[q->head];
-			q->head = (q->head + 1) % QMAX;
-			q->n--;
-		}
-		pthread_mutex_unlock(&q->mu);
-		batch_write(q->db, rows, n);
-		pthread_mutex_lock(&q->mu);
-	}
-	pthread_mutex_unlock(&q->mu);
-	return NULL;
+	if (er != ODS_OK)
+		return er;
+	if (refused > 0)
+		ods_log(ODS_LOG_WARN, "audit_rows_refused count=%zu", refused);
+	gauge(q, n);
+	return ODS_OK;
 }
 
 struct audit_q *
-audit_start(struct ods_db *db, int to_db)
+odsi_audit_start(struct ods_db *db, int to_db)
 {
-	struct audit_q	*q = ods_xcalloc(1, sizeof(*q));
+	struct audit_q		*q = ods_xcalloc(1, sizeof(*q));
+	struct ods_batch_conf	 bc;
 
-	pthread_mutex_init(&q->mu, NULL);
-	pthread_cond_init(&q->cv, NULL);
 	if (db == NULL || !to_db)
 		return q;
+	memset(&bc, 0, sizeof(bc));
+	bc.name = "audit";
+	bc.rec_size = sizeof(struct row);
+	bc.cap = QMAX;
+	bc.max_batch = BATCH;
+	bc.interval_ms = INTERVAL_MS;
+	bc.retry_ms = RETRY_MS;
+	bc.write = rows_write;
+	bc.arg = q;
+	q->args = ods_xcalloc(BATCH * NCOLS, sizeof(*q->args));
 	q->db = db;
-	q->ring = ods_xcalloc(QMAX, sizeof(*q->ring));
-	if (pthread_create(&q->tid, NULL, writer, q) != 0) {
+	if ((q->b = ods_batch_new(&bc)) == NULL) {
 		ods_log(ODS_LOG_ERR, "audit_writer_start_failed");
 		q->db = NULL;
-		return q;
 	}
-	q->started = 1;
 	return q;
 }
 
 void
-audit_stop(struct audit_q *q)
+odsi_audit_stop(struct audit_q *q)
 {
+	struct ods_batch_stats	st;
+
 	if (q == NULL)
 		return;
-	if (q->started) {
-		pthread_mutex_lock(&q->mu);
-		q->stop = 1;
-		pthread_cond_signal(&q->cv);
-		pthread_mutex_unlock(&q->mu);
-		pthread_join(q->tid, NULL);
+	if (q->b != NULL) {
+		ods_batch_stats(q->b, &st);
+		ods_batch_free(q->b, STOP_MS);
+		if (st.dropped > 0)
+			ods_log(ODS_LOG_WARN, "audit_rows_dropped count=%llu",
+			    (unsigned long long)st.dropped);
 	}
-	if (q->dropped > 0)
-		ods_log(ODS_LOG_WARN, "audit_rows_dropped count=%lu",
-		    q->dropped);
-	free(q->ring);
-	pthread_mutex_destroy(&q->mu);
-	pthread_cond_destroy(&q->cv);
+	free(q->args);
 	free(q);
 }
 
 static void
 enqueue(struct audit_q *q, const struct audit_ev *e)
 {
-	struct row	r;
-	unsigned long	d = 0;
+	struct ods_batch_stats	st;
+	struct row		r;
 
 	row_fill(&r, e);
-	pthread_mutex_lock(&q->mu);
-	if (q->n < QMAX && !q->stop) {
-		q->ring[(q->head + q->n) % QMAX] = r;
-		q->n++;
-		pthread_cond_signal(&q->cv);
-	} else
-		d = ++q->dropped;
-	pthread_mutex_unlock(&q->mu);
-	if (d == 0)
+	if (ods_batch_put(q->b, &r) == ODS_OK) {
+		gauge(q, 0);
 		return;
-	row_free(&r);
-	if (d % 1000 == 1)
-		ods_log(ODS_LOG_WARN, "audit_queue_full dropped=%lu", d);
+	}
+	ods_metrics_write_behind_dropped("audit");
+	ods_batch_stats(q->b, &st);
+	if (st.dropped % 1000 == 1)
+		ods_log(ODS_LOG_WARN, "audit_queue_full dropped=%llu",
+		    (unsigned long long)st.dropped);
 }
 
 /*
@@ -273,7 +258,7 @@ fv(char *buf, size_t len, const char *s)
 }
 
 void
-audit_emit(struct audit_q *q, const struct audit_ev *e)
+odsi_audit_emit(struct audit_q *q, const struct audit_ev *e)
 {
 	char	b[9][160];
 
@@ -289,6 +274,6 @@ audit_emit(struct audit_q *q, const struct audit_ev *e)
 	    fv(b[6], sizeof(b[6]), e->resource_id),
 	    e->reason != NULL ? e->reason : "-",
 	    fv(b[7], sizeof(b[7]), e->request_id));
-	if (q != NULL && q->db != NULL)
+	if (q != NULL && q->b != NULL)
 		enqueue(q, e);
 }

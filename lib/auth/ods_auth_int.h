@@ -138,9 +138,9 @@ enum ods_err	 odsi_rate_take(struct ods_auth *, const char *service,
 		    int window_s, int burst, struct rate_res *);
 
 /* ods_auth_audit.c */
-struct audit_q	*audit_start(struct ods_db *, int to_db);
-void		 audit_stop(struct audit_q *);
-void		 audit_emit(struct audit_q *, const struct audit_ev *);
+struct audit_q	*odsi_audit_start(struct ods_db *, int to_db);
+void		 odsi_audit_stop(struct audit_q *);
+void		 odsi_audit_emit(struct audit_q *, const struct audit_ev *);
 
 /* ods_auth_apikey.c: the principal of a verified key. */
 struct ods_principal *odsi_apikey_principal(struct ods_arena *,

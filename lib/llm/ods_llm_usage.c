@@ -1,52 +1,53 @@
 /*
- * lib/llm/ods_llm_usage.c — usage rows written in batches, tpm and budgets.
+ * lib/llm/ods_llm_usage.c — usage rows written behind, tpm and budgets.
  *
- * The queue is a ring of fixed-size records under one mutex. The writer
- * thread wakes every 250 ms (or when 128 rows wait), copies up to 256
- * rows, inserts them in one transaction on a connection of its own and
- * only then removes them: a database outage keeps the rows (new ones are
- * dropped and counted once the ring is full) and the batch is retried
- * after a pause. Workers leave with _exit(2); a draining handler calls
- * ods_llm_usage_flush() so the last rows are not lost.
+ * Usage rows go through the process's write-behind queue (ods_batch):
+ * a ring of ODS_LLM_USAGE_QUEUE fixed-size records, and one thread that
+ * writes up to 256 of them per multi-row INSERT, at most one per 250 ms,
+ * on a database connection of its own. A database outage keeps the rows
+ * (new ones are dropped, counted in ods_write_behind_dropped_total
+ * {queue="usage"} and logged once the ring is full) and the batch is
+ * retried every 2 s. Workers leave with _exit(2); a draining handler
+ * calls ods_llm_usage_flush() so the last rows are not lost.
  */
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "auth/ods_auth.h"
+#include "core/ods_batch.h"
 #include "core/ods_conf.h"
 #include "store/ods_db.h"
 #include "core/ods_json.h"
 #include "llm/ods_llm_usage.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "metrics/ods_metrics.h"
 #include "store/ods_redis.h"
 
 #define BATCH		256
-#define WAKE_ROWS	128
-#define WAKE_MS		250
+#define INTERVAL_MS	250
 #define RETRY_MS	2000
+#define FLUSH_MS	40000	/* a drain's wait, at most */
+#define NCOLS		13
 #define BUDGET_TTL_S	30
 #define BUDGET_SLOTS	256
 
 struct queue {
-	pthread_mutex_t			 mu;
-	pthread_cond_t			 wake;	/* writer */
-	pthread_cond_t			 idle;	/* flushers */
-	struct ods_llm_usage_rec	*ring;
-	size_t				 cap, head, n;
-	int				 busy;	/* a batch is in flight */
-	uint64_t			 dropped, written;
-	struct ods_db			*db;
-	pthread_t			 tid;
+	struct ods_batch	*b;
+	struct ods_db		*db;
+	struct ods_db_arg	*args;		/* BATCH * NCOLS: writer's */
+	_Atomic uint64_t	 refused;	/* rows the database refused */
 };
 
 static pthread_mutex_t	 start_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct queue	*q;
+static int		 start_failed;	/* once: no retry per record */
 
 /* The queue once started (set once under start_mu), or NULL. */
 static struct queue *
@@ -60,19 +61,10 @@ queue_get(void)
 	return v;
 }
 
+/* The NCOLS values of a row, in the order of the INSERT below. */
 static void
-sleep_ms(long ms)
+row_args(const struct ods_llm_usage_rec *r, struct ods_db_arg *a)
 {
-	struct timespec	ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static enum ods_err
-insert_one(struct ods_db_conn *c, const struct ods_llm_usage_rec *r)
-{
-	struct ods_db_arg	a[13];
-
 	a[0] = ods_db_text(r->request_id);
 	a[1] = *r->key_id != '\0' ? ods_db_text(r->key_id) : ods_db_null();
 	a[2] = *r->user_id != '\0' ? ods_db_text(r->user_id) : ods_db_null();
@@ -86,184 +78,139 @@ insert_one(struct ods_db_conn *c, const struct ods_llm_usage_rec *r)
 	a[10] = ods_db_int(r->prompt_tokens + r->completion_tokens);
 	a[11] = ods_db_int(r->latency_ms);
 	a[12] = ods_db_int(r->status);
-	return ods_db_exec(c, "INSERT INTO api_usage (request_id, key_id, "
-	    "user_id, service, endpoint, model, backend, stream, prompt_tokens, "
-	    "completion_tokens, total_tokens, latency_ms, status) VALUES "
-	    "(?,?,?,?,?,?,?,?,?,?,?,?,?)", a, 13, NULL);
 }
 
+static void
+gauge(struct queue *v, size_t written)
+{
+	struct ods_batch_stats	st;
+
+	ods_batch_stats(v->b, &st);
+	ods_metrics_write_behind_queued("usage", st.pending - written);
+}
+
+/*
+ * One batch, one statement. A row the database refuses is skipped and
+ * counted, not retried forever; any other failure keeps the batch.
+ */
 static enum ods_err
-write_batch(struct ods_db *db, const struct ods_llm_usage_rec *rows,
-    size_t n)
+rows_write(void *arg, const void *recs, size_t n)
 {
-	struct ods_db_conn	*c = NULL;
-	enum ods_err		 er;
-	size_t			 i;
-
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_begin(c);
-	for (i = 0; er == ODS_OK && i < n; i++)
-		er = insert_one(c, &rows[i]);
-	if (er == ODS_OK)
-		er = ods_db_commit(c);
-	else
-		(void)ods_db_rollback(c);
-	ods_db_release(c);
-	return er;
-}
-
-/* Copy up to BATCH rows from the head (the ring may wrap). */
-static size_t
-peek(struct ods_llm_usage_rec *out)
-{
-	size_t	i, n = q->n < BATCH ? q->n : BATCH;
+	struct queue			*v = arg;
+	const struct ods_llm_usage_rec	*r = recs;
+	struct ods_db_conn		*c = NULL;
+	enum ods_err			 er;
+	size_t				 i, refused = 0;
 
 	for (i = 0; i < n; i++)
-		out[i] = q->ring[(q->head + i) % q->cap];
-	return n;
-}
-
-static void
-wait_for_rows(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += WAKE_MS * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
+		row_args(&r[i], v->args + i * NCOLS);
+	if ((er = ods_db_acquire(v->db, &c)) != ODS_OK)
+		return er;
+	er = ods_db_insert_rows(c, "INSERT INTO api_usage (request_id, "
+	    "key_id, user_id, service, endpoint, model, backend, stream, "
+	    "prompt_tokens, completion_tokens, total_tokens, latency_ms, "
+	    "status)", NCOLS, v->args, n, &refused);
+	ods_db_release(c);
+	if (er != ODS_OK)
+		return er;
+	if (refused > 0) {
+		atomic_fetch_add(&v->refused, refused);
+		ods_log(ODS_LOG_WARN, "usage_rows_refused count=%zu", refused);
 	}
-	if (q->n < WAKE_ROWS)
-		pthread_cond_timedwait(&q->wake, &q->mu, &ts);
+	gauge(v, n);
+	return ODS_OK;
 }
 
-static void *
-writer(void *arg)
-{
-	struct ods_llm_usage_rec	*batch = arg;
-	enum ods_err			 er;
-	size_t				 n;
-
-	pthread_mutex_lock(&q->mu);
-	for (;;) {
-		wait_for_rows();
-		if ((n = peek(batch)) == 0) {
-			pthread_cond_broadcast(&q->idle);
-			continue;
-		}
-		q->busy = 1;
-		pthread_mutex_unlock(&q->mu);
-		er = write_batch(q->db, batch, n);
-		if (er != ODS_OK) {
-			ods_log(ODS_LOG_WARN, "usage_write_failed rows=%zu "
-			    "err=%s", n, ods_strerror(er));
-			sleep_ms(RETRY_MS);
-		}
-		pthread_mutex_lock(&q->mu);
-		q->busy = 0;
-		if (er == ODS_OK) {
-			q->head = (q->head + n) % q->cap;
-			q->n -= n;
-			q->written += n;
-		}
-		pthread_cond_broadcast(&q->idle);
-	}
-	return NULL;
-}
-
-static void
+/* Under start_mu. NULL when the writer cannot start (logged). */
+static struct queue *
 start(const struct ods_conf *c)
 {
-	struct queue	*nq;
-	pthread_attr_t	 at;
+	struct queue		*nq;
+	struct ods_batch_conf	 bc;
 
 	nq = ods_xcalloc(1, sizeof(*nq));
-	pthread_mutex_init(&nq->mu, NULL);
-	pthread_cond_init(&nq->wake, NULL);
-	pthread_cond_init(&nq->idle, NULL);
-	nq->cap = (size_t)c->llm_usage_queue;
-	nq->ring = ods_xcalloc(nq->cap, sizeof(*nq->ring));
 	nq->db = ods_db_new(c, 1);
-	q = nq;
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&nq->tid, &at, writer,
-	    ods_xcalloc(BATCH, sizeof(struct ods_llm_usage_rec))) != 0)
+	nq->args = ods_xcalloc(BATCH * NCOLS, sizeof(*nq->args));
+	memset(&bc, 0, sizeof(bc));
+	bc.name = "usage";
+	bc.rec_size = sizeof(struct ods_llm_usage_rec);
+	bc.cap = (size_t)c->llm_usage_queue;
+	bc.max_batch = BATCH;
+	bc.interval_ms = INTERVAL_MS;
+	bc.retry_ms = RETRY_MS;
+	bc.write = rows_write;
+	bc.arg = nq;
+	if ((nq->b = ods_batch_new(&bc)) == NULL) {
 		ods_log(ODS_LOG_ERR, "usage_writer_start_failed");
-	pthread_attr_destroy(&at);
+		ods_db_free(nq->db);
+		free(nq->args);
+		free(nq);
+		return NULL;
+	}
+	return nq;
 }
 
 void
 ods_llm_usage_record(const struct ods_conf *c,
     const struct ods_llm_usage_rec *r)
 {
-	uint64_t	dropped = 0;
-	int		drop = 0;
+	struct ods_batch_stats	 st;
+	struct queue		*v;
 
 	pthread_mutex_lock(&start_mu);
-	if (q == NULL)
-		start(c);
+	if (q == NULL && !start_failed)
+		start_failed = (q = start(c)) == NULL;
+	v = q;
 	pthread_mutex_unlock(&start_mu);
-	pthread_mutex_lock(&q->mu);
-	if (q->n == q->cap) {
-		drop = (q->dropped++ % 1000) == 0;
-		dropped = q->dropped;
-	} else {
-		q->ring[(q->head + q->n) % q->cap] = *r;
-		if (++q->n >= WAKE_ROWS)
-			pthread_cond_signal(&q->wake);
+	if (v == NULL)
+		return;
+	if (ods_batch_put(v->b, r) == ODS_OK) {
+		gauge(v, 0);
+		return;
 	}
-	pthread_mutex_unlock(&q->mu);
-	if (drop)
+	ods_metrics_write_behind_dropped("usage");
+	ods_batch_stats(v->b, &st);
+	if (st.dropped % 1000 == 1)
 		ods_log(ODS_LOG_WARN, "usage_queue_full dropped=%llu",
-		    (unsigned long long)dropped);
+		    (unsigned long long)st.dropped);
 }
 
 void
 ods_llm_usage_flush(void)
 {
-	struct timespec	ts;
-	int		tries = 0;
+	struct queue	*v = queue_get();
 
-	if (queue_get() == NULL)
-		return;
-	pthread_mutex_lock(&q->mu);
 	/* Bounded: a database outage must not hold a drain forever. */
-	while ((q->n > 0 || q->busy) && tries++ < 40) {
-		pthread_cond_signal(&q->wake);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&q->idle, &q->mu, &ts);
-	}
-	pthread_mutex_unlock(&q->mu);
+	if (v != NULL && ods_batch_flush(v->b, FLUSH_MS) != ODS_OK)
+		ods_log(ODS_LOG_WARN, "usage_flush_timeout timeout_ms=%d",
+		    FLUSH_MS);
 }
 
 uint64_t
 ods_llm_usage_dropped(void)
 {
-	uint64_t	v = 0;
+	struct ods_batch_stats	 st;
+	struct queue		*v = queue_get();
 
-	if (queue_get() != NULL) {
-		pthread_mutex_lock(&q->mu);
-		v = q->dropped;
-		pthread_mutex_unlock(&q->mu);
-	}
-	return v;
+	if (v == NULL)
+		return 0;
+	ods_batch_stats(v->b, &st);
+	return st.dropped;
 }
 
 uint64_t
 ods_llm_usage_written(void)
 {
-	uint64_t	v = 0;
+	struct ods_batch_stats	 st;
+	struct queue		*v = queue_get();
+	uint64_t		 refused;
 
-	if (queue_get() != NULL) {
-		pthread_mutex_lock(&q->mu);
-		v = q->written;
-		pthread_mutex_unlock(&q->mu);
-	}
-	return v;
+	if (v == NULL)
+		return 0;
+	refused = atomic_load(&v->refused);
+	ods_batch_stats(v->b, &st);
+	/* A batch's refused rows are counted just before it is written. */
+	return st.written > refused ? st.written - refused : 0;
 }
 
 /* ---- limits ---- */

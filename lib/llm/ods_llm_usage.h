@@ -34,12 +34,16 @@ struct ods_llm_usage_rec {
 
 /*
  * Queue one row (copied). Never blocks on the database: when the queue
- * (ODS_LLM_USAGE_QUEUE rows) is full the row is dropped, counted and
- * logged. The writer thread starts on the first call in each process.
+ * (ODS_LLM_USAGE_QUEUE rows) is full the row is dropped, counted (also in
+ * ods_write_behind_dropped_total{queue="usage"}) and logged. The writer
+ * thread starts on the first call in each process.
  */
 void		 ods_llm_usage_record(const struct ods_conf *,
 		    const struct ods_llm_usage_rec *);
-/* Wait until every queued row was written or failed (drain, tests). */
+/*
+ * Wait until the rows queued before the call were written, 40 s at most
+ * (a database outage must not hold a drain forever). For drains, tests.
+ */
 void		 ods_llm_usage_flush(void);
 /* Rows dropped because the queue was full, and rows written. */
 uint64_t	 ods_llm_usage_dropped(void);

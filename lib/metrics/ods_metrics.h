@@ -86,6 +86,8 @@ enum ods_metrics_family {
 	ODS_M_FCGI_RESTARTS,	/* counter {reason} */
 	ODS_M_SERIES_OVERFLOW,	/* counter {family} */
 	ODS_M_BUILD_INFO,	/* gauge {service,version} = 1 */
+	ODS_M_WB_DROPPED,	/* counter {queue} */
+	ODS_M_WB_QUEUED,	/* gauge {queue}, each worker's share */
 	ODS_M__STD
 };
 
@@ -227,6 +229,14 @@ void	 ods_metrics_business(const char *operation, const char *status,
 void	 ods_metrics_ai(const char *service, const char *model,
 	    const char *status, double seconds, uint64_t prompt_tokens,
 	    uint64_t completion_tokens);
+
+/*
+ * Write-behind queues (lib/core/ods_batch; queue "audit", "usage"): a
+ * record dropped because the ring was full, and the records waiting in
+ * this process's ring.
+ */
+void	 ods_metrics_write_behind_dropped(const char *queue);
+void	 ods_metrics_write_behind_queued(const char *queue, size_t n);
 
 /* Pool state, from a worker (bound registry). */
 void	 ods_metrics_pool_accepted(void);

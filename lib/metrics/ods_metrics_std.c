@@ -140,6 +140,13 @@ const struct ods_metrics_def ods_m_std[ODS_M__STD] = {
 	    "Service name and version; always 1.",
 	    ODS_METRICS_GAUGE, ODS_METRICS_MOSTRECENT, { "service", "version" },
 	    NULL, 0, 4 },
+	[ODS_M_WB_DROPPED] = { "ods_write_behind_dropped_total",
+	    "Rows a write-behind queue (audit, usage) dropped: its ring was "
+	    "full.",
+	    ODS_METRICS_COUNTER, 0, { "queue" }, NULL, 0, 16 },
+	[ODS_M_WB_QUEUED] = { "ods_write_behind_queued",
+	    "Rows waiting in the write-behind queues of the live workers.",
+	    ODS_METRICS_GAUGE, ODS_METRICS_LIVESUM, { "queue" }, NULL, 0, 16 },
 };
 
 /* ---- request path ---- */
@@ -284,6 +291,24 @@ ods_metrics_ai(const char *service, const char *model, const char *status,
 	if (completion > 0)
 		(void)ods_metrics_counter_add(ODS_M_AI_TOKENS, lv,
 		    (double)completion);
+}
+
+/* ---- write-behind queues ---- */
+
+void
+ods_metrics_write_behind_dropped(const char *queue)
+{
+	const char	*lv[1] = { queue };
+
+	(void)ods_metrics_counter_add(ODS_M_WB_DROPPED, lv, 1);
+}
+
+void
+ods_metrics_write_behind_queued(const char *queue, size_t n)
+{
+	const char	*lv[1] = { queue };
+
+	(void)ods_metrics_gauge_set(ODS_M_WB_QUEUED, lv, (double)n);
 }
 
 /* ---- pool ---- */

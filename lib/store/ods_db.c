@@ -49,6 +49,7 @@ struct ods_db_conn {
 	int			 busy;
 	int			 in_tx;
 	int			 broken;	/* close at release */
+	unsigned		 err;		/* errno of the last failure */
 };
 
 struct ods_db {
@@ -244,6 +245,7 @@ fail(struct ods_db_conn *c, const char *op, unsigned e, const char *state,
 	enum ods_err	er = map_error(e);
 	int		lvl;
 
+	c->err = e;
 	if (is_conn_error(e)) {
 		c->broken = 1;
 		if (ods_now_sec() - started >= (double)c->db->read_timeout - 0.05)
@@ -585,6 +587,25 @@ ods_db_rollback(struct ods_db_conn *c)
 
 /* ---- statements ---- */
 
+/* A new prepared statement, not cached: the caller closes it. */
+static MYSQL_STMT *
+stmt_prepare(struct ods_db_conn *c, const char *sql, enum ods_err *er,
+    double t0)
+{
+	MYSQL_STMT	*st;
+
+	if ((st = mysql_stmt_init(c->my)) == NULL) {
+		*er = ODS_ENOMEM;
+		return NULL;
+	}
+	if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
+		*er = fail_stmt(c, st, "prepare", t0);
+		mysql_stmt_close(st);
+		return NULL;
+	}
+	return st;
+}
+
 static MYSQL_STMT *
 stmt_get(struct ods_db_conn *c, const char *sql, enum ods_err *er,
     double t0)
@@ -612,15 +633,8 @@ stmt_get(struct ods_db_conn *c, const char *sql, enum ods_err *er,
 	free(victim->sql);
 	victim->st = NULL;
 	victim->sql = NULL;
-	if ((st = mysql_stmt_init(c->my)) == NULL) {
-		*er = ODS_ENOMEM;
+	if ((st = stmt_prepare(c, sql, er, t0)) == NULL)
 		return NULL;
-	}
-	if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
-		*er = fail_stmt(c, st, "prepare", t0);
-		mysql_stmt_close(st);
-		return NULL;
-	}
 	victim->st = st;
 	victim->sql = ods_xstrdup(sql);
 	victim->used = ++c->tick;
@@ -675,31 +689,32 @@ drain(MYSQL_STMT *st)
 }
 
 /*
- * Prepare (cached) and execute. A connection found broken before anything
- * ran is replaced and the statement tried once more: at prepare time
- * always (prepare changes nothing), at execute time only when the client
- * could not send (CR_SERVER_GONE_ERROR). Never inside a transaction.
+ * Prepare (cached, or once: then *out is the caller's to close) and
+ * execute, with the caller's bind arrays of n entries. A connection found
+ * broken before anything ran is replaced and the statement tried once
+ * more: at prepare time always (prepare changes nothing), at execute time
+ * only when the client could not send (CR_SERVER_GONE_ERROR). Never
+ * inside a transaction.
  */
 static enum ods_err
-stmt_run(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
-    size_t n, MYSQL_STMT **out)
+stmt_try(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
+    size_t n, int once, MYSQL_BIND *b, unsigned long *lens, MYSQL_STMT **out)
 {
-	MYSQL_BIND	 b[ODS_DB_MAX_ARGS];
-	unsigned long	 lens[ODS_DB_MAX_ARGS];
 	MYSQL_STMT	*st;
 	enum ods_err	 er = ODS_EUNAVAIL;
 	double		 t0 = ods_now_sec();
 	int		 attempt;
 	unsigned	 e;
 
-	if (n > ODS_DB_MAX_ARGS || (n > 0 && a == NULL))
-		return ODS_EINVAL;
 	for (attempt = 0; attempt < 2; attempt++) {
+		e = 0;
 		if (c->broken)
 			conn_close(c);
 		if (c->my == NULL && (c->in_tx || (er = conn_open(c)) != ODS_OK))
 			return c->in_tx ? ODS_EUNAVAIL : er;
-		if ((st = stmt_get(c, sql, &er, t0)) == NULL) {
+		st = once ? stmt_prepare(c, sql, &er, t0) :
+		    stmt_get(c, sql, &er, t0);
+		if (st == NULL) {
 			if (c->broken && !c->in_tx)
 				continue;
 			return er;
@@ -707,19 +722,50 @@ stmt_run(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
 		if (mysql_stmt_param_count(st) != n) {
 			ods_log(ODS_LOG_ERR, "db_param_count want=%lu got=%zu",
 			    mysql_stmt_param_count(st), n);
-			return ODS_EINTERNAL;
+			er = ODS_EINTERNAL;
+		} else {
+			bind_params(b, lens, a, n);
+			if (n > 0 && mysql_stmt_bind_param(st, b) != 0)
+				er = fail_stmt(c, st, "bind", t0);
+			else if (mysql_stmt_execute(st) == 0) {
+				*out = st;
+				return ODS_OK;
+			} else {
+				e = mysql_stmt_errno(st);
+				er = fail_stmt(c, st, "execute", t0);
+			}
 		}
-		bind_params(b, lens, a, n);
-		if (n > 0 && mysql_stmt_bind_param(st, b) != 0)
-			return fail_stmt(c, st, "bind", t0);
-		if (mysql_stmt_execute(st) == 0) {
-			*out = st;
-			return ODS_OK;
-		}
-		e = mysql_stmt_errno(st);
-		er = fail_stmt(c, st, "execute", t0);
+		if (once)
+			mysql_stmt_close(st);
 		if (e != CR_SERVER_GONE_ERROR || c->in_tx)
 			return er;
+	}
+	return er;
+}
+
+/*
+ * Up to ODS_DB_MAX_ARGS parameters (a cached statement) or, once, up to
+ * ODS_DB_INSERT_MAX_PARAMS; the bind arrays of the latter are allocated.
+ */
+static enum ods_err
+stmt_run(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
+    size_t n, int once, MYSQL_STMT **out)
+{
+	MYSQL_BIND	 sb[ODS_DB_MAX_ARGS], *b = sb;
+	unsigned long	 slens[ODS_DB_MAX_ARGS], *lens = slens;
+	enum ods_err	 er;
+
+	if (n > (once ? ODS_DB_INSERT_MAX_PARAMS : ODS_DB_MAX_ARGS) ||
+	    (n > 0 && a == NULL))
+		return ODS_EINVAL;
+	if (n > ODS_DB_MAX_ARGS) {
+		b = ods_xcalloc(n, sizeof(*b));
+		lens = ods_xcalloc(n, sizeof(*lens));
+	}
+	er = stmt_try(c, sql, a, n, once, b, lens, out);
+	if (b != sb) {
+		free(b);
+		free(lens);
 	}
 	return er;
 }
@@ -734,13 +780,143 @@ ods_db_exec_const(struct ods_db_conn *c, const char *sql,
 
 	if (affected != NULL)
 		*affected = 0;
-	if ((er = stmt_run(c, sql, args, nargs, &st)) != ODS_OK)
+	if ((er = stmt_run(c, sql, args, nargs, 0, &st)) != ODS_OK)
 		return er;
 	n = mysql_stmt_affected_rows(st);
 	if (affected != NULL && n != (my_ulonglong)-1)
 		*affected = (uint64_t)n;
 	drain(st);
 	return ODS_OK;
+}
+
+/* ---- multi-row inserts ---- */
+
+/* "<prefix> VALUES (?,?),(?,?)" for rows rows of ncols; caller frees. */
+static char *
+values_sql(const char *prefix, size_t ncols, size_t rows)
+{
+	size_t	plen = strlen(prefix), i, j;
+	char	*s, *p;
+
+	s = ods_xmalloc(plen + sizeof(" VALUES ") + rows * (2 * ncols + 2));
+	memcpy(s, prefix, plen);
+	memcpy(s + plen, " VALUES ", 8);
+	p = s + plen + 8;
+	for (i = 0; i < rows; i++) {
+		if (i > 0)
+			*p++ = ',';
+		*p++ = '(';
+		for (j = 0; j < ncols; j++) {
+			if (j > 0)
+				*p++ = ',';
+			*p++ = '?';
+		}
+		*p++ = ')';
+	}
+	*p = '\0';
+	return s;
+}
+
+/*
+ * One statement of rows rows. Its SQL changes with the row count, so a
+ * multi-row statement is prepared once and closed: cached, it would push
+ * the request path's statements out of the connection's cache.
+ */
+static enum ods_err
+insert_chunk(struct ods_db_conn *c, const char *prefix, size_t ncols,
+    const struct ods_db_arg *a, size_t rows)
+{
+	MYSQL_STMT	*st;
+	char		*sql = values_sql(prefix, ncols, rows);
+	enum ods_err	 er;
+	int		 once = rows > 1 || ncols > ODS_DB_MAX_ARGS;
+
+	er = stmt_run(c, sql, a, ncols * rows, once, &st);
+	free(sql);
+	if (er != ODS_OK)
+		return er;
+	drain(st);
+	if (once)
+		mysql_stmt_close(st);
+	return ODS_OK;
+}
+
+/* The row's own fault (a value, a duplicate key), not the server's state. */
+static int
+refusal(const struct ods_db_conn *c, enum ods_err er)
+{
+	return (er == ODS_EINVAL || er == ODS_ETOOBIG || er == ODS_ECONFLICT) &&
+	    c->err != ER_LOCK_DEADLOCK;
+}
+
+/* End a transaction of our own: commit after er == ODS_OK, else roll back. */
+static enum ods_err
+tx_end(struct ods_db_conn *c, enum ods_err er)
+{
+	if (er == ODS_OK)
+		return ods_db_commit(c);
+	(void)ods_db_rollback(c);
+	return er;
+}
+
+/*
+ * One row per statement in one transaction, skipping the rows the server
+ * refuses: InnoDB rolls back the failed statement alone.
+ */
+static enum ods_err
+insert_each(struct ods_db_conn *c, const char *prefix, size_t ncols,
+    const struct ods_db_arg *a, size_t nrows, size_t *refused)
+{
+	enum ods_err	er = ODS_OK;
+	size_t		i, bad = 0;
+	int		own = !c->in_tx;
+
+	if (own && (er = ods_db_begin(c)) != ODS_OK)
+		return er;
+	for (i = 0; i < nrows; i++) {
+		er = insert_chunk(c, prefix, ncols, a + i * ncols, 1);
+		if (er != ODS_OK && !refusal(c, er))
+			break;
+		if (er != ODS_OK)
+			bad++;
+		er = ODS_OK;
+	}
+	if (own)
+		er = tx_end(c, er);
+	if (er == ODS_OK)
+		*refused = bad;
+	return er;
+}
+
+enum ods_err
+ods_db_insert_rows_const(struct ods_db_conn *c, const char *prefix,
+    size_t ncols, const struct ods_db_arg *args, size_t nrows,
+    size_t *refused)
+{
+	enum ods_err	er = ODS_OK;
+	size_t		per, i, k;
+	int		own;
+
+	if (refused != NULL)
+		*refused = 0;
+	if (ncols == 0 || ncols > ODS_DB_INSERT_MAX_PARAMS ||
+	    (nrows > 0 && args == NULL))
+		return ODS_EINVAL;
+	if (nrows == 0)
+		return ODS_OK;
+	per = ODS_DB_INSERT_MAX_PARAMS / ncols;
+	own = nrows > per && !c->in_tx;
+	if (own && (er = ods_db_begin(c)) != ODS_OK)
+		return er;
+	for (i = 0; er == ODS_OK && i < nrows; i += k) {
+		k = nrows - i < per ? nrows - i : per;
+		er = insert_chunk(c, prefix, ncols, args + i * ncols, k);
+	}
+	if (own)
+		er = tx_end(c, er);
+	if (er != ODS_OK && refused != NULL && refusal(c, er))
+		return insert_each(c, prefix, ncols, args, nrows, refused);
+	return er;
 }
 
 /* ---- results ---- */
@@ -978,7 +1154,7 @@ ods_db_query_const(struct ods_db_conn *c, const char *sql,
 	enum ods_err		 er;
 
 	*out = NULL;
-	if ((er = stmt_run(c, sql, args, nargs, &st)) != ODS_OK)
+	if ((er = stmt_run(c, sql, args, nargs, 0, &st)) != ODS_OK)
 		return er;
 	if ((r = calloc(1, sizeof(*r))) == NULL ||
 	    (r->arena = ods_arena_new(16384)) == NULL) {

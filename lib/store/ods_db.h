@@ -14,6 +14,7 @@ struct ods_db_conn;	/* one acquired connection; one thread at a time */
 struct ods_db_res;	/* a fetched result set, owned by the caller */
 
 #define ODS_DB_MAX_ARGS		64		/* bound parameters per statement */
+#define ODS_DB_INSERT_MAX_PARAMS 65535		/* per multi-row INSERT */
 #define ODS_DB_DEFAULT_ROWS	10000		/* max_rows 0 means this */
 #define ODS_DB_MAX_RES_BYTES	(64u << 20)	/* a result past this: ETOOBIG */
 
@@ -142,6 +143,31 @@ enum ods_err	 ods_db_exec_const(struct ods_db_conn *, const char *sql,
 enum ods_err	 ods_db_query_const(struct ods_db_conn *, const char *sql,
 		    const struct ods_db_arg *, size_t nargs, size_t max_rows,
 		    struct ods_db_res **) ODS_MUSTCHECK;
+
+/*
+ * Multi-row INSERT: prefix is a literal "INSERT INTO t (a, b, c)" naming
+ * ncols columns, args holds nrows * ncols values row after row, and the
+ * rows go as "<prefix> VALUES (?,?,?),(?,?,?)..." in one statement, or in
+ * several of at most ODS_DB_INSERT_MAX_PARAMS values each, then run in one
+ * transaction (unless the caller has one open): all rows or none.
+ *
+ * refused NULL: any error fails the insert. refused non-NULL: a row the
+ * server refuses (a value a column rejects, a duplicate key: ODS_EINVAL,
+ * ODS_ETOOBIG, ODS_ECONFLICT but a deadlock) does not hold the others: the
+ * rows are inserted again one by one in one transaction, those refused
+ * skipped and counted in *refused. For write-behind writers, whose retry
+ * must not stall on one bad row.
+ *
+ * Returns ODS_OK (every row stored, or skipped and counted), ODS_EINVAL
+ * (ncols 0 or past the limit, args NULL), or the errors of ods_db_exec.
+ * nrows 0 does nothing.
+ */
+#define ods_db_insert_rows(c, prefix, ncols, args, nrows, refused)	\
+	ods_db_insert_rows_const((c), ODS_DB_SQL(prefix), (ncols), (args), \
+	    (nrows), (refused))
+enum ods_err	 ods_db_insert_rows_const(struct ods_db_conn *,
+		    const char *prefix, size_t ncols, const struct ods_db_arg *,
+		    size_t nrows, size_t *refused) ODS_MUSTCHECK;
 
 /* AUTO_INCREMENT id of the last INSERT on this connection. */
 uint64_t	 ods_db_insert_id(const struct ods_db_conn *);
