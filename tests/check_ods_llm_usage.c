@@ -33,6 +33,7 @@
 static const char	*dsn;
 static char		 scratch[128];
 static struct ods_conf	*conf;
+static struct ods_llm_usage_q	*uq;	/* reachable: never a leak */
 
 /* Run one statement on the scratch database (or none); 0 or -1. */
 static int
@@ -169,23 +170,25 @@ START_TEST(test_usage_rows_arrive_past_a_refused_row)
 	char				like[64];
 	int				i;
 
+	uq = ods_llm_usage_new(conf);
+	ck_assert_ptr_nonnull(uq);
 	/* 600 rows: three batches, queued faster than the interval. */
 	for (i = 0; i < 600; i++) {
 		r = rec("ok", i);
-		ods_llm_usage_record(conf, &r);
+		ods_llm_usage_record(uq, &r);
 		if (i == 100) {
 			/* A model name MariaDB refuses: not UTF-8. */
 			r = rec("bad", i);
 			snprintf(r.model, sizeof(r.model), "m\xff\xfe");
-			ods_llm_usage_record(conf, &r);
+			ods_llm_usage_record(uq, &r);
 		}
 	}
-	ods_llm_usage_flush();
+	ods_llm_usage_flush(uq);
 	snprintf(like, sizeof(like), "ok-%ld-%%", (long)getpid());
 	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM api_usage WHERE "
 	    "request_id LIKE ?", like), 600);
-	ck_assert_uint_eq(ods_llm_usage_written(), 600);
-	ck_assert_uint_eq(ods_llm_usage_dropped(), 0);
+	ck_assert_uint_eq(ods_llm_usage_written(uq), 600);
+	ck_assert_uint_eq(ods_llm_usage_dropped(uq), 0);
 	snprintf(like, sizeof(like), "ok-%ld-7", (long)getpid());
 	ck_assert_int_eq(scalar("SELECT total_tokens FROM api_usage WHERE "
 	    "request_id = ? AND key_id IS NULL AND backend IS NULL AND "
@@ -193,6 +196,7 @@ START_TEST(test_usage_rows_arrive_past_a_refused_row)
 	snprintf(like, sizeof(like), "bad-%ld-%%", (long)getpid());
 	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM api_usage WHERE "
 	    "request_id LIKE ?", like), 0);
+	ods_llm_usage_free(uq);
 }
 END_TEST
 
@@ -202,23 +206,26 @@ START_TEST(test_usage_rows_wait_through_an_outage)
 	char				like[64], sql[256];
 	int				i;
 
+	uq = ods_llm_usage_new(conf);
+	ck_assert_ptr_nonnull(uq);
 	/* The table goes away: writes fail and the rows stay queued. */
 	snprintf(sql, sizeof(sql), "RENAME TABLE api_usage TO api_usage_away");
 	ck_assert_int_eq(admin(scratch, sql), 0);
 	for (i = 0; i < 50; i++) {
 		r = rec("outage", i);
-		ods_llm_usage_record(conf, &r);
+		ods_llm_usage_record(uq, &r);
 	}
 	sleep(1);
-	ck_assert_uint_eq(ods_llm_usage_written(), 0);
+	ck_assert_uint_eq(ods_llm_usage_written(uq), 0);
 	snprintf(sql, sizeof(sql), "RENAME TABLE api_usage_away TO api_usage");
 	ck_assert_int_eq(admin(scratch, sql), 0);
 	/* Back: the next retry (2 s) writes them all. */
-	ods_llm_usage_flush();
-	ck_assert_uint_eq(ods_llm_usage_written(), 50);
+	ods_llm_usage_flush(uq);
+	ck_assert_uint_eq(ods_llm_usage_written(uq), 50);
 	snprintf(like, sizeof(like), "outage-%ld-%%", (long)getpid());
 	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM api_usage WHERE "
 	    "request_id LIKE ?", like), 50);
+	ods_llm_usage_free(uq);
 }
 END_TEST
 
@@ -234,12 +241,15 @@ START_TEST(test_usage_full_queue_drops_and_counts_in_metrics)
 	conf->mysql_port = dead_port();		/* the DSN's host is local */
 	ck_assert_int_eq(ods_conf_set(conf, "ODS_LLM_USAGE_QUEUE", "16",
 	    NULL), ODS_OK);
+	/* Not freed: the writer would wait for the dead database. */
+	uq = ods_llm_usage_new(conf);
+	ck_assert_ptr_nonnull(uq);
 	for (i = 0; i < 20; i++) {
 		r = rec("full", i);
-		ods_llm_usage_record(conf, &r);
+		ods_llm_usage_record(uq, &r);
 	}
-	ck_assert_uint_eq(ods_llm_usage_dropped(), 4);
-	ck_assert_uint_eq(ods_llm_usage_written(), 0);
+	ck_assert_uint_eq(ods_llm_usage_dropped(uq), 4);
+	ck_assert_uint_eq(ods_llm_usage_written(uq), 0);
 	t = render(m);
 	ck_assert_double_eq(value_of(t,
 	    "ods_write_behind_dropped_total{queue=\"usage\"}"), 4);

@@ -20,9 +20,9 @@ h_health_get(struct ods_req *r, struct ods_resp *w)
 	ods_jw_kstr(jw, "request_id", ods_req_id(r));
 	ods_llm_health_json(h_llm(r), jw);
 	ods_jw_kint(jw, "usage_rows_written",
-	    (int64_t)ods_llm_usage_written());
+	    (int64_t)ods_llm_usage_written(h_proxy(r)->usage));
 	ods_jw_kint(jw, "usage_rows_dropped",
-	    (int64_t)ods_llm_usage_dropped());
+	    (int64_t)ods_llm_usage_dropped(h_proxy(r)->usage));
 	ods_jw_end(jw);
 	return ods_resp_send(w);
 }

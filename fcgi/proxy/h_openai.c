@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "h_proxy.h"
@@ -21,22 +22,37 @@
 enum ods_err
 h_proxy_init(const struct ods_req_env *env, void **ctx)
 {
-	*ctx = ods_llm_new(env->conf);
+	struct h_proxy	*px = ods_xcalloc(1, sizeof(*px));
+
+	px->llm = ods_llm_new(env->conf);
+	/* Usage rows need the database; without one they are not kept. */
+	if (env->db != NULL)
+		px->usage = ods_llm_usage_new(env->conf);
+	*ctx = px;
 	return ODS_OK;
 }
 
 void
 h_proxy_fini(void *ctx)
 {
+	struct h_proxy	*px = ctx;
+
 	/* Workers leave with _exit: write the last usage rows first. */
-	ods_llm_usage_flush();
-	ods_llm_free(ctx);
+	ods_llm_usage_free(px->usage);
+	ods_llm_free(px->llm);
+	free(px);
+}
+
+struct h_proxy *
+h_proxy(struct ods_req *r)
+{
+	return ods_req_ctx(r);
 }
 
 struct ods_llm *
 h_llm(struct ods_req *r)
 {
-	return ods_req_ctx(r);
+	return h_proxy(r)->llm;
 }
 
 /*
@@ -188,10 +204,10 @@ h_account(struct ods_req *r, const struct h_call *c)
 	u.status = c->status;
 	if (ods_req_db(r) == NULL)
 		return;
-	ods_llm_usage_record(ods_req_conf(r), &u);
+	ods_llm_usage_record(h_proxy(r)->usage, &u);
 	/* Workers leave with _exit: write the last rows while draining. */
 	if (env->draining != NULL && *env->draining)
-		ods_llm_usage_flush();
+		ods_llm_usage_flush(h_proxy(r)->usage);
 }
 
 #define STREAM_ERROR	"data: {\"error\":{\"message\":\"The model backend " \

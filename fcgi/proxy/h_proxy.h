@@ -21,9 +21,17 @@ enum ods_status	h_models_get(struct ods_req *, struct ods_resp *);
 enum ods_status	h_health_get(struct ods_req *, struct ods_resp *);
 enum ods_status	h_usage_get(struct ods_req *, struct ods_resp *);
 
-/* h_openai.c: the service's hooks; its context is the LLM client. */
+/*
+ * h_openai.c: the service's hooks. Its context, one per worker: the LLM
+ * client and the usage writer (NULL without a database).
+ */
+struct h_proxy {
+	struct ods_llm		*llm;
+	struct ods_llm_usage_q	*usage;
+};
 enum ods_err	h_proxy_init(const struct ods_req_env *, void **ctx);
 void		h_proxy_fini(void *ctx);
+struct h_proxy	*h_proxy(struct ods_req *);
 struct ods_llm	*h_llm(struct ods_req *);
 /* Forward a chat or completion call and account for it. */
 enum ods_status	h_forward(struct ods_req *, struct ods_resp *,

@@ -38,28 +38,12 @@
 #define BUDGET_TTL_S	30
 #define BUDGET_SLOTS	256
 
-struct queue {
+struct ods_llm_usage_q {
 	struct ods_batch	*b;
 	struct ods_db		*db;
 	struct ods_db_arg	*args;		/* BATCH * NCOLS: writer's */
 	_Atomic uint64_t	 refused;	/* rows the database refused */
 };
-
-static pthread_mutex_t	 start_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct queue	*q;
-static int		 start_failed;	/* once: no retry per record */
-
-/* The queue once started (set once under start_mu), or NULL. */
-static struct queue *
-queue_get(void)
-{
-	struct queue	*v;
-
-	pthread_mutex_lock(&start_mu);
-	v = q;
-	pthread_mutex_unlock(&start_mu);
-	return v;
-}
 
 /* The NCOLS values of a row, in the order of the INSERT below. */
 static void
@@ -81,7 +65,7 @@ row_args(const struct ods_llm_usage_rec *r, struct ods_db_arg *a)
 }
 
 static void
-gauge(struct queue *v, size_t written)
+gauge(struct ods_llm_usage_q *v, size_t written)
 {
 	struct ods_batch_stats	st;
 
@@ -96,7 +80,7 @@ gauge(struct queue *v, size_t written)
 static enum ods_err
 rows_write(void *arg, const void *recs, size_t n)
 {
-	struct queue			*v = arg;
+	struct ods_llm_usage_q			*v = arg;
 	const struct ods_llm_usage_rec	*r = recs;
 	struct ods_db_conn		*c = NULL;
 	enum ods_err			 er;
@@ -121,11 +105,10 @@ rows_write(void *arg, const void *recs, size_t n)
 	return ODS_OK;
 }
 
-/* Under start_mu. NULL when the writer cannot start (logged). */
-static struct queue *
-start(const struct ods_conf *c)
+struct ods_llm_usage_q *
+ods_llm_usage_new(const struct ods_conf *c)
 {
-	struct queue		*nq;
+	struct ods_llm_usage_q	*nq;
 	struct ods_batch_conf	 bc;
 
 	nq = ods_xcalloc(1, sizeof(*nq));
@@ -151,17 +134,22 @@ start(const struct ods_conf *c)
 }
 
 void
-ods_llm_usage_record(const struct ods_conf *c,
+ods_llm_usage_free(struct ods_llm_usage_q *v)
+{
+	if (v == NULL)
+		return;
+	ods_batch_free(v->b, FLUSH_MS);
+	ods_db_free(v->db);
+	free(v->args);
+	free(v);
+}
+
+void
+ods_llm_usage_record(struct ods_llm_usage_q *v,
     const struct ods_llm_usage_rec *r)
 {
 	struct ods_batch_stats	 st;
-	struct queue		*v;
 
-	pthread_mutex_lock(&start_mu);
-	if (q == NULL && !start_failed)
-		start_failed = (q = start(c)) == NULL;
-	v = q;
-	pthread_mutex_unlock(&start_mu);
 	if (v == NULL)
 		return;
 	if (ods_batch_put(v->b, r) == ODS_OK) {
@@ -176,10 +164,8 @@ ods_llm_usage_record(const struct ods_conf *c,
 }
 
 void
-ods_llm_usage_flush(void)
+ods_llm_usage_flush(struct ods_llm_usage_q *v)
 {
-	struct queue	*v = queue_get();
-
 	/* Bounded: a database outage must not hold a drain forever. */
 	if (v != NULL && ods_batch_flush(v->b, FLUSH_MS) != ODS_OK)
 		ods_log(ODS_LOG_WARN, "usage_flush_timeout timeout_ms=%d",
@@ -187,10 +173,9 @@ ods_llm_usage_flush(void)
 }
 
 uint64_t
-ods_llm_usage_dropped(void)
+ods_llm_usage_dropped(struct ods_llm_usage_q *v)
 {
 	struct ods_batch_stats	 st;
-	struct queue		*v = queue_get();
 
 	if (v == NULL)
 		return 0;
@@ -199,10 +184,9 @@ ods_llm_usage_dropped(void)
 }
 
 uint64_t
-ods_llm_usage_written(void)
+ods_llm_usage_written(struct ods_llm_usage_q *v)
 {
 	struct ods_batch_stats	 st;
-	struct queue		*v = queue_get();
 	uint64_t		 refused;
 
 	if (v == NULL)

@@ -33,21 +33,30 @@ struct ods_llm_usage_rec {
 };
 
 /*
- * Queue one row (copied). Never blocks on the database: when the queue
- * (ODS_LLM_USAGE_QUEUE rows) is full the row is dropped, counted (also in
- * ods_write_behind_dropped_total{queue="usage"}) and logged. The writer
- * thread starts on the first call in each process.
+ * The usage writer of one process: a bounded queue (ODS_LLM_USAGE_QUEUE
+ * rows) drained by one thread on its own database connection, one
+ * multi-row INSERT per batch. A service makes it in its init hook (after
+ * the fork) and frees it in fini, which writes what is queued (bounded).
+ * NULL when the writer cannot start (logged); every call takes NULL.
  */
-void		 ods_llm_usage_record(const struct ods_conf *,
+struct ods_llm_usage_q;
+struct ods_llm_usage_q *ods_llm_usage_new(const struct ods_conf *);
+void		 ods_llm_usage_free(struct ods_llm_usage_q *);
+/*
+ * Queue one row (copied). Never blocks on the database: when the queue
+ * is full the row is dropped, counted (also in
+ * ods_write_behind_dropped_total{queue="usage"}) and logged.
+ */
+void		 ods_llm_usage_record(struct ods_llm_usage_q *,
 		    const struct ods_llm_usage_rec *);
 /*
  * Wait until the rows queued before the call were written, 40 s at most
  * (a database outage must not hold a drain forever). For drains, tests.
  */
-void		 ods_llm_usage_flush(void);
+void		 ods_llm_usage_flush(struct ods_llm_usage_q *);
 /* Rows dropped because the queue was full, and rows written. */
-uint64_t	 ods_llm_usage_dropped(void);
-uint64_t	 ods_llm_usage_written(void);
+uint64_t	 ods_llm_usage_dropped(struct ods_llm_usage_q *);
+uint64_t	 ods_llm_usage_written(struct ods_llm_usage_q *);
 
 /*
  * Before a call by p for model: the key's allowed models (ODS_EFORBIDDEN),
