@@ -21,6 +21,7 @@
 #include "store/ods_db.h"
 #include "core/ods_err.h"
 #include "core/ods_log.h"
+#include "ods_test_net.h"
 
 static const char	*dsn;
 static struct ods_conf	*conf;
@@ -74,26 +75,6 @@ teardown(void)
 	db = NULL;
 	ods_conf_free(conf);
 	conf = NULL;
-}
-
-/* A loopback port where nothing listens (bound, then closed). */
-static int
-closed_port(void)
-{
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof(sa);
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 static int64_t

@@ -21,6 +21,7 @@
 #include "core/ods_err.h"
 #include "core/ods_log.h"
 #include "store/ods_redis.h"
+#include "ods_test_net.h"
 
 static const char	*url;
 static struct ods_conf	*conf;
@@ -73,25 +74,6 @@ teardown(void)
 	rd = NULL;
 	ods_conf_free(conf);
 	conf = NULL;
-}
-
-static int
-closed_port(void)
-{
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof(sa);
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 static long long
