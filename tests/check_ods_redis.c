@@ -21,6 +21,7 @@
 #include "core/ods_err.h"
 #include "core/ods_log.h"
 #include "store/ods_redis.h"
+#include "ods_check.h"
 #include "ods_test_net.h"
 
 static const char	*url;
@@ -535,26 +536,19 @@ redis_suite(void)
 	return s;
 }
 
-int
-main(void)
+static int
+start(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	url = getenv("ODS_TEST_REDIS_URL");
-	if (url == NULL || url[0] == '\0') {
-		fprintf(stderr, "ODS_TEST_REDIS_URL not set: skipped\n");
-		return 77;
-	}
+	if ((url = ods_check_env("ODS_TEST_REDIS_URL")) == NULL)
+		return ODS_CHECK_SKIP;
 	if (strncmp(url, "redis://", 8) != 0) {
 		fprintf(stderr, "ODS_TEST_REDIS_URL must be redis://\n");
 		return 1;
 	}
-	ods_log_init("check_ods_redis", getenv("ODS_TEST_VERBOSE") != NULL ?
-	    ODS_LOG_DEBUG : ODS_LOG_ERR);
-	sr = srunner_create(redis_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	ods_check_log("check_ods_redis");
+	return 0;
 }
+
+const struct ods_check ods_check_program = {
+	.suite = redis_suite, .setup = start,
+};
