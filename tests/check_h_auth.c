@@ -16,6 +16,7 @@
 #include "ods_test.h"
 #include "auth/fixture.h"
 #include "../fcgi/common/h_auth.h"
+#include "ods_check.h"
 
 static struct ods_arena		*arena;
 static struct ods_conf		*conf;
@@ -131,29 +132,39 @@ START_TEST(test_refresh_sets_httponly_cookies)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
-	const char	*src = getenv("top_srcdir");
-	Suite		*s = suite_create("h_auth");
-	TCase		*tc = tcase_create("core");
-	SRunner		*sr;
-	int		 failed;
+	Suite	*s = suite_create("h_auth");
+	TCase	*tc = tcase_create("core");
 
-	ods_log_init("check_h_auth", ODS_LOG_ERR);
-	if (fx_start(src != NULL ? src : ODS_TEST_SRCDIR) < 0) {
-		fx_stop();
-		return 77;
-	}
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_me_returns_the_principal);
 	tcase_add_test(tc, test_refresh_sets_httponly_cookies);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	fx_stop();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }
+
+/* The Node fixture (JWKS and token endpoint) for the whole run. */
+static int
+start(void)
+{
+	ods_check_log("check_h_auth");
+	if (fx_start(ods_check_srcdir()) < 0) {
+		fx_stop();
+		return ODS_CHECK_SKIP;
+	}
+	return 0;
+}
+
+static int
+stop(void)
+{
+	fx_stop();
+	return 0;
+}
+
+const struct ods_check ods_check_program = {
+	.suite = suite, .setup = start, .teardown = stop,
+};

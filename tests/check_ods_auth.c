@@ -19,6 +19,7 @@
 #include "auth/ods_auth.h"
 #include "ods_test.h"
 #include "auth/fixture.h"
+#include "ods_check.h"
 
 #define ISS	"http://keycloak:8080/realms/test"
 #define ISS_PUB	"http://localhost:8080/realms/test"
@@ -871,26 +872,28 @@ suite(void)
 	return s;
 }
 
-int
-main(void)
+/* The Node fixture (JWKS and token endpoint) for the whole run. */
+static int
+start(void)
 {
-	const char	*src = getenv("top_srcdir");
-	SRunner		*sr;
-	int		 failed;
-
-	ods_log_init("check_ods_auth", getenv("ODS_TEST_VERBOSE") != NULL ?
-	    ODS_LOG_DEBUG : ODS_LOG_ERR);
-	if (fx_start(src != NULL ? src : ODS_TEST_SRCDIR) < 0) {
+	ods_check_log("check_ods_auth");
+	if (fx_start(ods_check_srcdir()) < 0) {
 		fprintf(stderr, "check_ods_auth: node or the fixture is "
 		    "missing\n");
 		fx_stop();
-		return 77;
+		return ODS_CHECK_SKIP;
 	}
 	srandom((unsigned)getpid());
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	fx_stop();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return 0;
 }
+
+static int
+stop(void)
+{
+	fx_stop();
+	return 0;
+}
+
+const struct ods_check ods_check_program = {
+	.suite = suite, .setup = start, .teardown = stop,
+};

@@ -23,6 +23,7 @@
 #include "ods_test.h"
 #include "auth/fixture.h"
 #include "../fcgi/common/h_auth.h"
+#include "ods_check.h"
 
 #define HS_KEY	"store-test-hs256-secret-0123456789abcdef"
 
@@ -615,33 +616,43 @@ migrate(void)
 	return er == ODS_OK ? 0 : -1;
 }
 
-int
-main(void)
+/* Drops the scratch database, stops the fixture; 1 if the drop failed. */
+static int
+stop(void)
 {
-	const char	*src = getenv("top_srcdir");
-	struct ods_conf	*c;
-	SRunner		*sr;
-	char		 sql[256];
-	int		 failed;
+	char	sql[256];
+	int	failed = 0;
 
-	dsn = getenv("ODS_TEST_DB_DSN");
-	redis_url = getenv("ODS_TEST_REDIS_URL");
-	if (dsn == NULL || *dsn == '\0' || redis_url == NULL ||
-	    *redis_url == '\0') {
-		fprintf(stderr, "check_ods_auth_store: ODS_TEST_DB_DSN and "
-		    "ODS_TEST_REDIS_URL are needed; skipped\n");
-		return 77;
-	}
-	ods_log_init("check_ods_auth_store", getenv("ODS_TEST_VERBOSE") !=
-	    NULL ? ODS_LOG_DEBUG : ODS_LOG_ERR);
-	if (fx_start(src != NULL ? src : ODS_TEST_SRCDIR) < 0) {
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", scratch);
+	if (admin(sql) < 0)
+		failed++;
+	fx_stop();
+	return failed;
+}
+
+/* The Node fixture and a migrated scratch database for the whole run. */
+static int
+start(void)
+{
+	struct ods_conf	*c;
+	char		 sql[256];
+
+	dsn = ods_check_env("ODS_TEST_DB_DSN");
+	redis_url = ods_check_env("ODS_TEST_REDIS_URL");
+	if (dsn == NULL || redis_url == NULL)
+		return ODS_CHECK_SKIP;
+	ods_check_log("check_ods_auth_store");
+	if (fx_start(ods_check_srcdir()) < 0) {
 		fx_stop();
-		return 77;
+		return ODS_CHECK_SKIP;
 	}
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	c = ods_conf_new();
-	if (ods_conf_set_db_dsn(c, dsn) != ODS_OK)
+	if (ods_conf_set_db_dsn(c, dsn) != ODS_OK) {
+		ods_conf_free(c);
+		fx_stop();
 		return 1;
+	}
 	snprintf(scratch, sizeof(scratch), "%.40s_a%ld", c->mysql_database,
 	    (long)getpid());
 	ods_conf_free(c);
@@ -649,16 +660,12 @@ main(void)
 	    "utf8mb4 COLLATE utf8mb4_unicode_ci", scratch);
 	if (admin(sql) < 0 || migrate() < 0) {
 		fprintf(stderr, "check_ods_auth_store: no scratch database\n");
-		failed = 1;
-	} else {
-		sr = srunner_create(suite());
-		srunner_run_all(sr, CK_NORMAL);
-		failed = srunner_ntests_failed(sr);
-		srunner_free(sr);
+		stop();
+		return 1;
 	}
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", scratch);
-	if (admin(sql) < 0)
-		failed++;
-	fx_stop();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return 0;
 }
+
+const struct ods_check ods_check_program = {
+	.suite = suite, .setup = start, .teardown = stop,
+};

@@ -16,6 +16,7 @@
 
 #include "core/ods_batch.h"
 #include "core/ods_err.h"
+#include "ods_check.h"
 
 #define SEEN_MAX	200000
 #define STARTS_MAX	4096
@@ -446,14 +447,6 @@ suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
-}
+const struct ods_check ods_check_program = {
+	.suite = suite,
+};

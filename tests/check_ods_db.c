@@ -21,6 +21,8 @@
 #include "store/ods_db.h"
 #include "core/ods_err.h"
 #include "core/ods_log.h"
+#include "ods_check.h"
+#include "ods_test_net.h"
 
 static const char	*dsn;
 static struct ods_conf	*conf;
@@ -74,26 +76,6 @@ teardown(void)
 	db = NULL;
 	ods_conf_free(conf);
 	conf = NULL;
-}
-
-/* A loopback port where nothing listens (bound, then closed). */
-static int
-closed_port(void)
-{
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof(sa);
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 static int64_t
@@ -862,22 +844,15 @@ db_suite(void)
 	return s;
 }
 
-int
-main(void)
+static int
+start(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	dsn = getenv("ODS_TEST_DB_DSN");
-	if (dsn == NULL || dsn[0] == '\0') {
-		fprintf(stderr, "ODS_TEST_DB_DSN not set: skipped\n");
-		return 77;
-	}
-	ods_log_init("check_ods_db", getenv("ODS_TEST_VERBOSE") != NULL ?
-	    ODS_LOG_DEBUG : ODS_LOG_ERR);
-	sr = srunner_create(db_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	if ((dsn = ods_check_env("ODS_TEST_DB_DSN")) == NULL)
+		return ODS_CHECK_SKIP;
+	ods_check_log("check_ods_db");
+	return 0;
 }
+
+const struct ods_check ods_check_program = {
+	.suite = db_suite, .setup = start,
+};

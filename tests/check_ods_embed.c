@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vec/ods_embed.h"
+#include "ods_check.h"
 
 #define D	ODS_EMBED_DIM_DEFAULT
 
@@ -287,14 +288,4 @@ embed_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(embed_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const struct ods_check ods_check_program = { .suite = embed_suite };

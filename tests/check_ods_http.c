@@ -9,6 +9,7 @@
 
 #include "net/ods_http.h"
 #include "llm/fake_upstream.h"
+#include "ods_check.h"
 
 static struct fake_upstream	srv;
 static char			url[128];
@@ -237,14 +238,4 @@ suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const struct ods_check ods_check_program = { .suite = suite };

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ods.h"
+#include "ods_check.h"
 
 static struct json_object *
 parse_ok(const char *s)
@@ -279,14 +280,4 @@ suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const struct ods_check ods_check_program = { .suite = suite };

@@ -11,6 +11,7 @@
 #include "llm/ods_llm.h"
 #include "llm/ods_llm_int.h"
 #include "llm/fake_upstream.h"
+#include "ods_check.h"
 
 struct collect {
 	struct ods_buf	all;
@@ -717,14 +718,4 @@ suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const struct ods_check ods_check_program = { .suite = suite };

@@ -17,6 +17,7 @@
 #include "core/ods_conf.h"
 #include "llm/ods_llm_usage.h"
 #include "store/ods_redis.h"
+#include "ods_check.h"
 
 static const char	*redis_url;
 static struct ods_conf	*conf;
@@ -121,18 +122,12 @@ START_TEST(test_limits_pass_an_open_route)
 }
 END_TEST
 
-int
-main(void)
+static Suite *
+suite(void)
 {
-	Suite	*s;
+	Suite	*s = suite_create("ods_llm_limits");
 	TCase	*tc;
-	SRunner	*sr;
-	int	 failed;
 
-	if ((redis_url = getenv("ODS_TEST_REDIS_URL")) == NULL ||
-	    *redis_url == '\0')
-		return 77;
-	s = suite_create("ods_llm_limits");
 	tc = tcase_create("limits");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_limits_refuse_a_model_outside_the_key);
@@ -143,9 +138,17 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_limits_let_calls_through_when_redis_is_down);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return s;
 }
+
+static int
+start(void)
+{
+	if ((redis_url = ods_check_env("ODS_TEST_REDIS_URL")) == NULL)
+		return ODS_CHECK_SKIP;
+	return 0;
+}
+
+const struct ods_check ods_check_program = {
+	.suite = suite, .setup = start,
+};

@@ -29,6 +29,8 @@
 #include "metrics/ods_metrics.h"
 #include "store/ods_db.h"
 #include "store/ods_migrate.h"
+#include "ods_check.h"
+#include "ods_test_net.h"
 
 static const char	*dsn;
 static char		 scratch[128];
@@ -144,26 +146,6 @@ value_of(const char *text, const char *series)
 	return NAN;
 }
 
-/* A loopback port where nothing listens (bound, then closed). */
-static int
-dead_port(void)
-{
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof(sa);
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 START_TEST(test_usage_rows_arrive_past_a_refused_row)
 {
 	struct ods_llm_usage_rec	r;
@@ -238,7 +220,7 @@ START_TEST(test_usage_full_queue_drops_and_counts_in_metrics)
 
 	m = ods_metrics_new("openai-proxy", 1);
 	ck_assert_ptr_nonnull(m);
-	conf->mysql_port = dead_port();		/* the DSN's host is local */
+	conf->mysql_port = closed_port();		/* the DSN's host is local */
 	ck_assert_int_eq(ods_conf_set(conf, "ODS_LLM_USAGE_QUEUE", "16",
 	    NULL), ODS_OK);
 	/* Not freed: the writer would wait for the dead database. */
@@ -308,25 +290,21 @@ migrate(void)
 	return er == ODS_OK ? 0 : -1;
 }
 
-int
-main(void)
+/* A scratch database with the schema, dropped by stop(). */
+static int
+start(void)
 {
 	struct ods_conf	*c;
-	SRunner		*sr;
 	char		 sql[256];
-	int		 failed;
 
-	dsn = getenv("ODS_TEST_DB_DSN");
-	if (dsn == NULL || *dsn == '\0') {
-		fprintf(stderr, "check_ods_llm_usage: ODS_TEST_DB_DSN is "
-		    "needed; skipped\n");
-		return 77;
-	}
-	ods_log_init("check_ods_llm_usage", getenv("ODS_TEST_VERBOSE") !=
-	    NULL ? ODS_LOG_DEBUG : ODS_LOG_ERR);
+	if ((dsn = ods_check_env("ODS_TEST_DB_DSN")) == NULL)
+		return ODS_CHECK_SKIP;
+	ods_check_log("check_ods_llm_usage");
 	c = ods_conf_new();
-	if (ods_conf_set_db_dsn(c, dsn) != ODS_OK)
+	if (ods_conf_set_db_dsn(c, dsn) != ODS_OK) {
+		ods_conf_free(c);
 		return 1;
+	}
 	snprintf(scratch, sizeof(scratch), "%.40s_u%ld", c->mysql_database,
 	    (long)getpid());
 	ods_conf_free(c);
@@ -334,15 +312,23 @@ main(void)
 	    "utf8mb4 COLLATE utf8mb4_unicode_ci", scratch);
 	if (admin(NULL, sql) < 0 || migrate() < 0) {
 		fprintf(stderr, "check_ods_llm_usage: no scratch database\n");
-		failed = 1;
-	} else {
-		sr = srunner_create(suite());
-		srunner_run_all(sr, CK_NORMAL);
-		failed = srunner_ntests_failed(sr);
-		srunner_free(sr);
+		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`",
+		    scratch);
+		(void)admin(NULL, sql);
+		return 1;
 	}
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", scratch);
-	if (admin(NULL, sql) < 0)
-		failed++;
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return 0;
 }
+
+static int
+stop(void)
+{
+	char	sql[256];
+
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", scratch);
+	return admin(NULL, sql) < 0 ? 1 : 0;
+}
+
+const struct ods_check ods_check_program = {
+	.suite = suite, .setup = start, .teardown = stop,
+};

@@ -22,6 +22,7 @@
 #include "core/ods_mem.h"
 #include "metrics/ods_metrics.h"
 #include "metrics/ods_metrics_int.h"
+#include "ods_check.h"
 
 #define RENDER_MAX	(64u << 20)
 
@@ -926,14 +927,4 @@ metrics_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(metrics_suite());
-	int	 nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const struct ods_check ods_check_program = { .suite = metrics_suite };

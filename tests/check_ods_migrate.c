@@ -22,10 +22,7 @@
 #include "core/ods_err.h"
 #include "core/ods_log.h"
 #include "store/ods_migrate.h"
-
-#ifndef ODS_TEST_SQLDIR
-#define ODS_TEST_SQLDIR	"sql"
-#endif
+#include "ods_check.h"
 
 static const char	*dsn;
 static struct ods_conf	*conf;		/* points at the scratch database */
@@ -521,22 +518,15 @@ migrate_suite(void)
 	return s;
 }
 
-int
-main(void)
+static int
+start(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	dsn = getenv("ODS_TEST_DB_DSN");
-	if (dsn == NULL || dsn[0] == '\0') {
-		fprintf(stderr, "ODS_TEST_DB_DSN not set: skipped\n");
-		return 77;
-	}
-	ods_log_init("check_ods_migrate", getenv("ODS_TEST_VERBOSE") != NULL ?
-	    ODS_LOG_DEBUG : ODS_LOG_ERR);
-	sr = srunner_create(migrate_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	if ((dsn = ods_check_env("ODS_TEST_DB_DSN")) == NULL)
+		return ODS_CHECK_SKIP;
+	ods_check_log("check_ods_migrate");
+	return 0;
 }
+
+const struct ods_check ods_check_program = {
+	.suite = migrate_suite, .setup = start,
+};

@@ -21,6 +21,8 @@
 #include "core/ods_err.h"
 #include "core/ods_log.h"
 #include "store/ods_redis.h"
+#include "ods_check.h"
+#include "ods_test_net.h"
 
 static const char	*url;
 static struct ods_conf	*conf;
@@ -73,25 +75,6 @@ teardown(void)
 	rd = NULL;
 	ods_conf_free(conf);
 	conf = NULL;
-}
-
-static int
-closed_port(void)
-{
-	struct sockaddr_in	sa;
-	socklen_t		len = sizeof(sa);
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	ck_assert_int_ge(fd, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
 }
 
 static long long
@@ -553,26 +536,19 @@ redis_suite(void)
 	return s;
 }
 
-int
-main(void)
+static int
+start(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	url = getenv("ODS_TEST_REDIS_URL");
-	if (url == NULL || url[0] == '\0') {
-		fprintf(stderr, "ODS_TEST_REDIS_URL not set: skipped\n");
-		return 77;
-	}
+	if ((url = ods_check_env("ODS_TEST_REDIS_URL")) == NULL)
+		return ODS_CHECK_SKIP;
 	if (strncmp(url, "redis://", 8) != 0) {
 		fprintf(stderr, "ODS_TEST_REDIS_URL must be redis://\n");
 		return 1;
 	}
-	ods_log_init("check_ods_redis", getenv("ODS_TEST_VERBOSE") != NULL ?
-	    ODS_LOG_DEBUG : ODS_LOG_ERR);
-	sr = srunner_create(redis_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	ods_check_log("check_ods_redis");
+	return 0;
 }
+
+const struct ods_check ods_check_program = {
+	.suite = redis_suite, .setup = start,
+};

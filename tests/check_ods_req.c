@@ -8,6 +8,7 @@
 
 #include "ods.h"
 #include "ods_test.h"
+#include "ods_check.h"
 
 static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
 
@@ -291,14 +292,4 @@ suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const struct ods_check ods_check_program = { .suite = suite };

@@ -19,6 +19,7 @@
 #include "vec/ods_vec.h"
 #include "vec/ods_vec_int.h"
 #include "vec/vec_testutil.h"
+#include "ods_check.h"
 
 static char	*dir;
 
@@ -1231,14 +1232,4 @@ vec_suite(void)
 	return s;
 }
 
-int
-main(void)
-{
-	SRunner	*sr = srunner_create(vec_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+const struct ods_check ods_check_program = { .suite = vec_suite };

@@ -1,7 +1,8 @@
 # scripts/lib/nginx.sh — generate, check, start and stop the nginx in front
 # of the pools.  Needs scripts/lib/common.sh.
 #
-# The configuration comes from nginx/*.template with sed over an explicit
+# The configuration comes from nginx/*.template, rendered by nginx/render.sh
+# (as the build renders the installable ods-servers.conf) over an explicit
 # list of ${ODS_...} names (nginx's own $variables are left alone), and
 # includes the static snippets of nginx/ by absolute path.
 
@@ -60,20 +61,18 @@ ods_nginx_check_vars() {
 	done
 }
 
-# ods_nginx_render TEMPLATE OUT: substitute the ODS_NGINX_VARS into TEMPLATE.
+# ods_nginx_render TEMPLATE OUT: substitute the ODS_NGINX_VARS into TEMPLATE
+# (nginx/render.sh; it refuses a placeholder left unsubstituted).
 ods_nginx_render() {
-	local script="" v val
+	local args=() v
 	for v in $ODS_NGINX_VARS; do
-		val=${!v-}
-		val=${val//\\/\\\\}
-		val=${val//|/\\|}
-		val=${val//&/\\&}
-		script="${script}s|\${$v}|$val|g;"
+		args+=("$v=${!v-}")
 	done
-	sed -e "$script" "$1" >"$2.tmp" && mv "$2.tmp" "$2"
-	if grep -q '\${ODS_' "$2"; then
-		ods_die "$2: unknown placeholder $(grep -o '\${ODS_[A-Z_]*}' "$2" | head -1)"
+	if ! sh "$ODS_ROOT/nginx/render.sh" "$1" "${args[@]}" >"$2.tmp"; then
+		rm -f "$2.tmp"
+		ods_die "$2: cannot render $1"
 	fi
+	mv "$2.tmp" "$2"
 }
 
 # ods_nginx_select FILE: keep only the servers named in ODS_NGINX_SERVERS
