@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#define ODS_DB_TRUSTED_TEXT	/* CREATE/DROP DATABASE of the scratch db */
 
 #include <check.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include "auth/fixture.h"
 #include "../fcgi/common/h_auth.h"
 #include "ods_check.h"
+#include "ods_test_db.h"
 
 #define HS_KEY	"store-test-hs256-secret-0123456789abcdef"
 
@@ -49,30 +49,6 @@ static const struct ods_route r_me = { ODS_GET, "/auth/me", h_none,
 	ODS_AUTH_REQUIRED, NULL };
 static const struct ods_route r_write = { ODS_POST, "/datasets", h_none,
 	ODS_AUTH_REQUIRED, "dataset:create" };
-
-/* Run one statement as the DSN's user on its own database; 0 or -1. */
-static int
-admin(const char *sql)
-{
-	struct ods_conf		*c = ods_conf_new();
-	struct ods_db		*p = NULL;
-	struct ods_db_conn	*k = NULL;
-	struct ods_why		 why = { .msg = "" };
-	enum ods_err		 er = ODS_EINVAL;
-
-	if (ods_conf_set_db_dsn(c, dsn) == ODS_OK) {
-		p = ods_db_new(c, 1);
-		if ((er = ods_db_acquire(p, &k)) == ODS_OK)
-			er = ods_db_exec_trusted_text(k, sql, strlen(sql), &why);
-		ods_db_release(k);
-	}
-	ods_db_free(p);
-	ods_conf_free(c);
-	if (er != ODS_OK)
-		fprintf(stderr, "check_ods_auth_store: %s: %s %s\n", sql,
-		    ods_strerror(er), why.msg);
-	return er == ODS_OK ? 0 : -1;
-}
 
 static void
 set(const char *name, const char *value)
@@ -117,22 +93,9 @@ teardown(void)
 }
 
 static int64_t
-scalar(const char *sql_with_one_text_arg, const char *arg)
+scalar(const char *sql, const char *arg)
 {
-	struct ods_db_conn	*c = NULL;
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[1];
-	int64_t			 v = -1;
-
-	a[0] = ods_db_text(arg);
-	ck_assert_int_eq(ods_db_acquire(db, &c), ODS_OK);
-	ck_assert_int_eq(ods_db_query_const(c, sql_with_one_text_arg, a, 1, 1,
-	    &res), ODS_OK);
-	if (ods_db_res_nrows(res) == 1)
-		ck_assert_int_eq(ods_db_res_int(res, 0, 0, &v), ODS_OK);
-	ods_db_res_free(res);
-	ods_db_release(c);
-	return v;
+	return ods_test_scalar(db, sql, arg);
 }
 
 static struct ods_req *
@@ -594,37 +557,13 @@ suite(void)
 	return s;
 }
 
-static int
-migrate(void)
-{
-	struct ods_migrate_opts	 o = { ODS_TEST_SQLDIR, NULL, 0 };
-	struct ods_conf		*c = ods_conf_new();
-	struct ods_db		*d;
-	unsigned		 n = 0;
-	enum ods_err		 er;
-
-	o.out = fopen("/dev/null", "w");
-	if (ods_conf_set_db_dsn(c, dsn) != ODS_OK)
-		return -1;
-	free(c->mysql_database);
-	c->mysql_database = strdup(scratch);
-	d = ods_db_new(c, 1);
-	er = ods_migrate_run(d, &o, &n);
-	ods_db_free(d);
-	ods_conf_free(c);
-	fclose(o.out);
-	return er == ODS_OK ? 0 : -1;
-}
-
 /* Drops the scratch database, stops the fixture; 1 if the drop failed. */
 static int
 stop(void)
 {
-	char	sql[256];
 	int	failed = 0;
 
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", scratch);
-	if (admin(sql) < 0)
+	if (ods_test_scratch_drop(dsn, scratch) < 0)
 		failed++;
 	fx_stop();
 	return failed;
@@ -634,9 +573,6 @@ stop(void)
 static int
 start(void)
 {
-	struct ods_conf	*c;
-	char		 sql[256];
-
 	dsn = ods_check_env("ODS_TEST_DB_DSN");
 	redis_url = ods_check_env("ODS_TEST_REDIS_URL");
 	if (dsn == NULL || redis_url == NULL)
@@ -647,18 +583,7 @@ start(void)
 		return ODS_CHECK_SKIP;
 	}
 	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
-	c = ods_conf_new();
-	if (ods_conf_set_db_dsn(c, dsn) != ODS_OK) {
-		ods_conf_free(c);
-		fx_stop();
-		return 1;
-	}
-	snprintf(scratch, sizeof(scratch), "%.40s_a%ld", c->mysql_database,
-	    (long)getpid());
-	ods_conf_free(c);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE `%s` CHARACTER SET "
-	    "utf8mb4 COLLATE utf8mb4_unicode_ci", scratch);
-	if (admin(sql) < 0 || migrate() < 0) {
+	if (ods_test_scratch_create(dsn, 'a', scratch, sizeof(scratch)) < 0) {
 		fprintf(stderr, "check_ods_auth_store: no scratch database\n");
 		stop();
 		return 1;

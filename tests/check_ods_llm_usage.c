@@ -30,6 +30,8 @@
 #include "store/ods_db.h"
 #include "store/ods_migrate.h"
 #include "ods_check.h"
+#include "ods_test_metrics.h"
+#include "ods_test_db.h"
 #include "ods_test_net.h"
 
 static const char	*dsn;
@@ -37,41 +39,11 @@ static char		 scratch[128];
 static struct ods_conf	*conf;
 static struct ods_llm_usage_q	*uq;	/* reachable: never a leak */
 
-/* Run one statement on the scratch database (or none); 0 or -1. */
-static int
-admin(const char *dbname, const char *sql)
-{
-	struct ods_conf		*c = ods_conf_new();
-	struct ods_db		*p = NULL;
-	struct ods_db_conn	*k = NULL;
-	struct ods_why			 why = { .msg = "" };
-	enum ods_err		 er = ODS_EINVAL;
-
-	if (ods_conf_set_db_dsn(c, dsn) == ODS_OK) {
-		if (dbname != NULL) {
-			free(c->mysql_database);
-			c->mysql_database = strdup(dbname);
-		}
-		p = ods_db_new(c, 1);
-		if ((er = ods_db_acquire(p, &k)) == ODS_OK)
-			er = ods_db_exec_trusted_text(k, sql, strlen(sql), &why);
-		ods_db_release(k);
-	}
-	ods_db_free(p);
-	ods_conf_free(c);
-	if (er != ODS_OK)
-		fprintf(stderr, "check_ods_llm_usage: %s: %s %s\n", sql,
-		    ods_strerror(er), why.msg);
-	return er == ODS_OK ? 0 : -1;
-}
-
 static void
 setup(void)
 {
-	conf = ods_conf_new();
-	ck_assert_int_eq(ods_conf_set_db_dsn(conf, dsn), ODS_OK);
-	free(conf->mysql_database);
-	conf->mysql_database = strdup(scratch);
+	conf = ods_test_conf(dsn, scratch);
+	ck_assert_ptr_nonnull(conf);
 }
 
 static void
@@ -81,22 +53,11 @@ teardown(void)
 }
 
 static int64_t
-scalar(const char *sql_with_one_text_arg, const char *arg)
+scalar(const char *sql, const char *arg)
 {
-	struct ods_db		*db = ods_db_new(conf, 1);
-	struct ods_db_conn	*c = NULL;
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[1];
-	int64_t			 v = -1;
+	struct ods_db	*db = ods_db_new(conf, 1);
+	int64_t		 v = ods_test_scalar(db, sql, arg);
 
-	a[0] = ods_db_text(arg);
-	ck_assert_int_eq(ods_db_acquire(db, &c), ODS_OK);
-	ck_assert_int_eq(ods_db_query_const(c, sql_with_one_text_arg, a, 1, 1,
-	    &res), ODS_OK);
-	if (ods_db_res_nrows(res) == 1 && !ods_db_res_isnull(res, 0, 0))
-		ck_assert_int_eq(ods_db_res_int(res, 0, 0, &v), ODS_OK);
-	ods_db_res_free(res);
-	ods_db_release(c);
 	ods_db_free(db);
 	return v;
 }
@@ -119,31 +80,6 @@ rec(const char *prefix, int i)
 	r.latency_ms = 7;
 	r.status = 200;
 	return r;
-}
-
-static char *
-render(struct ods_metrics *m)
-{
-	struct ods_buf	b;
-
-	ods_buf_init(&b, 1 << 22);
-	ck_assert_int_eq(ods_metrics_render(m, &b), ODS_OK);
-	return ods_buf_take(&b, NULL);
-}
-
-/* Value of the sample name{labels} exactly; NAN if none. */
-static double
-value_of(const char *text, const char *series)
-{
-	const char	*p = text;
-	size_t		 n = strlen(series);
-
-	while ((p = strstr(p, series)) != NULL) {
-		if ((p == text || p[-1] == '\n') && p[n] == ' ')
-			return strtod(p + n + 1, NULL);
-		p += n;
-	}
-	return NAN;
 }
 
 START_TEST(test_usage_rows_arrive_past_a_refused_row)
@@ -192,7 +128,7 @@ START_TEST(test_usage_rows_wait_through_an_outage)
 	ck_assert_ptr_nonnull(uq);
 	/* The table goes away: writes fail and the rows stay queued. */
 	snprintf(sql, sizeof(sql), "RENAME TABLE api_usage TO api_usage_away");
-	ck_assert_int_eq(admin(scratch, sql), 0);
+	ck_assert_int_eq(ods_test_sql(dsn, scratch, sql), 0);
 	for (i = 0; i < 50; i++) {
 		r = rec("outage", i);
 		ods_llm_usage_record(uq, &r);
@@ -200,7 +136,7 @@ START_TEST(test_usage_rows_wait_through_an_outage)
 	sleep(1);
 	ck_assert_uint_eq(ods_llm_usage_written(uq), 0);
 	snprintf(sql, sizeof(sql), "RENAME TABLE api_usage_away TO api_usage");
-	ck_assert_int_eq(admin(scratch, sql), 0);
+	ck_assert_int_eq(ods_test_sql(dsn, scratch, sql), 0);
 	/* Back: the next retry (2 s) writes them all. */
 	ods_llm_usage_flush(uq);
 	ck_assert_uint_eq(ods_llm_usage_written(uq), 50);
@@ -232,10 +168,10 @@ START_TEST(test_usage_full_queue_drops_and_counts_in_metrics)
 	}
 	ck_assert_uint_eq(ods_llm_usage_dropped(uq), 4);
 	ck_assert_uint_eq(ods_llm_usage_written(uq), 0);
-	t = render(m);
-	ck_assert_double_eq(value_of(t,
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t,
 	    "ods_write_behind_dropped_total{queue=\"usage\"}"), 4);
-	ck_assert_double_eq(value_of(t,
+	ck_assert_double_eq(ods_test_metrics_value(t,
 	    "ods_write_behind_queued{queue=\"usage\"}"), 16);
 	free(t);
 	ods_metrics_free(m);
@@ -268,65 +204,21 @@ suite(void)
 	return s;
 }
 
-static int
-migrate(void)
-{
-	struct ods_migrate_opts	 o = { ODS_TEST_SQLDIR, NULL, 0 };
-	struct ods_conf		*c = ods_conf_new();
-	struct ods_db		*d;
-	unsigned		 n = 0;
-	enum ods_err		 er;
-
-	o.out = fopen("/dev/null", "w");
-	if (ods_conf_set_db_dsn(c, dsn) != ODS_OK)
-		return -1;
-	free(c->mysql_database);
-	c->mysql_database = strdup(scratch);
-	d = ods_db_new(c, 1);
-	er = ods_migrate_run(d, &o, &n);
-	ods_db_free(d);
-	ods_conf_free(c);
-	fclose(o.out);
-	return er == ODS_OK ? 0 : -1;
-}
-
 /* A scratch database with the schema, dropped by stop(). */
 static int
 start(void)
 {
-	struct ods_conf	*c;
-	char		 sql[256];
-
 	if ((dsn = ods_check_env("ODS_TEST_DB_DSN")) == NULL)
 		return ODS_CHECK_SKIP;
 	ods_check_log("check_ods_llm_usage");
-	c = ods_conf_new();
-	if (ods_conf_set_db_dsn(c, dsn) != ODS_OK) {
-		ods_conf_free(c);
-		return 1;
-	}
-	snprintf(scratch, sizeof(scratch), "%.40s_u%ld", c->mysql_database,
-	    (long)getpid());
-	ods_conf_free(c);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE `%s` CHARACTER SET "
-	    "utf8mb4 COLLATE utf8mb4_unicode_ci", scratch);
-	if (admin(NULL, sql) < 0 || migrate() < 0) {
-		fprintf(stderr, "check_ods_llm_usage: no scratch database\n");
-		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`",
-		    scratch);
-		(void)admin(NULL, sql);
-		return 1;
-	}
-	return 0;
+	return ods_test_scratch_create(dsn, 'u', scratch, sizeof(scratch)) <
+	    0 ? 1 : 0;
 }
 
 static int
 stop(void)
 {
-	char	sql[256];
-
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS `%s`", scratch);
-	return admin(NULL, sql) < 0 ? 1 : 0;
+	return ods_test_scratch_drop(dsn, scratch) < 0 ? 1 : 0;
 }
 
 const struct ods_check ods_check_program = {

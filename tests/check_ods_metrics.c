@@ -23,39 +23,13 @@
 #include "metrics/ods_metrics.h"
 #include "metrics/ods_metrics_int.h"
 #include "ods_check.h"
+#include "ods_test_metrics.h"
 
 #define RENDER_MAX	(64u << 20)
 
 static const char *const GET_X[] = { "GET", "/datasets/{id}", "200" };
 
 /* ---- helpers ---- */
-
-static char *
-render(struct ods_metrics *m)
-{
-	struct ods_buf	b;
-	enum ods_err	er;
-
-	ods_buf_init(&b, RENDER_MAX);
-	er = ods_metrics_render(m, &b);
-	ck_assert_int_eq(er, ODS_OK);
-	return ods_buf_take(&b, NULL);
-}
-
-/* Value of the sample whose name{labels} is exactly series; NAN if none. */
-static double
-value_of(const char *text, const char *series)
-{
-	const char	*p = text;
-	size_t		 n = strlen(series);
-
-	while ((p = strstr(p, series)) != NULL) {
-		if ((p == text || p[-1] == '\n') && p[n] == ' ')
-			return strtod(p + n + 1, NULL);
-		p += n;
-	}
-	return NAN;
-}
 
 static int
 count_of(const char *text, const char *needle)
@@ -163,15 +137,15 @@ START_TEST(test_render_lists_every_standard_family)
 
 	m = ods_metrics_new("data-api", 2);
 	ck_assert_ptr_nonnull(m);
-	t = render(m);
+	t = ods_test_metrics_text(m);
 	for (i = 0; i < ODS_M__STD; i++) {
 		snprintf(want, sizeof(want), "# TYPE %s ", ods_m_std[i].name);
 		ck_assert_int_eq(count_of(t, want), 1);
 	}
-	ck_assert_double_eq(value_of(t,
+	ck_assert_double_eq(ods_test_metrics_value(t,
 	    "ods_build_info{service=\"data-api\",version=\"" PACKAGE_VERSION
 	    "\"}"), 1);
-	ck_assert_double_eq(value_of(t,
+	ck_assert_double_eq(ods_test_metrics_value(t,
 	    "ods_fcgi_accepted_connections_total"), 0);
 	assert_promtool_accepts(t);
 	free(t);
@@ -192,26 +166,26 @@ START_TEST(test_histogram_buckets_are_cumulative_with_sum_and_count)
 	ods_metrics_http_begin("GET", "/x");
 	ods_metrics_http_end("GET", "/x", 503, 0.3, 5000);
 	ods_metrics_http_end("GET", "/x", 200, 20, 0);
-	t = render(m);
+	t = ods_test_metrics_text(m);
 #define S(suf, le) (snprintf(s, sizeof(s), "%s%s{method=\"GET\","	\
 	"endpoint=\"/x\"%s}", p, suf, le), s)
-	ck_assert_double_eq(value_of(t, S("_bucket", ",le=\"0.005\"")), 1);
-	ck_assert_double_eq(value_of(t, S("_bucket", ",le=\"0.25\"")), 1);
-	ck_assert_double_eq(value_of(t, S("_bucket", ",le=\"0.5\"")), 2);
-	ck_assert_double_eq(value_of(t, S("_bucket", ",le=\"10\"")), 2);
-	ck_assert_double_eq(value_of(t, S("_bucket", ",le=\"+Inf\"")), 3);
-	ck_assert_double_eq(value_of(t, S("_count", "")), 3);
-	ck_assert_double_eq_tol(value_of(t, S("_sum", "")), 20.303, 1e-9);
+	ck_assert_double_eq(ods_test_metrics_value(t, S("_bucket", ",le=\"0.005\"")), 1);
+	ck_assert_double_eq(ods_test_metrics_value(t, S("_bucket", ",le=\"0.25\"")), 1);
+	ck_assert_double_eq(ods_test_metrics_value(t, S("_bucket", ",le=\"0.5\"")), 2);
+	ck_assert_double_eq(ods_test_metrics_value(t, S("_bucket", ",le=\"10\"")), 2);
+	ck_assert_double_eq(ods_test_metrics_value(t, S("_bucket", ",le=\"+Inf\"")), 3);
+	ck_assert_double_eq(ods_test_metrics_value(t, S("_count", "")), 3);
+	ck_assert_double_eq_tol(ods_test_metrics_value(t, S("_sum", "")), 20.303, 1e-9);
 #undef S
-	ck_assert_double_eq(value_of(t, "http_requests_total{method=\"GET\","
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_requests_total{method=\"GET\","
 	    "endpoint=\"/x\",status=\"503\"}"), 1);
-	ck_assert_double_eq(value_of(t, "http_request_errors_total{method="
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_request_errors_total{method="
 	    "\"GET\",endpoint=\"/x\",status=\"503\"}"), 1);
-	ck_assert(isnan(value_of(t, "http_request_errors_total{method="
+	ck_assert(isnan(ods_test_metrics_value(t, "http_request_errors_total{method="
 	    "\"GET\",endpoint=\"/x\",status=\"200\"}")));
-	ck_assert_double_eq(value_of(t, "http_response_size_bytes_bucket{"
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_response_size_bytes_bucket{"
 	    "method=\"GET\",endpoint=\"/x\",le=\"100\"}"), 2);
-	ck_assert_double_eq(value_of(t, "http_requests_in_progress{method="
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_requests_in_progress{method="
 	    "\"GET\",endpoint=\"/x\"}"), -1);
 	assert_promtool_accepts(t);
 	free(t);
@@ -264,22 +238,22 @@ START_TEST(test_forked_workers_and_threads_sum_exactly)
 	}
 	for (p = 0; p < NPROC; p++)
 		wait_ok(pid[p]);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, "http_requests_total{method=\"GET\","
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_requests_total{method=\"GET\","
 	    "endpoint=\"/datasets/{id}\",status=\"200\"}"), total);
-	ck_assert_double_eq(value_of(t, "http_requests_total{method=\"POST\","
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_requests_total{method=\"POST\","
 	    "endpoint=\"/items\",status=\"201\"}"), total);
-	ck_assert_double_eq(value_of(t, "http_request_duration_seconds_count{"
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_request_duration_seconds_count{"
 	    "method=\"GET\",endpoint=\"/items\"}"), total);
-	ck_assert_double_eq(value_of(t, "http_request_duration_seconds_sum{"
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_request_duration_seconds_sum{"
 	    "method=\"GET\",endpoint=\"/items\"}"), total * 0.25);
-	ck_assert_double_eq(value_of(t, "http_request_duration_seconds_sum{"
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_request_duration_seconds_sum{"
 	    "method=\"POST\",endpoint=\"/items\"}"), total * 0.5);
-	ck_assert_double_eq(value_of(t, "http_requests_in_progress{method="
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_requests_in_progress{method="
 	    "\"POST\",endpoint=\"/items\"}"), 0);
 	ck_assert_int_eq(count_of(t, "endpoint=\"/items\",status=\"201\"}"),
 	    1);
-	ck_assert_double_eq(value_of(t, "ods_fcgi_workers{state=\"idle\"}"),
+	ck_assert_double_eq(ods_test_metrics_value(t, "ods_fcgi_workers{state=\"idle\"}"),
 	    NPROC);
 	free(t);
 	ods_metrics_free(m);
@@ -310,24 +284,24 @@ START_TEST(test_counters_survive_a_killed_worker_and_gauges_do_not)
 		_exit(0);
 	}
 	ck_assert_int_eq(read(fds[0], &c, 1), 1);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, reqs), 100);
-	ck_assert_double_eq(value_of(t, inprog), 1);
-	ck_assert_double_eq(value_of(t, "ods_fcgi_workers{state=\"busy\"}"),
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, reqs), 100);
+	ck_assert_double_eq(ods_test_metrics_value(t, inprog), 1);
+	ck_assert_double_eq(ods_test_metrics_value(t, "ods_fcgi_workers{state=\"busy\"}"),
 	    1);
 	free(t);
 	kill(pid, SIGKILL);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_int_eq(ods_metrics_retire(m, 1), ODS_OK);
 	ods_metrics_pool_restart(m, "crash");
-	t = render(m);
-	ck_assert_double_eq(value_of(t, reqs), 100);
-	ck_assert_double_eq(value_of(t, inprog), 0);
-	ck_assert_double_eq(value_of(t, "ods_fcgi_workers{state=\"busy\"}"),
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, reqs), 100);
+	ck_assert_double_eq(ods_test_metrics_value(t, inprog), 0);
+	ck_assert_double_eq(ods_test_metrics_value(t, "ods_fcgi_workers{state=\"busy\"}"),
 	    0);
-	ck_assert_double_eq(value_of(t, "ods_fcgi_workers{state=\"idle\"}"),
+	ck_assert_double_eq(ods_test_metrics_value(t, "ods_fcgi_workers{state=\"idle\"}"),
 	    0);
-	ck_assert_double_eq(value_of(t,
+	ck_assert_double_eq(ods_test_metrics_value(t,
 	    "ods_fcgi_worker_restarts_total{reason=\"crash\"}"), 1);
 	free(t);
 	pid = fork();
@@ -338,8 +312,8 @@ START_TEST(test_counters_survive_a_killed_worker_and_gauges_do_not)
 		_exit(0);
 	}
 	wait_ok(pid);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, reqs), 105);
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, reqs), 105);
 	free(t);
 	ods_metrics_free(m);
 }
@@ -361,7 +335,7 @@ watch_monotonic(struct ods_metrics *m, int stopfd)
 		ods_buf_reset(&b);
 		if (ods_metrics_render(m, &b) != ODS_OK)
 			_exit(2);
-		v = value_of(b.data, "business_operations_total{operation="
+		v = ods_test_metrics_value(b.data, "business_operations_total{operation="
 		    "\"import\",status=\"ok\"}");
 		if (!isnan(v)) {
 			if (v < last)
@@ -408,10 +382,10 @@ START_TEST(test_retire_while_rendering_never_decreases_a_counter)
 	}
 	(void)write(fds[1], "x", 1);
 	wait_ok(watcher);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, "business_operations_total{operation="
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, "business_operations_total{operation="
 	    "\"import\",status=\"ok\"}"), RESTARTS);
-	ck_assert_double_eq(value_of(t, "business_operation_duration_seconds"
+	ck_assert_double_eq(ods_test_metrics_value(t, "business_operation_duration_seconds"
 	    "_count{operation=\"import\"}"), RESTARTS);
 	free(t);
 	ods_metrics_free(m);
@@ -427,8 +401,8 @@ START_TEST(test_render_escapes_label_values)
 	m = ods_metrics_new("data-api", 1);
 	ck_assert_int_eq(ods_metrics_counter_add(ODS_M_BUSINESS_OPS, lv, 2),
 	    ODS_OK);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, "business_operations_total{operation="
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, "business_operations_total{operation="
 	    "\"a\\\\b\\\"c\\nd\",status=\"ok\"}"), 2);
 	assert_promtool_accepts(t);
 	free(t);
@@ -467,13 +441,13 @@ START_TEST(test_every_family_with_data_passes_promtool)
 	ods_metrics_pool_slow_request();
 	ods_metrics_pool_max_children_reached(m);
 	ods_metrics_pool_listen_queue(m, 3, 128);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, "ai_request_tokens_total{service="
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, "ai_request_tokens_total{service="
 	    "\"openai-proxy\",model=\"qwen2.5\",type=\"completion\"}"), 20);
-	ck_assert_double_eq(value_of(t, "ods_fcgi_listen_queue_length"), 128);
-	ck_assert_double_eq(value_of(t, "db_connections_total{database="
+	ck_assert_double_eq(ods_test_metrics_value(t, "ods_fcgi_listen_queue_length"), 128);
+	ck_assert_double_eq(ods_test_metrics_value(t, "db_connections_total{database="
 	    "\"one_data_studio\",state=\"closed\"}"), 1);
-	ck_assert_double_eq(value_of(t, "rag_retrieval_duration_seconds_bucket"
+	ck_assert_double_eq(ods_test_metrics_value(t, "rag_retrieval_duration_seconds_bucket"
 	    "{method=\"x\",le=\"3\"}"), 1);
 	assert_promtool_accepts(t);
 	free(t);
@@ -503,8 +477,8 @@ START_TEST(test_mostrecent_gauge_outlives_its_writer)
 	}
 	ck_assert_int_eq(ods_metrics_retire(m, 1), ODS_OK);
 	ck_assert_int_eq(ods_metrics_retire(m, 0), ODS_OK);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, "data_quality_score{dataset="
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, "data_quality_score{dataset="
 	    "\"sales\"}"), 0.95);
 	free(t);
 	ods_metrics_free(m);
@@ -530,8 +504,8 @@ START_TEST(test_series_ids_resolved_before_fork_work_in_workers)
 	}
 	wait_ok(pid);
 	ods_metrics_counter_add_id(ODS_M_HTTP_REQUESTS, sid, 1);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, "http_requests_total{method=\"GET\","
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_requests_total{method=\"GET\","
 	    "endpoint=\"/datasets/{id}\",status=\"200\"}"), 8);
 	free(t);
 	ods_metrics_free(m);
@@ -569,11 +543,11 @@ START_TEST(test_full_series_table_counts_in_the_overflow_series)
 	}
 	lv[0] = "v1";
 	ck_assert_int_eq(ods_metrics_counter_add(id, lv, 1), ODS_OK);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, "test_small_total{k=\"v1\"}"), 2);
-	ck_assert_double_eq(value_of(t, "test_small_total{k=\"__overflow__\"}"),
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, "test_small_total{k=\"v1\"}"), 2);
+	ck_assert_double_eq(ods_test_metrics_value(t, "test_small_total{k=\"__overflow__\"}"),
 	    6);
-	ck_assert_double_eq(value_of(t, "ods_metrics_series_overflow_total{"
+	ck_assert_double_eq(ods_test_metrics_value(t, "ods_metrics_series_overflow_total{"
 	    "family=\"test_small_total\"}"), 6);
 	ck_assert_int_eq(count_of(t, "\ntest_small_total{"), 5);
 	assert_promtool_accepts(t);
@@ -610,11 +584,11 @@ START_TEST(test_concurrent_interning_never_duplicates_a_series)
 	}
 	for (p = 0; p < NPROC; p++)
 		wait_ok(pid[p]);
-	t = render(m);
+	t = ods_test_metrics_text(m);
 	ck_assert_int_eq(count_of(t, "\ntest_keys_total{"), NKEYS);
 	for (k = 0; k < NKEYS; k++) {
 		snprintf(v, sizeof(v), "test_keys_total{k=\"key-%d\"}", k);
-		ck_assert_double_eq(value_of(t, v), NPROC);
+		ck_assert_double_eq(ods_test_metrics_value(t, v), NPROC);
 	}
 	free(t);
 	ods_metrics_free(m);
@@ -638,10 +612,10 @@ START_TEST(test_oversized_or_invalid_label_values_go_to_overflow)
 	lv[0] = "caf\xc3\xa9";
 	ck_assert_int_eq(ods_metrics_counter_add(ODS_M_CACHE_HITS, lv, 1),
 	    ODS_OK);
-	t = render(m);
-	ck_assert_double_eq(value_of(t,
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t,
 	    "cache_hits_total{cache=\"__overflow__\"}"), 2);
-	ck_assert_double_eq(value_of(t, "cache_hits_total{cache=\"caf\xc3\xa9\"}"),
+	ck_assert_double_eq(ods_test_metrics_value(t, "cache_hits_total{cache=\"caf\xc3\xa9\"}"),
 	    1);
 	assert_promtool_accepts(t);
 	free(t);
@@ -674,10 +648,10 @@ START_TEST(test_entry_of_a_worker_killed_mid_claim_is_skipped_after_retire)
 	ck_assert_uint_eq(ODS_M_STATE(*w), ODS_M_DEAD);
 	ck_assert_int_eq(ods_metrics_counter_add(ODS_M_CACHE_MISSES, lv, 1),
 	    ODS_OK);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, "cache_misses_total{cache=\"orphan\"}"),
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, "cache_misses_total{cache=\"orphan\"}"),
 	    1);
-	ck_assert_double_eq(value_of(t,
+	ck_assert_double_eq(ods_test_metrics_value(t,
 	    "cache_misses_total{cache=\"__overflow__\"}"), 1);
 	free(t);
 	ods_metrics_free(m);
@@ -719,9 +693,9 @@ START_TEST(test_listen_queue_is_read_from_a_unix_listener)
 		    sizeof(sa)), 0);
 	}
 	ods_metrics_pool_listen_fd(l);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, "ods_fcgi_listen_queue"), 3);
-	ck_assert_double_eq(value_of(t, "ods_fcgi_listen_queue_length"), 17);
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, "ods_fcgi_listen_queue"), 3);
+	ck_assert_double_eq(ods_test_metrics_value(t, "ods_fcgi_listen_queue_length"), 17);
 	free(t);
 	for (i = 0; i < 3; i++)
 		close(c[i]);
@@ -757,9 +731,9 @@ START_TEST(test_listen_queue_is_read_from_a_tcp_listener)
 		    sizeof(sa)), 0);
 	}
 	ods_metrics_pool_listen_fd(l);
-	t = render(m);
-	ck_assert_double_eq(value_of(t, "ods_fcgi_listen_queue"), 2);
-	ck_assert_double_eq(value_of(t, "ods_fcgi_listen_queue_length"), 9);
+	t = ods_test_metrics_text(m);
+	ck_assert_double_eq(ods_test_metrics_value(t, "ods_fcgi_listen_queue"), 2);
+	ck_assert_double_eq(ods_test_metrics_value(t, "ods_fcgi_listen_queue_length"), 9);
 	free(t);
 	for (i = 0; i < 2; i++)
 		close(c[i]);
@@ -840,11 +814,11 @@ START_TEST(test_updates_reject_wrong_types_and_values)
 	    1), ODS_EINVAL);
 	ods_metrics_counter_add_id(ODS_M_HTTP_REQUESTS, 1u << 30, 1);
 	ods_metrics_observe_id(9999, 0, 1);
-	t = render(m);
-	ck_assert(isnan(value_of(t, "task_queue_size{queue=\"q\"}")));
-	ck_assert(isnan(value_of(t, "rag_retrieval_duration_seconds_count{"
+	t = ods_test_metrics_text(m);
+	ck_assert(isnan(ods_test_metrics_value(t, "task_queue_size{queue=\"q\"}")));
+	ck_assert(isnan(ods_test_metrics_value(t, "rag_retrieval_duration_seconds_count{"
 	    "method=\"q\"}")));
-	ck_assert_double_eq(value_of(t, "http_requests_total{method="
+	ck_assert_double_eq(ods_test_metrics_value(t, "http_requests_total{method="
 	    "\"__overflow__\",endpoint=\"__overflow__\",status="
 	    "\"__overflow__\"}"), 1);
 	free(t);
