@@ -78,6 +78,7 @@ static const struct option longopts[] = {
 	{ "pid-file",		required_argument, NULL, 'p' },
 	{ "env-file",		required_argument, NULL, 'e' },
 	{ "check-config",	no_argument,	   NULL, 'c' },
+	{ "routes",		no_argument,	   NULL, 'R' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -121,7 +122,8 @@ usage(FILE *fp, const char *prog)
 	    "       [--max-requests M] [--request-timeout S] "
 	    "[--drain-timeout S]\n"
 	    "       [--drain-delay S] [--socket-mode MODE] [--pid-file PATH]\n"
-	    "       [--env-file PATH] [--check-config] [--version]\n"
+	    "       [--env-file PATH] [--check-config] [--routes] "
+	    "[--version]\n"
 	    "Without --listen, fd 0 must be the listening socket "
 	    "(spawn-fcgi).\n"
 	    "Settings come from the environment (see README); flags win.\n",
@@ -174,6 +176,7 @@ env_file_load(const char *path, FILE *report)
 struct opts {
 	const char	*env_file;
 	int		 check_only;
+	int		 routes;	/* --routes: print them, nothing else */
 	int		 workers_set;	/* --workers or ODS_WORKERS given */
 };
 
@@ -199,6 +202,8 @@ conf_build(int argc, char *argv[], struct opts *o, FILE *report,
 			o->env_file = optarg;
 		else if (ch == 'c')
 			o->check_only = 1;
+		else if (ch == 'R')
+			o->routes = 1;
 		else if (ch == 'V' || ch == 'h') {
 			if (ch == 'V')
 				printf("%s %s\n", argv[0], PACKAGE_VERSION);
@@ -216,6 +221,11 @@ conf_build(int argc, char *argv[], struct opts *o, FILE *report,
 	if (optind < argc) {
 		fprintf(report, "config error: unexpected argument '%s'\n",
 		    argv[optind]);
+		goto fail;
+	}
+	/* The route table needs no configuration: read none. */
+	if (o->routes) {
+		*exit_ok = 1;
 		goto fail;
 	}
 	if (o->env_file != NULL && env_file_load(o->env_file, report) < 0)
@@ -736,6 +746,32 @@ pid_file_write(const char *path)
 	fclose(fp);
 }
 
+/*
+ * --routes: "METHOD PATH" per route, under each prefix the service strips
+ * (the paths clients send through nginx), then the built-in /metrics,
+ * which is matched on the unstripped path.
+ */
+static int
+routes_print(const struct ods_service *svc)
+{
+	static const char *const	 none[] = { "", NULL };
+	const char *const		*pre = none;
+	const struct ods_route		*rt;
+	size_t				 i;
+
+	if (svc->prefixes != NULL && svc->prefixes[0] != NULL)
+		pre = svc->prefixes;
+	for (; *pre != NULL; pre++)
+		for (i = 0; i < svc->nroutes; i++) {
+			rt = &svc->routes[i];
+			printf("%s %s%s\n", ods_method_name(rt->method), *pre,
+			    rt->pattern);
+		}
+	rt = &odsi_metrics_route;
+	printf("%s %s\n", ods_method_name(rt->method), rt->pattern);
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
 static int
 check_config(const struct ods_conf *c, const struct ods_service *svc)
 {
@@ -759,7 +795,7 @@ ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 	m.pid = getpid();
 	ods_log_init(svc->name, ODS_LOG_INFO);
 	if ((m.conf = conf_build(argc, argv, &o, stderr, &exit_ok)) == NULL)
-		return exit_ok ? 0 : 1;
+		return !exit_ok ? 1 : o.routes ? routes_print(svc) : 0;
 	ods_log_init(svc->name, m.conf->log_level);
 	/* A bad route row (pattern, permission) refuses to start, here. */
 	if ((rt = ods_router_new(svc->routes, svc->nroutes)) == NULL) {

@@ -9,6 +9,10 @@
 struct ods_conf;
 struct ods_service;
 struct ods_metrics;
+struct ods_route;
+
+/* GET /metrics, built into every pool (ods_worker.c matches it). */
+extern const struct ods_route	 odsi_metrics_route;
 
 /*
  * The scoreboard: one shared mapping per pool, created before fork. The

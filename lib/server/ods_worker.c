@@ -151,7 +151,7 @@ io_flush(void *ctx)
 
 /* ---- one request ---- */
 
-static const struct ods_route metrics_route = {
+const struct ods_route odsi_metrics_route = {
 	ODS_GET, "/metrics", ods_health_metrics, ODS_AUTH_OPEN, NULL
 };
 
@@ -217,7 +217,7 @@ handle(struct worker *w, FCGX_Request *fr, struct ods_arena *a)
 	 */
 	if (strcmp(ods_req_raw_path(r), "/metrics") == 0 &&
 	    (ods_req_method(r) == ODS_GET || ods_req_method(r) == ODS_HEAD))
-		rt = &metrics_route;
+		rt = &odsi_metrics_route;
 	else
 		er = ods_router_match(w->router, r, &rt, allow, sizeof(allow));
 	/* Bounded labels: the route template, never the raw path. */
