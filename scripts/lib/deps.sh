@@ -11,8 +11,11 @@ util-linux ca-certificates'
 
 # Tests only: JSON on the command line, load, the Prometheus rule and
 # exposition checker (promtool), a black-hole upstream (socat), Node for the
-# JWT/JWKS fixture of the auth tests (tests/auth/jwt-fixture.js); the
-# cgi-fcgi client is in libfcgi-bin above.
+# JWT/JWKS fixture of the auth tests (tests/auth/jwt-fixture.js), the fake
+# LLM upstreams and the npm tools (the openai SDK, Redocly CLI, ajv); the
+# cgi-fcgi client is in libfcgi-bin above.  npm comes with NodeSource's
+# nodejs package (which conflicts with Debian's npm), so it is asked for
+# only when no npm command is there (Debian's nodejs).
 ODS_DEBS_TEST='jq wrk prometheus socat nodejs'
 
 # ods_debs_missing PKG...: print the packages that are not installed.
@@ -38,6 +41,9 @@ ods_deps_install() {
 	fi
 	# shellcheck disable=SC2086
 	missing=$(ods_debs_missing $want | tr '\n' ' ')
+	if [ "${1:-run}" = test ] && ! ods_have npm; then
+		missing="$missing npm"
+	fi
 	[ -n "${missing// /}" ] || return 0
 	[ "$(id -u)" = 0 ] ||
 	    ods_die "missing Debian packages (run as root to install): $missing"
