@@ -50,8 +50,12 @@ ods_llm_mock_mode "$MOCK_A" '{"mode":"ok","pace_ms":5,"chunks":12}'
 ods_llm_mock_mode "$MOCK_B" '{"mode":"ok","pace_ms":5,"chunks":12}'
 d=$ODS_STACK_DIR
 same() {
+	local got
 	curl -s -N -m 20 -d "$2" "$MOCK_A/v1/$1" >"$d/direct" || true
-	curl -s -N -m 20 -d "$2" "$P/v1/$1" >"$d/proxied" || true
+	got=$(curl -s -N -m 20 -o "$d/proxied" -w '%{http_code}\t%{content_type}' \
+	    -d "$2" "$P/v1/$1") || true
+	ods_t_spec_check POST "/v1/$1" "${got%%$'\t'*}" "$d/proxied" proxy \
+	    "${got#*$'\t'}"
 	cmp -s "$d/direct" "$d/proxied" || {
 		diff <(head -c 2000 "$d/direct") <(head -c 2000 "$d/proxied") | head -20
 		ods_t_fail "$3: bytes differ"

@@ -5,6 +5,13 @@
 # needs, asserts, and ends with ods_t_end.  Any failed assertion prints what
 # was expected and what came, the tail of every log, and exits 1.  Exit
 # codes follow automake: 0 pass, 1 fail, 77 skip (refused by CI), 99 error.
+#
+# Every answer that ods_req gets from the stack's nginx is also kept and,
+# at ods_t_end, checked against openapi/openapi.yaml (status documented,
+# body valid against the operation's schema; see tests/openapi/validate.js),
+# with one node process per test.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../openapi/lib.sh"
 
 _ods_t_fails=0
 _ods_t_checks=0
@@ -17,9 +24,14 @@ ods_t_begin() {
 	# The schema, as in production (audit rows, API keys, usage); a
 	# test may set ODS_STACK_MIGRATE=0 to start from an empty database.
 	ODS_STACK_MIGRATE=${ODS_STACK_MIGRATE:-1}
-	ods_t_require curl jq nginx mariadbd mariadb-install-db redis-server
+	ods_t_require curl jq nginx mariadbd mariadb-install-db redis-server \
+	    node npm flock
 	trap '_ods_t_exit' EXIT
 	trap 'exit 1' INT TERM
+	ODS_T_SPEC_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ods-spec.XXXXXX") ||
+	    ods_t_fail "mktemp failed"
+	: >"$ODS_T_SPEC_DIR/index"
+	_ods_t_spec_n=0
 	ods_say "=== $ODS_T_NAME"
 }
 
@@ -37,6 +49,7 @@ _ods_t_exit() {
 	fi
 	[ -n "${ODS_T_CLEANUP:-}" ] && eval "$ODS_T_CLEANUP"
 	ods_stack_down
+	[ -n "${ODS_T_SPEC_DIR:-}" ] && rm -rf "$ODS_T_SPEC_DIR"
 	exit "$rc"
 }
 
@@ -64,10 +77,12 @@ ods_t_ok() {
 	printf 'ok %d - %s\n' "$_ods_t_checks" "$*"
 }
 
-# ods_t_end: fail if a sanitizer (an --enable-asan build) reported anything
-# in the services' logs, else report and exit 0.
+# ods_t_end: fail if an answer did not match the spec or a sanitizer (an
+# --enable-asan build) reported anything in the services' logs, else
+# report and exit 0.
 ods_t_end() {
 	local f
+	ods_t_spec_validate
 	for f in "$ODS_STACK_DIR"/log/*.log; do
 		[ -f "$f" ] || continue
 		if grep -Eq 'ERROR: (Address|Leak|Thread|Undefined)Sanitizer|runtime error:' "$f"; then
@@ -97,6 +112,7 @@ ods_req() {
 	HTTP_TIME=${out##* }
 	case $HTTP_CODE in [0-9][0-9][0-9]) ;; *) HTTP_CODE=000 ;; esac
 	HTTP_BODY=$(cat "$HTTP_BODY_FILE" 2>/dev/null)
+	_ods_t_spec_record "$m" "$u"
 }
 
 ods_get() { ods_req GET "$@"; }
@@ -196,6 +212,68 @@ ods_last_upstream() {
 	ods_wait_until 3 eval '[ "$(wc -l <"$log")" -gt "${_ods_log_lines:-0}" ]' ||
 	    ods_t_fail "no access log line for the last request"
 	tail -n 1 "$log" | jq -r '.upstream'
+}
+
+# ----------------------------------------------------------------- spec
+
+# _ods_t_spec_record METHOD URL: keep the last answer of ods_req for
+# ods_t_end when the stack's nginx gave it (not a mock's, not a HEAD, not
+# a failed connection).
+_ods_t_spec_record() {
+	local s base
+	[ -n "${ODS_T_SPEC_DIR:-}" ] && [ "$HTTP_CODE" != 000 ] &&
+	    [ "$1" != HEAD ] || return 0
+	for s in data agent proxy; do
+		case $s in
+		data) base=${ODS_DATA_URL:-} ;;
+		agent) base=${ODS_AGENT_URL:-} ;;
+		proxy) base=${ODS_PROXY_URL:-} ;;
+		esac
+		[ -n "$base" ] || continue
+		case $2 in
+		"$base"/*)
+			ods_t_spec_check "$1" "${2#"$base"}" "$HTTP_CODE" \
+			    "$HTTP_BODY_FILE" "$s" "$(ods_header Content-Type)"
+			return 0 ;;
+		esac
+	done
+}
+
+# ods_t_spec_check METHOD PATH STATUS BODYFILE [SERVER [CONTENT-TYPE]]: keep
+# an answer (SERVER data, agent or proxy, default data; CONTENT-TYPE default
+# application/json) to be checked against the spec by ods_t_end.
+ods_t_spec_check() {
+	local n body=-
+	[ -n "${ODS_T_SPEC_DIR:-}" ] || ods_t_fail "ods_t_spec_check before ods_t_begin"
+	_ods_t_spec_n=$((_ods_t_spec_n + 1))
+	n=$_ods_t_spec_n
+	case ${6:-application/json} in
+	*json*)
+		body=$n.body
+		cp "$4" "$ODS_T_SPEC_DIR/$body" 2>/dev/null ||
+		    : >"$ODS_T_SPEC_DIR/$body" ;;
+	esac
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "${5:-data}" "$1" "$2" "$3" \
+	    "${6:-application/json}" "$body" >>"$ODS_T_SPEC_DIR/index"
+}
+
+# ods_t_spec_validate [--cover]: check the answers kept so far against
+# openapi/openapi.yaml (tests/openapi/validate.js), then forget them; with
+# --cover every operation of the spec must have been answered.  Fails the
+# test on any mismatch.
+ods_t_spec_validate() {
+	local out rc
+	[ -n "${ODS_T_SPEC_DIR:-}" ] || return 0
+	[ -s "$ODS_T_SPEC_DIR/index" ] || [ "${1:-}" = --cover ] || return 0
+	out=$(ods_openapi_validate "$ODS_T_SPEC_DIR/index" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		printf '%s\n' "$out" | head -n 60
+		ods_t_fail "answers that do not match openapi/openapi.yaml"
+	fi
+	ods_t_ok "$(printf '%s\n' "$out" | tail -n 1)"
+	rm -f "$ODS_T_SPEC_DIR"/*.body
+	: >"$ODS_T_SPEC_DIR/index"
 }
 
 # ------------------------------------------------------------------ wrk
