@@ -124,6 +124,33 @@ for bad in 'a"b' 'a b' "$(printf 'x%.0s' $(seq 1 80))" '<script>'; do
 	ods_expect_json '.request_id' "$(ods_header X-Request-ID)" "replacement id in the body"
 done
 
+# A credential in the query (EventSource clients send ?access_token=)
+# never reaches the access log: the query is redacted, the path kept.
+secret=tok-$$-ZZSECRETZZ
+for q in "access_token=$secret" "a=1&token=$secret" "x=y&api_key=$secret" \
+    "access%5Ftoken=$secret"; do
+	ods_get "$ODS_AGENT_URL/api/v1/auth/me?$q" \
+	    -H 'Accept: text/event-stream' -H 'X-Request-ID: redact-1'
+	ods_expect_code 401 "bad token in the query"
+	ods_last_upstream >/dev/null
+	line=$(tail -n 1 "$ODS_STACK_DIR/nginx/logs/access.log")
+	case $line in
+	*ZZSECRETZZ*) ods_t_fail "the query's credential is in the access log: $line" ;;
+	esac
+	[ "$(jq -r .uri <<<"$line")" = "/api/v1/auth/me?[redacted]" ] ||
+	    ods_t_fail "access log uri for ?$q: $(jq -r .uri <<<"$line")"
+	ods_t_ok "?${q%%=*}=... redacted in the access log"
+done
+! grep -q ZZSECRETZZ "$ODS_STACK_DIR"/nginx/logs/*.log "$ODS_STACK_DIR"/log/* ||
+    ods_t_fail "a query credential reached a log: $(grep -l ZZSECRETZZ \
+    "$ODS_STACK_DIR"/nginx/logs/*.log "$ODS_STACK_DIR"/log/*)"
+# A query without one is logged as sent.
+ods_get "$ODS_DATA_URL/api/v1/healthz?probe=1"
+ods_last_upstream >/dev/null
+[ "$(tail -n 1 "$ODS_STACK_DIR/nginx/logs/access.log" | jq -r .uri)" = \
+    "/api/v1/healthz?probe=1" ] || ods_t_fail "a plain query is not logged as sent"
+ods_t_ok "a query without a credential is logged as sent"
+
 # nginx's own errors carry the id too.
 ods_get "$ODS_DATA_URL/nothing" -H 'X-Request-ID: err-1'
 ods_expect_json '.request_id' err-1 "request id in nginx's 404"
