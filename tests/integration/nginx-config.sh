@@ -35,6 +35,11 @@ grep -Eq 'fastcgi_keep_conn[[:space:]]+on' <<<"$all" &&
     ods_t_fail "fastcgi_keep_conn on is configured"
 ods_t_ok "no upstream keepalive, no fastcgi_keep_conn"
 
+# httpoxy: the client's Proxy header never reaches a worker as HTTP_PROXY.
+grep -Eq 'fastcgi_param[[:space:]]+HTTP_PROXY[[:space:]]+""' <<<"$all" ||
+    ods_t_fail "HTTP_PROXY is not cleared for the workers (httpoxy)"
+ods_t_ok "HTTP_PROXY cleared for the workers"
+
 for st in 400 403 404 405 408 413 414 429 500 502 503 504; do
 	grep -Eq "error_page $st @ods_$st;" <<<"$all" ||
 	    ods_t_fail "no JSON error page for $st"

@@ -5,7 +5,8 @@
 # is not killed; an upstream that never answers gets a 504 OpenAI error
 # before the deadline, and one that falls silent mid-stream gets an error
 # event in OpenAI's stream convention, and a stream request answered with
-# JSON that trickles in gets a 502/504 in time -- no worker is killed.
+# JSON that trickles in gets a 502/504 in time -- no worker is killed; a
+# stream sent to the path with a trailing slash is not buffered by nginx.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
@@ -79,4 +80,24 @@ ods_expect_openai_error "$HTTP_CODE" "a trickling JSON answer to a stream reques
 ods_t_ok "the error came after $dt ms, before the 3 s deadline"
 not_killed "trickling JSON answer"
 curl -sf -X POST -d '{"mode":"ok"}' "$MOCK/_mock/mode" >/dev/null
+
+# 5. The same stream with a trailing slash (the router accepts it): nginx
+#    must not buffer it either, so the first event comes at once.
+for path in /v1/chat/completions /v1/chat/completions/ /v1/completions/; do
+	b=$body
+	[ "$path" = /v1/completions/ ] &&
+	    b='{"model":"mock-chat","stream":true,"prompt":"hi"}'
+	t0=$(now_ms)
+	ms=$(curl -sN -m 30 -H 'Content-Type: application/json' -d "$b" \
+	    "$ODS_PROXY_URL$path" | {
+		while IFS= read -r line; do
+			case $line in data:*) break ;; esac
+		done
+		echo $(($(now_ms) - t0))
+		cat >/dev/null
+	})
+	[ "$ms" -lt 1500 ] ||
+	    ods_t_fail "$path: the first event of a 4 s stream came after $ms ms (buffered)"
+	ods_t_ok "$path: first event after $ms ms (not buffered)"
+done
 ods_t_end
