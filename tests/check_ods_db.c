@@ -560,6 +560,10 @@ START_TEST(test_db_exhausted_pool_waits_then_times_out)
 	ck_assert_ptr_null(b);
 	ck_assert_msg(el >= 0.28 && el < 1.0, "waited %.3f s", el);
 	ck_assert_int_eq(ods_db_ping(p, NULL), ODS_ETIMEOUT);
+	/* Readiness has a connection of its own: a busy pool is no outage. */
+	t0 = now();
+	ck_assert_int_eq(ods_db_check(p, NULL), ODS_OK);
+	ck_assert_msg(now() - t0 < 1.0, "check took %.3f s", now() - t0);
 	ods_db_release(a);
 	ck_assert_int_eq(ods_db_ping(p, NULL), ODS_OK);
 	ods_db_free(p);

@@ -103,7 +103,7 @@ health(struct ods_req *r, struct ods_resp *w, int need_db)
 	rd.configured = env->redis != NULL;
 	db.skipped = rd.skipped = draining;
 	if (db.configured && !draining)
-		db.er = ods_db_ping(env->db, &db.ms);
+		db.er = ods_db_check(env->db, &db.ms);
 	if (rd.configured && !draining)
 		rd.er = ods_redis_ping(env->redis, &rd.ms);
 	ok = !draining && (!need_db || (db.configured && db.er == ODS_OK));

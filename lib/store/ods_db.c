@@ -66,6 +66,18 @@ struct ods_db {
 	unsigned		 port;
 	unsigned		 connect_timeout, read_timeout, write_timeout;
 	int			 acquire_ms;
+
+	/*
+	 * The readiness check's own connection, outside the pool, with
+	 * short timeouts: a frozen server or a pool busy with slow queries
+	 * must not hold readiness. One thread checks at a time; the others
+	 * answer with the last result (under mtx).
+	 */
+	pthread_mutex_t		 hmu;
+	MYSQL			*hmy;
+	unsigned		 htimeout;	/* seconds */
+	enum ods_err		 hlast;
+	double			 hlast_ms;
 };
 
 static pthread_once_t	lib_once = PTHREAD_ONCE_INIT;
@@ -112,6 +124,11 @@ ods_db_new(const struct ods_conf *conf, unsigned pool_size)
 	db->write_timeout = positive(conf->db_write_timeout, 10);
 	db->acquire_ms = conf->db_acquire_timeout_ms > 0 ?
 	    conf->db_acquire_timeout_ms : 2000;
+	/* The client library counts whole seconds: round up. */
+	db->htimeout = conf->health_timeout_ms > 0 ?
+	    (unsigned)(conf->health_timeout_ms + 999) / 1000 : 1;
+	db->hlast = ODS_EUNAVAIL;
+	pthread_mutex_init(&db->hmu, NULL);
 
 	pthread_mutex_init(&db->mtx, NULL);
 	pthread_condattr_init(&ca);
@@ -154,6 +171,9 @@ ods_db_free(struct ods_db *db)
 		return;
 	for (i = 0; i < db->size; i++)
 		conn_close(&db->conns[i]);
+	if (db->hmy != NULL)
+		mysql_close(db->hmy);
+	pthread_mutex_destroy(&db->hmu);
 	pthread_mutex_destroy(&db->mtx);
 	pthread_cond_destroy(&db->cond);
 	explicit_bzero(db->password, strlen(db->password));
@@ -281,11 +301,14 @@ fail_stmt(struct ods_db_conn *c, MYSQL_STMT *st, const char *op,
 /* ---- connections ---- */
 
 static void
-set_options(struct ods_db *db, MYSQL *my)
+set_options(struct ods_db *db, MYSQL *my, unsigned timeout)
 {
 	unsigned int	ct = db->connect_timeout, rt = db->read_timeout;
 	unsigned int	wt = db->write_timeout, proto = MYSQL_PROTOCOL_TCP;
 	my_bool		off = 0;
+
+	if (timeout > 0)
+		ct = rt = wt = timeout;
 
 	mysql_options(my, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
 	mysql_options(my, MYSQL_OPT_READ_TIMEOUT, &rt);
@@ -341,7 +364,7 @@ conn_open(struct ods_db_conn *c)
 		return ODS_EUNAVAIL;
 	if ((my = mysql_init(NULL)) == NULL)
 		return ODS_ENOMEM;
-	set_options(db, my);
+	set_options(db, my, 0);
 	sock = db->socket[0] != '\0' ? db->socket : NULL;
 	host = sock != NULL ? "localhost" : db->host;
 	if (mysql_real_connect(my, host, db->user, db->password,
@@ -515,6 +538,62 @@ ods_db_ping(struct ods_db *db, double *latency_ms)
 out:
 	if (latency_ms != NULL)
 		*latency_ms = (ods_now_sec() - t0) * 1000.0;
+	return er;
+}
+
+/* Open the readiness connection; under hmu. */
+static enum ods_err
+health_open(struct ods_db *db)
+{
+	const char	*host, *sock;
+
+	if ((db->hmy = mysql_init(NULL)) == NULL)
+		return ODS_ENOMEM;
+	set_options(db, db->hmy, db->htimeout);
+	sock = db->socket[0] != '\0' ? db->socket : NULL;
+	host = sock != NULL ? "localhost" : db->host;
+	if (mysql_real_connect(db->hmy, host, db->user, db->password,
+	    db->dbname[0] != '\0' ? db->dbname : NULL, db->port, sock, 0) ==
+	    NULL) {
+		mysql_close(db->hmy);
+		db->hmy = NULL;
+		return ODS_EUNAVAIL;
+	}
+	return ODS_OK;
+}
+
+enum ods_err
+ods_db_check(struct ods_db *db, double *latency_ms)
+{
+	enum ods_err	er;
+	double		t0 = ods_now_sec(), ms;
+
+	if (pthread_mutex_trylock(&db->hmu) != 0) {
+		/* Another thread is checking: its last answer stands. */
+		pthread_mutex_lock(&db->mtx);
+		er = db->hlast;
+		ms = db->hlast_ms;
+		pthread_mutex_unlock(&db->mtx);
+		if (latency_ms != NULL)
+			*latency_ms = ms;
+		return er;
+	}
+	er = ODS_OK;
+	if (db->hmy == NULL)
+		er = health_open(db);
+	if (er == ODS_OK && mysql_ping(db->hmy) != 0) {
+		mysql_close(db->hmy);
+		db->hmy = NULL;
+		er = ODS_EUNAVAIL;
+	}
+	ms = (ods_now_sec() - t0) * 1000.0;
+	pthread_mutex_lock(&db->mtx);
+	db->hlast = er;
+	db->hlast_ms = ms;
+	pthread_mutex_unlock(&db->mtx);
+	pthread_mutex_unlock(&db->hmu);
+	if (latency_ms != NULL)
+		*latency_ms = ms;
 	return er;
 }
 

@@ -113,6 +113,17 @@ enum ods_err	 ods_db_ping(struct ods_db *, double *latency_ms)
 		    ODS_MUSTCHECK;
 
 /*
+ * Readiness check: COM_PING on a connection of its own, outside the
+ * pool, whose connect, read and write timeouts are ODS_HEALTH_TIMEOUT_MS
+ * (rounded up to whole seconds), so a frozen server or a pool busy with
+ * slow queries answers within that bound. While one thread checks, the
+ * others get its last result at once. *latency_ms (may be NULL) is the
+ * check's time. Returns ODS_OK or ODS_EUNAVAIL.
+ */
+enum ods_err	 ods_db_check(struct ods_db *, double *latency_ms)
+		    ODS_MUSTCHECK;
+
+/*
  * Statements. SQL must be a string literal (the macros refuse anything
  * else at compile time), so SQL is never built from input: every value is
  * a bound ? parameter. Do not call the *_const functions directly.
