@@ -32,6 +32,43 @@ START_TEST(test_json_parses_an_object)
 }
 END_TEST
 
+START_TEST(test_json_refuses_too_many_values_before_parsing)
+{
+	struct json_object	*o = NULL;
+	struct ods_why		 e;
+	size_t			 i, n = 3 * ODS_JSON_MAX_VALUES + 2;
+	char			*s = malloc(n + 1), *q;
+
+	ck_assert_ptr_nonnull(s);
+	/* "[{},{},...]": one more value than allowed. */
+	q = s;
+	*q++ = '[';
+	for (i = 0; i <= ODS_JSON_MAX_VALUES; i++) {
+		if (i > 0)
+			*q++ = ',';
+		*q++ = '{';
+		*q++ = '}';
+	}
+	*q++ = ']';
+	*q = '\0';
+	ck_assert_int_eq(ods_json_parse(s, strlen(s), 0, &o, &e), ODS_ETOOBIG);
+	ck_assert_ptr_null(o);
+	ck_assert_ptr_nonnull(strstr(e.msg, "values"));
+	/* Commas and brackets inside strings are not values. */
+	memset(s, 'a', n);
+	s[0] = '[';
+	s[1] = '"';
+	for (i = 2; i < n - 2; i += 2)
+		s[i] = ',';
+	s[n - 2] = '"';
+	s[n - 1] = ']';
+	s[n] = '\0';
+	ck_assert_int_eq(ods_json_parse(s, n, 0, &o, &e), ODS_OK);
+	ods_json_put(o);
+	free(s);
+}
+END_TEST
+
 START_TEST(test_json_rejects_trailing_garbage)
 {
 	struct json_object	*o = NULL;
@@ -264,6 +301,7 @@ suite(void)
 	tcase_add_test(core, test_jw_writes_valid_escaped_json);
 	tcase_add_test(core, test_jw_writes_integers_at_the_edges);
 	tcase_add_test(limits, test_json_depth_limit_is_enforced);
+	tcase_add_test(limits, test_json_refuses_too_many_values_before_parsing);
 	tcase_add_test(limits, test_json_string_length_cap);
 	tcase_add_test(limits, test_json_get_str_is_null_unless_a_string);
 	tcase_add_test(limits, test_jw_reports_buffer_cap);

@@ -96,12 +96,9 @@ h_apikeys_create(struct ods_req *r, struct ods_resp *w)
 	enum ods_err		 er;
 	char			*secret = NULL;
 
-	if ((er = ods_req_json(r, &body, &e)) != ODS_OK)
-		return er == ODS_EINVAL ? ods_resp_json_error(w, &e) :
-		    ods_resp_error(w, er, NULL);
-	if ((er = spec_of(r, body, &s, &e)) != ODS_OK)
-		return er == ODS_EINVAL ? ods_resp_json_error(w, &e) :
-		    ods_resp_error(w, er, NULL);
+	if ((er = ods_req_json(r, &body, &e)) != ODS_OK ||
+	    (er = spec_of(r, body, &s, &e)) != ODS_OK)
+		return ods_resp_input_error(w, er, &e);
 	er = ods_apikey_create(ods_req_db(r), &s, &secret, &k);
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, er == ODS_EINVAL ?

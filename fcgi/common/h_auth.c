@@ -20,7 +20,7 @@ h_auth_me(struct ods_req *r, struct ods_resp *w)
 	struct ods_jw			*jw;
 
 	if (p == NULL)
-		return ods_resp_error_ex(w, ODS_EAUTH, 40100, "unauthorized",
+		return ods_resp_error_ex(w, ODS_EAUTH, ODS_C_TOKEN_MISSING, "unauthorized",
 		    "Authentication required");
 	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
 	ods_principal_json(jw, p);
@@ -65,17 +65,18 @@ static enum ods_status
 refresh_token_of(struct ods_req *r, struct ods_resp *w, const char **out)
 {
 	struct json_object	*body;
-	struct ods_why	 e;
+	struct ods_why		 e;
 	const char		*ct;
+	enum ods_err		 er;
 
 	if ((*out = ods_req_cookie(r, "refresh_token")) != NULL)
 		return 0;
 	ct = ods_req_header(r, "Content-Type");
 	if (ct == NULL || strstr(ct, "json") == NULL)
-		return ods_resp_error_ex(w, ODS_EINVAL, 40000, "bad_request",
-		    "refresh_token is required");
-	if (ods_req_json(r, &body, &e) != ODS_OK)
-		return ods_resp_json_error(w, &e);
+		return ods_resp_error_ex(w, ODS_EINVAL, ODS_C_BAD_REQUEST,
+		    "bad_request", "refresh_token is required");
+	if ((er = ods_req_json(r, &body, &e)) != ODS_OK)
+		return ods_resp_input_error(w, er, &e);
 	if (ods_json_str(body, "refresh_token", 1, 16384, out, &e) != ODS_OK)
 		return ods_resp_json_error(w, &e);
 	return 0;
@@ -97,7 +98,7 @@ h_auth_refresh(struct ods_req *r, struct ods_resp *w)
 		return ods_resp_error(w, ODS_EUNAVAIL, "authentication is off");
 	er = ods_auth_refresh(a, rt, ods_req_arena(r), &t);
 	if (er == ODS_EAUTH)
-		return ods_resp_error_ex(w, ODS_EAUTH, 40101, "invalid_token",
+		return ods_resp_error_ex(w, ODS_EAUTH, ODS_C_TOKEN_INVALID, "invalid_token",
 		    "Invalid or expired refresh token");
 	if (er == ODS_EINVAL)
 		return ods_resp_error(w, ODS_EUNAVAIL, "Keycloak is not "

@@ -2,10 +2,17 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "h_proxy.h"
 
 static const char *const prefixes[] = { NULL };
+
+/*
+ * Chat and embedding bodies carry whole conversations and documents: up
+ * to ODS_MAX_BODY_BYTES (the JSON value limit still bounds a parse).
+ */
+#define V1_BODY	SIZE_MAX
 
 static const struct ods_route routes[] = {
 	{ ODS_GET, "/health",         h_health_get,      ODS_AUTH_OPEN, NULL },
@@ -17,11 +24,11 @@ static const struct ods_route routes[] = {
 	{ ODS_GET, "/v1/models",      h_models_list, ODS_AUTH_REQUIRED, NULL },
 	{ ODS_GET, "/v1/models/{id}", h_models_get,  ODS_AUTH_REQUIRED, NULL },
 	{ ODS_POST, "/v1/chat/completions", h_chat_create,
-	    ODS_AUTH_REQUIRED, NULL },
+	    ODS_AUTH_REQUIRED, NULL, V1_BODY },
 	{ ODS_POST, "/v1/completions", h_completions_create,
-	    ODS_AUTH_REQUIRED, NULL },
+	    ODS_AUTH_REQUIRED, NULL, V1_BODY },
 	{ ODS_POST, "/v1/embeddings", h_embeddings_create,
-	    ODS_AUTH_REQUIRED, NULL },
+	    ODS_AUTH_REQUIRED, NULL, V1_BODY },
 };
 
 static const struct ods_service service = {

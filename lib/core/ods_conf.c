@@ -48,6 +48,8 @@ static const struct var vars[] = {
 	{ "LOG_LEVEL", T_LEVEL, OFF(log_level), "info", 0, 0, NULL, 0 },
 	{ "ODS_MAX_BODY_BYTES", T_SIZE, OFF(max_body_bytes), "33554432",
 	    1024, 1LL << 31, NULL, 0 },
+	{ "ODS_MAX_JSON_BYTES", T_SIZE, OFF(max_json_bytes), "1048576",
+	    1024, 1LL << 31, NULL, 0 },
 	I("ODS_SLOW_REQUEST_MS", slow_request_ms, "5000", 0, 3600000),
 	S("ODS_DATA_DIR", data_dir, "./var/data"),
 

@@ -54,6 +54,39 @@ single_quote_at(const char *s, size_t len)
 	return -1;
 }
 
+/*
+ * An upper bound of the values in a document, counted on the bytes before
+ * json-c builds anything: each value but the first follows a ',' or
+ * opens a container, outside strings.
+ */
+static size_t
+values_bound(const char *s, size_t len)
+{
+	size_t	i, n = 1;
+	int	in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in_str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				in_str = 0;
+			continue;
+		}
+		switch (s[i]) {
+		case '"':
+			in_str = 1;
+			break;
+		case ',':
+		case '[':
+		case '{':
+			n++;
+			break;
+		}
+	}
+	return n;
+}
+
 enum ods_err
 ods_json_parse(const char *s, size_t len, int max_depth,
     struct json_object **out, struct ods_why *e)
@@ -69,6 +102,11 @@ ods_json_parse(const char *s, size_t len, int max_depth,
 		return fail(e, NULL, "request body is empty");
 	if (len > INT32_MAX)
 		return ODS_ETOOBIG;
+	if (values_bound(s, len) > ODS_JSON_MAX_VALUES) {
+		ods_why_set(e, NULL, "the JSON document has more than %d "
+		    "values", ODS_JSON_MAX_VALUES);
+		return ODS_ETOOBIG;
+	}
 	if ((tok = json_tokener_new_ex(max_depth > 0 ? max_depth :
 	    ODS_JSON_MAX_DEPTH)) == NULL)
 		return ODS_ENOMEM;

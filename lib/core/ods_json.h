@@ -11,6 +11,12 @@ struct json_object;	/* json-c; only ods_json.c includes its header */
 struct ods_buf;
 
 #define ODS_JSON_MAX_DEPTH	32	/* default nesting limit of bodies */
+/*
+ * Values per document at most: json-c spends up to ~260 bytes of memory
+ * per byte of "[{},{},...]", so the body cap alone does not bound a
+ * parse's memory. 100 000 values cost 26 MB at worst.
+ */
+#define ODS_JSON_MAX_VALUES	100000
 
 /*
  * Parse exactly one JSON document of len bytes with at most max_depth

@@ -278,6 +278,18 @@ ods_req_env(const struct ods_req *r)
 	return r->env;
 }
 
+void
+ods_req_set_body_max(struct ods_req *r, size_t max)
+{
+	r->body.max = max;
+}
+
+size_t
+ods_req_body_max(const struct ods_req *r)
+{
+	return r->body.max;
+}
+
 void *
 ods_req_ctx(const struct ods_req *r)
 {
@@ -476,8 +488,14 @@ ods_req_json(struct ods_req *r, struct json_object **out,
 	enum ods_err	 er;
 
 	if (r->json == NULL) {
-		if ((er = ods_req_body(r, &data, &len)) != ODS_OK)
+		if ((er = ods_req_body(r, &data, &len)) != ODS_OK) {
+			if (er == ODS_ETOOBIG)
+				ods_why_set(e, NULL, "request body is larger "
+				    "than %zu bytes", r->body.max);
+			else
+				ods_why_set(e, NULL, "%s", ods_strerror(er));
 			return er;
+		}
 		if ((er = ods_json_parse(data, len, 0, &r->json, e)) != ODS_OK)
 			return er;
 		if ((er = ods_req_defer(r, json_release, r->json)) != ODS_OK) {
@@ -815,6 +833,16 @@ ods_resp_error(struct ods_resp *w, enum ods_err er, const char *msg)
 	struct ods_error	e = { .err = er, .msg = msg };
 
 	return ods_resp_fail(w, &e);
+}
+
+enum ods_status
+ods_resp_input_error(struct ods_resp *w, enum ods_err er,
+    const struct ods_why *why)
+{
+	if (er == ODS_EINVAL)
+		return ods_resp_json_error(w, why);
+	return ods_resp_error(w, er, why != NULL && why->msg[0] != '\0' ?
+	    why->msg : NULL);
 }
 
 enum ods_status

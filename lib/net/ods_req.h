@@ -78,6 +78,12 @@ const char	*ods_req_raw_path(const struct ods_req *);
 const char	*ods_req_id(const struct ods_req *);
 const char	*ods_req_remote_addr(const struct ods_req *);
 const struct ods_req_env *ods_req_env(const struct ods_req *);
+/*
+ * The most body bytes ods_req_body will read (the route's cap, set by the
+ * worker before the handler runs); more is ODS_ETOOBIG.
+ */
+void		 ods_req_set_body_max(struct ods_req *, size_t);
+size_t		 ods_req_body_max(const struct ods_req *);
 /* The service's context, made by its init hook (NULL without one). */
 void		*ods_req_ctx(const struct ods_req *);
 
@@ -191,6 +197,13 @@ enum ods_status	 ods_resp_error(struct ods_resp *, enum ods_err,
 		    const char *msg);
 enum ods_status	 ods_resp_error_ex(struct ods_resp *, enum ods_err,
 		    enum ods_code, const char *slug, const char *msg);
+/*
+ * The answer to a failed ods_req_json or field check: 400 naming the
+ * field for ODS_EINVAL, otherwise the error's own status (413 for a body
+ * over the route's cap) with why's message.
+ */
+enum ods_status	 ods_resp_input_error(struct ods_resp *, enum ods_err,
+		    const struct ods_why *);
 /* 400/ODS_C_INVALID_FIELD naming the field of a JSON validation error. */
 enum ods_status	 ods_resp_json_error(struct ods_resp *,
 		    const struct ods_why *);
@@ -240,6 +253,11 @@ struct ods_route {
 	ods_handler		 handler;
 	enum ods_auth_mode	 auth;
 	const char		*perm;		/* "dataset:read" or NULL */
+	/*
+	 * The largest body this route reads; 0: ODS_MAX_JSON_BYTES (a JSON
+	 * route). Uploads name theirs. Never above ODS_MAX_BODY_BYTES.
+	 */
+	size_t			 max_body;
 };
 
 #endif /* ODS_REQ_H */

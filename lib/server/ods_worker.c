@@ -162,6 +162,7 @@ dispatch(struct worker *w, struct ods_req *r, struct ods_resp *resp,
 {
 	char		 msg[160];
 	const char	*cl;
+	size_t		 max;
 	enum ods_status	 st;
 
 	if (er == ODS_EMETHOD) {
@@ -173,11 +174,19 @@ dispatch(struct worker *w, struct ods_req *r, struct ods_resp *resp,
 	}
 	if (er != ODS_OK)
 		return ods_resp_error(resp, ODS_ENOTFOUND, "no such route");
-	/* Refuse a body that is too big before any handler reads it. */
+	/*
+	 * The route's body cap (JSON routes a small one, uploads their own),
+	 * checked on Content-Length before anything is read; a body without
+	 * one is cut at the same cap while it is read.
+	 */
+	max = rt->max_body > 0 ? rt->max_body : w->conf->max_json_bytes;
+	if (max > w->conf->max_body_bytes)
+		max = w->conf->max_body_bytes;
+	ods_req_set_body_max(r, max);
 	cl = ods_req_header(r, "Content-Length");
-	if (cl != NULL && strtoull(cl, NULL, 10) > w->conf->max_body_bytes) {
+	if (cl != NULL && strtoull(cl, NULL, 10) > max) {
 		snprintf(msg, sizeof(msg), "request body is larger than %zu "
-		    "bytes", w->conf->max_body_bytes);
+		    "bytes", max);
 		return ods_resp_error(resp, ODS_ETOOBIG, msg);
 	}
 	/* Who is calling, RBAC, rate limits; the refusal is written. */
