@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -123,6 +125,20 @@ io_read(void *ctx, char *buf, size_t n)
 	return got;
 }
 
+/*
+ * A write failed (the client is gone, or it timed out: send_timeout
+ * below): shut the connection so that whatever else this request writes,
+ * FCGX_Finish_r's records included, fails at once instead of blocking
+ * for another send timeout.
+ */
+static int
+io_fail(FCGX_Request *fr)
+{
+	if (fr->ipcFd >= 0)
+		(void)shutdown(fr->ipcFd, SHUT_RDWR);
+	return -1;
+}
+
 static int
 io_write(void *ctx, const char *buf, size_t n)
 {
@@ -133,7 +149,7 @@ io_write(void *ctx, const char *buf, size_t n)
 	for (off = 0; off < n; off += (size_t)chunk) {
 		chunk = n - off > INT32_MAX ? INT32_MAX : (int)(n - off);
 		if (FCGX_PutStr(buf + off, chunk, fr->out) != chunk)
-			return -1;
+			return io_fail(fr);
 	}
 	return 0;
 }
@@ -144,9 +160,28 @@ io_flush(void *ctx)
 	FCGX_Request	*fr = ctx;
 
 	if (FCGX_FFlush(fr->out) < 0 || FCGX_GetError(fr->out) != 0)
-		return -1;
+		return io_fail(fr);
 	ods_worker_progress();
 	return 0;
+}
+
+/*
+ * A write to nginx that blocks (its client stopped reading a stream)
+ * records no progress, and at --request-timeout the master would SIGKILL
+ * the whole worker, cutting every other request it serves. The FastCGI
+ * connection gets a send timeout of half that deadline instead: the
+ * blocked write fails, only its request ends (as a client gone).
+ */
+static void
+send_timeout(const struct worker *w, int fd)
+{
+	struct timeval	tv;
+	int		s = w->conf->request_timeout / 2;
+
+	tv.tv_sec = s > 0 ? s : 1;
+	tv.tv_usec = 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		ods_log(ODS_LOG_WARN | ODS_LOG_ERRNO, "fcgi_send_timeout");
 }
 
 /* ---- one request ---- */
@@ -345,6 +380,7 @@ thread_main(void *arg)
 		}
 		atomic_store(busy, ods_now_ms());
 		tl_busy = busy;
+		send_timeout(w, fr.ipcFd);
 		atomic_fetch_add(&w->sb->accepted, 1);
 		ods_metrics_pool_accepted();
 		handle(w, &fr, a);

@@ -16,6 +16,9 @@ ods_t_begin request-timeout
 ods_stack_init
 ods_stack_backends
 export ODS_DB_READ_TIMEOUT=30 ODS_DB_WRITE_TIMEOUT=30
+# Readiness is the stuck request below: let its own database check wait
+# longer than the deadline (by default it gives up after 1 s).
+export ODS_HEALTH_TIMEOUT_MS=10000
 ODS_DATA_WORKERS=2 ods_pool_start data --request-timeout 2
 ODS_AGENT_WORKERS=2 ods_pool_start agent --drain-timeout 2 --drain-delay 0
 ODS_PROXY_WORKERS=2 ODS_PROXY_THREADS=4 ods_pool_start proxy --drain-timeout 2

@@ -13,7 +13,8 @@
 // "stall"|"dribble"|"malformed"|"slow","delay_ms":N,"pace_ms":N,"chunks":N,"split":bool,
 // "null_usage":bool}, GET /_mock/stats, POST /_mock/reset-stats.
 // Streams: each event is one write (two writes with a pause when split),
-// paced pace_ms apart; a usage-only event before [DONE] when the request
+// paced pace_ms apart (pace_ms 0: bursts of 1000, as fast as it goes); a
+// usage-only event before [DONE] when the request
 // had stream_options.include_usage.
 'use strict';
 const http = require('http');
@@ -126,6 +127,12 @@ function stream(req, res, chat) {
 				res.write(ev.slice(cut));
 				timer = setTimeout(next, state.pace_ms);
 			}, 5);
+		} else if (state.pace_ms === 0) {
+			/* As fast as it goes: a burst of events per tick. */
+			res.write(ev);
+			for (let k = 0; k < 999 && i < events.length - 1; k++)
+				res.write(events[i++]);
+			timer = setTimeout(next, 0);
 		} else {
 			res.write(ev);
 			timer = setTimeout(next, state.pace_ms);
