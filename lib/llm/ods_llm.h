@@ -133,7 +133,7 @@ struct ods_llm_result {
 	int			 started;	/* stream committed */
 	int			 attempts;
 	enum ods_err		 err;		/* after started: why it ended */
-	int			 auth_refused;	/* a backend said 401/403 */
+	int			 auth_refused;	/* 401/403 seen */
 };
 
 /*
@@ -163,7 +163,8 @@ void		 ods_llm_result_fini(struct ods_llm_result *);
  * "[redacted]". Returns a new NUL-terminated string (ods_x* allocated;
  * caller frees) and its length in *outlen.
  */
-char		*ods_llm_redact_keys(const char *s, size_t n, size_t *outlen);
+char		*ods_llm_redact_keys(const char *s, size_t n,
+		    size_t *outlen);
 
 /*
  * Write the union of the backends' models plus the built-in embedding
