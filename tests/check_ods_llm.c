@@ -8,6 +8,7 @@
 #include "core/ods_conf.h"
 #include "net/ods_http.h"
 #include "core/ods_json.h"
+#include "core/ods_util.h"
 #include "llm/ods_llm.h"
 #include "llm/ods_llm_int.h"
 #include "llm/fake_upstream.h"
@@ -226,6 +227,67 @@ START_TEST(test_base_url_adds_v1_once)
 	u = odsi_llm_base_url("https://api.example.com/v1");
 	ck_assert_str_eq(u, "https://api.example.com/v1");
 	free(u);
+}
+END_TEST
+
+START_TEST(test_url_redact_drops_credentials_and_query)
+{
+	static const char	*cases[][2] = {
+		{ "http://user:pass@h:8000/v1", "http://h:8000/v1" },
+		{ "https://u:p%40ss@api.example.com/v1?key=s#f",
+		    "https://api.example.com/v1" },
+		{ "http://u:pa?ss#w@h/v1", "http://h/v1" },
+		{ "http://h:8000/v1", "http://h:8000/v1" },
+		{ "http://h/v1?api_key=secret", "http://h/v1" },
+		{ "u:p@h/v1", "h/v1" },
+	};
+	char			*u;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		u = ods_url_redact(cases[i][0]);
+		ck_assert_str_eq(u, cases[i][1]);
+		free(u);
+	}
+}
+END_TEST
+
+START_TEST(test_redact_keys_replaces_key_shaped_words)
+{
+	static const char	*cases[][2] = {
+		{ "Incorrect API key provided: sk-abc123*****xyz9. You can",
+		    "Incorrect API key provided: [redacted]. You can" },
+		{ "{\"m\":\"sk-proj-A.b_c-9\"}", "{\"m\":\"[redacted]\"}" },
+		{ "task-list sk- ask-me", "task-list sk- ask-me" },
+		{ "sk-1", "[redacted]" },
+		{ "", "" },
+	};
+	char			*out;
+	size_t			 i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		out = ods_llm_redact_keys(cases[i][0], strlen(cases[i][0]),
+		    &n);
+		ck_assert_str_eq(out, cases[i][1]);
+		ck_assert_uint_eq(n, strlen(cases[i][1]));
+		free(out);
+	}
+}
+END_TEST
+
+START_TEST(test_health_shows_backend_urls_without_credentials)
+{
+	struct ods_conf	*c = ods_conf_new();
+	struct ods_llm	*l;
+
+	ck_assert_int_eq(ods_conf_set(c, "VLLM_CHAT_URL",
+	    "http://admin:hunter2@127.0.0.1:9/v1?token=t0p", NULL), ODS_OK);
+	l = ods_llm_new(c);
+	ck_assert_uint_eq(l->nb, 1);
+	ck_assert_str_eq(l->b[0].shown, "http://127.0.0.1:9/v1");
+	ck_assert_ptr_null(strstr(l->b[0].shown, "hunter2"));
+	ods_llm_free(l);
+	ods_conf_free(c);
 }
 END_TEST
 
@@ -478,6 +540,70 @@ START_TEST(test_forward_passes_a_4xx_through_without_fallback)
 }
 END_TEST
 
+static const char key_401[] = "{\"error\":{\"message\":\"Incorrect API "
+    "key provided: sk-abc123***xyz9.\",\"code\":\"invalid_api_key\"}}";
+
+START_TEST(test_forward_hides_a_refused_key_and_moves_on)
+{
+	struct ods_llm_prep	p;
+	struct ods_llm_result	res;
+
+	learn_models();
+	serve(&up_a, 401, "application/json", key_401);
+	serve(&up_b, 200, "application/json", "{\"id\":\"b\"}");
+	prep_of(&p, "{}", 0);
+	ck_assert_int_eq(ods_llm_forward(fl, &p, NULL, &res), ODS_OK);
+	ck_assert_int_eq(res.status, 200);
+	ck_assert_str_eq(res.backend, "ollama");
+	ck_assert_int_eq(res.auth_refused, 1);
+	ods_llm_result_fini(&res);
+
+	serve(&up_b, 403, "application/json", key_401);
+	ck_assert_int_eq(ods_llm_forward(fl, &p, NULL, &res), ODS_EUPSTREAM);
+	ck_assert_int_eq(res.auth_refused, 1);
+	ck_assert_uint_eq(res.body.len, 0);
+	ods_llm_result_fini(&res);
+}
+END_TEST
+
+START_TEST(test_forward_redacts_keys_in_a_passed_on_4xx)
+{
+	struct ods_llm_prep	p;
+	struct ods_llm_result	res;
+
+	learn_models();
+	serve(&up_a, 400, "application/json",
+	    "{\"error\":\"bad key sk-proj-LEAK0123 here\"}");
+	prep_of(&p, "{}", 0);
+	ck_assert_int_eq(ods_llm_forward(fl, &p, NULL, &res), ODS_OK);
+	ck_assert_int_eq(res.status, 400);
+	ck_assert_str_eq(res.body.data,
+	    "{\"error\":\"bad key [redacted] here\"}");
+	ck_assert_int_eq(res.auth_refused, 0);
+	ods_llm_result_fini(&res);
+}
+END_TEST
+
+START_TEST(test_metric_label_of_a_made_up_model_is_other)
+{
+	char	name[32];
+	int	i;
+
+	learn_models();
+	ck_assert_str_eq(ods_llm_metric_model(fl, "m"), "m");
+	for (i = 0; i < 50; i++) {
+		snprintf(name, sizeof(name), "made-up-%d", i);
+		ck_assert_str_eq(ods_llm_metric_model(fl, name), "other");
+	}
+	ck_assert_str_eq(ods_llm_metric_model(fl, ""), "other");
+	ck_assert_str_eq(ods_llm_metric_model(fl, NULL), "other");
+	ck_assert_str_eq(ods_llm_metric_model(fl, "ods-hash-embed-384"),
+	    "ods-hash-embed-384");
+	ck_assert_str_eq(ods_llm_metric_model(fl, "ods-hash-embed-768"),
+	    "ods-hash-embed");
+}
+END_TEST
+
 struct sink_log {
 	struct ods_buf	out;
 	int		starts;
@@ -694,6 +820,9 @@ suite(void)
 	tcase_add_test(tc, test_strip_null_usage_removes_only_that_key);
 	tcase_add_test(tc, test_usage_scan_reads_spaced_and_nested_json);
 	tcase_add_test(tc, test_base_url_adds_v1_once);
+	tcase_add_test(tc, test_url_redact_drops_credentials_and_query);
+	tcase_add_test(tc, test_redact_keys_replaces_key_shaped_words);
+	tcase_add_test(tc, test_health_shows_backend_urls_without_credentials);
 	tcase_add_test(tc, test_prepare_keeps_the_client_bytes_when_nothing_changes);
 	tcase_add_test(tc, test_prepare_rewrites_an_alias_and_asks_streams_for_usage);
 	tcase_add_test(tc, test_prepare_leaves_usage_alone_when_the_client_asked);
@@ -704,6 +833,9 @@ suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_forward_falls_back_on_5xx_before_the_first_byte);
 	tcase_add_test(tc, test_forward_passes_a_4xx_through_without_fallback);
+	tcase_add_test(tc, test_forward_hides_a_refused_key_and_moves_on);
+	tcase_add_test(tc, test_forward_redacts_keys_in_a_passed_on_4xx);
+	tcase_add_test(tc, test_metric_label_of_a_made_up_model_is_other);
 	tcase_add_test(tc, test_forward_stream_drops_the_injected_usage_event);
 	tcase_add_test(tc, test_forward_stream_broken_after_the_first_event_is_reported);
 	tcase_add_test(tc, test_forward_stops_the_upstream_when_the_client_leaves);

@@ -64,7 +64,7 @@ h_embeddings_create(struct ods_req *r, struct ods_resp *w)
 		st = er == ODS_OK ? ods_resp_raw(w, (enum ods_status)res.status,
 		    *res.ctype != '\0' ? res.ctype : "application/json",
 		    res.body.data != NULL ? res.body.data : "", res.body.len) :
-		    h_openai_llm_error(w, er, p.model);
+		    h_openai_forward_error(w, er, &res, p.model);
 		ods_llm_result_fini(&res);
 	}
 	h_account(r, &c);

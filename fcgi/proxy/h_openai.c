@@ -55,6 +55,17 @@ h_llm(struct ods_req *r)
 	return h_proxy(r)->llm;
 }
 
+enum ods_status
+h_openai_forward_error(struct ods_resp *w, enum ods_err er,
+    const struct ods_llm_result *res, const char *model)
+{
+	if (er == ODS_EUPSTREAM && res->auth_refused)
+		return ods_resp_openai_error(w, ods_err_http(ODS_EUPSTREAM),
+		    NULL, "upstream_auth_error", NULL, "The model backend "
+		    "refused the proxy's credentials; tell the operator.");
+	return h_openai_llm_error(w, er, model);
+}
+
 /*
  * An ods_llm error as an OpenAI error. The status is the one map's,
  * ods_err_http(); only the wording and the OpenAI code are chosen here.
@@ -184,8 +195,10 @@ h_account(struct ods_req *r, const struct h_call *c)
 	const struct ods_req_env	*env = ods_req_env(r);
 	struct ods_llm_usage_rec	 u;
 
-	ods_metrics_ai(SERVICE, c->model, c->outcome, c->seconds,
-	    (uint64_t)c->prompt_tokens, (uint64_t)c->completion_tokens);
+	/* A made-up model name is "other": the label space is capped. */
+	ods_metrics_ai(SERVICE, ods_llm_metric_model(h_llm(r), c->model),
+	    c->outcome, c->seconds, (uint64_t)c->prompt_tokens,
+	    (uint64_t)c->completion_tokens);
 	ods_llm_limits_account(ods_req_redis(r), ods_req_db(r), p,
 	    c->prompt_tokens + c->completion_tokens);
 	memset(&u, 0, sizeof(u));
@@ -288,7 +301,7 @@ h_forward(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
 	if (er == ODS_OK)
 		st = answer(w, &res, &c);
 	else {
-		st = h_openai_llm_error(w, er, p.model);
+		st = h_openai_forward_error(w, er, &res, p.model);
 		c.status = (int)st;
 		c.outcome = er == ODS_ETIMEOUT ? "timeout" : "error";
 	}

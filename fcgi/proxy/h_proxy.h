@@ -40,6 +40,13 @@ enum ods_status	h_forward(struct ods_req *, struct ods_resp *,
 /* The error for an ods_llm / ods_llm_usage failure. */
 enum ods_status	h_openai_llm_error(struct ods_resp *, enum ods_err,
 		    const char *model);
+/*
+ * The error for a failed ods_llm_forward: as h_openai_llm_error, but a
+ * backend that refused the proxy's own key (res->auth_refused) is a 502
+ * "upstream_auth_error" of ours, never the upstream's body.
+ */
+enum ods_status	h_openai_forward_error(struct ods_resp *, enum ods_err,
+		    const struct ods_llm_result *, const char *model);
 
 /* What one call cost, for metrics, limits and the usage table. */
 struct h_call {

@@ -157,3 +157,25 @@ ods_strv_free(char **v, size_t n)
 		free(v[i]);
 	free(v);
 }
+
+char *
+ods_url_redact(const char *url)
+{
+	const char	*host, *at, *rest;
+	char		*out;
+	size_t		 pre, n;
+
+	host = strstr(url, "://");
+	host = host != NULL ? host + 3 : url;
+	/* The last '@' before the path: a raw '?' or '#' in a password
+	 * must not end the authority early and show the rest of it. */
+	at = memrchr(host, '@', strcspn(host, "/"));
+	rest = at != NULL ? at + 1 : host;
+	pre = (size_t)(host - url);
+	n = strcspn(rest, "?#");
+	out = ods_xmalloc(pre + n + 1);
+	memcpy(out, url, pre);
+	memcpy(out + pre, rest, n);
+	out[pre + n] = '\0';
+	return out;
+}

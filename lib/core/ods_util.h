@@ -1,7 +1,7 @@
 /*
  * lib/core/ods_util.h — small pieces more than one layer needs: strict
  * base64url (RFC 4648 §5, no padding), random bytes from the kernel,
- * SHA-256 in hex, and comma-separated lists.
+ * SHA-256 in hex, comma-separated lists, and URLs fit to show.
  */
 #ifndef ODS_UTIL_H
 #define ODS_UTIL_H
@@ -31,5 +31,12 @@ void		 ods_sha256_hex(const void *, size_t, char out[65]);
  */
 size_t		 ods_strsplit(const char *, char ***out);
 void		 ods_strv_free(char **, size_t);
+
+/*
+ * A copy of url fit for a report or a log line: credentials (user:pass@)
+ * and anything from '?' or '#' on are left out. Owner: caller (free(3));
+ * never NULL (ods_x* allocated).
+ */
+char		*ods_url_redact(const char *url);
 
 #endif /* ODS_UTIL_H */

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
 #include "core/ods_time.h"
+#include "core/ods_util.h"
 
 #define OPENAI_DEFAULT_BASE	"https://api.openai.com/v1"
 #define MAX_BODY		(64u << 20)
@@ -53,6 +55,7 @@ add_backend(struct ods_llm *l, const char *name, const char *url,
 	b = &l->b[l->nb++];
 	snprintf(b->name, sizeof(b->name), "%s", name);
 	b->base = odsi_llm_base_url(url);
+	b->shown = ods_url_redact(b->base);
 	if (key != NULL && *key != '\0')
 		(void)ods_xasprintf(&b->auth, "Authorization: Bearer %s", key);
 	b->caps = caps;
@@ -145,6 +148,7 @@ ods_llm_free(struct ods_llm *l)
 		return;
 	for (i = 0; i < l->nb; i++) {
 		free(l->b[i].base);
+		free(l->b[i].shown);
 		free(l->b[i].auth);
 		for (j = 0; j < l->b[i].nmodels; j++)
 			free(l->b[i].models[j]);
@@ -348,6 +352,7 @@ odsi_llm_strip_null_usage(char *ev, size_t len)
 
 /* One attempt's state, seen by the HTTP callbacks. */
 struct attempt {
+	struct ods_llm			*l;
 	const struct ods_llm_prep	*prep;
 	const struct ods_llm_sink	*sink;
 	struct ods_llm_result		*res;
@@ -380,7 +385,8 @@ send_event(void *arg, const char *ev, size_t len)
 	if (!res->started) {
 		res->started = 1;
 		res->ttft_s = ods_now_sec() - a->t0;
-		odsi_llm_metric_ttft(a->prep->model, res->ttft_s);
+		odsi_llm_metric_ttft(ods_llm_metric_model(a->l,
+		    a->prep->model), res->ttft_s);
 		if (a->sink->start(a->sink->arg, res->status, res->ctype) != 0)
 			a->client_gone = 1;
 	}
@@ -536,6 +542,17 @@ try_backend(struct ods_llm *l, struct llm_backend *b,
 			odsi_llm_breaker_failure(l, b, reason_of(er, 0));
 		return 1;
 	}
+	if (er == ODS_OK && (res->status == 401 || res->status == 403)) {
+		/* Our key, not the client's request: never show the body
+		 * (OpenAI's quotes part of the key); try the next one. */
+		odsi_llm_breaker_release(b);
+		ods_buf_reset(&res->body);
+		res->auth_refused = 1;
+		ods_log(ODS_LOG_ERR, "llm_upstream_auth_refused backend=%s "
+		    "status=%d", b->name, res->status);
+		*last = ODS_EUPSTREAM;
+		return 0;
+	}
 	if (er == ODS_OK && res->status < 500 && res->status != 429) {
 		odsi_llm_breaker_success(l, b);
 		if (res->status < 300 && !a->sse_mode)
@@ -552,6 +569,58 @@ try_backend(struct ods_llm *l, struct llm_backend *b,
 	*last = er != ODS_OK ? er : res->status == 429 ? ODS_ELIMIT :
 	    ODS_EUPSTREAM;
 	return 0;
+}
+
+static int
+key_char(int c)
+{
+	return isalnum(c) || c == '-' || c == '_' || c == '*' || c == '.';
+}
+
+char *
+ods_llm_redact_keys(const char *s, size_t n, size_t *outlen)
+{
+	char	*out;
+	size_t	 i = 0, j, o = 0;
+
+	/* A key is 4 bytes at least and becomes 10: room for the worst. */
+	out = ods_xmalloc(n + n / 4 * 6 + 1);
+	while (i < n) {
+		if (n - i > 3 && memcmp(s + i, "sk-", 3) == 0 &&
+		    (i == 0 || !key_char((unsigned char)s[i - 1]))) {
+			for (j = i + 3; j < n && key_char((unsigned char)s[j]);
+			    j++)
+				;
+			while (j > i + 3 && s[j - 1] == '.')
+				j--;	/* a full stop ends the sentence */
+			if (j > i + 3) {
+				memcpy(out + o, "[redacted]", 10);
+				o += 10;
+				i = j;
+				continue;
+			}
+		}
+		out[o++] = s[i++];
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
+/* A passed-on error body: no key-shaped word reaches the client. */
+static void
+scrub_error_body(struct ods_llm_result *res)
+{
+	char	*clean;
+	size_t	 n;
+
+	if (res->started || res->status < 400 || res->body.len == 0)
+		return;
+	clean = ods_llm_redact_keys(res->body.data, res->body.len, &n);
+	ods_buf_reset(&res->body);
+	if (ods_buf_add(&res->body, clean, n) != ODS_OK)
+		ods_buf_reset(&res->body);	/* shorter: cannot happen */
+	free(clean);
 }
 
 static void
@@ -579,6 +648,7 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 	memset(res, 0, sizeof(*res));
 	ods_buf_init(&res->body, MAX_BODY);
 	memset(&a, 0, sizeof(a));
+	a.l = l;
 	a.prep = prep;
 	a.sink = sink;
 	a.res = res;
@@ -602,6 +672,7 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 			tried++;
 			if (try_backend(l, c[i], &a, &last)) {
 				res->total_s = ods_now_sec() - a.t0;
+				scrub_error_body(res);
 				return ODS_OK;
 			}
 			if (should_stop(&a)) {
@@ -613,8 +684,10 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 			last = ODS_EUNAVAIL;
 	}
 	res->total_s = ods_now_sec() - a.t0;
-	if (last == ODS_ELIMIT && res->status == 429)
+	if (last == ODS_ELIMIT && res->status == 429) {
+		scrub_error_body(res);
 		return ODS_OK;	/* pass the upstream's 429 on */
+	}
 	return last == ODS_ELIMIT ? ODS_EUNAVAIL : last;
 }
 

@@ -133,14 +133,19 @@ struct ods_llm_result {
 	int			 started;	/* stream committed */
 	int			 attempts;
 	enum ods_err		 err;		/* after started: why it ended */
+	int			 auth_refused;	/* 401/403 seen */
 };
 
 /*
  * Send prep to the backends serving its model, in order, until one
  * answers. Before anything reached the sink a connect failure, timeout,
  * 429 or 5xx moves on to the next backend (and, ODS_LLM_RETRIES times,
- * round again after a backoff). Non-stream answers and upstream 4xx
- * bodies are in res->body as the upstream sent them. Returns ODS_OK (an
+ * round again after a backoff). A 401 or 403 means the backend refused
+ * the proxy's own key: it moves on too, sets res->auth_refused, and its
+ * body (which may quote part of that key) is dropped. Non-stream answers
+ * are in res->body as the upstream sent them; a passed-on 4xx body has
+ * anything shaped like a key (sk-...) replaced by "[redacted]" (see
+ * ods_llm_redact_keys). Returns ODS_OK (an
  * upstream answered: see res->status; for a started stream res->err says
  * whether it ended cleanly, ODS_EIO: client gone, ODS_EUPSTREAM /
  * ODS_ETIMEOUT: upstream broke, an error event is due), ODS_ENOTFOUND (no
@@ -153,12 +158,30 @@ enum ods_err	 ods_llm_forward(struct ods_llm *, const struct ods_llm_prep *,
 void		 ods_llm_result_fini(struct ods_llm_result *);
 
 /*
+ * Replace every key-shaped word in the n bytes at s ("sk-" at a word
+ * start, then letters, digits, '-', '_', '*' or inner '.') by
+ * "[redacted]". Returns a new NUL-terminated string (ods_x* allocated;
+ * caller frees) and its length in *outlen.
+ */
+char		*ods_llm_redact_keys(const char *s, size_t n,
+		    size_t *outlen);
+
+/*
  * Write the union of the backends' models plus the built-in embedding
  * model and the aliases, as the OpenAI list {"object":"list","data":[..]}.
  */
 void		 ods_llm_models_json(struct ods_llm *, struct ods_jw *);
 /* 1 when model is served here (by a backend, an alias or built in). */
 int		 ods_llm_model_known(struct ods_llm *, const char *model);
+/*
+ * The model label of the ai_* metrics: model itself when a backend's
+ * model list names it or it is an alias; the built-in embedding model
+ * by its default name, "ods-hash-embed" for its other sizes; "other" for
+ * anything else (a client's made-up name must not take a series of the
+ * capped label space). Never fetches a model list. Returns model or a
+ * static string; never NULL.
+ */
+const char	*ods_llm_metric_model(struct ods_llm *, const char *model);
 
 /*
  * The backend report of GET /health: {"status":"ok"|"degraded",

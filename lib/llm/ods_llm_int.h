@@ -14,6 +14,7 @@
 struct llm_backend {
 	char			 name[16];	/* "vllm", "ollama", ... */
 	char			*base;		/* ".../v1", no trailing / */
+	char			*shown;		/* no user:pass@ */
 	char			*auth;		/* "Authorization: ..." or NULL */
 	int			 caps;
 	pthread_mutex_t		 mu;

@@ -439,6 +439,31 @@ ods_llm_model_known(struct ods_llm *l, const char *model)
 	    ods_llm_alias(l, model), c, ODS_LLM_MAX_BACKENDS) > 0;
 }
 
+const char *
+ods_llm_metric_model(struct ods_llm *l, const char *model)
+{
+	uint32_t	 dim;
+	size_t		 i;
+	int		 s;
+
+	if (model == NULL || *model == '\0')
+		return "other";
+	if (ods_embed_parse_model(model, &dim) == ODS_OK)
+		return dim == ODS_EMBED_DIM_DEFAULT ? model : ODS_EMBED_FAMILY;
+	for (i = 0; i < l->naliases; i++)
+		if (strcmp(l->aliases[i].from, model) == 0)
+			return model;
+	for (i = 0; i < l->nb; i++) {
+		pthread_mutex_lock(&l->b[i].mu);
+		s = serves(&l->b[i], model);
+		pthread_mutex_unlock(&l->b[i].mu);
+		/* A list not known yet vouches for nothing. */
+		if (s == 1)
+			return model;
+	}
+	return "other";
+}
+
 static const char *
 state_name(enum ods_llm_breaker s)
 {
@@ -456,7 +481,8 @@ backend_json(struct ods_llm *l, struct llm_backend *b, struct ods_jw *jw)
 	up = b->models_ok && b->state != ODS_LLM_OPEN;
 	ods_jw_obj(jw);
 	ods_jw_kstr(jw, "name", b->name);
-	ods_jw_kstr(jw, "url", b->base);
+	/* Open route: never the user:pass@ or ?key= of the URL. */
+	ods_jw_kstr(jw, "url", b->shown);
 	ods_jw_kstr(jw, "kind", b->caps == LLM_CAP_EMBED ? "embeddings" :
 	    b->caps == LLM_CAP_CHAT ? "chat" : "chat,embeddings");
 	ods_jw_kstr(jw, "state", state_name(b->state));

@@ -131,23 +131,102 @@ usage(FILE *fp, const char *prog)
 }
 
 /*
+ * What the env file put into the environment, so that a reload can take
+ * back what the file no longer says: each name it set, with the value the
+ * real environment had before (NULL: none). Master-process state only; a
+ * worker inherits the environment, not this list.
+ */
+struct envset {
+	char	*name;
+	char	*orig;
+};
+static struct envset	*envsets;
+static size_t		 nenvsets;
+
+static struct envset *
+envset_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nenvsets; i++)
+		if (strcmp(envsets[i].name, name) == 0)
+			return &envsets[i];
+	return NULL;
+}
+
+/* Remember name (and its value from before the file) once. */
+static void
+envset_add(const char *name)
+{
+	const char	*orig;
+
+	if (envset_find(name) != NULL)
+		return;
+	envsets = ods_xrealloc(envsets,
+	    (nenvsets + 1) * sizeof(*envsets));
+	orig = getenv(name);
+	envsets[nenvsets].name = ods_xstrdup(name);
+	envsets[nenvsets].orig = orig != NULL ? ods_xstrdup(orig) : NULL;
+	nenvsets++;
+}
+
+/*
+ * A name the file set before and no longer sets gets its value from
+ * the real environment back, or is unset: a retired JWT_PREVIOUS_KEYS
+ * stops working at the reload, not at the next restart.
+ */
+static void
+envset_retire(char **names, size_t n)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < nenvsets; ) {
+		for (j = 0; j < n; j++)
+			if (strcmp(envsets[i].name, names[j]) == 0)
+				break;
+		if (j < n) {
+			i++;
+			continue;
+		}
+		if (envsets[i].orig != NULL)
+			setenv(envsets[i].name, envsets[i].orig, 1);
+		else
+			unsetenv(envsets[i].name);
+		free(envsets[i].name);
+		free(envsets[i].orig);
+		envsets[i] = envsets[--nenvsets];
+	}
+}
+
+/*
  * KEY=VALUE lines (comments with #, optional quotes) put into the
  * environment, so a SIGHUP can pick up rotated secrets without a restart.
+ * Lines may be of any length. Names set by an earlier load and gone from
+ * the file are restored to the real environment's value (or unset); that
+ * happens only when the whole file is valid.
  */
 static int
 env_file_load(const char *path, FILE *report)
 {
-	FILE	*fp;
-	char	 line[8192], *k, *v, *end;
-	int	 lineno = 0, bad = 0;
+	FILE	 *fp;
+	char	 *line = NULL, *k, *v, *end, **keys = NULL, **vals = NULL;
+	size_t	  cap = 0, n = 0, i;
+	ssize_t	  len;
+	int	  lineno = 0, bad = 0;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		fprintf(report, "config error: --env-file %s: %s\n", path,
 		    strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), fp) != NULL) {
+	while ((len = getline(&line, &cap, fp)) != -1) {
 		lineno++;
+		if (memchr(line, '\0', len) != NULL) {
+			fprintf(report, "config error: %s:%d: NUL byte in "
+			    "line\n", path, lineno);
+			bad++;
+			continue;
+		}
 		k = line + strspn(line, " \t");
 		if (*k == '#' || *k == '\n' || *k == '\0')
 			continue;
@@ -167,9 +246,32 @@ env_file_load(const char *path, FILE *report)
 			end[-1] = '\0';
 			v++;
 		}
-		setenv(k, v, 1);
+		keys = ods_xrealloc(keys, (n + 1) * sizeof(*keys));
+		vals = ods_xrealloc(vals, (n + 1) * sizeof(*vals));
+		keys[n] = ods_xstrdup(k);
+		vals[n] = ods_xstrdup(v);
+		n++;
+	}
+	if (ferror(fp)) {
+		fprintf(report, "config error: --env-file %s: read error\n",
+		    path);
+		bad++;
 	}
 	fclose(fp);
+	free(line);
+	if (bad == 0) {
+		envset_retire(keys, n);
+		for (i = 0; i < n; i++) {
+			envset_add(keys[i]);
+			setenv(keys[i], vals[i], 1);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		free(keys[i]);
+		free(vals[i]);
+	}
+	free(keys);
+	free(vals);
 	return bad > 0 ? -1 : 0;
 }
 

@@ -3,7 +3,7 @@
 # nginx: a JWKS fixture on loopback (tests/auth/jwt-fixture.js, keys made
 # here), tokens minted by it; the JWT matrix on GET /api/v1/auth/me, JWKS
 # rotation with one refetch, HS256 key rotation by env file and SIGHUP
-# (the previous key stays valid), RBAC on the admin API-key routes (viewer 403,
+# (the previous key stays valid; deleting its line retires it), RBAC on the admin API-key routes (viewer 403,
 # admin 201), an sk-ods- key on the proxy, the 101st request in a minute
 # -> 429 with headers, and AUDIT lines free of secrets.
 set -u -o pipefail
@@ -132,6 +132,30 @@ ods_get "$me" -H "Authorization: Bearer $hs_new_tok"
 ods_expect_code 200 "HS256 with the new key after SIGHUP, no restart"
 ods_get "$me" -H "Authorization: Bearer $hs_old_tok"
 ods_expect_code 200 "HS256 with the previous key still accepted"
+hup_data() {	# WHAT: SIGHUP the data pool, wait for a new generation
+	local before
+	before=$(ods_pool_workers data | sort)
+	kill -HUP "$(ods_pool_master data)"
+	ods_wait_until 10 eval '[ -z "$(comm -12 <(ods_pool_workers data | sort) <(printf "%s\n" "$before"))" ]' ||
+	    ods_t_fail "the data pool's workers were not replaced after SIGHUP ($1)"
+	ods_wait_http "$me" 401 10 ||
+	    ods_t_fail "the data pool does not answer after SIGHUP ($1)"
+}
+# Retiring the previous key is deleting its line: the reload must unset
+# what the file no longer says (issue 12 item 5).
+printf 'JWT_SECRET_KEY=%s\n' "$hs_new" >"$envf"
+hup_data "JWT_PREVIOUS_KEYS deleted"
+check401 "$hs_old_tok" "HS256 with the previous key after its line was deleted"
+ods_get "$me" -H "Authorization: Bearer $hs_new_tok"
+ods_expect_code 200 "HS256 with the current key after the previous one was retired"
+# A line longer than the old reader's 8191-byte buffer, which it split
+# into a bad line and so refused the reload (issue 12 item 13).
+printf 'ODS_TEST_LONG_LINE=%s\nJWT_SECRET_KEY=%s\n' \
+    "$(head -c 9000 /dev/zero | tr '\0' x)" "$hs_new" >"$envf"
+hup_data "a 9000-byte line"
+ods_t_ok "a reload with a 9000-byte line in the env file is accepted"
+ods_get "$me" -H "Authorization: Bearer $hs_new_tok"
+ods_expect_code 200 "HS256 with the current key after a reload with a long line"
 
 # --- RBAC and API keys -------------------------------------------------------
 keys=$ODS_DATA_URL/api/v1/api-keys

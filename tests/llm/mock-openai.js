@@ -9,7 +9,7 @@
 //
 // Routes (under --prefix, default /v1): GET /models, POST
 // /chat/completions, POST /completions, POST /embeddings.  Control (no
-// prefix): POST /_mock/mode {"mode":"ok"|"500"|"429"|"reset"|"hang"|"midreset"|
+// prefix): POST /_mock/mode {"mode":"ok"|"500"|"429"|"401"|"400key"|"reset"|"hang"|"midreset"|
 // "stall"|"dribble"|"malformed"|"slow","delay_ms":N,"pace_ms":N,"chunks":N,"split":bool,
 // "null_usage":bool}, GET /_mock/stats, POST /_mock/reset-stats.
 // Streams: each event is one write (two writes with a pause when split),
@@ -195,6 +195,18 @@ function api(req, res, body) {
 	if (state.mode === '429')
 		return send(res, 429, { error: { message: 'mock rate limit',
 		    type: 'requests', param: null, code: 'rate_limit_exceeded' } });
+	// OpenAI's answer to a refused key quotes part of it; "400key" is
+	// another 4xx whose body holds a key, to be redacted on the way.
+	if (state.mode === '401')
+		return send(res, 401, { error: { message: 'Incorrect API key ' +
+		    'provided: sk-abc123***************************xyz9. You ' +
+		    'can find your API key at https://platform.openai.com/' +
+		    'account/api-keys.', type: 'invalid_request_error',
+		    param: null, code: 'invalid_api_key' } });
+	if (state.mode === '400key')
+		return send(res, 400, { error: { message: 'Bad request for ' +
+		    'key sk-proj-LEAKED0123456789abcdef.', type:
+		    'invalid_request_error', param: null, code: null } });
 	if (state.mode === '500')
 		return send(res, 500, { error: { message: 'mock failure',
 		    type: 'server_error', param: null, code: null } });
