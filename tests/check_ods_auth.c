@@ -52,8 +52,16 @@ static const struct ods_route r_opt = { ODS_GET, "/workflows", h_none,
 	ODS_AUTH_OPTIONAL, NULL };
 static const struct ods_route r_open = { ODS_GET, "/health", h_none,
 	ODS_AUTH_OPEN, NULL };
+static const struct ods_route r_admin = { ODS_GET, "/api-keys", h_none,
+	ODS_AUTH_REQUIRED, "system:manage" };
 static const struct ods_route r_v1 = { ODS_POST, "/v1/chat/completions",
 	h_none, ODS_AUTH_REQUIRED, "system:manage" };
+
+static struct ods_req	*mkreq(const char *, const char *, const char *,
+			    const char *);
+static char		*bearer(const char *);
+static enum ods_err	 check(struct ods_req *, const struct ods_route *,
+			    struct ods_resp **);
 
 static void
 set(const char *name, const char *value)
@@ -152,11 +160,13 @@ START_TEST(test_jwt_accepts_valid_rs256_and_maps_claims)
 	ck_assert_str_eq(pr->username, "alice");
 	ck_assert_str_eq(pr->email, "alice@example.com");
 	ck_assert_str_eq(pr->name, "Alice A");
-	/* realm roles, then every client's, without duplicates */
-	ck_assert_uint_eq(pr->nroles, 4);
+	/* realm roles, then our clients', without duplicates */
+	ck_assert_uint_eq(pr->nroles, 3);
 	ck_assert(ods_principal_has_role(pr, "viewer"));
+	ck_assert(ods_principal_has_role(pr, "offline_access"));
 	ck_assert(ods_principal_has_role(pr, "data_analyst"));
-	ck_assert(ods_principal_has_role(pr, "manage-account"));
+	/* "account" is another client: its roles are not ours */
+	ck_assert(!ods_principal_has_role(pr, "manage-account"));
 	ck_assert_int_eq(pr->kind, ODS_PRINCIPAL_TOKEN);
 	free(t);
 }
@@ -290,6 +300,113 @@ START_TEST(test_jwt_refuses_aud_account_only)
 	free(t1);
 	free(t2);
 	free(t3);
+}
+END_TEST
+
+/* JWT_ALLOWED_AUDIENCES as the programs default it. */
+static void
+default_audiences(void)
+{
+	struct ods_conf	*d = ods_conf_new();
+
+	set("KEYCLOAK_CLIENT_ID", "web-frontend");
+	set("JWT_ALLOWED_AUDIENCES", d->jwt_audiences);
+	ods_conf_free(d);
+	use_jwks("main");
+}
+
+START_TEST(test_jwt_default_audiences_do_not_include_account)
+{
+	struct ods_conf	*d = ods_conf_new();
+	char		*t;
+
+	ck_assert_ptr_null(strstr(d->jwt_audiences, "account"));
+	ods_conf_free(d);
+	default_audiences();
+	t = rs("k1", claims(ISS, "[\"account\"]", 300, NULL), NULL);
+	ck_refused(t, "bad_aud");
+	free(t);
+	/* KEYCLOAK_CLIENT_ID is always one of ours */
+	t = rs("k1", claims(ISS, "[\"account\"]", 300,
+	    ",\"azp\":\"web-frontend\""), NULL);
+	ck_assert_int_eq(vfy(t), ODS_OK);
+	free(t);
+}
+END_TEST
+
+/* The issue 12 token: aud account, azp other-app, other-app's admin. */
+START_TEST(test_jwt_refuses_tokens_issued_to_other_clients)
+{
+	const char	*other = ",\"azp\":\"other-app\",\"resource_access\":"
+	    "{\"other-app\":{\"roles\":[\"admin\"]}}";
+	char		*t1, *t2, *t3, *t4, *t5;
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	default_audiences();
+	t1 = rs("k1", claims(ISS, "[\"account\"]", 300, other), NULL);
+	ck_refused(t1, "bad_azp");
+	r = mkreq("GET", "/api/v1/api-keys", bearer(t1), NULL);
+	ck_assert_int_eq(check(r, &r_admin, &w), ODS_EAUTH);
+	ck_assert_int_eq(ods_resp_status(w), 401);
+	/* azp decides even when aud names us */
+	t2 = rs("k1", claims(ISS, "[\"web-frontend\"]", 300, other), NULL);
+	ck_refused(t2, "bad_azp");
+	t3 = rs("k1", claims(ISS, AUD, 300, ",\"azp\":7"), NULL);
+	ck_refused(t3, "bad_azp");
+	t4 = rs("k1", claims(ISS, AUD, 300, ",\"azp\":\"\""), NULL);
+	ck_refused(t4, "bad_azp");
+	/* a client the operator allows is taken */
+	set("JWT_ALLOWED_AUDIENCES", "data-api");
+	use_jwks("main");
+	t5 = rs("k1", claims(ISS, "[\"account\"]", 300,
+	    ",\"azp\":\"data-api\""), NULL);
+	ck_assert_int_eq(vfy(t5), ODS_OK);
+	ck_refused(t1, "bad_azp");
+	free(t1);
+	free(t2);
+	free(t3);
+	free(t4);
+	free(t5);
+}
+END_TEST
+
+/* Our client's token with admin under another client: no admin. */
+START_TEST(test_jwt_roles_come_from_the_realm_and_our_clients_only)
+{
+	char		*t, *adm;
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	default_audiences();
+	t = rs("k1", claims(ISS, "[\"account\"]", 300, ",\"azp\":"
+	    "\"web-frontend\",\"resource_access\":{\"other-app\":"
+	    "{\"roles\":[\"admin\"]},\"account\":{\"roles\":[\"admin\"]},"
+	    "\"web-frontend\":{\"roles\":[\"data_analyst\"]}}"), NULL);
+	ck_assert_int_eq(vfy(t), ODS_OK);
+	ck_assert(!ods_principal_has_role(pr, "admin"));
+	ck_assert(ods_principal_has_role(pr, "viewer"));
+	ck_assert(ods_principal_has_role(pr, "data_analyst"));
+	r = mkreq("GET", "/api/v1/api-keys", bearer(t), NULL);
+	ck_assert_int_eq(check(r, &r_admin, &w), ODS_EFORBIDDEN);
+	ck_assert_int_eq(ods_resp_status(w), 403);
+	/* again from the cache of verified tokens: still no admin */
+	r = mkreq("GET", "/api/v1/api-keys", bearer(t), NULL);
+	ck_assert_int_eq(check(r, &r_admin, &w), ODS_EFORBIDDEN);
+	/* admin of the realm, or of our own client, is admin */
+	adm = rs("k1", claims(ISS, "[\"account\"]", 300, ",\"azp\":"
+	    "\"web-frontend\",\"resource_access\":{\"web-frontend\":"
+	    "{\"roles\":[\"admin\"]}}"), NULL);
+	r = mkreq("GET", "/api/v1/api-keys", bearer(adm), NULL);
+	ck_assert_int_eq(check(r, &r_admin, &w), ODS_OK);
+	free(adm);
+	adm = rs("k1", claims(ISS, "[\"account\"]", 300, ",\"azp\":"
+	    "\"web-frontend\",\"realm_access\":{\"roles\":[\"admin\"]}"),
+	    NULL);
+	r = mkreq("GET", "/api/v1/api-keys", bearer(adm), NULL);
+	ck_assert_int_eq(check(r, &r_admin, &w), ODS_OK);
+	free(adm);
+	free(t);
 }
 END_TEST
 
@@ -503,6 +620,13 @@ START_TEST(test_jwt_minted_dev_token_verifies)
 	ck_assert_int_eq(vfy(t), ODS_OK);
 	ck_assert_str_eq(pr->username, "ci");
 	ck_assert_uint_eq(pr->nroles, 2);
+	free(t);
+	/* issued to our client (azp), so valid with the default audiences */
+	default_audiences();
+	ck_assert_int_eq(ods_auth_mint_hs256(conf, "svc-1", "ci", "admin",
+	    600, &t), ODS_OK);
+	ck_assert_int_eq(vfy(t), ODS_OK);
+	ck_assert(ods_principal_has_role(pr, "admin"));
 	free(t);
 	set("JWT_SECRET_KEY", "");
 	ck_assert_int_eq(ods_auth_mint_hs256(conf, "svc-1", NULL, NULL, 600,
@@ -837,6 +961,10 @@ suite(void)
 	tcase_add_test(tc, test_jwt_checks_exp_nbf_iat_with_leeway);
 	tcase_add_test(tc, test_jwt_checks_iss_against_the_list);
 	tcase_add_test(tc, test_jwt_refuses_aud_account_only);
+	tcase_add_test(tc, test_jwt_default_audiences_do_not_include_account);
+	tcase_add_test(tc, test_jwt_refuses_tokens_issued_to_other_clients);
+	tcase_add_test(tc,
+	    test_jwt_roles_come_from_the_realm_and_our_clients_only);
 	tcase_add_test(tc, test_jwt_unknown_kid_refetches_once_then_401);
 	tcase_add_test(tc, test_jwt_random_kid_flood_does_not_flood_the_jwks);
 	tcase_add_test(tc, test_jwt_rotation_needs_exactly_one_refetch);

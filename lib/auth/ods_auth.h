@@ -155,8 +155,9 @@ enum ods_err	 ods_auth_refresh(struct ods_auth *, const char *refresh,
 
 /*
  * A development HS256 token signed with conf->jwt_secret_key: iss is
- * the first JWT_ISSUERS entry (else ODS_JWT_LOCAL_ISSUER), aud the first
- * allowed audience, roles as realm_access.roles (comma list). *out is
+ * the first JWT_ISSUERS entry (else ODS_JWT_LOCAL_ISSUER), azp and aud
+ * KEYCLOAK_CLIENT_ID (else the first JWT_ALLOWED_AUDIENCES entry), roles
+ * as realm_access.roles (comma list). *out is
  * malloc'ed. ODS_EINVAL without a secret key or with bad arguments.
  */
 enum ods_err	 ods_auth_mint_hs256(const struct ods_conf *, const char *sub,

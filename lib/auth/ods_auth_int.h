@@ -77,8 +77,12 @@ struct ods_auth {
 	size_t			 nhs;
 	char			**issuers;
 	size_t			 nissuers;
-	char			**auds;
-	size_t			 nauds;
+	/*
+	 * The clients whose tokens we take and whose resource_access roles
+	 * count: KEYCLOAK_CLIENT_ID, then JWT_ALLOWED_AUDIENCES.
+	 */
+	char			**clients;
+	size_t			 nclients;
 	char			*token_url;	/* Keycloak token endpoint */
 	struct jwks		 jwks;
 	struct vcache		 vc;

@@ -87,7 +87,7 @@ static const struct var vars[] = {
 	S("KEYCLOAK_CLIENT_ID", keycloak_client_id, "web-frontend"),
 	SECRET("KEYCLOAK_CLIENT_SECRET", keycloak_client_secret),
 	S("JWT_ISSUERS", jwt_issuers, ""),
-	S("JWT_ALLOWED_AUDIENCES", jwt_audiences, "account,web-frontend"),
+	S("JWT_ALLOWED_AUDIENCES", jwt_audiences, ""),
 	SECRET("JWT_SECRET_KEY", jwt_secret_key),
 	SECRET("JWT_PREVIOUS_KEYS", jwt_previous_keys),
 	I("ODS_JWT_LEEWAY", jwt_leeway, "30", 0, 300),
