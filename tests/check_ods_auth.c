@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,6 +471,169 @@ START_TEST(test_jwt_random_kid_flood_does_not_flood_the_jwks)
 	}
 	ck_assert_int_le(fx_count("flood") - before, 2);
 	free(ok);
+}
+END_TEST
+
+/* A copy of tok (k1's payload and signature) with another kid. */
+static char *
+with_kid(const char *tok, const char *kid)
+{
+	char	 hdr[256], *h, *t;
+
+	snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS256\",\"kid\":\"%s\"}",
+	    kid);
+	h = b64u(hdr);
+	t = calloc(1, strlen(h) + strlen(tok) + 1);
+	sprintf(t, "%s%s", h, strchr(tok, '.'));
+	free(h);
+	return t;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_until_ms(int64_t t)
+{
+	int64_t	now = mono_ms();
+
+	if (t > now)
+		usleep((useconds_t)(t - now) * 1000);
+}
+
+/*
+ * Issue 12: a kid found unknown is answered from memory for one interval,
+ * even once the refetch window has opened again; a new kid then refetches.
+ */
+START_TEST(test_jwt_unknown_kid_is_answered_from_memory)
+{
+	char	*ok = rs("k1", claims(ISS, AUD, 300, NULL), NULL);
+	char	*ta = with_kid(ok, "unk-a"), *tx = with_kid(ok, "unk-x");
+	char	*ty = with_kid(ok, "unk-y");
+	int64_t	 t0;
+	int	 base;
+
+	set("ODS_JWKS_REFETCH_INTERVAL", "2");
+	fx_jwks("neg", "k1");
+	use_jwks("neg");
+	base = fx_count("neg");
+	ck_assert_int_eq(vfy(ok), ODS_OK);		/* first fetch */
+	t0 = mono_ms();
+	ck_refused(ta, "unknown_kid");			/* refetch: window */
+	ck_assert_int_eq(fx_count("neg") - base, 2);
+	sleep_until_ms(t0 + 1000);
+	ck_refused(tx, "unknown_kid");			/* window closed */
+	ck_assert_int_eq(fx_count("neg") - base, 2);
+	/* the window is open again, unk-x is still remembered */
+	sleep_until_ms(t0 + 2500);
+	ck_assert_int_lt(mono_ms(), t0 + 2950);
+	ck_refused(tx, "unknown_kid");
+	ck_assert_int_eq(fx_count("neg") - base, 2);
+	ck_refused(ty, "unknown_kid");			/* a new kid: refetch */
+	ck_assert_int_eq(fx_count("neg") - base, 3);
+	/* three fetches of one document: parsed once (same SHA-256) */
+	ck_assert_uint_eq(ods_auth_jwks_fetches(auth), 3);
+	ck_assert_uint_eq(ods_auth_jwks_parses(auth), 1);
+	ck_assert_int_eq(vfy(ok), ODS_OK);
+	free(ok);
+	free(ta);
+	free(tx);
+	free(ty);
+}
+END_TEST
+
+struct flood {
+	const char	*ok;
+	int64_t		 until_ms;
+	int		 n;
+	int		 bad;
+};
+
+static void *
+flood_run(void *arg)
+{
+	struct flood			*f = arg;
+	struct ods_arena		*ar = ods_arena_new(4096);
+	const struct ods_principal	*p;
+	const char			*w;
+	char				 kid[64], *t;
+
+	while (mono_ms() < f->until_ms) {
+		snprintf(kid, sizeof(kid), "r%d-%ld", f->n, random());
+		t = with_kid(f->ok, kid);
+		if (ods_auth_verify(auth, t, ar, &p, &w) != ODS_EAUTH ||
+		    strcmp(w, "unknown_kid") != 0)
+			f->bad++;
+		free(t);
+		f->n++;
+	}
+	ods_arena_free(ar);
+	return NULL;
+}
+
+/* Issue 12: four threads of random kids, at most one refetch a window. */
+START_TEST(test_jwt_random_kid_flood_refetches_once_per_window)
+{
+	char		*ok = rs("k1", claims(ISS, AUD, 300, NULL), NULL);
+	struct flood	 f[4];
+	pthread_t	 th[4];
+	int64_t		 start, elapsed;
+	int		 i, base, refetches, total = 0;
+
+	set("ODS_JWKS_REFETCH_INTERVAL", "1");
+	fx_jwks("flood4", "k1");
+	use_jwks("flood4");
+	base = fx_count("flood4");
+	ck_assert_int_eq(vfy(ok), ODS_OK);
+	start = mono_ms();
+	for (i = 0; i < 4; i++) {
+		f[i] = (struct flood){ .ok = ok, .until_ms = start + 2200 };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, flood_run,
+		    &f[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(f[i].bad, 0);
+		total += f[i].n;
+	}
+	elapsed = mono_ms() - start;
+	refetches = fx_count("flood4") - base - 1;
+	ck_assert_int_ge(refetches, 1);
+	ck_assert_int_le(refetches, (int)(elapsed / 1000) + 1);
+	ck_assert_int_ge(total, 100);
+	ck_assert_uint_eq(ods_auth_jwks_parses(auth), 1);
+	ck_assert_int_eq(vfy(ok), ODS_OK);
+	free(ok);
+}
+END_TEST
+
+/* A refetch of the same document renews the set without parsing it. */
+START_TEST(test_jwt_same_document_is_not_parsed_again)
+{
+	char	*t1 = rs("k1", claims(ISS, AUD, 300, NULL), NULL);
+	char	*t2 = rs("k2", claims(ISS, AUD, 300, NULL), NULL);
+
+	set("ODS_JWKS_CACHE_TTL", "1");
+	fx_jwks("same", "k1");
+	use_jwks("same");
+	ck_assert_int_eq(vfy(t1), ODS_OK);
+	usleep(1200 * 1000);				/* stale */
+	ck_assert_int_eq(vfy(t1), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(auth), 2);
+	ck_assert_uint_eq(ods_auth_jwks_parses(auth), 1);
+	fx_jwks("same", "k1 k2");			/* another document */
+	usleep(1200 * 1000);
+	ck_assert_int_eq(vfy(t2), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(auth), 3);
+	ck_assert_uint_eq(ods_auth_jwks_parses(auth), 2);
+	free(t1);
+	free(t2);
 }
 END_TEST
 
@@ -967,6 +1131,9 @@ suite(void)
 	    test_jwt_roles_come_from_the_realm_and_our_clients_only);
 	tcase_add_test(tc, test_jwt_unknown_kid_refetches_once_then_401);
 	tcase_add_test(tc, test_jwt_random_kid_flood_does_not_flood_the_jwks);
+	tcase_add_test(tc, test_jwt_unknown_kid_is_answered_from_memory);
+	tcase_add_test(tc, test_jwt_random_kid_flood_refetches_once_per_window);
+	tcase_add_test(tc, test_jwt_same_document_is_not_parsed_again);
 	tcase_add_test(tc, test_jwt_rotation_needs_exactly_one_refetch);
 	tcase_add_test(tc, test_jwt_failed_fetch_keeps_the_last_good_set);
 	tcase_add_test(tc, test_jwt_enc_only_jwks_and_short_keys_give_no_key);

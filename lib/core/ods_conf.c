@@ -92,7 +92,7 @@ static const struct var vars[] = {
 	SECRET("JWT_PREVIOUS_KEYS", jwt_previous_keys),
 	I("ODS_JWT_LEEWAY", jwt_leeway, "30", 0, 300),
 	I("ODS_JWKS_CACHE_TTL", jwks_cache_ttl, "300", 1, 86400),
-	I("ODS_JWKS_REFETCH_INTERVAL", jwks_refetch_interval, "30", 1, 3600),
+	I("ODS_JWKS_REFETCH_INTERVAL", jwks_refetch_interval, "10", 1, 3600),
 	I("ODS_JWKS_TIMEOUT_MS", jwks_timeout_ms, "5000", 100, 60000),
 	S("AUTH_COOKIE_DOMAIN", auth_cookie_domain, ""),
 	{ "AUTH_COOKIE_SAMESITE", T_ENUM, OFF(auth_cookie_samesite), "Lax",
