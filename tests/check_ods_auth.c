@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +53,16 @@ static const struct ods_route r_opt = { ODS_GET, "/workflows", h_none,
 	ODS_AUTH_OPTIONAL, NULL };
 static const struct ods_route r_open = { ODS_GET, "/health", h_none,
 	ODS_AUTH_OPEN, NULL };
+static const struct ods_route r_admin = { ODS_GET, "/api-keys", h_none,
+	ODS_AUTH_REQUIRED, "system:manage" };
 static const struct ods_route r_v1 = { ODS_POST, "/v1/chat/completions",
 	h_none, ODS_AUTH_REQUIRED, "system:manage" };
+
+static struct ods_req	*mkreq(const char *, const char *, const char *,
+			    const char *);
+static char		*bearer(const char *);
+static enum ods_err	 check(struct ods_req *, const struct ods_route *,
+			    struct ods_resp **);
 
 static void
 set(const char *name, const char *value)
@@ -152,11 +161,13 @@ START_TEST(test_jwt_accepts_valid_rs256_and_maps_claims)
 	ck_assert_str_eq(pr->username, "alice");
 	ck_assert_str_eq(pr->email, "alice@example.com");
 	ck_assert_str_eq(pr->name, "Alice A");
-	/* realm roles, then every client's, without duplicates */
-	ck_assert_uint_eq(pr->nroles, 4);
+	/* realm roles, then our clients', without duplicates */
+	ck_assert_uint_eq(pr->nroles, 3);
 	ck_assert(ods_principal_has_role(pr, "viewer"));
+	ck_assert(ods_principal_has_role(pr, "offline_access"));
 	ck_assert(ods_principal_has_role(pr, "data_analyst"));
-	ck_assert(ods_principal_has_role(pr, "manage-account"));
+	/* "account" is another client: its roles are not ours */
+	ck_assert(!ods_principal_has_role(pr, "manage-account"));
 	ck_assert_int_eq(pr->kind, ODS_PRINCIPAL_TOKEN);
 	free(t);
 }
@@ -293,6 +304,113 @@ START_TEST(test_jwt_refuses_aud_account_only)
 }
 END_TEST
 
+/* JWT_ALLOWED_AUDIENCES as the programs default it. */
+static void
+default_audiences(void)
+{
+	struct ods_conf	*d = ods_conf_new();
+
+	set("KEYCLOAK_CLIENT_ID", "web-frontend");
+	set("JWT_ALLOWED_AUDIENCES", d->jwt_audiences);
+	ods_conf_free(d);
+	use_jwks("main");
+}
+
+START_TEST(test_jwt_default_audiences_do_not_include_account)
+{
+	struct ods_conf	*d = ods_conf_new();
+	char		*t;
+
+	ck_assert_ptr_null(strstr(d->jwt_audiences, "account"));
+	ods_conf_free(d);
+	default_audiences();
+	t = rs("k1", claims(ISS, "[\"account\"]", 300, NULL), NULL);
+	ck_refused(t, "bad_aud");
+	free(t);
+	/* KEYCLOAK_CLIENT_ID is always one of ours */
+	t = rs("k1", claims(ISS, "[\"account\"]", 300,
+	    ",\"azp\":\"web-frontend\""), NULL);
+	ck_assert_int_eq(vfy(t), ODS_OK);
+	free(t);
+}
+END_TEST
+
+/* The issue 12 token: aud account, azp other-app, other-app's admin. */
+START_TEST(test_jwt_refuses_tokens_issued_to_other_clients)
+{
+	const char	*other = ",\"azp\":\"other-app\",\"resource_access\":"
+	    "{\"other-app\":{\"roles\":[\"admin\"]}}";
+	char		*t1, *t2, *t3, *t4, *t5;
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	default_audiences();
+	t1 = rs("k1", claims(ISS, "[\"account\"]", 300, other), NULL);
+	ck_refused(t1, "bad_azp");
+	r = mkreq("GET", "/api/v1/api-keys", bearer(t1), NULL);
+	ck_assert_int_eq(check(r, &r_admin, &w), ODS_EAUTH);
+	ck_assert_int_eq(ods_resp_status(w), 401);
+	/* azp decides even when aud names us */
+	t2 = rs("k1", claims(ISS, "[\"web-frontend\"]", 300, other), NULL);
+	ck_refused(t2, "bad_azp");
+	t3 = rs("k1", claims(ISS, AUD, 300, ",\"azp\":7"), NULL);
+	ck_refused(t3, "bad_azp");
+	t4 = rs("k1", claims(ISS, AUD, 300, ",\"azp\":\"\""), NULL);
+	ck_refused(t4, "bad_azp");
+	/* a client the operator allows is taken */
+	set("JWT_ALLOWED_AUDIENCES", "data-api");
+	use_jwks("main");
+	t5 = rs("k1", claims(ISS, "[\"account\"]", 300,
+	    ",\"azp\":\"data-api\""), NULL);
+	ck_assert_int_eq(vfy(t5), ODS_OK);
+	ck_refused(t1, "bad_azp");
+	free(t1);
+	free(t2);
+	free(t3);
+	free(t4);
+	free(t5);
+}
+END_TEST
+
+/* Our client's token with admin under another client: no admin. */
+START_TEST(test_jwt_roles_come_from_the_realm_and_our_clients_only)
+{
+	char		*t, *adm;
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	default_audiences();
+	t = rs("k1", claims(ISS, "[\"account\"]", 300, ",\"azp\":"
+	    "\"web-frontend\",\"resource_access\":{\"other-app\":"
+	    "{\"roles\":[\"admin\"]},\"account\":{\"roles\":[\"admin\"]},"
+	    "\"web-frontend\":{\"roles\":[\"data_analyst\"]}}"), NULL);
+	ck_assert_int_eq(vfy(t), ODS_OK);
+	ck_assert(!ods_principal_has_role(pr, "admin"));
+	ck_assert(ods_principal_has_role(pr, "viewer"));
+	ck_assert(ods_principal_has_role(pr, "data_analyst"));
+	r = mkreq("GET", "/api/v1/api-keys", bearer(t), NULL);
+	ck_assert_int_eq(check(r, &r_admin, &w), ODS_EFORBIDDEN);
+	ck_assert_int_eq(ods_resp_status(w), 403);
+	/* again from the cache of verified tokens: still no admin */
+	r = mkreq("GET", "/api/v1/api-keys", bearer(t), NULL);
+	ck_assert_int_eq(check(r, &r_admin, &w), ODS_EFORBIDDEN);
+	/* admin of the realm, or of our own client, is admin */
+	adm = rs("k1", claims(ISS, "[\"account\"]", 300, ",\"azp\":"
+	    "\"web-frontend\",\"resource_access\":{\"web-frontend\":"
+	    "{\"roles\":[\"admin\"]}}"), NULL);
+	r = mkreq("GET", "/api/v1/api-keys", bearer(adm), NULL);
+	ck_assert_int_eq(check(r, &r_admin, &w), ODS_OK);
+	free(adm);
+	adm = rs("k1", claims(ISS, "[\"account\"]", 300, ",\"azp\":"
+	    "\"web-frontend\",\"realm_access\":{\"roles\":[\"admin\"]}"),
+	    NULL);
+	r = mkreq("GET", "/api/v1/api-keys", bearer(adm), NULL);
+	ck_assert_int_eq(check(r, &r_admin, &w), ODS_OK);
+	free(adm);
+	free(t);
+}
+END_TEST
+
 START_TEST(test_jwt_unknown_kid_refetches_once_then_401)
 {
 	char	*t = rs("k2", claims(ISS, AUD, 300, NULL), NULL);
@@ -353,6 +471,169 @@ START_TEST(test_jwt_random_kid_flood_does_not_flood_the_jwks)
 	}
 	ck_assert_int_le(fx_count("flood") - before, 2);
 	free(ok);
+}
+END_TEST
+
+/* A copy of tok (k1's payload and signature) with another kid. */
+static char *
+with_kid(const char *tok, const char *kid)
+{
+	char	 hdr[256], *h, *t;
+
+	snprintf(hdr, sizeof(hdr), "{\"alg\":\"RS256\",\"kid\":\"%s\"}",
+	    kid);
+	h = b64u(hdr);
+	t = calloc(1, strlen(h) + strlen(tok) + 1);
+	sprintf(t, "%s%s", h, strchr(tok, '.'));
+	free(h);
+	return t;
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_until_ms(int64_t t)
+{
+	int64_t	now = mono_ms();
+
+	if (t > now)
+		usleep((useconds_t)(t - now) * 1000);
+}
+
+/*
+ * Issue 12: a kid found unknown is answered from memory for one interval,
+ * even once the refetch window has opened again; a new kid then refetches.
+ */
+START_TEST(test_jwt_unknown_kid_is_answered_from_memory)
+{
+	char	*ok = rs("k1", claims(ISS, AUD, 300, NULL), NULL);
+	char	*ta = with_kid(ok, "unk-a"), *tx = with_kid(ok, "unk-x");
+	char	*ty = with_kid(ok, "unk-y");
+	int64_t	 t0;
+	int	 base;
+
+	set("ODS_JWKS_REFETCH_INTERVAL", "2");
+	fx_jwks("neg", "k1");
+	use_jwks("neg");
+	base = fx_count("neg");
+	ck_assert_int_eq(vfy(ok), ODS_OK);		/* first fetch */
+	t0 = mono_ms();
+	ck_refused(ta, "unknown_kid");			/* refetch: window */
+	ck_assert_int_eq(fx_count("neg") - base, 2);
+	sleep_until_ms(t0 + 1000);
+	ck_refused(tx, "unknown_kid");			/* window closed */
+	ck_assert_int_eq(fx_count("neg") - base, 2);
+	/* the window is open again, unk-x is still remembered */
+	sleep_until_ms(t0 + 2500);
+	ck_assert_int_lt(mono_ms(), t0 + 2950);
+	ck_refused(tx, "unknown_kid");
+	ck_assert_int_eq(fx_count("neg") - base, 2);
+	ck_refused(ty, "unknown_kid");			/* a new kid: refetch */
+	ck_assert_int_eq(fx_count("neg") - base, 3);
+	/* three fetches of one document: parsed once (same SHA-256) */
+	ck_assert_uint_eq(ods_auth_jwks_fetches(auth), 3);
+	ck_assert_uint_eq(ods_auth_jwks_parses(auth), 1);
+	ck_assert_int_eq(vfy(ok), ODS_OK);
+	free(ok);
+	free(ta);
+	free(tx);
+	free(ty);
+}
+END_TEST
+
+struct flood {
+	const char	*ok;
+	int64_t		 until_ms;
+	int		 n;
+	int		 bad;
+};
+
+static void *
+flood_run(void *arg)
+{
+	struct flood			*f = arg;
+	struct ods_arena		*ar = ods_arena_new(4096);
+	const struct ods_principal	*p;
+	const char			*w;
+	char				 kid[64], *t;
+
+	while (mono_ms() < f->until_ms) {
+		snprintf(kid, sizeof(kid), "r%d-%ld", f->n, random());
+		t = with_kid(f->ok, kid);
+		if (ods_auth_verify(auth, t, ar, &p, &w) != ODS_EAUTH ||
+		    strcmp(w, "unknown_kid") != 0)
+			f->bad++;
+		free(t);
+		f->n++;
+	}
+	ods_arena_free(ar);
+	return NULL;
+}
+
+/* Issue 12: four threads of random kids, at most one refetch a window. */
+START_TEST(test_jwt_random_kid_flood_refetches_once_per_window)
+{
+	char		*ok = rs("k1", claims(ISS, AUD, 300, NULL), NULL);
+	struct flood	 f[4];
+	pthread_t	 th[4];
+	int64_t		 start, elapsed;
+	int		 i, base, refetches, total = 0;
+
+	set("ODS_JWKS_REFETCH_INTERVAL", "1");
+	fx_jwks("flood4", "k1");
+	use_jwks("flood4");
+	base = fx_count("flood4");
+	ck_assert_int_eq(vfy(ok), ODS_OK);
+	start = mono_ms();
+	for (i = 0; i < 4; i++) {
+		f[i] = (struct flood){ .ok = ok, .until_ms = start + 2200 };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, flood_run,
+		    &f[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(f[i].bad, 0);
+		total += f[i].n;
+	}
+	elapsed = mono_ms() - start;
+	refetches = fx_count("flood4") - base - 1;
+	ck_assert_int_ge(refetches, 1);
+	ck_assert_int_le(refetches, (int)(elapsed / 1000) + 1);
+	ck_assert_int_ge(total, 100);
+	ck_assert_uint_eq(ods_auth_jwks_parses(auth), 1);
+	ck_assert_int_eq(vfy(ok), ODS_OK);
+	free(ok);
+}
+END_TEST
+
+/* A refetch of the same document renews the set without parsing it. */
+START_TEST(test_jwt_same_document_is_not_parsed_again)
+{
+	char	*t1 = rs("k1", claims(ISS, AUD, 300, NULL), NULL);
+	char	*t2 = rs("k2", claims(ISS, AUD, 300, NULL), NULL);
+
+	set("ODS_JWKS_CACHE_TTL", "1");
+	fx_jwks("same", "k1");
+	use_jwks("same");
+	ck_assert_int_eq(vfy(t1), ODS_OK);
+	usleep(1200 * 1000);				/* stale */
+	ck_assert_int_eq(vfy(t1), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(auth), 2);
+	ck_assert_uint_eq(ods_auth_jwks_parses(auth), 1);
+	fx_jwks("same", "k1 k2");			/* another document */
+	usleep(1200 * 1000);
+	ck_assert_int_eq(vfy(t2), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(auth), 3);
+	ck_assert_uint_eq(ods_auth_jwks_parses(auth), 2);
+	free(t1);
+	free(t2);
 }
 END_TEST
 
@@ -503,6 +784,13 @@ START_TEST(test_jwt_minted_dev_token_verifies)
 	ck_assert_int_eq(vfy(t), ODS_OK);
 	ck_assert_str_eq(pr->username, "ci");
 	ck_assert_uint_eq(pr->nroles, 2);
+	free(t);
+	/* issued to our client (azp), so valid with the default audiences */
+	default_audiences();
+	ck_assert_int_eq(ods_auth_mint_hs256(conf, "svc-1", "ci", "admin",
+	    600, &t), ODS_OK);
+	ck_assert_int_eq(vfy(t), ODS_OK);
+	ck_assert(ods_principal_has_role(pr, "admin"));
 	free(t);
 	set("JWT_SECRET_KEY", "");
 	ck_assert_int_eq(ods_auth_mint_hs256(conf, "svc-1", NULL, NULL, 600,
@@ -837,8 +1125,15 @@ suite(void)
 	tcase_add_test(tc, test_jwt_checks_exp_nbf_iat_with_leeway);
 	tcase_add_test(tc, test_jwt_checks_iss_against_the_list);
 	tcase_add_test(tc, test_jwt_refuses_aud_account_only);
+	tcase_add_test(tc, test_jwt_default_audiences_do_not_include_account);
+	tcase_add_test(tc, test_jwt_refuses_tokens_issued_to_other_clients);
+	tcase_add_test(tc,
+	    test_jwt_roles_come_from_the_realm_and_our_clients_only);
 	tcase_add_test(tc, test_jwt_unknown_kid_refetches_once_then_401);
 	tcase_add_test(tc, test_jwt_random_kid_flood_does_not_flood_the_jwks);
+	tcase_add_test(tc, test_jwt_unknown_kid_is_answered_from_memory);
+	tcase_add_test(tc, test_jwt_random_kid_flood_refetches_once_per_window);
+	tcase_add_test(tc, test_jwt_same_document_is_not_parsed_again);
 	tcase_add_test(tc, test_jwt_rotation_needs_exactly_one_refetch);
 	tcase_add_test(tc, test_jwt_failed_fetch_keeps_the_last_good_set);
 	tcase_add_test(tc, test_jwt_enc_only_jwks_and_short_keys_give_no_key);

@@ -47,7 +47,9 @@ START_TEST(test_conf_defaults)
 	ck_assert_int_eq(c->mysql_port, 3306);
 	ck_assert_int_eq(c->auth_mode, 1);
 	ck_assert_uint_eq(c->max_body_bytes, 32u << 20);
-	ck_assert_str_eq(c->jwt_audiences, "account,web-frontend");
+	/* no client besides KEYCLOAK_CLIENT_ID, and never "account" */
+	ck_assert_str_eq(c->jwt_audiences, "");
+	ck_assert_str_eq(c->keycloak_client_id, "web-frontend");
 	ck_assert_int_eq(c->socket_mode, 0666);
 	ods_conf_free(c);
 }

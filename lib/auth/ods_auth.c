@@ -68,6 +68,8 @@ hs_keys_init(struct ods_auth *a, const struct ods_conf *c)
 static void
 names_init(struct ods_auth *a, const struct ods_conf *c)
 {
+	char	*list;
+
 	a->nissuers = ods_strsplit(c->jwt_issuers, &a->issuers);
 	if (a->nissuers == 0 && *c->keycloak_url != '\0') {
 		a->issuers = ods_xcalloc(1, sizeof(char *));
@@ -75,7 +77,11 @@ names_init(struct ods_auth *a, const struct ods_conf *c)
 		    c->keycloak_realm);
 		a->nissuers = 1;
 	}
-	a->nauds = ods_strsplit(c->jwt_audiences, &a->auds);
+	/* Our client first, then the ones the operator allows besides. */
+	ods_xasprintf(&list, "%s,%s", c->keycloak_client_id,
+	    c->jwt_audiences);
+	a->nclients = ods_strsplit(list, &a->clients);
+	free(list);
 	if (*c->keycloak_url != '\0')
 		ods_xasprintf(&a->token_url, "%s/realms/%s/protocol/"
 		    "openid-connect/token", c->keycloak_url, c->keycloak_realm);
@@ -111,9 +117,9 @@ ods_auth_new(const struct ods_conf *c, struct ods_db *db,
 		ods_log(ODS_LOG_WARN, "auth_no_keys reason=neither Keycloak "
 		    "nor JWT_SECRET_KEY is set: every token is refused");
 	ods_log(ODS_LOG_INFO, "auth_ready mode=%s jwks=%s hs256_keys=%zu "
-	    "issuers=%zu audiences=%zu", c->auth_mode ? "on" : "off",
+	    "issuers=%zu clients=%zu", c->auth_mode ? "on" : "off",
 	    a->jwks.url[0] != '\0' ? "yes" : "no", a->nhs, a->nissuers,
-	    a->nauds);
+	    a->nclients);
 	return a;
 }
 
@@ -130,7 +136,7 @@ ods_auth_free(struct ods_auth *a)
 	ods_strv_free(a->hs_keys, a->nhs);
 	free(a->hs_lens);
 	ods_strv_free(a->issuers, a->nissuers);
-	ods_strv_free(a->auds, a->nauds);
+	ods_strv_free(a->clients, a->nclients);
 	free(a->token_url);
 	odsi_jwks_fini(&a->jwks);
 	pthread_mutex_destroy(&a->vc.mu);

@@ -68,7 +68,11 @@ struct ods_principal {
  * one worker fetches while the others keep their stale copy. A token with
  * an unknown kid makes one refetch per ODS_JWKS_REFETCH_INTERVAL for the
  * whole pool (SET NX PX "lock" key, plus a per-process window that also
- * holds when Redis is down). A failed fetch keeps the last good set.
+ * holds when Redis is down). While that window is closed, and for one
+ * interval after a kid was found unknown, an unknown kid is answered from
+ * memory: no lock held across I/O, no Redis, no parse. A document whose
+ * SHA-256 is that of the installed set only renews its fetch time. A
+ * failed fetch keeps the last good set.
  */
 struct ods_auth	*ods_auth_new(const struct ods_conf *, struct ods_db *,
 		    struct ods_redis *);
@@ -133,6 +137,11 @@ void		 ods_principal_json(struct ods_jw *,
 int		 ods_auth_ratelimit_healthy(const struct ods_auth *);
 /* JWKS documents this process fetched over HTTP (for tests, metrics). */
 unsigned	 ods_auth_jwks_fetches(const struct ods_auth *);
+/*
+ * JWKS documents this process parsed (HTTP or Redis): a document whose
+ * SHA-256 is that of the installed set is not parsed again.
+ */
+unsigned	 ods_auth_jwks_parses(const struct ods_auth *);
 
 /* Keycloak refresh grant: strings in arena. */
 struct ods_auth_tokens {
@@ -155,8 +164,9 @@ enum ods_err	 ods_auth_refresh(struct ods_auth *, const char *refresh,
 
 /*
  * A development HS256 token signed with conf->jwt_secret_key: iss is
- * the first JWT_ISSUERS entry (else ODS_JWT_LOCAL_ISSUER), aud the first
- * allowed audience, roles as realm_access.roles (comma list). *out is
+ * the first JWT_ISSUERS entry (else ODS_JWT_LOCAL_ISSUER), azp and aud
+ * KEYCLOAK_CLIENT_ID (else the first JWT_ALLOWED_AUDIENCES entry), roles
+ * as realm_access.roles (comma list). *out is
  * malloc'ed. ODS_EINVAL without a secret key or with bad arguments.
  */
 enum ods_err	 ods_auth_mint_hs256(const struct ods_conf *, const char *sub,

@@ -17,6 +17,7 @@ struct ods_principal;
 #define JWKS_MAX_BYTES		(256 * 1024)
 #define JWKS_MAX_KEYS		32
 #define KID_MAX			128
+#define JWKS_NEG_SLOTS		256	/* unknown kids remembered */
 
 /* One usable RSA signing key of the JWKS, as an SPKI PEM (libjwt). */
 struct jwk {
@@ -32,15 +33,25 @@ struct jwks_set {
 	unsigned char	 digest[32];	/* SHA-256 of the document */
 };
 
+/* A kid found unknown: answered from memory until until_ms. */
+struct jwks_neg {
+	char	 kid[KID_MAX + 1];	/* "": a token without kid */
+	int64_t	 until_ms;		/* monotonic; 0: free slot */
+};
+
 struct jwks {
 	char			*url;		/* "" when not configured */
 	char			 rk_doc[64], rk_lock[64], rk_fill[64];
 	pthread_rwlock_t	 lock;		/* guards set */
 	struct jwks_set		*set;
 	pthread_mutex_t		 fetch_mu;	/* one refresh per process */
-	int64_t			 unknown_ms;	/* last unknown-kid refetch */
+	atomic_int		 fetching;	/* fetch_mu is held */
+	_Atomic int64_t		 unknown_ms;	/* last unknown-kid refetch */
 	int64_t			 retry_ms;	/* no fetch before (failure) */
-	atomic_uint		 fetches;
+	pthread_mutex_t		 neg_mu;	/* guards neg */
+	struct jwks_neg		*neg;		/* JWKS_NEG_SLOTS, by kid hash */
+	atomic_uint		 fetches;	/* HTTP fetches */
+	atomic_uint		 parses;	/* documents parsed */
 	_Atomic uint64_t	 gen;		/* +1 per installed set */
 	int			 ttl_ms, refetch_ms, timeout_ms;
 };
@@ -77,8 +88,12 @@ struct ods_auth {
 	size_t			 nhs;
 	char			**issuers;
 	size_t			 nissuers;
-	char			**auds;
-	size_t			 nauds;
+	/*
+	 * The clients whose tokens we take and whose resource_access roles
+	 * count: KEYCLOAK_CLIENT_ID, then JWT_ALLOWED_AUDIENCES.
+	 */
+	char			**clients;
+	size_t			 nclients;
 	char			*token_url;	/* Keycloak token endpoint */
 	struct jwks		 jwks;
 	struct vcache		 vc;

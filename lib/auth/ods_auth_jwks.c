@@ -9,6 +9,15 @@
  * kid in a fresh set refetches at most once per ODS_JWKS_REFETCH_INTERVAL
  * per pool (SET NX "lock") and per process. Failures keep the last good
  * set and hold further fetches off for a few seconds.
+ *
+ * Unknown kids are what an attacker controls, so they must stay cheap:
+ * one found unknown is remembered for an interval (a small table per
+ * process), and while the window is closed any other is answered at once
+ * too, without fetch_mu, Redis or a parse; only a thread that opens a new
+ * window takes the slow path, and the threads that come while it runs
+ * wait for it (it may bring their key). A document (HTTP or Redis) is
+ * compared by SHA-256 with the installed set before it is parsed: the
+ * same keys only renew the fetch time, and keep the set's generation.
  */
 #include "config.h"
 
@@ -205,6 +214,8 @@ odsi_jwks_init(struct jwks *j, const struct ods_conf *c)
 	pthread_rwlock_init(&j->lock, &at);
 	pthread_rwlockattr_destroy(&at);
 	pthread_mutex_init(&j->fetch_mu, NULL);
+	pthread_mutex_init(&j->neg_mu, NULL);
+	j->neg = ods_xcalloc(JWKS_NEG_SLOTS, sizeof(*j->neg));
 	j->ttl_ms = c->jwks_cache_ttl * 1000;
 	j->refetch_ms = c->jwks_refetch_interval * 1000;
 	j->timeout_ms = c->jwks_timeout_ms;
@@ -216,6 +227,8 @@ odsi_jwks_fini(struct jwks *j)
 	odsi_jwks_set_free(j->set);
 	pthread_rwlock_destroy(&j->lock);
 	pthread_mutex_destroy(&j->fetch_mu);
+	pthread_mutex_destroy(&j->neg_mu);
+	free(j->neg);
 	free(j->url);
 }
 
@@ -272,6 +285,34 @@ install(struct jwks *j, struct jwks_set *s)
 	odsi_jwks_set_free(old);
 }
 
+/*
+ * A document whose digest md is that of the installed set: only its fetch
+ * time t moves forward, and the set keeps its generation (the tokens
+ * verified against it stay cached). 1: renewed, 0: same and not newer,
+ * -1: another document (or no set), to be parsed.
+ */
+static int
+renew(struct jwks *j, const unsigned char md[32], int64_t t)
+{
+	int	r = -1;
+
+	pthread_rwlock_wrlock(&j->lock);
+	if (j->set != NULL && memcmp(j->set->digest, md, 32) == 0) {
+		r = j->set->fetched_ms < t;
+		if (r)
+			j->set->fetched_ms = t;
+	}
+	pthread_rwlock_unlock(&j->lock);
+	return r;
+}
+
+static struct jwks_set *
+parse(struct jwks *j, const char *doc, size_t len)
+{
+	atomic_fetch_add(&j->parses, 1);
+	return odsi_jwks_parse(doc, len);
+}
+
 /* ---- Redis: the copy shared by the workers ---- */
 
 /* Take the shared copy when it differs from ours; 1 when it did. */
@@ -280,8 +321,9 @@ from_redis(struct ods_auth *a)
 {
 	struct jwks	*j = &a->jwks;
 	struct jwks_set	*s;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
 	char		*v = NULL, *nl, *end;
-	size_t		 len;
+	size_t		 len, dlen;
 	long long	 t;
 	int		 changed = 0;
 
@@ -291,18 +333,16 @@ from_redis(struct ods_auth *a)
 	t = strtoll(v, &end, 10);
 	if ((nl = memchr(v, '\n', len)) == NULL || end != nl || t <= 0)
 		goto out;
-	s = odsi_jwks_parse(nl + 1, len - (size_t)(nl + 1 - v));
-	if (s == NULL)
+	dlen = len - (size_t)(nl + 1 - v);
+	SHA256((const unsigned char *)nl + 1, dlen, md);
+	if ((changed = renew(j, md, t)) >= 0)
+		goto out;
+	changed = 0;
+	if ((s = parse(j, nl + 1, dlen)) == NULL)
 		goto out;
 	s->fetched_ms = t;
-	pthread_rwlock_rdlock(&j->lock);
-	changed = j->set == NULL || j->set->fetched_ms < t ||
-	    memcmp(j->set->digest, s->digest, sizeof(s->digest)) != 0;
-	pthread_rwlock_unlock(&j->lock);
-	if (changed)
-		install(j, s);
-	else
-		odsi_jwks_set_free(s);
+	install(j, s);
+	changed = 1;
 out:
 	free(v);
 	return changed;
@@ -344,14 +384,26 @@ fetch(struct ods_auth *a)
 	struct jwks	*j = &a->jwks;
 	struct jwks_set	*s = NULL;
 	struct ods_buf	 body;
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	const char	*doc;
 	enum ods_err	 er;
 	long		 status;
+	int64_t		 now;
 
 	atomic_fetch_add(&j->fetches, 1);
 	er = odsi_auth_http(j->url, NULL, j->timeout_ms, JWKS_MAX_BYTES, &body,
 	    &status);
-	if (er == ODS_OK && status == 200)
-		s = odsi_jwks_parse(body.data != NULL ? body.data : "", body.len);
+	doc = body.data != NULL ? body.data : "";
+	if (er == ODS_OK && status == 200) {
+		now = ods_wall_ms();
+		SHA256((const unsigned char *)doc, body.len, md);
+		if (renew(j, md, now) >= 0) {
+			ods_log(ODS_LOG_INFO, "jwks_fetched unchanged=1");
+			to_redis(a, now, doc, body.len);
+			goto out;
+		}
+		s = parse(j, doc, body.len);
+	}
 	if (s == NULL) {
 		ods_log(ODS_LOG_WARN, "jwks_fetch_failed status=%ld err=%s "
 		    "kept=%s", status, ods_strerror(er),
@@ -359,11 +411,12 @@ fetch(struct ods_auth *a)
 		j->retry_ms = ods_now_ms() + (j->refetch_ms <
 		    RETRY_AFTER_FAIL_MS ? j->refetch_ms : RETRY_AFTER_FAIL_MS);
 	} else {
-		s->fetched_ms = ods_wall_ms();
+		s->fetched_ms = now;
 		ods_log(ODS_LOG_INFO, "jwks_fetched keys=%zu", s->n);
-		to_redis(a, s->fetched_ms, body.data, body.len);
+		to_redis(a, now, doc, body.len);
 		install(j, s);
 	}
+out:
 	ods_buf_free(&body);
 }
 
@@ -389,6 +442,85 @@ state_of(struct jwks *j, const char *kid)
 	return try_key(j, kid, 0, NULL, NULL, &er);
 }
 
+/* ---- unknown kids ---- */
+
+static struct jwks_neg *
+neg_slot(struct jwks *j, const char *kid)
+{
+	uint32_t	h = 2166136261u;	/* FNV-1a */
+
+	for (; *kid != '\0'; kid++)
+		h = (h ^ (unsigned char)*kid) * 16777619u;
+	return &j->neg[h % JWKS_NEG_SLOTS];
+}
+
+static int
+neg_hit(struct jwks *j, const char *kid, int64_t now)
+{
+	struct jwks_neg	*n = neg_slot(j, kid);
+	int		 hit;
+
+	pthread_mutex_lock(&j->neg_mu);
+	hit = now < n->until_ms && strcmp(n->kid, kid) == 0;
+	pthread_mutex_unlock(&j->neg_mu);
+	return hit;
+}
+
+/*
+ * Remember kid as unknown for one interval from now (a hit does not
+ * extend it); a collision evicts. A key published meanwhile is found
+ * before this table is read, once a refresh has brought it.
+ */
+static void
+neg_add(struct jwks *j, const char *kid, int64_t now)
+{
+	struct jwks_neg	*n = neg_slot(j, kid);
+
+	pthread_mutex_lock(&j->neg_mu);
+	snprintf(n->kid, sizeof(n->kid), "%s", kid);
+	n->until_ms = now + j->refetch_ms;
+	pthread_mutex_unlock(&j->neg_mu);
+}
+
+/* Open a new unknown-kid window at now; 0 while the last one is open. */
+static int
+window_take(struct jwks *j, int64_t now)
+{
+	int64_t	last = atomic_load(&j->unknown_ms);
+
+	if (last != 0 && now - last < j->refetch_ms)
+		return 0;
+	atomic_store(&j->unknown_ms, now);
+	return 1;
+}
+
+/*
+ * An unknown kid (kid "": a token without one) that cannot make us fetch:
+ * one found unknown lately, or any while the window is closed. 1: answer
+ * ODS_ENOTFOUND now. A refresh under way may bring the key: wait for it.
+ */
+static int
+unknown_quick(struct jwks *j, const char *kid)
+{
+	int64_t	now = ods_now_ms(), last;
+	int	found;
+
+	if (neg_hit(j, kid, now))
+		return 1;
+	last = atomic_load(&j->unknown_ms);
+	if (last == 0 || now - last >= j->refetch_ms)
+		return 0;
+	if (atomic_load(&j->fetching)) {
+		pthread_mutex_lock(&j->fetch_mu);
+		pthread_mutex_unlock(&j->fetch_mu);
+		found = state_of(j, *kid != '\0' ? kid : NULL) == K_FOUND;
+		if (found)
+			return 0;
+	}
+	neg_add(j, kid, now);
+	return 1;
+}
+
 /* Get a newer set as the policy allows; the caller looks kid up again. */
 static void
 refresh(struct ods_auth *a, const char *kid)
@@ -396,20 +528,24 @@ refresh(struct ods_auth *a, const char *kid)
 	struct jwks	*j = &a->jwks;
 	enum kstate	 st;
 	int64_t		 now;
+	int		 took = 0;
 
 	pthread_mutex_lock(&j->fetch_mu);
+	atomic_store(&j->fetching, 1);
+	now = ods_now_ms();
 	/* Another thread may have brought the key while we waited. */
 	if ((st = state_of(j, kid)) == K_FOUND)
 		goto out;
+	/* An unknown kid gets one try per window, Redis included. */
+	if (st == K_UNKNOWN && !(took = window_take(j, now)))
+		goto out;
 	if (from_redis(a) && (st = state_of(j, kid)) == K_FOUND)
 		goto out;
-	now = ods_now_ms();
 	if (now < j->retry_ms)
 		goto out;
 	if (st == K_UNKNOWN) {
-		if (j->unknown_ms != 0 && now - j->unknown_ms < j->refetch_ms)
+		if (!took && !window_take(j, now))
 			goto out;
-		j->unknown_ms = now;
 		if (pool_lock(a, j->rk_lock, j->refetch_ms) != ODS_OK)
 			goto out;
 	} else if (pool_lock(a, j->rk_fill, j->timeout_ms + 1000) != ODS_OK) {
@@ -419,6 +555,7 @@ refresh(struct ods_auth *a, const char *kid)
 	}
 	fetch(a);
 out:
+	atomic_store(&j->fetching, 0);
 	pthread_mutex_unlock(&j->fetch_mu);
 }
 
@@ -428,11 +565,15 @@ odsi_jwks_with_key(struct ods_auth *a, const char *kid,
 {
 	struct jwks	*j = &a->jwks;
 	enum ods_err	 er = ODS_ENOTFOUND;
+	enum kstate	 st;
 
 	if (j->url[0] == '\0')
 		return ODS_EUNAVAIL;
-	if (try_key(j, kid, 0, fn, arg, &er) == K_FOUND)
+	st = try_key(j, kid, 0, fn, arg, &er);
+	if (st == K_FOUND)
 		return er;
+	if (st == K_UNKNOWN && unknown_quick(j, kid != NULL ? kid : ""))
+		return ODS_ENOTFOUND;
 	refresh(a, kid);
 	switch (try_key(j, kid, 1, fn, arg, &er)) {
 	case K_FOUND:
@@ -440,6 +581,7 @@ odsi_jwks_with_key(struct ods_auth *a, const char *kid,
 	case K_NOSET:
 		return ODS_EUNAVAIL;
 	default:
+		neg_add(j, kid != NULL ? kid : "", ods_now_ms());
 		return ODS_ENOTFOUND;
 	}
 }
@@ -460,4 +602,10 @@ unsigned
 ods_auth_jwks_fetches(const struct ods_auth *a)
 {
 	return a != NULL ? atomic_load(&a->jwks.fetches) : 0;
+}
+
+unsigned
+ods_auth_jwks_parses(const struct ods_auth *a)
+{
+	return a != NULL ? atomic_load(&a->jwks.parses) : 0;
 }

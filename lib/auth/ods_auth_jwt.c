@@ -7,7 +7,7 @@
  * the header and the claims itself (json-c), picks the key and its one
  * allowed algorithm before libjwt sees the token, never passes a NULL or
  * empty key, asserts jwt_get_alg() afterwards, and validates exp, nbf,
- * iat, iss and aud with the configured leeway.
+ * iat (with the configured leeway), iss, and azp or aud (our clients).
  */
 #include "config.h"
 
@@ -202,17 +202,41 @@ aud_ok(struct ods_auth *a, struct json_object *c)
 	if (!json_object_object_get_ex(c, "aud", &v))
 		return 0;
 	if (json_object_is_type(v, json_type_string))
-		return in_list(a->auds, a->nauds, json_object_get_string(v));
+		return in_list(a->clients, a->nclients,
+		    json_object_get_string(v));
 	if (!json_object_is_type(v, json_type_array))
 		return 0;
 	n = json_object_array_length(v);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(v, i);
 		if (json_object_is_type(e, json_type_string) &&
-		    in_list(a->auds, a->nauds, json_object_get_string(e)))
+		    in_list(a->clients, a->nclients,
+		    json_object_get_string(e)))
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * The token must have been issued to one of our clients: azp names the
+ * client that asked for it (Keycloak's access tokens all carry one), so
+ * when present it alone decides; aud would let in the tokens of every
+ * client of the realm, since Keycloak puts "account" in almost all of
+ * them. Only a token without azp is judged by its aud.
+ */
+static const char *
+client_check(struct ods_auth *a, struct json_object *c)
+{
+	struct json_object	*v;
+
+	if (json_object_object_get_ex(c, "azp", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    !in_list(a->clients, a->nclients,
+		    json_object_get_string(v)))
+			return "bad_azp";
+		return NULL;
+	}
+	return aud_ok(a, c) ? NULL : "bad_aud";
 }
 
 static const char *
@@ -221,7 +245,7 @@ claims_check(struct ods_auth *a, struct json_object *c, jwt_alg_t alg,
 {
 	int64_t		 now = ods_wall_ms() / 1000, t;
 	int64_t		 leeway = a->conf->jwt_leeway;
-	const char	*iss, *sub;
+	const char	*iss, *sub, *why;
 	int		 r;
 
 	if ((r = jtime(c, "exp", exp)) <= 0)
@@ -237,8 +261,8 @@ claims_check(struct ods_auth *a, struct json_object *c, jwt_alg_t alg,
 	if (!in_list(a->issuers, a->nissuers, iss) &&
 	    !(alg == JWT_ALG_HS256 && strcmp(iss, ODS_JWT_LOCAL_ISSUER) == 0))
 		return "bad_iss";
-	if (!aud_ok(a, c))
-		return "bad_aud";
+	if ((why = client_check(a, c)) != NULL)
+		return why;
 	if ((sub = ods_json_get_str(c, "sub")) == NULL || *sub == '\0' ||
 	    strlen(sub) > 255)
 		return "no_sub";
@@ -280,11 +304,32 @@ roles_add(struct ods_arena *ar, const char **v, size_t *n,
 	}
 }
 
+/*
+ * Roles are the realm's and those our clients define (resource_access
+ * of a->clients): another client's "admin" is not ours.
+ */
+static void
+client_roles_add(struct ods_auth *a, struct ods_arena *ar, const char **v,
+    size_t *n, struct json_object *c)
+{
+	struct json_object	*res, *cl;
+	size_t			 i;
+
+	if (!json_object_object_get_ex(c, "resource_access", &res) ||
+	    !json_object_is_type(res, json_type_object))
+		return;
+	for (i = 0; i < a->nclients; i++)
+		if (json_object_object_get_ex(res, a->clients[i], &cl) &&
+		    json_object_is_type(cl, json_type_object))
+			roles_add(ar, v, n, cl);
+}
+
 static struct ods_principal *
-principal_build(struct ods_arena *ar, struct json_object *c, int64_t exp)
+principal_build(struct ods_auth *a, struct ods_arena *ar,
+    struct json_object *c, int64_t exp)
 {
 	struct ods_principal	*p;
-	struct json_object	*ra = NULL, *res = NULL;
+	struct json_object	*ra = NULL;
 	const char		**roles;
 	const char		*user;
 	size_t			 n = 0;
@@ -304,14 +349,7 @@ principal_build(struct ods_arena *ar, struct json_object *c, int64_t exp)
 	if (json_object_object_get_ex(c, "realm_access", &ra) &&
 	    json_object_is_type(ra, json_type_object))
 		roles_add(ar, roles, &n, ra);
-	if (json_object_object_get_ex(c, "resource_access", &res) &&
-	    json_object_is_type(res, json_type_object)) {
-		json_object_object_foreach(res, client, v) {
-			(void)client;
-			if (json_object_is_type(v, json_type_object))
-				roles_add(ar, roles, &n, v);
-		}
-	}
+	client_roles_add(a, ar, roles, &n, c);
 	p->roles = roles;
 	p->nroles = n;
 	p->expires_at = exp;
@@ -408,11 +446,10 @@ verify_cached(struct ods_auth *a, const char *d1, const char *d2,
 
 	if (segment_json(d1 + 1, (size_t)(d2 - d1 - 1), CLAIMS_MAX_DEPTH,
 	    &c) == ODS_OK && jtime(c, "exp", &exp) == 1) {
-		*out = principal_build(ar, c, exp);
+		*out = principal_build(a, ar, c, exp);
 		er = *out != NULL ? ODS_OK : ODS_ENOMEM;
 	}
 	json_object_put(c);
-	(void)a;
 	return er;
 }
 
@@ -451,7 +488,7 @@ ods_auth_verify(struct ods_auth *a, const char *token, struct ods_arena *ar,
 		goto out;
 	if ((why = claims_check(a, c, hd.alg, &exp)) != NULL)
 		goto out;
-	if ((*out = principal_build(ar, c, exp)) == NULL) {
+	if ((*out = principal_build(a, ar, c, exp)) == NULL) {
 		why = "out_of_memory";
 		er = ODS_ENOMEM;
 		goto out;
@@ -474,6 +511,7 @@ mint_claims(const struct ods_conf *conf, const char *sub,
 {
 	struct json_object	*c = json_object_new_object(), *ra, *arr;
 	char			**iss, **aud, **rv;
+	const char		*cid;
 	size_t			 ni, na, nr, i;
 	int64_t			 now = ods_wall_ms() / 1000;
 
@@ -482,8 +520,12 @@ mint_claims(const struct ods_conf *conf, const char *sub,
 	nr = ods_strsplit(roles != NULL ? roles : "", &rv);
 	json_object_object_add(c, "iss", json_object_new_string(ni > 0 ?
 	    iss[0] : ODS_JWT_LOCAL_ISSUER));
-	json_object_object_add(c, "aud", json_object_new_string(na > 0 ?
-	    aud[0] : "web-frontend"));
+	/* Issued to our client, as Keycloak would: azp and aud name it. */
+	cid = conf->keycloak_client_id;
+	if (*cid == '\0')
+		cid = na > 0 ? aud[0] : "web-frontend";
+	json_object_object_add(c, "aud", json_object_new_string(cid));
+	json_object_object_add(c, "azp", json_object_new_string(cid));
 	json_object_object_add(c, "sub", json_object_new_string(sub));
 	json_object_object_add(c, "preferred_username",
 	    json_object_new_string(username != NULL ? username : sub));

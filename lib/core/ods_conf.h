@@ -60,7 +60,8 @@ struct ods_conf {
 	char	*keycloak_client_id;	/* KEYCLOAK_CLIENT_ID */
 	char	*keycloak_client_secret; /* KEYCLOAK_CLIENT_SECRET (secret) */
 	char	*jwt_issuers;		/* JWT_ISSUERS, comma separated */
-	char	*jwt_audiences;		/* JWT_ALLOWED_AUDIENCES */
+	char	*jwt_audiences;		/* JWT_ALLOWED_AUDIENCES: clients
+					   besides keycloak_client_id */
 	char	*jwt_secret_key;	/* JWT_SECRET_KEY (secret, >= 32 bytes) */
 	char	*jwt_previous_keys;	/* JWT_PREVIOUS_KEYS (secret) */
 	int	 jwt_leeway;		/* ODS_JWT_LEEWAY, seconds */
