@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ods_req		*r;
 	const char		*part[NPARTS], *body;
 	char			*in, *params[NPARTS + 3], cl[48], *p;
-	size_t			 i, n, blen;
+	size_t			 i, n, len, blen;
 	enum ods_err		 er;
 	int64_t			 v;
 
@@ -53,8 +53,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			*p++ = '\0';
 	}
 	for (i = 0, n = 0; keys[i] != NULL; i++) {
-		params[n] = ods_xmalloc(strlen(keys[i]) + strlen(part[i]) + 1);
-		(void)sprintf(params[n++], "%s%s", keys[i], part[i]);
+		len = strlen(keys[i]) + strlen(part[i]) + 1;
+		params[n] = ods_xmalloc(len);
+		(void)snprintf(params[n++], len, "%s%s", keys[i], part[i]);
 	}
 	blen = strlen(part[NPARTS - 1]);
 	(void)snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", blen);

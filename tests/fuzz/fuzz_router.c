@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ods_req_io	 io;
 	struct fake_io		 fio;
 	struct ods_req		*r;
-	char			*params[4], allow[128], *uri, *m;
+	char			*params[4], allow[128], *uri, m[32];
 	size_t			 i;
 
 	if (rt == NULL)
@@ -82,15 +82,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	arena = ods_arena_new(4096);
 
 	uri = fuzz_str(data + 1, size - 1);
-	if ((m = malloc(strlen(uri) + 16)) == NULL)
-		abort();
-	(void)sprintf(m, "REQUEST_METHOD=%s", methods[data[0] % 8]);
+	(void)snprintf(m, sizeof(m), "REQUEST_METHOD=%s",
+	    methods[data[0] % 8]);
 	params[0] = m;
 	if ((params[1] = malloc(strlen(uri) + 16)) == NULL)
 		abort();
 	/* Bit 3: nginx's REQUEST_URI (with the query) or DOCUMENT_URI. */
-	(void)sprintf(params[1], "%s=%s", data[0] & 8 ? "REQUEST_URI" :
-	    "DOCUMENT_URI", uri);
+	(void)snprintf(params[1], strlen(uri) + 16, "%s=%s",
+	    data[0] & 8 ? "REQUEST_URI" : "DOCUMENT_URI", uri);
 	params[2] = NULL;
 
 	r = ods_req_new(arena, params, &io, &env);
@@ -107,7 +106,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ods_arena_free(arena);
 	ods_buf_free(&fio.out);
 	free(params[1]);
-	free(m);
 	free(uri);
 	return 0;
 }
