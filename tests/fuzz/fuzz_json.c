@@ -21,7 +21,7 @@ getters(struct json_object *o, int depth)
 	const char		*s;
 	int64_t			 i64;
 	double			 d;
-	size_t			 i, n;
+	size_t			 i, j, n;
 	int			 b, req;
 
 	for (i = 0; fields[i] != NULL; i++) {
@@ -39,10 +39,8 @@ getters(struct json_object *o, int depth)
 			getters(sub, depth + 1);
 		if (ods_json_arr(o, fields[i], req, &sub, &why) == ODS_OK) {
 			n = ods_json_arr_len(sub);
-			for (i64 = 0; (size_t)i64 < n && i64 < 8; i64++)
-				if (depth < 4)
-					getters(ods_json_arr_get(sub,
-					    (size_t)i64), depth + 1);
+			for (j = 0; j < n && j < 8 && depth < 4; j++)
+				getters(ods_json_arr_get(sub, j), depth + 1);
 			(void)ods_json_arr_get(sub, n);
 		}
 	}
@@ -55,7 +53,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ods_why		 why;
 	struct ods_buf		 buf;
 	struct ods_jw		 jw;
-	const char		*text;
 	static int		 once;
 
 	if (!once) {
@@ -68,9 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ods_json_parse((const char *)data + 1, size - 1, data[0] % 40, &o,
 	    &why) == ODS_OK) {
 		getters(o, 0);
-		text = ods_json_text(o);
+		(void)ods_json_text(o);
 		ods_json_put(o);
-		(void)text;
 	}
 
 	/* The writer: any bytes as a string, a key and raw-free values. */
