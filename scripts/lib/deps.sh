@@ -13,10 +13,11 @@ util-linux ca-certificates'
 # exposition checker (promtool), a black-hole upstream (socat), Node for the
 # JWT/JWKS fixture of the auth tests (tests/auth/jwt-fixture.js), the fake
 # LLM upstreams and the npm tools (the openai SDK, Redocly CLI, ajv); the
-# cgi-fcgi client is in libfcgi-bin above.  npm comes with NodeSource's
-# nodejs package (which conflicts with Debian's npm), so it is asked for
-# only when no npm command is there (Debian's nodejs).
-ODS_DEBS_TEST='jq wrk prometheus socat nodejs'
+# cgi-fcgi client is in libfcgi-bin above; clang (with libFuzzer) for
+# scripts/fuzz.  npm comes with NodeSource's nodejs package (which
+# conflicts with Debian's npm), so it is asked for only when no npm
+# command is there (Debian's nodejs).
+ODS_DEBS_TEST='jq wrk prometheus socat nodejs clang'
 
 # ods_debs_missing PKG...: print the packages that are not installed.
 ods_debs_missing() {
