@@ -36,7 +36,7 @@ START_TEST(test_json_refuses_too_many_values_before_parsing)
 {
 	struct json_object	*o = NULL;
 	struct ods_why		 e;
-	size_t			 i, n = 3 * ODS_JSON_MAX_VALUES + 2;
+	size_t			 i, n = 3 * ODS_JSON_MAX_VALUES + 4;
 	char			*s = malloc(n + 1), *q;
 
 	ck_assert_ptr_nonnull(s);
