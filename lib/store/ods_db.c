@@ -78,6 +78,7 @@ struct ods_db {
 	unsigned		 htimeout;	/* seconds */
 	enum ods_err		 hlast;
 	double			 hlast_ms;
+	int			 hdone;		/* a check has completed */
 };
 
 static pthread_once_t	lib_once = PTHREAD_ONCE_INIT;
@@ -562,6 +563,20 @@ health_open(struct ods_db *db)
 	return ODS_OK;
 }
 
+/* The last completed check's result; 0 when none has completed yet. */
+static int
+health_last(struct ods_db *db, enum ods_err *er, double *ms)
+{
+	int	done;
+
+	pthread_mutex_lock(&db->mtx);
+	*er = db->hlast;
+	*ms = db->hlast_ms;
+	done = db->hdone;
+	pthread_mutex_unlock(&db->mtx);
+	return done;
+}
+
 enum ods_err
 ods_db_check(struct ods_db *db, double *latency_ms)
 {
@@ -569,15 +584,22 @@ ods_db_check(struct ods_db *db, double *latency_ms)
 	double		t0 = ods_now_sec(), ms;
 
 	if (pthread_mutex_trylock(&db->hmu) != 0) {
-		/* Another thread is checking: its last answer stands. */
-		pthread_mutex_lock(&db->mtx);
-		er = db->hlast;
-		ms = db->hlast_ms;
-		pthread_mutex_unlock(&db->mtx);
+		/*
+		 * Another thread is checking: the last answer stands. With
+		 * none yet (a new worker), wait for that check instead: it
+		 * ends within the timeout.
+		 */
+		if (!health_last(db, &er, &ms)) {
+			pthread_mutex_lock(&db->hmu);
+			if (!health_last(db, &er, &ms))
+				goto check;
+			pthread_mutex_unlock(&db->hmu);
+		}
 		if (latency_ms != NULL)
 			*latency_ms = ms;
 		return er;
 	}
+check:
 	er = ODS_OK;
 	if (db->hmy == NULL)
 		er = health_open(db);
@@ -590,6 +612,7 @@ ods_db_check(struct ods_db *db, double *latency_ms)
 	pthread_mutex_lock(&db->mtx);
 	db->hlast = er;
 	db->hlast_ms = ms;
+	db->hdone = 1;
 	pthread_mutex_unlock(&db->mtx);
 	pthread_mutex_unlock(&db->hmu);
 	if (latency_ms != NULL)

@@ -117,7 +117,8 @@ enum ods_err	 ods_db_ping(struct ods_db *, double *latency_ms)
  * pool, whose connect, read and write timeouts are ODS_HEALTH_TIMEOUT_MS
  * (rounded up to whole seconds), so a frozen server or a pool busy with
  * slow queries answers within that bound. While one thread checks, the
- * others get its last result at once. *latency_ms (may be NULL) is the
+ * others get the last completed result at once (or, before any, wait for
+ * that check). *latency_ms (may be NULL) is the
  * check's time. Returns ODS_OK or ODS_EUNAVAIL.
  */
 enum ods_err	 ods_db_check(struct ods_db *, double *latency_ms)
