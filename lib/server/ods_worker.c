@@ -170,7 +170,10 @@ io_flush(void *ctx)
  * records no progress, and at --request-timeout the master would SIGKILL
  * the whole worker, cutting every other request it serves. The FastCGI
  * connection gets a send timeout of half that deadline instead: the
- * blocked write fails, only its request ends (as a client gone).
+ * blocked write fails, only its request ends (as a client gone). It is
+ * set per accepted connection: set once on the listening unix socket,
+ * the accepted ones did not inherit it (tried: proxy-stalled-reader
+ * failed).
  */
 static void
 send_timeout(const struct worker *w, int fd)
