@@ -30,7 +30,8 @@ teardown(void)
 	static const char *const vars[] = { "MYSQL_PORT", "LOG_LEVEL",
 	    "AUTH_MODE", "ENVIRONMENT", "ODS_MAX_BODY_BYTES", "LLM_BACKEND",
 	    "VLLM_CHAT_URL", "JWT_SECRET_KEY", "ODS_SOCKET_MODE",
-	    "ODS_MODEL_ALIASES" };
+	    "ODS_MODEL_ALIASES", "ODS_LLM_INSECURE_TLS", "KEYCLOAK_URL",
+	    "KEYCLOAK_JWKS_URL", "ODS_JWKS_ALLOW_HTTP" };
 	size_t	i;
 
 	for (i = 0; i < ODS_NELEM(vars); i++)
@@ -50,7 +51,7 @@ START_TEST(test_conf_defaults)
 	/* no client besides KEYCLOAK_CLIENT_ID, and never "account" */
 	ck_assert_str_eq(c->jwt_audiences, "");
 	ck_assert_str_eq(c->keycloak_client_id, "web-frontend");
-	ck_assert_int_eq(c->socket_mode, 0666);
+	ck_assert_int_eq(c->socket_mode, 0660);
 	ods_conf_free(c);
 }
 END_TEST
@@ -123,6 +124,50 @@ START_TEST(test_conf_production_refuses_auth_off_and_short_secret)
 	    "least 32 bytes"));
 	/* The secret itself is never echoed. */
 	ck_assert_ptr_null(strstr(report, "short"));
+	ods_conf_free(c);
+}
+END_TEST
+
+/* Test-bench switches that production refuses. */
+START_TEST(test_conf_production_refuses_insecure_tls_and_http_jwks)
+{
+	struct ods_conf	*c = ods_conf_new();
+
+	setenv("ENVIRONMENT", "production", 1);
+	setenv("ODS_LLM_INSECURE_TLS", "true", 1);
+	setenv("KEYCLOAK_URL", "http://keycloak.example:8080", 1);
+	ck_assert_int_eq(load(c), ODS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(report, "ODS_LLM_INSECURE_TLS:"));
+	ck_assert_ptr_nonnull(strstr(report, "KEYCLOAK_URL: must be https"));
+	free(report);
+	report = NULL;
+	ods_conf_free(c);
+	c = ods_conf_new();
+
+	/* The explicit URL is the one fetched, so the one checked. */
+	setenv("ODS_LLM_INSECURE_TLS", "false", 1);
+	setenv("KEYCLOAK_URL", "https://keycloak.example", 1);
+	setenv("KEYCLOAK_JWKS_URL", "http://keycloak.example/certs", 1);
+	ck_assert_int_eq(load(c), ODS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(report, "KEYCLOAK_JWKS_URL: must be"));
+	free(report);
+	report = NULL;
+	ods_conf_free(c);
+	c = ods_conf_new();
+
+	/* A mesh-internal Keycloak is an explicit choice. */
+	setenv("ODS_JWKS_ALLOW_HTTP", "true", 1);
+	ck_assert_int_eq(load(c), ODS_OK);
+	free(report);
+	report = NULL;
+	ods_conf_free(c);
+	c = ods_conf_new();
+
+	/* Outside production both stay allowed (the tests use them). */
+	setenv("ENVIRONMENT", "development", 1);
+	setenv("ODS_JWKS_ALLOW_HTTP", "false", 1);
+	setenv("ODS_LLM_INSECURE_TLS", "true", 1);
+	ck_assert_int_eq(load(c), ODS_OK);
 	ods_conf_free(c);
 }
 END_TEST
@@ -203,6 +248,8 @@ suite(void)
 	tcase_add_test(errors, test_conf_model_aliases_accepts_pairs);
 	tcase_add_test(errors,
 	    test_conf_production_refuses_auth_off_and_short_secret);
+	tcase_add_test(errors,
+	    test_conf_production_refuses_insecure_tls_and_http_jwks);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
 	suite_add_tcase(s, errors);

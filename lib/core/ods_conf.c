@@ -60,8 +60,9 @@ static const struct var vars[] = {
 	I("ODS_REQUEST_TIMEOUT", request_timeout, "60", 1, 86400),
 	I("ODS_DRAIN_TIMEOUT", drain_timeout, "30", 1, 86400),
 	I("ODS_DRAIN_DELAY", drain_delay, "1", 0, 3600),
-	{ "ODS_SOCKET_MODE", T_OCTAL, OFF(socket_mode), "0666", 0, 0777,
+	{ "ODS_SOCKET_MODE", T_OCTAL, OFF(socket_mode), "0660", 0, 0777,
 	    NULL, 0 },
+	S("ODS_SOCKET_GROUP", socket_group, ""),
 	I("ODS_LISTEN_BACKLOG", listen_backlog, "1024", 1, 65535),
 	S("ODS_PID_FILE", pid_file, ""),
 
@@ -97,6 +98,8 @@ static const struct var vars[] = {
 	I("ODS_JWKS_CACHE_TTL", jwks_cache_ttl, "300", 1, 86400),
 	I("ODS_JWKS_REFETCH_INTERVAL", jwks_refetch_interval, "10", 1, 3600),
 	I("ODS_JWKS_TIMEOUT_MS", jwks_timeout_ms, "5000", 100, 60000),
+	{ "ODS_JWKS_ALLOW_HTTP", T_BOOL, OFF(jwks_allow_http), "false",
+	    0, 0, NULL, 0 },
 	S("AUTH_COOKIE_DOMAIN", auth_cookie_domain, ""),
 	{ "AUTH_COOKIE_SAMESITE", T_ENUM, OFF(auth_cookie_samesite), "Lax",
 	    0, 0, "Lax|Strict|None", 0 },
@@ -429,6 +432,38 @@ aliases_check(const char *s, FILE *report)
 	return 0;
 }
 
+/*
+ * What a test bench may do and production may not: skip the upstream's
+ * certificate check, or fetch the keys that sign every token over plain
+ * HTTP (anyone on the path could swap them and mint tokens). A cluster
+ * whose Keycloak is reached inside a mesh says so with
+ * ODS_JWKS_ALLOW_HTTP=true.
+ */
+static int
+production_check(const struct ods_conf *c, FILE *report)
+{
+	const char	*name = "KEYCLOAK_URL", *url = c->keycloak_url;
+	int		 bad = 0;
+
+	if (!c->production)
+		return 0;
+	if (c->llm_insecure_tls) {
+		report_bad(report, "ODS_LLM_INSECURE_TLS",
+		    "cannot be true when ENVIRONMENT=production");
+		bad++;
+	}
+	if (*c->keycloak_jwks_url != '\0') {
+		name = "KEYCLOAK_JWKS_URL";
+		url = c->keycloak_jwks_url;
+	}
+	if (!c->jwks_allow_http && strncasecmp(url, "http://", 7) == 0) {
+		report_bad(report, name, "must be https:// when "
+		    "ENVIRONMENT=production (or set ODS_JWKS_ALLOW_HTTP=true)");
+		bad++;
+	}
+	return bad;
+}
+
 /* Checks that involve more than one variable. */
 static int
 check_cross(struct ods_conf *c, FILE *report)
@@ -454,6 +489,7 @@ check_cross(struct ods_conf *c, FILE *report)
 		bad++;
 	}
 	bad += aliases_check(c->model_aliases, report);
+	bad += production_check(c, report);
 	if (*c->openai_base_url != '\0' && *c->openai_api_key == '\0' &&
 	    strcasecmp(c->llm_backend, "openai") == 0) {
 		report_bad(report, "OPENAI_API_KEY",
@@ -599,4 +635,68 @@ ods_conf_dump(const struct ods_conf *c, FILE *fp)
 		}
 		fputc('\n', fp);
 	}
+}
+
+int
+ods_env_file_read(FILE *fp, const char *name, FILE *report,
+    struct ods_env_line **lines, size_t *n)
+{
+	struct ods_env_line	*out = NULL;
+	char			*line = NULL, *k, *v, *end;
+	size_t			 cap = 0, nout = 0;
+	ssize_t			 len;
+	int			 lineno = 0, bad = 0;
+
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if (memchr(line, '\0', (size_t)len) != NULL) {
+			fprintf(report, "config error: %s:%d: NUL byte in "
+			    "line\n", name, lineno);
+			bad++;
+			continue;
+		}
+		k = line + strspn(line, " \t");
+		if (*k == '#' || *k == '\n' || *k == '\0')
+			continue;
+		end = k + strcspn(k, "\r\n");
+		*end = '\0';
+		if (strncmp(k, "export ", 7) == 0)
+			k += 7;
+		if ((v = strchr(k, '=')) == NULL || v == k) {
+			fprintf(report, "config error: %s:%d: expected "
+			    "KEY=VALUE\n", name, lineno);
+			bad++;
+			continue;
+		}
+		*v++ = '\0';
+		if (end - v >= 2 && (*v == '"' || *v == '\'') &&
+		    end[-1] == *v) {
+			end[-1] = '\0';
+			v++;
+		}
+		out = ods_xrealloc(out, (nout + 1) * sizeof(*out));
+		out[nout].key = ods_xstrdup(k);
+		out[nout].val = ods_xstrdup(v);
+		nout++;
+	}
+	if (ferror(fp)) {
+		fprintf(report, "config error: %s: read error\n", name);
+		bad++;
+	}
+	free(line);
+	*lines = out;
+	*n = nout;
+	return bad;
+}
+
+void
+ods_env_lines_free(struct ods_env_line *lines, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(lines[i].key);
+		free(lines[i].val);
+	}
+	free(lines);
 }

@@ -31,6 +31,7 @@ struct ods_conf {
 	int	 drain_timeout;		/* ODS_DRAIN_TIMEOUT, seconds */
 	int	 drain_delay;		/* ODS_DRAIN_DELAY: 503 before stopping */
 	int	 socket_mode;		/* ODS_SOCKET_MODE, octal */
+	char	*socket_group;		/* ODS_SOCKET_GROUP: name or gid */
 	int	 listen_backlog;	/* ODS_LISTEN_BACKLOG */
 	char	*pid_file;		/* ODS_PID_FILE */
 
@@ -68,6 +69,7 @@ struct ods_conf {
 	int	 jwks_cache_ttl;	/* ODS_JWKS_CACHE_TTL, seconds */
 	int	 jwks_refetch_interval;	/* ODS_JWKS_REFETCH_INTERVAL, seconds */
 	int	 jwks_timeout_ms;	/* ODS_JWKS_TIMEOUT_MS */
+	int	 jwks_allow_http;	/* ODS_JWKS_ALLOW_HTTP: in production */
 	char	*auth_cookie_domain;	/* AUTH_COOKIE_DOMAIN */
 	char	*auth_cookie_samesite;	/* AUTH_COOKIE_SAMESITE Lax|Strict|None */
 	int	 audit_db;		/* ODS_AUDIT_DB: audit_logs rows too */
@@ -148,5 +150,23 @@ void		 ods_conf_dump(const struct ods_conf *, FILE *);
  */
 int		 ods_conf_alias_next(const char **pos, const char **item,
 		    size_t *len, size_t *eq);
+
+/* One KEY=VALUE line of an env file. */
+struct ods_env_line {
+	char	*key;
+	char	*val;
+};
+
+/*
+ * Reads an env file from fp: KEY=VALUE lines of any length, blank lines
+ * and # comments skipped, an optional "export " and one pair of matching
+ * quotes around the value removed. name is what the report calls it. The
+ * good lines are returned in *lines (*n of them, ods_env_lines_free);
+ * the return value is the number of bad ones, each reported as
+ * "config error: NAME:LINE: why".
+ */
+int		 ods_env_file_read(FILE *fp, const char *name, FILE *report,
+		    struct ods_env_line **lines, size_t *n);
+void		 ods_env_lines_free(struct ods_env_line *, size_t);
 
 #endif /* ODS_CONF_H */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -75,6 +76,7 @@ static const struct option longopts[] = {
 	{ "drain-timeout",	required_argument, NULL, 'D' },
 	{ "drain-delay",	required_argument, NULL, 'd' },
 	{ "socket-mode",	required_argument, NULL, 'M' },
+	{ "socket-group",	required_argument, NULL, 'G' },
 	{ "pid-file",		required_argument, NULL, 'p' },
 	{ "env-file",		required_argument, NULL, 'e' },
 	{ "check-config",	no_argument,	   NULL, 'c' },
@@ -97,6 +99,7 @@ flag_var(int ch)
 	case 'D': return "ODS_DRAIN_TIMEOUT";
 	case 'd': return "ODS_DRAIN_DELAY";
 	case 'M': return "ODS_SOCKET_MODE";
+	case 'G': return "ODS_SOCKET_GROUP";
 	case 'p': return "ODS_PID_FILE";
 	default: return NULL;
 	}
@@ -121,9 +124,10 @@ usage(FILE *fp, const char *prog)
 	    "[--threads T]\n"
 	    "       [--max-requests M] [--request-timeout S] "
 	    "[--drain-timeout S]\n"
-	    "       [--drain-delay S] [--socket-mode MODE] [--pid-file PATH]\n"
-	    "       [--env-file PATH] [--check-config] [--routes] "
-	    "[--version]\n"
+	    "       [--drain-delay S] [--socket-mode MODE] "
+	    "[--socket-group GROUP]\n"
+	    "       [--pid-file PATH] [--env-file PATH] [--check-config] "
+	    "[--routes] [--version]\n"
 	    "Without --listen, fd 0 must be the listening socket "
 	    "(spawn-fcgi).\n"
 	    "Settings come from the environment (see README); flags win.\n",
@@ -199,79 +203,39 @@ envset_retire(char **names, size_t n)
 }
 
 /*
- * KEY=VALUE lines (comments with #, optional quotes) put into the
- * environment, so a SIGHUP can pick up rotated secrets without a restart.
- * Lines may be of any length. Names set by an earlier load and gone from
- * the file are restored to the real environment's value (or unset); that
- * happens only when the whole file is valid.
+ * The env file (ods_env_file_read) put into the environment, so a SIGHUP
+ * can pick up rotated secrets without a restart. Names set by an earlier
+ * load and gone from the file are restored to the real environment's
+ * value (or unset); that happens only when the whole file is valid.
  */
 static int
 env_file_load(const char *path, FILE *report)
 {
-	FILE	 *fp;
-	char	 *line = NULL, *k, *v, *end, **keys = NULL, **vals = NULL;
-	size_t	  cap = 0, n = 0, i;
-	ssize_t	  len;
-	int	  lineno = 0, bad = 0;
+	FILE			*fp;
+	struct ods_env_line	*lines = NULL;
+	char			**names;
+	size_t			 n = 0, i;
+	int			 bad;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		fprintf(report, "config error: --env-file %s: %s\n", path,
 		    strerror(errno));
 		return -1;
 	}
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		if (memchr(line, '\0', len) != NULL) {
-			fprintf(report, "config error: %s:%d: NUL byte in "
-			    "line\n", path, lineno);
-			bad++;
-			continue;
-		}
-		k = line + strspn(line, " \t");
-		if (*k == '#' || *k == '\n' || *k == '\0')
-			continue;
-		end = k + strcspn(k, "\r\n");
-		*end = '\0';
-		if (strncmp(k, "export ", 7) == 0)
-			k += 7;
-		if ((v = strchr(k, '=')) == NULL || v == k) {
-			fprintf(report, "config error: %s:%d: expected "
-			    "KEY=VALUE\n", path, lineno);
-			bad++;
-			continue;
-		}
-		*v++ = '\0';
-		if (end - v >= 2 && (*v == '"' || *v == '\'') &&
-		    end[-1] == *v) {
-			end[-1] = '\0';
-			v++;
-		}
-		keys = ods_xrealloc(keys, (n + 1) * sizeof(*keys));
-		vals = ods_xrealloc(vals, (n + 1) * sizeof(*vals));
-		keys[n] = ods_xstrdup(k);
-		vals[n] = ods_xstrdup(v);
-		n++;
-	}
-	if (ferror(fp)) {
-		fprintf(report, "config error: --env-file %s: read error\n",
-		    path);
-		bad++;
-	}
+	bad = ods_env_file_read(fp, path, report, &lines, &n);
 	fclose(fp);
-	free(line);
 	if (bad == 0) {
-		envset_retire(keys, n);
+		names = ods_xcalloc(n + 1, sizeof(*names));
+		for (i = 0; i < n; i++)
+			names[i] = lines[i].key;
+		envset_retire(names, n);
+		free(names);
 		for (i = 0; i < n; i++) {
-			envset_add(keys[i]);
-			setenv(keys[i], vals[i], 1);
+			envset_add(lines[i].key);
+			setenv(lines[i].key, lines[i].val, 1);
 		}
 	}
-	for (i = 0; i < n; i++) {
-		free(keys[i]);
-		free(vals[i]);
-	}
-	free(keys);
-	free(vals);
+	ods_env_lines_free(lines, n);
 	return bad > 0 ? -1 : 0;
 }
 
@@ -361,6 +325,34 @@ fail:
 
 /* ---- the listening socket ---- */
 
+/*
+ * The socket is 0660 by default: only its owner and a group (the one
+ * nginx's workers run in, ODS_SOCKET_GROUP, by name or number) may
+ * connect; a local user outside both cannot bypass nginx.
+ */
+static int
+socket_chgrp(const char *path, const char *group)
+{
+	struct group	*gr;
+	char		*end;
+	unsigned long	 gid;
+
+	if (*group == '\0')
+		return 0;
+	errno = 0;
+	gid = strtoul(group, &end, 10);
+	if (*end != '\0' || end == group || errno != 0) {
+		if ((gr = getgrnam(group)) == NULL) {
+			ods_log(ODS_LOG_ERR, "socket_group_unknown group=%s",
+			    group);
+			errno = ENOENT;
+			return -1;
+		}
+		gid = gr->gr_gid;
+	}
+	return chown(path, (uid_t)-1, (gid_t)gid);
+}
+
 static int
 unix_alive(const struct sockaddr_un *sun)
 {
@@ -401,6 +393,7 @@ listen_unix(struct master *m, const char *path)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
 	    chmod(path, (mode_t)m->conf->socket_mode) < 0 ||
+	    socket_chgrp(path, m->conf->socket_group) < 0 ||
 	    listen(fd, m->conf->listen_backlog) < 0 ||
 	    lstat(path, &st) < 0) {
 		ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "listen path=%s", path);

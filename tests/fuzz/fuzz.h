@@ -35,4 +35,16 @@ fuzz_str(const uint8_t *data, size_t size)
 	return s;
 }
 
+/* A copy of the input (fmemopen wants a writable buffer). */
+static inline char *
+fuzz_bytes(const uint8_t *data, size_t size)
+{
+	char	*s;
+
+	if ((s = malloc(size)) == NULL)
+		abort();
+	memcpy(s, data, size);
+	return s;
+}
+
 #endif /* ODS_FUZZ_H */

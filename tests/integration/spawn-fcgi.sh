@@ -23,6 +23,18 @@ ODS_T_CLEANUP='for p in $(cat "$ODS_STACK_DIR/run/sf.pid" 2>/dev/null); do
 	ods_stop_pid "$p" TERM 10; done'
 ods_stack_nginx_start
 
+# The built-in master's socket: 0660 with nginx's group, so a local user
+# outside it cannot talk FastCGI past nginx (and its auth and limits).
+asock=$(ods_pool_sock agent)
+ods_expect_eq "$(stat -c %a:%G "$asock")" 660:nogroup \
+    "the pool's socket is 0660, group nogroup"
+if env -i PATH="$PATH" REQUEST_METHOD=GET REQUEST_URI=/api/v1/healthz \
+    runuser -u daemon -- timeout 10 cgi-fcgi -bind -connect "$asock" \
+    </dev/null >/dev/null 2>&1; then
+	ods_t_fail "user daemon (not in nogroup) reached the pool's socket"
+fi
+ods_t_ok "a user outside the socket's group cannot connect"
+
 # cgi GET PATH: one FastCGI request with cgi-fcgi; sets CGI_OUT.
 cgi() {
 	CGI_OUT=$(env -i PATH="$PATH" REQUEST_METHOD="$1" REQUEST_URI="$2" \
@@ -69,15 +81,15 @@ stop_all() {
 
 # 1. One process serving itself (the spawn-fcgi default).
 rm -f "$sock"
-spawn-fcgi -s "$sock" -M 0666 -P "$ODS_STACK_DIR/run/sf.pid" -- "$bin" \
+spawn-fcgi -s "$sock" -M 0660 -G nogroup -P "$ODS_STACK_DIR/run/sf.pid" -- "$bin" \
     >>"$ODS_STACK_DIR/log/data.log" 2>&1 || ods_t_fail "spawn-fcgi failed"
 pid=$(cat "$ODS_STACK_DIR/run/sf.pid")
-[ "$(stat -c %a "$sock")" = 666 ] || ods_t_fail "socket mode $(stat -c %a "$sock")"
+ods_expect_eq "$(stat -c %a:%G "$sock")" 660:nogroup "spawn-fcgi socket 0660, group nogroup"
 serves "spawn-fcgi single process"
 stop_all "$pid"
 
 # 2. spawn-fcgi -F 2: two copies on the same socket.
-spawn-fcgi -s "$sock" -M 0666 -F 2 -P "$ODS_STACK_DIR/run/sf.pid" -- "$bin" \
+spawn-fcgi -s "$sock" -M 0660 -G nogroup -F 2 -P "$ODS_STACK_DIR/run/sf.pid" -- "$bin" \
     >>"$ODS_STACK_DIR/log/data.log" 2>&1 || ods_t_fail "spawn-fcgi -F 2 failed"
 pids=$(tr '\n' ' ' <"$ODS_STACK_DIR/run/sf.pid")
 ods_expect_eq "$(echo $pids | wc -w)" 2 "spawn-fcgi -F 2 started two processes"
@@ -88,7 +100,7 @@ ods_wrk_expect_clean "spawn-fcgi -F 2 under load"
 stop_all $pids
 
 # 3. The built-in master on spawn-fcgi's socket: --workers 2.
-spawn-fcgi -s "$sock" -M 0666 -P "$ODS_STACK_DIR/run/sf.pid" -- "$bin" \
+spawn-fcgi -s "$sock" -M 0660 -G nogroup -P "$ODS_STACK_DIR/run/sf.pid" -- "$bin" \
     --workers 2 --threads 2 >>"$ODS_STACK_DIR/log/data.log" 2>&1 ||
     ods_t_fail "spawn-fcgi (master) failed"
 master=$(cat "$ODS_STACK_DIR/run/sf.pid")

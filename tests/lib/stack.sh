@@ -263,6 +263,11 @@ ods_pool_start() {
 	    --workers "${!w:-${ODS_POOL_WORKERS:-2}}"
 	    --pid-file "$(ods_pool_pidfile "$name")")
 	[ -n "${!t:-}" ] && args+=(--threads "${!t}")
+	# The socket is 0660: as root, nginx's workers (nobody:nogroup, see
+	# ods_nginx_user_line) connect through the group.
+	if [ "$(id -u)" = 0 ] && getent group nogroup >/dev/null; then
+		args+=(--socket-group nogroup)
+	fi
 	rm -f "$(ods_pool_pidfile "$name")"
 	setsid "$bin" "${args[@]}" ${ODS_POOL_ARGS[@]+"${ODS_POOL_ARGS[@]}"} \
 	    "$@" </dev/null >>"$ODS_STACK_DIR/log/$name.log" 2>&1 &
