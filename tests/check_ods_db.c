@@ -47,6 +47,8 @@ test_conf(void)
 	c->db_acquire_timeout_ms = 300;
 	c->db_connect_timeout = 2;
 	c->db_read_timeout = 5;
+	/* setup() holds a connection for the whole of a test. */
+	c->db_timeout_ms = 120000;
 	return c;
 }
 
@@ -797,6 +799,49 @@ START_TEST(test_db_read_timeout_is_a_bounded_timeout)
 }
 END_TEST
 
+/*
+ * A frozen server (here: a statement that does not answer) costs a call
+ * ODS_DB_TIMEOUT_MS, whatever the per-read timeout; past the deadline
+ * nothing starts; the next holder gets a working connection; a holder
+ * that removed its deadline (migrations) is never cut.
+ */
+START_TEST(test_db_call_deadline_cuts_a_stalled_statement)
+{
+	struct ods_conf		*c = test_conf();
+	struct ods_db		*p;
+	struct ods_db_conn	*x;
+	double			 t0, el;
+
+	c->db_read_timeout = 30;
+	c->db_timeout_ms = 700;
+	p = ods_db_new(c, 1);
+	ck_assert_int_eq(ods_db_acquire(p, &x), ODS_OK);
+	t0 = now();
+	ck_assert_int_eq(ods_db_exec(x, "SELECT SLEEP(5)", NULL, 0, NULL),
+	    ODS_ETIMEOUT);
+	el = now() - t0;
+	ck_assert_msg(el >= 0.6 && el < 1.5, "cut after %.3f s", el);
+	ods_db_release(x);
+
+	ck_assert_int_eq(ods_db_acquire(p, &x), ODS_OK);
+	usleep(800 * 1000);
+	t0 = now();
+	ck_assert_int_eq(ods_db_exec(x, "SELECT 1", NULL, 0, NULL),
+	    ODS_ETIMEOUT);
+	ck_assert_msg(now() - t0 < 0.2, "an expired call started");
+	ods_db_release(x);
+
+	ck_assert_int_eq(ods_db_acquire(p, &x), ODS_OK);
+	ods_db_conn_set_timeout(x, 0);
+	ck_assert_int_eq(ods_db_exec(x, "SELECT SLEEP(1.2)", NULL, 0, NULL),
+	    ODS_OK);
+	ods_db_release(x);
+	ck_assert_int_eq(ods_db_ping(p, NULL), ODS_OK);
+	ods_db_free(p);
+	ods_conf_free(c);
+}
+END_TEST
+
 static Suite *
 db_suite(void)
 {
@@ -844,6 +889,7 @@ db_suite(void)
 	tcase_add_test(tc, test_db_reconnects_transparently_after_kill);
 	tcase_add_test(tc, test_db_lost_transaction_is_reported_not_hidden);
 	tcase_add_test(tc, test_db_read_timeout_is_a_bounded_timeout);
+	tcase_add_test(tc, test_db_call_deadline_cuts_a_stalled_statement);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -77,4 +77,46 @@ fake_header(const struct fake_io *f, const char *name, char *buf,
 	return NULL;
 }
 
+/* A request over a fake_io with its arena: fake_req_open builds one. */
+struct fake_req {
+	struct fake_io		 fio;
+	struct ods_req_io	 io;
+	struct ods_req_env	 env;
+	struct ods_arena	*arena;
+	struct ods_req		*r;
+};
+
+/*
+ * The request the FastCGI params describe (NULL-terminated "NAME=value"),
+ * with body as its input, for a pool named service whose nginx prefixes
+ * are prefixes; f->r is NULL when ods_req_new refused it. f must stay put
+ * until fake_req_close.
+ */
+static inline struct ods_req *
+fake_req_open(struct fake_req *f, struct ods_conf *conf, const char *service,
+    const char *const *prefixes, char **params, const char *body,
+    size_t bodylen)
+{
+	memset(f, 0, sizeof(*f));
+	f->fio.in = body;
+	f->fio.inlen = bodylen;
+	ods_buf_init(&f->fio.out, 1 << 16);
+	f->io = (struct ods_req_io){ fake_read, fake_write, fake_flush,
+	    &f->fio };
+	f->env.conf = conf;
+	f->env.service = service;
+	f->env.version = "test";
+	f->env.prefixes = prefixes;
+	f->arena = ods_arena_new(4096);
+	f->r = ods_req_new(f->arena, params, &f->io, &f->env);
+	return f->r;
+}
+
+static inline void
+fake_req_close(struct fake_req *f)
+{
+	ods_arena_free(f->arena);
+	ods_buf_free(&f->fio.out);
+}
+
 #endif /* ODS_TEST_H */

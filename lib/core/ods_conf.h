@@ -47,6 +47,7 @@ struct ods_conf {
 	int	 db_read_timeout;	/* ODS_DB_READ_TIMEOUT, seconds */
 	int	 db_write_timeout;	/* ODS_DB_WRITE_TIMEOUT, seconds */
 	int	 db_acquire_timeout_ms;	/* ODS_DB_ACQUIRE_TIMEOUT_MS */
+	int	 db_timeout_ms;		/* ODS_DB_TIMEOUT_MS: acquire to release */
 	int	 health_timeout_ms;	/* ODS_HEALTH_TIMEOUT_MS */
 
 	/* Redis */

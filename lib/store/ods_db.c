@@ -14,9 +14,12 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mysql.h>
 #include <errmsg.h>
@@ -50,6 +53,10 @@ struct ods_db_conn {
 	int			 in_tx;
 	int			 broken;	/* close at release */
 	unsigned		 err;		/* errno of the last failure */
+	/* Under db->mtx: the watchdog reads them. */
+	int			 fd;		/* c->my's socket, or -1 */
+	int64_t			 deadline;	/* ods_now_ms(); 0: none */
+	int			 cut;		/* the watchdog shut fd */
 };
 
 struct ods_db {
@@ -66,6 +73,19 @@ struct ods_db {
 	unsigned		 port;
 	unsigned		 connect_timeout, read_timeout, write_timeout;
 	int			 acquire_ms;
+	int			 call_ms;	/* ODS_DB_TIMEOUT_MS */
+
+	/*
+	 * The watchdog: a thread that shuts the socket of a connection held
+	 * past its deadline, so that a frozen server costs a request at most
+	 * call_ms (Connector/C's own timeouts count whole seconds, per read,
+	 * and a statement does several reads). Started by the first
+	 * acquire in this process (a pool survives no fork with it).
+	 */
+	pthread_cond_t		 wcond;
+	pthread_t		 wthread;
+	pid_t			 wpid;		/* 0: not started */
+	int			 wstop;
 
 	/*
 	 * The readiness check's own connection, outside the pool, with
@@ -111,8 +131,10 @@ ods_db_new(const struct ods_conf *conf, unsigned pool_size)
 	if (db->size > MAX_POOL)
 		db->size = MAX_POOL;
 	db->conns = ods_xcalloc(db->size, sizeof(*db->conns));
-	for (i = 0; i < db->size; i++)
+	for (i = 0; i < db->size; i++) {
 		db->conns[i].db = db;
+		db->conns[i].fd = -1;
+	}
 
 	db->host = ods_xstrdup(conf->mysql_host);
 	db->user = ods_xstrdup(conf->mysql_user);
@@ -125,6 +147,12 @@ ods_db_new(const struct ods_conf *conf, unsigned pool_size)
 	db->write_timeout = positive(conf->db_write_timeout, 10);
 	db->acquire_ms = conf->db_acquire_timeout_ms > 0 ?
 	    conf->db_acquire_timeout_ms : 2000;
+	db->call_ms = conf->db_timeout_ms > 0 ? conf->db_timeout_ms : 5000;
+	if (db->acquire_ms > db->call_ms)
+		db->acquire_ms = db->call_ms;
+	/* Connection setup counts whole seconds: round up. */
+	if (db->connect_timeout > (unsigned)(db->call_ms + 999) / 1000)
+		db->connect_timeout = (unsigned)(db->call_ms + 999) / 1000;
 	/* The client library counts whole seconds: round up. */
 	db->htimeout = conf->health_timeout_ms > 0 ?
 	    (unsigned)(conf->health_timeout_ms + 999) / 1000 : 1;
@@ -135,8 +163,89 @@ ods_db_new(const struct ods_conf *conf, unsigned pool_size)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&db->cond, &ca);
+	pthread_cond_init(&db->wcond, &ca);
 	pthread_condattr_destroy(&ca);
 	return db;
+}
+
+/* ---- the watchdog ---- */
+
+static void *
+watchdog(void *arg)
+{
+	struct ods_db		*db = arg;
+	struct ods_db_conn	*c;
+	struct timespec		 ts;
+	int64_t			 now, next;
+	unsigned		 i;
+
+	pthread_mutex_lock(&db->mtx);
+	while (!db->wstop) {
+		now = ods_now_ms();
+		next = 0;
+		for (i = 0; i < db->size; i++) {
+			c = &db->conns[i];
+			if (c->deadline == 0 || c->cut)
+				continue;
+			if (now < c->deadline) {
+				if (next == 0 || c->deadline < next)
+					next = c->deadline;
+			} else if (c->fd >= 0) {
+				/* The owner's read or write fails now. */
+				(void)shutdown(c->fd, SHUT_RDWR);
+				c->cut = 1;
+			} else if (next == 0 || now + 50 < next)
+				next = now + 50;	/* still connecting */
+		}
+		if (next == 0)
+			pthread_cond_wait(&db->wcond, &db->mtx);
+		else {
+			ods_deadline(&ts, CLOCK_MONOTONIC, (long)(next - now));
+			(void)pthread_cond_timedwait(&db->wcond, &db->mtx, &ts);
+		}
+	}
+	pthread_mutex_unlock(&db->mtx);
+	return NULL;
+}
+
+/* Start the watchdog in this process if it is not running. Locked. */
+static void
+watchdog_start(struct ods_db *db)
+{
+	sigset_t	all, old;
+
+	if (db->wpid == getpid())
+		return;
+	/* Signals are the worker's main thread's business. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	db->wstop = 0;
+	if (pthread_create(&db->wthread, NULL, watchdog, db) == 0)
+		db->wpid = getpid();
+	else
+		ods_log(ODS_LOG_ERR, "db_watchdog_start_failed");
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Past its deadline a call does not start (nor retry). */
+static int
+expired(const struct ods_db_conn *c)
+{
+	int	gone;
+
+	pthread_mutex_lock(&c->db->mtx);
+	gone = c->cut || (c->deadline != 0 && ods_now_ms() >= c->deadline);
+	pthread_mutex_unlock(&c->db->mtx);
+	return gone;
+}
+
+void
+ods_db_conn_set_timeout(struct ods_db_conn *c, int ms)
+{
+	pthread_mutex_lock(&c->db->mtx);
+	c->deadline = ms > 0 ? ods_now_ms() + ms : 0;
+	pthread_cond_signal(&c->db->wcond);
+	pthread_mutex_unlock(&c->db->mtx);
 }
 
 static void
@@ -156,6 +265,10 @@ stmt_cache_clear(struct ods_db_conn *c)
 static void
 conn_close(struct ods_db_conn *c)
 {
+	/* The watchdog must never shut a number that is reused. */
+	pthread_mutex_lock(&c->db->mtx);
+	c->fd = -1;
+	pthread_mutex_unlock(&c->db->mtx);
 	stmt_cache_clear(c);
 	if (c->my != NULL)
 		mysql_close(c->my);
@@ -170,6 +283,13 @@ ods_db_free(struct ods_db *db)
 
 	if (db == NULL)
 		return;
+	if (db->wpid == getpid()) {
+		pthread_mutex_lock(&db->mtx);
+		db->wstop = 1;
+		pthread_cond_signal(&db->wcond);
+		pthread_mutex_unlock(&db->mtx);
+		pthread_join(db->wthread, NULL);
+	}
 	for (i = 0; i < db->size; i++)
 		conn_close(&db->conns[i]);
 	if (db->hmy != NULL)
@@ -177,6 +297,7 @@ ods_db_free(struct ods_db *db)
 	pthread_mutex_destroy(&db->hmu);
 	pthread_mutex_destroy(&db->mtx);
 	pthread_cond_destroy(&db->cond);
+	pthread_cond_destroy(&db->wcond);
 	explicit_bzero(db->password, strlen(db->password));
 	free(db->host);
 	free(db->user);
@@ -269,7 +390,8 @@ fail(struct ods_db_conn *c, const char *op, unsigned e, const char *state,
 	c->err = e;
 	if (is_conn_error(e)) {
 		c->broken = 1;
-		if (ods_now_sec() - started >= (double)c->db->read_timeout - 0.05)
+		if (ods_now_sec() - started >= (double)c->db->read_timeout - 0.05 ||
+		    expired(c))
 			er = ODS_ETIMEOUT;
 	}
 	if (er == ODS_ECONFLICT || er == ODS_EINVAL || er == ODS_ETOOBIG)
@@ -378,6 +500,9 @@ conn_open(struct ods_db_conn *c)
 	note_connect(db, 1, 0, NULL);
 	c->my = my;
 	c->broken = 0;
+	pthread_mutex_lock(&db->mtx);
+	c->fd = (int)mysql_get_socket(my);
+	pthread_mutex_unlock(&db->mtx);
 	c->last_used = ods_now_sec();
 	return ODS_OK;
 }
@@ -455,11 +580,13 @@ ods_db_acquire(struct ods_db *db, struct ods_db_conn **out)
 	struct timespec		 deadline;
 	enum ods_err		 er;
 	double			 t0 = ods_now_sec();
+	int64_t			 t0_ms = ods_now_ms();
 	unsigned		 n = 0;
 
 	*out = NULL;
 	ods_deadline(&deadline, CLOCK_MONOTONIC, db->acquire_ms);
 	pthread_mutex_lock(&db->mtx);
+	watchdog_start(db);
 	while ((c = pick(db)) == NULL)
 		if (pthread_cond_timedwait(&db->cond, &db->mtx,
 		    &deadline) == ETIMEDOUT) {
@@ -469,6 +596,10 @@ ods_db_acquire(struct ods_db *db, struct ods_db_conn **out)
 	if (c != NULL) {
 		c->busy = 1;
 		n = ++db->in_use;
+		/* The wait counts: acquire to release within call_ms. */
+		c->deadline = t0_ms + db->call_ms;
+		c->cut = 0;
+		pthread_cond_signal(&db->wcond);
 	}
 	pthread_mutex_unlock(&db->mtx);
 	if (c == NULL) {
@@ -493,6 +624,12 @@ ods_db_release(struct ods_db_conn *c)
 {
 	if (c == NULL)
 		return;
+	pthread_mutex_lock(&c->db->mtx);
+	c->deadline = 0;
+	if (c->cut)
+		c->broken = 1;	/* its socket is shut */
+	c->cut = 0;
+	pthread_mutex_unlock(&c->db->mtx);
 	if (c->in_tx) {
 		if (c->my != NULL && !c->broken && mysql_rollback(c->my) != 0)
 			c->broken = 1;
@@ -630,6 +767,8 @@ simple(struct ods_db_conn *c, const char *sql, const char *op)
 
 	if (c->my == NULL)
 		return ODS_EUNAVAIL;
+	if (expired(c))
+		return ODS_ETIMEOUT;
 	if (mysql_real_query(c->my, sql, strlen(sql)) != 0)
 		return fail_my(c, op, t0);
 	return ODS_OK;
@@ -810,6 +949,8 @@ stmt_try(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		e = 0;
+		if (expired(c))
+			return ODS_ETIMEOUT;
 		if (c->broken)
 			conn_close(c);
 		if (c->my == NULL && (c->in_tx || (er = conn_open(c)) != ODS_OK))

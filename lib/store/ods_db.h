@@ -102,6 +102,14 @@ void		 ods_db_set_observer(struct ods_db *,
  */
 enum ods_err	 ods_db_acquire(struct ods_db *, struct ods_db_conn **)
 		    ODS_MUSTCHECK;
+/*
+ * From acquire to release a connection is held at most ODS_DB_TIMEOUT_MS:
+ * past it a statement does not start, and one in progress is cut (its
+ * socket shut by the pool's watchdog); both fail with ODS_ETIMEOUT and the
+ * connection is closed at release. ms resets the deadline from now for
+ * work that may take longer (migrations); 0 removes it.
+ */
+void		 ods_db_conn_set_timeout(struct ods_db_conn *, int ms);
 /* Give it back; an open transaction is rolled back. NULL is a no-op. */
 void		 ods_db_release(struct ods_db_conn *);
 

@@ -602,6 +602,8 @@ ods_migrate_run(struct ods_db *db, const struct ods_migrate_opts *o,
 		goto out;
 	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
 		goto out;
+	/* An ALTER on a big table may take minutes: no call deadline. */
+	ods_db_conn_set_timeout(c, 0);
 	er = lock(c, o->lock_timeout_s > 0 ? o->lock_timeout_s :
 	    ODS_MIGRATE_LOCK_TIMEOUT_S, o->out);
 	if (er != ODS_OK)

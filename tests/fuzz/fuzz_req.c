@@ -26,10 +26,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct json_object	*o;
-	struct ods_arena	*arena;
-	struct ods_req_env	 env;
-	struct ods_req_io	 io;
-	struct fake_io		 fio;
+	struct fake_req		 f;
 	struct ods_page		 pg;
 	struct ods_why		 why;
 	struct ods_req		*r;
@@ -63,19 +60,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	params[n++] = "REQUEST_METHOD=POST";
 	params[n] = NULL;
 
-	memset(&fio, 0, sizeof(fio));
-	fio.in = part[NPARTS - 1];
-	fio.inlen = blen;
-	ods_buf_init(&fio.out, 1 << 16);
-	io = (struct ods_req_io){ fake_read, fake_write, fake_flush, &fio };
-	memset(&env, 0, sizeof(env));
-	env.conf = conf;
-	env.service = "fuzz";
-	env.version = "fuzz";
-	env.prefixes = prefixes;
-	arena = ods_arena_new(4096);
-
-	if ((r = ods_req_new(arena, params, &io, &env)) != NULL) {
+	if ((r = fake_req_open(&f, conf, "fuzz", prefixes, params,
+	    part[NPARTS - 1], blen)) != NULL) {
 		for (i = 0; names[i] != NULL; i++) {
 			(void)ods_req_query(r, names[i]);
 			(void)ods_req_cookie(r, names[i]);
@@ -93,8 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			er = ods_req_body(r, &body, &blen);
 		(void)er;
 	}
-	ods_arena_free(arena);
-	ods_buf_free(&fio.out);
+	fake_req_close(&f);
 	for (i = 0; i < 4; i++)
 		free(params[i]);
 	free(in);

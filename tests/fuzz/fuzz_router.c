@@ -59,10 +59,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct ods_route	*route;
-	struct ods_arena	*arena;
-	struct ods_req_env	 env;
-	struct ods_req_io	 io;
-	struct fake_io		 fio;
+	struct fake_req		 f;
 	struct ods_req		*r;
 	char			*params[4], allow[128], *uri, m[32];
 	size_t			 i;
@@ -71,16 +68,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		init();
 	if (size < 1)
 		return 0;
-	memset(&fio, 0, sizeof(fio));
-	ods_buf_init(&fio.out, 1 << 16);
-	io = (struct ods_req_io){ fake_read, fake_write, fake_flush, &fio };
-	memset(&env, 0, sizeof(env));
-	env.conf = conf;
-	env.service = "fuzz";
-	env.version = "fuzz";
-	env.prefixes = prefixes;
-	arena = ods_arena_new(4096);
-
 	uri = fuzz_str(data + 1, size - 1);
 	(void)snprintf(m, sizeof(m), "REQUEST_METHOD=%s",
 	    methods[data[0] % 8]);
@@ -92,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    data[0] & 8 ? "REQUEST_URI" : "DOCUMENT_URI", uri);
 	params[2] = NULL;
 
-	r = ods_req_new(arena, params, &io, &env);
+	r = fake_req_open(&f, conf, "fuzz", prefixes, params, "", 0);
 	if (r != NULL) {
 		allow[0] = '\0';
 		if (ods_router_match(rt, r, &route, allow, sizeof(allow)) ==
@@ -103,8 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)ods_req_path(r);
 		(void)ods_req_raw_path(r);
 	}
-	ods_arena_free(arena);
-	ods_buf_free(&fio.out);
+	fake_req_close(&f);
 	free(params[1]);
 	free(uri);
 	return 0;
