@@ -405,6 +405,27 @@ START_TEST(test_prepare_refuses_bad_requests)
 }
 END_TEST
 
+START_TEST(test_prepare_refuses_a_nul_inside_model)
+{
+	/* Cut at the NUL, "mock-chat\u0000x" would be another model. */
+	const char		 body[] = "{\"model\":\"mock-chat\\u0000x\","
+	    "\"messages\":[]}";
+	struct ods_conf		*c = conf_with(NULL, NULL);
+	struct ods_llm		*l = ods_llm_new(c);
+	struct json_object	*o = parse(body);
+	struct ods_llm_prep	 p;
+	struct ods_why		 why;
+
+	ck_assert_int_eq(ods_llm_prepare(l, ODS_LLM_CHAT, o, body,
+	    strlen(body), &p, &why), ODS_EINVAL);
+	ck_assert_str_eq(why.field, "model");
+	ck_assert_ptr_nonnull(strstr(why.msg, "NUL"));
+	ods_json_put(o);
+	ods_llm_free(l);
+	ods_conf_free(c);
+}
+END_TEST
+
 START_TEST(test_embeddings_default_to_the_builtin_model)
 {
 	struct ods_conf		*c = conf_with(NULL, NULL);
@@ -846,6 +867,7 @@ suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_sse_refuses_an_event_over_the_cap);
 	tcase_add_test(tc, test_prepare_refuses_bad_requests);
+	tcase_add_test(tc, test_prepare_refuses_a_nul_inside_model);
 	suite_add_tcase(s, tc);
 	return s;
 }

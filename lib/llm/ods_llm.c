@@ -291,6 +291,12 @@ ods_llm_prepare(const struct ods_llm *l, enum ods_llm_op op,
 			return ODS_EINVAL;
 		}
 		model = json_object_get_string(mv);
+		/* "a\u0000b" would be "a" from here on: another model. */
+		if (strlen(model) != (size_t)json_object_get_string_len(mv)) {
+			ods_why_set(why, "model", "'model' must not contain a "
+			    "NUL character");
+			return ODS_EINVAL;
+		}
 	} else {
 		model = default_model(l, op);
 		changed = 1;
