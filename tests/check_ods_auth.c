@@ -862,6 +862,41 @@ START_TEST(test_rbac_matrix_spot_checks)
 }
 END_TEST
 
+/* Issue 12: guest could call any model through /v1. */
+START_TEST(test_rbac_model_use_is_for_working_roles_and_api_keys)
+{
+	static const char *const	guest[] = { "guest" };
+	static const char *const	user[] = { "offline_access", "user" };
+	struct ods_principal		p;
+
+	ck_assert(ods_auth_perm_valid(ODS_PERM_MODEL_USE));
+	ck_assert(ods_auth_role_allows("user", "model", "use"));
+	ck_assert(ods_auth_role_allows("ai_developer", "model", "use"));
+	ck_assert(ods_auth_role_allows("data_engineer", "model", "use"));
+	ck_assert(ods_auth_role_allows("data_analyst", "model", "use"));
+	ck_assert(!ods_auth_role_allows("viewer", "model", "use"));
+	ck_assert(!ods_auth_role_allows("guest", "model", "use"));
+	ck_assert(!ods_auth_role_allows("user", "model", "read"));
+	memset(&p, 0, sizeof(p));
+	p.kind = ODS_PRINCIPAL_TOKEN;
+	p.roles = guest;
+	p.nroles = 1;
+	ck_assert(!ods_auth_allows(&p, ODS_PERM_MODEL_USE));
+	p.roles = user;
+	p.nroles = 2;
+	ck_assert(ods_auth_allows(&p, ODS_PERM_MODEL_USE));
+	/* A key: model:use is its scope, and nothing else. */
+	memset(&p, 0, sizeof(p));
+	p.kind = ODS_PRINCIPAL_APIKEY;
+	p.key_id = "ak_x";
+	ck_assert(ods_auth_allows(&p, ODS_PERM_MODEL_USE));
+	ck_assert(ods_auth_allows(&p, NULL));
+	ck_assert(!ods_auth_allows(&p, "usage:read"));
+	ck_assert(!ods_auth_allows(&p, "dataset:read"));
+	ck_assert(!ods_auth_allows(&p, "admin"));
+}
+END_TEST
+
 static struct ods_req *
 mkreq(const char *method, const char *uri, const char *h1, const char *h2)
 {
@@ -1150,6 +1185,7 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_rbac_matrix_spot_checks);
+	tcase_add_test(tc, test_rbac_model_use_is_for_working_roles_and_api_keys);
 	tcase_add_test(tc,
 	    test_check_viewer_gets_403_on_a_write_and_admin_passes);
 	tcase_add_test(tc, test_check_401_bodies_are_generic);

@@ -405,6 +405,157 @@ START_TEST(test_prepare_refuses_bad_requests)
 }
 END_TEST
 
+START_TEST(test_prepare_refuses_a_nul_inside_model)
+{
+	/* Cut at the NUL, "mock-chat\u0000x" would be another model. */
+	const char		 body[] = "{\"model\":\"mock-chat\\u0000x\","
+	    "\"messages\":[]}";
+	struct ods_conf		*c = conf_with(NULL, NULL);
+	struct ods_llm		*l = ods_llm_new(c);
+	struct json_object	*o = parse(body);
+	struct ods_llm_prep	 p;
+	struct ods_why		 why;
+
+	ck_assert_int_eq(ods_llm_prepare(l, ODS_LLM_CHAT, o, body,
+	    strlen(body), &p, &why), ODS_EINVAL);
+	ck_assert_str_eq(why.field, "model");
+	ck_assert_ptr_nonnull(strstr(why.msg, "NUL"));
+	ods_json_put(o);
+	ods_llm_free(l);
+	ods_conf_free(c);
+}
+END_TEST
+
+START_TEST(test_prepare_bounds_max_tokens_and_n)
+{
+	static const char *const bad[][2] = {
+		{ "\"max_tokens\":1000000000", "<= 32768" },
+		{ "\"max_tokens\":0", ">= 1" },
+		{ "\"max_tokens\":-5", ">= 1" },
+		{ "\"max_tokens\":\"10\"", "integer" },
+		{ "\"max_tokens\":1.5", "integer" },
+		{ "\"max_tokens\":99999999999999999999999", "<= 32768" },
+		{ "\"max_completion_tokens\":32769", "<= 32768" },
+		{ "\"n\":9", "<= 8" },
+		{ "\"n\":0", ">= 1" },
+		{ "\"best_of\":100", "<= 8" },
+	};
+	static const char *const good[] = {
+		"\"max_tokens\":null", "\"max_tokens\":32768", "\"n\":8",
+		"\"max_completion_tokens\":1,\"n\":1",
+	};
+	struct ods_conf		*c = conf_with(NULL, NULL);
+	struct ods_llm		*l = ods_llm_new(c);
+	struct json_object	*o;
+	struct ods_llm_prep	 p;
+	struct ods_why		 why;
+	char			 body[256];
+	size_t			 i;
+
+	for (i = 0; i < ODS_NELEM(bad); i++) {
+		snprintf(body, sizeof(body), "{\"model\":\"m\",\"prompt\":"
+		    "\"x\",%s}", bad[i][0]);
+		o = parse(body);
+		ck_assert_int_eq(ods_llm_prepare(l, ODS_LLM_COMPLETIONS, o,
+		    body, strlen(body), &p, &why), ODS_EINVAL);
+		ck_assert_msg(strstr(why.msg, bad[i][1]) != NULL, "%s: %s",
+		    body, why.msg);
+		ck_assert_msg(strncmp(bad[i][0] + 1, why.field,
+		    strlen(why.field)) == 0 && *why.field != '\0', "%s: %s",
+		    body, why.field);
+		ods_json_put(o);
+	}
+	for (i = 0; i < ODS_NELEM(good); i++) {
+		snprintf(body, sizeof(body), "{\"model\":\"m\",\"messages\":"
+		    "[],%s}", good[i]);
+		o = parse(body);
+		ck_assert_msg(ods_llm_prepare(l, ODS_LLM_CHAT, o, body,
+		    strlen(body), &p, &why) == ODS_OK, "%s: %s", body,
+		    why.msg);
+		ods_llm_prep_fini(&p);
+		ods_json_put(o);
+	}
+	ods_llm_free(l);
+	ods_conf_free(c);
+}
+END_TEST
+
+/* The estimate held against tpm and budgets before a call. */
+static int64_t
+estimate_of(struct ods_llm *l, enum ods_llm_op op, const char *body)
+{
+	struct json_object	*o = parse(body);
+	struct ods_llm_prep	 p;
+	struct ods_why		 why;
+
+	ck_assert_int_eq(ods_llm_prepare(l, op, o, body, strlen(body), &p,
+	    &why), ODS_OK);
+	ck_assert_int_eq(p.prompt_estimate, (int64_t)strlen(body) / 4 + 1);
+	ods_llm_prep_fini(&p);
+	ods_json_put(o);
+	return p.completion_estimate;
+}
+
+START_TEST(test_prepare_estimates_what_a_call_may_cost)
+{
+	struct ods_conf	*c = conf_with("ODS_LLM_ESTIMATE_TOKENS", "500");
+	struct ods_llm	*l = ods_llm_new(c);
+
+	ck_assert_int_eq(estimate_of(l, ODS_LLM_CHAT, "{\"model\":\"m\","
+	    "\"messages\":[]}"), 500);
+	ck_assert_int_eq(estimate_of(l, ODS_LLM_CHAT, "{\"model\":\"m\","
+	    "\"messages\":[],\"max_tokens\":100,\"n\":3}"), 300);
+	ck_assert_int_eq(estimate_of(l, ODS_LLM_CHAT, "{\"model\":\"m\","
+	    "\"messages\":[],\"max_tokens\":10,"
+	    "\"max_completion_tokens\":40}"), 40);
+	ck_assert_int_eq(estimate_of(l, ODS_LLM_COMPLETIONS, "{\"model\":"
+	    "\"m\",\"prompt\":\"x\",\"n\":2,\"best_of\":4}"), 2000);
+	ck_assert_int_eq(estimate_of(l, ODS_LLM_EMBEDDINGS, "{\"model\":"
+	    "\"m\",\"input\":\"some words\"}"), 0);
+	ods_llm_free(l);
+	ods_conf_free(c);
+}
+END_TEST
+
+START_TEST(test_billed_is_the_usage_else_nothing_made_else_the_estimate)
+{
+	struct ods_llm_prep	p;
+	struct ods_llm_result	res;
+	struct ods_llm_usage	u;
+
+	memset(&p, 0, sizeof(p));
+	p.prompt_estimate = 30;
+	p.completion_estimate = 1024;
+	memset(&res, 0, sizeof(res));
+	res.usage.known = 1;
+	res.usage.prompt_tokens = 7;
+	res.usage.completion_tokens = 3;
+	ods_llm_billed(&p, ODS_OK, &res, &u);
+	ck_assert_int_eq(u.prompt_tokens + u.completion_tokens, 10);
+	/* Nothing made: no backend, or one refused the call. */
+	memset(&res, 0, sizeof(res));
+	ods_llm_billed(&p, ODS_EUNAVAIL, &res, &u);
+	ck_assert_int_eq(u.prompt_tokens + u.completion_tokens, 0);
+	ods_llm_billed(&p, ODS_ENOTFOUND, &res, &u);
+	ck_assert_int_eq(u.prompt_tokens + u.completion_tokens, 0);
+	res.status = 400;
+	ods_llm_billed(&p, ODS_OK, &res, &u);
+	ck_assert_int_eq(u.prompt_tokens + u.completion_tokens, 0);
+	/* Made, never told: a cut stream, a timeout, a 200 without usage. */
+	res.status = 200;
+	res.started = 1;
+	res.err = ODS_EIO;
+	ods_llm_billed(&p, ODS_OK, &res, &u);
+	ck_assert_int_eq(u.prompt_tokens, 30);
+	ck_assert_int_eq(u.completion_tokens, 1024);
+	res.started = 0;
+	ods_llm_billed(&p, ODS_OK, &res, &u);
+	ck_assert_int_eq(u.prompt_tokens + u.completion_tokens, 1054);
+	ods_llm_billed(&p, ODS_ETIMEOUT, &res, &u);
+	ck_assert_int_eq(u.prompt_tokens + u.completion_tokens, 1054);
+}
+END_TEST
+
 START_TEST(test_embeddings_default_to_the_builtin_model)
 {
 	struct ods_conf		*c = conf_with(NULL, NULL);
@@ -694,6 +845,7 @@ START_TEST(test_forward_stops_the_upstream_when_the_client_leaves)
 	struct ods_llm_sink	sink = { s_start, s_event, NULL, &sl };
 	struct ods_llm_prep	p;
 	struct ods_llm_result	res;
+	struct ods_llm_usage	u;
 	int			i;
 
 	learn_models();
@@ -704,6 +856,12 @@ START_TEST(test_forward_stops_the_upstream_when_the_client_leaves)
 	prep_of(&p, "{}", 1);
 	ck_assert_int_eq(ods_llm_forward(fl, &p, &sink, &res), ODS_OK);
 	ck_assert_int_eq(res.err, ODS_EIO);
+	/* Cut before usage came: the call is billed its estimate. */
+	p.prompt_estimate = 5;
+	p.completion_estimate = 100;
+	ods_llm_billed(&p, ODS_OK, &res, &u);
+	ck_assert_int_eq(u.known, 0);
+	ck_assert_int_eq(u.prompt_tokens + u.completion_tokens, 105);
 	for (i = 0; i < 40 && !up_a.peer_closed; i++)
 		fake_sleep_ms(25);
 	ck_assert_int_eq(up_a.peer_closed, 1);
@@ -827,6 +985,8 @@ suite(void)
 	tcase_add_test(tc, test_prepare_rewrites_an_alias_and_asks_streams_for_usage);
 	tcase_add_test(tc, test_prepare_leaves_usage_alone_when_the_client_asked);
 	tcase_add_test(tc, test_embeddings_default_to_the_builtin_model);
+	tcase_add_test(tc, test_prepare_estimates_what_a_call_may_cost);
+	tcase_add_test(tc, test_billed_is_the_usage_else_nothing_made_else_the_estimate);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("forward");
 	tcase_add_checked_fixture(tc, fwd_setup, fwd_teardown);
@@ -846,6 +1006,8 @@ suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_sse_refuses_an_event_over_the_cap);
 	tcase_add_test(tc, test_prepare_refuses_bad_requests);
+	tcase_add_test(tc, test_prepare_refuses_a_nul_inside_model);
+	tcase_add_test(tc, test_prepare_bounds_max_tokens_and_n);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -39,24 +39,28 @@ h_embeddings_create(struct ods_req *r, struct ods_resp *w)
 	struct json_object	*o = NULL;
 	struct ods_llm_prep	 p;
 	struct ods_llm_result	 res;
+	struct ods_llm_usage	 cost;
+	struct ods_llm_hold	 hold;
 	struct h_call		 c;
 	enum ods_status		 st;
 	enum ods_err		 er;
 	int			 ok;
 
-	st = h_begin(r, w, ODS_LLM_EMBEDDINGS, &o, &p, &ok);
+	st = h_begin(r, w, ODS_LLM_EMBEDDINGS, &o, &p, &hold, &ok);
 	if (!ok)
 		return st;
 	memset(&c, 0, sizeof(c));
 	c.endpoint = "/v1/embeddings";
 	c.model = p.model;
+	c.hold = &hold;
 	if (ods_llm_embed_local(llm, p.upstream_model)) {
 		st = local(w, o, p.model, &c);
 		c.outcome = c.status == 200 ? "success" : "error";
 	} else {
 		er = ods_llm_forward(llm, &p, NULL, &res);
+		ods_llm_billed(&p, er, &res, &cost);
 		c.backend = res.backend;
-		c.prompt_tokens = res.usage.prompt_tokens;
+		c.prompt_tokens = cost.prompt_tokens;
 		c.seconds = res.total_s;
 		c.status = er == ODS_OK ? res.status : ods_err_http(er);
 		c.outcome = c.status < 400 ? "success" : er == ODS_ETIMEOUT ?

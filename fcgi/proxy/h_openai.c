@@ -153,27 +153,31 @@ body_error(struct ods_resp *w, enum ods_err er, const struct ods_why *e)
 
 enum ods_status
 h_begin(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
-    struct json_object **o, struct ods_llm_prep *p, int *ok)
+    struct json_object **o, struct ods_llm_prep *p,
+    struct ods_llm_hold *hold, int *ok)
 {
 	struct ods_llm		*llm = h_llm(r);
-	struct ods_why	 e;
+	struct ods_why		 e, why;
 	const char		*body;
 	size_t			 len;
-	struct ods_why			 why;
 	enum ods_err		 er;
 	int			 ra, quota;
 
 	*ok = 0;
+	memset(hold, 0, sizeof(*hold));
 	memset(&e, 0, sizeof(e));
 	if ((er = ods_req_json(r, o, &e)) != ODS_OK ||
 	    (er = ods_req_body(r, &body, &len)) != ODS_OK)
 		return body_error(w, er, &e);
-	if (ods_llm_prepare(llm, op, *o, body, len, p, &why) !=
-	    ODS_OK)
+	if (ods_llm_prepare(llm, op, *o, body, len, p, &why) != ODS_OK)
 		return ods_resp_openai_error(w, 400, "invalid_request_error",
-		    "invalid_request", NULL, why.msg);
-	er = ods_llm_limits_check(ods_req_redis(r), ods_req_db(r),
-	    ods_req_principal(r), p->model, &ra, &quota, &why);
+		    "invalid_request", *why.field != '\0' ? why.field : NULL,
+		    why.msg);
+	/* Held before the call, so parallel calls see each other. */
+	er = ods_llm_limits_reserve(ods_req_redis(r), ods_req_db(r),
+	    ods_req_env(r)->conf, ods_req_principal(r), p->model,
+	    p->prompt_estimate + p->completion_estimate, hold, &ra, &quota,
+	    &why);
 	if (er != ODS_OK) {
 		ods_llm_prep_fini(p);
 		return limit_error(w, er, ra, quota, why.msg);
@@ -199,7 +203,7 @@ h_account(struct ods_req *r, const struct h_call *c)
 	ods_metrics_ai(SERVICE, ods_llm_metric_model(h_llm(r), c->model),
 	    c->outcome, c->seconds, (uint64_t)c->prompt_tokens,
 	    (uint64_t)c->completion_tokens);
-	ods_llm_limits_account(ods_req_redis(r), ods_req_db(r), p,
+	ods_llm_limits_settle(ods_req_redis(r), c->hold,
 	    c->prompt_tokens + c->completion_tokens);
 	memset(&u, 0, sizeof(u));
 	copy(u.request_id, sizeof(u.request_id), ods_req_id(r));
@@ -281,23 +285,27 @@ h_forward(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
 	struct json_object	*o = NULL;
 	struct ods_llm_prep	 p;
 	struct ods_llm_result	 res;
+	struct ods_llm_usage	 cost;
+	struct ods_llm_hold	 hold;
 	struct h_call		 c;
 	enum ods_status		 st;
 	enum ods_err		 er;
 	int			 ok;
 
-	st = h_begin(r, w, op, &o, &p, &ok);
+	st = h_begin(r, w, op, &o, &p, &hold, &ok);
 	if (!ok)
 		return st;
 	er = ods_llm_forward(llm, &p, p.stream ? &sink : NULL, &res);
+	ods_llm_billed(&p, er, &res, &cost);
 	memset(&c, 0, sizeof(c));
 	c.endpoint = endpoint;
 	c.model = p.model;
 	c.backend = res.backend;
 	c.stream = p.stream;
-	c.prompt_tokens = res.usage.prompt_tokens;
-	c.completion_tokens = res.usage.completion_tokens;
+	c.prompt_tokens = cost.prompt_tokens;
+	c.completion_tokens = cost.completion_tokens;
 	c.seconds = res.total_s;
+	c.hold = &hold;
 	if (er == ODS_OK)
 		st = answer(w, &res, &c);
 	else {

@@ -59,11 +59,19 @@ struct h_call {
 	int64_t		 prompt_tokens;
 	int64_t		 completion_tokens;
 	double		 seconds;
+	struct ods_llm_hold *hold;	/* settled with the tokens above */
 };
-/* Metrics, tpm/budget counters and the usage row of one call. */
+/*
+ * Metrics, the usage row of one call, and its limit hold settled with
+ * prompt_tokens + completion_tokens (what it is billed).
+ */
 void		h_account(struct ods_req *, const struct h_call *);
-/* Parse the body, prepare it, check the caller's limits. */
+/*
+ * Parse the body, prepare it, check the caller's limits and hold its
+ * estimate (*ok 1: the caller must pass the hold to h_account).
+ */
 enum ods_status	h_begin(struct ods_req *, struct ods_resp *, enum ods_llm_op,
-		    struct json_object **, struct ods_llm_prep *, int *ok);
+		    struct json_object **, struct ods_llm_prep *,
+		    struct ods_llm_hold *, int *ok);
 
 #endif /* H_PROXY_H */

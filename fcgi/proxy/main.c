@@ -21,14 +21,20 @@ static const struct ods_route routes[] = {
 	{ ODS_GET, "/api/v1/healthz", ods_health_live,   ODS_AUTH_OPEN, NULL },
 	{ ODS_GET, "/api/v1/usage",   h_usage_get,   ODS_AUTH_REQUIRED,
 	    "usage:read" },
+	/*
+	 * Listing needs a caller, no permission: it spends nothing, names
+	 * only what is served, and SDKs list models before anything else
+	 * (the §7.2 matrix's "model:read" is ai_developer's alone, which
+	 * would shut out users and API keys). Calls spend tokens.
+	 */
 	{ ODS_GET, "/v1/models",      h_models_list, ODS_AUTH_REQUIRED, NULL },
 	{ ODS_GET, "/v1/models/{id}", h_models_get,  ODS_AUTH_REQUIRED, NULL },
 	{ ODS_POST, "/v1/chat/completions", h_chat_create,
-	    ODS_AUTH_REQUIRED, NULL, V1_BODY },
+	    ODS_AUTH_REQUIRED, ODS_PERM_MODEL_USE, V1_BODY },
 	{ ODS_POST, "/v1/completions", h_completions_create,
-	    ODS_AUTH_REQUIRED, NULL, V1_BODY },
+	    ODS_AUTH_REQUIRED, ODS_PERM_MODEL_USE, V1_BODY },
 	{ ODS_POST, "/v1/embeddings", h_embeddings_create,
-	    ODS_AUTH_REQUIRED, NULL, V1_BODY },
+	    ODS_AUTH_REQUIRED, ODS_PERM_MODEL_USE, V1_BODY },
 };
 
 static const struct ods_service service = {

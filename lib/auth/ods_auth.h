@@ -32,7 +32,7 @@ enum ods_principal_kind {
  * The caller, in the request arena. Strings are never NULL ("" when the
  * token had no such claim). roles = realm_access.roles ∪ every
  * resource_access.*.roles, without duplicates; an API key has none (it
- * passes routes without a perm only). models/nmodels: the models an API
+ * passes routes without a perm, and those of ODS_PERM_MODEL_USE). models/nmodels: the models an API
  * key may use (models NULL: any).
  */
 struct ods_principal {
@@ -113,6 +113,14 @@ enum ods_err	 ods_auth_verify(struct ods_auth *, const char *token,
 		    struct ods_arena *, const struct ods_principal **,
 		    const char **reason) ODS_MUSTCHECK;
 
+/*
+ * Calling a model through /v1 (chat, completions, embeddings). Granted to
+ * admin, ai_developer, user, data_engineer and data_analyst (not viewer
+ * or guest: a call spends tokens), and to every API key, whose scope it
+ * is (and its only permission; its allowed models narrow it further).
+ */
+#define ODS_PERM_MODEL_USE	"model:use"
+
 /* RBAC of reference-api §7.2: admin passes; any role granting passes. */
 int		 ods_auth_role_allows(const char *role, const char *resource,
 		    const char *operation);
@@ -123,7 +131,10 @@ int		 ods_auth_role_allows(const char *role, const char *resource,
  * instead of silently making a route admin-only.
  */
 int		 ods_auth_perm_valid(const char *perm);
-/* perm is "resource:operation"; NULL or "" passes. p NULL fails. */
+/*
+ * perm is "resource:operation"; NULL or "" passes. p NULL fails. An API
+ * key passes ODS_PERM_MODEL_USE only.
+ */
 int		 ods_auth_allows(const struct ods_principal *, const char *perm);
 int		 ods_principal_has_role(const struct ods_principal *,
 		    const char *role);

@@ -466,7 +466,7 @@ odsi_apikey_principal(struct ods_arena *ar, const struct ods_apikey *k)
 	p->username = p->user_id;
 	p->email = "";
 	p->name = ods_arena_strdup(ar, k->name);
-	p->roles = NULL;	/* a key grants no role: routes with a perm 403 */
+	p->roles = NULL;	/* no role: only model:use (ods_auth_allows) */
 	p->nroles = 0;
 	p->key_id = ods_arena_strdup(ar, k->key_id);
 	p->models = models;

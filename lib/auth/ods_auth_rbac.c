@@ -12,15 +12,20 @@
 #include "auth/ods_auth.h"
 #include "core/ods_json.h"
 
-/* C R U D X M E I: create read update delete execute manage export import */
+/*
+ * C R U D X M E I: create read update delete execute manage export import
+ * (reference-api §7.2); Z: use, ours, for calling a model through /v1
+ * (it spends tokens: "read" would let guests and viewers in).
+ */
 enum {
 	C = 1 << 0, R = 1 << 1, U = 1 << 2, D = 1 << 3,
-	X = 1 << 4, M = 1 << 5, E = 1 << 6, I = 1 << 7
+	X = 1 << 4, M = 1 << 5, E = 1 << 6, I = 1 << 7,
+	Z = 1 << 8
 };
 
 static const char *const ops[] = {
 	"create", "read", "update", "delete", "execute", "manage", "export",
-	"import"
+	"import", "use"
 };
 
 struct grant {
@@ -36,6 +41,7 @@ static const struct grant grants[] = {
 	{ "data_engineer", "table", R },
 	{ "data_engineer", "column", R },
 	{ "data_engineer", "storage", R },
+	{ "data_engineer", "model", Z },
 
 	{ "data_analyst", "dataset", R | E },
 	{ "data_analyst", "metadata", R },
@@ -44,6 +50,7 @@ static const struct grant grants[] = {
 	{ "data_analyst", "column", R },
 	{ "data_analyst", "storage", R },
 	{ "data_analyst", "workflow", R },
+	{ "data_analyst", "model", Z },
 
 	{ "ai_developer", "workflow", C | R | U | X },
 	{ "ai_developer", "chat", C | R | X },
@@ -51,7 +58,7 @@ static const struct grant grants[] = {
 	{ "ai_developer", "document", C | R },
 	{ "ai_developer", "execution", R },
 	{ "ai_developer", "template", R },
-	{ "ai_developer", "model", R },
+	{ "ai_developer", "model", R | Z },
 	{ "ai_developer", "prompt_template", C | R | U },
 
 	{ "user", "dataset", R },
@@ -62,6 +69,7 @@ static const struct grant grants[] = {
 	{ "user", "document", C | R },
 	{ "user", "execution", R },
 	{ "user", "template", R },
+	{ "user", "model", Z },
 
 	{ "viewer", "dataset", R },
 	{ "viewer", "metadata", R },
@@ -165,6 +173,9 @@ ods_auth_allows(const struct ods_principal *p, const char *perm)
 		return 0;
 	if (perm == NULL || *perm == '\0')
 		return 1;
+	/* A key is for calling models: that is its whole scope. */
+	if (p->kind == ODS_PRINCIPAL_APIKEY)
+		return strcmp(perm, ODS_PERM_MODEL_USE) == 0;
 	if ((colon = strchr(perm, ':')) == NULL)
 		return ods_principal_has_role(p, "admin");
 	bit = op_bit(colon + 1, strlen(colon + 1));

@@ -103,6 +103,13 @@ struct ods_conf {
 	int	 llm_models_ttl_s;	/* ODS_LLM_MODELS_TTL_S */
 	int	 llm_usage_queue;	/* ODS_LLM_USAGE_QUEUE: rows */
 	int	 llm_insecure_tls;	/* ODS_LLM_INSECURE_TLS (tests) */
+	int	 llm_max_tokens_cap;	/* ODS_LLM_MAX_TOKENS_CAP */
+	int	 llm_max_n;		/* ODS_LLM_MAX_N: n, best_of */
+	int	 llm_estimate_tokens;	/* ODS_LLM_ESTIMATE_TOKENS */
+	int	 llm_user_rpm;		/* ODS_LLM_USER_RPM (JWT) */
+	int	 llm_user_tpm;		/* ODS_LLM_USER_TPM */
+	int	 llm_user_budget;	/* ODS_LLM_USER_BUDGET: tokens */
+	char	*llm_user_budget_period; /* ODS_LLM_USER_BUDGET_PERIOD */
 
 	/* object store (used by ods_store) */
 	char	*minio_endpoint;	/* MINIO_ENDPOINT */

@@ -134,6 +134,10 @@ ods_llm_new(const struct ods_conf *c)
 	l->cooldown_ms = c->llm_breaker_cooldown_ms;
 	l->models_ttl_s = c->llm_models_ttl_s;
 	l->insecure = c->llm_insecure_tls;
+	l->max_tokens_cap = c->llm_max_tokens_cap;
+	l->max_n = c->llm_max_n;
+	l->estimate_tokens = c->llm_estimate_tokens < c->llm_max_tokens_cap ?
+	    c->llm_estimate_tokens : c->llm_max_tokens_cap;
 	add_backends(l, c);
 	parse_aliases(l, c->model_aliases);
 	return l;
@@ -203,29 +207,95 @@ check_fields(enum ods_llm_op op, struct json_object *o, int *stream,
 	if (op != ODS_LLM_EMBEDDINGS &&
 	    json_object_object_get_ex(o, "stream", &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_boolean)) {
-			ods_why_set(why, NULL, "'stream' must be a boolean");
+			ods_why_set(why, "stream", "'stream' must be a "
+			    "boolean");
 			return ODS_EINVAL;
 		}
 		*stream = json_object_get_boolean(v);
 	}
 	if (op == ODS_LLM_CHAT && (!json_object_object_get_ex(o, "messages",
 	    &v) || !json_object_is_type(v, json_type_array))) {
-		ods_why_set(why, NULL, "'messages' is required and must be an "
-		    "array");
+		ods_why_set(why, "messages", "'messages' is required and must "
+		    "be an array");
 		return ODS_EINVAL;
 	}
 	if (op == ODS_LLM_COMPLETIONS &&
 	    !json_object_object_get_ex(o, "prompt", &v)) {
-		ods_why_set(why, NULL, "'prompt' is required");
+		ods_why_set(why, "prompt", "'prompt' is required");
 		return ODS_EINVAL;
 	}
 	if (op == ODS_LLM_EMBEDDINGS && (!json_object_object_get_ex(o,
 	    "input", &v) || (!json_object_is_type(v, json_type_string) &&
 	    !json_object_is_type(v, json_type_array)))) {
-		ods_why_set(why, NULL, "'input' is required and must be a "
+		ods_why_set(why, "input", "'input' is required and must be a "
 		    "string or an array");
 		return ODS_EINVAL;
 	}
+	return ODS_OK;
+}
+
+/*
+ * An optional integer field in 1..max (JSON null: absent, *out 0). The
+ * words are OpenAI's, so a client sees the same message either way.
+ */
+static enum ods_err
+bounded(struct json_object *o, const char *field, int64_t max,
+    int64_t *out, struct ods_why *why)
+{
+	struct json_object	*v;
+	int64_t			 n;
+
+	*out = 0;
+	if (!json_object_object_get_ex(o, field, &v) || v == NULL)
+		return ODS_OK;
+	if (!json_object_is_type(v, json_type_int)) {
+		ods_why_set(why, field, "Invalid type for '%s': expected an "
+		    "integer.", field);
+		return ODS_EINVAL;
+	}
+	n = json_object_get_int64(v);
+	if (n < 1) {
+		ods_why_set(why, field, "Invalid '%s': integer below minimum "
+		    "value. Expected a value >= 1, but got %lld instead.",
+		    field, (long long)n);
+		return ODS_EINVAL;
+	}
+	if (n > max) {
+		ods_why_set(why, field, "Invalid '%s': integer above maximum "
+		    "value. Expected a value <= %lld, but got %lld instead.",
+		    field, (long long)max, (long long)n);
+		return ODS_EINVAL;
+	}
+	*out = n;
+	return ODS_OK;
+}
+
+/*
+ * What a chat or completion call may cost, before it is made: the prompt
+ * at 4 bytes a token (the JSON around it makes this generous), and for
+ * each of the n (or best_of) choices max_tokens, or the configured
+ * estimate when the request names none. Bounds the fields first.
+ */
+static enum ods_err
+estimate(const struct ods_llm *l, struct json_object *o, size_t len,
+    struct ods_llm_prep *p, struct ods_why *why)
+{
+	int64_t	mt, mct, n, best;
+
+	p->prompt_estimate = (int64_t)(len / 4) + 1;
+	if (p->op == ODS_LLM_EMBEDDINGS)
+		return ODS_OK;
+	if (bounded(o, "max_tokens", l->max_tokens_cap, &mt, why) != ODS_OK ||
+	    bounded(o, "max_completion_tokens", l->max_tokens_cap, &mct,
+	    why) != ODS_OK || bounded(o, "n", l->max_n, &n, why) != ODS_OK ||
+	    bounded(o, "best_of", l->max_n, &best, why) != ODS_OK)
+		return ODS_EINVAL;
+	if (mct > mt)
+		mt = mct;
+	if (best > n)
+		n = best;
+	p->completion_estimate = (n > 0 ? n : 1) *
+	    (mt > 0 ? mt : l->estimate_tokens);
 	return ODS_OK;
 }
 
@@ -243,7 +313,8 @@ inject_usage(struct json_object *o, struct ods_why *why, int *bad)
 		    so) != 0)
 			return 0;
 	} else if (!json_object_is_type(so, json_type_object)) {
-		ods_why_set(why, NULL, "'stream_options' must be an object");
+		ods_why_set(why, "stream_options", "'stream_options' must "
+		    "be an object");
 		*bad = 1;
 		return 0;
 	}
@@ -280,23 +351,30 @@ ods_llm_prepare(const struct ods_llm *l, enum ods_llm_op op,
 		ods_why_set(why, NULL, "the body must be a JSON object");
 		return ODS_EINVAL;
 	}
-	if ((er = check_fields(op, o, &p->stream, why)) != ODS_OK)
+	if ((er = check_fields(op, o, &p->stream, why)) != ODS_OK ||
+	    (er = estimate(l, o, len, p, why)) != ODS_OK)
 		return er;
 	if (json_object_object_get_ex(o, "model", &mv) && mv != NULL) {
 		if (!json_object_is_type(mv, json_type_string) ||
 		    json_object_get_string_len(mv) == 0 ||
 		    json_object_get_string_len(mv) >= ODS_LLM_MODEL_MAX) {
-			ods_why_set(why, NULL, "'model' must be a non-empty "
+			ods_why_set(why, "model", "'model' must be a non-empty "
 			    "string of at most %d bytes", ODS_LLM_MODEL_MAX - 1);
 			return ODS_EINVAL;
 		}
 		model = json_object_get_string(mv);
+		/* "a\u0000b" would be "a" from here on: another model. */
+		if (strlen(model) != (size_t)json_object_get_string_len(mv)) {
+			ods_why_set(why, "model", "'model' must not contain a "
+			    "NUL character");
+			return ODS_EINVAL;
+		}
 	} else {
 		model = default_model(l, op);
 		changed = 1;
 	}
 	if (*model == '\0') {
-		ods_why_set(why, NULL, "you must provide a model parameter");
+		ods_why_set(why, "model", "you must provide a model parameter");
 		return ODS_EINVAL;
 	}
 	snprintf(p->model_buf, sizeof(p->model_buf), "%s", model);
@@ -689,6 +767,28 @@ ods_llm_forward(struct ods_llm *l, const struct ods_llm_prep *prep,
 		return ODS_OK;	/* pass the upstream's 429 on */
 	}
 	return last == ODS_ELIMIT ? ODS_EUNAVAIL : last;
+}
+
+void
+ods_llm_billed(const struct ods_llm_prep *p, enum ods_err er,
+    const struct ods_llm_result *res, struct ods_llm_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (res->usage.known) {
+		*u = res->usage;
+		return;
+	}
+	/* No backend took the call, or each refused it: nothing was made. */
+	if (er == ODS_ENOTFOUND || er == ODS_EUNAVAIL || er == ODS_EUPSTREAM ||
+	    (er == ODS_OK && !res->started && res->status >= 400))
+		return;
+	/*
+	 * Made, but not told how much: a stream cut by the client or the
+	 * upstream, a timeout, an answer without usage. The estimate is an
+	 * upper bound; billing zero would make cutting streams free.
+	 */
+	u->prompt_tokens = p->prompt_estimate;
+	u->completion_tokens = p->completion_estimate;
 }
 
 void

@@ -86,6 +86,9 @@ struct ods_llm_prep {
 	const char	*upstream_model; /* after the alias */
 	int		 stream;
 	int		 usage_injected; /* drop the usage-only event */
+	int64_t		 prompt_estimate; /* tokens: body bytes / 4 + 1 */
+	int64_t		 completion_estimate; /* n x (max_tokens or */
+					/* ODS_LLM_ESTIMATE_TOKENS) */
 	const char	*body;
 	size_t		 body_len;
 	char		*owned;		/* a rewritten body (free) */
@@ -94,8 +97,11 @@ struct ods_llm_prep {
 
 /*
  * Validate and prepare. Returns ODS_OK or ODS_EINVAL with a client
- * message in why (model missing or not a string, stream not a boolean,
- * messages/prompt/input missing).
+ * message in why, and the field at fault in why->field when there is
+ * one (model missing, not a string or holding a NUL, stream not a
+ * boolean, messages/prompt/input missing, max_tokens or
+ * max_completion_tokens outside 1..ODS_LLM_MAX_TOKENS_CAP, n or best_of
+ * outside 1..ODS_LLM_MAX_N).
  */
 enum ods_err	 ods_llm_prepare(const struct ods_llm *, enum ods_llm_op,
 		    struct json_object *, const char *body, size_t len,
@@ -156,6 +162,16 @@ enum ods_err	 ods_llm_forward(struct ods_llm *, const struct ods_llm_prep *,
 		    const struct ods_llm_sink *, struct ods_llm_result *)
 		    ODS_MUSTCHECK;
 void		 ods_llm_result_fini(struct ods_llm_result *);
+
+/*
+ * The tokens a call made with prep cost, from what ods_llm_forward
+ * returned (er, res): the upstream's usage when it reported it (u->known
+ * set); none when no backend took the call or every one refused it;
+ * otherwise the estimates of prep (a stream cut by the client or by the
+ * upstream, a timeout, an answer without usage).
+ */
+void		 ods_llm_billed(const struct ods_llm_prep *, enum ods_err,
+		    const struct ods_llm_result *, struct ods_llm_usage *);
 
 /*
  * Replace every key-shaped word in the n bytes at s ("sk-" at a word

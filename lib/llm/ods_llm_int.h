@@ -55,6 +55,9 @@ struct ods_llm {
 	int			 cooldown_ms;
 	int			 models_ttl_s;
 	int			 insecure;
+	int64_t			 max_tokens_cap;
+	int64_t			 max_n;
+	int64_t			 estimate_tokens;
 };
 
 /* ---- SSE (ods_llm_sse.c; the unit tests use it too) ---- */

@@ -9,6 +9,11 @@
  * {queue="usage"} and logged once the ring is full) and the batch is
  * retried every 2 s. Workers leave with _exit(2); a draining handler
  * calls ods_llm_usage_flush() so the last rows are not lost.
+ *
+ * Limits: a call's estimate is added to its counters (requests and
+ * tokens per minute, budget per day or month) by one Lua script before
+ * the upstream is asked, so calls made together see each other, and is
+ * replaced by what the call cost when it ends.
  */
 #include "config.h"
 
@@ -29,6 +34,7 @@
 #include "core/ods_mem.h"
 #include "metrics/ods_metrics.h"
 #include "store/ods_redis.h"
+#include "core/ods_util.h"
 
 #define BATCH		256
 #define INTERVAL_MS	250
@@ -271,91 +277,221 @@ budget_get(struct ods_db *db, const char *key_id, struct budget *out)
 	return ODS_OK;
 }
 
+/*
+ * Reserve: every counter of the call is below its limit, or none moves.
+ * KEYS: counters; ARGV: limit, amount and ttl_ms of each, in turn. A
+ * call is let in while what was used and held in the window is below the
+ * limit, and then holds its amount: parallel calls see each other's
+ * holds, so a limit is overrun by one call's estimate at most, and a
+ * limit smaller than one estimate still lets one call a window through.
+ * Returns {1} or {0, index of the full counter}.
+ */
+static const char reserve_lua[] =
+    "for i = 1, #KEYS do\n"
+    "  local cur = tonumber(redis.call('GET', KEYS[i]) or '0')\n"
+    "  if cur >= tonumber(ARGV[3 * i - 2]) then return {0, i} end\n"
+    "end\n"
+    "for i = 1, #KEYS do\n"
+    "  redis.call('INCRBY', KEYS[i], ARGV[3 * i - 1])\n"
+    "  if redis.call('PTTL', KEYS[i]) < 0 then\n"
+    "    redis.call('PEXPIRE', KEYS[i], ARGV[3 * i])\n"
+    "  end\n"
+    "end\n"
+    "return {1, 0}\n";
+
+/*
+ * Settle: add ARGV[1] (the real cost minus the hold) to each counter
+ * that still exists; one whose window ended has nothing to correct.
+ */
+static const char settle_lua[] =
+    "for i = 1, #KEYS do\n"
+    "  if redis.call('EXISTS', KEYS[i]) == 1 then\n"
+    "    redis.call('INCRBY', KEYS[i], ARGV[1])\n"
+    "  end\n"
+    "end\n"
+    "return 1\n";
+
+static pthread_once_t		 script_once = PTHREAD_ONCE_INIT;
+static struct ods_redis_script	 reserve_script, settle_script;
+
 static void
-budget_key(const struct budget *b, char *k, size_t n)
+scripts_init(void)
+{
+	ods_redis_script_init(&reserve_script, reserve_lua);
+	ods_redis_script_init(&settle_script, settle_lua);
+}
+
+#define TPM_TTL_MS	120000LL
+#define BUDGET_TTL_MS	(32LL * 86400 * 1000)
+
+/* One counter a call is checked against. */
+struct lim {
+	const char	*what;		/* "rpm", "tpm", "budget" */
+	char		 key[200];
+	int64_t		 limit;
+	int64_t		 amount;
+	long long	 ttl_ms;
+	int		 monthly;	/* a budget's period */
+};
+
+/*
+ * The caller in counter keys: an API key by its id (the budget keys of
+ * keys predate users and keep their names), a user as "u:" and its sub,
+ * hashed when long or odd (a sub is the issuer's string, not ours).
+ */
+static void
+who_of(const struct ods_principal *p, char *buf, size_t len)
+{
+	const char	*s = p->user_id;
+	char		 h[65];
+	size_t		 i;
+
+	if (p->key_id != NULL && *p->key_id != '\0') {
+		snprintf(buf, len, "%s", p->key_id);
+		return;
+	}
+	for (i = 0; s[i] != '\0' && i <= 64; i++)
+		if (!(s[i] == '-' || s[i] == '_' || s[i] == '.' ||
+		    s[i] == '@' || (s[i] >= '0' && s[i] <= '9') ||
+		    ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')))
+			break;
+	if (s[i] == '\0' && i > 0 && i <= 64) {
+		snprintf(buf, len, "u:%s", s);
+		return;
+	}
+	ods_sha256_hex(s, strlen(s), h);
+	snprintf(buf, len, "u#%.32s", h);
+}
+
+static void
+budget_key(const char *who, int monthly, char *k, size_t n)
 {
 	struct tm	tm;
 	time_t		now = time(NULL);
 
 	gmtime_r(&now, &tm);
-	if (b->monthly)
-		snprintf(k, n, "ods:budget:%s:%04d%02d", b->key_id,
+	if (monthly)
+		snprintf(k, n, "ods:budget:%s:%04d%02d", who,
 		    tm.tm_year + 1900, tm.tm_mon + 1);
 	else
-		snprintf(k, n, "ods:budget:%s:%04d%02d%02d", b->key_id,
+		snprintf(k, n, "ods:budget:%s:%04d%02d%02d", who,
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-static const char *
-who(const struct ods_principal *p)
+/*
+ * The counters of p's call: an API key's own tpm and budget (its rpm is
+ * the auth module's); a JWT user's ODS_LLM_USER_* defaults. Returns how
+ * many, at most 3.
+ */
+static size_t
+lims_of(struct ods_db *db, const struct ods_conf *c,
+    const struct ods_principal *p, int64_t estimate, struct lim *l)
 {
-	return p->key_id != NULL && *p->key_id != '\0' ? p->key_id :
-	    p->user_id;
-}
+	struct budget	b;
+	char		who[80];
+	long long	min = (long long)(time(NULL) / 60);
+	int64_t		rpm = 0, tpm = p->tpm, budget = 0;
+	int		monthly = 0;
+	size_t		n = 0;
 
-static int64_t
-counter(struct ods_redis *r, const char *key, int *ok)
-{
-	char		*v = NULL;
-	size_t		 len;
-	int64_t		 n = 0;
-	enum ods_err	 er;
-
-	er = ods_redis_get(r, key, &v, &len);
-	*ok = er == ODS_OK || er == ODS_ENOTFOUND;
-	if (er == ODS_OK)
-		n = strtoll(v, NULL, 10);
-	free(v);
+	who_of(p, who, sizeof(who));
+	if (p->key_id != NULL && *p->key_id != '\0') {
+		if (budget_get(db, p->key_id, &b) == ODS_OK) {
+			budget = b.tokens;
+			monthly = b.monthly;
+		}
+	} else if (p->kind == ODS_PRINCIPAL_TOKEN && c != NULL) {
+		rpm = c->llm_user_rpm;
+		tpm = c->llm_user_tpm;
+		budget = c->llm_user_budget;
+		monthly = strcmp(c->llm_user_budget_period, "month") == 0;
+	}
+	if (rpm > 0) {
+		l[n] = (struct lim){ .what = "rpm", .limit = rpm, .amount = 1,
+		    .ttl_ms = TPM_TTL_MS };
+		snprintf(l[n++].key, sizeof(l->key), "ods:rpm:%s:%lld", who,
+		    min);
+	}
+	if (tpm > 0) {
+		l[n] = (struct lim){ .what = "tpm", .limit = tpm,
+		    .amount = estimate, .ttl_ms = TPM_TTL_MS };
+		snprintf(l[n++].key, sizeof(l->key), "ods:tpm:%s:%lld", who,
+		    min);
+	}
+	if (budget > 0) {
+		l[n] = (struct lim){ .what = "budget", .limit = budget,
+		    .amount = estimate, .ttl_ms = BUDGET_TTL_MS,
+		    .monthly = monthly };
+		budget_key(who, monthly, l[n++].key, sizeof(l->key));
+	}
 	return n;
 }
 
-static enum ods_err
-check_tpm(struct ods_redis *r, const struct ods_principal *p,
-    int *retry_after, struct ods_why *why)
+static void
+refused(const struct lim *l, int *retry_after, int *quota,
+    struct ods_why *why)
 {
-	char	key[200];
 	time_t	now = time(NULL);
-	int	ok;
 
-	if (p->tpm <= 0 || r == NULL)
-		return ODS_OK;
-	snprintf(key, sizeof(key), "ods:tpm:%s:%lld", who(p),
-	    (long long)(now / 60));
-	if (counter(r, key, &ok) < p->tpm)
-		return ODS_OK;
+	if (strcmp(l->what, "budget") == 0) {
+		*quota = 1;
+		ods_why_set(why, NULL, "You exceeded your token budget of "
+		    "%lld tokens per %s", (long long)l->limit,
+		    l->monthly ? "month" : "day");
+		return;
+	}
 	*retry_after = (int)(60 - now % 60);
-	ods_why_set(why, NULL, "Rate limit reached: %d tokens per minute",
-	    p->tpm);
-	return ODS_ELIMIT;
+	ods_why_set(why, NULL, "Rate limit reached: %lld %s per minute",
+	    (long long)l->limit, strcmp(l->what, "rpm") == 0 ? "requests" :
+	    "tokens");
 }
 
+/* One round trip: all counters move, or the first full one is named. */
 static enum ods_err
-check_budget(struct ods_redis *r, struct ods_db *db,
-    const struct ods_principal *p, int *quota, struct ods_why *why)
+reserve(struct ods_redis *r, const struct lim *l, size_t n, size_t *full)
 {
-	struct budget	b;
-	char		key[200];
-	int		ok;
+	struct ods_redis_reply	*rep = NULL;
+	const char		*argv[12];
+	char			 num[3][3][24];
+	enum ods_err		 er;
+	size_t			 i;
 
-	if (p->key_id == NULL || *p->key_id == '\0' || r == NULL ||
-	    budget_get(db, p->key_id, &b) != ODS_OK || b.tokens <= 0)
-		return ODS_OK;
-	budget_key(&b, key, sizeof(key));
-	if (counter(r, key, &ok) < b.tokens)
-		return ODS_OK;
-	*quota = 1;
-	ods_why_set(why, NULL, "You exceeded your token budget of %lld tokens "
-	    "per %s", (long long)b.tokens, b.monthly ? "month" : "day");
-	return ODS_ELIMIT;
+	for (i = 0; i < n; i++) {
+		argv[i] = l[i].key;
+		snprintf(num[i][0], sizeof(num[i][0]), "%lld",
+		    (long long)l[i].limit);
+		snprintf(num[i][1], sizeof(num[i][1]), "%lld",
+		    (long long)l[i].amount);
+		snprintf(num[i][2], sizeof(num[i][2]), "%lld", l[i].ttl_ms);
+		argv[n + 3 * i] = num[i][0];
+		argv[n + 3 * i + 1] = num[i][1];
+		argv[n + 3 * i + 2] = num[i][2];
+	}
+	er = ods_redis_eval(r, &reserve_script, (int)n, (int)(4 * n), argv,
+	    NULL, &rep);
+	if (er == ODS_OK && (rep->type != ODS_REDIS_ARRAY || rep->nelem != 2 ||
+	    rep->elem[0].type != ODS_REDIS_INTEGER ||
+	    rep->elem[1].type != ODS_REDIS_INTEGER))
+		er = ODS_EUNAVAIL;
+	if (er == ODS_OK && rep->elem[0].integer == 0) {
+		*full = (size_t)rep->elem[1].integer - 1;
+		er = *full < n ? ODS_ELIMIT : ODS_EUNAVAIL;
+	}
+	ods_redis_reply_free(rep);
+	return er;
 }
 
 enum ods_err
-ods_llm_limits_check(struct ods_redis *r, struct ods_db *db,
-    const struct ods_principal *p, const char *model, int *retry_after,
-    int *quota, struct ods_why *why)
+ods_llm_limits_reserve(struct ods_redis *r, struct ods_db *db,
+    const struct ods_conf *c, const struct ods_principal *p,
+    const char *model, int64_t estimate, struct ods_llm_hold *h,
+    int *retry_after, int *quota, struct ods_why *why)
 {
+	struct lim	l[3];
 	enum ods_err	er;
+	size_t		n, i, full = 0;
 
+	memset(h, 0, sizeof(*h));
 	*retry_after = 0;
 	*quota = 0;
 	if (p == NULL)
@@ -365,41 +501,57 @@ ods_llm_limits_check(struct ods_redis *r, struct ods_db *db,
 		    model);
 		return ODS_EFORBIDDEN;
 	}
-	if ((er = check_budget(r, db, p, quota, why)) != ODS_OK)
-		return er;
-	return check_tpm(r, p, retry_after, why);
-}
-
-static void
-add(struct ods_redis *r, const char *key, int64_t n, long long ttl_ms)
-{
-	long long	v;
-	int		set;
-
-	if (ods_redis_incr(r, key, n, &v) == ODS_OK && v == n &&
-	    ods_redis_expire(r, key, ttl_ms, &set) != ODS_OK)
-		ods_log(ODS_LOG_WARN, "usage_counter_expire_failed key=%s", key);
+	if (estimate < 1)
+		estimate = 1;
+	if (r == NULL || (n = lims_of(db, c, p, estimate, l)) == 0)
+		return ODS_OK;
+	pthread_once(&script_once, scripts_init);
+	er = reserve(r, l, n, &full);
+	if (er == ODS_ELIMIT) {
+		refused(&l[full], retry_after, quota, why);
+		return ODS_ELIMIT;
+	}
+	if (er != ODS_OK) {
+		/* Limits are a guard, not a dependency: let the call be. */
+		ods_log(ODS_LOG_WARN, "llm_limits_unavailable err=%s",
+		    ods_strerror(er));
+		return ODS_OK;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(l[i].what, "rpm") != 0)
+			snprintf(h->keys[h->nkeys++], sizeof(h->keys[0]), "%s",
+			    l[i].key);
+	h->tokens = estimate;
+	return ODS_OK;
 }
 
 void
-ods_llm_limits_account(struct ods_redis *r, struct ods_db *db,
-    const struct ods_principal *p, int64_t tokens)
+ods_llm_limits_settle(struct ods_redis *r, struct ods_llm_hold *h,
+    int64_t tokens)
 {
-	struct budget	b;
-	char		key[200];
+	struct ods_redis_reply	*rep = NULL;
+	const char		*argv[3];
+	char			 delta[24];
+	size_t			 i;
 
-	if (p == NULL || r == NULL || tokens <= 0)
+	if (r == NULL || h == NULL || h->nkeys == 0)
 		return;
-	if (p->tpm > 0) {
-		snprintf(key, sizeof(key), "ods:tpm:%s:%lld", who(p),
-		    (long long)(time(NULL) / 60));
-		add(r, key, tokens, 120000);
+	if (tokens < 0)
+		tokens = 0;
+	if (tokens != h->tokens) {
+		snprintf(delta, sizeof(delta), "%lld",
+		    (long long)(tokens - h->tokens));
+		for (i = 0; i < h->nkeys; i++)
+			argv[i] = h->keys[i];
+		argv[h->nkeys] = delta;
+		if (ods_redis_eval(r, &settle_script, (int)h->nkeys,
+		    (int)h->nkeys + 1, argv, NULL, &rep) != ODS_OK)
+			ods_log(ODS_LOG_WARN, "llm_limits_settle_failed "
+			    "held=%lld used=%lld", (long long)h->tokens,
+			    (long long)tokens);
+		ods_redis_reply_free(rep);
 	}
-	if (p->key_id != NULL && *p->key_id != '\0' &&
-	    budget_get(db, p->key_id, &b) == ODS_OK && b.tokens > 0) {
-		budget_key(&b, key, sizeof(key));
-		add(r, key, tokens, 32LL * 86400 * 1000);
-	}
+	h->nkeys = 0;	/* settled once */
 }
 
 /* ---- report ---- */

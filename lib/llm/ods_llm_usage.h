@@ -1,8 +1,10 @@
 /*
- * lib/llm/ods_llm_usage.h — what LLM calls cost: per-key tokens-per-minute
- * and token budgets (Redis counters), and usage rows in api_usage written
- * off the request path (a bounded per-process queue drained in batches by
- * one background thread on its own database connection).
+ * lib/llm/ods_llm_usage.h — what LLM calls cost: per-key and per-user
+ * limits (Redis counters a call holds its estimate in before the upstream
+ * is asked, settled with the real usage after), and usage rows in
+ * api_usage written off the request path (a bounded per-process queue
+ * drained in batches by one background thread on its own database
+ * connection).
  */
 #ifndef ODS_LLM_USAGE_H
 #define ODS_LLM_USAGE_H
@@ -59,19 +61,42 @@ uint64_t	 ods_llm_usage_dropped(struct ods_llm_usage_q *);
 uint64_t	 ods_llm_usage_written(struct ods_llm_usage_q *);
 
 /*
- * Before a call by p for model: the key's allowed models (ODS_EFORBIDDEN),
- * its tokens-per-minute (ODS_ELIMIT, *retry_after seconds) and its token
- * budget for the day or month (ODS_ELIMIT with *quota set). Redis or the
- * database being down lets the call through (logged). why holds a
- * message for the client. p NULL (open route) passes.
+ * What a call holds in the counters between reserve and settle: the
+ * tokens it reserved and the counters (tpm, budget) holding them.
  */
-enum ods_err	 ods_llm_limits_check(struct ods_redis *, struct ods_db *,
-		    const struct ods_principal *, const char *model,
-		    int *retry_after, int *quota, struct ods_why *why)
-		    ODS_MUSTCHECK;
-/* After a call: add its tokens to the minute and budget counters. */
-void		 ods_llm_limits_account(struct ods_redis *, struct ods_db *,
-		    const struct ods_principal *, int64_t tokens);
+struct ods_llm_hold {
+	char	keys[2][200];
+	size_t	nkeys;		/* 0: nothing held */
+	int64_t	tokens;
+};
+
+/*
+ * Before a call by p for model, estimated at estimate tokens: the key's
+ * allowed models (ODS_EFORBIDDEN), then in one atomic step (a Redis
+ * script) its requests per minute (a JWT user's only: an API key's rpm
+ * is the auth module's), tokens per minute and token budget for the day
+ * or month: ODS_ELIMIT (*retry_after seconds, or *quota set for the
+ * budget) when one of them is used up, else each counter holds the
+ * estimate until ods_llm_limits_settle. Parallel calls see each other's
+ * holds: a limit is overrun by one call's estimate at most. An API key
+ * has the limits of its row; a JWT user (ODS_PRINCIPAL_TOKEN) those of
+ * ODS_LLM_USER_* in c (c NULL: none), counted per sub; AUTH_MODE=false's
+ * dev user none. Redis or the database being down lets the call through
+ * (logged). why holds a message for the client. p NULL (open route)
+ * passes. h is always initialised (nothing held unless ODS_OK).
+ */
+enum ods_err	 ods_llm_limits_reserve(struct ods_redis *, struct ods_db *,
+		    const struct ods_conf *c, const struct ods_principal *p,
+		    const char *model, int64_t estimate,
+		    struct ods_llm_hold *h, int *retry_after, int *quota,
+		    struct ods_why *why) ODS_MUSTCHECK;
+/*
+ * After the call: replace the hold by what it really cost (tokens; see
+ * ods_llm_billed). Once per hold; later calls and an empty hold are
+ * no-ops.
+ */
+void		 ods_llm_limits_settle(struct ods_redis *,
+		    struct ods_llm_hold *h, int64_t tokens);
 
 /*
  * Usage per key, model and day between from and to ("YYYY-MM-DD",
