@@ -60,6 +60,8 @@ static const struct {
 	{ "0 0 29 2 *", "UTC", "2023-01-01T00:00", "2024-02-29T00:00" },
 	{ "0 0 29 2 *", "UTC", "2024-03-01T00:00", "2028-02-29T00:00" },
 	{ "0 0 29 2 *", "UTC", "2096-03-01T00:00", "2104-02-29T00:00" },
+	/* 29 February on a Sunday, Wednesday or Saturday: 2032, then 2040 */
+	{ "0 0 29 2 */3", "UTC", "2032-03-01T00:00", "2040-02-29T00:00" },
 	{ "0 12 * * 7", "UTC", "2024-01-01T00:00", "2024-01-07T12:00" },
 	{ "0 12 * * 0", "UTC", "2024-01-01T00:00", "2024-01-07T12:00" },
 	{ "0 12 * * sun", "UTC", "2024-01-01T00:00", "2024-01-07T12:00" },
@@ -313,6 +315,8 @@ START_TEST(test_tz_refuses_names_that_are_not_zones)
 	ck_assert_int_eq(ods_tz_load("Nowhere/City", &tz, &why),
 	    ODS_ENOTFOUND);
 	ck_assert_str_eq(why.msg, "unknown time zone 'Nowhere/City'");
+	ck_assert_int_eq(ods_tz_load("Europe", &tz, &why), ODS_ENOTFOUND);
+	ck_assert_ptr_null(tz);
 }
 END_TEST
 

@@ -27,7 +27,12 @@
 struct ods_tz;
 
 #define ODS_CRON_EXPR_MAX	256	/* bytes of an expression */
-#define ODS_CRON_SEARCH_YEARS	10	/* how far ods_cron_next looks */
+/*
+ * How far ods_cron_next looks: far enough for 29 February on some weekday
+ * (with a step in the day-of-week field: 8 years apart and more), at a few
+ * hundred steps a year.
+ */
+#define ODS_CRON_SEARCH_YEARS	50
 
 /* A parsed expression: plain data, copy it freely. */
 struct ods_cron {

@@ -271,9 +271,10 @@ tzif_block(const unsigned char **pp, const unsigned char *end, int sz,
 		return -1;
 	isut = be32(p + 20), isstd = be32(p + 24), leap = be32(p + 28);
 	timecnt = be32(p + 32), typecnt = be32(p + 36), charcnt = be32(p + 40);
+	/* Zones counting leap seconds ("right/...") are not civil time. */
 	if (timecnt > TZ_TRANS_MAX || typecnt == 0 || typecnt > 256 ||
 	    charcnt > 65536 || leap > 65536 || isut > typecnt ||
-	    isstd > typecnt)
+	    isstd > typecnt || (fill && leap > 0))
 		return -1;
 	p += 44;
 	len = (size_t)timecnt * (sz + 1) + typecnt * 6 + charcnt +
@@ -395,6 +396,12 @@ read_file(const char *name, unsigned char **buf, size_t *n)
 	*buf = ods_xmalloc(TZ_FILE_MAX);
 	*n = fread(*buf, 1, TZ_FILE_MAX, fp);
 	fclose(fp);
+	/* A directory ("Europe") reads nothing: not a zone either. */
+	if (*n == 0) {
+		free(*buf);
+		*buf = NULL;
+		return ODS_ENOTFOUND;
+	}
 	return ODS_OK;
 }
 

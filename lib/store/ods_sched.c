@@ -144,11 +144,10 @@ ods_sched_next(const struct ods_sched *s, int64_t from, int64_t t,
 			snprintf(why->field, sizeof(why->field), "cron_expr");
 		return ODS_EINVAL;
 	}
-	if ((er = ods_tz_load(s->tz, &tz, why)) != ODS_OK) {
+	if (ods_tz_load(s->tz, &tz, why) != ODS_OK) {
 		if (why != NULL)
 			snprintf(why->field, sizeof(why->field), "time_zone");
-		return er == ODS_ENOTFOUND || er == ODS_EINVAL ? ODS_EINVAL :
-		    er;
+		return ODS_EINVAL;	/* the client named it */
 	}
 	er = ods_cron_next(&c, tz, t, next);
 	ods_tz_free(tz);
