@@ -333,6 +333,7 @@ START_TEST(test_tz_refuses_a_file_that_is_not_tzif)
 	fclose(fp);
 	setenv("TZDIR", dir, 1);
 	ck_assert_int_eq(ods_tz_load("Bogus", &tz, NULL), ODS_ECORRUPT);
+	unsetenv("TZDIR");
 	ck_assert_ptr_null(tz);
 	unlink(path);
 	rmdir(dir);
