@@ -338,7 +338,7 @@ START_TEST(test_sched_workers_racing_fire_each_due_time_once)
 	enum { NTHREADS = 4 };
 	pthread_t	th[NTHREADS];
 	struct fires	f;
-	int64_t		start;
+	int64_t		start, lo = INT64_MAX, hi = 0;
 	int		i, j;
 
 	fires_init(&f);
@@ -358,7 +358,11 @@ START_TEST(test_sched_workers_racing_fire_each_due_time_once)
 			ck_assert_msg(f.due[i] != f.due[j],
 			    "due time %lld fired twice", (long long)f.due[i]);
 		ck_assert_int_ge(f.due[i], start + 1);
+		lo = f.due[i] < lo ? f.due[i] : lo;
+		hi = f.due[i] > hi ? f.due[i] : hi;
 	}
+	/* None lost: the due times fired are consecutive seconds. */
+	ck_assert_int_eq(hi - lo + 1, f.n);
 }
 END_TEST
 
