@@ -31,7 +31,7 @@ teardown(void)
 	    "AUTH_MODE", "ENVIRONMENT", "ODS_MAX_BODY_BYTES", "LLM_BACKEND",
 	    "VLLM_CHAT_URL", "JWT_SECRET_KEY", "ODS_SOCKET_MODE",
 	    "ODS_MODEL_ALIASES", "ODS_LLM_INSECURE_TLS", "KEYCLOAK_URL",
-	    "KEYCLOAK_JWKS_URL", "ODS_JWKS_ALLOW_HTTP" };
+	    "KEYCLOAK_JWKS_URL", "ODS_JWKS_ALLOW_HTTP", "ODS_SCHEDULE_TZ" };
 	size_t	i;
 
 	for (i = 0; i < ODS_NELEM(vars); i++)
@@ -52,6 +52,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_str_eq(c->jwt_audiences, "");
 	ck_assert_str_eq(c->keycloak_client_id, "web-frontend");
 	ck_assert_int_eq(c->socket_mode, 0660);
+	ck_assert_str_eq(c->schedule_tz, "UTC");
 	ods_conf_free(c);
 }
 END_TEST
@@ -66,7 +67,9 @@ START_TEST(test_conf_reads_the_environment)
 	setenv("ODS_MAX_BODY_BYTES", "16m", 1);
 	setenv("LLM_BACKEND", "ollama", 1);
 	setenv("ODS_SOCKET_MODE", "0660", 1);
+	setenv("ODS_SCHEDULE_TZ", "Europe/Berlin", 1);
 	ck_assert_int_eq(load(c), ODS_OK);
+	ck_assert_str_eq(c->schedule_tz, "Europe/Berlin");
 	ck_assert_int_eq(c->mysql_port, 3307);
 	ck_assert_int_eq(c->log_level, ODS_LOG_DEBUG);
 	ck_assert_int_eq(c->auth_mode, 0);
@@ -87,7 +90,10 @@ START_TEST(test_conf_reports_every_bad_key)
 	setenv("VLLM_CHAT_URL", "ftp://x", 1);
 	setenv("ODS_MAX_BODY_BYTES", "12q", 1);
 	setenv("ODS_MODEL_ALIASES", "gpt-4o-mini=qwen, broken,=x", 1);
+	setenv("ODS_SCHEDULE_TZ", "Mars/Olympus_Mons", 1);
 	ck_assert_int_eq(load(c), ODS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(report, "ODS_SCHEDULE_TZ: unknown time "
+	    "zone 'Mars/Olympus_Mons'"));
 	ck_assert_ptr_nonnull(strstr(report, "ODS_MODEL_ALIASES: 'broken' is "
 	    "not alias=model"));
 	ck_assert_ptr_nonnull(strstr(report, "MYSQL_PORT: must be an integer "

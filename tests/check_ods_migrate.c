@@ -172,7 +172,7 @@ START_TEST(test_migrate_applies_the_shipped_schema_then_does_nothing)
 	    "roles", "permissions", "role_permissions", "api_keys",
 	    "api_usage", "metadata_databases", "metadata_tables",
 	    "metadata_columns", "dataset_versions", "dataset_columns",
-	    "file_uploads", "schema_migrations" };
+	    "file_uploads", "schedules", "schema_migrations" };
 	struct ods_migrate_opts	 o = { ODS_TEST_SQLDIR, out, 0 };
 	unsigned		 n = 99, pending = 99;
 	size_t			 i;

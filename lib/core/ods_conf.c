@@ -13,6 +13,7 @@
 #include "core/ods_conf.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_tz.h"
 
 enum type {
 	T_STR,		/* any string */
@@ -84,6 +85,8 @@ static const struct var vars[] = {
 	{ "REDIS_URL", T_STR, OFF(redis_url), "redis://127.0.0.1:6379/0",
 	    0, 0, NULL, F_SECRET },
 	I("ODS_REDIS_TIMEOUT_MS", redis_timeout_ms, "500", 1, 60000),
+
+	S("ODS_SCHEDULE_TZ", schedule_tz, "UTC"),
 
 	{ "AUTH_MODE", T_BOOL, OFF(auth_mode), "true", 0, 0, NULL, 0 },
 	URL("KEYCLOAK_URL", keycloak_url, ""),
@@ -442,6 +445,21 @@ aliases_check(const char *s, FILE *report)
 	return 0;
 }
 
+/* ODS_SCHEDULE_TZ names a zone of the tz database (or UTC). */
+static int
+tz_check(const char *name, FILE *report)
+{
+	struct ods_tz	*tz = NULL;
+	struct ods_why	 why = { .msg = "" };
+
+	if (ods_tz_load(name, &tz, &why) == ODS_OK) {
+		ods_tz_free(tz);
+		return 0;
+	}
+	report_bad(report, "ODS_SCHEDULE_TZ", why.msg);
+	return 1;
+}
+
 /*
  * What a test bench may do and production may not: skip the upstream's
  * certificate check, or fetch the keys that sign every token over plain
@@ -499,6 +517,7 @@ check_cross(struct ods_conf *c, FILE *report)
 		bad++;
 	}
 	bad += aliases_check(c->model_aliases, report);
+	bad += tz_check(c->schedule_tz, report);
 	bad += production_check(c, report);
 	if (*c->openai_base_url != '\0' && *c->openai_api_key == '\0' &&
 	    strcasecmp(c->llm_backend, "openai") == 0) {

@@ -54,6 +54,10 @@ struct ods_conf {
 	char	*redis_url;		/* REDIS_URL (may hold a password) */
 	int	 redis_timeout_ms;	/* ODS_REDIS_TIMEOUT_MS */
 
+	/* schedules (ods_sched) */
+	char	*schedule_tz;		/* ODS_SCHEDULE_TZ: the zone of a
+					   schedule that names none */
+
 	/* auth (used by ods_auth) */
 	int	 auth_mode;		/* AUTH_MODE */
 	char	*keycloak_url;		/* KEYCLOAK_URL */
