@@ -22,6 +22,7 @@
 #include "core/ods_util.h"
 #include "metrics/ods_metrics.h"
 #include "store/ods_migrate.h"
+#include "store/ods_obj.h"
 #include "store/ods_redis.h"
 #include "store/ods_sched.h"
 #include "net/ods_req.h"

@@ -151,7 +151,21 @@ static const struct var vars[] = {
 	S("MINIO_ENDPOINT", minio_endpoint, ""),
 	S("MINIO_ACCESS_KEY", minio_access_key, ""),
 	SECRET("MINIO_SECRET_KEY", minio_secret_key),
-	S("MINIO_DEFAULT_BUCKET", minio_bucket, "one-data-studio"),
+	S("MINIO_BUCKET", minio_bucket, ""),
+	S("MINIO_DEFAULT_BUCKET", minio_default_bucket, "one-data-studio"),
+	{ "MINIO_USE_SSL", T_BOOL, OFF(minio_use_ssl), "false", 0, 0, NULL,
+	    0 },
+	S("ODS_S3_REGION", s3_region, "us-east-1"),
+	{ "ODS_S3_PATH_STYLE", T_BOOL, OFF(s3_path_style), "true", 0, 0,
+	    NULL, 0 },
+	/* S3 parts are 5 MiB at least (but the last), 10000 at most. */
+	{ "ODS_S3_PART_BYTES", T_SIZE, OFF(s3_part_bytes), "8388608",
+	    5LL << 20, 1LL << 30, NULL, 0 },
+	I("ODS_S3_TIMEOUT_MS", s3_timeout_ms, "30000", 100, 3600000),
+	SECRET("ODS_STORE_SIGNING_KEY", store_signing_key),
+	URL("ODS_STORE_PUBLIC_URL", store_public_url, ""),
+	{ "ODS_MAX_UPLOAD_BYTES", T_SIZE, OFF(max_upload_bytes), "1073741824",
+	    1024, 1LL << 42, NULL, 0 },
 };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -492,6 +506,27 @@ production_check(const struct ods_conf *c, FILE *report)
 	return bad;
 }
 
+/* The object store's settings that go together. */
+static int
+store_check(const struct ods_conf *c, FILE *report)
+{
+	int	bad = 0;
+
+	if (*c->minio_endpoint != '\0' && (*c->minio_access_key == '\0' ||
+	    *c->minio_secret_key == '\0')) {
+		report_bad(report, "MINIO_ENDPOINT", "needs MINIO_ACCESS_KEY "
+		    "and MINIO_SECRET_KEY");
+		bad++;
+	}
+	if (*c->store_signing_key != '\0' &&
+	    strlen(c->store_signing_key) < 32) {
+		report_bad(report, "ODS_STORE_SIGNING_KEY",
+		    "must be at least 32 bytes long");
+		bad++;
+	}
+	return bad;
+}
+
 /* Checks that involve more than one variable. */
 static int
 check_cross(struct ods_conf *c, FILE *report)
@@ -518,6 +553,7 @@ check_cross(struct ods_conf *c, FILE *report)
 	}
 	bad += aliases_check(c->model_aliases, report);
 	bad += tz_check(c->schedule_tz, report);
+	bad += store_check(c, report);
 	bad += production_check(c, report);
 	if (*c->openai_base_url != '\0' && *c->openai_api_key == '\0' &&
 	    strcasecmp(c->llm_backend, "openai") == 0) {

@@ -115,11 +115,20 @@ struct ods_conf {
 	int	 llm_user_budget;	/* ODS_LLM_USER_BUDGET: tokens */
 	char	*llm_user_budget_period; /* ODS_LLM_USER_BUDGET_PERIOD */
 
-	/* object store (used by ods_store) */
-	char	*minio_endpoint;	/* MINIO_ENDPOINT */
+	/* object store (lib/store/ods_obj) */
+	char	*minio_endpoint;	/* MINIO_ENDPOINT: "" = directory */
 	char	*minio_access_key;	/* MINIO_ACCESS_KEY */
 	char	*minio_secret_key;	/* MINIO_SECRET_KEY (secret) */
-	char	*minio_bucket;		/* MINIO_DEFAULT_BUCKET */
+	char	*minio_bucket;		/* MINIO_BUCKET; "": the default */
+	char	*minio_default_bucket;	/* MINIO_DEFAULT_BUCKET */
+	int	 minio_use_ssl;		/* MINIO_USE_SSL */
+	char	*s3_region;		/* ODS_S3_REGION */
+	int	 s3_path_style;		/* ODS_S3_PATH_STYLE */
+	size_t	 s3_part_bytes;		/* ODS_S3_PART_BYTES */
+	int	 s3_timeout_ms;		/* ODS_S3_TIMEOUT_MS */
+	char	*store_signing_key;	/* ODS_STORE_SIGNING_KEY (secret) */
+	char	*store_public_url;	/* ODS_STORE_PUBLIC_URL */
+	size_t	 max_upload_bytes;	/* ODS_MAX_UPLOAD_BYTES */
 };
 
 /* A new configuration holding every default. Never NULL (xmalloc). */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include "core/ods_log.h"
@@ -120,6 +122,67 @@ ods_sha256_hex(const void *p, size_t n, char out[65])
 	SHA256(p, n, md);
 	for (i = 0; i < sizeof(md); i++)
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* An EVP context: the SHA256_* calls are deprecated in OpenSSL 3. */
+struct ods_sha256 *
+ods_sha256_new(void)
+{
+	EVP_MD_CTX	*c;
+
+	if ((c = EVP_MD_CTX_new()) == NULL)
+		return NULL;
+	if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(c);
+		return NULL;
+	}
+	return (struct ods_sha256 *)c;
+}
+
+void
+ods_sha256_update(struct ods_sha256 *h, const void *p, size_t n)
+{
+	EVP_DigestUpdate((EVP_MD_CTX *)h, p, n);
+}
+
+void
+ods_sha256_final(struct ods_sha256 *h, char out[65])
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	len = 0;
+
+	EVP_DigestFinal_ex((EVP_MD_CTX *)h, md, &len);
+	ods_hex(md, len, out);
+}
+
+void
+ods_sha256_free(struct ods_sha256 *h)
+{
+	EVP_MD_CTX_free((EVP_MD_CTX *)h);
+}
+
+void
+ods_hmac_sha256(const void *key, size_t keylen, const void *msg,
+    size_t msglen, unsigned char out[32])
+{
+	unsigned int	len = 32;
+
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, out, &len) ==
+	    NULL)
+		abort();	/* libcrypto cannot fail here but for OOM */
+}
+
+void
+ods_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
 }
 
 size_t

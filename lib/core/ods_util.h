@@ -26,6 +26,24 @@ void		 ods_random(void *, size_t);
 void		 ods_sha256_hex(const void *, size_t, char out[65]);
 
 /*
+ * SHA-256 over bytes that arrive in pieces (a streamed upload). _new
+ * returns NULL when out of memory; _final writes the hex digest and may be
+ * called once; _free accepts NULL.
+ */
+struct ods_sha256;
+struct ods_sha256 *ods_sha256_new(void);
+void		 ods_sha256_update(struct ods_sha256 *, const void *, size_t);
+void		 ods_sha256_final(struct ods_sha256 *, char out[65]);
+void		 ods_sha256_free(struct ods_sha256 *);
+
+/* HMAC-SHA256 of msg under key: 32 raw bytes into out. */
+void		 ods_hmac_sha256(const void *key, size_t keylen,
+		    const void *msg, size_t msglen, unsigned char out[32]);
+
+/* n bytes as 2n lower-case hex digits and a NUL. */
+void		 ods_hex(const unsigned char *, size_t n, char *out);
+
+/*
  * Split a comma list into trimmed, non-empty strings (ods_x* allocated).
  * Returns the count; free with ods_strv_free.
  */

@@ -138,9 +138,21 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	struct xfer	*x = arg;
 	size_t		 len = size * n;
 
+	long		 code = 0;
+
 	if (!x->head_done && (len == 2 && p[0] == '\r' && p[1] == '\n') &&
 	    head_complete(x) < 0)
 		return 0;
+	if (x->head_done || x->req->on_header == NULL || len < 3 ||
+	    memchr(p, ':', len) == NULL)
+		return len;
+	/* Only the final response's lines (not a 100 Continue's). */
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 200 && x->req->on_header(x->req->arg, p,
+	    len - (p[len - 2] == '\r' ? 2 : 1)) != 0) {
+		x->resp->aborted = 1;
+		return 0;
+	}
 	return len;
 }
 
@@ -222,7 +234,16 @@ set_options(CURL *e, const struct ods_http_req *req, struct xfer *x)
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)req->body_len);
 	}
-	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	else
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+	if (req->aws_sigv4 != NULL && req->userpwd != NULL) {
+		curl_easy_setopt(e, CURLOPT_AWS_SIGV4, req->aws_sigv4);
+		curl_easy_setopt(e, CURLOPT_USERPWD, req->userpwd);
+	}
+	if (req->path_as_is)
+		curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
 	/* No "Expect: 100-continue" round trip before a large body. */
 	h = curl_slist_append(h, "Expect:");
 	for (i = 0; h != NULL && i < req->nheaders && i < ODS_HTTP_MAX_HEADERS;

@@ -18,7 +18,7 @@
 #include "core/ods_err.h"
 #include "core/ods_mem.h"
 
-#define ODS_HTTP_MAX_HEADERS	8
+#define ODS_HTTP_MAX_HEADERS	12
 
 /* Timeouts in milliseconds; 0 means "none" except for connect (3000). */
 struct ods_http_limits {
@@ -36,7 +36,15 @@ struct ods_http_limits {
  * kept: on_head runs once before the first piece with the status and
  * content type; returning non-zero from either aborts the transfer (the
  * result is then ODS_EIO and aborted is set). should_stop (may be NULL)
- * is polled while waiting; non-zero aborts the same way.
+ * is polled while waiting; non-zero aborts the same way. on_header (may
+ * be NULL) sees each header line of the final response ("Name: value",
+ * without CR LF); non-zero aborts.
+ *
+ * aws_sigv4 ("aws:amz:REGION:s3") with userpwd ("ACCESS:SECRET") signs the
+ * request with libcurl's AWS Signature V4; the caller sends the payload
+ * hash itself (x-amz-content-sha256) and a path already encoded the way
+ * the canonical request wants it: path_as_is keeps "/../" and "/./" as
+ * they are (an S3 key may hold them). Method "HEAD" asks for no body.
  */
 struct ods_http_req {
 	const char	*method;		/* "GET", "POST" */
@@ -49,7 +57,11 @@ struct ods_http_req {
 	int		(*on_head)(void *arg, int status, const char *ctype);
 	int		(*on_data)(void *arg, const char *, size_t);
 	int		(*should_stop)(void *arg);
+	int		(*on_header)(void *arg, const char *, size_t);
 	void		*arg;
+	const char	*aws_sigv4;
+	const char	*userpwd;		/* a secret: never logged */
+	int		 path_as_is;
 };
 
 struct ods_http_resp {

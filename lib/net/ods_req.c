@@ -50,6 +50,8 @@ struct ods_req {
 	struct kv			 pparams[MAX_PATH_PARAMS];
 	size_t				 npparams;
 	int				 body_done;
+	int				 body_streamed;	/* ods_req_read */
+	uint64_t			 body_read;
 	enum ods_err			 body_err;
 	struct ods_buf			 body;
 	struct json_object		*json;
@@ -473,6 +475,37 @@ ods_req_body(struct ods_req *r, const char **data, size_t *len)
 	return ODS_OK;
 }
 
+enum ods_err
+ods_req_read(struct ods_req *r, char *buf, size_t n, size_t *got)
+{
+	long	k;
+
+	*got = 0;
+	if (r->body_done && !r->body_streamed)
+		return r->body_err != ODS_OK ? r->body_err : ODS_EINVAL;
+	if (!r->body_done) {
+		r->body_done = r->body_streamed = 1;
+		if (r->content_length >= 0 &&
+		    (uint64_t)r->content_length > r->body.max)
+			r->body_err = ODS_ETOOBIG;
+	}
+	if (r->body_err != ODS_OK || r->io == NULL || n == 0)
+		return r->body_err;
+	if ((k = r->io->read(r->io->ctx, buf, n)) < 0)
+		return r->body_err = ODS_EIO;
+	r->body_read += (uint64_t)k;
+	if (r->body_read > r->body.max)
+		return r->body_err = ODS_ETOOBIG;
+	*got = (size_t)k;
+	return ODS_OK;
+}
+
+int64_t
+ods_req_content_length(const struct ods_req *r)
+{
+	return r->content_length;
+}
+
 static void
 json_release(void *arg)
 {
@@ -542,6 +575,12 @@ void
 ods_req_set_principal(struct ods_req *r, const struct ods_principal *p)
 {
 	r->principal = p;
+}
+
+struct ods_obj *
+ods_req_obj(const struct ods_req *r)
+{
+	return r->env != NULL ? r->env->obj : NULL;
 }
 
 struct ods_db *
@@ -636,6 +675,7 @@ reason(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 206: return "Partial Content";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -898,6 +938,32 @@ ods_resp_stream_write(struct ods_resp *w, const char *data, size_t len)
 	if (!w->committed)
 		return ODS_EINTERNAL;
 	if (io->write(io->ctx, data, len) < 0 || io->flush(io->ctx) < 0)
+		return ODS_EIO;
+	w->bytes += len;
+	return ODS_OK;
+}
+
+enum ods_err
+ods_resp_begin(struct ods_resp *w, enum ods_status st, const char *ctype,
+    uint64_t length)
+{
+	if (w->committed)
+		return ODS_EINTERNAL;
+	w->status = (int)st;
+	w->ctype = ctype;
+	return write_head(w, (long long)length);
+}
+
+enum ods_err
+ods_resp_write(struct ods_resp *w, const char *data, size_t len)
+{
+	const struct ods_req_io	*io = w->r->io;
+
+	if (!w->committed)
+		return ODS_EINTERNAL;
+	if (w->r->method == ODS_HEAD || len == 0)
+		return ODS_OK;
+	if (io->write(io->ctx, data, len) < 0)
 		return ODS_EIO;
 	w->bytes += len;
 	return ODS_OK;

@@ -11,6 +11,7 @@ struct json_object;
 struct ods_arena;
 struct ods_auth;
 struct ods_metrics;
+struct ods_obj;
 struct ods_principal;
 struct ods_conf;
 struct ods_jw;
@@ -24,7 +25,7 @@ enum ods_method {
 /* A handler returns the HTTP status it answered with. */
 enum ods_status {
 	ODS_HTTP_200 = 200, ODS_HTTP_201 = 201, ODS_HTTP_202 = 202,
-	ODS_HTTP_204 = 204, ODS_HTTP_400 = 400, ODS_HTTP_401 = 401,
+	ODS_HTTP_204 = 204, ODS_HTTP_206 = 206, ODS_HTTP_400 = 400, ODS_HTTP_401 = 401,
 	ODS_HTTP_403 = 403, ODS_HTTP_404 = 404, ODS_HTTP_405 = 405,
 	ODS_HTTP_409 = 409, ODS_HTTP_413 = 413, ODS_HTTP_429 = 429,
 	ODS_HTTP_500 = 500, ODS_HTTP_502 = 502, ODS_HTTP_503 = 503,
@@ -50,6 +51,7 @@ struct ods_req_env {
 	const struct ods_conf	*conf;
 	struct ods_db		*db;
 	struct ods_redis	*redis;
+	struct ods_obj		*obj;		/* object store, or NULL */
 	struct ods_auth		*auth;		/* NULL: routes are open */
 	struct ods_metrics	*metrics;	/* the pool's registry */
 	const char		*service;	/* "data-api" */
@@ -123,6 +125,18 @@ enum ods_err	 ods_req_page(struct ods_req *, int64_t default_size,
 enum ods_err	 ods_req_body(struct ods_req *, const char **data,
 		    size_t *len) ODS_MUSTCHECK;
 /*
+ * The body in pieces, for handlers that stream an upload rather than hold
+ * it: up to n bytes into buf, *got 0 at the end. The route's cap holds as
+ * for ods_req_body (ODS_ETOOBIG once more than that was sent, or when
+ * Content-Length already says so); ODS_EIO when the client went away.
+ * A request's body is read one way: after ods_req_body, or after an
+ * error, this returns that result again.
+ */
+enum ods_err	 ods_req_read(struct ods_req *, char *buf, size_t n,
+		    size_t *got) ODS_MUSTCHECK;
+/* The body's announced length (Content-Length), -1 when absent. */
+int64_t		 ods_req_content_length(const struct ods_req *);
+/*
  * The body as a JSON object (new reference, released with the request).
  * ODS_EINVAL with the reason in e, ODS_ETOOBIG, or ODS_EIO.
  */
@@ -141,6 +155,8 @@ void		 ods_req_set_principal(struct ods_req *,
 		    const struct ods_principal *);
 
 struct ods_db	*ods_req_db(const struct ods_req *);
+/* The pool's object store; NULL in a pool without one. */
+struct ods_obj	*ods_req_obj(const struct ods_req *);
 struct ods_redis *ods_req_redis(const struct ods_req *);
 const struct ods_conf *ods_req_conf(const struct ods_req *);
 
@@ -229,6 +245,17 @@ enum ods_err	 ods_resp_stream_begin(struct ods_resp *, enum ods_status,
 enum ods_err	 ods_resp_stream_write(struct ods_resp *, const char *,
 		    size_t) ODS_MUSTCHECK;
 
+/*
+ * A body of known length sent in pieces (an object download): the headers
+ * (with Content-Length: length) now, then ods_resp_write for the bytes,
+ * which must add up to length. Headers added before stay. On HEAD nothing
+ * but the headers is sent. ODS_EIO means the client went away.
+ */
+enum ods_err	 ods_resp_begin(struct ods_resp *, enum ods_status,
+		    const char *content_type, uint64_t length) ODS_MUSTCHECK;
+enum ods_err	 ods_resp_write(struct ods_resp *, const char *, size_t)
+		    ODS_MUSTCHECK;
+
 /* Pagination numbers as keys of the current object. */
 void		 ods_jw_page(struct ods_jw *, const struct ods_page *,
 		    int64_t total);
@@ -255,9 +282,13 @@ struct ods_route {
 	const char		*perm;		/* "dataset:read" or NULL */
 	/*
 	 * The largest body this route reads; 0: ODS_MAX_JSON_BYTES (a JSON
-	 * route). Uploads name theirs. Never above ODS_MAX_BODY_BYTES.
+	 * route). Uploads name theirs. Never above ODS_MAX_BODY_BYTES, but
+	 * for ODS_BODY_UPLOAD: ODS_MAX_UPLOAD_BYTES, for a route that streams
+	 * its body (ods_req_read) rather than holding it.
 	 */
 	size_t			 max_body;
 };
+
+#define ODS_BODY_UPLOAD	((size_t)-1)
 
 #endif /* ODS_REQ_H */

@@ -22,6 +22,11 @@ struct ods_service {
 	int			 default_threads; /* without --threads */
 	int			 openai_errors;	/* /v1/ errors in OpenAI shape */
 	/*
+	 * The pool serves objects: each worker opens the object store
+	 * (env->obj, ods_obj_new) and readiness reports it (checks.storage).
+	 */
+	int			 object_store;
+	/*
 	 * Optional hooks. register_metrics runs once in the master before
 	 * the pool's metric registry is made (the service's own families).
 	 * init runs in each worker after the fork, once its database, Redis

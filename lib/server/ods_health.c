@@ -10,6 +10,7 @@
 #include "core/ods_json.h"
 #include "core/ods_mem.h"
 #include "metrics/ods_metrics.h"
+#include "store/ods_obj.h"
 #include "store/ods_redis.h"
 
 struct check {
@@ -17,6 +18,7 @@ struct check {
 	double		ms;
 	int		configured;
 	int		skipped;
+	const char	*backend;	/* storage: "directory" or "s3" */
 };
 
 static void
@@ -24,6 +26,8 @@ check_write(struct ods_jw *jw, const char *name, const struct check *c)
 {
 	ods_jw_key(jw, name);
 	ods_jw_obj(jw);
+	if (c->backend != NULL)
+		ods_jw_kstr(jw, "backend", c->backend);
 	if (!c->configured)
 		ods_jw_kstr(jw, "status", "not_configured");
 	else if (c->skipped)
@@ -67,10 +71,17 @@ rate_limit_write(struct ods_jw *jw, const struct ods_req_env *env,
 	ods_jw_end(jw);
 }
 
+/*
+ * The object store's probe is bounded well inside the 2 s readiness
+ * budget, after the database's.
+ */
+#define STORAGE_TIMEOUT_MS	800
+
 /* The report's fields, written into the current object. */
 static void
 report_fields(struct ods_jw *jw, const struct ods_req_env *env,
-    const char *status, const struct check *db, const struct check *rd)
+    const char *status, const struct check *db, const struct check *rd,
+    const struct check *st)
 {
 	ods_jw_kstr(jw, "status", status);
 	ods_jw_kstr(jw, "service", env->service);
@@ -79,6 +90,7 @@ report_fields(struct ods_jw *jw, const struct ods_req_env *env,
 	ods_jw_obj(jw);
 	check_write(jw, "database", db);
 	check_write(jw, "redis", rd);
+	check_write(jw, "storage", st);
 	rate_limit_write(jw, env, rd);
 	ods_jw_end(jw);
 }
@@ -89,6 +101,7 @@ health(struct ods_req *r, struct ods_resp *w, int need_db)
 	const struct ods_req_env	*env = ods_req_env(r);
 	struct check			 db = { ODS_OK, 0, 0, 0 };
 	struct check			 rd = { ODS_OK, 0, 0, 0 };
+	struct check			 st = { ODS_OK, 0, 0, 0 };
 	struct ods_jw			*jw;
 	const char			*status;
 	int				 draining, ok;
@@ -101,14 +114,22 @@ health(struct ods_req *r, struct ods_resp *w, int need_db)
 	draining = env->draining != NULL && *env->draining;
 	db.configured = env->db != NULL;
 	rd.configured = env->redis != NULL;
-	db.skipped = rd.skipped = draining;
+	st.configured = env->obj != NULL;
+	if (st.configured)
+		st.backend = ods_obj_backend(env->obj);
+	db.skipped = rd.skipped = st.skipped = draining;
 	if (db.configured && !draining)
 		db.er = ods_db_check(env->db, &db.ms);
 	if (rd.configured && !draining)
 		rd.er = ods_redis_ping(env->redis, &rd.ms);
-	ok = !draining && (!need_db || (db.configured && db.er == ODS_OK));
+	if (st.configured && !draining)
+		st.er = ods_obj_check(env->obj, STORAGE_TIMEOUT_MS, &st.ms);
+	/* Objects are part of the service, as the reference's MinIO was. */
+	ok = !draining && (!need_db || (db.configured && db.er == ODS_OK &&
+	    st.er == ODS_OK));
 	status = draining ? "draining" : !ok ? "degraded" :
-	    (db.er != ODS_OK || rd.er != ODS_OK) ? "degraded" : "healthy";
+	    (db.er != ODS_OK || rd.er != ODS_OK || st.er != ODS_OK) ?
+	    "degraded" : "healthy";
 	jw = ods_resp_json(w, ok ? ODS_HTTP_200 : ODS_HTTP_503);
 	ods_jw_obj(jw);
 	ods_jw_kint(jw, "code", ok ? 0 : 1);
@@ -116,10 +137,10 @@ health(struct ods_req *r, struct ods_resp *w, int need_db)
 	ods_jw_kstr(jw, "request_id", ods_req_id(r));
 	ods_jw_key(jw, "data");
 	ods_jw_obj(jw);
-	report_fields(jw, env, status, &db, &rd);
+	report_fields(jw, env, status, &db, &rd, &st);
 	ods_jw_end(jw);
 	/* The reference's clients read these at the top level. */
-	report_fields(jw, env, status, &db, &rd);
+	report_fields(jw, env, status, &db, &rd, &st);
 	ods_jw_end(jw);
 	return ods_resp_send(w);
 }

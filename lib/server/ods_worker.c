@@ -26,6 +26,7 @@
 #include "core/ods_mem.h"
 #include "metrics/ods_metrics.h"
 #include "server/ods_server_int.h"
+#include "store/ods_obj.h"
 #include "store/ods_redis.h"
 #include "net/ods_req.h"
 #include "server/ods_router.h"
@@ -218,7 +219,9 @@ dispatch(struct worker *w, struct ods_req *r, struct ods_resp *resp,
 	 * one is cut at the same cap while it is read.
 	 */
 	max = rt->max_body > 0 ? rt->max_body : w->conf->max_json_bytes;
-	if (max > w->conf->max_body_bytes)
+	if (rt->max_body == ODS_BODY_UPLOAD)
+		max = w->conf->max_upload_bytes;
+	else if (max > w->conf->max_body_bytes)
 		max = w->conf->max_body_bytes;
 	ods_req_set_body_max(r, max);
 	cl = ods_req_header(r, "Content-Length");
@@ -487,6 +490,8 @@ worker_init(struct worker *w, const struct ods_service *svc,
 	w->env.db = ods_db_new(conf, (unsigned)w->nthreads);
 	ods_db_set_observer(w->env.db, &db_observer);
 	w->env.redis = ods_redis_new(conf, (unsigned)w->nthreads);
+	if (svc->object_store && (w->env.obj = ods_obj_new(conf)) == NULL)
+		return -1;
 	/* Refuses production without auth and short HS256 keys. */
 	if ((w->env.auth = ods_auth_new(conf, w->env.db, w->env.redis)) ==
 	    NULL)
@@ -536,6 +541,7 @@ worker_fini(struct worker *w)
 	ods_auth_free(w->env.auth);
 	ods_db_free(w->env.db);
 	ods_redis_free(w->env.redis);
+	ods_obj_free(w->env.obj);
 	ods_router_free(w->router);
 	close(w->stop_pipe[0]);
 	close(w->stop_pipe[1]);

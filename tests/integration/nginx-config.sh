@@ -53,6 +53,9 @@ ods_t_ok "JSON error pages for every status nginx produces"
 n=$(grep -c 'client_max_body_size 2m;' "$N/ods-servers.conf")
 ods_expect_eq "$n" 3 "client_max_body_size follows ODS_MAX_BODY_BYTES on the 3 servers"
 
+n=$(grep -c "client_max_body_size $ODS_MAX_UPLOAD_BYTES;" "$N/ods-servers.conf")
+ods_expect_eq "$n" 4 "client_max_body_size follows ODS_MAX_UPLOAD_BYTES on the 4 store locations"
+
 n=$(grep -c 'allow 127.0.0.1; allow ::1; allow 10.0.0.0/8; allow 192.168.1.7; allow fd00::/8;' \
     "$N/ods-servers.conf")
 ods_expect_eq "$n" 3 "/metrics allow-list on the 3 servers"
@@ -79,10 +82,11 @@ ods_t_ok "every temp path inside the prefix"
 if ods_have envsubst; then
 	export ODS_BIND ODS_DATA_PORT ODS_AGENT_PORT ODS_PROXY_PORT \
 	    ODS_DATA_SOCK ODS_AGENT_SOCK ODS_PROXY_SOCK ODS_MAX_BODY_BYTES \
-	    ODS_METRICS_ALLOW_RULES ODS_NGINX_SNIPPETS
+	    ODS_MAX_UPLOAD_BYTES ODS_METRICS_ALLOW_RULES ODS_NGINX_SNIPPETS
 	envsubst "$(printf '${%s} ' ODS_BIND ODS_DATA_PORT ODS_AGENT_PORT \
 	    ODS_PROXY_PORT ODS_DATA_SOCK ODS_AGENT_SOCK ODS_PROXY_SOCK \
-	    ODS_MAX_BODY_BYTES ODS_METRICS_ALLOW_RULES ODS_NGINX_SNIPPETS)" \
+	    ODS_MAX_BODY_BYTES ODS_MAX_UPLOAD_BYTES ODS_METRICS_ALLOW_RULES \
+	    ODS_NGINX_SNIPPETS)" \
 	    <"$ODS_ROOT/nginx/ods-servers.conf.template" >"$N/envsubst.conf"
 	cmp -s "$N/envsubst.conf" "$N/ods-servers.conf" ||
 	    ods_t_fail "envsubst and scripts/lib/nginx.sh disagree: $(diff "$N/envsubst.conf" "$N/ods-servers.conf" | head -5)"

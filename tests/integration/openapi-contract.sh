@@ -62,6 +62,13 @@ pool() {
 	ods_expect_code 200 "DELETE $u/api-keys/$id"
 	ods_req DELETE "$u/api-keys/ak_0000000000000000" "${A[@]}"
 	ods_expect_code 404 "DELETE an unknown key"
+	local q="key=a%20b&expires=4102444800&sig=$(printf '0%.0s' {1..64})"
+	ods_get "$u/store/presigned?$q"
+	ods_expect_code 403 "GET $u/store/presigned with a forged signature"
+	ods_req PUT "$u/store/presigned?$q" -d x
+	ods_expect_code 403 "PUT $u/store/presigned with a forged signature"
+	ods_get "$u/store/presigned?key=a"
+	ods_expect_code 400 "GET $u/store/presigned without a signature"
 }
 
 pool "$ODS_DATA_URL" /api/v1/data
