@@ -275,6 +275,27 @@ START_TEST(test_jwt_checks_exp_nbf_iat_with_leeway)
 }
 END_TEST
 
+START_TEST(test_jwt_exp_far_in_the_future_does_not_overflow)
+{
+	char	*t;
+
+	/* exp + leeway overflowed int64: the token was "expired" (UB). */
+	snprintf(cbuf, sizeof(cbuf), "{\"iss\":\"%s\",\"aud\":%s,\"sub\":"
+	    "\"u\",\"exp\":9223372036854775807}", ISS, AUD);
+	t = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims-raw "
+	    "'%s'", fx_dir, cbuf);
+	ck_assert_msg(vfy(t) == ODS_OK, "refused: %s", why);
+	ck_assert_int_eq(vfy(t), ODS_OK);	/* from the verify cache */
+	free(t);
+	snprintf(cbuf, sizeof(cbuf), "{\"iss\":\"%s\",\"aud\":%s,\"sub\":"
+	    "\"u\",\"exp\":-9223372036854775807}", ISS, AUD);
+	t = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims-raw "
+	    "'%s'", fx_dir, cbuf);
+	ck_refused(t, "expired");
+	free(t);
+}
+END_TEST
+
 START_TEST(test_jwt_checks_iss_against_the_list)
 {
 	char	*t1 = rs("k1", claims(ISS_PUB, AUD, 300, NULL), NULL);
@@ -1123,6 +1144,7 @@ suite(void)
 	    test_jwt_rejects_hs256_signed_with_the_rsa_public_key);
 	tcase_add_test(tc, test_jwt_rejects_tampered_payload_and_bad_signature);
 	tcase_add_test(tc, test_jwt_checks_exp_nbf_iat_with_leeway);
+	tcase_add_test(tc, test_jwt_exp_far_in_the_future_does_not_overflow);
 	tcase_add_test(tc, test_jwt_checks_iss_against_the_list);
 	tcase_add_test(tc, test_jwt_refuses_aud_account_only);
 	tcase_add_test(tc, test_jwt_default_audiences_do_not_include_account);
