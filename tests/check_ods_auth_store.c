@@ -509,6 +509,7 @@ START_TEST(test_jwks_is_shared_between_workers_through_redis)
 	    "\"web-frontend\",\"sub\":\"s\",\"exp\":%ld}", now + 300);
 	t = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims '%s'",
 	    fx_dir, c);
+	set("ODS_JWKS_CACHE_KEY", "jwks-cache-key-0123456789abcdef-0123");
 	w1 = ods_auth_new(conf, db, redis);
 	w2 = ods_auth_new(conf, db, redis);
 	ck_assert_int_eq(ods_auth_verify(w1, t, arena, &p, &why), ODS_OK);
@@ -518,6 +519,159 @@ START_TEST(test_jwks_is_shared_between_workers_through_redis)
 	ck_assert_int_eq(fx_count(set_name), 1);
 	ods_auth_free(w1);
 	ods_auth_free(w2);
+	free(t);
+}
+END_TEST
+
+/* Write value as the shared JWKS copy of url. */
+static void
+plant(const char *url, const char *value, size_t len)
+{
+	char	h[65], key[64];
+
+	ods_sha256_hex(url, strlen(url), h);
+	snprintf(key, sizeof(key), "ods:jwks:doc:%.16s", h);
+	ck_assert_int_eq(ods_redis_set(redis, key, value, len, 600000, 0),
+	    ODS_OK);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*fp = fopen(path, "r");
+	char	*buf = calloc(1, 1 << 20);
+
+	ck_assert_ptr_nonnull(fp);
+	*len = fread(buf, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	return buf;
+}
+
+/* A fresh worker verifies tok; returns what it says. */
+static enum ods_err
+fresh_verify(const char *tok, const char **why)
+{
+	const struct ods_principal	*p;
+	struct ods_auth			*w = ods_auth_new(conf, db, redis);
+	enum ods_err			 er;
+
+	ck_assert_ptr_nonnull(w);
+	er = ods_auth_verify(w, tok, arena, &p, why);
+	ods_auth_free(w);
+	return er;
+}
+
+START_TEST(test_jwks_planted_in_redis_does_not_validate_a_forged_token)
+{
+	const char	*why;
+	char		 legit[64], evil[64], url[256], path[256], c[512];
+	char		 mac[80], *doc, *v, *forged, *good;
+	size_t		 len;
+	long		 now = (long)time(NULL);
+	int		 k;
+
+	snprintf(legit, sizeof(legit), "legit%ld", (long)getpid());
+	snprintf(evil, sizeof(evil), "evil%ld", (long)getpid());
+	fx_jwks(legit, "k1");
+	fx_jwks(evil, "k2");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s/certs", fx_port,
+	    legit);
+	set("KEYCLOAK_JWKS_URL", url);
+	set("JWT_ISSUERS", "http://kc/realms/r");
+	/* a worker waits for another's fill at most this + 500 ms */
+	set("ODS_JWKS_TIMEOUT_MS", "500");
+	snprintf(c, sizeof(c), "{\"iss\":\"http://kc/realms/r\",\"aud\":"
+	    "\"web-frontend\",\"sub\":\"mallory\",\"exp\":%ld,"
+	    "\"realm_access\":{\"roles\":[\"admin\"]}}", now + 300);
+	/* The attacker's key, under the kid of the real one. */
+	snprintf(path, sizeof(path), "%s/%s.jwks.json", fx_dir, evil);
+	doc = slurp(path, &len);
+	ck_assert_ptr_nonnull(strstr(doc, "\"kid\":\"k2\""));
+	memcpy(strstr(doc, "\"kid\":\"k2\"") + 7, "k1", 2);
+	forged = fx_mint("--alg RS256 --key %s/k2.key.pem --kid k1 "
+	    "--claims '%s'", fx_dir, c);
+	good = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims "
+	    "'%s'", fx_dir, c);
+	v = malloc(len + 256);
+	for (k = 0; k < 2; k++) {
+		/* without, then with ODS_JWKS_CACHE_KEY */
+		if (k == 1)
+			set("ODS_JWKS_CACHE_KEY",
+			    "jwks-cache-key-0123456789abcdef-0123");
+		/* the old format: a time (far ahead) and a document */
+		snprintf(v, len + 256, "%ld\n%.*s", (now + 86400 * 365) * 1000,
+		    (int)len, doc);
+		plant(url, v, strlen(v));
+		ck_assert_int_eq(fresh_verify(forged, &why), ODS_EAUTH);
+		ck_assert_int_eq(fresh_verify(good, &why), ODS_OK);
+		/* the new format with a MAC the attacker cannot make */
+		memset(mac, 'a', 64);
+		mac[64] = '\0';
+		snprintf(v, len + 256, "%ld h=%s\n%.*s", now * 1000, mac,
+		    (int)len, doc);
+		plant(url, v, strlen(v));
+		ck_assert_int_eq(fresh_verify(forged, &why), ODS_EAUTH);
+		ck_assert_int_eq(fresh_verify(good, &why), ODS_OK);
+	}
+	free(v);
+	free(doc);
+	free(forged);
+	free(good);
+}
+END_TEST
+
+START_TEST(test_jwks_time_in_the_future_in_redis_is_ignored)
+{
+	const struct ods_principal *p;
+	struct ods_auth		*w;
+	/* past the freshness, and past the second the verify cache rounds to */
+	struct timespec		 ts = { 2, 100 * 1000000L };
+	const char		*why;
+	char			 name[64], url[256], c[512], v[256], hex[65];
+	char			*t, *doc, *vdoc;
+	size_t			 len;
+	long			 now = (long)time(NULL);
+
+	snprintf(name, sizeof(name), "future%ld", (long)getpid());
+	fx_jwks(name, "k1");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s/certs", fx_port,
+	    name);
+	set("KEYCLOAK_JWKS_URL", url);
+	set("JWT_ISSUERS", "http://kc/realms/r");
+	set("ODS_JWKS_CACHE_TTL", "1");
+	snprintf(c, sizeof(c), "{\"iss\":\"http://kc/realms/r\",\"aud\":"
+	    "\"web-frontend\",\"sub\":\"s\",\"exp\":%ld}", now + 300);
+	t = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims '%s'",
+	    fx_dir, c);
+	w = ods_auth_new(conf, db, redis);
+	ck_assert_int_eq(ods_auth_verify(w, t, arena, &p, &why), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(w), 1);
+	/* the digest of the real document, with a time a year ahead */
+	snprintf(c, sizeof(c), "%s/%s.jwks.json", fx_dir, name);
+	doc = slurp(c, &len);
+	/* the real document with a time a year ahead (the old format) */
+	vdoc = malloc(len + 64);
+	snprintf(vdoc, len + 64, "%ld\n%.*s", (now + 86400 * 365) * 1000,
+	    (int)len, doc);
+	plant(url, vdoc, strlen(vdoc));
+	nanosleep(&ts, NULL);
+	/* stale after 1 s: the set is fetched again, not kept alive */
+	ck_assert_int_eq(ods_auth_verify(w, t, arena, &p, &why), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(w), 2);
+	/* the same with the digest of the document */
+	ods_sha256_hex(doc, len, hex);
+	snprintf(v, sizeof(v), "%ld d=%s\n", (now + 86400 * 365) * 1000, hex);
+	plant(url, v, strlen(v));
+	/* the fill lock of the last fetch holds for ODS_JWKS_TIMEOUT_MS + 1 s */
+	ods_sha256_hex(url, strlen(url), hex);
+	snprintf(c, sizeof(c), "ods:jwks:fill:%.16s", hex);
+	ck_assert_int_eq(ods_redis_del(redis, c, NULL), ODS_OK);
+	nanosleep(&ts, NULL);
+	ck_assert_int_eq(ods_auth_verify(w, t, arena, &p, &why), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(w), 3);
+	free(vdoc);
+	ods_auth_free(w);
+	free(doc);
 	free(t);
 }
 END_TEST
@@ -553,6 +707,9 @@ suite(void)
 	tcase_add_test(tc,
 	    test_audit_rows_arrive_in_batches_past_a_refused_row);
 	tcase_add_test(tc, test_jwks_is_shared_between_workers_through_redis);
+	tcase_add_test(tc,
+	    test_jwks_planted_in_redis_does_not_validate_a_forged_token);
+	tcase_add_test(tc, test_jwks_time_in_the_future_in_redis_is_ignored);
 	suite_add_tcase(s, tc);
 	return s;
 }

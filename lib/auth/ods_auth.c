@@ -98,6 +98,11 @@ ods_auth_new(const struct ods_conf *c, struct ods_db *db,
 		    "reason=auth_off_in_production");
 		return NULL;
 	}
+	if (*c->jwks_cache_key != '\0' && strlen(c->jwks_cache_key) < 32) {
+		ods_log(ODS_LOG_ERR, "auth_config_invalid reason="
+		    "ODS_JWKS_CACHE_KEY is shorter than 32 bytes");
+		return NULL;
+	}
 	a = ods_xcalloc(1, sizeof(*a));
 	a->conf = c;
 	a->db = db;

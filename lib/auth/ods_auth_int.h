@@ -54,6 +54,10 @@ struct jwks {
 	atomic_uint		 parses;	/* documents parsed */
 	_Atomic uint64_t	 gen;		/* +1 per installed set */
 	int			 ttl_ms, refetch_ms, timeout_ms;
+	char			*mac_key;	/* ODS_JWKS_CACHE_KEY; NULL:
+						   digests only in Redis */
+	size_t			 mac_keylen;
+	_Atomic int64_t		 refused_ms;	/* last ignored shared copy */
 };
 
 /*

@@ -97,6 +97,7 @@ static const struct var vars[] = {
 	I("ODS_JWKS_CACHE_TTL", jwks_cache_ttl, "300", 1, 86400),
 	I("ODS_JWKS_REFETCH_INTERVAL", jwks_refetch_interval, "10", 1, 3600),
 	I("ODS_JWKS_TIMEOUT_MS", jwks_timeout_ms, "5000", 100, 60000),
+	SECRET("ODS_JWKS_CACHE_KEY", jwks_cache_key),
 	S("AUTH_COOKIE_DOMAIN", auth_cookie_domain, ""),
 	{ "AUTH_COOKIE_SAMESITE", T_ENUM, OFF(auth_cookie_samesite), "Lax",
 	    0, 0, "Lax|Strict|None", 0 },
@@ -444,6 +445,11 @@ check_cross(struct ods_conf *c, FILE *report)
 	}
 	if (*c->jwt_secret_key != '\0' && strlen(c->jwt_secret_key) < 32) {
 		report_bad(report, "JWT_SECRET_KEY",
+		    "must be at least 32 bytes long");
+		bad++;
+	}
+	if (*c->jwks_cache_key != '\0' && strlen(c->jwks_cache_key) < 32) {
+		report_bad(report, "ODS_JWKS_CACHE_KEY",
 		    "must be at least 32 bytes long");
 		bad++;
 	}

@@ -68,6 +68,8 @@ struct ods_conf {
 	int	 jwks_cache_ttl;	/* ODS_JWKS_CACHE_TTL, seconds */
 	int	 jwks_refetch_interval;	/* ODS_JWKS_REFETCH_INTERVAL, seconds */
 	int	 jwks_timeout_ms;	/* ODS_JWKS_TIMEOUT_MS */
+	char	*jwks_cache_key;	/* ODS_JWKS_CACHE_KEY (secret): HMAC
+					   of the JWKS copy kept in Redis */
 	char	*auth_cookie_domain;	/* AUTH_COOKIE_DOMAIN */
 	char	*auth_cookie_samesite;	/* AUTH_COOKIE_SAMESITE Lax|Strict|None */
 	int	 audit_db;		/* ODS_AUDIT_DB: audit_logs rows too */
