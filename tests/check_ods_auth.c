@@ -1126,6 +1126,64 @@ START_TEST(test_audit_lines_present_and_free_of_secrets)
 }
 END_TEST
 
+static int
+count_of(const char *hay, const char *needle)
+{
+	int	n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay++)
+		n++;
+	return n;
+}
+
+static void
+refusal_flood(void)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	int		 i;
+
+	for (i = 0; i < 20; i++) {
+		r = mkreq("GET", "/api/v1/datasets", bearer("bad.token.x"),
+		    NULL);
+		(void)check(r, &r_read, &w);
+	}
+	/* another kind of refusal is not held back by the first */
+	r = mkreq("GET", "/api/v1/datasets", NULL, NULL);
+	(void)check(r, &r_read, &w);
+}
+
+static void
+refusal_after_window(void)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	r = mkreq("GET", "/api/v1/datasets", bearer("bad.token.x"), NULL);
+	(void)check(r, &r_read, &w);
+}
+
+START_TEST(test_audit_repeated_refusals_are_capped_then_counted)
+{
+	struct timespec	 ts = { 1, 200 * 1000000L };
+	char		*log;
+
+	set("ODS_AUDIT_REPEAT_MAX", "3");
+	set("ODS_AUDIT_REPEAT_WINDOW", "1");
+	use_jwks("main");
+	log = capture_stderr(refusal_flood);
+	ck_assert_int_eq(count_of(log, "\"reason\":\"malformed\""), 3);
+	ck_assert_int_eq(count_of(log, "\"reason\":\"missing_token\""), 1);
+	ck_assert_ptr_null(strstr(log, "suppressed"));
+	free(log);
+	nanosleep(&ts, NULL);
+	log = capture_stderr(refusal_after_window);
+	ck_assert_int_eq(count_of(log, "\"reason\":\"malformed\""), 1);
+	ck_assert_ptr_nonnull(strstr(log, "\"suppressed\":\"17\""));
+	free(log);
+}
+END_TEST
+
 /* ---- helpers for the tests above ---- */
 
 static Suite *
@@ -1185,6 +1243,8 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_audit_lines_present_and_free_of_secrets);
+	tcase_add_test(tc,
+	    test_audit_repeated_refusals_are_capped_then_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -37,6 +37,7 @@ static struct ods_auth	*auth;
 static struct fake_io	 fio;
 static struct ods_req_io io = { fake_read, fake_write, fake_flush, &fio };
 static struct ods_req_env env;
+static const char	*remote;	/* REMOTE_ADDR of mkreq */
 
 static enum ods_status
 h_none(struct ods_req *r, struct ods_resp *w)
@@ -72,6 +73,10 @@ setup(void)
 	ck_assert_ptr_nonnull(redis);
 	auth = ods_auth_new(conf, db, redis);
 	ck_assert_ptr_nonnull(auth);
+	/* Refused credentials of earlier tests count for 127.0.0.7. */
+	remote = "127.0.0.7";
+	ck_assert_int_eq(ods_redis_del(redis, "ods:af:ip:127.0.0.7", NULL),
+	    ODS_OK);
 	memset(&fio, 0, sizeof(fio));
 	ods_buf_init(&fio.out, 1 << 20);
 	memset(&env, 0, sizeof(env));
@@ -107,7 +112,7 @@ mkreq(const char *method, const char *uri, const char *h1)
 
 	p[n++] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
 	p[n++] = ods_arena_printf(arena, "DOCUMENT_URI=%s", uri);
-	p[n++] = (char *)"REMOTE_ADDR=127.0.0.7";
+	p[n++] = ods_arena_printf(arena, "REMOTE_ADDR=%s", remote);
 	p[n++] = ods_arena_printf(arena, "REQUEST_ID=rq-%ld-%ld",
 	    (long)getpid(), random());
 	if (h1 != NULL)
@@ -427,6 +432,108 @@ START_TEST(test_rate_limit_uses_the_api_key_rpm)
 }
 END_TEST
 
+/* ---- refused credentials per client address ---- */
+
+START_TEST(test_refused_credentials_past_the_limit_get_429_before_auth)
+{
+	char		*good = user_token("admin"), ip[32], h[32];
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	int		 i;
+
+	set("ODS_AUTH_FAIL_LIMIT", "3");
+	ods_auth_free(auth);
+	auth = ods_auth_new(conf, db, redis);
+	snprintf(ip, sizeof(ip), "10.%ld.%ld.%ld", random() % 250,
+	    random() % 250, random() % 250 + 1);
+	remote = ip;
+	for (i = 0; i < 3; i++) {
+		r = mkreq("GET", "/auth/me", i == 1 ? NULL :
+		    bearer("bad.token.x"));
+		ck_assert_int_eq(check(r, &r_me, &w), ODS_EAUTH);
+	}
+	/* Past the limit nothing is looked at, not even a good token. */
+	r = mkreq("GET", "/auth/me", bearer(good));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_ELIMIT);
+	ck_assert_int_eq(ods_resp_status(w), 429);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"code\":42900"));
+	ck_assert_ptr_nonnull(fake_header(&fio, "Retry-After", h, sizeof(h)));
+	ck_assert_int_ge(atoi(h), 1);
+	ck_assert_int_le(atoi(h), 60);
+	r = mkreq("POST", "/datasets", bearer("bad.token.x"));
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_ELIMIT);
+	/* Another address is not concerned. */
+	remote = "127.0.0.7";
+	r = mkreq("GET", "/auth/me", bearer(good));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_OK);
+	free(good);
+}
+END_TEST
+
+static char *
+capture_stderr(void (*fn)(void))
+{
+	char	 path[] = "/tmp/ods-auth-store.XXXXXX", *buf;
+	int	 fd, saved;
+	FILE	*fp;
+	long	 n;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	fn();
+	dup2(saved, 2);
+	close(saved);
+	fp = fdopen(fd, "r");
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, (size_t)n + 1);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	unlink(path);
+	return buf;
+}
+
+static char	*limited_tok;
+
+static void
+limited_request(void)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	r = mkreq("GET", "/auth/me who=forged method=FORGED", bearer(
+	    limited_tok));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_ELIMIT);
+}
+
+START_TEST(test_rate_limited_line_names_the_route_not_the_path)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	char		*log;
+
+	set("ODS_RATE_LIMIT_DEFAULT", "1/minute");
+	conf->rate_limit_count = 1;	/* derived when the conf is checked */
+	ods_auth_free(auth);
+	auth = ods_auth_new(conf, db, redis);
+	limited_tok = user_token("admin");
+	r = mkreq("GET", "/auth/me", bearer(limited_tok));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_OK);
+	ods_log_min = ODS_LOG_INFO;
+	log = capture_stderr(limited_request);
+	ck_assert_ptr_nonnull(strstr(log, "\"msg\":\"rate_limited\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"route\":\"/auth/me\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"method\":\"GET\""));
+	ck_assert_ptr_null(strstr(log, "forged"));
+	ck_assert_ptr_null(strstr(log, "FORGED"));
+	free(log);
+	free(limited_tok);
+}
+END_TEST
+
 /* ---- audit rows ---- */
 
 START_TEST(test_audit_rows_for_writes_and_auth_failures)
@@ -468,24 +575,58 @@ START_TEST(test_audit_rows_arrive_in_batches_past_a_refused_row)
 	int		 i;
 
 	snprintf(ua, sizeof(ua), "HTTP_USER_AGENT=batch-%ld", (long)getpid());
-	/* 600 rows: more than one batch, and faster than the interval. */
+	/*
+	 * 600 rows: more than one batch, and faster than the interval. Writes
+	 * (refusals would be capped as repeats).
+	 */
+	(void)w;
 	for (i = 0; i < 600; i++) {
 		r = mkreq("POST", "/datasets", ua);
-		ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+		ods_auth_after(auth, r, &r_write, 201);
 		if (i == 300) {
 			/* A user agent MariaDB refuses: not UTF-8. */
 			r = mkreq("POST", "/datasets",
 			    "HTTP_USER_AGENT=bad \xff\xfe agent");
-			ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+			ods_auth_after(auth, r, &r_write, 201);
 			snprintf(bad_rid, sizeof(bad_rid), "%s", ods_req_id(r));
 		}
 	}
 	ods_auth_free(auth);		/* flushes the writer */
 	auth = NULL;
 	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
-	    "user_agent = ? AND action = 'login_failed'", ua + 16), 600);
+	    "user_agent = ? AND action = 'api_call'", ua + 16), 600);
 	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
 	    "request_id = ?", bad_rid), 0);
+}
+END_TEST
+
+START_TEST(test_audit_rows_of_repeated_refusals_are_capped_and_short)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	char		 ua[700], ip[32];
+	int		 i;
+
+	snprintf(ip, sizeof(ip), "10.%ld.%ld.%ld", random() % 250,
+	    random() % 250, random() % 250 + 1);
+	remote = ip;
+	memcpy(ua, "HTTP_USER_AGENT=", 16);
+	memset(ua + 16, 'u', 600);
+	ua[616] = '\0';
+	/* 50 identical bad tokens: 5 rows (ODS_AUDIT_REPEAT_MAX) */
+	for (i = 0; i < 50; i++) {
+		r = mkreq("POST", "/datasets", ods_arena_printf(arena,
+		    "HTTP_AUTHORIZATION=Bearer bad.%d.x", i));
+		ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+	}
+	r = mkreq("POST", "/datasets", ua);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+	ods_auth_free(auth);		/* flushes the writer */
+	auth = NULL;
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
+	    "ip_address = ? AND error_code = 'malformed'", ip), 5);
+	ck_assert_int_eq(scalar("SELECT MAX(LENGTH(user_agent)) FROM "
+	    "audit_logs WHERE ip_address = ?", ip), 200);
 }
 END_TEST
 
@@ -698,6 +839,9 @@ suite(void)
 	    test_rate_limit_remaining_counts_down_and_burst_caps_classes);
 	tcase_add_test(tc, test_rate_limit_redis_down_fails_open_or_closed);
 	tcase_add_test(tc, test_rate_limit_uses_the_api_key_rpm);
+	tcase_add_test(tc,
+	    test_refused_credentials_past_the_limit_get_429_before_auth);
+	tcase_add_test(tc, test_rate_limited_line_names_the_route_not_the_path);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("audit");
@@ -706,6 +850,8 @@ suite(void)
 	tcase_add_test(tc, test_audit_rows_for_writes_and_auth_failures);
 	tcase_add_test(tc,
 	    test_audit_rows_arrive_in_batches_past_a_refused_row);
+	tcase_add_test(tc,
+	    test_audit_rows_of_repeated_refusals_are_capped_and_short);
 	tcase_add_test(tc, test_jwks_is_shared_between_workers_through_redis);
 	tcase_add_test(tc,
 	    test_jwks_planted_in_redis_does_not_validate_a_forged_token);

@@ -4,6 +4,10 @@
  * the route's RBAC perm (ods_auth_rbac.c) and the rate limit
  * (ods_auth_rate.c), answer 401/403/429 and audit (ods_auth_audit.c).
  * The 401 bodies never say why; the reason goes to the AUDIT line.
+ *
+ * Order of the work, cheapest refusal first: the per-address limit of
+ * refused credentials (before any token is read), then the token, RBAC,
+ * and the per-caller rate limit.
  */
 #include "config.h"
 
@@ -23,7 +27,6 @@
 #include "core/ods_mem.h"
 #include "core/ods_time.h"
 #include "core/ods_util.h"
-#include "net/ods_req.h"
 #include "net/ods_req.h"
 
 #define RL_UNHEALTHY_MS	30000
@@ -117,7 +120,8 @@ ods_auth_new(const struct ods_conf *c, struct ods_db *db,
 	names_init(a, c);
 	ods_http_global_init();
 	odsi_rate_init(a);
-	a->audit = odsi_audit_start(db, c->audit_db);
+	a->audit = odsi_audit_start(db, c->audit_db, c->audit_repeat_max,
+	    c->audit_repeat_window);
 	if (c->auth_mode && a->jwks.url[0] == '\0' && a->nhs == 0)
 		ods_log(ODS_LOG_WARN, "auth_no_keys reason=neither Keycloak "
 		    "nor JWT_SECRET_KEY is set: every token is refused");
@@ -182,6 +186,21 @@ ev_init(struct audit_ev *e, struct ods_req *r, const struct ods_route *rt,
 
 /* ---- refusals ---- */
 
+static void	rate_who(struct ods_req *, const struct ods_principal *,
+		    char *, size_t);
+
+/* One more refused credential for the client's address. */
+static void
+fail_count(struct ods_auth *a, struct ods_req *r)
+{
+	char	who[128];
+
+	if (a->conf->auth_fail_limit <= 0)
+		return;
+	rate_who(r, NULL, who, sizeof(who));
+	odsi_rate_fail_hit(a, who);
+}
+
 static enum ods_err
 refuse_401(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
     struct ods_resp *w, int missing, const char *why)
@@ -193,7 +212,9 @@ refuse_401(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	e.outcome = "failure";
 	e.status = 401;
 	e.reason = why;
+	e.sampled = 1;
 	odsi_audit_emit(a->audit, &e);
+	fail_count(a, r);
 	(void)ods_resp_header(w, "WWW-Authenticate", missing ?
 	    "Bearer realm=\"one-data-studio\"" :
 	    "Bearer realm=\"one-data-studio\", error=\"invalid_token\"");
@@ -241,6 +262,7 @@ refuse_403(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	e.status = 403;
 	e.resource_type = rtype;
 	e.reason = rt->perm;
+	e.sampled = 1;
 	odsi_audit_emit(a->audit, &e);
 	/* OpenAI shape: code "permission_denied"; envelope: required, roles. */
 	ods_resp_fail(w, &(struct ods_error){ .err = ODS_EFORBIDDEN,
@@ -262,6 +284,7 @@ refuse_backend(struct ods_auth *a, struct ods_req *r,
 	e.outcome = "failure";
 	e.status = ods_err_http(er);
 	e.reason = "auth_backend_unavailable";
+	e.sampled = 1;
 	odsi_audit_emit(a->audit, &e);
 	ods_resp_error(w, er, "authentication backend unavailable");
 	return er;
@@ -320,17 +343,21 @@ retry_extra(struct ods_jw *jw, const void *arg)
 	ods_jw_end(jw);
 }
 
+/*
+ * The log line names the route template, never the decoded path: a path
+ * is the client's to choose and could carry " who=..." to forge fields.
+ */
 static enum ods_err
-refuse_429(struct ods_req *r, struct ods_resp *w, const struct rate_res *rr,
-    const char *who)
+refuse_429(struct ods_req *r, const struct ods_route *rt, struct ods_resp *w,
+    const struct rate_res *rr, const char *who, const char *klass)
 {
 	char	b[32];
 
 	snprintf(b, sizeof(b), "%d", rr->retry_after);
 	(void)ods_resp_header(w, "Retry-After", b);
-	ods_log(ODS_LOG_INFO, "rate_limited who=%s method=%s path=%s "
-	    "retry_after=%d", who, ods_req_method_name(r), ods_req_path(r),
-	    rr->retry_after);
+	ods_log(ODS_LOG_INFO, "rate_limited who=%s class=%s method=%s "
+	    "route=%s retry_after=%d", who, klass, ods_req_method_name(r),
+	    rt->pattern, rr->retry_after);
 	ods_resp_fail(w, &(struct ods_error){ .err = ODS_ELIMIT,
 	    .code = ODS_C_RATE_LIMITED, .slug = "rate_limited",
 	    .openai_code = "rate_limit_exceeded", .msg = "Rate limit exceeded",
@@ -358,8 +385,8 @@ rate_unavailable(struct ods_auth *a, struct ods_resp *w, enum ods_err er)
 }
 
 static enum ods_err
-rate_limit(struct ods_auth *a, struct ods_req *r, struct ods_resp *w,
-    const struct ods_principal *p)
+rate_limit(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
+    struct ods_resp *w, const struct ods_principal *p)
 {
 	const struct ods_conf		*c = a->conf;
 	const struct ods_req_env	*env = ods_req_env(r);
@@ -380,7 +407,44 @@ rate_limit(struct ods_auth *a, struct ods_req *r, struct ods_resp *w,
 	if (er != ODS_OK)
 		return rate_unavailable(a, w, er);
 	rate_headers(w, &rr);
-	return rr.allowed ? ODS_OK : refuse_429(r, w, &rr, who);
+	return rr.allowed ? ODS_OK : refuse_429(r, rt, w, &rr, who,
+	    m == ODS_GET || m == ODS_HEAD || m == ODS_OPTIONS ? "read" :
+	    "write");
+}
+
+/*
+ * Before any token is looked at: an address with ODS_AUTH_FAIL_LIMIT
+ * refused credentials in its window gets 429 at the cost of one Redis
+ * round trip. Redis down: let the request through (the per-caller
+ * limiter applies ODS_RATE_LIMIT_FAIL_OPEN); an unreachable limiter
+ * must not lock every client out.
+ */
+static enum ods_err
+fail_gate(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
+    struct ods_resp *w)
+{
+	struct audit_ev	e;
+	struct rate_res	rr;
+	char		who[128];
+
+	if (!a->conf->auth_mode || a->conf->auth_fail_limit <= 0 ||
+	    a->redis == NULL)
+		return ODS_OK;
+	rate_who(r, NULL, who, sizeof(who));
+	if (odsi_rate_fail_peek(a, who, &rr) != ODS_OK) {
+		atomic_store(&a->rl_fail_ms, ods_now_ms());
+		return ODS_OK;
+	}
+	if (rr.allowed)
+		return ODS_OK;
+	ev_init(&e, r, rt, NULL);
+	e.action = "login_throttled";
+	e.outcome = "failure";
+	e.status = 429;
+	e.reason = "too_many_failures";
+	e.sampled = 1;
+	odsi_audit_emit(a->audit, &e);
+	return refuse_429(r, rt, w, &rr, who, "auth_fail");
 }
 
 /* ---- the check ---- */
@@ -462,6 +526,8 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 
 	if (a == NULL || rt == NULL || rt->auth == ODS_AUTH_OPEN)
 		return ODS_OK;
+	if ((er = fail_gate(a, r, rt, w)) != ODS_OK)
+		return er;
 	er = authenticate(a, r, &p, &why);
 	if (er == ODS_ENOTFOUND && rt->auth == ODS_AUTH_REQUIRED)
 		return refuse_401(a, r, rt, w, 1, "missing_token");
@@ -476,7 +542,7 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 		if (!ods_auth_allows(p, rt->perm))
 			return refuse_403(a, r, rt, w, p);
 	}
-	return rate_limit(a, r, w, p);
+	return rate_limit(a, r, rt, w, p);
 }
 
 void

@@ -84,6 +84,8 @@ void		 ods_auth_free(struct ods_auth *);
  * nothing; OPTIONAL and REQUIRED read the token from Authorization:
  * Bearer, else cookie access_token, else query access_token (only for
  * Accept: text/event-stream requests; elsewhere a query token is a 401).
+ * Before any of that, a client address with ODS_AUTH_FAIL_LIMIT refused
+ * credentials (401s) in the last ODS_AUTH_FAIL_WINDOW seconds gets 429.
  * An sk-ods- token is an API key. Then RBAC for route->perm
  * ("resource:operation"), then the rate limit (X-RateLimit-* headers are
  * added to the response). Sets the principal of the request. On refusal

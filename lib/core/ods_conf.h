@@ -73,6 +73,9 @@ struct ods_conf {
 	char	*auth_cookie_domain;	/* AUTH_COOKIE_DOMAIN */
 	char	*auth_cookie_samesite;	/* AUTH_COOKIE_SAMESITE Lax|Strict|None */
 	int	 audit_db;		/* ODS_AUDIT_DB: audit_logs rows too */
+	int	 audit_repeat_max;	/* ODS_AUDIT_REPEAT_MAX: identical
+					   refusals written per window */
+	int	 audit_repeat_window;	/* ODS_AUDIT_REPEAT_WINDOW, seconds */
 
 	/* rate limits (used by ods_auth) */
 	int	 rate_limit_enabled;	/* ODS_RATE_LIMIT_ENABLED */
@@ -81,6 +84,9 @@ struct ods_conf {
 	int	 rate_limit_window;	/* derived: 60 (seconds) */
 	int	 rate_limit_burst;	/* ODS_RATE_LIMIT_BURST: all classes */
 	int	 rate_limit_fail_open;	/* ODS_RATE_LIMIT_FAIL_OPEN */
+	int	 auth_fail_limit;	/* ODS_AUTH_FAIL_LIMIT: refused
+					   credentials per address; 0: off */
+	int	 auth_fail_window;	/* ODS_AUTH_FAIL_WINDOW, seconds */
 
 	/* LLM upstreams (used by ods_llm) */
 	char	*llm_backend;		/* LLM_BACKEND auto|vllm|ollama|openai */
