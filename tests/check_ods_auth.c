@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -1023,6 +1024,85 @@ START_TEST(test_check_token_sources_and_query_only_for_sse)
 }
 END_TEST
 
+/* A request with any number of NULL-terminated extra parameters. */
+static struct ods_req *
+mkreq_v(const char *method, const char *uri, ...)
+{
+	char		**p = ods_arena_alloc(arena, 16 * sizeof(char *));
+	const char	*h;
+	size_t		 n = 0;
+	struct ods_req	*r;
+	va_list		 ap;
+
+	p[n++] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
+	p[n++] = ods_arena_printf(arena, "DOCUMENT_URI=%s", uri);
+	p[n++] = (char *)"REMOTE_ADDR=127.0.0.9";
+	p[n++] = (char *)"HTTP_HOST=studio.example.com";
+	va_start(ap, uri);
+	while (n < 15 && (h = va_arg(ap, const char *)) != NULL)
+		p[n++] = (char *)h;
+	va_end(ap);
+	p[n] = NULL;
+	fio.out.len = 0;
+	r = ods_req_new(arena, p, &io, &env);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+START_TEST(test_check_cookie_writes_need_json_or_same_origin)
+{
+	char		*admin = rs("k1", claims(ISS, AUD, 300,
+	    ",\"realm_access\":{\"roles\":[\"admin\"]}"), NULL);
+	char		*ck = ods_arena_printf(arena,
+	    "HTTP_COOKIE=access_token=%s", admin);
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	/* What a cross-site form sends: the cookie, a form type, no JSON. */
+	r = mkreq_v("POST", "/datasets", ck, "CONTENT_TYPE="
+	    "application/x-www-form-urlencoded", "HTTP_ORIGIN="
+	    "https://evil.example", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	ck_assert_int_eq(ods_resp_status(w), 403);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"error\":\"csrf\""));
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"code\":40300"));
+	r = mkreq_v("POST", "/datasets", ck, "CONTENT_TYPE=text/plain", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	r = mkreq_v("DELETE", "/datasets", ck, NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	/* "application/jsonp" is not JSON */
+	r = mkreq_v("POST", "/datasets", ck, "CONTENT_TYPE=application/jsonp",
+	    NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	/* JSON, or our own origin, or a trusted one */
+	r = mkreq_v("POST", "/datasets", ck, "CONTENT_TYPE=application/json; "
+	    "charset=utf-8", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	r = mkreq_v("POST", "/datasets", ck, "CONTENT_TYPE="
+	    "application/merge-patch+json", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	r = mkreq_v("DELETE", "/datasets", ck, "HTTP_ORIGIN="
+	    "https://studio.example.com", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	r = mkreq_v("DELETE", "/datasets", ck, "HTTP_ORIGIN="
+	    "https://app.example.com", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	set("ODS_CSRF_TRUSTED_ORIGINS", "https://x.example, "
+	    "https://app.example.com");
+	use_jwks("main");
+	r = mkreq_v("DELETE", "/datasets", ck, "HTTP_ORIGIN="
+	    "https://app.example.com", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	/* reads, and bearer tokens, are not concerned */
+	r = mkreq_v("GET", "/datasets", ck, NULL);
+	ck_assert_int_eq(check(r, &r_read, &w), ODS_OK);
+	r = mkreq_v("POST", "/datasets", bearer(admin), "CONTENT_TYPE="
+	    "text/plain", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	free(admin);
+}
+END_TEST
+
 START_TEST(test_check_optional_and_open_routes)
 {
 	struct ods_req	*r;
@@ -1236,6 +1316,7 @@ suite(void)
 	tcase_add_test(tc, test_check_openai_shape_on_v1);
 	tcase_add_test(tc, test_check_token_sources_and_query_only_for_sse);
 	tcase_add_test(tc, test_check_optional_and_open_routes);
+	tcase_add_test(tc, test_check_cookie_writes_need_json_or_same_origin);
 	tcase_add_test(tc, test_check_dev_mode_is_admin_dev_user);
 	suite_add_tcase(s, tc);
 

@@ -6,8 +6,8 @@
  * The 401 bodies never say why; the reason goes to the AUDIT line.
  *
  * Order of the work, cheapest refusal first: the per-address limit of
- * refused credentials (before any token is read), then the token, RBAC,
- * and the per-caller rate limit.
+ * refused credentials (before any token is read), then the token, then
+ * the CSRF rule for cookies, RBAC, and the per-caller rate limit.
  */
 #include "config.h"
 
@@ -447,6 +447,87 @@ fail_gate(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	return refuse_429(r, rt, w, &rr, who, "auth_fail");
 }
 
+/* ---- cross-site requests ---- */
+
+/* The media type of s is application/json or some application/...+json. */
+static int
+json_media(const char *s)
+{
+	size_t	n;
+
+	if (s == NULL)
+		return 0;
+	while (*s == ' ')
+		s++;
+	n = strcspn(s, "; ");
+	if (n == 16 && strncasecmp(s, "application/json", 16) == 0)
+		return 1;
+	return n > 17 && strncasecmp(s, "application/", 12) == 0 &&
+	    strncasecmp(s + n - 5, "+json", 5) == 0;
+}
+
+/* origin is one of the comma list (exact, as the browser sends it). */
+static int
+origin_listed(const char *list, const char *origin)
+{
+	size_t	olen = strlen(origin), n;
+
+	while (*list != '\0') {
+		list += strspn(list, " ,");
+		n = strcspn(list, ",");
+		while (n > 0 && list[n - 1] == ' ')
+			n--;
+		if (n > 0 && n == olen && strncasecmp(list, origin, n) == 0)
+			return 1;
+		list += strcspn(list, ",");
+	}
+	return 0;
+}
+
+int
+ods_auth_csrf_ok(const struct ods_auth *a, struct ods_req *r)
+{
+	enum ods_method	 m = ods_req_method(r);
+	const char	*origin, *host, *p;
+
+	if (m == ODS_GET || m == ODS_HEAD || m == ODS_OPTIONS)
+		return 1;
+	/* A cross-site form cannot send it without a CORS preflight. */
+	if (json_media(ods_req_header(r, "Content-Type")))
+		return 1;
+	origin = ods_req_header(r, "Origin");
+	if (origin == NULL || *origin == '\0')
+		return 0;
+	if (a != NULL && origin_listed(a->conf->csrf_trusted_origins, origin))
+		return 1;
+	host = ods_req_header(r, "Host");
+	if (host == NULL || (p = strstr(origin, "://")) == NULL)
+		return 0;
+	return strcasecmp(p + 3, host) == 0;
+}
+
+static enum ods_err
+refuse_csrf(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
+    struct ods_resp *w, const struct ods_principal *p)
+{
+	struct audit_ev	e;
+
+	ev_init(&e, r, rt, p);
+	e.action = "csrf_refused";
+	e.outcome = "failure";
+	e.status = 403;
+	e.reason = "cookie_without_json_or_origin";
+	e.sampled = 1;
+	odsi_audit_emit(a->audit, &e);
+	ods_resp_fail(w, &(struct ods_error){ .err = ODS_EFORBIDDEN,
+	    .code = ODS_C_FORBIDDEN, .slug = "csrf",
+	    .openai_code = "permission_denied",
+	    .msg = "Cross-site request refused: a request authenticated by "
+	    "cookie must send Content-Type: application/json or a "
+	    "same-origin Origin header" });
+	return ODS_EFORBIDDEN;
+}
+
 /* ---- the check ---- */
 
 static int
@@ -457,13 +538,18 @@ wants_sse(const struct ods_req *r)
 	return acc != NULL && strstr(acc, "text/event-stream") != NULL;
 }
 
-/* ODS_ENOTFOUND: no token at all; ODS_EAUTH: why says what is wrong. */
+/*
+ * ODS_ENOTFOUND: no token at all; ODS_EAUTH: why says what is wrong.
+ * *cookie: the token came from the access_token cookie.
+ */
 static enum ods_err
-find_token(struct ods_req *r, const char **tok, const char **why)
+find_token(struct ods_req *r, const char **tok, const char **why,
+    int *cookie)
 {
 	const char	*h = ods_req_header(r, "Authorization");
 
 	*tok = NULL;
+	*cookie = 0;
 	if (h != NULL) {
 		if (strncasecmp(h, "Bearer ", 7) != 0) {
 			*why = "bad_scheme";
@@ -472,8 +558,9 @@ find_token(struct ods_req *r, const char **tok, const char **why)
 		for (h += 7; *h == ' '; h++)
 			;
 		*tok = h;
-	} else if ((*tok = ods_req_cookie(r, "access_token")) == NULL &&
-	    (*tok = ods_req_query(r, "access_token")) != NULL &&
+	} else if ((*tok = ods_req_cookie(r, "access_token")) != NULL)
+		*cookie = 1;
+	else if ((*tok = ods_req_query(r, "access_token")) != NULL &&
 	    !wants_sse(r)) {
 		/* Tokens in URLs end up in logs: only EventSource may. */
 		*why = "query_token";
@@ -490,18 +577,19 @@ find_token(struct ods_req *r, const char **tok, const char **why)
 
 static enum ods_err
 authenticate(struct ods_auth *a, struct ods_req *r,
-    const struct ods_principal **p, const char **why)
+    const struct ods_principal **p, const char **why, int *cookie)
 {
 	struct ods_apikey	 k;
 	const char		*tok;
 	enum ods_err		 er;
 
 	*p = NULL;
+	*cookie = 0;
 	if (!a->conf->auth_mode) {
 		*p = &dev_principal;
 		return ODS_OK;
 	}
-	if ((er = find_token(r, &tok, why)) != ODS_OK)
+	if ((er = find_token(r, &tok, why, cookie)) != ODS_OK)
 		return er;
 	if (strncmp(tok, ODS_APIKEY_PREFIX, strlen(ODS_APIKEY_PREFIX)) != 0)
 		return ods_auth_verify(a, tok, ods_req_arena(r), p, why);
@@ -523,18 +611,21 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 	const struct ods_principal	*p = NULL;
 	const char			*why = NULL;
 	enum ods_err			 er;
+	int				 cookie;
 
 	if (a == NULL || rt == NULL || rt->auth == ODS_AUTH_OPEN)
 		return ODS_OK;
 	if ((er = fail_gate(a, r, rt, w)) != ODS_OK)
 		return er;
-	er = authenticate(a, r, &p, &why);
+	er = authenticate(a, r, &p, &why, &cookie);
 	if (er == ODS_ENOTFOUND && rt->auth == ODS_AUTH_REQUIRED)
 		return refuse_401(a, r, rt, w, 1, "missing_token");
 	if (er == ODS_EAUTH)
 		return refuse_401(a, r, rt, w, 0, why);
 	if (er != ODS_OK && er != ODS_ENOTFOUND)
 		return refuse_backend(a, r, rt, w, er);
+	if (cookie && !ods_auth_csrf_ok(a, r))
+		return refuse_csrf(a, r, rt, w, p);
 	ods_req_set_principal(r, p);
 	if (rt->perm != NULL && *rt->perm != '\0') {
 		if (p == NULL)

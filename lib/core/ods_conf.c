@@ -112,6 +112,7 @@ static const struct var vars[] = {
 	    "true", 0, 0, NULL, 0 },
 	I("ODS_AUTH_FAIL_LIMIT", auth_fail_limit, "60", 0, 1000000),
 	I("ODS_AUTH_FAIL_WINDOW", auth_fail_window, "60", 1, 86400),
+	S("ODS_CSRF_TRUSTED_ORIGINS", csrf_trusted_origins, ""),
 
 	{ "LLM_BACKEND", T_ENUM, OFF(llm_backend), "auto", 0, 0,
 	    "auto|vllm|ollama|openai", 0 },

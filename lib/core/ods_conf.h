@@ -87,6 +87,7 @@ struct ods_conf {
 	int	 auth_fail_limit;	/* ODS_AUTH_FAIL_LIMIT: refused
 					   credentials per address; 0: off */
 	int	 auth_fail_window;	/* ODS_AUTH_FAIL_WINDOW, seconds */
+	char	*csrf_trusted_origins;	/* ODS_CSRF_TRUSTED_ORIGINS */
 
 	/* LLM upstreams (used by ods_llm) */
 	char	*llm_backend;		/* LLM_BACKEND auto|vllm|ollama|openai */
