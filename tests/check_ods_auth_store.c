@@ -803,7 +803,7 @@ START_TEST(test_jwks_time_in_the_future_in_redis_is_ignored)
 	ods_sha256_hex(doc, len, hex);
 	snprintf(v, sizeof(v), "%ld d=%s\n", (now + 86400 * 365) * 1000, hex);
 	plant(url, v, strlen(v));
-	/* the fill lock of the last fetch holds for ODS_JWKS_TIMEOUT_MS + 1 s */
+	/* the last fetch's fill lock holds for ODS_JWKS_TIMEOUT_MS + 1 s */
 	ods_sha256_hex(url, strlen(url), hex);
 	snprintf(c, sizeof(c), "ods:jwks:fill:%.16s", hex);
 	ck_assert_int_eq(ods_redis_del(redis, c, NULL), ODS_OK);

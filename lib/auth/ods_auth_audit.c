@@ -322,7 +322,8 @@ sample_take(struct audit_q *q, const struct audit_ev *e, uint64_t *suppressed)
 	*suppressed = 0;
 	pthread_mutex_lock(&q->smu);
 	s = &q->samples[h % SAMPLE_SLOTS];
-	if (s->start_ms == 0 || s->h != h || now - s->start_ms >= q->sample_ms) {
+	if (s->start_ms == 0 || s->h != h ||
+	    now - s->start_ms >= q->sample_ms) {
 		/* A new window (or another kind evicting this slot). */
 		if (s->h == h)
 			*suppressed = s->suppressed;
