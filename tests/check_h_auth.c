@@ -110,7 +110,14 @@ START_TEST(test_refresh_sets_httponly_cookies)
 	struct ods_req	*r;
 	struct ods_resp	*w;
 
+	/* The cookie of a cross-site form (no JSON, no Origin): refused. */
 	r = mkreq("POST", "HTTP_COOKIE=refresh_token=good-refresh", NULL);
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_refresh(r, w), 403);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"error\":\"csrf\""));
+	ck_assert_ptr_null(strstr(fio.out.data, "Set-Cookie"));
+	/* The same cookie with a JSON request (the web client's). */
+	r = mkreq("POST", "HTTP_COOKIE=refresh_token=good-refresh", "{}");
 	w = ods_resp_new(r);
 	ck_assert_int_eq(h_auth_refresh(r, w), 200);
 	ck_assert_ptr_nonnull(strstr(fake_body(&fio),

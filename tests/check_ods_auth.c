@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -271,6 +272,27 @@ START_TEST(test_jwt_checks_exp_nbf_iat_with_leeway)
 	    "\"u\"}", ISS, AUD);
 	t = rs("k1", cbuf, NULL);
 	ck_refused(t, "no_exp");
+	free(t);
+}
+END_TEST
+
+START_TEST(test_jwt_exp_far_in_the_future_does_not_overflow)
+{
+	char	*t;
+
+	/* exp + leeway overflowed int64: the token was "expired" (UB). */
+	snprintf(cbuf, sizeof(cbuf), "{\"iss\":\"%s\",\"aud\":%s,\"sub\":"
+	    "\"u\",\"exp\":9223372036854775807}", ISS, AUD);
+	t = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims-raw "
+	    "'%s'", fx_dir, cbuf);
+	ck_assert_msg(vfy(t) == ODS_OK, "refused: %s", why);
+	ck_assert_int_eq(vfy(t), ODS_OK);	/* from the verify cache */
+	free(t);
+	snprintf(cbuf, sizeof(cbuf), "{\"iss\":\"%s\",\"aud\":%s,\"sub\":"
+	    "\"u\",\"exp\":-9223372036854775807}", ISS, AUD);
+	t = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims-raw "
+	    "'%s'", fx_dir, cbuf);
+	ck_refused(t, "expired");
 	free(t);
 }
 END_TEST
@@ -1037,6 +1059,85 @@ START_TEST(test_check_token_sources_and_query_only_for_sse)
 }
 END_TEST
 
+/* A request with any number of NULL-terminated extra parameters. */
+static struct ods_req *
+mkreq_v(const char *method, const char *uri, ...)
+{
+	char		**p = ods_arena_alloc(arena, 16 * sizeof(char *));
+	const char	*h;
+	size_t		 n = 0;
+	struct ods_req	*r;
+	va_list		 ap;
+
+	p[n++] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
+	p[n++] = ods_arena_printf(arena, "DOCUMENT_URI=%s", uri);
+	p[n++] = (char *)"REMOTE_ADDR=127.0.0.9";
+	p[n++] = (char *)"HTTP_HOST=studio.example.com";
+	va_start(ap, uri);
+	while (n < 15 && (h = va_arg(ap, const char *)) != NULL)
+		p[n++] = (char *)h;
+	va_end(ap);
+	p[n] = NULL;
+	fio.out.len = 0;
+	r = ods_req_new(arena, p, &io, &env);
+	ck_assert_ptr_nonnull(r);
+	return r;
+}
+
+START_TEST(test_check_cookie_writes_need_json_or_same_origin)
+{
+	char		*admin = rs("k1", claims(ISS, AUD, 300,
+	    ",\"realm_access\":{\"roles\":[\"admin\"]}"), NULL);
+	char		*ck = ods_arena_printf(arena,
+	    "HTTP_COOKIE=access_token=%s", admin);
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	/* What a cross-site form sends: the cookie, a form type, no JSON. */
+	r = mkreq_v("POST", "/datasets", ck, "CONTENT_TYPE="
+	    "application/x-www-form-urlencoded", "HTTP_ORIGIN="
+	    "https://evil.example", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	ck_assert_int_eq(ods_resp_status(w), 403);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"error\":\"csrf\""));
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"code\":40300"));
+	r = mkreq_v("POST", "/datasets", ck, "CONTENT_TYPE=text/plain", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	r = mkreq_v("DELETE", "/datasets", ck, NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	/* "application/jsonp" is not JSON */
+	r = mkreq_v("POST", "/datasets", ck, "CONTENT_TYPE=application/jsonp",
+	    NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	/* JSON, or our own origin, or a trusted one */
+	r = mkreq_v("POST", "/datasets", ck, "CONTENT_TYPE=application/json; "
+	    "charset=utf-8", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	r = mkreq_v("POST", "/datasets", ck, "CONTENT_TYPE="
+	    "application/merge-patch+json", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	r = mkreq_v("DELETE", "/datasets", ck, "HTTP_ORIGIN="
+	    "https://studio.example.com", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	r = mkreq_v("DELETE", "/datasets", ck, "HTTP_ORIGIN="
+	    "https://app.example.com", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EFORBIDDEN);
+	set("ODS_CSRF_TRUSTED_ORIGINS", "https://x.example, "
+	    "https://app.example.com");
+	use_jwks("main");
+	r = mkreq_v("DELETE", "/datasets", ck, "HTTP_ORIGIN="
+	    "https://app.example.com", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	/* reads, and bearer tokens, are not concerned */
+	r = mkreq_v("GET", "/datasets", ck, NULL);
+	ck_assert_int_eq(check(r, &r_read, &w), ODS_OK);
+	r = mkreq_v("POST", "/datasets", bearer(admin), "CONTENT_TYPE="
+	    "text/plain", NULL);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_OK);
+	free(admin);
+}
+END_TEST
+
 START_TEST(test_check_optional_and_open_routes)
 {
 	struct ods_req	*r;
@@ -1140,6 +1241,64 @@ START_TEST(test_audit_lines_present_and_free_of_secrets)
 }
 END_TEST
 
+static int
+count_of(const char *hay, const char *needle)
+{
+	int	n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay++)
+		n++;
+	return n;
+}
+
+static void
+refusal_flood(void)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	int		 i;
+
+	for (i = 0; i < 20; i++) {
+		r = mkreq("GET", "/api/v1/datasets", bearer("bad.token.x"),
+		    NULL);
+		(void)check(r, &r_read, &w);
+	}
+	/* another kind of refusal is not held back by the first */
+	r = mkreq("GET", "/api/v1/datasets", NULL, NULL);
+	(void)check(r, &r_read, &w);
+}
+
+static void
+refusal_after_window(void)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	r = mkreq("GET", "/api/v1/datasets", bearer("bad.token.x"), NULL);
+	(void)check(r, &r_read, &w);
+}
+
+START_TEST(test_audit_repeated_refusals_are_capped_then_counted)
+{
+	struct timespec	 ts = { 1, 200 * 1000000L };
+	char		*log;
+
+	set("ODS_AUDIT_REPEAT_MAX", "3");
+	set("ODS_AUDIT_REPEAT_WINDOW", "1");
+	use_jwks("main");
+	log = capture_stderr(refusal_flood);
+	ck_assert_int_eq(count_of(log, "\"reason\":\"malformed\""), 3);
+	ck_assert_int_eq(count_of(log, "\"reason\":\"missing_token\""), 1);
+	ck_assert_ptr_null(strstr(log, "suppressed"));
+	free(log);
+	nanosleep(&ts, NULL);
+	log = capture_stderr(refusal_after_window);
+	ck_assert_int_eq(count_of(log, "\"reason\":\"malformed\""), 1);
+	ck_assert_ptr_nonnull(strstr(log, "\"suppressed\":\"17\""));
+	free(log);
+}
+END_TEST
+
 /* ---- helpers for the tests above ---- */
 
 static Suite *
@@ -1158,6 +1317,7 @@ suite(void)
 	    test_jwt_rejects_hs256_signed_with_the_rsa_public_key);
 	tcase_add_test(tc, test_jwt_rejects_tampered_payload_and_bad_signature);
 	tcase_add_test(tc, test_jwt_checks_exp_nbf_iat_with_leeway);
+	tcase_add_test(tc, test_jwt_exp_far_in_the_future_does_not_overflow);
 	tcase_add_test(tc, test_jwt_checks_iss_against_the_list);
 	tcase_add_test(tc, test_jwt_refuses_aud_account_only);
 	tcase_add_test(tc, test_jwt_default_audiences_do_not_include_account);
@@ -1192,6 +1352,7 @@ suite(void)
 	tcase_add_test(tc, test_check_openai_shape_on_v1);
 	tcase_add_test(tc, test_check_token_sources_and_query_only_for_sse);
 	tcase_add_test(tc, test_check_optional_and_open_routes);
+	tcase_add_test(tc, test_check_cookie_writes_need_json_or_same_origin);
 	tcase_add_test(tc, test_check_dev_mode_is_admin_dev_user);
 	suite_add_tcase(s, tc);
 
@@ -1199,6 +1360,8 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_audit_lines_present_and_free_of_secrets);
+	tcase_add_test(tc,
+	    test_audit_repeated_refusals_are_capped_then_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -37,6 +37,7 @@ static struct ods_auth	*auth;
 static struct fake_io	 fio;
 static struct ods_req_io io = { fake_read, fake_write, fake_flush, &fio };
 static struct ods_req_env env;
+static const char	*remote;	/* REMOTE_ADDR of mkreq */
 
 static enum ods_status
 h_none(struct ods_req *r, struct ods_resp *w)
@@ -72,6 +73,10 @@ setup(void)
 	ck_assert_ptr_nonnull(redis);
 	auth = ods_auth_new(conf, db, redis);
 	ck_assert_ptr_nonnull(auth);
+	/* Refused credentials of earlier tests count for 127.0.0.7. */
+	remote = "127.0.0.7";
+	ck_assert_int_eq(ods_redis_del(redis, "ods:af:ip:127.0.0.7", NULL),
+	    ODS_OK);
 	memset(&fio, 0, sizeof(fio));
 	ods_buf_init(&fio.out, 1 << 20);
 	memset(&env, 0, sizeof(env));
@@ -107,7 +112,7 @@ mkreq(const char *method, const char *uri, const char *h1)
 
 	p[n++] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
 	p[n++] = ods_arena_printf(arena, "DOCUMENT_URI=%s", uri);
-	p[n++] = (char *)"REMOTE_ADDR=127.0.0.7";
+	p[n++] = ods_arena_printf(arena, "REMOTE_ADDR=%s", remote);
 	p[n++] = ods_arena_printf(arena, "REQUEST_ID=rq-%ld-%ld",
 	    (long)getpid(), random());
 	if (h1 != NULL)
@@ -427,6 +432,108 @@ START_TEST(test_rate_limit_uses_the_api_key_rpm)
 }
 END_TEST
 
+/* ---- refused credentials per client address ---- */
+
+START_TEST(test_refused_credentials_past_the_limit_get_429_before_auth)
+{
+	char		*good = user_token("admin"), ip[32], h[32];
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	int		 i;
+
+	set("ODS_AUTH_FAIL_LIMIT", "3");
+	ods_auth_free(auth);
+	auth = ods_auth_new(conf, db, redis);
+	snprintf(ip, sizeof(ip), "10.%ld.%ld.%ld", random() % 250,
+	    random() % 250, random() % 250 + 1);
+	remote = ip;
+	for (i = 0; i < 3; i++) {
+		r = mkreq("GET", "/auth/me", i == 1 ? NULL :
+		    bearer("bad.token.x"));
+		ck_assert_int_eq(check(r, &r_me, &w), ODS_EAUTH);
+	}
+	/* Past the limit nothing is looked at, not even a good token. */
+	r = mkreq("GET", "/auth/me", bearer(good));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_ELIMIT);
+	ck_assert_int_eq(ods_resp_status(w), 429);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"code\":42900"));
+	ck_assert_ptr_nonnull(fake_header(&fio, "Retry-After", h, sizeof(h)));
+	ck_assert_int_ge(atoi(h), 1);
+	ck_assert_int_le(atoi(h), 60);
+	r = mkreq("POST", "/datasets", bearer("bad.token.x"));
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_ELIMIT);
+	/* Another address is not concerned. */
+	remote = "127.0.0.7";
+	r = mkreq("GET", "/auth/me", bearer(good));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_OK);
+	free(good);
+}
+END_TEST
+
+static char *
+capture_stderr(void (*fn)(void))
+{
+	char	 path[] = "/tmp/ods-auth-store.XXXXXX", *buf;
+	int	 fd, saved;
+	FILE	*fp;
+	long	 n;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	saved = dup(2);
+	dup2(fd, 2);
+	fn();
+	dup2(saved, 2);
+	close(saved);
+	fp = fdopen(fd, "r");
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, (size_t)n + 1);
+	ck_assert_int_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	unlink(path);
+	return buf;
+}
+
+static char	*limited_tok;
+
+static void
+limited_request(void)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	r = mkreq("GET", "/auth/me who=forged method=FORGED", bearer(
+	    limited_tok));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_ELIMIT);
+}
+
+START_TEST(test_rate_limited_line_names_the_route_not_the_path)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	char		*log;
+
+	set("ODS_RATE_LIMIT_DEFAULT", "1/minute");
+	conf->rate_limit_count = 1;	/* derived when the conf is checked */
+	ods_auth_free(auth);
+	auth = ods_auth_new(conf, db, redis);
+	limited_tok = user_token("admin");
+	r = mkreq("GET", "/auth/me", bearer(limited_tok));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_OK);
+	ods_log_min = ODS_LOG_INFO;
+	log = capture_stderr(limited_request);
+	ck_assert_ptr_nonnull(strstr(log, "\"msg\":\"rate_limited\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"route\":\"/auth/me\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"method\":\"GET\""));
+	ck_assert_ptr_null(strstr(log, "forged"));
+	ck_assert_ptr_null(strstr(log, "FORGED"));
+	free(log);
+	free(limited_tok);
+}
+END_TEST
+
 /* ---- audit rows ---- */
 
 START_TEST(test_audit_rows_for_writes_and_auth_failures)
@@ -468,24 +575,58 @@ START_TEST(test_audit_rows_arrive_in_batches_past_a_refused_row)
 	int		 i;
 
 	snprintf(ua, sizeof(ua), "HTTP_USER_AGENT=batch-%ld", (long)getpid());
-	/* 600 rows: more than one batch, and faster than the interval. */
+	/*
+	 * 600 rows: more than one batch, and faster than the interval. Writes
+	 * (refusals would be capped as repeats).
+	 */
+	(void)w;
 	for (i = 0; i < 600; i++) {
 		r = mkreq("POST", "/datasets", ua);
-		ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+		ods_auth_after(auth, r, &r_write, 201);
 		if (i == 300) {
 			/* A user agent MariaDB refuses: not UTF-8. */
 			r = mkreq("POST", "/datasets",
 			    "HTTP_USER_AGENT=bad \xff\xfe agent");
-			ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+			ods_auth_after(auth, r, &r_write, 201);
 			snprintf(bad_rid, sizeof(bad_rid), "%s", ods_req_id(r));
 		}
 	}
 	ods_auth_free(auth);		/* flushes the writer */
 	auth = NULL;
 	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
-	    "user_agent = ? AND action = 'login_failed'", ua + 16), 600);
+	    "user_agent = ? AND action = 'api_call'", ua + 16), 600);
 	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
 	    "request_id = ?", bad_rid), 0);
+}
+END_TEST
+
+START_TEST(test_audit_rows_of_repeated_refusals_are_capped_and_short)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+	char		 ua[700], ip[32];
+	int		 i;
+
+	snprintf(ip, sizeof(ip), "10.%ld.%ld.%ld", random() % 250,
+	    random() % 250, random() % 250 + 1);
+	remote = ip;
+	memcpy(ua, "HTTP_USER_AGENT=", 16);
+	memset(ua + 16, 'u', 600);
+	ua[616] = '\0';
+	/* 50 identical bad tokens: 5 rows (ODS_AUDIT_REPEAT_MAX) */
+	for (i = 0; i < 50; i++) {
+		r = mkreq("POST", "/datasets", ods_arena_printf(arena,
+		    "HTTP_AUTHORIZATION=Bearer bad.%d.x", i));
+		ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+	}
+	r = mkreq("POST", "/datasets", ua);
+	ck_assert_int_eq(check(r, &r_write, &w), ODS_EAUTH);
+	ods_auth_free(auth);		/* flushes the writer */
+	auth = NULL;
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM audit_logs WHERE "
+	    "ip_address = ? AND error_code = 'malformed'", ip), 5);
+	ck_assert_int_eq(scalar("SELECT MAX(LENGTH(user_agent)) FROM "
+	    "audit_logs WHERE ip_address = ?", ip), 200);
 }
 END_TEST
 
@@ -509,6 +650,7 @@ START_TEST(test_jwks_is_shared_between_workers_through_redis)
 	    "\"web-frontend\",\"sub\":\"s\",\"exp\":%ld}", now + 300);
 	t = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims '%s'",
 	    fx_dir, c);
+	set("ODS_JWKS_CACHE_KEY", "jwks-cache-key-0123456789abcdef-0123");
 	w1 = ods_auth_new(conf, db, redis);
 	w2 = ods_auth_new(conf, db, redis);
 	ck_assert_int_eq(ods_auth_verify(w1, t, arena, &p, &why), ODS_OK);
@@ -518,6 +660,159 @@ START_TEST(test_jwks_is_shared_between_workers_through_redis)
 	ck_assert_int_eq(fx_count(set_name), 1);
 	ods_auth_free(w1);
 	ods_auth_free(w2);
+	free(t);
+}
+END_TEST
+
+/* Write value as the shared JWKS copy of url. */
+static void
+plant(const char *url, const char *value, size_t len)
+{
+	char	h[65], key[64];
+
+	ods_sha256_hex(url, strlen(url), h);
+	snprintf(key, sizeof(key), "ods:jwks:doc:%.16s", h);
+	ck_assert_int_eq(ods_redis_set(redis, key, value, len, 600000, 0),
+	    ODS_OK);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*fp = fopen(path, "r");
+	char	*buf = calloc(1, 1 << 20);
+
+	ck_assert_ptr_nonnull(fp);
+	*len = fread(buf, 1, (1 << 20) - 1, fp);
+	fclose(fp);
+	return buf;
+}
+
+/* A fresh worker verifies tok; returns what it says. */
+static enum ods_err
+fresh_verify(const char *tok, const char **why)
+{
+	const struct ods_principal	*p;
+	struct ods_auth			*w = ods_auth_new(conf, db, redis);
+	enum ods_err			 er;
+
+	ck_assert_ptr_nonnull(w);
+	er = ods_auth_verify(w, tok, arena, &p, why);
+	ods_auth_free(w);
+	return er;
+}
+
+START_TEST(test_jwks_planted_in_redis_does_not_validate_a_forged_token)
+{
+	const char	*why;
+	char		 legit[64], evil[64], url[256], path[256], c[512];
+	char		 mac[80], *doc, *v, *forged, *good;
+	size_t		 len;
+	long		 now = (long)time(NULL);
+	int		 k;
+
+	snprintf(legit, sizeof(legit), "legit%ld", (long)getpid());
+	snprintf(evil, sizeof(evil), "evil%ld", (long)getpid());
+	fx_jwks(legit, "k1");
+	fx_jwks(evil, "k2");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s/certs", fx_port,
+	    legit);
+	set("KEYCLOAK_JWKS_URL", url);
+	set("JWT_ISSUERS", "http://kc/realms/r");
+	/* a worker waits for another's fill at most this + 500 ms */
+	set("ODS_JWKS_TIMEOUT_MS", "500");
+	snprintf(c, sizeof(c), "{\"iss\":\"http://kc/realms/r\",\"aud\":"
+	    "\"web-frontend\",\"sub\":\"mallory\",\"exp\":%ld,"
+	    "\"realm_access\":{\"roles\":[\"admin\"]}}", now + 300);
+	/* The attacker's key, under the kid of the real one. */
+	snprintf(path, sizeof(path), "%s/%s.jwks.json", fx_dir, evil);
+	doc = slurp(path, &len);
+	ck_assert_ptr_nonnull(strstr(doc, "\"kid\":\"k2\""));
+	memcpy(strstr(doc, "\"kid\":\"k2\"") + 7, "k1", 2);
+	forged = fx_mint("--alg RS256 --key %s/k2.key.pem --kid k1 "
+	    "--claims '%s'", fx_dir, c);
+	good = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims "
+	    "'%s'", fx_dir, c);
+	v = malloc(len + 256);
+	for (k = 0; k < 2; k++) {
+		/* without, then with ODS_JWKS_CACHE_KEY */
+		if (k == 1)
+			set("ODS_JWKS_CACHE_KEY",
+			    "jwks-cache-key-0123456789abcdef-0123");
+		/* the old format: a time (far ahead) and a document */
+		snprintf(v, len + 256, "%ld\n%.*s", (now + 86400 * 365) * 1000,
+		    (int)len, doc);
+		plant(url, v, strlen(v));
+		ck_assert_int_eq(fresh_verify(forged, &why), ODS_EAUTH);
+		ck_assert_int_eq(fresh_verify(good, &why), ODS_OK);
+		/* the new format with a MAC the attacker cannot make */
+		memset(mac, 'a', 64);
+		mac[64] = '\0';
+		snprintf(v, len + 256, "%ld h=%s\n%.*s", now * 1000, mac,
+		    (int)len, doc);
+		plant(url, v, strlen(v));
+		ck_assert_int_eq(fresh_verify(forged, &why), ODS_EAUTH);
+		ck_assert_int_eq(fresh_verify(good, &why), ODS_OK);
+	}
+	free(v);
+	free(doc);
+	free(forged);
+	free(good);
+}
+END_TEST
+
+START_TEST(test_jwks_time_in_the_future_in_redis_is_ignored)
+{
+	const struct ods_principal *p;
+	struct ods_auth		*w;
+	/* past the freshness, and past the second the verify cache rounds to */
+	struct timespec		 ts = { 2, 100 * 1000000L };
+	const char		*why;
+	char			 name[64], url[256], c[512], v[256], hex[65];
+	char			*t, *doc, *vdoc;
+	size_t			 len;
+	long			 now = (long)time(NULL);
+
+	snprintf(name, sizeof(name), "future%ld", (long)getpid());
+	fx_jwks(name, "k1");
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s/certs", fx_port,
+	    name);
+	set("KEYCLOAK_JWKS_URL", url);
+	set("JWT_ISSUERS", "http://kc/realms/r");
+	set("ODS_JWKS_CACHE_TTL", "1");
+	snprintf(c, sizeof(c), "{\"iss\":\"http://kc/realms/r\",\"aud\":"
+	    "\"web-frontend\",\"sub\":\"s\",\"exp\":%ld}", now + 300);
+	t = fx_mint("--alg RS256 --key %s/k1.key.pem --kid k1 --claims '%s'",
+	    fx_dir, c);
+	w = ods_auth_new(conf, db, redis);
+	ck_assert_int_eq(ods_auth_verify(w, t, arena, &p, &why), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(w), 1);
+	/* the digest of the real document, with a time a year ahead */
+	snprintf(c, sizeof(c), "%s/%s.jwks.json", fx_dir, name);
+	doc = slurp(c, &len);
+	/* the real document with a time a year ahead (the old format) */
+	vdoc = malloc(len + 64);
+	snprintf(vdoc, len + 64, "%ld\n%.*s", (now + 86400 * 365) * 1000,
+	    (int)len, doc);
+	plant(url, vdoc, strlen(vdoc));
+	nanosleep(&ts, NULL);
+	/* stale after 1 s: the set is fetched again, not kept alive */
+	ck_assert_int_eq(ods_auth_verify(w, t, arena, &p, &why), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(w), 2);
+	/* the same with the digest of the document */
+	ods_sha256_hex(doc, len, hex);
+	snprintf(v, sizeof(v), "%ld d=%s\n", (now + 86400 * 365) * 1000, hex);
+	plant(url, v, strlen(v));
+	/* the last fetch's fill lock holds for ODS_JWKS_TIMEOUT_MS + 1 s */
+	ods_sha256_hex(url, strlen(url), hex);
+	snprintf(c, sizeof(c), "ods:jwks:fill:%.16s", hex);
+	ck_assert_int_eq(ods_redis_del(redis, c, NULL), ODS_OK);
+	nanosleep(&ts, NULL);
+	ck_assert_int_eq(ods_auth_verify(w, t, arena, &p, &why), ODS_OK);
+	ck_assert_uint_eq(ods_auth_jwks_fetches(w), 3);
+	free(vdoc);
+	ods_auth_free(w);
+	free(doc);
 	free(t);
 }
 END_TEST
@@ -544,6 +839,9 @@ suite(void)
 	    test_rate_limit_remaining_counts_down_and_burst_caps_classes);
 	tcase_add_test(tc, test_rate_limit_redis_down_fails_open_or_closed);
 	tcase_add_test(tc, test_rate_limit_uses_the_api_key_rpm);
+	tcase_add_test(tc,
+	    test_refused_credentials_past_the_limit_get_429_before_auth);
+	tcase_add_test(tc, test_rate_limited_line_names_the_route_not_the_path);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("audit");
@@ -552,7 +850,12 @@ suite(void)
 	tcase_add_test(tc, test_audit_rows_for_writes_and_auth_failures);
 	tcase_add_test(tc,
 	    test_audit_rows_arrive_in_batches_past_a_refused_row);
+	tcase_add_test(tc,
+	    test_audit_rows_of_repeated_refusals_are_capped_and_short);
 	tcase_add_test(tc, test_jwks_is_shared_between_workers_through_redis);
+	tcase_add_test(tc,
+	    test_jwks_planted_in_redis_does_not_validate_a_forged_token);
+	tcase_add_test(tc, test_jwks_time_in_the_future_in_redis_is_ignored);
 	suite_add_tcase(s, tc);
 	return s;
 }

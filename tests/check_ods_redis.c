@@ -482,11 +482,50 @@ START_TEST(test_redis_refused_password_is_unavailable)
 	char			 u[256];
 	const char		*hostpart = url + 8;
 
-	/* The test server has no password: AUTH is refused. */
+	/* Whatever the test server wants, this password is wrong. */
+	if (strchr(hostpart, '@') != NULL)
+		hostpart = strchr(hostpart, '@') + 1;
 	snprintf(u, sizeof(u), "redis://:wrong@%s", hostpart);
 	c = conf_with(u, 500);
 	r = ods_redis_new(c, 1);
 	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(ods_redis_ping(r, NULL), ODS_EUNAVAIL);
+	ods_redis_free(r);
+	ods_conf_free(c);
+}
+END_TEST
+
+/*
+ * scripts/test's Redis has an ACL user (redis://ods:PASSWORD@...): the
+ * URL's user and password log in (AUTH user pass); the same user with
+ * another password, or no credentials, do not.
+ */
+START_TEST(test_redis_url_user_and_password_log_in)
+{
+	struct ods_conf		*c;
+	struct ods_redis	*r;
+	char			 u[512];
+	const char		*at = strchr(url + 8, '@'), *colon;
+
+	if (at == NULL)
+		return;		/* a server without a password */
+	c = conf_with(url, 500);
+	r = ods_redis_new(c, 1);
+	ck_assert_int_eq(ods_redis_ping(r, NULL), ODS_OK);
+	ods_redis_free(r);
+	ods_conf_free(c);
+	colon = memchr(url + 8, ':', (size_t)(at - (url + 8)));
+	ck_assert_ptr_nonnull(colon);
+	snprintf(u, sizeof(u), "%.*s:not-the-password%s",
+	    (int)(colon - url), url, at);
+	c = conf_with(u, 500);
+	r = ods_redis_new(c, 1);
+	ck_assert_int_eq(ods_redis_ping(r, NULL), ODS_EUNAVAIL);
+	ods_redis_free(r);
+	ods_conf_free(c);
+	snprintf(u, sizeof(u), "redis://%s", at + 1);
+	c = conf_with(u, 500);
+	r = ods_redis_new(c, 1);
 	ck_assert_int_eq(ods_redis_ping(r, NULL), ODS_EUNAVAIL);
 	ods_redis_free(r);
 	ods_conf_free(c);
@@ -532,6 +571,7 @@ redis_suite(void)
 	tcase_add_test(tc,
 	    test_redis_bad_urls_are_refused_without_leaking_secrets);
 	tcase_add_test(tc, test_redis_refused_password_is_unavailable);
+	tcase_add_test(tc, test_redis_url_user_and_password_log_in);
 	suite_add_tcase(s, tc);
 	return s;
 }

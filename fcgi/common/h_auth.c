@@ -69,8 +69,15 @@ refresh_token_of(struct ods_req *r, struct ods_resp *w, const char **out)
 	const char		*ct;
 	enum ods_err		 er;
 
-	if ((*out = ods_req_cookie(r, "refresh_token")) != NULL)
+	if ((*out = ods_req_cookie(r, "refresh_token")) != NULL) {
+		/* A cross-site form must not rotate the victim's cookies. */
+		if (!ods_auth_csrf_ok(ods_req_env(r)->auth, r))
+			return ods_resp_error_ex(w, ODS_EFORBIDDEN,
+			    ODS_C_FORBIDDEN, "csrf", "Cross-site request "
+			    "refused: send Content-Type: application/json "
+			    "or a same-origin Origin header");
 		return 0;
+	}
 	ct = ods_req_header(r, "Content-Type");
 	if (ct == NULL || strstr(ct, "json") == NULL)
 		return ods_resp_error_ex(w, ODS_EINVAL, ODS_C_BAD_REQUEST,

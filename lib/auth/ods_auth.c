@@ -4,6 +4,10 @@
  * the route's RBAC perm (ods_auth_rbac.c) and the rate limit
  * (ods_auth_rate.c), answer 401/403/429 and audit (ods_auth_audit.c).
  * The 401 bodies never say why; the reason goes to the AUDIT line.
+ *
+ * Order of the work, cheapest refusal first: the per-address limit of
+ * refused credentials (before any token is read), then the token, then
+ * the CSRF rule for cookies, RBAC, and the per-caller rate limit.
  */
 #include "config.h"
 
@@ -23,7 +27,6 @@
 #include "core/ods_mem.h"
 #include "core/ods_time.h"
 #include "core/ods_util.h"
-#include "net/ods_req.h"
 #include "net/ods_req.h"
 
 #define RL_UNHEALTHY_MS	30000
@@ -98,6 +101,11 @@ ods_auth_new(const struct ods_conf *c, struct ods_db *db,
 		    "reason=auth_off_in_production");
 		return NULL;
 	}
+	if (*c->jwks_cache_key != '\0' && strlen(c->jwks_cache_key) < 32) {
+		ods_log(ODS_LOG_ERR, "auth_config_invalid reason="
+		    "ODS_JWKS_CACHE_KEY is shorter than 32 bytes");
+		return NULL;
+	}
 	a = ods_xcalloc(1, sizeof(*a));
 	a->conf = c;
 	a->db = db;
@@ -112,7 +120,8 @@ ods_auth_new(const struct ods_conf *c, struct ods_db *db,
 	names_init(a, c);
 	ods_http_global_init();
 	odsi_rate_init(a);
-	a->audit = odsi_audit_start(db, c->audit_db);
+	a->audit = odsi_audit_start(db, c->audit_db, c->audit_repeat_max,
+	    c->audit_repeat_window);
 	if (c->auth_mode && a->jwks.url[0] == '\0' && a->nhs == 0)
 		ods_log(ODS_LOG_WARN, "auth_no_keys reason=neither Keycloak "
 		    "nor JWT_SECRET_KEY is set: every token is refused");
@@ -177,6 +186,21 @@ ev_init(struct audit_ev *e, struct ods_req *r, const struct ods_route *rt,
 
 /* ---- refusals ---- */
 
+static void	rate_who(struct ods_req *, const struct ods_principal *,
+		    char *, size_t);
+
+/* One more refused credential for the client's address. */
+static void
+fail_count(struct ods_auth *a, struct ods_req *r)
+{
+	char	who[128];
+
+	if (a->conf->auth_fail_limit <= 0)
+		return;
+	rate_who(r, NULL, who, sizeof(who));
+	odsi_rate_fail_hit(a, who);
+}
+
 static enum ods_err
 refuse_401(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
     struct ods_resp *w, int missing, const char *why)
@@ -188,7 +212,9 @@ refuse_401(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	e.outcome = "failure";
 	e.status = 401;
 	e.reason = why;
+	e.sampled = 1;
 	odsi_audit_emit(a->audit, &e);
+	fail_count(a, r);
 	(void)ods_resp_header(w, "WWW-Authenticate", missing ?
 	    "Bearer realm=\"one-data-studio\"" :
 	    "Bearer realm=\"one-data-studio\", error=\"invalid_token\"");
@@ -236,6 +262,7 @@ refuse_403(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	e.status = 403;
 	e.resource_type = rtype;
 	e.reason = rt->perm;
+	e.sampled = 1;
 	odsi_audit_emit(a->audit, &e);
 	/* OpenAI shape: code "permission_denied"; envelope: required, roles. */
 	ods_resp_fail(w, &(struct ods_error){ .err = ODS_EFORBIDDEN,
@@ -257,6 +284,7 @@ refuse_backend(struct ods_auth *a, struct ods_req *r,
 	e.outcome = "failure";
 	e.status = ods_err_http(er);
 	e.reason = "auth_backend_unavailable";
+	e.sampled = 1;
 	odsi_audit_emit(a->audit, &e);
 	ods_resp_error(w, er, "authentication backend unavailable");
 	return er;
@@ -315,17 +343,21 @@ retry_extra(struct ods_jw *jw, const void *arg)
 	ods_jw_end(jw);
 }
 
+/*
+ * The log line names the route template, never the decoded path: a path
+ * is the client's to choose and could carry " who=..." to forge fields.
+ */
 static enum ods_err
-refuse_429(struct ods_req *r, struct ods_resp *w, const struct rate_res *rr,
-    const char *who)
+refuse_429(struct ods_req *r, const struct ods_route *rt, struct ods_resp *w,
+    const struct rate_res *rr, const char *who, const char *klass)
 {
 	char	b[32];
 
 	snprintf(b, sizeof(b), "%d", rr->retry_after);
 	(void)ods_resp_header(w, "Retry-After", b);
-	ods_log(ODS_LOG_INFO, "rate_limited who=%s method=%s path=%s "
-	    "retry_after=%d", who, ods_req_method_name(r), ods_req_path(r),
-	    rr->retry_after);
+	ods_log(ODS_LOG_INFO, "rate_limited who=%s class=%s method=%s "
+	    "route=%s retry_after=%d", who, klass, ods_req_method_name(r),
+	    rt->pattern, rr->retry_after);
 	ods_resp_fail(w, &(struct ods_error){ .err = ODS_ELIMIT,
 	    .code = ODS_C_RATE_LIMITED, .slug = "rate_limited",
 	    .openai_code = "rate_limit_exceeded", .msg = "Rate limit exceeded",
@@ -353,8 +385,8 @@ rate_unavailable(struct ods_auth *a, struct ods_resp *w, enum ods_err er)
 }
 
 static enum ods_err
-rate_limit(struct ods_auth *a, struct ods_req *r, struct ods_resp *w,
-    const struct ods_principal *p)
+rate_limit(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
+    struct ods_resp *w, const struct ods_principal *p)
 {
 	const struct ods_conf		*c = a->conf;
 	const struct ods_req_env	*env = ods_req_env(r);
@@ -375,7 +407,125 @@ rate_limit(struct ods_auth *a, struct ods_req *r, struct ods_resp *w,
 	if (er != ODS_OK)
 		return rate_unavailable(a, w, er);
 	rate_headers(w, &rr);
-	return rr.allowed ? ODS_OK : refuse_429(r, w, &rr, who);
+	return rr.allowed ? ODS_OK : refuse_429(r, rt, w, &rr, who,
+	    m == ODS_GET || m == ODS_HEAD || m == ODS_OPTIONS ? "read" :
+	    "write");
+}
+
+/*
+ * Before any token is looked at: an address with ODS_AUTH_FAIL_LIMIT
+ * refused credentials in its window gets 429 at the cost of one Redis
+ * round trip. Redis down: let the request through (the per-caller
+ * limiter applies ODS_RATE_LIMIT_FAIL_OPEN); an unreachable limiter
+ * must not lock every client out.
+ */
+static enum ods_err
+fail_gate(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
+    struct ods_resp *w)
+{
+	struct audit_ev	e;
+	struct rate_res	rr;
+	char		who[128];
+
+	if (!a->conf->auth_mode || a->conf->auth_fail_limit <= 0 ||
+	    a->redis == NULL)
+		return ODS_OK;
+	rate_who(r, NULL, who, sizeof(who));
+	if (odsi_rate_fail_peek(a, who, &rr) != ODS_OK) {
+		atomic_store(&a->rl_fail_ms, ods_now_ms());
+		return ODS_OK;
+	}
+	if (rr.allowed)
+		return ODS_OK;
+	ev_init(&e, r, rt, NULL);
+	e.action = "login_throttled";
+	e.outcome = "failure";
+	e.status = 429;
+	e.reason = "too_many_failures";
+	e.sampled = 1;
+	odsi_audit_emit(a->audit, &e);
+	return refuse_429(r, rt, w, &rr, who, "auth_fail");
+}
+
+/* ---- cross-site requests ---- */
+
+/* The media type of s is application/json or some application/...+json. */
+static int
+json_media(const char *s)
+{
+	size_t	n;
+
+	if (s == NULL)
+		return 0;
+	while (*s == ' ')
+		s++;
+	n = strcspn(s, "; ");
+	if (n == 16 && strncasecmp(s, "application/json", 16) == 0)
+		return 1;
+	return n > 17 && strncasecmp(s, "application/", 12) == 0 &&
+	    strncasecmp(s + n - 5, "+json", 5) == 0;
+}
+
+/* origin is one of the comma list (exact, as the browser sends it). */
+static int
+origin_listed(const char *list, const char *origin)
+{
+	size_t	olen = strlen(origin), n;
+
+	while (*list != '\0') {
+		list += strspn(list, " ,");
+		n = strcspn(list, ",");
+		while (n > 0 && list[n - 1] == ' ')
+			n--;
+		if (n > 0 && n == olen && strncasecmp(list, origin, n) == 0)
+			return 1;
+		list += strcspn(list, ",");
+	}
+	return 0;
+}
+
+int
+ods_auth_csrf_ok(const struct ods_auth *a, struct ods_req *r)
+{
+	enum ods_method	 m = ods_req_method(r);
+	const char	*origin, *host, *p;
+
+	if (m == ODS_GET || m == ODS_HEAD || m == ODS_OPTIONS)
+		return 1;
+	/* A cross-site form cannot send it without a CORS preflight. */
+	if (json_media(ods_req_header(r, "Content-Type")))
+		return 1;
+	origin = ods_req_header(r, "Origin");
+	if (origin == NULL || *origin == '\0')
+		return 0;
+	if (a != NULL && origin_listed(a->conf->csrf_trusted_origins, origin))
+		return 1;
+	host = ods_req_header(r, "Host");
+	if (host == NULL || (p = strstr(origin, "://")) == NULL)
+		return 0;
+	return strcasecmp(p + 3, host) == 0;
+}
+
+static enum ods_err
+refuse_csrf(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
+    struct ods_resp *w, const struct ods_principal *p)
+{
+	struct audit_ev	e;
+
+	ev_init(&e, r, rt, p);
+	e.action = "csrf_refused";
+	e.outcome = "failure";
+	e.status = 403;
+	e.reason = "cookie_without_json_or_origin";
+	e.sampled = 1;
+	odsi_audit_emit(a->audit, &e);
+	ods_resp_fail(w, &(struct ods_error){ .err = ODS_EFORBIDDEN,
+	    .code = ODS_C_FORBIDDEN, .slug = "csrf",
+	    .openai_code = "permission_denied",
+	    .msg = "Cross-site request refused: a request authenticated by "
+	    "cookie must send Content-Type: application/json or a "
+	    "same-origin Origin header" });
+	return ODS_EFORBIDDEN;
 }
 
 /* ---- the check ---- */
@@ -388,13 +538,18 @@ wants_sse(const struct ods_req *r)
 	return acc != NULL && strstr(acc, "text/event-stream") != NULL;
 }
 
-/* ODS_ENOTFOUND: no token at all; ODS_EAUTH: why says what is wrong. */
+/*
+ * ODS_ENOTFOUND: no token at all; ODS_EAUTH: why says what is wrong.
+ * *cookie: the token came from the access_token cookie.
+ */
 static enum ods_err
-find_token(struct ods_req *r, const char **tok, const char **why)
+find_token(struct ods_req *r, const char **tok, const char **why,
+    int *cookie)
 {
 	const char	*h = ods_req_header(r, "Authorization");
 
 	*tok = NULL;
+	*cookie = 0;
 	if (h != NULL) {
 		if (strncasecmp(h, "Bearer ", 7) != 0) {
 			*why = "bad_scheme";
@@ -403,8 +558,9 @@ find_token(struct ods_req *r, const char **tok, const char **why)
 		for (h += 7; *h == ' '; h++)
 			;
 		*tok = h;
-	} else if ((*tok = ods_req_cookie(r, "access_token")) == NULL &&
-	    (*tok = ods_req_query(r, "access_token")) != NULL &&
+	} else if ((*tok = ods_req_cookie(r, "access_token")) != NULL)
+		*cookie = 1;
+	else if ((*tok = ods_req_query(r, "access_token")) != NULL &&
 	    !wants_sse(r)) {
 		/* Tokens in URLs end up in logs: only EventSource may. */
 		*why = "query_token";
@@ -421,18 +577,19 @@ find_token(struct ods_req *r, const char **tok, const char **why)
 
 static enum ods_err
 authenticate(struct ods_auth *a, struct ods_req *r,
-    const struct ods_principal **p, const char **why)
+    const struct ods_principal **p, const char **why, int *cookie)
 {
 	struct ods_apikey	 k;
 	const char		*tok;
 	enum ods_err		 er;
 
 	*p = NULL;
+	*cookie = 0;
 	if (!a->conf->auth_mode) {
 		*p = &dev_principal;
 		return ODS_OK;
 	}
-	if ((er = find_token(r, &tok, why)) != ODS_OK)
+	if ((er = find_token(r, &tok, why, cookie)) != ODS_OK)
 		return er;
 	if (strncmp(tok, ODS_APIKEY_PREFIX, strlen(ODS_APIKEY_PREFIX)) != 0)
 		return ods_auth_verify(a, tok, ods_req_arena(r), p, why);
@@ -454,16 +611,21 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 	const struct ods_principal	*p = NULL;
 	const char			*why = NULL;
 	enum ods_err			 er;
+	int				 cookie;
 
 	if (a == NULL || rt == NULL || rt->auth == ODS_AUTH_OPEN)
 		return ODS_OK;
-	er = authenticate(a, r, &p, &why);
+	if ((er = fail_gate(a, r, rt, w)) != ODS_OK)
+		return er;
+	er = authenticate(a, r, &p, &why, &cookie);
 	if (er == ODS_ENOTFOUND && rt->auth == ODS_AUTH_REQUIRED)
 		return refuse_401(a, r, rt, w, 1, "missing_token");
 	if (er == ODS_EAUTH)
 		return refuse_401(a, r, rt, w, 0, why);
 	if (er != ODS_OK && er != ODS_ENOTFOUND)
 		return refuse_backend(a, r, rt, w, er);
+	if (cookie && !ods_auth_csrf_ok(a, r))
+		return refuse_csrf(a, r, rt, w, p);
 	ods_req_set_principal(r, p);
 	if (rt->perm != NULL && *rt->perm != '\0') {
 		if (p == NULL)
@@ -471,7 +633,7 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 		if (!ods_auth_allows(p, rt->perm))
 			return refuse_403(a, r, rt, w, p);
 	}
-	return rate_limit(a, r, w, p);
+	return rate_limit(a, r, rt, w, p);
 }
 
 void

@@ -84,6 +84,10 @@ void		 ods_auth_free(struct ods_auth *);
  * nothing; OPTIONAL and REQUIRED read the token from Authorization:
  * Bearer, else cookie access_token, else query access_token (only for
  * Accept: text/event-stream requests; elsewhere a query token is a 401).
+ * Before any of that, a client address with ODS_AUTH_FAIL_LIMIT refused
+ * credentials (401s) in the last ODS_AUTH_FAIL_WINDOW seconds gets 429;
+ * a write authenticated by cookie must pass ods_auth_csrf_ok (else 403,
+ * error "csrf").
  * An sk-ods- token is an API key. Then RBAC for route->perm
  * ("resource:operation"), then the rate limit (X-RateLimit-* headers are
  * added to the response). Sets the principal of the request. On refusal
@@ -95,6 +99,18 @@ void		 ods_auth_free(struct ods_auth *);
  */
 enum ods_err	 ods_auth_check(struct ods_auth *, struct ods_req *,
 		    const struct ods_route *, struct ods_resp *);
+
+/*
+ * CSRF rule for requests whose credential is a cookie (ods_auth_check
+ * applies it to the access_token cookie; h_auth to the refresh_token
+ * cookie): GET, HEAD and OPTIONS pass; any other method must send
+ * Content-Type application/json (or application/...+json), which no
+ * cross-site form can send without a CORS preflight, or an Origin equal
+ * to the request's Host or listed in ODS_CSRF_TRUSTED_ORIGINS. 1: ok.
+ * Bearer tokens and API keys are not sent by browsers on their own and
+ * are not subject to it. a may be NULL (no trusted list).
+ */
+int		 ods_auth_csrf_ok(const struct ods_auth *, struct ods_req *);
 
 /*
  * Called by the worker after the handler of a request that passed

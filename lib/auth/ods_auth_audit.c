@@ -9,9 +9,19 @@
  * ods_write_behind_dropped_total{queue="audit"} and says so. Never a
  * token, key, cookie or password: events carry only identities, the
  * route template and fixed reason words.
+ *
+ * Refusals (401, 403, 429 of the gate) are what a flood is made of, and
+ * a flood of identical ones says nothing new after the first few: per
+ * process, the first ODS_AUDIT_REPEAT_MAX refusals with the same action,
+ * reason, status, route and client address in ODS_AUDIT_REPEAT_WINDOW
+ * seconds are written (line and
+ * row); later ones are only counted, and the first one written after the
+ * window says "suppressed=K". The user agent is cut to UA_MAX bytes.
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +31,7 @@
 #include "store/ods_db.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_time.h"
 #include "core/ods_util.h"
 #include "metrics/ods_metrics.h"
 
@@ -30,6 +41,8 @@
 #define RETRY_MS	1000
 #define STOP_MS		3000	/* flush at worker exit, at most */
 #define NCOLS		17
+#define UA_MAX		200	/* bytes of user agent kept */
+#define SAMPLE_SLOTS	1024
 
 /* Columns that may be NULL: bit numbers of row.set. */
 enum { C_ACTION, C_OUTCOME, C_USER_ID, C_USERNAME, C_KEY_ID, C_IP, C_UA,
@@ -39,13 +52,26 @@ enum { C_ACTION, C_OUTCOME, C_USER_ID, C_USERNAME, C_KEY_ID, C_IP, C_UA,
 struct row {
 	char		event_id[37];
 	char		action[51], outcome[21], user_id[65], username[129];
-	char		key_id[33], ip[46], ua[501], request_id[65];
+	char		key_id[33], ip[46], ua[UA_MAX + 1], request_id[65];
 	char		method[11], route[256], rtype[51], rid[129], reason[51];
+	char		note[48];	/* "suppressed=K", else "" */
 	int		status;
 	unsigned	set;		/* 1 << C_*: the string is not NULL */
 };
 
+/* Refusals of one kind lately (hash of the fields that make it alike). */
+struct sample {
+	uint64_t	h;
+	int64_t		start_ms;	/* window start, monotonic; 0: free */
+	unsigned	n;		/* in this window */
+	uint64_t	suppressed;	/* not written since the last written */
+};
+
 struct audit_q {
+	pthread_mutex_t		 smu;	/* guards samples */
+	struct sample		*samples;
+	unsigned		 sample_max;
+	int64_t			 sample_ms;
 	struct ods_db		*db;
 	struct ods_batch	*b;
 	struct ods_db_arg	*args;	/* BATCH * NCOLS, the writer's */
@@ -132,7 +158,7 @@ row_args(const struct row *r, struct ods_db_arg *a)
 	a[13] = txt(r, C_RTYPE, r->rtype);
 	a[14] = txt(r, C_RID, r->rid);
 	a[15] = txt(r, C_REASON, r->reason);
-	a[16] = a[15];
+	a[16] = r->note[0] != '\0' ? ods_db_text(r->note) : a[15];
 }
 
 static void
@@ -177,11 +203,17 @@ rows_write(void *arg, const void *recs, size_t n)
 }
 
 struct audit_q *
-odsi_audit_start(struct ods_db *db, int to_db)
+odsi_audit_start(struct ods_db *db, int to_db, int repeat_max,
+    int repeat_window_s)
 {
 	struct audit_q		*q = ods_xcalloc(1, sizeof(*q));
 	struct ods_batch_conf	 bc;
 
+	pthread_mutex_init(&q->smu, NULL);
+	q->samples = ods_xcalloc(SAMPLE_SLOTS, sizeof(*q->samples));
+	q->sample_max = repeat_max > 0 ? (unsigned)repeat_max : 1;
+	q->sample_ms = (int64_t)(repeat_window_s > 0 ? repeat_window_s : 1) *
+	    1000;
 	if (db == NULL || !to_db)
 		return q;
 	memset(&bc, 0, sizeof(bc));
@@ -217,16 +249,21 @@ odsi_audit_stop(struct audit_q *q)
 			    (unsigned long long)st.dropped);
 	}
 	free(q->args);
+	free(q->samples);
+	pthread_mutex_destroy(&q->smu);
 	free(q);
 }
 
 static void
-enqueue(struct audit_q *q, const struct audit_ev *e)
+enqueue(struct audit_q *q, const struct audit_ev *e, uint64_t suppressed)
 {
 	struct ods_batch_stats	st;
 	struct row		r;
 
 	row_fill(&r, e);
+	if (suppressed > 0)
+		snprintf(r.note, sizeof(r.note), "suppressed=%llu",
+		    (unsigned long long)suppressed);
 	if (ods_batch_put(q->b, &r) == ODS_OK) {
 		gauge(q, 0);
 		return;
@@ -257,15 +294,71 @@ fv(char *buf, size_t len, const char *s)
 	return buf;
 }
 
+static uint64_t
+fnv(uint64_t h, const char *s)
+{
+	if (s != NULL)
+		for (; *s != '\0'; s++)
+			h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (h ^ 0xff) * 1099511628211ull;	/* field separator */
+}
+
+/*
+ * Whether to write this refusal; *suppressed: the refusals of its kind
+ * not written since the last one that was (to report with this one).
+ */
+static int
+sample_take(struct audit_q *q, const struct audit_ev *e, uint64_t *suppressed)
+{
+	struct sample	*s;
+	uint64_t	 h = 14695981039346656037ull;
+	int64_t		 now = ods_now_ms();
+	char		 st[16];
+	int		 take;
+
+	snprintf(st, sizeof(st), "%d", e->status);
+	h = fnv(fnv(fnv(fnv(fnv(h, e->action), e->reason), st), e->route),
+	    e->ip);
+	*suppressed = 0;
+	pthread_mutex_lock(&q->smu);
+	s = &q->samples[h % SAMPLE_SLOTS];
+	if (s->start_ms == 0 || s->h != h ||
+	    now - s->start_ms >= q->sample_ms) {
+		/* A new window (or another kind evicting this slot). */
+		if (s->h == h)
+			*suppressed = s->suppressed;
+		s->h = h;
+		s->start_ms = now;
+		s->n = 0;
+		s->suppressed = 0;
+	}
+	take = s->n < q->sample_max;
+	if (take) {
+		s->n++;
+		if (*suppressed == 0)
+			*suppressed = s->suppressed;
+		s->suppressed = 0;
+	} else
+		s->suppressed++;
+	pthread_mutex_unlock(&q->smu);
+	return take;
+}
+
 void
 odsi_audit_emit(struct audit_q *q, const struct audit_ev *e)
 {
-	char	b[9][160];
+	char		b[9][160], note[48] = "";
+	uint64_t	suppressed = 0;
 
+	if (q != NULL && e->sampled && !sample_take(q, e, &suppressed))
+		return;
+	if (suppressed > 0)
+		snprintf(note, sizeof(note), " suppressed=%llu",
+		    (unsigned long long)suppressed);
 	ods_log_emit(ODS_LOG_INFO, __func__, "AUDIT action=%s outcome=%s "
 	    "status=%d method=%s route=%s user_id=%s username=%s key_id=%s "
 	    "client_ip=%s resource_type=%s resource_id=%s reason=%s "
-	    "request_id=%s", e->action, e->outcome, e->status,
+	    "request_id=%s%s", e->action, e->outcome, e->status,
 	    fv(b[0], sizeof(b[0]), e->method), fv(b[1], sizeof(b[1]), e->route),
 	    fv(b[2], sizeof(b[2]), e->user_id),
 	    fv(b[3], sizeof(b[3]), e->username),
@@ -273,7 +366,7 @@ odsi_audit_emit(struct audit_q *q, const struct audit_ev *e)
 	    e->resource_type != NULL ? e->resource_type : "-",
 	    fv(b[6], sizeof(b[6]), e->resource_id),
 	    e->reason != NULL ? e->reason : "-",
-	    fv(b[7], sizeof(b[7]), e->request_id));
+	    fv(b[7], sizeof(b[7]), e->request_id), note);
 	if (q != NULL && q->b != NULL)
-		enqueue(q, e);
+		enqueue(q, e, suppressed);
 }

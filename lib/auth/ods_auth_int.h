@@ -54,6 +54,10 @@ struct jwks {
 	atomic_uint		 parses;	/* documents parsed */
 	_Atomic uint64_t	 gen;		/* +1 per installed set */
 	int			 ttl_ms, refetch_ms, timeout_ms;
+	char			*mac_key;	/* ODS_JWKS_CACHE_KEY; NULL:
+						   digests only in Redis */
+	size_t			 mac_keylen;
+	_Atomic int64_t		 refused_ms;	/* last ignored shared copy */
 };
 
 /*
@@ -98,6 +102,7 @@ struct ods_auth {
 	struct jwks		 jwks;
 	struct vcache		 vc;
 	struct ods_redis_script	 rl_script;
+	struct ods_redis_script	 fail_peek, fail_hit;	/* per address */
 	_Atomic int64_t		 rl_fail_ms;	/* last Redis failure */
 	_Atomic int64_t		 rl_warn_ms;
 	struct audit_q		*audit;
@@ -112,6 +117,7 @@ struct audit_ev {
 	const char	*user_id, *username, *key_id;
 	const char	*resource_type, *resource_id;
 	const char	*reason;
+	int		 sampled;	/* a refusal: repeats are capped */
 };
 
 /* ods_auth_jwks.c */
@@ -152,8 +158,22 @@ enum ods_err	 odsi_rate_take(struct ods_auth *, const char *service,
 		    const char *klass, const char *who, int count,
 		    int window_s, int burst, struct rate_res *);
 
+/*
+ * Refused credentials of one client ("ip:..."): peek says whether the
+ * address is over ODS_AUTH_FAIL_LIMIT in its window (ODS_OK, res filled)
+ * or ODS_EUNAVAIL; hit counts one more (Redis down: not counted).
+ */
+enum ods_err	 odsi_rate_fail_peek(struct ods_auth *, const char *who,
+		    struct rate_res *);
+void		 odsi_rate_fail_hit(struct ods_auth *, const char *who);
+
 /* ods_auth_audit.c */
-struct audit_q	*odsi_audit_start(struct ods_db *, int to_db);
+/*
+ * to_db: rows too (db not NULL). Refusals (ev.sampled) of one kind are
+ * written at most repeat_max times per repeat_window_s seconds.
+ */
+struct audit_q	*odsi_audit_start(struct ods_db *, int to_db, int repeat_max,
+		    int repeat_window_s);
 void		 odsi_audit_stop(struct audit_q *);
 void		 odsi_audit_emit(struct audit_q *, const struct audit_ev *);
 

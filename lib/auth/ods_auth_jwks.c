@@ -18,6 +18,17 @@
  * wait for it (it may bring their key). A document (HTTP or Redis) is
  * compared by SHA-256 with the installed set before it is parsed: the
  * same keys only renew the fetch time, and keep the set's generation.
+ *
+ * Redis is not trusted with keys: whoever can write it must not be able
+ * to plant a key set, nor keep a set alive with a time in the future.
+ * With ODS_JWKS_CACHE_KEY (a secret from the environment, never stored
+ * in Redis) the shared copy is "<t> h=<HMAC-SHA256 hex>\n<document>", the
+ * MAC taken over the Redis key name, t and the document; a copy whose
+ * MAC does not verify is ignored. Without it Redis holds only
+ * "<t> d=<SHA-256 hex>\n": a worker renews the fetch time of a set it
+ * fetched itself when the digests match, and fetches over HTTP when it
+ * has none. Either way a time more than CLOCK_SKEW_MS ahead of our clock
+ * is ignored, and a copy in the old format (no tag) is never read.
  */
 #include "config.h"
 
@@ -29,7 +40,9 @@
 #include <json-c/json.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -47,6 +60,7 @@
 #define RETRY_AFTER_FAIL_MS	5000
 #define MIN_RSA_BITS		2048
 #define MAX_RSA_BITS		8192
+#define CLOCK_SKEW_MS		5000	/* shared fetch time ahead of ours */
 
 enum kstate { K_FOUND, K_UNKNOWN, K_STALE, K_NOSET };
 
@@ -219,6 +233,10 @@ odsi_jwks_init(struct jwks *j, const struct ods_conf *c)
 	j->ttl_ms = c->jwks_cache_ttl * 1000;
 	j->refetch_ms = c->jwks_refetch_interval * 1000;
 	j->timeout_ms = c->jwks_timeout_ms;
+	if (*c->jwks_cache_key != '\0') {
+		j->mac_key = ods_xstrdup(c->jwks_cache_key);
+		j->mac_keylen = strlen(j->mac_key);
+	}
 }
 
 void
@@ -230,6 +248,9 @@ odsi_jwks_fini(struct jwks *j)
 	pthread_mutex_destroy(&j->neg_mu);
 	free(j->neg);
 	free(j->url);
+	if (j->mac_key != NULL)
+		explicit_bzero(j->mac_key, j->mac_keylen);
+	free(j->mac_key);
 }
 
 static const struct jwk *
@@ -315,14 +336,53 @@ parse(struct jwks *j, const char *doc, size_t len)
 
 /* ---- Redis: the copy shared by the workers ---- */
 
-/* Take the shared copy when it differs from ours; 1 when it did. */
+/* HMAC-SHA256 of (Redis key, t, document) as hex; 0 on success. */
+static int
+doc_mac(const struct jwks *j, long long t, const char *doc, size_t len,
+    char hex[65])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	struct ods_buf	 b;
+	int		 rc = -1;
+
+	ods_buf_init(&b, JWKS_MAX_BYTES + 128);
+	if (ods_buf_addf(&b, "%s\n%lld\n", j->rk_doc, t) == ODS_OK &&
+	    ods_buf_add(&b, doc, len) == ODS_OK &&
+	    HMAC(EVP_sha256(), j->mac_key, (int)j->mac_keylen,
+	    (const unsigned char *)b.data, b.len, md, &mdlen) != NULL &&
+	    mdlen == 32) {
+		ods_hex(md, 32, hex);
+		rc = 0;
+	}
+	ods_buf_free(&b);
+	return rc;
+}
+
+/* Why a shared copy is not taken (logged once a minute at most). */
+static void
+refuse_shared(struct jwks *j, const char *why)
+{
+	int64_t	now = ods_now_ms(), last = atomic_load(&j->refused_ms);
+
+	if (now - last > 60000 &&
+	    atomic_compare_exchange_strong(&j->refused_ms, &last, now))
+		ods_log(ODS_LOG_WARN, "jwks_shared_copy_ignored reason=%s",
+		    why);
+}
+
+/*
+ * Take the shared copy when it differs from ours; 1 when it did. The
+ * value is "<t> h=<mac>\n<doc>" or "<t> d=<digest>\n" (see the top).
+ */
 static int
 from_redis(struct ods_auth *a)
 {
 	struct jwks	*j = &a->jwks;
 	struct jwks_set	*s;
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
-	char		*v = NULL, *nl, *end;
+	char		*v = NULL, *nl, *end, hex[65];
+	const char	*doc;
 	size_t		 len, dlen;
 	long long	 t;
 	int		 changed = 0;
@@ -331,14 +391,36 @@ from_redis(struct ods_auth *a)
 	    ods_redis_get(a->redis, j->rk_doc, &v, &len) != ODS_OK)
 		return 0;
 	t = strtoll(v, &end, 10);
-	if ((nl = memchr(v, '\n', len)) == NULL || end != nl || t <= 0)
+	nl = memchr(v, '\n', len);
+	if (nl == NULL || t <= 0 || nl - end != 67 || end[0] != ' ' ||
+	    (end[1] != 'h' && end[1] != 'd') || end[2] != '=') {
+		refuse_shared(j, "format");
 		goto out;
+	}
+	if (t > ods_wall_ms() + CLOCK_SKEW_MS) {
+		refuse_shared(j, "time_in_future");
+		goto out;
+	}
+	doc = nl + 1;
 	dlen = len - (size_t)(nl + 1 - v);
-	SHA256((const unsigned char *)nl + 1, dlen, md);
+	if (end[1] == 'd') {
+		/* A digest only: it can renew our own set, never install. */
+		if (ods_unhex(end + 3, 64, md, sizeof(md)) != 32)
+			goto out;
+		changed = renew(j, md, t) > 0;
+		goto out;
+	}
+	if (j->mac_key == NULL || doc_mac(j, t, doc, dlen, hex) < 0 ||
+	    CRYPTO_memcmp(hex, end + 3, 64) != 0) {
+		refuse_shared(j, j->mac_key == NULL ? "no_cache_key" :
+		    "bad_mac");
+		goto out;
+	}
+	SHA256((const unsigned char *)doc, dlen, md);
 	if ((changed = renew(j, md, t)) >= 0)
 		goto out;
 	changed = 0;
-	if ((s = parse(j, nl + 1, dlen)) == NULL)
+	if ((s = parse(j, doc, dlen)) == NULL)
 		goto out;
 	s->fetched_ms = t;
 	install(j, s);
@@ -361,17 +443,29 @@ pool_lock(struct ods_auth *a, const char *key, int ms)
 }
 
 static void
-to_redis(struct ods_auth *a, int64_t t, const char *doc, size_t len)
+to_redis(struct ods_auth *a, int64_t t, const char *doc, size_t len,
+    const unsigned char md[32])
 {
-	struct ods_buf	b;
+	struct jwks	*j = &a->jwks;
+	struct ods_buf	 b;
+	char		 hex[65];
+	enum ods_err	 er;
 
 	if (a->redis == NULL)
 		return;
-	ods_buf_init(&b, JWKS_MAX_BYTES + 32);
-	if (ods_buf_addf(&b, "%lld\n", (long long)t) == ODS_OK &&
-	    ods_buf_add(&b, doc, len) == ODS_OK &&
-	    ods_redis_set(a->redis, a->jwks.rk_doc, b.data, b.len,
-	    a->jwks.ttl_ms, 0) != ODS_OK)
+	ods_buf_init(&b, JWKS_MAX_BYTES + 96);
+	if (j->mac_key != NULL) {
+		if (doc_mac(j, t, doc, len, hex) < 0)
+			return;
+		er = ods_buf_addf(&b, "%lld h=%s\n", (long long)t, hex);
+		if (er == ODS_OK)
+			er = ods_buf_add(&b, doc, len);
+	} else {
+		ods_hex(md, 32, hex);
+		er = ods_buf_addf(&b, "%lld d=%s\n", (long long)t, hex);
+	}
+	if (er == ODS_OK && ods_redis_set(a->redis, j->rk_doc, b.data, b.len,
+	    j->ttl_ms, 0) != ODS_OK)
 		ods_log(ODS_LOG_WARN, "jwks_share_failed");
 	ods_buf_free(&b);
 }
@@ -399,7 +493,7 @@ fetch(struct ods_auth *a)
 		SHA256((const unsigned char *)doc, body.len, md);
 		if (renew(j, md, now) >= 0) {
 			ods_log(ODS_LOG_INFO, "jwks_fetched unchanged=1");
-			to_redis(a, now, doc, body.len);
+			to_redis(a, now, doc, body.len, md);
 			goto out;
 		}
 		s = parse(j, doc, body.len);
@@ -413,7 +507,7 @@ fetch(struct ods_auth *a)
 	} else {
 		s->fetched_ms = now;
 		ods_log(ODS_LOG_INFO, "jwks_fetched keys=%zu", s->n);
-		to_redis(a, now, doc, body.len);
+		to_redis(a, now, doc, body.len, s->digest);
 		install(j, s);
 	}
 out:
@@ -548,10 +642,19 @@ refresh(struct ods_auth *a, const char *kid)
 			goto out;
 		if (pool_lock(a, j->rk_lock, j->refetch_ms) != ODS_OK)
 			goto out;
+	} else if (st == K_NOSET && j->mac_key == NULL) {
+		/* Redis would give us no keys: fetch our own. */
 	} else if (pool_lock(a, j->rk_fill, j->timeout_ms + 1000) != ODS_OK) {
-		if (st == K_NOSET)
-			wait_shared(a);
-		goto out;
+		/*
+		 * Another worker fetches: keep a stale set meanwhile; with no
+		 * set wait for its copy, and fetch ours when none comes (the
+		 * lock or the copy may be what someone planted in Redis).
+		 */
+		if (st != K_NOSET)
+			goto out;
+		wait_shared(a);
+		if (state_of(j, kid) != K_NOSET)
+			goto out;
 	}
 	fetch(a);
 out:

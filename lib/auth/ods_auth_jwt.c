@@ -250,7 +250,8 @@ claims_check(struct ods_auth *a, struct json_object *c, jwt_alg_t alg,
 
 	if ((r = jtime(c, "exp", exp)) <= 0)
 		return r == 0 ? "no_exp" : "bad_exp";
-	if (now > *exp + leeway)
+	/* exp comes from the token: exp + leeway could overflow. */
+	if (*exp < now - leeway)
 		return "expired";
 	if ((r = jtime(c, "nbf", &t)) < 0 || (r == 1 && t > now + leeway))
 		return "not_yet_valid";
@@ -422,7 +423,7 @@ vc_put(struct ods_auth *a, const unsigned char h[32], jwt_alg_t alg,
 	struct vslot	*s = vc_slot(a, h);
 	int64_t		 until = ods_wall_ms() / 1000 + VCACHE_MAX_S, fresh;
 
-	if (exp + a->conf->jwt_leeway < until)
+	if (exp < until - a->conf->jwt_leeway)
 		until = exp + a->conf->jwt_leeway;
 	/* An RS256 entry ends with the freshness of its JWKS set too. */
 	if (alg != JWT_ALG_HS256 &&

@@ -10,6 +10,13 @@
  * are added. A window starts with the caller's first request and its
  * keys expire with it, so idle callers cost no memory. INCR, PEXPIRE and
  * PTTL run in one script: atomic, one round trip.
+ *
+ * Refused credentials have a limit of their own, per client address
+ * (REMOTE_ADDR as nginx passes it): every 401 counts one in a fixed
+ * window of ODS_AUTH_FAIL_WINDOW seconds, and an address that reached
+ * ODS_AUTH_FAIL_LIMIT is answered 429 before any token is looked at (no
+ * signature check, no JWKS, no API key query, no audit row each). The
+ * peek is one GET-like script; the count one INCR.
  */
 #include "config.h"
 
@@ -17,6 +24,7 @@
 #include <string.h>
 
 #include "auth/ods_auth_int.h"
+#include "core/ods_conf.h"
 #include "core/ods_log.h"
 #include "core/ods_time.h"
 #include "store/ods_redis.h"
@@ -40,10 +48,26 @@ static const char rate_lua[] =
     "if t > burst and tttl > wait then wait = tttl end\n"
     "return {0, 0, wait, cttl}\n";
 
+/* {count, ms left in the window} of one address; {0, 0} when none. */
+static const char fail_peek_lua[] =
+    "local n = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+    "local ttl = redis.call('PTTL', KEYS[1])\n"
+    "if ttl < 0 then ttl = 0 end\n"
+    "return {n, ttl}\n";
+
+static const char fail_hit_lua[] =
+    "local n = redis.call('INCR', KEYS[1])\n"
+    "if redis.call('PTTL', KEYS[1]) < 0 then\n"
+    "  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))\n"
+    "end\n"
+    "return n\n";
+
 void
 odsi_rate_init(struct ods_auth *a)
 {
 	ods_redis_script_init(&a->rl_script, rate_lua);
+	ods_redis_script_init(&a->fail_peek, fail_peek_lua);
+	ods_redis_script_init(&a->fail_hit, fail_hit_lua);
 }
 
 static int
@@ -96,4 +120,56 @@ odsi_rate_take(struct ods_auth *a, const char *service, const char *klass,
 		res->retry_after = 1;
 	res->reset_s = (ods_wall_ms() + ttl + 999) / 1000;
 	return ODS_OK;
+}
+
+enum ods_err
+odsi_rate_fail_peek(struct ods_auth *a, const char *who, struct rate_res *res)
+{
+	struct ods_redis_reply	*rep = NULL;
+	const char		*argv[1];
+	char			 k[160];
+	long long		 n, ttl;
+	enum ods_err		 er;
+
+	if (a->redis == NULL)
+		return ODS_EUNAVAIL;
+	snprintf(k, sizeof(k), "ods:af:%s", who);
+	argv[0] = k;
+	er = ods_redis_eval(a->redis, &a->fail_peek, 1, 1, argv, NULL, &rep);
+	if (er == ODS_OK && (reply_int(rep, 0, &n) < 0 ||
+	    reply_int(rep, 1, &ttl) < 0))
+		er = ODS_EINTERNAL;
+	ods_redis_reply_free(rep);
+	if (er != ODS_OK)
+		return er == ODS_EINTERNAL || er == ODS_EINVAL ?
+		    ODS_EUNAVAIL : er;
+	res->limit = a->conf->auth_fail_limit;
+	res->allowed = n < res->limit;
+	res->remaining = res->allowed ? (int)(res->limit - n) : 0;
+	res->retry_after = (int)((ttl + 999) / 1000);
+	if (res->retry_after < 1)
+		res->retry_after = 1;
+	res->reset_s = (ods_wall_ms() + ttl + 999) / 1000;
+	return ODS_OK;
+}
+
+void
+odsi_rate_fail_hit(struct ods_auth *a, const char *who)
+{
+	struct ods_redis_reply	*rep = NULL;
+	const char		*argv[2];
+	char			 k[160], win[24];
+
+	if (a->redis == NULL)
+		return;
+	snprintf(k, sizeof(k), "ods:af:%s", who);
+	snprintf(win, sizeof(win), "%lld",
+	    (long long)a->conf->auth_fail_window * 1000);
+	argv[0] = k;
+	argv[1] = win;
+	/* Redis down: the failure is not counted; the peek fails open. */
+	if (ods_redis_eval(a->redis, &a->fail_hit, 1, 2, argv, NULL, &rep) !=
+	    ODS_OK)
+		atomic_store(&a->rl_fail_ms, ods_now_ms());
+	ods_redis_reply_free(rep);
 }

@@ -104,16 +104,22 @@ static const struct var vars[] = {
 	I("ODS_JWKS_TIMEOUT_MS", jwks_timeout_ms, "5000", 100, 60000),
 	{ "ODS_JWKS_ALLOW_HTTP", T_BOOL, OFF(jwks_allow_http), "false",
 	    0, 0, NULL, 0 },
+	SECRET("ODS_JWKS_CACHE_KEY", jwks_cache_key),
 	S("AUTH_COOKIE_DOMAIN", auth_cookie_domain, ""),
 	{ "AUTH_COOKIE_SAMESITE", T_ENUM, OFF(auth_cookie_samesite), "Lax",
 	    0, 0, "Lax|Strict|None", 0 },
 	{ "ODS_AUDIT_DB", T_BOOL, OFF(audit_db), "true", 0, 0, NULL, 0 },
+	I("ODS_AUDIT_REPEAT_MAX", audit_repeat_max, "5", 1, 1000000),
+	I("ODS_AUDIT_REPEAT_WINDOW", audit_repeat_window, "60", 1, 86400),
 	{ "ODS_RATE_LIMIT_ENABLED", T_BOOL, OFF(rate_limit_enabled), "true",
 	    0, 0, NULL, 0 },
 	S("ODS_RATE_LIMIT_DEFAULT", rate_limit_default, "100/minute"),
 	I("ODS_RATE_LIMIT_BURST", rate_limit_burst, "200", 1, 1000000),
 	{ "ODS_RATE_LIMIT_FAIL_OPEN", T_BOOL, OFF(rate_limit_fail_open),
 	    "true", 0, 0, NULL, 0 },
+	I("ODS_AUTH_FAIL_LIMIT", auth_fail_limit, "60", 0, 1000000),
+	I("ODS_AUTH_FAIL_WINDOW", auth_fail_window, "60", 1, 86400),
+	S("ODS_CSRF_TRUSTED_ORIGINS", csrf_trusted_origins, ""),
 
 	{ "LLM_BACKEND", T_ENUM, OFF(llm_backend), "auto", 0, 0,
 	    "auto|vllm|ollama|openai", 0 },
@@ -542,6 +548,11 @@ check_cross(struct ods_conf *c, FILE *report)
 	}
 	if (*c->jwt_secret_key != '\0' && strlen(c->jwt_secret_key) < 32) {
 		report_bad(report, "JWT_SECRET_KEY",
+		    "must be at least 32 bytes long");
+		bad++;
+	}
+	if (*c->jwks_cache_key != '\0' && strlen(c->jwks_cache_key) < 32) {
+		report_bad(report, "ODS_JWKS_CACHE_KEY",
 		    "must be at least 32 bytes long");
 		bad++;
 	}

@@ -75,9 +75,14 @@ struct ods_conf {
 	int	 jwks_refetch_interval;	/* ODS_JWKS_REFETCH_INTERVAL, seconds */
 	int	 jwks_timeout_ms;	/* ODS_JWKS_TIMEOUT_MS */
 	int	 jwks_allow_http;	/* ODS_JWKS_ALLOW_HTTP: in production */
+	char	*jwks_cache_key;	/* ODS_JWKS_CACHE_KEY (secret): HMAC
+					   of the JWKS copy kept in Redis */
 	char	*auth_cookie_domain;	/* AUTH_COOKIE_DOMAIN */
 	char	*auth_cookie_samesite;	/* AUTH_COOKIE_SAMESITE Lax|Strict|None */
 	int	 audit_db;		/* ODS_AUDIT_DB: audit_logs rows too */
+	int	 audit_repeat_max;	/* ODS_AUDIT_REPEAT_MAX: identical
+					   refusals written per window */
+	int	 audit_repeat_window;	/* ODS_AUDIT_REPEAT_WINDOW, seconds */
 
 	/* rate limits (used by ods_auth) */
 	int	 rate_limit_enabled;	/* ODS_RATE_LIMIT_ENABLED */
@@ -86,6 +91,10 @@ struct ods_conf {
 	int	 rate_limit_window;	/* derived: 60 (seconds) */
 	int	 rate_limit_burst;	/* ODS_RATE_LIMIT_BURST: all classes */
 	int	 rate_limit_fail_open;	/* ODS_RATE_LIMIT_FAIL_OPEN */
+	int	 auth_fail_limit;	/* ODS_AUTH_FAIL_LIMIT: refused
+					   credentials per address; 0: off */
+	int	 auth_fail_window;	/* ODS_AUTH_FAIL_WINDOW, seconds */
+	char	*csrf_trusted_origins;	/* ODS_CSRF_TRUSTED_ORIGINS */
 
 	/* LLM upstreams (used by ods_llm) */
 	char	*llm_backend;		/* LLM_BACKEND auto|vllm|ollama|openai */

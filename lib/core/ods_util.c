@@ -117,11 +117,52 @@ void
 ods_sha256_hex(const void *p, size_t n, char out[65])
 {
 	unsigned char	md[SHA256_DIGEST_LENGTH];
-	size_t		i;
 
 	SHA256(p, n, md);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	ods_hex(md, sizeof(md), out);
+}
+
+void
+ods_hex(const void *p, size_t n, char *out)
+{
+	static const char	 d[] = "0123456789abcdef";
+	const unsigned char	*b = p;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = d[b[i] >> 4];
+		out[2 * i + 1] = d[b[i] & 0x0f];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+ods_unhex(const char *s, size_t n, unsigned char *out, size_t size)
+{
+	size_t	i;
+	int	hi, lo;
+
+	if (n % 2 != 0 || n / 2 > size)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		if ((hi = nibble(s[2 * i])) < 0 ||
+		    (lo = nibble(s[2 * i + 1])) < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(n / 2);
 }
 
 /* An EVP context: the SHA256_* calls are deprecated in OpenSSL 3. */

@@ -1,7 +1,7 @@
 /*
  * lib/core/ods_util.h — small pieces more than one layer needs: strict
  * base64url (RFC 4648 §5, no padding), random bytes from the kernel,
- * SHA-256 in hex, comma-separated lists, and URLs fit to show.
+ * hex, SHA-256 in hex, comma-separated lists, and URLs fit to show.
  */
 #ifndef ODS_UTIL_H
 #define ODS_UTIL_H
@@ -24,6 +24,11 @@ void		 ods_random(void *, size_t);
 
 /* SHA-256 of the bytes as 64 lower-case hex digits and a NUL. */
 void		 ods_sha256_hex(const void *, size_t, char out[65]);
+/* n bytes as 2n lower-case hex digits and a NUL (out: 2n + 1 bytes). */
+void		 ods_hex(const void *, size_t n, char *out);
+/* n hex digits into at most size bytes; the byte count, or -1. */
+long		 ods_unhex(const char *, size_t n, unsigned char *out,
+		    size_t size) ODS_MUSTCHECK;
 
 /*
  * SHA-256 over bytes that arrive in pieces (a streamed upload). _new

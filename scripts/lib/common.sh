@@ -28,6 +28,11 @@ ods_secret() {
 	printf '%s\n' "${s:0:$n}"
 }
 
+# ods_url_redact URL: URL without user:password@ (for the terminal and logs).
+ods_url_redact() {
+	printf '%s\n' "$1" | sed -E 's#^([a-z]+://)[^/@]*@#\1#'
+}
+
 # ods_port_busy PORT: true when something listens on 127.0.0.1:PORT or
 # on a wildcard address with that port.
 ods_port_busy() {

@@ -11,6 +11,7 @@
 //     --secret STRING | --secret-file FILE (HS256; a PEM file's bytes
 //                               make the RS->HS key-confusion token)
 //     --kid K  --claims JSON  --header JSON (merged into the header)
+//     --claims-raw TEXT (the claims exactly as given)
 //     --tamper                  change the payload after signing
 //     --badsig                  flip a bit of the signature
 //   serve DIR PORTFILE          HTTP on 127.0.0.1, port 0 (written to
@@ -80,8 +81,10 @@ function mint(o) {
 	    o.kid ? { kid: o.kid } : {},
 	    o.header ? JSON.parse(o.header) : {});
 	const claims = o.claims ? JSON.parse(o.claims) : {};
+	// --claims-raw: the bytes as given (numbers JavaScript cannot hold).
 	const input = b64u(JSON.stringify(header)) + '.' +
-	    b64u(JSON.stringify(claims));
+	    b64u(o['claims-raw'] !== undefined ? o['claims-raw'] :
+	    JSON.stringify(claims));
 	let sig;
 	if (alg === 'none') {
 		sig = Buffer.alloc(0);

@@ -175,8 +175,14 @@ ods_db_resume() {
 
 # ------------------------------------------------------------------ Redis
 
-# ods_redis_start: redis-server on 127.0.0.1:ODS_REDIS_PORT, no persistence.
+# ods_redis_start: redis-server on 127.0.0.1:ODS_REDIS_PORT, no persistence,
+# as production runs it: the default user is off and the services log in as
+# the ACL user "ods" with the password in $S/secrets/redis (REDIS_URL
+# redis://ods:PASSWORD@...).  Redis holds rate limits and JWKS digests:
+# nobody without the password may write them.
 ods_redis_start() {
+	local pw
+	pw=$(ods_stack_secret redis)
 	local pf=$ODS_STACK_DIR/run/redis.port
 	if [ -z "${ODS_REDIS_PORT:-}" ]; then
 		if [ -s "$pf" ] && ! ods_port_busy "$(cat "$pf")"; then
@@ -189,14 +195,23 @@ ods_redis_start() {
 	setsid redis-server --bind 127.0.0.1 --port "$ODS_REDIS_PORT" --save '' \
 	    --appendonly no --dir "$ODS_STACK_DIR/redis" --daemonize no \
 	    --pidfile "$ODS_STACK_DIR/run/redis.pid" \
-	    --logfile "$ODS_STACK_DIR/log/redis.log" </dev/null >/dev/null 2>&1 &
+	    --logfile "$ODS_STACK_DIR/log/redis.log" \
+	    --user default off --user ods on ">$pw" '~*' '&*' '+@all' \
+	    </dev/null >/dev/null 2>&1 &
 	ODS_REDIS_PID=$!
 	ods_wait_until 20 _ods_redis_ready || ods_die "Redis did not start"
 }
 
 _ods_redis_ready() {
 	ods_pid_alive "$ODS_REDIS_PID" || ods_die "redis-server exited: see $ODS_STACK_DIR/log/redis.log"
-	[ "$(redis-cli -h 127.0.0.1 -p "$ODS_REDIS_PORT" ping 2>/dev/null)" = PONG ]
+	[ "$(ods_redis_cli ping 2>/dev/null)" = PONG ]
+}
+
+# ods_redis_cli ARGS...: redis-cli on the stack's Redis, logged in (the
+# password goes through the environment, not the command line).
+ods_redis_cli() {
+	REDISCLI_AUTH=$(ods_stack_secret redis) redis-cli -h 127.0.0.1 \
+	    -p "$ODS_REDIS_PORT" --user ods "$@"
 }
 
 ods_redis_stop() {
@@ -261,7 +276,7 @@ ods_stack_env() {
 	export MYSQL_USER=${MYSQL_USER:-ods}
 	export MYSQL_PASSWORD=${MYSQL_PASSWORD:-$(ods_stack_secret mysql)}
 	export MYSQL_DATABASE=${MYSQL_DATABASE:-one_data_studio}
-	export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:$ODS_REDIS_PORT/0}
+	export REDIS_URL=${REDIS_URL:-redis://ods:$(ods_stack_secret redis)@127.0.0.1:$ODS_REDIS_PORT/0}
 	export ODS_DATA_DIR=${ODS_DATA_DIR:-$ODS_STACK_DIR/data}
 	export ODS_TEST_DB_DSN="mysql://$MYSQL_USER:$MYSQL_PASSWORD@$MYSQL_HOST:$MYSQL_PORT/$MYSQL_DATABASE"
 	export ODS_TEST_REDIS_URL=$REDIS_URL
