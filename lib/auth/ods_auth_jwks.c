@@ -42,7 +42,6 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -341,17 +340,14 @@ static int
 doc_mac(const struct jwks *j, long long t, const char *doc, size_t len,
     char hex[65])
 {
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen = 0;
+	unsigned char	 md[32];
 	struct ods_buf	 b;
 	int		 rc = -1;
 
 	ods_buf_init(&b, JWKS_MAX_BYTES + 128);
 	if (ods_buf_addf(&b, "%s\n%lld\n", j->rk_doc, t) == ODS_OK &&
-	    ods_buf_add(&b, doc, len) == ODS_OK &&
-	    HMAC(EVP_sha256(), j->mac_key, (int)j->mac_keylen,
-	    (const unsigned char *)b.data, b.len, md, &mdlen) != NULL &&
-	    mdlen == 32) {
+	    ods_buf_add(&b, doc, len) == ODS_OK) {
+		ods_hmac_sha256(j->mac_key, j->mac_keylen, b.data, b.len, md);
 		ods_hex(md, 32, hex);
 		rc = 0;
 	}

@@ -213,19 +213,6 @@ ods_hmac_sha256(const void *key, size_t keylen, const void *msg,
 		abort();	/* libcrypto cannot fail here but for OOM */
 }
 
-void
-ods_hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char	digits[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 size_t
 ods_strsplit(const char *s, char ***out)
 {

@@ -45,9 +45,6 @@ void		 ods_sha256_free(struct ods_sha256 *);
 void		 ods_hmac_sha256(const void *key, size_t keylen,
 		    const void *msg, size_t msglen, unsigned char out[32]);
 
-/* n bytes as 2n lower-case hex digits and a NUL. */
-void		 ods_hex(const unsigned char *, size_t n, char *out);
-
 /*
  * Split a comma list into trimmed, non-empty strings (ods_x* allocated).
  * Returns the count; free with ods_strv_free.
