@@ -20,6 +20,7 @@
 #include "core/ods_util.h"
 #include "metrics/ods_metrics.h"
 #include "store/ods_migrate.h"
+#include "net/ods_multipart.h"
 #include "store/ods_redis.h"
 #include "net/ods_req.h"
 #include "server/ods_router.h"

@@ -51,6 +51,7 @@ struct ods_req {
 	size_t				 npparams;
 	int				 body_done;
 	enum ods_err			 body_err;
+	uint64_t			 streamed;	/* ods_req_read */
 	struct ods_buf			 body;
 	struct json_object		*json;
 	const struct ods_principal	*principal;
@@ -451,7 +452,13 @@ ods_req_body(struct ods_req *r, const char **data, size_t *len)
 
 	if (!r->body_done) {
 		r->body_done = 1;
+		/* A buffered body never exceeds ODS_MAX_BODY_BYTES. */
+		if (r->env->conf != NULL &&
+		    r->body.max > r->env->conf->max_body_bytes)
+			r->body.max = r->env->conf->max_body_bytes;
 		r->body_err = ods_req_defer(r, buf_release, &r->body);
+		if (r->streamed > 0)
+			r->body_err = ODS_EINTERNAL;	/* read already */
 		if (r->body_err == ODS_OK && r->content_length >= 0 &&
 		    (uint64_t)r->content_length > r->body.max)
 			r->body_err = ODS_ETOOBIG;
@@ -470,6 +477,32 @@ ods_req_body(struct ods_req *r, const char **data, size_t *len)
 		return r->body_err;
 	*data = r->body.data;
 	*len = r->body.len;
+	return ODS_OK;
+}
+
+/*
+ * The incremental reader of upload routes (multipart, presigned PUT):
+ * kept apart from ods_req_body, whose buffer it never touches.
+ */
+enum ods_err
+ods_req_read(struct ods_req *r, void *buf, size_t n, size_t *got)
+{
+	long	k;
+
+	*got = 0;
+	if (r->body_done)
+		return ODS_EINTERNAL;	/* ods_req_body has it all */
+	if (r->content_length >= 0 &&
+	    (uint64_t)r->content_length > r->body.max)
+		return ODS_ETOOBIG;
+	if (r->io == NULL || n == 0)
+		return ODS_OK;
+	if ((k = r->io->read(r->io->ctx, buf, n)) < 0)
+		return ODS_EIO;
+	r->streamed += (uint64_t)k;
+	if (r->streamed > r->body.max)
+		return ODS_ETOOBIG;
+	*got = (size_t)k;
 	return ODS_OK;
 }
 

@@ -123,6 +123,15 @@ enum ods_err	 ods_req_page(struct ods_req *, int64_t default_size,
 enum ods_err	 ods_req_body(struct ods_req *, const char **data,
 		    size_t *len) ODS_MUSTCHECK;
 /*
+ * The next body bytes, at most n, into buf: *got 0 at the end. For bodies
+ * too large to hold (uploads): at most the route's cap is read, whatever
+ * Content-Length says. Not after ods_req_body (ODS_EINTERNAL), and
+ * ods_req_body fails after it. ODS_ETOOBIG past the cap (or when
+ * Content-Length already says so), ODS_EIO when the client went away.
+ */
+enum ods_err	 ods_req_read(struct ods_req *, void *buf, size_t n,
+		    size_t *got) ODS_MUSTCHECK;
+/*
  * The body as a JSON object (new reference, released with the request).
  * ODS_EINVAL with the reason in e, ODS_ETOOBIG, or ODS_EIO.
  */
