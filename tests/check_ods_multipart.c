@@ -423,6 +423,8 @@ START_TEST(test_multipart_safe_name_is_a_bare_basename)
 		{ "C:\\Users\\x\\f.txt", "f.txt" },
 		{ "..", "file" },
 		{ "...hidden", "hidden" },
+		{ "\x12..txt", "txt" },
+		{ " \x01 .\t.x", "x" },
 		{ "a/..", "file" },
 		{ "", "file" },
 		{ "dir/", "file" },

@@ -859,12 +859,12 @@ ods_multipart_safe_name(const char *name, char *out, size_t n)
 	for (base = name; *name != '\0'; name++)
 		if (*name == '/' || *name == '\\')
 			base = name + 1;
-	while (*base == '.' || *base == ' ')
-		base++;
 	s = (const unsigned char *)base;
 	for (left = strlen(base); left > 0 && o + 1 < n; s += k, left -= k) {
 		k = 1;
-		if (*s < 0x20 || *s == 0x7f)
+		/* Leading dots and spaces of what is kept ("\x01..x"). */
+		if (*s < 0x20 || *s == 0x7f || (o == 0 && (*s == '.' ||
+		    *s == ' ')))
 			continue;
 		if ((k = utf8_len(s, left)) == 0) {
 			out[o++] = '_';	/* not UTF-8: a placeholder */
