@@ -9,7 +9,7 @@
 # Names substituted in the templates, in this order.
 ODS_NGINX_VARS='ODS_BIND ODS_DATA_PORT ODS_AGENT_PORT ODS_PROXY_PORT
 ODS_DATA_SOCK ODS_AGENT_SOCK ODS_PROXY_SOCK ODS_MAX_BODY_BYTES
-ODS_METRICS_ALLOW_RULES ODS_NGINX_SNIPPETS ODS_NGINX_PREFIX
+ODS_MAX_UPLOAD_BYTES ODS_METRICS_ALLOW_RULES ODS_NGINX_SNIPPETS ODS_NGINX_PREFIX
 ODS_NGINX_USER_LINE ODS_NGINX_WORKERS ODS_NGINX_ACCESS_LOG'
 
 # ods_metrics_allow_rules: "allow 127.0.0.1; allow ::1;" plus one allow per
@@ -37,10 +37,12 @@ ods_nginx_check_vars() {
 		[ "${!v}" -ge 1 ] && [ "${!v}" -le 65535 ] ||
 		    ods_die "$v=${!v} is out of range 1..65535"
 	done
-	case $ODS_MAX_BODY_BYTES in
-	'' | *[!0-9kKmMgG]* | [kKmMgG]* | *[kKmMgG]?*)
-		ods_die "ODS_MAX_BODY_BYTES='$ODS_MAX_BODY_BYTES' is not a size (bytes, optional k/m/g)" ;;
-	esac
+	for v in ODS_MAX_BODY_BYTES ODS_MAX_UPLOAD_BYTES; do
+		case ${!v} in
+		'' | *[!0-9kKmMgG]* | [kKmMgG]* | *[kKmMgG]?*)
+			ods_die "$v='${!v}' is not a size (bytes, optional k/m/g)" ;;
+		esac
+	done
 	case $ODS_BIND in
 	'' | *[!0-9A-Za-z.:\[\]*-]*) ods_die "ODS_BIND='$ODS_BIND' is not an address" ;;
 	esac
@@ -96,7 +98,8 @@ ods_nginx_select() {
 # ods_nginx_generate PREFIX: write PREFIX/nginx.conf and
 # PREFIX/ods-servers.conf.  Reads ODS_BIND (127.0.0.1), ODS_DATA_PORT,
 # ODS_AGENT_PORT, ODS_PROXY_PORT, ODS_DATA_SOCK, ODS_AGENT_SOCK,
-# ODS_PROXY_SOCK, ODS_MAX_BODY_BYTES (33554432), ODS_METRICS_ALLOW,
+# ODS_PROXY_SOCK, ODS_MAX_BODY_BYTES (33554432), ODS_MAX_UPLOAD_BYTES
+# (1073741824, the upload locations), ODS_METRICS_ALLOW,
 # ODS_NGINX_WORKERS (auto), ODS_ACCESS_LOG (off or a path; default
 # PREFIX/logs/access.log, JSON lines),
 # ODS_NGINX_SNIPPETS (the source tree's nginx/), ODS_NGINX_SERVERS (which
@@ -107,6 +110,7 @@ ods_nginx_generate() {
 	ODS_NGINX_PREFIX=$prefix
 	ODS_BIND=${ODS_BIND:-127.0.0.1}
 	ODS_MAX_BODY_BYTES=${ODS_MAX_BODY_BYTES:-33554432}
+	ODS_MAX_UPLOAD_BYTES=${ODS_MAX_UPLOAD_BYTES:-1073741824}
 	ODS_NGINX_WORKERS=${ODS_NGINX_WORKERS:-auto}
 	ODS_NGINX_SNIPPETS=${ODS_NGINX_SNIPPETS:-$ODS_ROOT/nginx}
 	ODS_NGINX_SNIPPETS=$(cd "$ODS_NGINX_SNIPPETS" && pwd) ||
