@@ -8,6 +8,7 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
 . "$here/../lib/assert.sh"
+. "$here/../lib/rss.sh"
 
 ods_t_begin errors-404-405-413
 ods_t_require socat
@@ -88,6 +89,14 @@ for u in "$ODS_DATA_URL/api/v1/data/datasets/ds-1/upload" \
 	ods_req POST "$u" --data-binary "@$body4m" -H "$mp"
 	ods_expect_error_envelope 413 payload_too_large "nginx 413 past ODS_MAX_UPLOAD_BYTES on ${u#http://*/}"
 done
+# The RSS sampler the upload routes' tests will use (tests/lib/rss.sh),
+# here on the data workers while curl -F sends 2 MiB to the 404.
+r=$(ods_upload_rss "$(ods_pool_workers data)" \
+    "$ODS_DATA_URL/api/v1/data/datasets/ds-1/upload" "$body2m")
+case $r in
+status=404\ peak_kb=[1-9]*) ods_t_ok "ods_upload_rss samples the workers: $r" ;;
+*) ods_t_fail "ods_upload_rss: $r" ;;
+esac
 # Only the upload paths: the rest of the area keeps the small cap.
 ods_req POST "$ODS_DATA_URL/api/v1/data/datasets/ds-1/uploads" \
     --data-binary "@$body2m" -H "$mp"
