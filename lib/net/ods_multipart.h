@@ -161,6 +161,13 @@ struct ods_multipart_form {
 };
 
 /*
+ * In a handler of an upload route (max_body ODS_BODY_UPLOAD):
+ *
+ *	er = ods_multipart_read(r, &sink, NULL, &form, &why);
+ *	if (er != ODS_OK)
+ *		return ods_resp_input_error(w, er, &why);
+ *	f = ods_multipart_field(&form, "title");
+ *
  * Read the request's multipart/form-data body incrementally (at most the
  * route's cap, ODS_MAX_UPLOAD_BYTES on an upload route), hand file parts
  * to sink and collect the other fields into *form (request arena).
