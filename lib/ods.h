@@ -23,6 +23,7 @@
 #include "metrics/ods_metrics.h"
 #include "store/ods_migrate.h"
 #include "store/ods_obj.h"
+#include "net/ods_multipart.h"
 #include "store/ods_redis.h"
 #include "store/ods_sched.h"
 #include "net/ods_req.h"

@@ -48,6 +48,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_int_eq(c->mysql_port, 3306);
 	ck_assert_int_eq(c->auth_mode, 1);
 	ck_assert_uint_eq(c->max_body_bytes, 32u << 20);
+	ck_assert_uint_eq(c->max_upload_bytes, 1u << 30);
 	/* no client besides KEYCLOAK_CLIENT_ID, and never "account" */
 	ck_assert_str_eq(c->jwt_audiences, "");
 	ck_assert_str_eq(c->keycloak_client_id, "web-frontend");

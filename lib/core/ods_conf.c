@@ -51,6 +51,8 @@ static const struct var vars[] = {
 	    1024, 1LL << 31, NULL, 0 },
 	{ "ODS_MAX_JSON_BYTES", T_SIZE, OFF(max_json_bytes), "1048576",
 	    1024, 1LL << 31, NULL, 0 },
+	{ "ODS_MAX_UPLOAD_BYTES", T_SIZE, OFF(max_upload_bytes),
+	    "1073741824", 1024, 1LL << 40, NULL, 0 },
 	I("ODS_SLOW_REQUEST_MS", slow_request_ms, "5000", 0, 3600000),
 	S("ODS_DATA_DIR", data_dir, "./var/data"),
 

@@ -19,6 +19,7 @@ struct ods_conf {
 	int	 log_level;		/* LOG_LEVEL, enum ods_log_level */
 	size_t	 max_body_bytes;	/* ODS_MAX_BODY_BYTES */
 	size_t	 max_json_bytes;	/* ODS_MAX_JSON_BYTES */
+	size_t	 max_upload_bytes;	/* ODS_MAX_UPLOAD_BYTES */
 	int	 slow_request_ms;	/* ODS_SLOW_REQUEST_MS */
 	char	*data_dir;		/* ODS_DATA_DIR: objects, vector index */
 

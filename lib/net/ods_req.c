@@ -451,8 +451,14 @@ ods_req_body(struct ods_req *r, const char **data, size_t *len)
 	char	chunk[16384];
 	long	n;
 
+	if (r->body_streamed)
+		return ODS_EINVAL;	/* ods_req_read took it */
 	if (!r->body_done) {
 		r->body_done = 1;
+		/* A buffered body never exceeds ODS_MAX_BODY_BYTES. */
+		if (r->env->conf != NULL &&
+		    r->body.max > r->env->conf->max_body_bytes)
+			r->body.max = r->env->conf->max_body_bytes;
 		r->body_err = ods_req_defer(r, buf_release, &r->body);
 		if (r->body_err == ODS_OK && r->content_length >= 0 &&
 		    (uint64_t)r->content_length > r->body.max)

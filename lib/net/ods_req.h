@@ -282,13 +282,17 @@ struct ods_route {
 	const char		*perm;		/* "dataset:read" or NULL */
 	/*
 	 * The largest body this route reads; 0: ODS_MAX_JSON_BYTES (a JSON
-	 * route). Uploads name theirs. Never above ODS_MAX_BODY_BYTES, but
-	 * for ODS_BODY_UPLOAD: ODS_MAX_UPLOAD_BYTES, for a route that streams
-	 * its body (ods_req_read) rather than holding it.
+	 * route). Others name theirs, never above ODS_MAX_BODY_BYTES, or
+	 * ODS_BODY_UPLOAD: ODS_MAX_UPLOAD_BYTES, for a route that streams its
+	 * body (ods_req_read, ods_multipart_read) rather than holding it (a
+	 * buffered body still stops at ODS_MAX_BODY_BYTES). nginx's
+	 * client_max_body_size of the location must match
+	 * (nginx/ods-servers.conf.template, upload locations).
 	 */
 	size_t			 max_body;
 };
 
+/* max_body of an upload route. */
 #define ODS_BODY_UPLOAD	((size_t)-1)
 
 #endif /* ODS_REQ_H */

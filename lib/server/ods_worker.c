@@ -218,10 +218,10 @@ dispatch(struct worker *w, struct ods_req *r, struct ods_resp *resp,
 	 * checked on Content-Length before anything is read; a body without
 	 * one is cut at the same cap while it is read.
 	 */
-	max = rt->max_body > 0 ? rt->max_body : w->conf->max_json_bytes;
 	if (rt->max_body == ODS_BODY_UPLOAD)
 		max = w->conf->max_upload_bytes;
-	else if (max > w->conf->max_body_bytes)
+	else if ((max = rt->max_body > 0 ? rt->max_body :
+	    w->conf->max_json_bytes) > w->conf->max_body_bytes)
 		max = w->conf->max_body_bytes;
 	ods_req_set_body_max(r, max);
 	cl = ods_req_header(r, "Content-Length");

@@ -99,7 +99,7 @@ ods_nginx_select() {
 # PREFIX/ods-servers.conf.  Reads ODS_BIND (127.0.0.1), ODS_DATA_PORT,
 # ODS_AGENT_PORT, ODS_PROXY_PORT, ODS_DATA_SOCK, ODS_AGENT_SOCK,
 # ODS_PROXY_SOCK, ODS_MAX_BODY_BYTES (33554432), ODS_MAX_UPLOAD_BYTES
-# (1073741824), ODS_METRICS_ALLOW,
+# (1073741824, the upload and store locations), ODS_METRICS_ALLOW,
 # ODS_NGINX_WORKERS (auto), ODS_ACCESS_LOG (off or a path; default
 # PREFIX/logs/access.log, JSON lines),
 # ODS_NGINX_SNIPPETS (the source tree's nginx/), ODS_NGINX_SERVERS (which

@@ -8,15 +8,18 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
 . "$here/../lib/assert.sh"
+. "$here/../lib/rss.sh"
 
 ods_t_begin errors-404-405-413
 ods_t_require socat
 ods_stack_init
 ods_stack_backends
 # The workers cap bodies at 64 KiB, nginx at 1 MiB: a 100 KiB body reaches
-# the worker (its 413), a 2 MiB one stops at nginx (nginx's 413).
+# the worker (its 413), a 2 MiB one stops at nginx (nginx's 413). nginx's
+# upload locations take 3 MiB.
 ODS_MAX_BODY_BYTES=65536 ods_stack_pools
 ODS_MAX_BODY_BYTES=1m
+ODS_MAX_UPLOAD_BYTES=3m
 ods_stack_nginx_start
 ods_stack_wait_live || ods_t_fail "stack not live"
 
@@ -24,6 +27,8 @@ body100k=$ODS_STACK_DIR/100k.bin
 body2m=$ODS_STACK_DIR/2m.bin
 head -c 102400 /dev/zero | tr '\0' 'a' >"$body100k"
 head -c 2097152 /dev/zero | tr '\0' 'a' >"$body2m"
+body4m=$ODS_STACK_DIR/4m.bin
+head -c 4194304 /dev/zero | tr '\0' 'a' >"$body4m"
 
 # --- 404 -------------------------------------------------------------------
 ods_get "$ODS_DATA_URL/api/v1/data/no/such/route"
@@ -69,6 +74,33 @@ ods_expect_json '.error.code' payload_too_large "OpenAI-shaped 413 code"
 ods_req POST "$ODS_DATA_URL/api/v1/datasets" --data-binary "@$body2m" \
     -H 'Transfer-Encoding: chunked'
 ods_expect_error_envelope 413 payload_too_large "nginx 413 on a chunked body"
+
+# Upload locations (ODS_MAX_UPLOAD_BYTES, 3 MiB): 2 MiB passes nginx and
+# reaches the worker (no upload route is registered yet: its 404 JSON),
+# 4 MiB is nginx's 413; canonical and flat paths alike.
+mp='Content-Type: multipart/form-data; boundary=x'
+for u in "$ODS_DATA_URL/api/v1/data/datasets/ds-1/upload" \
+    "$ODS_DATA_URL/api/v1/datasets/ds-1/upload" \
+    "$ODS_AGENT_URL/api/v1/agent/documents/upload" \
+    "$ODS_AGENT_URL/api/v1/documents/upload" \
+    "$ODS_AGENT_URL/api/v1/knowledge-bases/kb-1/upload"; do
+	ods_req POST "$u" --data-binary "@$body2m" -H "$mp"
+	ods_expect_error_envelope 404 not_found "2 MiB through the upload location ${u#http://*/}"
+	ods_req POST "$u" --data-binary "@$body4m" -H "$mp"
+	ods_expect_error_envelope 413 payload_too_large "nginx 413 past ODS_MAX_UPLOAD_BYTES on ${u#http://*/}"
+done
+# The RSS sampler the upload routes' tests will use (tests/lib/rss.sh),
+# here on the data workers while curl -F sends 2 MiB to the 404.
+r=$(ods_upload_rss "$(ods_pool_workers data)" \
+    "$ODS_DATA_URL/api/v1/data/datasets/ds-1/upload" "$body2m")
+case $r in
+status=404\ peak_kb=[1-9]*) ods_t_ok "ods_upload_rss samples the workers: $r" ;;
+*) ods_t_fail "ods_upload_rss: $r" ;;
+esac
+# Only the upload paths: the rest of the area keeps the small cap.
+ods_req POST "$ODS_DATA_URL/api/v1/data/datasets/ds-1/uploads" \
+    --data-binary "@$body2m" -H "$mp"
+ods_expect_error_envelope 413 payload_too_large "nginx 413 next to an upload location"
 
 # --- 504: an upstream that accepts and never answers ------------------------
 # A black hole (socat -u reads the request and never answers) behind an extra

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/integration/nginx-config.sh — the generated nginx configuration passes
 # `nginx -t`, keeps its promises (no upstream keepalive, JSON error pages,
-# unbuffered streaming locations, the body cap), the documented envsubst
-# command gives the same file, the configuration `make` generates for
+# unbuffered streaming locations, the body caps, the upload locations), the
+# documented envsubst command gives the same file, the configuration `make` generates for
 # installation passes `nginx -t`, and bad settings are refused.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +18,7 @@ ODS_DATA_SOCK=$ODS_RUN_DIR/data.sock
 ODS_AGENT_SOCK=$ODS_RUN_DIR/agent.sock
 ODS_PROXY_SOCK=$ODS_RUN_DIR/proxy.sock
 ODS_MAX_BODY_BYTES=2m
+ODS_MAX_UPLOAD_BYTES=5m
 ODS_METRICS_ALLOW='10.0.0.0/8, 192.168.1.7 fd00::/8'
 N=$ODS_STACK_DIR/nginx
 
@@ -53,8 +54,20 @@ ods_t_ok "JSON error pages for every status nginx produces"
 n=$(grep -c 'client_max_body_size 2m;' "$N/ods-servers.conf")
 ods_expect_eq "$n" 3 "client_max_body_size follows ODS_MAX_BODY_BYTES on the 3 servers"
 
-n=$(grep -c "client_max_body_size $ODS_MAX_UPLOAD_BYTES;" "$N/ods-servers.conf")
-ods_expect_eq "$n" 4 "client_max_body_size follows ODS_MAX_UPLOAD_BYTES on the 4 store locations"
+# Upload locations: ODS_MAX_UPLOAD_BYTES and ods-upload.conf (buffered to a
+# temp file, then streamed to the worker), two of each kind on each API
+# server.
+n=$(awk '/location (~ .*upload|\^~ .*\/store\/)/ { inloc = 1 }
+    inloc && /client_max_body_size 5m;/ { cap++ }
+    inloc && /include .*\/ods-upload.conf;/ { inc++ }
+    inloc && /}/ { inloc = 0 }
+    END { print cap + 0, inc + 0 }' "$N/ods-servers.conf")
+ods_expect_eq "$n" "8 8" "upload and store locations take ODS_MAX_UPLOAD_BYTES and ods-upload.conf"
+grep -Eq '^fastcgi_request_buffering on;' "$ODS_ROOT/nginx/ods-upload.conf" ||
+    ods_t_fail "ods-upload.conf does not buffer the body to a temp file"
+grep -Eq 'location \^~ /api/v1/(data|agent)/' <<<"$all" &&
+    ods_t_fail "a canonical prefix is ^~: upload regexes under it are never matched"
+ods_t_ok "no ^~ on the canonical prefixes (upload locations match under them)"
 
 n=$(grep -c 'allow 127.0.0.1; allow ::1; allow 10.0.0.0/8; allow 192.168.1.7; allow fd00::/8;' \
     "$N/ods-servers.conf")
@@ -148,6 +161,7 @@ refuse 'ODS_METRICS_ALLOW=10.0.0.0/8/8' "a malformed CIDR"
 refuse 'ODS_DATA_PORT=99999' "a port out of range"
 refuse 'ODS_AGENT_PORT=80a' "a port that is not a number"
 refuse 'ODS_MAX_BODY_BYTES=12x' "a body size that is not a size"
+refuse 'ODS_MAX_UPLOAD_BYTES=1g;' "an upload size that is not a size"
 refuse 'ODS_DATA_SOCK=relative.sock' "a relative socket path"
 refuse 'ODS_PROXY_SOCK=/tmp/a;b.sock' "a socket path with ';'"
 refuse 'ODS_NGINX_SERVERS=data admin' "an unknown server name"
