@@ -172,8 +172,6 @@ static const struct var vars[] = {
 	I("ODS_S3_TIMEOUT_MS", s3_timeout_ms, "30000", 100, 3600000),
 	SECRET("ODS_STORE_SIGNING_KEY", store_signing_key),
 	URL("ODS_STORE_PUBLIC_URL", store_public_url, ""),
-	{ "ODS_MAX_UPLOAD_BYTES", T_SIZE, OFF(max_upload_bytes), "1073741824",
-	    1024, 1LL << 42, NULL, 0 },
 };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };

@@ -138,7 +138,6 @@ struct ods_conf {
 	int	 s3_timeout_ms;		/* ODS_S3_TIMEOUT_MS */
 	char	*store_signing_key;	/* ODS_STORE_SIGNING_KEY (secret) */
 	char	*store_public_url;	/* ODS_STORE_PUBLIC_URL */
-	size_t	 max_upload_bytes;	/* ODS_MAX_UPLOAD_BYTES */
 };
 
 /* A new configuration holding every default. Never NULL (xmalloc). */
