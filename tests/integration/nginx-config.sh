@@ -65,7 +65,7 @@ n=$(awk '/location (~ .*upload|\^~ .*\/store\/)/ { inloc = 1 }
 ods_expect_eq "$n" "8 8" "upload and store locations take ODS_MAX_UPLOAD_BYTES and ods-upload.conf"
 grep -Eq '^fastcgi_request_buffering on;' "$ODS_ROOT/nginx/ods-upload.conf" ||
     ods_t_fail "ods-upload.conf does not buffer the body to a temp file"
-grep -Eq 'location \^~ /api/v1/(data|agent)/' <<<"$all" &&
+grep -Eq 'location \^~ /api/v1/(data|agent)/ \{' <<<"$all" &&
     ods_t_fail "a canonical prefix is ^~: upload regexes under it are never matched"
 ods_t_ok "no ^~ on the canonical prefixes (upload locations match under them)"
 

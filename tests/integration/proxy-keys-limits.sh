@@ -180,7 +180,7 @@ ods_wait_until 15 eval '[ -n "$(q "SELECT 1 FROM api_usage WHERE key_id = '"'ak_
 ods_llm_mock_mode "$MOCK" '{"mode":"ok","pace_ms":20,"chunks":8}'
 ods_expect_eq "$(q "SELECT CONCAT(prompt_tokens, ' ', completion_tokens) FROM api_usage WHERE key_id = 'ak_cut' AND stream = 1")" \
     "$(( ${#body} / 4 + 1 )) 100" "a cut stream's usage row holds the estimate"
-ods_expect_eq "$(redis-cli -p "$ODS_REDIS_PORT" GET \
+ods_expect_eq "$(ods_redis_cli GET \
     "ods:budget:ak_cut:$(date -u +%Y%m%d)")" "$(( ${#body} / 4 + 1 + 100 ))" \
     "a cut stream's estimate is billed against the key's budget"
 ods_t_end

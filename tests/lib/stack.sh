@@ -96,7 +96,12 @@ ods_db_init() {
 	local db=$ODS_STACK_DIR/db
 	[ -d "$db/mysql" ] && return 0
 	ods_say "initialising MariaDB in $db"
+	# A tmpdir of its own: a mariadbd starting elsewhere removes the
+	# #sql-* files it finds in its tmpdir, a shared /tmp included, and a
+	# bootstrap running beside it then fails.
+	mkdir -p "$ODS_STACK_DIR/dbtmp"
 	mariadb-install-db --no-defaults --datadir="$db" --user="$(id -un)" \
+	    --tmpdir="$ODS_STACK_DIR/dbtmp" \
 	    --skip-test-db --auth-root-authentication-method=socket \
 	    >"$ODS_STACK_DIR/log/mariadb-install.log" 2>&1 || {
 		cat "$ODS_STACK_DIR/log/mariadb-install.log" >&2
@@ -118,7 +123,9 @@ ods_db_start() {
 	fi
 	echo "$ODS_DB_PORT" >"$pf"
 	# shellcheck disable=SC2086
+	mkdir -p "$ODS_STACK_DIR/dbtmp"
 	setsid mariadbd --no-defaults --datadir="$ODS_STACK_DIR/db" \
+	    --tmpdir="$ODS_STACK_DIR/dbtmp" \
 	    --socket="$ODS_RUN_DIR/mysqld.sock" --port="$ODS_DB_PORT" \
 	    --bind-address=127.0.0.1 --user="$(id -un)" --skip-name-resolve \
 	    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
