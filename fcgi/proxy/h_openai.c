@@ -295,6 +295,9 @@ h_forward(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
 	st = h_begin(r, w, op, &o, &p, &hold, &ok);
 	if (!ok)
 		return st;
+	/* A stream holds its thread for its whole life: not an accept slot. */
+	if (p.stream)
+		ods_worker_long();
 	er = ods_llm_forward(llm, &p, p.stream ? &sink : NULL, &res);
 	ods_llm_billed(&p, er, &res, &cost);
 	memset(&c, 0, sizeof(c));

@@ -59,6 +59,8 @@ static const struct var vars[] = {
 	S("ODS_LISTEN", listen, ""),
 	I("ODS_WORKERS", workers, "2", 1, 1024),
 	I("ODS_THREADS", threads, "0", 0, 1024),
+	I("ODS_SHORT_THREADS", short_threads, "0", 0, 1024),
+	I("ODS_LONG_REQUEST_MS", long_request_ms, "50", 0, 3600000),
 	I("ODS_MAX_REQUESTS", max_requests, "0", 0, INT_MAX),
 	I("ODS_REQUEST_TIMEOUT", request_timeout, "60", 1, 86400),
 	I("ODS_DRAIN_TIMEOUT", drain_timeout, "30", 1, 86400),

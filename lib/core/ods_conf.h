@@ -27,6 +27,8 @@ struct ods_conf {
 	char	*listen;		/* ODS_LISTEN */
 	int	 workers;		/* ODS_WORKERS */
 	int	 threads;		/* ODS_THREADS; 0 = program default */
+	int	 short_threads;		/* ODS_SHORT_THREADS; 0 = automatic */
+	int	 long_request_ms;	/* ODS_LONG_REQUEST_MS; 0 = streams */
 	int	 max_requests;		/* ODS_MAX_REQUESTS; 0 = never */
 	int	 request_timeout;	/* ODS_REQUEST_TIMEOUT, seconds */
 	int	 drain_timeout;		/* ODS_DRAIN_TIMEOUT, seconds */

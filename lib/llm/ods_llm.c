@@ -60,6 +60,7 @@ add_backend(struct ods_llm *l, const char *name, const char *url,
 		(void)ods_xasprintf(&b->auth, "Authorization: Bearer %s", key);
 	b->caps = caps;
 	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->listed, NULL);
 }
 
 /* ODS_MODEL_ALIASES -> aliases; a malformed item (refused by ods_conf at
@@ -158,6 +159,7 @@ ods_llm_free(struct ods_llm *l)
 			free(l->b[i].models[j]);
 		free(l->b[i].models);
 		pthread_mutex_destroy(&l->b[i].mu);
+		pthread_cond_destroy(&l->b[i].listed);
 	}
 	for (i = 0; i < l->naliases; i++) {
 		free(l->aliases[i].from);

@@ -18,6 +18,7 @@ struct llm_backend {
 	char			*auth;		/* "Authorization: ..." or NULL */
 	int			 caps;
 	pthread_mutex_t		 mu;
+	pthread_cond_t		 listed;	/* the first list came */
 	/* circuit breaker */
 	enum ods_llm_breaker	 state;
 	int			 fails;		/* consecutive */

@@ -71,6 +71,8 @@ static const struct option longopts[] = {
 	{ "listen",		required_argument, NULL, 'l' },
 	{ "workers",		required_argument, NULL, 'w' },
 	{ "threads",		required_argument, NULL, 't' },
+	{ "short-threads",	required_argument, NULL, 'S' },
+	{ "long-request-ms",	required_argument, NULL, 'L' },
 	{ "max-requests",	required_argument, NULL, 'm' },
 	{ "request-timeout",	required_argument, NULL, 'T' },
 	{ "drain-timeout",	required_argument, NULL, 'D' },
@@ -94,6 +96,8 @@ flag_var(int ch)
 	case 'l': return "ODS_LISTEN";
 	case 'w': return "ODS_WORKERS";
 	case 't': return "ODS_THREADS";
+	case 'S': return "ODS_SHORT_THREADS";
+	case 'L': return "ODS_LONG_REQUEST_MS";
 	case 'm': return "ODS_MAX_REQUESTS";
 	case 'T': return "ODS_REQUEST_TIMEOUT";
 	case 'D': return "ODS_DRAIN_TIMEOUT";
@@ -122,6 +126,7 @@ usage(FILE *fp, const char *prog)
 	fprintf(fp,
 	    "usage: %s [--listen unix:PATH|HOST:PORT] [--workers N] "
 	    "[--threads T]\n"
+	    "       [--short-threads K] [--long-request-ms MS]\n"
 	    "       [--max-requests M] [--request-timeout S] "
 	    "[--drain-timeout S]\n"
 	    "       [--drain-delay S] [--socket-mode MODE] "

@@ -60,4 +60,15 @@ int	ods_fcgi_main(int argc, char *argv[], const struct ods_service *);
  */
 void	ods_worker_progress(void);
 
+/*
+ * The calling thread's request will take long (a stream, a wait on an
+ * upstream): it gives its accept slot to another thread of the worker,
+ * so that short requests keep being accepted while it runs
+ * (--short-threads). Requests still running after --long-request-ms are
+ * moved the same way without asking; calling it when a stream is known
+ * saves the wait. A no-op when the long budget is full, when there is
+ * none, and outside a worker's request thread.
+ */
+void	ods_worker_long(void);
+
 #endif /* ODS_FCGI_H */

@@ -5,17 +5,18 @@
 // and in order, and the time to the first event and the longest gap
 // between events are measured per stream.
 //
-//   node streams.js URL CONCURRENCY ROUNDS CHUNKS
+//   node streams.js URL CONCURRENCY ROUNDS CHUNKS [MODEL]
 // prints one JSON line: {streams, ok, lost, merged, errors, ttft_p50_ms,
-// ttft_p99_ms, gap_max_ms, gap_p99_ms, wall_s}
+// ttft_p99_ms, gap_max_ms, gap_p99_ms, wall_s}; MODEL is mock-chat unless
+// given.
 'use strict';
 const http = require('http');
 
-const [url, conc, rounds, chunks] = [process.argv[2],
+const [url, conc, rounds, chunks, model] = [process.argv[2],
     Number(process.argv[3] || 1), Number(process.argv[4] || 1),
-    Number(process.argv[5] || 8)];
+    Number(process.argv[5] || 8), process.argv[6] || 'mock-chat'];
 const agent = new http.Agent({ keepAlive: true, maxSockets: conc * 2 });
-const body = JSON.stringify({ model: 'mock-chat', stream: true,
+const body = JSON.stringify({ model, stream: true,
     messages: [{ role: 'user', content: 'bench' }] });
 const res = { streams: 0, ok: 0, lost: 0, merged: 0, errors: 0 };
 const ttft = [], gaps = [];
