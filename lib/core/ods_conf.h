@@ -104,6 +104,14 @@ struct ods_conf {
 	int	 llm_usage_queue;	/* ODS_LLM_USAGE_QUEUE: rows */
 	int	 llm_insecure_tls;	/* ODS_LLM_INSECURE_TLS (tests) */
 
+	/* background jobs (ods-worker, lib/server/ods_job.c) */
+	int	 worker_concurrency;	/* ODS_WORKER_CONCURRENCY: jobs per process */
+	int	 job_lease_ms;		/* ODS_JOB_LEASE_MS */
+	int	 job_poll_ms;		/* ODS_JOB_POLL_MS: without wake-ups */
+	int	 job_backoff_ms;	/* ODS_JOB_BACKOFF_MS: first retry delay */
+	int	 job_max_attempts;	/* ODS_JOB_MAX_ATTEMPTS: default per job */
+	int	 audit_retention_days;	/* ODS_AUDIT_RETENTION_DAYS */
+
 	/* object store (used by ods_store) */
 	char	*minio_endpoint;	/* MINIO_ENDPOINT */
 	char	*minio_access_key;	/* MINIO_ACCESS_KEY */
