@@ -118,7 +118,7 @@ else
 fi
 
 # One server only (a Kubernetes pod runs one pool): ODS_NGINX_SERVERS.
-for one in data agent proxy; do
+for one in data agent proxy worker; do
 	(
 		ODS_NGINX_SERVERS=$one
 		ods_nginx_generate "$ODS_STACK_DIR/only-$one" &&
