@@ -223,9 +223,14 @@ ods_stack_env() {
 # ---------------------------------------------------------------- programs
 
 # ods_bin NAME: path of a built program (data, agent, proxy, worker,
-# odsctl).
+# odsctl); ODS_BIN_<NAME> (e.g. ODS_BIN_WORKER) names another one.
 ods_bin() {
-	local b
+	local b v
+	v=ODS_BIN_$(printf '%s' "$1" | tr a-z A-Z)
+	if [ -n "${!v:-}" ]; then
+		printf '%s\n' "${!v}"
+		return 0
+	fi
 	case $1 in
 	data) b=fcgi/data/ods-data-api ;;
 	agent) b=fcgi/agent/ods-agent-api ;;
