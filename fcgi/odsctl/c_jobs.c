@@ -20,6 +20,7 @@ struct jobopts {
 	struct ods_jobs_filter	 filter;
 	long			 limit;
 	long			 timeout;
+	long			 count;
 };
 
 static int
@@ -51,6 +52,7 @@ opts(int argc, char *argv[], struct jobopts *o)
 		{ "max-attempts", required_argument, NULL, 'm' },
 		{ "delay-ms", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "count", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
 	long	v;
@@ -59,6 +61,7 @@ opts(int argc, char *argv[], struct jobopts *o)
 	memset(o, 0, sizeof(*o));
 	o->limit = 50;
 	o->timeout = 60;
+	o->count = 1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
 		switch (ch) {
@@ -86,6 +89,10 @@ opts(int argc, char *argv[], struct jobopts *o)
 			break;
 		case 'T':
 			if (num("--timeout", optarg, 1, 86400, &o->timeout) < 0)
+				return -1;
+			break;
+		case 'n':
+			if (num("--count", optarg, 1, 1000000, &o->count) < 0)
 				return -1;
 			break;
 		default:
@@ -180,15 +187,22 @@ enqueue(struct ods_db *db, const struct ods_conf *conf, struct jobopts *o,
     const char *type)
 {
 	struct ods_redis	*redis;
-	enum ods_err		 er;
+	enum ods_err		 er = ODS_OK;
 	int64_t			 id = 0;
+	long			 i;
 	int			 existed = 0;
 
 	o->spec.type = type;
 	if (o->spec.max_attempts == 0)
 		o->spec.max_attempts = conf->job_max_attempts;
 	redis = ods_redis_new(conf, 1);
-	er = ods_jobs_enqueue(db, redis, &o->spec, &id, &existed);
+	/* --count N: N jobs, one id per line (tests, benchmarks). */
+	for (i = 0; i < o->count - 1 && er == ODS_OK; i++)
+		if ((er = ods_jobs_enqueue(db, redis, &o->spec, &id,
+		    &existed)) == ODS_OK)
+			printf("%lld\n", (long long)id);
+	if (er == ODS_OK)
+		er = ods_jobs_enqueue(db, redis, &o->spec, &id, &existed);
 	ods_redis_free(redis);
 	if (er == ODS_EINVAL) {
 		fprintf(stderr, "odsctl: jobs enqueue: the type is "

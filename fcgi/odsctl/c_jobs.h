@@ -14,7 +14,7 @@ struct ods_conf;
 	"  jobs retry ID     queue a failed or cancelled job again\n" \
 	"  jobs enqueue TYPE [--payload JSON] [--key IDEMPOTENCY_KEY]\n" \
 	"                [--max-attempts N] [--delay-ms MS] " \
-	"[--created-by U]\n" \
+	"[--created-by U] [--count N]\n" \
 	"                    queue a job (types: noop, audit_retention); " \
 	"prints its id\n" \
 	"  jobs wait ID [--timeout S]\n" \
