@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   run_after         DATETIME(3)  NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   lease_owner       VARCHAR(128) NULL,
   lease_expires_at  DATETIME(3)  NULL,
+  lease_token       BIGINT       NULL,  -- one claim: finds its row
   cancel_requested  TINYINT(1)   NOT NULL DEFAULT 0,
   progress          TINYINT UNSIGNED NOT NULL DEFAULT 0,
   progress_message  VARCHAR(255) NULL,
@@ -33,8 +34,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   PRIMARY KEY (id),
   -- One job per creator, type and key; NULL keys never collide.
   UNIQUE KEY uk_jobs_idempotency (created_by, type, idempotency_key),
-  -- The claim: status = 'queued' AND run_after <= NOW(3) ORDER BY
-  -- run_after, id ... FOR UPDATE SKIP LOCKED.
+  -- The claim: one UPDATE ... WHERE id = (SELECT id ... WHERE status =
+  -- 'queued' AND run_after <= NOW(3) ORDER BY run_after, id LIMIT 1 FOR
+  -- UPDATE SKIP LOCKED).
   KEY idx_jobs_claim (status, run_after, id),
   -- Taking over expired leases: status = 'running' AND lease_expires_at <.
   KEY idx_jobs_lease (status, lease_expires_at),

@@ -12,6 +12,7 @@
 #include "core/ods_json.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_util.h"
 #include "store/ods_db.h"
 #include "store/ods_jobs.h"
 #include "store/ods_redis.h"
@@ -293,67 +294,57 @@ ods_jobs_claim_fini(struct ods_jobs_claim *cl)
 	memset(cl, 0, sizeof(*cl));
 }
 
-static enum ods_err
-claim_txn(struct ods_db_conn *c, const char *owner, int lease_ms,
-    struct ods_jobs_claim *cl)
-{
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[3];
-	enum ods_err		 er;
-	uint64_t		 n = 0;
-
-	er = ods_db_query(c, "SELECT id, type, payload, created_by, attempts, "
-	    "max_attempts FROM jobs WHERE status = 'queued' AND run_after <= "
-	    "NOW(3) ORDER BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-	    NULL, 0, 1, &res);
-	if (er != ODS_OK)
-		return er;
-	if (ods_db_res_nrows(res) == 0) {
-		ods_db_res_free(res);
-		return ODS_ENOTFOUND;
-	}
-	if ((er = ods_db_res_int(res, 0, 0, &cl->id)) != ODS_OK) {
-		ods_db_res_free(res);
-		return ODS_EINTERNAL;
-	}
-	cl->type = dup_cell(res, 0, 1);
-	cl->payload = dup_cell(res, 0, 2);
-	cl->created_by = dup_cell(res, 0, 3);
-	cl->attempt = cell_int(res, 0, 4) + 1;
-	cl->max_attempts = cell_int(res, 0, 5);
-	ods_db_res_free(res);
-	a[0] = ods_db_text(owner);
-	a[1] = ods_db_int((int64_t)lease_ms * 1000);
-	a[2] = ods_db_int(cl->id);
-	er = ods_db_exec(c, "UPDATE jobs SET status = 'running', lease_owner = "
-	    "?, lease_expires_at = NOW(3) + INTERVAL ? MICROSECOND, attempts = "
-	    "attempts + 1, cancel_requested = 0, started_at = "
-	    "COALESCE(started_at, NOW(3)) WHERE id = ?", a, 3, &n);
-	if (er == ODS_OK && n != 1)
-		er = ODS_EINTERNAL;
-	return er;
-}
-
+/*
+ * One statement takes the oldest due job: the subquery locks it with SKIP
+ * LOCKED, so concurrent claims pass over each other's rows instead of
+ * waiting, and the row is marked ours (a random token) in the same
+ * autocommit statement. A second statement reads it back by the token.
+ */
 enum ods_err
 ods_jobs_claim(struct ods_db *db, const char *owner, int lease_ms,
     struct ods_jobs_claim *cl)
 {
 	struct ods_db_conn	*c = NULL;
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[3];
 	enum ods_err		 er;
+	uint64_t		 n = 0;
+	int64_t			 token;
 
 	memset(cl, 0, sizeof(*cl));
+	ods_random(&token, sizeof(token));
+	token &= INT64_MAX;
+	a[0] = ods_db_text(owner);
+	a[1] = ods_db_int((int64_t)lease_ms * 1000);
+	a[2] = ods_db_int(token);
 	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
 		return er;
-	if ((er = ods_db_begin(c)) == ODS_OK) {
-		er = claim_txn(c, owner, lease_ms, cl);
-		if (er == ODS_OK)
-			er = ods_db_commit(c);
-		else
-			(void)ods_db_rollback(c);
+	er = ods_db_exec(c, "UPDATE jobs SET status = 'running', lease_owner = "
+	    "?, lease_expires_at = NOW(3) + INTERVAL ? MICROSECOND, "
+	    "lease_token = ?, attempts = attempts + 1, cancel_requested = 0, "
+	    "started_at = COALESCE(started_at, NOW(3)) WHERE id = (SELECT id "
+	    "FROM jobs WHERE status = 'queued' AND run_after <= NOW(3) ORDER "
+	    "BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED)", a, 3, &n);
+	if (er == ODS_OK && n == 0)
+		er = ODS_ENOTFOUND;
+	if (er == ODS_OK) {
+		a[1] = a[2];
+		er = ods_db_query(c, "SELECT id, type, payload, created_by, "
+		    "attempts, max_attempts FROM jobs WHERE lease_owner = ? AND "
+		    "status = 'running' AND lease_token = ?", a, 2, 1, &res);
 	}
 	ods_db_release(c);
-	if (er != ODS_OK)
-		ods_jobs_claim_fini(cl);
+	if (er == ODS_OK && (ods_db_res_nrows(res) != 1 ||
+	    ods_db_res_int(res, 0, 0, &cl->id) != ODS_OK))
+		er = ODS_EINTERNAL;
+	if (er == ODS_OK) {
+		cl->type = dup_cell(res, 0, 1);
+		cl->payload = dup_cell(res, 0, 2);
+		cl->created_by = dup_cell(res, 0, 3);
+		cl->attempt = cell_int(res, 0, 4);
+		cl->max_attempts = cell_int(res, 0, 5);
+	}
+	ods_db_res_free(res);
 	return er;
 }
 

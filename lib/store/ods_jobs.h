@@ -82,8 +82,9 @@ void		 ods_jobs_claim_fini(struct ods_jobs_claim *);
 /*
  * Take the oldest due queued job: status running, owner, lease until now
  * + lease_ms, attempts + 1, started_at set on the first run. Jobs locked
- * by another claim in progress are skipped, never waited for. Returns
- * ODS_OK, ODS_ENOTFOUND (nothing due), or the errors of ods_db.
+ * by another claim in progress are skipped, never waited for. One
+ * statement when nothing is due, two otherwise. Returns ODS_OK,
+ * ODS_ENOTFOUND (nothing due), or the errors of ods_db.
  */
 enum ods_err	 ods_jobs_claim(struct ods_db *, const char *owner,
 		    int lease_ms, struct ods_jobs_claim *) ODS_MUSTCHECK;
