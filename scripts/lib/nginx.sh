@@ -108,6 +108,10 @@ ods_nginx_generate() {
 	mkdir -p "$prefix/logs" "$prefix/tmp"
 	ODS_NGINX_PREFIX=$prefix
 	ODS_BIND=${ODS_BIND:-127.0.0.1}
+	# ods-worker's server: its port and a socket beside the data pool's
+	# unless named (callers from before it existed name neither).
+	ODS_WORKER_PORT=${ODS_WORKER_PORT:-8082}
+	ODS_WORKER_SOCK=${ODS_WORKER_SOCK:-$(dirname "${ODS_DATA_SOCK:-/run/ods/data.sock}")/worker.sock}
 	ODS_MAX_BODY_BYTES=${ODS_MAX_BODY_BYTES:-33554432}
 	ODS_NGINX_WORKERS=${ODS_NGINX_WORKERS:-auto}
 	ODS_NGINX_SNIPPETS=${ODS_NGINX_SNIPPETS:-$ODS_ROOT/nginx}

@@ -62,8 +62,8 @@ pool() {
 	ods_expect_code 200 "DELETE $u/api-keys/$id"
 	ods_req DELETE "$u/api-keys/ak_0000000000000000" "${A[@]}"
 	ods_expect_code 404 "DELETE an unknown key"
-	# Jobs: no worker runs here, so a queued job stays queued.
-	id=$("$(ods_bin odsctl)" jobs enqueue noop --created-by contract-admin \
+	# Jobs: delayed, so that it stays queued (ods-worker runs here).
+	id=$("$(ods_bin odsctl)" jobs enqueue noop --created-by contract-admin --delay-ms 600000 \
 	    --payload '{"sleep_ms":1}') || ods_t_fail "odsctl jobs enqueue"
 	ods_get "$u/jobs?status=queued&page=1&page_size=5" "${A[@]}"
 	ods_expect_code 200 "GET $u/jobs"
