@@ -314,6 +314,24 @@ START_TEST(test_jobs_heartbeat_extends_leases_and_reports_cancel)
 }
 END_TEST
 
+START_TEST(test_jobs_abandon_gives_an_orphan_back_uncounted)
+{
+	struct ods_jobs_claim	cl;
+	int64_t			id;
+
+	id = enqueue("noop", NULL, NULL, 1);
+	ck_assert_int_eq(ods_jobs_claim(db, OWNER, 30000, &cl), ODS_OK);
+	ck_assert_int_eq(ods_jobs_abandon(db, id, "someone:else:0"),
+	    ODS_ENOTFOUND);
+	ck_assert_int_eq(ods_jobs_abandon(db, id, OWNER), ODS_OK);
+	ck_assert_int_eq(status_of(id), ODS_JOBS_QUEUED);
+	ck_assert_int_eq(scalar("SELECT attempts FROM jobs WHERE id = ?", id),
+	    0);
+	ck_assert_int_eq(ods_jobs_abandon(db, id, OWNER), ODS_ENOTFOUND);
+	ods_jobs_claim_fini(&cl);
+}
+END_TEST
+
 START_TEST(test_jobs_queued_job_cancels_at_once)
 {
 	struct ods_jobs_claim	cl;
@@ -561,6 +579,7 @@ suite(void)
 	tcase_add_test(tc, test_jobs_expired_lease_on_last_attempt_fails);
 	tcase_add_test(tc,
 	    test_jobs_heartbeat_extends_leases_and_reports_cancel);
+	tcase_add_test(tc, test_jobs_abandon_gives_an_orphan_back_uncounted);
 	tcase_add_test(tc, test_jobs_queued_job_cancels_at_once);
 	tcase_add_test(tc, test_jobs_list_filters_pages_and_owner);
 	tcase_add_test(tc, test_jobs_row_json_has_iso_times_and_raw_payload);

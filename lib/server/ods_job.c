@@ -21,6 +21,7 @@
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
 #include "core/ods_time.h"
+#include "core/ods_util.h"
 #include "metrics/ods_metrics.h"
 #include "net/ods_req.h"
 #include "server/ods_fcgi.h"
@@ -75,6 +76,9 @@ struct runner {
 	pthread_t			 mtid;
 	int				 mstarted;
 	int64_t				 hb_ok_ms;  /* last kept lease */
+	int64_t				 scan_ms;   /* last heartbeat query */
+	int64_t				 suspects[HB_MAX]; /* see orphans() */
+	size_t				 nsuspects;
 };
 
 /* ---- metrics: registered in the master, before the registry ---- */
@@ -408,6 +412,46 @@ jthread_main(void *arg)
 
 /* ---- the maintenance thread ---- */
 
+static int
+running_here(struct runner *r, int64_t id)
+{
+	int	i;
+
+	for (i = 0; i < r->nthreads; i++)
+		if (r->threads[i].job != NULL && r->threads[i].job->cl.id == id)
+			return 1;
+	return 0;
+}
+
+/*
+ * Rows leased to us that no thread runs: a claim whose read-back failed
+ * (the connection broke between the two statements). The heartbeat would
+ * keep them leased forever, so they are given back; only when seen twice
+ * in a row, as a thread registers its job just after its claim returns.
+ * Called with r->mu held.
+ */
+static void
+orphans(struct runner *r, const int64_t *ids, size_t n, int64_t *gone,
+    size_t *ngone)
+{
+	int64_t	now[HB_MAX];
+	size_t	k, i, m = 0;
+
+	*ngone = 0;
+	for (k = 0; k < n; k++) {
+		if (running_here(r, ids[k]))
+			continue;
+		for (i = 0; i < r->nsuspects && r->suspects[i] != ids[k]; i++)
+			;
+		if (i < r->nsuspects)
+			gone[(*ngone)++] = ids[k];
+		else
+			now[m++] = ids[k];
+	}
+	memcpy(r->suspects, now, m * sizeof(now[0]));
+	r->nsuspects = m;
+}
+
 /*
  * Keep the leases of the running jobs and learn of cancel requests. A
  * job of ours missing from the answer was taken over; when the lease
@@ -417,9 +461,9 @@ jthread_main(void *arg)
 static void
 heartbeat(struct runner *r)
 {
-	int64_t		 ids[HB_MAX], start = ods_now_ms();
+	int64_t		 ids[HB_MAX], gone[HB_MAX], start = ods_now_ms();
 	int		 cancel[HB_MAX], running = 0, i;
-	size_t		 n = 0, k;
+	size_t		 n = 0, k, ngone = 0;
 	enum ods_err	 er;
 	struct ods_job	*j;
 
@@ -427,10 +471,12 @@ heartbeat(struct runner *r)
 	for (i = 0; i < r->nthreads; i++)
 		running += r->threads[i].job != NULL;
 	pthread_mutex_unlock(&r->mu);
-	if (running == 0) {
+	if (running == 0 && r->nsuspects == 0 && start - r->scan_ms < 5000) {
+		/* Nothing to keep; look for orphans now and then only. */
 		r->hb_ok_ms = start;
 		return;
 	}
+	r->scan_ms = start;
 	er = ods_jobs_heartbeat(r->env->db, r->owner, r->conf->job_lease_ms,
 	    ids, cancel, HB_MAX, &n);
 	pthread_mutex_lock(&r->mu);
@@ -449,12 +495,19 @@ heartbeat(struct runner *r)
 		else if (k == n && j->claimed_ms < start)
 			atomic_store(&j->lost, 1);
 	}
+	if (er == ODS_OK)
+		orphans(r, ids, n, gone, &ngone);
 	pthread_mutex_unlock(&r->mu);
 	if (er == ODS_OK)
 		r->hb_ok_ms = start;
 	else
 		ods_log(ODS_LOG_WARN, "job_heartbeat_failed err=%s",
 		    ods_strerror(er));
+	for (k = 0; k < ngone; k++) {
+		er = ods_jobs_abandon(r->env->db, gone[k], r->owner);
+		ods_log(ODS_LOG_WARN, "job_orphan_released job=%lld err=%s",
+		    (long long)gone[k], ods_strerror(er));
+	}
 }
 
 static void
@@ -521,23 +574,17 @@ mthread_main(void *arg)
 /* ---- start and stop ---- */
 
 static void
-owner_make(struct runner *r, int slot)
+owner_make(struct runner *r)
 {
 	char		host[64];
-	unsigned char	rnd[4] = { 0 };
-	FILE		*fp;
+	unsigned char	rnd[4];
 
 	if (gethostname(host, sizeof(host)) < 0)
 		strcpy(host, "host");
 	host[sizeof(host) - 1] = '\0';
-	if ((fp = fopen("/dev/urandom", "r")) != NULL) {
-		if (fread(rnd, 1, sizeof(rnd), fp) != sizeof(rnd))
-			memset(rnd, 0, sizeof(rnd));
-		fclose(fp);
-	}
+	ods_random(rnd, sizeof(rnd));
 	snprintf(r->owner, sizeof(r->owner), "%s:%ld:%02x%02x%02x%02x", host,
 	    (long)getpid(), rnd[0], rnd[1], rnd[2], rnd[3]);
-	(void)slot;
 }
 
 struct runner *
@@ -554,7 +601,7 @@ odsi_runner_start(const struct ods_service *svc,
 	r->env = env;
 	r->conf = env->conf;
 	r->nthreads = r->conf->worker_concurrency;
-	owner_make(r, slot);
+	owner_make(r);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
 	/* Its own connections: a blocked XREADGROUP must not time out. */

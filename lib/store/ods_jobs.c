@@ -383,6 +383,28 @@ ods_jobs_heartbeat(struct ods_db *db, const char *owner, int lease_ms,
 }
 
 enum ods_err
+ods_jobs_abandon(struct ods_db *db, int64_t id, const char *owner)
+{
+	struct ods_db_conn	*c = NULL;
+	struct ods_db_arg	 a[2];
+	enum ods_err		 er;
+	uint64_t		 n = 0;
+
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
+		return er;
+	a[0] = ods_db_int(id);
+	a[1] = ods_db_text(owner);
+	er = ods_db_exec(c, "UPDATE jobs SET status = 'queued', run_after = "
+	    "NOW(3), attempts = attempts - 1, lease_owner = NULL, "
+	    "lease_expires_at = NULL WHERE id = ? AND lease_owner = ? AND "
+	    "status = 'running'", a, 2, &n);
+	ods_db_release(c);
+	if (er == ODS_OK && n == 0)
+		er = ODS_ENOTFOUND;
+	return er;
+}
+
+enum ods_err
 ods_jobs_progress(struct ods_db *db, int64_t id, const char *owner,
     int attempt, int pct, const char *msg)
 {

@@ -100,6 +100,14 @@ enum ods_err	 ods_jobs_heartbeat(struct ods_db *, const char *owner,
 		    int lease_ms, int64_t *ids, int *cancel, size_t max,
 		    size_t *n) ODS_MUSTCHECK;
 
+/*
+ * Give back a running job of owner that no thread of the owner runs (its
+ * claim's read-back failed): queued again at once, the attempt not
+ * counted. Returns ODS_OK, ODS_ENOTFOUND, or the errors of ods_db.
+ */
+enum ods_err	 ods_jobs_abandon(struct ods_db *, int64_t id,
+		    const char *owner) ODS_MUSTCHECK;
+
 /* pct clamped to 0..100, msg (may be NULL) cut to ODS_JOBS_MSG_MAX. */
 enum ods_err	 ods_jobs_progress(struct ods_db *, int64_t id,
 		    const char *owner, int attempt, int pct, const char *msg)
