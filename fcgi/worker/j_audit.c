@@ -43,6 +43,15 @@ params(struct ods_job *j, struct retention *p)
 	return ODS_OK;
 }
 
+/* Rows written meanwhile may push deleted past the first count. */
+static int
+pct(uint64_t deleted, int64_t total)
+{
+	if (total <= 0 || deleted >= (uint64_t)total)
+		return 100;
+	return (int)(deleted * 100 / (uint64_t)total);
+}
+
 enum ods_err
 j_audit_retention(struct ods_job *j)
 {
@@ -67,10 +76,9 @@ j_audit_retention(struct ods_job *j)
 			return er;
 		deleted += n;
 		batches++;
-		(void)ods_job_progress(j, total > 0 ? (int)(deleted * 100 /
-		    (uint64_t)(total > (int64_t)deleted ? total :
-		    (int64_t)deleted)) : 100, "deleted %llu of %lld rows before %s",
-		    (unsigned long long)deleted, (long long)total, p.cutoff);
+		(void)ods_job_progress(j, pct(deleted, total), "deleted %llu "
+		    "of %lld rows before %s", (unsigned long long)deleted,
+		    (long long)total, p.cutoff);
 	} while (n == (uint64_t)p.batch);
 	snprintf(res, sizeof(res), "{\"deleted\":%llu,\"cutoff\":\"%s\","
 	    "\"days\":%lld,\"batches\":%llu}", (unsigned long long)deleted,

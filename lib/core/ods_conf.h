@@ -105,11 +105,11 @@ struct ods_conf {
 	int	 llm_insecure_tls;	/* ODS_LLM_INSECURE_TLS (tests) */
 
 	/* background jobs (ods-worker, lib/server/ods_job.c) */
-	int	 worker_concurrency;	/* ODS_WORKER_CONCURRENCY: jobs per process */
+	int	 worker_concurrency;	/* ODS_WORKER_CONCURRENCY */
 	int	 job_lease_ms;		/* ODS_JOB_LEASE_MS */
 	int	 job_poll_ms;		/* ODS_JOB_POLL_MS: without wake-ups */
-	int	 job_backoff_ms;	/* ODS_JOB_BACKOFF_MS: first retry delay */
-	int	 job_max_attempts;	/* ODS_JOB_MAX_ATTEMPTS: default per job */
+	int	 job_backoff_ms;	/* ODS_JOB_BACKOFF_MS: first retry */
+	int	 job_max_attempts;	/* ODS_JOB_MAX_ATTEMPTS: default */
 	int	 audit_retention_days;	/* ODS_AUDIT_RETENTION_DAYS */
 
 	/* object store (used by ods_store) */

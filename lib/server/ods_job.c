@@ -627,7 +627,8 @@ odsi_runner_start(const struct ods_service *svc,
 		    "%s:%d:%d", host, slot, i);
 		if (pthread_create(&r->threads[i].tid, NULL, jthread_main,
 		    &r->threads[i]) != 0) {
-			ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "job_thread_start");
+			ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO,
+			    "job_thread_start");
 			odsi_runner_stop(r, 0);
 			return NULL;
 		}

@@ -77,8 +77,9 @@ type_valid(const char *t)
 	if (t == NULL || (n = strlen(t)) == 0 || n > ODS_JOBS_TYPE_MAX)
 		return 0;
 	for (; *t != '\0'; t++)
-		if (!islower((unsigned char)*t) && !isdigit((unsigned char)*t) &&
-		    *t != '_' && *t != '.' && *t != '-')
+		if (!islower((unsigned char)*t) &&
+		    !isdigit((unsigned char)*t) && *t != '_' && *t != '.' &&
+		    *t != '-')
 			return 0;
 	return 1;
 }
@@ -330,8 +331,9 @@ ods_jobs_claim(struct ods_db *db, const char *owner, int lease_ms,
 	if (er == ODS_OK) {
 		a[1] = a[2];
 		er = ods_db_query(c, "SELECT id, type, payload, created_by, "
-		    "attempts, max_attempts FROM jobs WHERE lease_owner = ? AND "
-		    "status = 'running' AND lease_token = ?", a, 2, 1, &res);
+		    "attempts, max_attempts FROM jobs WHERE lease_owner = ? "
+		    "AND status = 'running' AND lease_token = ?", a, 2, 1,
+		    &res);
 	}
 	ods_db_release(c);
 	if (er == ODS_OK && (ods_db_res_nrows(res) != 1 ||
@@ -569,9 +571,9 @@ ods_jobs_reap(struct ods_db *db, size_t *requeued, size_t *failed)
 		    "cancel_requested, 'cancelled', 'queued'), finished_at = "
 		    "IF(cancel_requested, NOW(3), NULL), error = CONCAT('lease "
 		    "expired (worker ', COALESCE(lease_owner, '?'), ')'), "
-		    "run_after = NOW(3), lease_owner = NULL, lease_expires_at = "
-		    "NULL WHERE status = 'running' AND lease_expires_at < "
-		    "NOW(3)", NULL, 0, &nq);
+		    "run_after = NOW(3), lease_owner = NULL, "
+		    "lease_expires_at = NULL WHERE status = 'running' AND "
+		    "lease_expires_at < NOW(3)", NULL, 0, &nq);
 	ods_db_release(c);
 	if (nf + nq > 0)
 		ods_log(ODS_LOG_WARN, "jobs_lease_expired requeued=%llu "

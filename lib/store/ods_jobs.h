@@ -193,7 +193,8 @@ void		 ods_jobs_row_fini(struct ods_jobs_row *);
  * updated_at, started_at, finished_at, run_after, lease_expires_at},
  * times as ISO-8601 UTC ("...Z") or null.
  */
-void		 ods_jobs_row_json(struct ods_jw *, const struct ods_jobs_row *);
+void		 ods_jobs_row_json(struct ods_jw *,
+		    const struct ods_jobs_row *);
 void		 ods_jobs_rows_free(struct ods_jobs_row *, size_t n);
 
 /*
@@ -202,7 +203,8 @@ void		 ods_jobs_rows_free(struct ods_jobs_row *, size_t n);
  * ods_db.
  */
 enum ods_err	 ods_jobs_get(struct ods_db *, int64_t id,
-		    const char *created_by, struct ods_jobs_row *) ODS_MUSTCHECK;
+		    const char *created_by, struct ods_jobs_row *)
+		    ODS_MUSTCHECK;
 
 /* Filters of a listing; NULL members do not filter. */
 struct ods_jobs_filter {
