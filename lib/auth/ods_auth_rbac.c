@@ -1,6 +1,6 @@
 /*
  * lib/auth/ods_auth_rbac.c — the static role matrix of reference-api §7.2 (the
- * same matrix sql/0001_init.sql and sql/0002_jobs.sql seed as data): admin
+ * same matrix sql/0001_init.sql and sql/0004_jobs.sql seed as data): admin
  * passes everything, otherwise any role granting (resource, operation)
  * passes. A principal's roles are the realm's and our own clients' only
  * (ods_auth_jwt.c), so the "admin" of another client of the realm is no

@@ -1,6 +1,6 @@
 /*
  * lib/store/ods_jobs.h — the durable job queue: the jobs table
- * (sql/0002_jobs.sql) is the truth, a Redis Stream only wakes workers.
+ * (sql/0004_jobs.sql) is the truth, a Redis Stream only wakes workers.
  *
  * Producers call ods_jobs_enqueue (idempotent by key per creator and
  * type). Workers claim with ods_jobs_claim (SELECT ... FOR UPDATE SKIP
