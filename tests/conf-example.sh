@@ -40,7 +40,7 @@ for key in $(sed -n 's/^# \([A-Z][A-Z0-9_]*\)=.*/\1/p' "$example"); do
 	grep -rqw "$key" "$src/scripts" "$src/tests/lib" && continue
 	# Per-pool settings, read as ODS_${POOL}_WORKERS / _THREADS.
 	case $key in
-	ODS_DATA_* | ODS_AGENT_* | ODS_PROXY_*)
+	ODS_DATA_* | ODS_AGENT_* | ODS_PROXY_* | ODS_WORKER_*)
 		grep -rqF "ODS_\${up}_${key#ODS_*_}" "$src/tests/lib" "$src/scripts" &&
 		    continue ;;
 	esac

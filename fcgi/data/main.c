@@ -6,6 +6,7 @@
 #include "ods.h"
 #include "../common/h_auth.h"
 #include "../common/h_store.h"
+#include "../common/h_jobs.h"
 
 static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
 
@@ -14,6 +15,7 @@ static const struct ods_route routes[] = {
 	{ ODS_GET, "/healthz", ods_health_live,  ODS_AUTH_OPEN, NULL },
 	H_AUTH_ROUTES,
 	H_STORE_ROUTES,
+	H_JOBS_ROUTES,
 };
 
 static const struct ods_service service = {

@@ -9,6 +9,7 @@
  *	odsctl apikey revoke KEY_ID			revoke a key
  *	odsctl token --sub S [--username U] [--roles a,b] [--ttl S]
  *							dev HS256 token
+ *	odsctl jobs list|show|cancel|retry|enqueue|wait	the job queue
  *	odsctl --check-config				validate the environment
  *
  * Configuration comes from the environment, like the services. Exit
@@ -32,6 +33,7 @@
 #include "core/ods_mem.h"
 #include "store/ods_migrate.h"
 #include "store/ods_redis.h"
+#include "c_jobs.h"
 
 #define EXIT_USAGE	2
 
@@ -45,6 +47,7 @@ usage(FILE *fp)
 	    "       odsctl apikey create|list|revoke ...\n"
 	    "       odsctl token --sub SUBJECT ...\n"
 	    "       odsctl usage [--key KEY_ID] [--from DAY] [--to DAY]\n"
+	    "       odsctl jobs list|show|cancel|retry|enqueue|wait ...\n"
 	    "\n"
 	    "commands:\n"
 	    "  migrate           apply pending SQL migrations, in order, once\n"
@@ -67,6 +70,7 @@ usage(FILE *fp)
 	    "                    LLM usage per key, model and day as JSON "
 	    "(default: the\n"
 	    "                    last 30 days)\n"
+	    C_JOBS_USAGE
 	    "\n"
 	    "options:\n"
 	    "  --check-config    check the environment (MYSQL_*, REDIS_URL, "
@@ -448,6 +452,20 @@ token(int argc, char *argv[])
 	return EXIT_SUCCESS;
 }
 
+static int
+jobs(int argc, char *argv[])
+{
+	struct ods_conf	*conf;
+	int		 ok, rc;
+
+	conf = load_conf(stderr, &ok);
+	rc = ok ? c_jobs(conf, argc, argv) : EXIT_FAILURE;
+	if (rc == EXIT_USAGE)
+		usage(stderr);
+	ods_conf_free(conf);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -473,6 +491,8 @@ main(int argc, char *argv[])
 		return token(argc - 1, argv + 1);
 	if (strcmp(argv[1], "usage") == 0)
 		return usage_report(argc - 1, argv + 1);
+	if (strcmp(argv[1], "jobs") == 0)
+		return jobs(argc - 1, argv + 1);
 	fprintf(stderr, "odsctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

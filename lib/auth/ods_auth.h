@@ -130,6 +130,18 @@ enum ods_err	 ods_auth_verify(struct ods_auth *, const char *token,
 		    const char **reason) ODS_MUSTCHECK;
 
 /*
+ * Audit retention (the audit_retention job): delete at most batch
+ * audit_logs rows whose timestamp is before cutoff ("YYYY-MM-DD
+ * hh:mm:ss", UTC), in one statement; *deleted is how many. count tells
+ * how many such rows there are. Return ODS_OK, ODS_EINVAL (batch outside
+ * 1..100000), or the errors of ods_db.
+ */
+enum ods_err	 ods_auth_audit_purge(struct ods_db *, const char *cutoff,
+		    int batch, uint64_t *deleted) ODS_MUSTCHECK;
+enum ods_err	 ods_auth_audit_count(struct ods_db *, const char *cutoff,
+		    int64_t *n) ODS_MUSTCHECK;
+
+/*
  * Calling a model through /v1 (chat, completions, embeddings). Granted to
  * admin, ai_developer, user, data_engineer and data_analyst (not viewer
  * or guest: a call spends tokens), and to every API key, whose scope it

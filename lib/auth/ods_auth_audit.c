@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/ods_auth.h"
 #include "auth/ods_auth_int.h"
 #include "core/ods_batch.h"
 #include "store/ods_db.h"
@@ -369,4 +370,49 @@ odsi_audit_emit(struct audit_q *q, const struct audit_ev *e)
 	    fv(b[7], sizeof(b[7]), e->request_id), note);
 	if (q != NULL && q->b != NULL)
 		enqueue(q, e, suppressed);
+}
+
+/* ---- retention ---- */
+
+enum ods_err
+ods_auth_audit_purge(struct ods_db *db, const char *cutoff, int batch,
+    uint64_t *deleted)
+{
+	struct ods_db_conn	*c = NULL;
+	struct ods_db_arg	 a[2];
+	enum ods_err		 er;
+
+	*deleted = 0;
+	if (batch < 1 || batch > 100000 || cutoff == NULL)
+		return ODS_EINVAL;
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
+		return er;
+	a[0] = ods_db_text(cutoff);
+	a[1] = ods_db_int(batch);
+	/* Bounded: one short transaction per batch (idx_audit_logs_time). */
+	er = ods_db_exec(c, "DELETE FROM audit_logs WHERE `timestamp` < ? "
+	    "LIMIT ?", a, 2, deleted);
+	ods_db_release(c);
+	return er;
+}
+
+enum ods_err
+ods_auth_audit_count(struct ods_db *db, const char *cutoff, int64_t *n)
+{
+	struct ods_db_conn	*c = NULL;
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[1];
+	enum ods_err		 er;
+
+	*n = 0;
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
+		return er;
+	a[0] = ods_db_text(cutoff);
+	er = ods_db_query(c, "SELECT COUNT(*) FROM audit_logs WHERE "
+	    "`timestamp` < ?", a, 1, 1, &res);
+	ods_db_release(c);
+	if (er == ODS_OK && ods_db_res_int(res, 0, 0, n) != ODS_OK)
+		er = ODS_EINTERNAL;
+	ods_db_res_free(res);
+	return er;
 }

@@ -1,9 +1,10 @@
 /*
  * lib/auth/ods_auth_rbac.c — the static role matrix of reference-api §7.2 (the
- * same matrix sql/0001_init.sql seeds as data): admin passes everything,
- * otherwise any role granting (resource, operation) passes. A principal's
- * roles are the realm's and our own clients' only (ods_auth_jwt.c), so
- * the "admin" of another client of the realm is no admin here.
+ * same matrix sql/0001_init.sql and sql/0004_jobs.sql seed as data): admin
+ * passes everything, otherwise any role granting (resource, operation)
+ * passes. A principal's roles are the realm's and our own clients' only
+ * (ods_auth_jwt.c), so the "admin" of another client of the realm is no
+ * admin here.
  */
 #include "config.h"
 
@@ -42,6 +43,7 @@ static const struct grant grants[] = {
 	{ "data_engineer", "column", R },
 	{ "data_engineer", "storage", R },
 	{ "data_engineer", "model", Z },
+	{ "data_engineer", "job", R | U },
 
 	{ "data_analyst", "dataset", R | E },
 	{ "data_analyst", "metadata", R },
@@ -51,6 +53,7 @@ static const struct grant grants[] = {
 	{ "data_analyst", "storage", R },
 	{ "data_analyst", "workflow", R },
 	{ "data_analyst", "model", Z },
+	{ "data_analyst", "job", R | U },
 
 	{ "ai_developer", "workflow", C | R | U | X },
 	{ "ai_developer", "chat", C | R | X },
@@ -60,6 +63,7 @@ static const struct grant grants[] = {
 	{ "ai_developer", "template", R },
 	{ "ai_developer", "model", R | Z },
 	{ "ai_developer", "prompt_template", C | R | U },
+	{ "ai_developer", "job", R | U },
 
 	{ "user", "dataset", R },
 	{ "user", "workflow", C | R | U | X },
@@ -70,6 +74,7 @@ static const struct grant grants[] = {
 	{ "user", "execution", R },
 	{ "user", "template", R },
 	{ "user", "model", Z },
+	{ "user", "job", R | U },
 
 	{ "viewer", "dataset", R },
 	{ "viewer", "metadata", R },
@@ -84,6 +89,7 @@ static const struct grant grants[] = {
 	{ "viewer", "document", R },
 	{ "viewer", "execution", R },
 	{ "viewer", "template", R },
+	{ "viewer", "job", R | U },
 
 	{ "guest", "dataset", R },
 	{ "guest", "metadata", R },
@@ -91,13 +97,14 @@ static const struct grant grants[] = {
 
 /*
  * Every resource a route may name: reference-api §7.2's, plus "usage"
- * (the /v1 usage report, ours). One that no role is granted here is
+ * (the /v1 usage report, ours) and "job" (background jobs: read and
+ * cancel one's own; admin sees all). One that no role is granted here is
  * admin-only, and says so by being listed.
  */
 static const char *const resources[] = {
 	"user", "system", "dataset", "metadata", "database", "table", "column",
 	"storage", "workflow", "chat", "agent", "schedule", "document",
-	"execution", "template", "model", "prompt_template", "usage"
+	"execution", "template", "model", "prompt_template", "usage", "job"
 };
 
 static unsigned

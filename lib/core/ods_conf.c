@@ -158,6 +158,13 @@ static const struct var vars[] = {
 	{ "ODS_LLM_USER_BUDGET_PERIOD", T_ENUM, OFF(llm_user_budget_period),
 	    "day", 0, 0, "day|month", 0 },
 
+	I("ODS_WORKER_CONCURRENCY", worker_concurrency, "4", 1, 256),
+	I("ODS_JOB_LEASE_MS", job_lease_ms, "30000", 1000, 3600000),
+	I("ODS_JOB_POLL_MS", job_poll_ms, "500", 10, 60000),
+	I("ODS_JOB_BACKOFF_MS", job_backoff_ms, "1000", 0, 3600000),
+	I("ODS_JOB_MAX_ATTEMPTS", job_max_attempts, "3", 1, 100),
+	I("ODS_AUDIT_RETENTION_DAYS", audit_retention_days, "90", 1, 36500),
+
 	S("MINIO_ENDPOINT", minio_endpoint, ""),
 	S("MINIO_ACCESS_KEY", minio_access_key, ""),
 	SECRET("MINIO_SECRET_KEY", minio_secret_key),

@@ -127,6 +127,14 @@ struct ods_conf {
 	int	 llm_user_budget;	/* ODS_LLM_USER_BUDGET: tokens */
 	char	*llm_user_budget_period; /* ODS_LLM_USER_BUDGET_PERIOD */
 
+	/* background jobs (ods-worker, lib/server/ods_job.c) */
+	int	 worker_concurrency;	/* ODS_WORKER_CONCURRENCY */
+	int	 job_lease_ms;		/* ODS_JOB_LEASE_MS */
+	int	 job_poll_ms;		/* ODS_JOB_POLL_MS: without wake-ups */
+	int	 job_backoff_ms;	/* ODS_JOB_BACKOFF_MS: first retry */
+	int	 job_max_attempts;	/* ODS_JOB_MAX_ATTEMPTS: default */
+	int	 audit_retention_days;	/* ODS_AUDIT_RETENTION_DAYS */
+
 	/* object store (lib/store/ods_obj) */
 	char	*minio_endpoint;	/* MINIO_ENDPOINT: "" = directory */
 	char	*minio_access_key;	/* MINIO_ACCESS_KEY */

@@ -20,6 +20,7 @@
 
 #include "core/ods_conf.h"
 #include "server/ods_fcgi.h"
+#include "server/ods_job.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
 #include "metrics/ods_metrics.h"
@@ -872,6 +873,31 @@ routes_print(const struct ods_service *svc)
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 }
 
+/* The job-type table: names unique and non-empty, every handler set. */
+static int
+job_types_valid(const struct ods_service *svc)
+{
+	size_t	i, k;
+
+	for (i = 0; i < svc->njob_types; i++) {
+		if (svc->job_types[i].name == NULL ||
+		    *svc->job_types[i].name == '\0' ||
+		    strlen(svc->job_types[i].name) > 64 ||
+		    svc->job_types[i].handler == NULL) {
+			ods_log(ODS_LOG_ERR, "job_type_invalid index=%zu", i);
+			return 0;
+		}
+		for (k = 0; k < i; k++)
+			if (strcmp(svc->job_types[k].name,
+			    svc->job_types[i].name) == 0) {
+				ods_log(ODS_LOG_ERR, "job_type_duplicate "
+				    "name=%s", svc->job_types[i].name);
+				return 0;
+			}
+	}
+	return 1;
+}
+
 static int
 check_config(const struct ods_conf *c, const struct ods_service *svc)
 {
@@ -903,6 +929,10 @@ ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 		return 1;
 	}
 	ods_router_free(rt);
+	if (!job_types_valid(svc)) {
+		ods_conf_free(m.conf);
+		return 1;
+	}
 	if (o.check_only) {
 		status = check_config(m.conf, svc);
 		ods_conf_free(m.conf);
@@ -920,6 +950,8 @@ ods_fcgi_main(int argc, char *argv[], const struct ods_service *svc)
 	m.threads = threads;
 	if (svc->register_metrics != NULL && svc->register_metrics() !=
 	    ODS_OK)
+		return 1;
+	if (svc->njob_types > 0 && odsi_job_register_metrics() != ODS_OK)
 		return 1;
 	if ((m.metrics = ods_metrics_new(svc->name, (unsigned)m.nslots)) ==
 	    NULL)

@@ -8,6 +8,8 @@
 
 #include "server/ods_router.h"
 
+struct ods_job_type;
+
 /*
  * What a FastCGI program is; main() passes one to ods_fcgi_main(). Write
  * it with designated initialisers (.name = "data-api", ...): every field
@@ -39,6 +41,18 @@ struct ods_service {
 	enum ods_err		(*register_metrics)(void);
 	enum ods_err		(*init)(const struct ods_req_env *, void **ctx);
 	void			(*fini)(void *ctx);
+	/*
+	 * Background jobs (ods-worker; server/ods_job.h): with job types,
+	 * each worker also runs ODS_WORKER_CONCURRENCY job threads beside
+	 * its FastCGI threads, which then serve only health and metrics.
+	 * SIGTERM/SIGQUIT/SIGHUP let running jobs finish within the drain
+	 * timeout, else give their leases back before it. tick (optional)
+	 * runs about once a second in every worker, on the runner's
+	 * maintenance thread: where due schedules are claimed and enqueued.
+	 */
+	const struct ods_job_type *job_types;
+	size_t			 njob_types;
+	void			(*tick)(const struct ods_req_env *, void *ctx);
 };
 
 /*

@@ -113,4 +113,20 @@ int			 odsi_worker_run(const struct ods_service *,
 			    struct ods_scoreboard *, int slot,
 			    struct ods_metrics *, int standalone);
 
+/*
+ * The job runner of a worker process (ods_job.c), for a service with job
+ * types. register_metrics: in the master, before the registry is made
+ * (jobs_total, job_duration_seconds). start: after the worker's env
+ * exists (db, redis, ctx; borrowed until stop); NULL when a thread could
+ * not start. stop: no more claims; running jobs may finish within
+ * budget_ms less a margin, then are told to stop and their leases are
+ * given back; returns when every job thread has ended, and frees.
+ */
+struct runner;
+struct ods_req_env;
+enum ods_err		 odsi_job_register_metrics(void);
+struct runner		*odsi_runner_start(const struct ods_service *,
+			    const struct ods_req_env *, int slot);
+void			 odsi_runner_stop(struct runner *, int budget_ms);
+
 #endif /* ODS_PRIVATE_H */

@@ -60,6 +60,7 @@ struct worker {
 	struct odsi_seat		*seats;		/* one per thread */
 	int				 nshort;	/* accept slots */
 	int				 inited;	/* svc->init ran */
+	struct runner			*runner;	/* job threads */
 };
 
 /* ---- the clock and the scoreboard ---- */
@@ -508,6 +509,7 @@ worker_init(struct worker *w, const struct ods_service *svc,
 {
 	struct ods_db_observer	db_observer = { db_connect, db_acquire,
 				    db_in_use, NULL };
+	unsigned		pool;
 
 	memset(w, 0, sizeof(*w));
 	w->svc = svc;
@@ -537,7 +539,11 @@ worker_init(struct worker *w, const struct ods_service *svc,
 	w->env.openai_errors = svc->openai_errors;
 	/* Connections are per process, opened lazily after the fork. */
 	db_observer.arg = conf->mysql_database;
-	w->env.db = ods_db_new(conf, (unsigned)w->nthreads);
+	pool = (unsigned)w->nthreads;
+	/* Job threads and the runner's maintenance thread take their own. */
+	if (svc->njob_types > 0)
+		pool += (unsigned)conf->worker_concurrency + 1;
+	w->env.db = ods_db_new(conf, pool);
 	ods_db_set_observer(w->env.db, &db_observer);
 	w->env.redis = ods_redis_new(conf, (unsigned)w->nthreads);
 	if (svc->object_store && (w->env.obj = ods_obj_new(conf)) == NULL)
@@ -582,6 +588,9 @@ worker_fini(struct worker *w)
 {
 	int	i;
 
+	/* Running jobs finish (or give their leases back) in the budget. */
+	odsi_runner_stop(w->runner, w->conf->drain_timeout * 1000);
+	w->runner = NULL;
 	for (i = 0; i < w->nthreads; i++) {
 		pthread_join(w->threads[i].tid, NULL);
 		close(w->threads[i].ep);
@@ -658,7 +667,9 @@ odsi_worker_run(const struct ods_service *svc, const struct ods_conf *conf,
 		return 1;
 	w.metrics = metrics;
 	w.env.metrics = metrics;
-	if (FCGX_Init() != 0 || threads_start(&w) < 0) {
+	if (FCGX_Init() != 0 || threads_start(&w) < 0 ||
+	    (svc->njob_types > 0 && (w.runner = odsi_runner_start(svc, &w.env,
+	    slot)) == NULL)) {
 		request_stop(&w);
 		worker_fini(&w);
 		return 1;

@@ -8,8 +8,9 @@
 
 # Names substituted in the templates, in this order.
 ODS_NGINX_VARS='ODS_BIND ODS_DATA_PORT ODS_AGENT_PORT ODS_PROXY_PORT
-ODS_DATA_SOCK ODS_AGENT_SOCK ODS_PROXY_SOCK ODS_MAX_BODY_BYTES
-ODS_MAX_UPLOAD_BYTES ODS_METRICS_ALLOW_RULES ODS_NGINX_SNIPPETS ODS_NGINX_PREFIX
+ODS_WORKER_PORT ODS_DATA_SOCK ODS_AGENT_SOCK ODS_PROXY_SOCK ODS_WORKER_SOCK
+ODS_MAX_BODY_BYTES ODS_MAX_UPLOAD_BYTES ODS_METRICS_ALLOW_RULES ODS_NGINX_SNIPPETS
+ODS_NGINX_PREFIX
 ODS_NGINX_USER_LINE ODS_NGINX_WORKERS ODS_NGINX_ACCESS_LOG'
 
 # ods_metrics_allow_rules: "allow 127.0.0.1; allow ::1;" plus one allow per
@@ -30,7 +31,7 @@ ods_metrics_allow_rules() {
 # generated configuration.
 ods_nginx_check_vars() {
 	local v
-	for v in ODS_DATA_PORT ODS_AGENT_PORT ODS_PROXY_PORT; do
+	for v in ODS_DATA_PORT ODS_AGENT_PORT ODS_PROXY_PORT ODS_WORKER_PORT; do
 		case ${!v} in
 		'' | *[!0-9]*) ods_die "$v='${!v}' is not a port number" ;;
 		esac
@@ -50,8 +51,8 @@ ods_nginx_check_vars() {
 	auto) ;;
 	'' | *[!0-9]*) ods_die "ODS_NGINX_WORKERS='$ODS_NGINX_WORKERS' is not a number or auto" ;;
 	esac
-	for v in ODS_DATA_SOCK ODS_AGENT_SOCK ODS_PROXY_SOCK ODS_NGINX_SNIPPETS \
-	    ODS_NGINX_PREFIX; do
+	for v in ODS_DATA_SOCK ODS_AGENT_SOCK ODS_PROXY_SOCK ODS_WORKER_SOCK \
+	    ODS_NGINX_SNIPPETS ODS_NGINX_PREFIX; do
 		case ${!v} in
 		/*) ;;
 		*) ods_die "$v='${!v}' must be an absolute path" ;;
@@ -78,14 +79,15 @@ ods_nginx_render() {
 }
 
 # ods_nginx_select FILE: keep only the servers named in ODS_NGINX_SERVERS
-# (data, agent, proxy; default all three), e.g. one pool per Kubernetes pod.
+# (data, agent, proxy, worker; default all four), e.g. one pool per
+# Kubernetes pod.
 ods_nginx_select() {
-	local want=${ODS_NGINX_SERVERS:-data agent proxy} w
+	local want=${ODS_NGINX_SERVERS:-data agent proxy worker} w
 	want=$(printf '%s' "$want" | tr ',' ' ')
 	for w in $want; do
 		case $w in
-		data | agent | proxy) ;;
-		*) ods_die "ODS_NGINX_SERVERS: unknown server '$w' (data, agent, proxy)" ;;
+		data | agent | proxy | worker) ;;
+		*) ods_die "ODS_NGINX_SERVERS: unknown server '$w' (data, agent, proxy, worker)" ;;
 		esac
 	done
 	[ -n "${want// /}" ] || ods_die "ODS_NGINX_SERVERS names no server"
@@ -97,18 +99,23 @@ ods_nginx_select() {
 
 # ods_nginx_generate PREFIX: write PREFIX/nginx.conf and
 # PREFIX/ods-servers.conf.  Reads ODS_BIND (127.0.0.1), ODS_DATA_PORT,
-# ODS_AGENT_PORT, ODS_PROXY_PORT, ODS_DATA_SOCK, ODS_AGENT_SOCK,
-# ODS_PROXY_SOCK, ODS_MAX_BODY_BYTES (33554432), ODS_MAX_UPLOAD_BYTES
-# (1073741824, the upload and store locations), ODS_METRICS_ALLOW,
+# ODS_AGENT_PORT, ODS_PROXY_PORT, ODS_WORKER_PORT, ODS_DATA_SOCK,
+# ODS_AGENT_SOCK, ODS_PROXY_SOCK, ODS_WORKER_SOCK, ODS_MAX_BODY_BYTES
+# (33554432), ODS_MAX_UPLOAD_BYTES (1073741824, the upload and store
+# locations), ODS_METRICS_ALLOW,
 # ODS_NGINX_WORKERS (auto), ODS_ACCESS_LOG (off or a path; default
 # PREFIX/logs/access.log, JSON lines),
 # ODS_NGINX_SNIPPETS (the source tree's nginx/), ODS_NGINX_SERVERS (which
-# servers: "data agent proxy").
+# servers: "data agent proxy worker").
 ods_nginx_generate() {
 	local prefix=$1
 	mkdir -p "$prefix/logs" "$prefix/tmp"
 	ODS_NGINX_PREFIX=$prefix
 	ODS_BIND=${ODS_BIND:-127.0.0.1}
+	# ods-worker's server: its port and a socket beside the data pool's
+	# unless named (callers from before it existed name neither).
+	ODS_WORKER_PORT=${ODS_WORKER_PORT:-8082}
+	ODS_WORKER_SOCK=${ODS_WORKER_SOCK:-$(dirname "${ODS_DATA_SOCK:-/run/ods/data.sock}")/worker.sock}
 	ODS_MAX_BODY_BYTES=${ODS_MAX_BODY_BYTES:-33554432}
 	ODS_MAX_UPLOAD_BYTES=${ODS_MAX_UPLOAD_BYTES:-1073741824}
 	ODS_NGINX_WORKERS=${ODS_NGINX_WORKERS:-auto}

@@ -69,6 +69,21 @@ pool() {
 	ods_expect_code 403 "PUT $u/store/presigned with a forged signature"
 	ods_get "$u/store/presigned?key=a"
 	ods_expect_code 400 "GET $u/store/presigned without a signature"
+	# Jobs: delayed, so that it stays queued (ods-worker runs here).
+	id=$("$(ods_bin odsctl)" jobs enqueue noop --created-by contract-admin --delay-ms 600000 \
+	    --payload '{"sleep_ms":1}') || ods_t_fail "odsctl jobs enqueue"
+	ods_get "$u/jobs?status=queued&page=1&page_size=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/jobs"
+	ods_get "$u/jobs?status=bogus" "${A[@]}"
+	ods_expect_code 400 "GET $u/jobs with a bad status"
+	ods_get "$u/jobs/$id" "${A[@]}"
+	ods_expect_code 200 "GET $u/jobs/$id"
+	ods_get "$u/jobs/$id" -H "Authorization: Bearer $viewer"
+	ods_expect_code 404 "GET $u/jobs/$id as another user"
+	ods_req POST "$u/jobs/$id/cancel" "${A[@]}"
+	ods_expect_code 200 "POST $u/jobs/$id/cancel"
+	ods_req POST "$u/jobs/$id/cancel" "${A[@]}"
+	ods_expect_code 409 "POST $u/jobs/$id/cancel again"
 }
 
 pool "$ODS_DATA_URL" /api/v1/data

@@ -1,6 +1,7 @@
 # tests/lib/stack.sh — a whole ONE-DATA-STUDIO stack in one state directory:
-# MariaDB, Redis, the three FastCGI pools and nginx, on free ports, with no
-# systemd.  Used by the integration tests, scripts/test and scripts/run.
+# MariaDB, Redis, the three FastCGI pools, ods-worker (background jobs) and
+# nginx, on free ports, with no systemd.  Used by the integration tests,
+# scripts/test and scripts/run.
 #
 # Source it from bash.  Everything lives under ODS_STACK_DIR ($S below):
 #   $S/db        MariaDB datadir        $S/redis  Redis working directory
@@ -10,9 +11,11 @@
 #
 # Inputs (all optional): ODS_BUILD_DIR (the build tree; default
 # $top_builddir, else ./var/build), ODS_DATA_PORT, ODS_AGENT_PORT,
-# ODS_PROXY_PORT (free ports when unset), ODS_DB_PORT, ODS_REDIS_PORT (free
-# ports when unset), ODS_POOL_WORKERS (2), ODS_<POOL>_WORKERS and
-# ODS_<POOL>_THREADS (POOL = DATA, AGENT or PROXY), ODS_POOL_ARGS (an array
+# ODS_PROXY_PORT, ODS_WORKER_PORT (free ports when unset), ODS_DB_PORT,
+# ODS_REDIS_PORT (free ports when unset), ODS_POOL_WORKERS (2),
+# ODS_<POOL>_WORKERS and
+# ODS_<POOL>_THREADS (POOL = DATA, AGENT, PROXY or WORKER; ods-worker's
+# concurrent jobs are ODS_WORKER_CONCURRENCY), ODS_POOL_ARGS (an array
 # of extra arguments for every pool), ODS_DB_GRANT (the database pattern
 # the application user may use; default the database).
 #
@@ -22,7 +25,7 @@
 # ods_s3_start adds s3rver (the tests' S3) on a free port.
 #
 # Outputs (exported): ODS_DATA_URL, ODS_AGENT_URL, ODS_PROXY_URL,
-# ODS_TEST_DB_DSN, ODS_TEST_REDIS_URL, MYSQL_HOST/PORT/USER/PASSWORD/DATABASE,
+# ODS_WORKER_URL, ODS_TEST_DB_DSN, ODS_TEST_REDIS_URL, MYSQL_HOST/PORT/USER/PASSWORD/DATABASE,
 # REDIS_URL, ODS_DATA_DIR; pid files $S/run/<pool>.pid, $S/run/mysqld.pid,
 # $S/run/redis.pid, $S/nginx/nginx.pid.
 
@@ -30,7 +33,7 @@ _ods_stack_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$_ods_stack_lib/../../scripts/lib/common.sh"
 . "$_ods_stack_lib/../../scripts/lib/nginx.sh"
 
-ODS_POOLS='data agent proxy'
+ODS_POOLS='data agent proxy worker'
 
 # ods_stack_init [DIR]: use DIR (created if needed) or a new temporary
 # directory as the state directory; sets and exports ODS_STACK_DIR.
@@ -291,13 +294,20 @@ ods_stack_env() {
 
 # ---------------------------------------------------------------- programs
 
-# ods_bin NAME: path of a built program (data, agent, proxy, odsctl).
+# ods_bin NAME: path of a built program (data, agent, proxy, worker,
+# odsctl); ODS_BIN_<NAME> (e.g. ODS_BIN_WORKER) names another one.
 ods_bin() {
-	local b
+	local b v
+	v=ODS_BIN_$(printf '%s' "$1" | tr a-z A-Z)
+	if [ -n "${!v:-}" ]; then
+		printf '%s\n' "${!v}"
+		return 0
+	fi
 	case $1 in
 	data) b=fcgi/data/ods-data-api ;;
 	agent) b=fcgi/agent/ods-agent-api ;;
 	proxy) b=fcgi/proxy/ods-openai-proxy ;;
+	worker) b=fcgi/worker/ods-worker ;;
 	odsctl) b=fcgi/odsctl/odsctl ;;
 	*) ods_die "unknown program $1" ;;
 	esac
@@ -399,22 +409,26 @@ ods_stack_nginx_start() {
 	[ -n "${ODS_DATA_PORT:-}" ] || ods_pick_port ODS_DATA_PORT
 	[ -n "${ODS_AGENT_PORT:-}" ] || ods_pick_port ODS_AGENT_PORT
 	[ -n "${ODS_PROXY_PORT:-}" ] || ods_pick_port ODS_PROXY_PORT
+	[ -n "${ODS_WORKER_PORT:-}" ] || ods_pick_port ODS_WORKER_PORT
 	local p
-	for p in "$ODS_DATA_PORT" "$ODS_AGENT_PORT" "$ODS_PROXY_PORT"; do
+	for p in "$ODS_DATA_PORT" "$ODS_AGENT_PORT" "$ODS_PROXY_PORT" \
+	    "$ODS_WORKER_PORT"; do
 		ods_port_busy "$p" && ods_die "port $p is already in use"
 	done
 	ODS_DATA_SOCK=$(ods_pool_sock data)
 	ODS_AGENT_SOCK=$(ods_pool_sock agent)
 	ODS_PROXY_SOCK=$(ods_pool_sock proxy)
+	ODS_WORKER_SOCK=$(ods_pool_sock worker)
 	ods_nginx_generate "$ODS_STACK_DIR/nginx"
 	ods_nginx_test "$ODS_STACK_DIR/nginx" || ods_die "nginx -t failed"
 	ods_nginx_start "$ODS_STACK_DIR/nginx"
 	local host=$ODS_BIND
 	case $host in 0.0.0.0 | '*' | '[::]') host=127.0.0.1 ;; esac
-	export ODS_DATA_PORT ODS_AGENT_PORT ODS_PROXY_PORT
+	export ODS_DATA_PORT ODS_AGENT_PORT ODS_PROXY_PORT ODS_WORKER_PORT
 	export ODS_DATA_URL=http://$host:$ODS_DATA_PORT
 	export ODS_AGENT_URL=http://$host:$ODS_AGENT_PORT
 	export ODS_PROXY_URL=http://$host:$ODS_PROXY_PORT
+	export ODS_WORKER_URL=http://$host:$ODS_WORKER_PORT
 }
 
 ods_stack_nginx_stop() {
@@ -455,7 +469,7 @@ ods_stack_backends() {
 	fi
 }
 
-# ods_stack_pools: the three pools.
+# ods_stack_pools: the three pools and ods-worker.
 ods_stack_pools() {
 	local p
 	for p in $ODS_POOLS; do
@@ -463,7 +477,7 @@ ods_stack_pools() {
 	done
 }
 
-# ods_stack_pools_stop: drain and stop the three pools (SIGTERM, 40 s).
+# ods_stack_pools_stop: drain and stop the pools (SIGTERM, 40 s).
 ods_stack_pools_stop() {
 	local p
 	for p in $ODS_POOLS; do
@@ -480,11 +494,16 @@ ods_stack_up() {
 	ods_stack_wait_live || ods_die "the stack did not become live"
 }
 
-# ods_stack_wait_live [TIMEOUT_S]: liveness 200 on every server nginx runs.
+# ods_stack_wait_live [TIMEOUT_S]: liveness 200 on every server nginx runs
+# (ods-worker's when this shell started it).
 ods_stack_wait_live() {
 	local s
-	for s in $(printf '%s' "${ODS_NGINX_SERVERS:-data agent proxy}" | tr ',' ' '); do
+	for s in $(printf '%s' "${ODS_NGINX_SERVERS:-data agent proxy worker}" | tr ',' ' '); do
 		case $s in
+		# Only when this shell started it: tests that start their
+		# pools one by one may leave ods-worker out.
+		worker) ! ods_pool_master worker >/dev/null ||
+		    ods_wait_http "$ODS_WORKER_URL/healthz" 200 "${1:-20}" ;;
 		data) ods_wait_http "$ODS_DATA_URL/api/v1/healthz" 200 "${1:-20}" ;;
 		agent) ods_wait_http "$ODS_AGENT_URL/api/v1/healthz" 200 "${1:-20}" ;;
 		proxy) ods_wait_http "$ODS_PROXY_URL/healthz" 200 "${1:-20}" ;;
@@ -492,7 +511,7 @@ ods_stack_wait_live() {
 	done
 }
 
-# ods_stack_down: stop whatever this shell started (nginx, pools, Redis,
+# ods_stack_down: stop whatever this shell started (nginx, pools, worker, Redis,
 # MariaDB) and remove a temporary state directory unless ODS_KEEP_STATE=1.
 ods_stack_down() {
 	[ -n "${ODS_STACK_DIR:-}" ] || return 0

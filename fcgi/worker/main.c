@@ -1,0 +1,49 @@
+/*
+ * fcgi/worker/main.c — ods-worker: runs background jobs (the jobs table,
+ * woken by a Redis Stream) in the pools' process model, and serves its
+ * health and metrics over FastCGI (nginx, ODS_WORKER_PORT).
+ */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "ods.h"
+#include "w_jobs.h"
+
+static const struct ods_route routes[] = {
+	{ ODS_GET, "/health",  ods_health_ready, ODS_AUTH_OPEN, NULL },
+	{ ODS_GET, "/healthz", ods_health_live,  ODS_AUTH_OPEN, NULL },
+};
+
+static const struct ods_job_type job_types[] = {
+	W_JOB_TYPES,
+};
+
+/*
+ * Once a second in every worker process. The hook for schedules (issue
+ * 13 §4): claim the due runs (ods_sched_claim_due) and enqueue a job for
+ * each; the daily audit_retention run comes from such a schedule.
+ */
+static void
+tick(const struct ods_req_env *env, void *ctx)
+{
+	(void)env;
+	(void)ctx;
+}
+
+static const struct ods_service service = {
+	.name = "worker",
+	.version = PACKAGE_VERSION,
+	.routes = routes,
+	.nroutes = ODS_NELEM(routes),
+	.default_threads = 1,
+	.job_types = job_types,
+	.njob_types = ODS_NELEM(job_types),
+	.tick = tick,
+};
+
+int
+main(int argc, char *argv[])
+{
+	return ods_fcgi_main(argc, argv, &service);
+}

@@ -1,0 +1,31 @@
+/*
+ * fcgi/worker/w_jobs.h — the job types of ods-worker (j_*.c), as rows for
+ * its job-type table; a test worker adds its own rows to the same ones.
+ */
+#ifndef W_JOBS_H
+#define W_JOBS_H
+
+#include "server/ods_job.h"
+
+#define W_JOB_TYPES \
+	{ "noop", j_noop }, \
+	{ "audit_retention", j_audit_retention }
+
+/*
+ * noop: does nothing, harmlessly: for smoke tests, benchmarks and
+ * checking a deployment. Payload (all optional): "sleep_ms" (0..3600000,
+ * slept in steps that watch for cancellation), "fail" (a message: the
+ * run fails with it, to see retries). Result {"slept_ms": n}.
+ */
+enum ods_err	j_noop(struct ods_job *);
+
+/*
+ * audit_retention: delete audit_logs rows older than "days" (payload;
+ * default ODS_AUDIT_RETENTION_DAYS) in batches of "batch" rows (1..10000,
+ * default 1000), reporting progress and stopping between batches when
+ * cancelled. Result {"deleted", "cutoff", "days", "batches"}. A daily
+ * schedule enqueues it; `odsctl jobs enqueue audit_retention` by hand.
+ */
+enum ods_err	j_audit_retention(struct ods_job *);
+
+#endif /* W_JOBS_H */
