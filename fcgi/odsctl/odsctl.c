@@ -34,6 +34,7 @@
 #include "store/ods_migrate.h"
 #include "store/ods_redis.h"
 #include "c_jobs.h"
+#include "c_sched.h"
 
 #define EXIT_USAGE	2
 
@@ -48,6 +49,8 @@ usage(FILE *fp)
 	    "       odsctl token --sub SUBJECT ...\n"
 	    "       odsctl usage [--key KEY_ID] [--from DAY] [--to DAY]\n"
 	    "       odsctl jobs list|show|cancel|retry|enqueue|wait ...\n"
+	    "       odsctl schedules list|create|show|pause|resume|trigger|rm "
+	    "...\n"
 	    "\n"
 	    "commands:\n"
 	    "  migrate           apply pending SQL migrations, in order, once\n"
@@ -71,6 +74,7 @@ usage(FILE *fp)
 	    "(default: the\n"
 	    "                    last 30 days)\n"
 	    C_JOBS_USAGE
+	    C_SCHED_USAGE
 	    "\n"
 	    "options:\n"
 	    "  --check-config    check the environment (MYSQL_*, REDIS_URL, "
@@ -466,6 +470,20 @@ jobs(int argc, char *argv[])
 	return rc;
 }
 
+static int
+schedules(int argc, char *argv[])
+{
+	struct ods_conf	*conf;
+	int		 ok, rc;
+
+	conf = load_conf(stderr, &ok);
+	rc = ok ? c_sched(conf, argc, argv) : EXIT_FAILURE;
+	if (rc == EXIT_USAGE)
+		usage(stderr);
+	ods_conf_free(conf);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -493,6 +511,8 @@ main(int argc, char *argv[])
 		return usage_report(argc - 1, argv + 1);
 	if (strcmp(argv[1], "jobs") == 0)
 		return jobs(argc - 1, argv + 1);
+	if (strcmp(argv[1], "schedules") == 0)
+		return schedules(argc - 1, argv + 1);
 	fprintf(stderr, "odsctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

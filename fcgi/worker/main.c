@@ -19,18 +19,6 @@ static const struct ods_job_type job_types[] = {
 	W_JOB_TYPES,
 };
 
-/*
- * Once a second in every worker process. The hook for schedules (issue
- * 13 §4): claim the due runs (ods_sched_claim_due) and enqueue a job for
- * each; the daily audit_retention run comes from such a schedule.
- */
-static void
-tick(const struct ods_req_env *env, void *ctx)
-{
-	(void)env;
-	(void)ctx;
-}
-
 static const struct ods_service service = {
 	.name = "worker",
 	.version = PACKAGE_VERSION,
@@ -39,7 +27,7 @@ static const struct ods_service service = {
 	.default_threads = 1,
 	.job_types = job_types,
 	.njob_types = ODS_NELEM(job_types),
-	.tick = tick,
+	.tick = w_tick,
 };
 
 int

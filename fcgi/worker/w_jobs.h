@@ -28,4 +28,12 @@ enum ods_err	j_noop(struct ods_job *);
  */
 enum ods_err	j_audit_retention(struct ods_job *);
 
+/*
+ * The service's tick, once a second in every worker process: each due run
+ * of the schedules (lib/store/ods_sched) becomes a job, claimed by exactly
+ * one worker across machines; the first tick that reaches the database
+ * makes the built-in schedules (audit_retention daily at 03:15).
+ */
+void		w_tick(const struct ods_req_env *, void *ctx);
+
 #endif /* W_JOBS_H */

@@ -24,6 +24,7 @@
 #include "core/ods_tz.h"
 #include "core/ods_util.h"
 #include "store/ods_db.h"
+#include "store/ods_jobs.h"
 #include "store/ods_sched.h"
 
 /* UTC seconds <-> DATETIME(3): the connection's time_zone is +00:00. */
@@ -542,8 +543,10 @@ claim_take(struct ods_db *db, struct claim *k, int64_t now, enum ods_err *er)
 	if ((*er = ods_db_acquire(db, &c)) != ODS_OK)
 		return -1;
 	*er = ods_db_exec(c, "UPDATE schedules SET lease_owner = ?, "
-	    "lease_expires_at = " AT " WHERE id = ? AND next_due_at <=> " AT
-	    " AND trigger_seq = ? AND (lease_expires_at IS NULL OR "
+	    "lease_expires_at = " AT " WHERE id = ? AND "
+	    /* In seconds, as read: a fraction an operator's UPDATE left must
+	     * not make the row unclaimable forever. */
+	    SECS("next_due_at") " <=> ? AND trigger_seq = ? AND (lease_expires_at IS NULL OR "
 	    "lease_expires_at <= " AT ")", a, 6, &n);
 	ods_db_release(c);
 	if (*er != ODS_OK)
@@ -718,4 +721,44 @@ ods_sched_run_due(struct ods_db *db, const char *owner, int64_t now,
 	if (fired != NULL)
 		*fired = nf;
 	return er != ODS_OK && first == ODS_OK && n == 0 ? er : first;
+}
+
+struct enqueue_arg {
+	struct ods_db		*db;
+	struct ods_redis	*redis;
+};
+
+static enum ods_err
+enqueue_run(void *arg, const struct ods_sched_run *run)
+{
+	const struct enqueue_arg	*ea = arg;
+	struct ods_jobs_spec		 js;
+	int64_t				 id;
+	int				 existed;
+
+	memset(&js, 0, sizeof(js));
+	js.type = run->sched->job_type;
+	js.payload = run->sched->payload;
+	js.created_by = run->sched->created_by;
+	js.idempotency_key = run->idem_key;
+	return ods_jobs_enqueue(ea->db, ea->redis, &js, &id, &existed);
+}
+
+enum ods_err
+ods_sched_enqueue_due(struct ods_db *db, struct ods_redis *redis,
+    const char *owner, int64_t now, unsigned *fired)
+{
+	struct enqueue_arg	ea = { db, redis };
+
+	return ods_sched_run_due(db, owner, now, enqueue_run, &ea, fired);
+}
+
+enum ods_err
+ods_sched_ensure(struct ods_db *db, const struct ods_sched_spec *spec,
+    int64_t now, struct ods_why *why)
+{
+	enum ods_err	er;
+
+	er = ods_sched_create(db, spec, now, NULL, why);
+	return er == ODS_ECONFLICT ? ODS_OK : er;
 }

@@ -101,6 +101,27 @@ enum ods_err	 ods_sched_run_due(struct ods_db *, const char *owner,
 		    enum ods_err (*fire)(void *arg, const struct ods_sched_run *),
 		    void *arg, unsigned *fired) ODS_MUSTCHECK;
 
+struct ods_redis;
+
+/*
+ * ods_sched_run_due with the job queue as fire: each due run becomes a
+ * job of the schedule's type and payload (ods_jobs_enqueue), created by
+ * the schedule's creator, with the run's idem_key as its idempotency key,
+ * so a run fired twice after a lost lease is still one job. redis (may
+ * be NULL) only wakes the workers.
+ */
+enum ods_err	 ods_sched_enqueue_due(struct ods_db *, struct ods_redis *,
+		    const char *owner, int64_t now, unsigned *fired)
+		    ODS_MUSTCHECK;
+
+/*
+ * Create the schedule spec names unless one of that name exists (an
+ * operator's changes to it, a pause included, are kept): for the
+ * built-in schedules a worker makes at start. ODS_OK either way.
+ */
+enum ods_err	 ods_sched_ensure(struct ods_db *, const struct ods_sched_spec *,
+		    int64_t now, struct ods_why *) ODS_MUSTCHECK;
+
 /*
  * Validate spec and store it, due first at its first due time after now
  * (an interval: now + interval). *id (may be NULL) is the new id.

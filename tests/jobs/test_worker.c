@@ -78,6 +78,7 @@ static const struct ods_service service = {
 	.init = init,
 	.job_types = job_types,
 	.njob_types = ODS_NELEM(job_types),
+	.tick = w_tick,
 };
 
 int
