@@ -14,6 +14,7 @@
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
 #include "core/ods_tz.h"
+#include "core/ods_util.h"
 
 enum type {
 	T_STR,		/* any string */
@@ -604,17 +605,6 @@ ods_conf_load_env(struct ods_conf *c, FILE *report)
 	return bad > 0 ? ODS_EINVAL : ODS_OK;
 }
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch |= 0x20;
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 /* Copy the bytes [p, end) URL-decoded into a new string. */
 static char *
 pct_dup(const char *p, const char *end)
@@ -624,8 +614,8 @@ pct_dup(const char *p, const char *end)
 
 	while (p < end) {
 		if (*p == '%' && end - p >= 3 &&
-		    (hi = hexval(p[1])) >= 0 &&
-		    (lo = hexval(p[2])) >= 0) {
+		    (hi = ods_hexval(p[1])) >= 0 &&
+		    (lo = ods_hexval(p[2])) >= 0) {
 			*o++ = (char)(hi << 4 | lo);
 			p += 3;
 		} else

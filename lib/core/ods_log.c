@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/ods_log.h"
+#include "core/ods_util.h"
 
 #define LINE_MAX_BYTES	4096	/* one write(2): lines stay whole under load */
 #define MSG_MAX_BYTES	2048
@@ -67,37 +68,6 @@ ods_log_request_id(void)
 	return reqid;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t		len, i;
-	unsigned int	cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 size_t
 ods_log_escape(char *dst, size_t dstsz, const char *src, size_t srclen)
 {
@@ -121,7 +91,7 @@ ods_log_escape(char *dst, size_t dstsz, const char *src, size_t srclen)
 			memcpy(esc, "\\t", 2), plen = 2;
 		} else if (s[i] < 0x20 || s[i] == 0x7f) {
 			plen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
-		} else if ((ulen = utf8_len(s + i, srclen - i)) == 0) {
+		} else if ((ulen = ods_utf8_len(s + i, srclen - i)) == 0) {
 			ulen = 1;
 			piece = "\\ufffd", plen = 6;
 		} else {

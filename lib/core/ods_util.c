@@ -136,8 +136,8 @@ ods_hex(const void *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-nibble(char c)
+int
+ods_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -157,8 +157,8 @@ ods_unhex(const char *s, size_t n, unsigned char *out, size_t size)
 	if (n % 2 != 0 || n / 2 > size)
 		return -1;
 	for (i = 0; i < n / 2; i++) {
-		if ((hi = nibble(s[2 * i])) < 0 ||
-		    (lo = nibble(s[2 * i + 1])) < 0)
+		if ((hi = ods_hexval(s[2 * i])) < 0 ||
+		    (lo = ods_hexval(s[2 * i + 1])) < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}
@@ -269,4 +269,37 @@ ods_url_redact(const char *url)
 	memcpy(out + pre, rest, n);
 	out[pre + n] = '\0';
 	return out;
+}
+
+size_t
+ods_utf8_len(const void *p, size_t n)
+{
+	const unsigned char	*s = p;
+	size_t			 len, i;
+	unsigned int		 cp;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
 }

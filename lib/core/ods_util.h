@@ -26,6 +26,13 @@ void		 ods_random(void *, size_t);
 void		 ods_sha256_hex(const void *, size_t, char out[65]);
 /* n bytes as 2n lower-case hex digits and a NUL (out: 2n + 1 bytes). */
 void		 ods_hex(const void *, size_t n, char *out);
+/* The value of one hex digit (either case), or -1. */
+int		 ods_hexval(int c);
+/*
+ * The length of the valid UTF-8 sequence at p (n bytes left): 1 to 4, or
+ * 0 when it is not one (overlong forms, surrogates, past U+10FFFF).
+ */
+size_t		 ods_utf8_len(const void *p, size_t n);
 /* n hex digits into at most size bytes; the byte count, or -1. */
 long		 ods_unhex(const char *, size_t n, unsigned char *out,
 		    size_t size) ODS_MUSTCHECK;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/ods_util.h"
 #include "net/ods_multipart.h"
 
 enum state {
@@ -108,36 +109,6 @@ static int
 is_tchar(unsigned char c)
 {
 	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?={}", c) == NULL;
-}
-
-/* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t		len, i;
-	unsigned int	cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
 }
 
 /*
@@ -423,18 +394,6 @@ sdup(struct ods_multipart *m, const char *s, size_t n)
 	return d;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * filename*=charset'lang'pct-encoded (RFC 5987/8187) into scratch as
  * UTF-8. ODS_OK, ODS_ENOTFOUND for a charset other than UTF-8 or
@@ -466,8 +425,8 @@ ext_value(struct ods_multipart *m, const struct param *p, const char **out)
 	for (v = q2 + 1; v < end; v++) {
 		c = (unsigned char)*v;
 		if (c == '%') {
-			if (end - v < 3 || (hi = hexval(v[1])) < 0 ||
-			    (lo = hexval(v[2])) < 0)
+			if (end - v < 3 || (hi = ods_hexval(v[1])) < 0 ||
+			    (lo = ods_hexval(v[2])) < 0)
 				return fail(m, ODS_EINVAL, "filename* has a bad "
 				    "percent-encoding");
 			c = (unsigned char)(hi << 4 | lo);
@@ -482,8 +441,8 @@ ext_value(struct ods_multipart *m, const struct param *p, const char **out)
 		d[o++] = (char)c;
 	}
 	d[o] = '\0';
-	for (k = 0; k < o; k += utf8_len((unsigned char *)d + k, o - k))
-		if (utf8_len((unsigned char *)d + k, o - k) == 0)
+	for (k = 0; k < o; k += ods_utf8_len((unsigned char *)d + k, o - k))
+		if (ods_utf8_len((unsigned char *)d + k, o - k) == 0)
 			return fail(m, ODS_EINVAL, "filename* is not valid "
 			    "UTF-8");
 	m->sused += o + 1;
@@ -866,7 +825,7 @@ ods_multipart_safe_name(const char *name, char *out, size_t n)
 		if (*s < 0x20 || *s == 0x7f || (o == 0 && (*s == '.' ||
 		    *s == ' ')))
 			continue;
-		if ((k = utf8_len(s, left)) == 0) {
+		if ((k = ods_utf8_len(s, left)) == 0) {
 			out[o++] = '_';	/* not UTF-8: a placeholder */
 			k = 1;
 			continue;

@@ -13,6 +13,7 @@
 #include "core/ods_json.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_util.h"
 #include "net/ods_req.h"
 
 #define MAX_PATH_PARAMS	8
@@ -85,15 +86,6 @@ param(char **params, const char *name)
 	return NULL;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decode [s, s+n) into the arena; '+' is a space when plus. */
 static char *
 decode(struct ods_arena *a, const char *s, size_t n, int plus)
@@ -106,8 +98,8 @@ decode(struct ods_arena *a, const char *s, size_t n, int plus)
 		return NULL;
 	for (i = 0, o = out; i < n; i++) {
 		if (s[i] == '%' && i + 2 < n &&
-		    (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (hi = ods_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = ods_hexval((unsigned char)s[i + 2])) >= 0) {
 			*o++ = (char)(hi << 4 | lo);
 			i += 2;
 		} else if (plus && s[i] == '+')

@@ -27,6 +27,7 @@
 #include "core/ods_mem.h"
 #include "store/ods_redis.h"
 #include "core/ods_time.h"
+#include "core/ods_util.h"
 
 #define MAX_POOL	1024
 
@@ -68,18 +69,6 @@ url_clear(struct rurl *u)
 	memset(u, 0, sizeof(*u));
 }
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode s[0..n) into a new string; NULL when malformed. */
 static char *
 pct_decode(const char *s, size_t n)
@@ -97,8 +86,8 @@ pct_decode(const char *s, size_t n)
 			free(out);
 			return NULL;
 		}
-		hi = hexval((unsigned char)s[i + 1]);
-		lo = hexval((unsigned char)s[i + 2]);
+		hi = ods_hexval((unsigned char)s[i + 1]);
+		lo = ods_hexval((unsigned char)s[i + 2]);
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 			free(out);
 			return NULL;
