@@ -206,7 +206,8 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # and the box's busy and total ticks: what the rest of the machine took
 # during a row is busy - ours (OTHERS, in % of all the CPUs).
 tree_ticks() {
-	cat /proc/[0-9]*/stat 2>/dev/null | awk -v root=$$ '{
+	# (a process may end between the glob and cat's read of it)
+	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root=$$ '{
 		pid = $1; sub(/^.*\) /, ""); pp[pid] = $2
 		t[pid] = $12 + $13 + $14 + $15
 	} END {
