@@ -9,6 +9,8 @@
  *	odsctl apikey revoke KEY_ID			revoke a key
  *	odsctl token --sub S [--username U] [--roles a,b] [--ttl S]
  *							dev HS256 token
+ *	odsctl store put|get|head|ls|rm|presign ...	the object store
+ *							(odsctl_store.c)
  *	odsctl --check-config				validate the environment
  *
  * Configuration comes from the environment, like the services. Exit
@@ -32,6 +34,7 @@
 #include "core/ods_mem.h"
 #include "store/ods_migrate.h"
 #include "store/ods_redis.h"
+#include "odsctl_store.h"
 
 #define EXIT_USAGE	2
 
@@ -45,6 +48,7 @@ usage(FILE *fp)
 	    "       odsctl apikey create|list|revoke ...\n"
 	    "       odsctl token --sub SUBJECT ...\n"
 	    "       odsctl usage [--key KEY_ID] [--from DAY] [--to DAY]\n"
+	    "       odsctl store put|get|head|ls|rm|presign ...\n"
 	    "\n"
 	    "commands:\n"
 	    "  migrate           apply pending SQL migrations, in order, once\n"
@@ -66,16 +70,19 @@ usage(FILE *fp)
 	    "  usage [--key KEY_ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
 	    "                    LLM usage per key, model and day as JSON "
 	    "(default: the\n"
-	    "                    last 30 days)\n"
-	    "\n"
+	    "                    last 30 days)\n",
+	    ODS_DATADIR, ODS_MIGRATE_LOCK_TIMEOUT_S);
+	odsctl_store_usage(fp);
+	fprintf(fp, "\n"
 	    "options:\n"
 	    "  --check-config    check the environment (MYSQL_*, REDIS_URL, "
 	    "...) and exit\n"
 	    "  --help, --version\n"
 	    "\n"
 	    "The database is the one of MYSQL_HOST, MYSQL_PORT, MYSQL_USER, "
-	    "MYSQL_PASSWORD,\nMYSQL_DATABASE (or ODS_MYSQL_SOCKET).\n",
-	    ODS_DATADIR, ODS_MIGRATE_LOCK_TIMEOUT_S);
+	    "MYSQL_PASSWORD,\nMYSQL_DATABASE (or ODS_MYSQL_SOCKET). The object "
+	    "store is the pools': S3\nwhen MINIO_ENDPOINT is set, else "
+	    "ODS_DATA_DIR/objects.\n");
 }
 
 /* Load the environment; report each bad key on report. */
@@ -473,6 +480,8 @@ main(int argc, char *argv[])
 		return token(argc - 1, argv + 1);
 	if (strcmp(argv[1], "usage") == 0)
 		return usage_report(argc - 1, argv + 1);
+	if (strcmp(argv[1], "store") == 0)
+		return odsctl_store(argc - 1, argv + 1);
 	fprintf(stderr, "odsctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
