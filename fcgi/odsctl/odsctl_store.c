@@ -43,10 +43,18 @@
 #define EXIT_USAGE		2
 #define PRESIGN_DEFAULT_S	3600
 
+/* The options, as bits: what a verb takes and what was given. */
+enum {
+	O_CTYPE = 1 << 0, O_SHA256 = 1 << 1, O_RANGE = 1 << 2,
+	O_LIMIT = 1 << 3, O_TOKEN = 1 << 4, O_JSON = 1 << 5,
+	O_EXPIRES = 1 << 6, O_ROUTE = 1 << 7, O_BASE = 1 << 8
+};
+
 struct store_opts {
 	const char	*ctype, *sha256, *range, *token, *base;
 	long		 limit, expires;
 	int		 json, route;
+	unsigned	 seen;		/* O_* given */
 };
 
 void
@@ -86,8 +94,8 @@ odsctl_store_usage(FILE *fp)
 static int
 store_usage_error(void)
 {
-	fprintf(stderr, "usage: odsctl store put|get|head|ls|rm|presign ...\n");
-	odsctl_store_usage(stderr);
+	fprintf(stderr, "usage: odsctl store put|get|head|ls|rm|presign ... "
+	    "(odsctl --help lists the\narguments and options of each)\n");
 	return EXIT_USAGE;
 }
 
@@ -130,19 +138,21 @@ store_opts_parse(int argc, char *argv[], struct store_opts *o)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 't': o->ctype = optarg; break;
-		case 's': o->sha256 = optarg; break;
-		case 'r': o->range = optarg; break;
-		case 'k': o->token = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'R': o->route = 1; break;
-		case 'b': o->base = optarg; break;
+		case 't': o->ctype = optarg; o->seen |= O_CTYPE; break;
+		case 's': o->sha256 = optarg; o->seen |= O_SHA256; break;
+		case 'r': o->range = optarg; o->seen |= O_RANGE; break;
+		case 'k': o->token = optarg; o->seen |= O_TOKEN; break;
+		case 'j': o->json = 1; o->seen |= O_JSON; break;
+		case 'R': o->route = 1; o->seen |= O_ROUTE; break;
+		case 'b': o->base = optarg; o->seen |= O_BASE; break;
 		case 'n':
 			bad |= num_opt("--limit", optarg, 1, LONG_MAX, &o->limit);
+			o->seen |= O_LIMIT;
 			break;
 		case 'e':
 			bad |= num_opt("--expires", optarg, 1,
 			    ODS_OBJ_PRESIGN_MAX_S, &o->expires);
+			o->seen |= O_EXPIRES;
 			break;
 		default:
 			return -1;
@@ -240,9 +250,6 @@ store_put(struct ods_obj *o, int argc, char *argv[],
 	enum ods_err		 er;
 	int			 fd = STDIN_FILENO;
 
-	if (argc < 1 || argc > 2 || so->range != NULL || so->limit != 0 ||
-	    so->token != NULL || so->route || so->base != NULL)
-		return store_usage_error();
 	key = argv[0];
 	path = argc == 2 ? argv[1] : "-";
 	if (strcmp(path, "-") != 0 &&
@@ -261,11 +268,14 @@ store_put(struct ods_obj *o, int argc, char *argv[],
 
 /* ---- get ---- */
 
+#define KICK_BYTES	(8u * 1024 * 1024)
+
 struct get_out {
 	int			 fd;
+	int			 file;	/* fd is a file of ours (fsynced) */
 	struct ods_sha256	*h;	/* NULL: a range, not checked */
 	struct ods_obj_info	 in;
-	uint64_t		 off, len, got;
+	uint64_t		 off, len, got, kicked;
 };
 
 static int
@@ -299,6 +309,14 @@ get_write(void *arg, const char *p, size_t n)
 		p += w;
 		n -= (size_t)w;
 	}
+#ifdef SYNC_FILE_RANGE_WRITE
+	/* The writeback starts now, so the fsync at the end is short. */
+	if (g->file && g->got - g->kicked >= KICK_BYTES) {
+		(void)sync_file_range(g->fd, (off_t)g->kicked,
+		    (off_t)(g->got - g->kicked), SYNC_FILE_RANGE_WRITE);
+		g->kicked = g->got;
+	}
+#endif
 	return 0;
 }
 
@@ -415,10 +433,6 @@ store_get(struct ods_obj *o, int argc, char *argv[],
 	enum ods_err		 er = ODS_OK;
 	uint64_t		 off = 0, len = ODS_OBJ_ALL;
 
-	if (argc < 1 || argc > 2 || so->ctype != NULL || so->sha256 != NULL ||
-	    so->limit != 0 || so->token != NULL || so->route ||
-	    so->base != NULL)
-		return store_usage_error();
 	key = argv[0];
 	path = argc == 2 ? argv[1] : "-";
 	if (so->range != NULL &&
@@ -431,6 +445,7 @@ store_get(struct ods_obj *o, int argc, char *argv[],
 	memset(&g, 0, sizeof(g));
 	if ((g.fd = out_open(path, tmp, sizeof(tmp))) < 0)
 		return EXIT_FAILURE;
+	g.file = tmp[0] != '\0';
 	if (so->range == NULL)
 		g.h = ods_sha256_new();
 	er = ods_obj_get(o, key, off, len, &sink);
@@ -462,10 +477,8 @@ store_head(struct ods_obj *o, int argc, char *argv[],
 	struct ods_obj_info	in;
 	enum ods_err		er;
 
-	if (argc != 1 || so->ctype != NULL || so->sha256 != NULL ||
-	    so->range != NULL || so->limit != 0 || so->token != NULL ||
-	    so->route || so->base != NULL)
-		return store_usage_error();
+	(void)argc;
+	(void)so;
 	if ((er = ods_obj_head(o, argv[0], &in)) != ODS_OK)
 		return store_fail("head", argv[0], er);
 	info_print(&in, ods_obj_backend(o));
@@ -506,9 +519,6 @@ store_ls(struct ods_obj *o, int argc, char *argv[],
 	size_t			 i, page;
 	long			 left = so->limit;
 
-	if (argc > 1 || so->ctype != NULL || so->sha256 != NULL ||
-	    so->range != NULL || so->route || so->base != NULL)
-		return store_usage_error();
 	prefix = argc == 1 ? argv[0] : "";
 	if (so->token != NULL)
 		token = ods_xstrdup(so->token);
@@ -540,10 +550,7 @@ store_rm(struct ods_obj *o, int argc, char *argv[],
 	enum ods_err	er;
 	int		i, rc = EXIT_SUCCESS;
 
-	if (argc < 1 || so->ctype != NULL || so->sha256 != NULL ||
-	    so->range != NULL || so->limit != 0 || so->token != NULL ||
-	    so->route || so->base != NULL)
-		return store_usage_error();
+	(void)so;
 	for (i = 0; i < argc; i++)
 		if ((er = ods_obj_delete(o, argv[i])) != ODS_OK)
 			rc = store_fail("rm", argv[i], er);
@@ -561,9 +568,7 @@ store_presign(struct ods_obj *o, int argc, char *argv[],
 	size_t		 n;
 	enum ods_err	 er;
 
-	if (argc != 2 || so->ctype != NULL || so->sha256 != NULL ||
-	    so->range != NULL || so->limit != 0 || so->token != NULL)
-		return store_usage_error();
+	(void)argc;
 	if (strcasecmp(argv[0], "GET") == 0)
 		method = "GET";
 	else if (strcasecmp(argv[0], "PUT") == 0)
@@ -592,17 +597,20 @@ store_presign(struct ods_obj *o, int argc, char *argv[],
 
 /* ---- dispatch ---- */
 
+/* Each verb: its options and how many arguments (max -1: any number). */
 static const struct {
 	const char	*name;
 	int		(*run)(struct ods_obj *, int, char *[],
 			    const struct store_opts *);
+	unsigned	 opts;
+	int		 min, max;
 } verbs[] = {
-	{ "put", store_put },
-	{ "get", store_get },
-	{ "head", store_head },
-	{ "ls", store_ls },
-	{ "rm", store_rm },
-	{ "presign", store_presign },
+	{ "put", store_put, O_CTYPE | O_SHA256, 1, 2 },
+	{ "get", store_get, O_RANGE, 1, 2 },
+	{ "head", store_head, 0, 1, 1 },
+	{ "ls", store_ls, O_LIMIT | O_TOKEN | O_JSON, 0, 1 },
+	{ "rm", store_rm, 0, 1, -1 },
+	{ "presign", store_presign, O_EXPIRES | O_ROUTE | O_BASE, 2, 2 },
 };
 
 int
@@ -612,7 +620,7 @@ odsctl_store(int argc, char *argv[])
 	struct ods_conf		*conf = NULL;
 	struct ods_obj		*o;
 	size_t			 i;
-	int			 rc;
+	int			 rc, nargs;
 
 	if (argc < 2)
 		return store_usage_error();
@@ -625,13 +633,18 @@ odsctl_store(int argc, char *argv[])
 		return store_usage_error();
 	}
 	/* getopt sees argv[1..] with the verb as its argv[0]. */
-	if (store_opts_parse(argc - 1, argv + 1, &so) < 0)
+	if (store_opts_parse(argc - 1, argv + 1, &so) < 0 ||
+	    (so.seen & ~verbs[i].opts) != 0)
+		return store_usage_error();
+	nargs = argc - 1 - optind;
+	if (nargs < verbs[i].min || (verbs[i].max >= 0 &&
+	    nargs > verbs[i].max))
 		return store_usage_error();
 	if ((o = store_open(&conf)) == NULL) {
 		ods_conf_free(conf);
 		return EXIT_FAILURE;
 	}
-	rc = verbs[i].run(o, argc - 1 - optind, argv + 1 + optind, &so);
+	rc = verbs[i].run(o, nargs, argv + 1 + optind, &so);
 	ods_obj_free(o);
 	ods_conf_free(conf);
 	return rc;
