@@ -36,7 +36,7 @@ mkdir -p "$t"
 size=${ODS_T_UPLOAD_BYTES:-1073741824}
 limit_kb=65536
 key="big/upload 1g.bin"
-ODS_T_CLEANUP='ods_rss_watch_stop >/dev/null'
+ODS_T_CLEANUP='ods_rss_watch_stop'
 
 # gen BYTES: BYTES of incompressible, deterministic bytes on stdout.
 gen() {
@@ -68,7 +68,8 @@ gen "$size" | tee >(sha256sum | cut -d' ' -f1 >"$t/sent.sha") |
     -o "$t/put.json" -w '%{http_code}' "$url" >"$t/put.code" ||
     ods_t_fail "curl PUT failed"
 t1=$(date +%s%N)
-up_peak=$(ods_rss_watch_stop)
+ods_rss_watch_stop
+up_peak=$ODS_RSS_PEAK
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	[ -s "$t/sent.sha" ] && break
 	sleep 0.2
@@ -89,7 +90,8 @@ url=$("$ctl" store presign GET "$key" --base "$ODS_DATA_URL") ||
 ods_rss_watch_start "$t/rss.down" $workers
 curl -s -S -m 600 -o >(sha256sum | cut -d' ' -f1 >"$t/down.sha") \
     -w '%{http_code}' "$url" >"$t/get.code" || ods_t_fail "curl GET failed"
-down_peak=$(ods_rss_watch_stop)
+ods_rss_watch_stop
+down_peak=$ODS_RSS_PEAK
 ods_expect_eq "$(cat "$t/get.code")" 200 "1 GiB presigned GET through nginx"
 ods_wait_until 10 test -s "$t/down.sha" || ods_t_fail "no sha256 of the download"
 ods_expect_eq "$(cat "$t/down.sha")" "$sent_sha" "the download's sha256"
