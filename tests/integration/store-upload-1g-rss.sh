@@ -13,6 +13,11 @@
 # ODS_MAX_UPLOAD_BYTES (1 GiB by default): exactly 1 GiB passes, one byte
 # more is 413 JSON before any byte is read.
 #
+# The pools run with --request-timeout 8 s: the worker's part of each
+# transfer takes 2 to 40 s here (the more, the busier the machine): it
+# is not killed as stuck while its bytes move (ods_worker_progress on
+# every body read and response write; before, this test saw the SIGKILL).
+#
 # RSS: VmRSS of the data pool's workers sampled every 50 ms during each
 # transfer, and their VmHWM (the peak since the worker started, startup
 # included) at the end. ODS_T_UPLOAD_BYTES sizes the body (default 1 GiB).
@@ -26,7 +31,7 @@ ods_t_require sha256sum
 ods_stack_init
 ods_stack_backends
 unset MINIO_ENDPOINT
-export ODS_MAX_UPLOAD_BYTES=1073741824
+export ODS_MAX_UPLOAD_BYTES=1073741824 ODS_REQUEST_TIMEOUT=8
 ods_stack_pools
 ods_stack_nginx_start
 ods_stack_wait_live || ods_t_fail "stack not live"
@@ -101,6 +106,10 @@ ods_expect_le "$down_peak" "$limit_kb" "worker VmRSS sampled during the download
 ods_wait_until 5 eval '[ "$(grep -c presigned "$ODS_STACK_DIR/nginx/logs/access.log")" -ge 2 ]'
 grep presigned "$ODS_STACK_DIR/nginx/logs/access.log" | tail -n 2 |
     jq -r '"  nginx: \(.method) \(.status) in \(.duration_s) s, upstream \(.upstream_s) s"'
+if grep -q request_timeout "$ODS_STACK_DIR/log/data.log"; then
+	ods_t_fail "the master killed a worker that was moving bytes"
+fi
+ods_t_ok "no worker killed by --request-timeout (8 s)"
 
 hwm=0
 for w in $workers; do
