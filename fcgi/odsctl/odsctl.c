@@ -10,6 +10,9 @@
  *	odsctl token --sub S [--username U] [--roles a,b] [--ttl S]
  *							dev HS256 token
  *	odsctl jobs list|show|cancel|retry|enqueue|wait	the job queue
+ *	odsctl schedules list|create|...		schedules (c_sched.c)
+ *	odsctl store put|get|head|ls|rm|presign ...	the object store
+ *							(odsctl_store.c)
  *	odsctl --check-config				validate the environment
  *
  * Configuration comes from the environment, like the services. Exit
@@ -35,6 +38,7 @@
 #include "store/ods_redis.h"
 #include "c_jobs.h"
 #include "c_sched.h"
+#include "odsctl_store.h"
 
 #define EXIT_USAGE	2
 
@@ -51,6 +55,7 @@ usage(FILE *fp)
 	    "       odsctl jobs list|show|cancel|retry|enqueue|wait ...\n"
 	    "       odsctl schedules list|create|show|pause|resume|trigger|rm "
 	    "...\n"
+	    "       odsctl store put|get|head|ls|rm|presign ...\n"
 	    "\n"
 	    "commands:\n"
 	    "  migrate           apply pending SQL migrations, in order, once\n"
@@ -72,18 +77,19 @@ usage(FILE *fp)
 	    "  usage [--key KEY_ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
 	    "                    LLM usage per key, model and day as JSON "
 	    "(default: the\n"
-	    "                    last 30 days)\n"
-	    C_JOBS_USAGE
-	    C_SCHED_USAGE
-	    "\n"
+	    "                    last 30 days)\n",
+	    ODS_DATADIR, ODS_MIGRATE_LOCK_TIMEOUT_S);
+	odsctl_store_usage(fp);
+	fprintf(fp, C_JOBS_USAGE C_SCHED_USAGE "\n"
 	    "options:\n"
 	    "  --check-config    check the environment (MYSQL_*, REDIS_URL, "
 	    "...) and exit\n"
 	    "  --help, --version\n"
 	    "\n"
 	    "The database is the one of MYSQL_HOST, MYSQL_PORT, MYSQL_USER, "
-	    "MYSQL_PASSWORD,\nMYSQL_DATABASE (or ODS_MYSQL_SOCKET).\n",
-	    ODS_DATADIR, ODS_MIGRATE_LOCK_TIMEOUT_S);
+	    "MYSQL_PASSWORD,\nMYSQL_DATABASE (or ODS_MYSQL_SOCKET). The object "
+	    "store is the pools': S3\nwhen MINIO_ENDPOINT is set, else "
+	    "ODS_DATA_DIR/objects.\n");
 }
 
 /* Load the environment; report each bad key on report. */
@@ -513,6 +519,8 @@ main(int argc, char *argv[])
 		return jobs(argc - 1, argv + 1);
 	if (strcmp(argv[1], "schedules") == 0)
 		return schedules(argc - 1, argv + 1);
+	if (strcmp(argv[1], "store") == 0)
+		return odsctl_store(argc - 1, argv + 1);
 	fprintf(stderr, "odsctl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -68,9 +68,11 @@ int	ods_fcgi_main(int argc, char *argv[], const struct ods_service *);
 /*
  * The request deadline (--request-timeout) counts from the last sign of
  * progress, not from the start: the calling thread's request is alive.
- * Every flush to the client calls it, and so do the streaming LLM calls on
- * each piece from the upstream, so a long stream that keeps moving is not
- * killed as stuck. A no-op outside a worker's request thread.
+ * Every flush to the client calls it, every piece of a request body read
+ * and of a response written (a streamed upload or download), and so do
+ * the streaming LLM calls on each piece from the upstream, so a long
+ * stream that keeps moving is not killed as stuck. A no-op outside a
+ * worker's request thread.
  */
 void	ods_worker_progress(void);
 

@@ -139,6 +139,9 @@ io_read(void *ctx, char *buf, size_t n)
 	got = FCGX_GetStr(buf, n > INT32_MAX ? INT32_MAX : (int)n, fr->in);
 	if (got == 0 && FCGX_GetError(fr->in) != 0)
 		return -1;
+	/* A streamed upload that keeps arriving is not stuck. */
+	if (got > 0)
+		ods_worker_progress();
 	return got;
 }
 
@@ -168,6 +171,11 @@ io_write(void *ctx, const char *buf, size_t n)
 		if (FCGX_PutStr(buf + off, chunk, fr->out) != chunk)
 			return io_fail(fr);
 	}
+	/*
+	 * Nor is a download that keeps leaving (a write that blocks has its
+	 * own send timeout, below).
+	 */
+	ods_worker_progress();
 	return 0;
 }
 

@@ -111,7 +111,8 @@ ods_req() {
 	HTTP_CODE=${out%% *}
 	HTTP_TIME=${out##* }
 	case $HTTP_CODE in [0-9][0-9][0-9]) ;; *) HTTP_CODE=000 ;; esac
-	HTTP_BODY=$(cat "$HTTP_BODY_FILE" 2>/dev/null)
+	# (NUL bytes of a binary body dropped: the shell cannot hold them)
+	HTTP_BODY=$(tr -d '\000' <"$HTTP_BODY_FILE" 2>/dev/null)
 	_ods_t_spec_record "$m" "$u"
 }
 

@@ -383,6 +383,45 @@ ods_pool_workers() {
 	ods_children "$(ods_pool_master "$1")"
 }
 
+# ods_proc_kb PID FIELD: a size field of /proc/PID/status in kB (VmRSS,
+# VmHWM: the peak resident set since the process started); empty when
+# PID is gone.
+ods_proc_kb() {
+	awk -v f="$2:" '$1 == f { print $2; exit }' "/proc/$1/status" 2>/dev/null || :
+}
+
+# ods_rss_watch_start FILE PID...: sample VmRSS of the PIDs every 50 ms in
+# the background and keep the highest (kB, over all of them) in FILE;
+# ods_rss_watch_stop ends it and sets ODS_RSS_PEAK to that peak (call it
+# in this shell, not in a $(...): it clears the sampler's pid).
+ods_rss_watch_start() {
+	local f=$1
+	shift
+	echo 0 >"$f"
+	(
+		max=0
+		while :; do
+			for p in "$@"; do
+				v=$(ods_proc_kb "$p" VmRSS)
+				[ -n "$v" ] && [ "$v" -gt "$max" ] && max=$v
+			done
+			echo "$max" >"$f.new" && mv -f "$f.new" "$f"
+			sleep 0.05
+		done
+	) &
+	ODS_RSS_WATCH_PID=$!
+	ODS_RSS_WATCH_FILE=$f
+}
+
+ods_rss_watch_stop() {
+	ODS_RSS_PEAK=
+	[ -n "${ODS_RSS_WATCH_PID:-}" ] || return 0
+	kill "$ODS_RSS_WATCH_PID" 2>/dev/null || :
+	wait "$ODS_RSS_WATCH_PID" 2>/dev/null || :
+	ODS_RSS_WATCH_PID=
+	ODS_RSS_PEAK=$(cat "$ODS_RSS_WATCH_FILE")
+}
+
 # ods_pool_stop NAME [SIGNAL] [TIMEOUT_S]: stop the master (SIGTERM: drain),
 # then make sure none of its workers outlives it.
 ods_pool_stop() {
