@@ -371,7 +371,11 @@ ods_expect_json '.checks.storage.backend' directory "storage backend"
 suite dir
 
 # The caps: the pools' (4 MiB), then nginx's on the store locations (8 MiB).
-n=$(grep -c "client_max_body_size $nginx_cap;" "$ODS_STACK_DIR/nginx/ods-servers.conf")
+n=$(awk -v cap="client_max_body_size $nginx_cap;" '
+    /location \^~ .*\/store\/ / { inloc = 1 }
+    inloc && index($0, cap) { n++ }
+    inloc && /}/ { inloc = 0 }
+    END { print n + 0 }' "$ODS_STACK_DIR/nginx/ods-servers.conf")
 ods_expect_eq "$n" 4 "client_max_body_size follows ODS_MAX_UPLOAD_BYTES on the 4 store locations"
 head -c $((6 * 1048576)) /dev/zero >"$t/6m"
 head -c $((9 * 1048576)) /dev/zero >"$t/9m"
