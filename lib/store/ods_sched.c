@@ -414,8 +414,12 @@ ods_sched_update(struct ods_db *db, int64_t id,
 	return er;
 }
 
-enum ods_err
-ods_sched_delete(struct ods_db *db, int64_t id)
+/*
+ * One statement on the row id (sql a literal, through ODS_DB_SQL, whose
+ * one parameter is the id): ODS_ENOTFOUND when it matched no row.
+ */
+static enum ods_err
+on_row(struct ods_db *db, const char *sql, int64_t id)
 {
 	struct ods_db_conn	*c = NULL;
 	struct ods_db_arg	 a[1] = { ods_db_int(id) };
@@ -424,25 +428,22 @@ ods_sched_delete(struct ods_db *db, int64_t id)
 
 	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
 		return er;
-	er = ods_db_exec(c, "DELETE FROM schedules WHERE id = ?", a, 1, &n);
+	er = ods_db_exec_const(c, sql, a, 1, &n);
 	ods_db_release(c);
 	return er == ODS_OK && n == 0 ? ODS_ENOTFOUND : er;
 }
 
 enum ods_err
+ods_sched_delete(struct ods_db *db, int64_t id)
+{
+	return on_row(db, ODS_DB_SQL("DELETE FROM schedules WHERE id = ?"), id);
+}
+
+enum ods_err
 ods_sched_pause(struct ods_db *db, int64_t id)
 {
-	struct ods_db_conn	*c = NULL;
-	struct ods_db_arg	 a[1] = { ods_db_int(id) };
-	uint64_t		 n = 0;
-	enum ods_err		 er;
-
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_exec(c, "UPDATE schedules SET enabled = 0 WHERE id = ?",
-	    a, 1, &n);
-	ods_db_release(c);
-	return er == ODS_OK && n == 0 ? ODS_ENOTFOUND : er;
+	return on_row(db, ODS_DB_SQL("UPDATE schedules SET enabled = 0 "
+	    "WHERE id = ?"), id);
 }
 
 enum ods_err
@@ -478,17 +479,8 @@ ods_sched_resume(struct ods_db *db, int64_t id, int64_t now)
 enum ods_err
 ods_sched_trigger(struct ods_db *db, int64_t id)
 {
-	struct ods_db_conn	*c = NULL;
-	struct ods_db_arg	 a[1] = { ods_db_int(id) };
-	uint64_t		 n = 0;
-	enum ods_err		 er;
-
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_exec(c, "UPDATE schedules SET trigger_seq = trigger_seq "
-	    "+ 1 WHERE id = ?", a, 1, &n);
-	ods_db_release(c);
-	return er == ODS_OK && n == 0 ? ODS_ENOTFOUND : er;
+	return on_row(db, ODS_DB_SQL("UPDATE schedules SET trigger_seq = "
+	    "trigger_seq + 1 WHERE id = ?"), id);
 }
 
 /* --- the claim -------------------------------------------------------- */
