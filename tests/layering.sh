@@ -2,7 +2,7 @@
 # tests/layering.sh — lib/ is built in layers, and a layer includes only
 # itself and the layers below it:
 #
-#   core < net < store < metrics < vec < auth < llm < server
+#   core < net < store < metrics < vec < text < auth < llm < server
 #
 # Every `#include "<layer>/..."` in lib/<layer>/ is checked against that
 # order, and so is the rest of the tree: lib/ never includes svc/ or
@@ -14,7 +14,7 @@ set -u
 src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$src" || exit 99
 
-order=(core net store metrics vec auth llm server)
+order=(core net store metrics vec text auth llm server)
 declare -A rank
 for i in "${!order[@]}"; do
 	rank[${order[$i]}]=$i

@@ -1,0 +1,415 @@
+/*
+ * tests/check_ods_text.c — document text extraction and chunking
+ * (lib/text): the §4.4 chunker on English and Chinese text (separator
+ * priority, last occurrence, overlap, trimming, code points not bytes,
+ * chunk counts for known inputs, long texts without separators); format
+ * detection; each format from the small real files of tests/text/
+ * (made by tests/text/make-fixtures.sh): the expected sentences are in
+ * the text, script and style are not; charsets converted; corrupt and
+ * hostile files refused with their own error.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/ods_err.h"
+#include "text/ods_text.h"
+#include "ods_check.h"
+
+/* ---- chunking ---- */
+
+struct chunks {
+	struct ods_text_chunk	*v;
+	size_t			 n;
+	const char		*text;
+};
+
+static void
+chunk(struct chunks *c, const char *text, size_t size, size_t overlap)
+{
+	c->text = text;
+	ck_assert_int_eq(ods_text_chunk(text, strlen(text), size, overlap,
+	    &c->v, &c->n), ODS_OK);
+}
+
+/* Chunk i equals s. */
+static void
+is(const struct chunks *c, size_t i, const char *s)
+{
+	ck_assert_uint_lt(i, c->n);
+	ck_assert_uint_eq(c->v[i].len, strlen(s));
+	ck_assert_msg(memcmp(c->text + c->v[i].off, s, strlen(s)) == 0,
+	    "chunk %zu is '%.*s', not '%s'", i, (int)c->v[i].len,
+	    c->text + c->v[i].off, s);
+}
+
+/* Code points in p[0..n). */
+static size_t
+cps(const char *p, size_t n)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)p[i] & 0xc0) != 0x80)
+			k++;
+	return k;
+}
+
+START_TEST(test_chunk_cuts_after_the_last_paragraph_break_first)
+{
+	struct chunks	c;
+
+	/* Window of 30: "\n\n" beats "." and " " even when earlier. */
+	chunk(&c, "One two.\n\nThree four. Five six seven eight", 30, 0);
+	ck_assert_uint_eq(c.n, 3);
+	is(&c, 0, "One two.");
+	is(&c, 1, "Three four.");
+	is(&c, 2, "Five six seven eight");
+	free(c.v);
+}
+END_TEST
+
+START_TEST(test_chunk_prefers_line_then_sentence_then_space)
+{
+	struct chunks	c;
+
+	/* No "\n\n": the last "\n" in the window. */
+	chunk(&c, "a b.\nc d.\ne f g h i j k l m n o", 14, 0);
+	is(&c, 0, "a b.\nc d.");
+	free(c.v);
+	/* No line break: the last "." wins over the spaces after it. */
+	chunk(&c, "Alpha beta. Gamma delta epsilon zeta", 20, 0);
+	is(&c, 0, "Alpha beta.");
+	is(&c, 1, "Gamma delta");
+	is(&c, 2, "epsilon zeta");
+	ck_assert_uint_eq(c.n, 3);
+	free(c.v);
+	/* "!" only when there is no ".", "?" only when neither. */
+	chunk(&c, "Wow! Is it? Yes it is so", 12, 0);
+	is(&c, 0, "Wow!");
+	free(c.v);
+	chunk(&c, "Is it? Yes it is so and so", 12, 0);
+	is(&c, 0, "Is it?");
+	free(c.v);
+}
+END_TEST
+
+START_TEST(test_chunk_counts_characters_and_cuts_chinese_at_full_stops)
+{
+	struct chunks	c;
+	const char	*t = "知识库把文档切成小块。每块不超过十个字！"
+			    "然后做向量？好的";
+	size_t		i;
+
+	/* 10 code points per window (30 bytes): cuts after 。！？. */
+	chunk(&c, t, 12, 0);
+	is(&c, 0, "知识库把文档切成小块。");
+	is(&c, 1, "每块不超过十个字！");
+	is(&c, 2, "然后做向量？好的");
+	ck_assert_uint_eq(c.n, 3);
+	for (i = 0; i < c.n; i++)
+		ck_assert_uint_le(cps(t + c.v[i].off, c.v[i].len), 12);
+	free(c.v);
+	/* 。 beats ". " and " ": CJK punctuation is above ASCII's. */
+	chunk(&c, "第一句。Then English. more words here", 20, 0);
+	is(&c, 0, "第一句。");
+	free(c.v);
+}
+END_TEST
+
+START_TEST(test_chunk_never_splits_a_utf8_sequence)
+{
+	struct chunks	c;
+	const char	*t = "汉字汉字汉字汉字汉字汉字汉字汉字汉字汉字汉字";
+	size_t		i;
+
+	/* No separator at all: cut at the window end, a code point edge. */
+	chunk(&c, t, 5, 2);
+	for (i = 0; i < c.n; i++) {
+		ck_assert_uint_eq(c.v[i].off % 3, 0);
+		ck_assert_uint_eq(c.v[i].len % 3, 0);
+		ck_assert_uint_le(c.v[i].len, 15);
+	}
+	/* 22 characters, windows at 0, 3, 6, ... 18 (advance 5 - 2). */
+	ck_assert_uint_eq(c.n, 7);
+	is(&c, 0, "汉字汉字汉");
+	is(&c, 1, "字汉字汉字");
+	free(c.v);
+}
+END_TEST
+
+START_TEST(test_chunk_overlaps_by_characters)
+{
+	struct chunks	c;
+
+	/* 26 letters, size 10, overlap 3: 0-10, 7-17, 14-24, 21-26. */
+	chunk(&c, "abcdefghijklmnopqrstuvwxyz", 10, 3);
+	ck_assert_uint_eq(c.n, 4);
+	is(&c, 0, "abcdefghij");
+	is(&c, 1, "hijklmnopq");
+	is(&c, 2, "opqrstuvwx");
+	is(&c, 3, "vwxyz");
+	free(c.v);
+	/* A cut too close to pos for the overlap: the next starts at it. */
+	chunk(&c, "ab cdefghijklmn", 6, 4);
+	is(&c, 0, "ab");
+	is(&c, 1, "cdefgh");
+	free(c.v);
+}
+END_TEST
+
+START_TEST(test_chunk_trims_and_drops_empty_chunks)
+{
+	struct chunks	c;
+
+	chunk(&c, "   \n\n\n\n  \t  \n\n\u3000 ", 4, 0);
+	ck_assert_uint_eq(c.n, 0);
+	ck_assert_ptr_null(c.v);
+	chunk(&c, "\u3000 hello\u00a0 \n\n  world  ", 12, 0);
+	is(&c, 0, "hello");
+	is(&c, 1, "world");
+	ck_assert_uint_eq(c.n, 2);
+	free(c.v);
+	chunk(&c, "", 10, 0);
+	ck_assert_uint_eq(c.n, 0);
+}
+END_TEST
+
+START_TEST(test_chunk_last_window_takes_the_rest_once)
+{
+	struct chunks	c;
+
+	/* Reaching the end, the cut is the end: no duplicate tail. */
+	chunk(&c, "one two three. four five", 100, 10);
+	ck_assert_uint_eq(c.n, 1);
+	is(&c, 0, "one two three. four five");
+	free(c.v);
+	/* Exactly chunk_size characters: one chunk. */
+	chunk(&c, "abc. e", 6, 2);
+	ck_assert_uint_eq(c.n, 1);
+	free(c.v);
+}
+END_TEST
+
+START_TEST(test_chunk_counts_for_the_reference_sizes)
+{
+	struct chunks	 c;
+	char		*t;
+	size_t		 i, n = 0;
+
+	/*
+	 * 100 sentences of 47 characters, "." then a space, at the
+	 * reference's 500/50: a window holds 10 and a bit, so it cuts
+	 * after the space that follows its last "." (the space is last,
+	 * but "." comes first in the priority list: the cut is after the
+	 * ".", 469 characters for the first window, 473 for the others).
+	 * Counts and lengths as the Python of §4.4 gives them.
+	 */
+	t = malloc(100 * 47 + 1);
+	ck_assert_ptr_nonnull(t);
+	for (i = 0; i < 100; i++)
+		n += (size_t)snprintf(t + n, 48, "Sentence %03zu is here and it "
+		    "says nothing much. ", i);
+	ck_assert_uint_eq(n, 4700);
+	chunk(&c, t, 500, 50);
+	ck_assert_uint_eq(c.n, 11);
+	ck_assert_uint_eq(c.v[0].len, 469);
+	for (i = 1; i < c.n; i++)
+		ck_assert_uint_eq(c.v[i].len, 473);
+	free(c.v);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_chunk_is_linear_on_text_without_separators)
+{
+	struct ods_text_chunk	*v;
+	size_t			 n, len = 50u << 20, i;
+	char			*t;
+	struct timespec		 a, b;
+	double			 s;
+
+	t = malloc(len);
+	ck_assert_ptr_nonnull(t);
+	for (i = 0; i < len; i++)
+		t[i] = (char)('a' + i % 26);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ck_assert_int_eq(ods_text_chunk(t, len, 500, 50, &v, &n), ODS_OK);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) /
+	    1e9;
+	ck_assert_uint_eq(n, (len - 50 + 449) / 450);
+	/* Well under a second even on a loaded, sanitized build. */
+	ck_assert_msg(s < 2.0, "50 MB chunked in %.2f s", s);
+	free(v);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_chunk_refuses_bad_sizes_and_bad_utf8)
+{
+	struct ods_text_chunk	*v = (void *)1;
+	size_t			 n = 9;
+
+	ck_assert_int_eq(ods_text_chunk("abc", 3, 0, 0, &v, &n), ODS_EINVAL);
+	ck_assert_ptr_null(v);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(ods_text_chunk("abc", 3, 100001, 0, &v, &n),
+	    ODS_EINVAL);
+	ck_assert_int_eq(ods_text_chunk("abc", 3, 10, 10, &v, &n), ODS_EINVAL);
+	ck_assert_int_eq(ods_text_chunk("a\xff", 2, 10, 0, &v, &n),
+	    ODS_EINVAL);
+	ck_assert_int_eq(ods_text_chunk("\xe6\xb1", 2, 10, 0, &v, &n),
+	    ODS_EINVAL);
+}
+END_TEST
+
+/* ---- detection ---- */
+
+START_TEST(test_detect_by_name_then_type_then_magic)
+{
+	ck_assert_int_eq(ods_text_detect("a/b/Report.PDF", "text/plain", NULL,
+	    0), ODS_TEXT_PDF);
+	ck_assert_int_eq(ods_text_detect("x.exe", "text/markdown; charset=x",
+	    NULL, 0), ODS_TEXT_MARKDOWN);
+	ck_assert_int_eq(ods_text_detect(NULL, "application/octet-stream",
+	    "%PDF-1.4\n", 9), ODS_TEXT_PDF);
+	ck_assert_int_eq(ods_text_detect("noext", NULL,
+	    "PK\3\4\24\0\0\0\10\0word/document.xml", 27), ODS_TEXT_DOCX);
+	ck_assert_int_eq(ods_text_detect(NULL, NULL, "PK\3\4\24\0xl/", 10),
+	    ODS_TEXT_UNKNOWN);
+	ck_assert_int_eq(ods_text_detect(NULL, NULL, "\n  <!DOCTYPE HTML>",
+	    18), ODS_TEXT_HTML);
+	ck_assert_int_eq(ods_text_detect(NULL, NULL, "<html lang=en>", 14),
+	    ODS_TEXT_HTML);
+	ck_assert_int_eq(ods_text_detect(NULL, NULL, "just words", 10),
+	    ODS_TEXT_PLAIN);
+	ck_assert_int_eq(ods_text_detect(NULL, NULL, "\x7f" "ELF\2\1\1\0", 8),
+	    ODS_TEXT_UNKNOWN);
+	ck_assert_int_eq(ods_text_detect(NULL, NULL, NULL, 0),
+	    ODS_TEXT_UNKNOWN);
+	ck_assert_int_eq(ods_text_detect("data.csv", NULL, NULL, 0),
+	    ODS_TEXT_CSV);
+	ck_assert_int_eq(ods_text_detect(NULL, "application/json", NULL, 0),
+	    ODS_TEXT_JSON);
+	ck_assert_str_eq(ods_text_format_name(ODS_TEXT_PLAIN), "text");
+	ck_assert_str_eq(ods_text_format_name(ODS_TEXT_DOCX), "docx");
+	ck_assert_str_eq(ods_text_format_name((enum ods_text_format)99),
+	    "unknown");
+}
+END_TEST
+
+/* ---- plain text from memory ---- */
+
+static void
+mem(const char *in, size_t len, enum ods_text_format f, size_t max,
+    struct ods_text_result *r)
+{
+	ck_assert_int_eq(ods_text_extract_mem(in, len, f, max, r), ODS_OK);
+	ck_assert_ptr_nonnull(r->text);
+	ck_assert_uint_eq(strlen(r->text), r->len);
+}
+
+START_TEST(test_plain_utf8_passes_bom_stripped_nul_removed)
+{
+	struct ods_text_result	r;
+
+	mem("\xef\xbb\xbfhello\0 w\xc3\xb6rld", 16, ODS_TEXT_PLAIN, 0, &r);
+	ck_assert_str_eq(r.text, "hello w\xc3\xb6rld");
+	ck_assert_str_eq(r.charset, "UTF-8");
+	ck_assert_int_eq(r.truncated, 0);
+	ods_text_result_fini(&r);
+	ods_text_result_fini(&r);
+	mem("{\"a\": [1, 2]}\n", 14, ODS_TEXT_JSON, 0, &r);
+	ck_assert_str_eq(r.text, "{\"a\": [1, 2]}\n");
+	ods_text_result_fini(&r);
+	mem("", 0, ODS_TEXT_CSV, 0, &r);
+	ck_assert_str_eq(r.text, "");
+	ods_text_result_fini(&r);
+}
+END_TEST
+
+START_TEST(test_plain_replaces_invalid_sequences)
+{
+	struct ods_text_result	r;
+	const char		in[] = "caf\xc3\xa9 ok \xff and \xe6\xb1 end, "
+				    "and plenty of good text to stay utf-8 "
+				    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+				    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+				    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
+
+	mem(in, sizeof(in) - 1, ODS_TEXT_PLAIN, 0, &r);
+	ck_assert_ptr_nonnull(strstr(r.text, "caf\xc3\xa9 ok \xef\xbf\xbd and "
+	    "\xef\xbf\xbd end"));
+	ods_text_result_fini(&r);
+}
+END_TEST
+
+START_TEST(test_plain_output_cap_truncates_on_a_code_point)
+{
+	struct ods_text_result	r;
+
+	mem("\xe6\xb1\x89\xe5\xad\x97\xe6\xb1\x89", 9, ODS_TEXT_PLAIN, 7, &r);
+	ck_assert_uint_eq(r.len, 6);
+	ck_assert_int_eq(r.truncated, 1);
+	ods_text_result_fini(&r);
+}
+END_TEST
+
+START_TEST(test_unknown_format_and_binary_are_unsupported)
+{
+	struct ods_text_result	r;
+	char			bin[256];
+	size_t			i;
+
+	ck_assert_int_eq(ods_text_extract_mem("x", 1, ODS_TEXT_UNKNOWN, 0,
+	    &r), ODS_EUNSUPPORTED);
+	ck_assert_ptr_null(r.text);
+	for (i = 0; i < sizeof(bin); i++)
+		bin[i] = (char)i;
+	ck_assert_int_eq(ods_text_extract_mem(bin, sizeof(bin),
+	    ODS_TEXT_PLAIN, 0, &r), ODS_EUNSUPPORTED);
+	ck_assert_int_eq(ods_err_http(ODS_EUNSUPPORTED), 415);
+	ck_assert_int_eq(ods_err_code(ODS_EUNSUPPORTED), 41500);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite	*s = suite_create("ods_text");
+	TCase	*core = tcase_create("core");
+	TCase	*limits = tcase_create("limits");
+	TCase	*errors = tcase_create("errors");
+
+	tcase_set_timeout(limits, 60);
+	tcase_add_test(core,
+	    test_chunk_cuts_after_the_last_paragraph_break_first);
+	tcase_add_test(core, test_chunk_prefers_line_then_sentence_then_space);
+	tcase_add_test(core,
+	    test_chunk_counts_characters_and_cuts_chinese_at_full_stops);
+	tcase_add_test(core, test_chunk_never_splits_a_utf8_sequence);
+	tcase_add_test(core, test_chunk_overlaps_by_characters);
+	tcase_add_test(core, test_chunk_trims_and_drops_empty_chunks);
+	tcase_add_test(core, test_chunk_last_window_takes_the_rest_once);
+	tcase_add_test(core, test_chunk_counts_for_the_reference_sizes);
+	tcase_add_test(core, test_detect_by_name_then_type_then_magic);
+	tcase_add_test(core, test_plain_utf8_passes_bom_stripped_nul_removed);
+	tcase_add_test(core, test_plain_replaces_invalid_sequences);
+	tcase_add_test(limits, test_chunk_is_linear_on_text_without_separators);
+	tcase_add_test(limits, test_plain_output_cap_truncates_on_a_code_point);
+	tcase_add_test(errors, test_chunk_refuses_bad_sizes_and_bad_utf8);
+	tcase_add_test(errors, test_unknown_format_and_binary_are_unsupported);
+	suite_add_tcase(s, core);
+	suite_add_tcase(s, limits);
+	suite_add_tcase(s, errors);
+	return s;
+}
+
+const struct ods_check ods_check_program = {
+	.suite = suite,
+};
