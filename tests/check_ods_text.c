@@ -378,6 +378,143 @@ START_TEST(test_unknown_format_and_binary_are_unsupported)
 }
 END_TEST
 
+/* ---- files of tests/text/ ---- */
+
+static char *
+fixture(const char *name)
+{
+	static char	path[4096];
+
+	snprintf(path, sizeof(path), "%s/tests/text/%s", ods_check_srcdir(),
+	    name);
+	return path;
+}
+
+/* Extract tests/text/name (format from its name) into r; the error. */
+static enum ods_err
+file(const char *name, struct ods_text_result *r, struct ods_why *why)
+{
+	enum ods_text_format	f;
+	enum ods_err		er;
+
+	memset(why, 0, sizeof(*why));
+	f = ods_text_detect(name, NULL, NULL, 0);
+	er = ods_text_extract_file_why(fixture(name), f, 0, r, why);
+	if (er == ODS_OK) {
+		ck_assert_ptr_nonnull(r->text);
+		ck_assert_uint_eq(strlen(r->text), r->len);
+	} else
+		ck_assert_ptr_null(r->text);
+	return er;
+}
+
+static void
+has(const struct ods_text_result *r, const char *s)
+{
+	ck_assert_msg(strstr(r->text, s) != NULL, "'%s' not in '%s'", s,
+	    r->text);
+}
+
+static void
+hasnt(const struct ods_text_result *r, const char *s)
+{
+	ck_assert_msg(strstr(r->text, s) == NULL, "'%s' in '%s'", s, r->text);
+}
+
+static const struct {
+	const char	*file;
+	const char	*charset;
+	const char	*want;
+} charsets[] = {
+	{ "gbk.txt", "GB18030", "检索时先找到最相近的段落，然后交给模型回答问题。" },
+	{ "big5.txt", "BIG5", "檢索時先找到最相近的段落，然後交給模型回答問題。" },
+	{ "sjis.txt", "SHIFT_JIS", "検索ではもっとも近い段落を見つけて" },
+	{ "latin1.txt", "ISO-8859-1", "À la fin, le modèle répond à la question "
+	  "posée en français" },
+	{ "utf16le.txt", "UTF-16LE", "知识库把上传的文档切成小块" },
+	{ "utf8bom.txt", "UTF-8", "Les données sont découpées" },
+	{ "gbk.html", "GB18030", "这段文字用来检查字符集的识别和转换是否正确。" },
+};
+
+START_TEST(test_charsets_are_detected_and_converted)
+{
+	struct ods_text_result	r;
+	struct ods_why		why;
+
+	ck_assert_int_eq(file(charsets[_i].file, &r, &why), ODS_OK);
+	ck_assert_str_eq(r.charset, charsets[_i].charset);
+	has(&r, charsets[_i].want);
+	/* No BOM left, nothing but the text. */
+	ck_assert_int_ne((unsigned char)r.text[0], 0xef);
+	ods_text_result_fini(&r);
+}
+END_TEST
+
+START_TEST(test_markdown_csv_json_come_as_they_are)
+{
+	struct ods_text_result	r;
+	struct ods_why		why;
+
+	ck_assert_int_eq(file("sample.md", &r, &why), ODS_OK);
+	has(&r, "# Ingestion guide\n\nUpload a **document**");
+	has(&r, "- 中文文档也可以。");
+	ods_text_result_fini(&r);
+	ck_assert_int_eq(file("sample.csv", &r, &why), ODS_OK);
+	has(&r, "1,Alice,\"Paris, France\"\n2,王小明,北京");
+	ods_text_result_fini(&r);
+	ck_assert_int_eq(file("sample.json", &r, &why), ODS_OK);
+	has(&r, "\"note\": \"检索设置\"");
+	ods_text_result_fini(&r);
+}
+END_TEST
+
+START_TEST(test_html_keeps_the_text_and_drops_script_style_head)
+{
+	struct ods_text_result	r;
+	struct ods_why		why;
+
+	ck_assert_int_eq(file("sample.html", &r, &why), ODS_OK);
+	ck_assert_str_eq(r.charset, "UTF-8");
+	has(&r, "Welcome & hello\n\nThe first paragraph spans two lines.");
+	has(&r, "entity: \xc3\xa9t\xc3\xa9 <ok> 中文");
+	has(&r, "Name\tRole\nAda\tEngineer");
+	has(&r, "First item\nSecond item");
+	has(&r, "line one\n  indented line two");
+	has(&r, "Last\nline");
+	hasnt(&r, "must not appear");
+	hasnt(&r, "secret");
+	hasnt(&r, "hidden");
+	hasnt(&r, "color");
+	ods_text_result_fini(&r);
+}
+END_TEST
+
+START_TEST(test_html_survives_broken_and_deep_markup)
+{
+	struct ods_text_result	 r;
+	char			*deep;
+	size_t			 i, n = 0;
+	const char		 broken[] = "<p>unclosed <b>bold <i>both</p>"
+				    "<td>stray cell<script>x = 1";
+
+	mem(broken, sizeof(broken) - 1, ODS_TEXT_HTML, 0, &r);
+	has(&r, "unclosed bold both");
+	has(&r, "stray cell");
+	hasnt(&r, "x = 1");
+	ods_text_result_fini(&r);
+	/* 100000 nested elements: no recursion to overflow. */
+	deep = malloc(100000 * 5 + 16);
+	ck_assert_ptr_nonnull(deep);
+	for (i = 0; i < 100000; i++)
+		n += (size_t)sprintf(deep + n, "<div>");
+	n += (size_t)sprintf(deep + n, "deep");
+	ck_assert_int_eq(ods_text_extract_mem(deep, n, ODS_TEXT_HTML, 0, &r),
+	    ODS_OK);
+	ods_text_result_fini(&r);
+	free(deep);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -400,6 +537,12 @@ suite(void)
 	tcase_add_test(core, test_detect_by_name_then_type_then_magic);
 	tcase_add_test(core, test_plain_utf8_passes_bom_stripped_nul_removed);
 	tcase_add_test(core, test_plain_replaces_invalid_sequences);
+	tcase_add_loop_test(core, test_charsets_are_detected_and_converted, 0,
+	    (int)ODS_NELEM(charsets));
+	tcase_add_test(core, test_markdown_csv_json_come_as_they_are);
+	tcase_add_test(core,
+	    test_html_keeps_the_text_and_drops_script_style_head);
+	tcase_add_test(limits, test_html_survives_broken_and_deep_markup);
 	tcase_add_test(limits, test_chunk_is_linear_on_text_without_separators);
 	tcase_add_test(limits, test_plain_output_cap_truncates_on_a_code_point);
 	tcase_add_test(errors, test_chunk_refuses_bad_sizes_and_bad_utf8);

@@ -271,7 +271,8 @@ extract(const char *path, const void *buf, size_t len,
 		if (fmt == ODS_TEXT_HTML)
 			er = odsi_text_html(&o, buf, len, res->charset, why);
 		else
-			er = odsi_text_decode(&o, buf, len, res->charset, why);
+			er = odsi_text_decode(&o, buf, len, NULL, res->charset,
+			    why);
 	}
 out:
 	free(file);

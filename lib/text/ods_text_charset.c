@@ -157,10 +157,11 @@ mostly_utf8(const char *s, size_t n)
 
 enum ods_err
 odsi_text_decode(struct odsi_text_out *o, const char *in, size_t len,
-    char charset[32], struct ods_why *why)
+    const char *hint, char charset[32], struct ods_why *why)
 {
 	size_t		i;
 	enum ods_err	er;
+	iconv_t		cd;
 
 	for (i = 0; i < ODS_NELEM(boms); i++) {
 		if (len < boms[i].len || memcmp(in, boms[i].bom,
@@ -181,6 +182,12 @@ odsi_text_decode(struct odsi_text_out *o, const char *in, size_t len,
 		/* A few bad bytes in UTF-8 text: replaced, not refused. */
 		snprintf(charset, 32, "UTF-8");
 		return odsi_text_put(o, in, len);
+	}
+	if (hint != NULL && (cd = iconv_open("UTF-8", hint)) != (iconv_t)-1) {
+		snprintf(charset, 32, "%s", hint);
+		er = convert(o, cd, in, len);
+		iconv_close(cd);
+		return er;
 	}
 	if ((er = guess(in, len, charset)) != ODS_OK)
 		return er;

@@ -58,14 +58,17 @@ int		 odsi_utf8_valid(const char *p, size_t n);
 
 /*
  * Bytes of unknown charset to UTF-8 into out: a BOM decides (and is
- * dropped), else valid UTF-8 passes, else uchardet guesses and iconv
- * converts. charset gets the source charset's name. ODS_EUNSUPPORTED
- * for bytes that are not text (binary), ODS_EINVAL for text whose
- * charset cannot be told.
+ * dropped), else (mostly) valid UTF-8 passes, else the hint (a charset
+ * the document names itself; NULL: none) if iconv knows it, else
+ * uchardet guesses and iconv converts. charset gets the source
+ * charset's name. ODS_EUNSUPPORTED for bytes that are not text
+ * (binary), ODS_EINVAL for text whose charset cannot be told.
  */
 enum ods_err	 odsi_text_decode(struct odsi_text_out *, const char *in,
-		    size_t len, char charset[32], struct ods_why *)
-		    ODS_MUSTCHECK;
+		    size_t len, const char *hint, char charset[32],
+		    struct ods_why *) ODS_MUSTCHECK;
+/* xmlInitParser() once, before any thread uses libxml2. */
+void		 odsi_text_xml_init(void);
 
 /* The extractors: into out, ODS_OK or a reason in why. */
 enum ods_err	 odsi_text_html(struct odsi_text_out *, const char *in,
