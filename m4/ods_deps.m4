@@ -15,6 +15,8 @@ AC_DEFUN([ODS_CHECK_DEPS], [
 	    [AC_MSG_ERROR([libjwt not found (Debian: libjwt-dev)])])
 	PKG_CHECK_MODULES([CRYPTO], [libcrypto >= 1.1], [],
 	    [AC_MSG_ERROR([libcrypto not found (Debian: libssl-dev)])])
+	PKG_CHECK_MODULES([SQLITE], [sqlite3 >= 3.35], [],
+	    [AC_MSG_ERROR([SQLite not found (Debian: libsqlite3-dev)])])
 	PKG_CHECK_MODULES([CHECK], [check >= 0.10], [have_check=yes],
 	    [have_check=no
 	     AC_MSG_WARN([Check not found (Debian: check): make check disabled])])

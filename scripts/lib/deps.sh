@@ -6,7 +6,7 @@
 ODS_DEBS_RUN='gcc make libc6-dev autoconf automake autoconf-archive libtool
 pkg-config libfcgi-dev libfcgi-bin spawn-fcgi nginx libmariadb-dev
 mariadb-server mariadb-client libhiredis-dev redis-server redis-tools
-libjson-c-dev libcurl4-openssl-dev libjwt-dev libssl-dev check curl procps
+libjson-c-dev libcurl4-openssl-dev libjwt-dev libssl-dev libsqlite3-dev check curl procps
 util-linux ca-certificates'
 
 # Tests only: JSON on the command line, load, the Prometheus rule and
