@@ -8,6 +8,8 @@
 #include "core/ods_cron.h"
 #include "store/ods_db.h"
 #include "vec/ods_embed.h"
+#include "vec/ods_fuse.h"
+#include "vec/ods_kw.h"
 #include "core/ods_err.h"
 #include "server/ods_fcgi.h"
 #include "server/ods_health.h"

@@ -24,6 +24,8 @@ AC_DEFUN([ODS_CHECK_DEPS], [
 	    [AC_MSG_ERROR([poppler-glib not found (Debian: libpoppler-glib-dev)])])
 	PKG_CHECK_MODULES([UCHARDET], [uchardet >= 0.0.6], [],
 	    [AC_MSG_ERROR([uchardet not found (Debian: libuchardet-dev)])])
+	PKG_CHECK_MODULES([SQLITE], [sqlite3 >= 3.35], [],
+	    [AC_MSG_ERROR([SQLite not found (Debian: libsqlite3-dev)])])
 	PKG_CHECK_MODULES([CHECK], [check >= 0.10], [have_check=yes],
 	    [have_check=no
 	     AC_MSG_WARN([Check not found (Debian: check): make check disabled])])
