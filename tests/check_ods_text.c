@@ -515,6 +515,72 @@ START_TEST(test_html_survives_broken_and_deep_markup)
 }
 END_TEST
 
+START_TEST(test_docx_paragraphs_tabs_and_table_cells)
+{
+	struct ods_text_result	r;
+	struct ods_why		why;
+
+	ck_assert_int_eq(file("sample.docx", &r, &why), ODS_OK);
+	ck_assert_str_eq(r.text, "Quarterly report\n"
+	    "Revenue grew twelve percent.\n"
+	    "Label\tValue\n"
+	    "第二段是中文。\nAfter a break.\n"
+	    "Cell A1\tCell B1\nCell A2\tCell B2\n"
+	    "The end & goodbye.");
+	ods_text_result_fini(&r);
+}
+END_TEST
+
+START_TEST(test_docx_from_memory_is_the_same)
+{
+	struct ods_text_result	 r, m;
+	struct ods_why		 why;
+	FILE			*f;
+	char			 buf[65536];
+	size_t			 n;
+
+	ck_assert_int_eq(file("sample.docx", &r, &why), ODS_OK);
+	f = fopen(fixture("sample.docx"), "rb");
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	ck_assert_int_eq(ods_text_detect(NULL, NULL, buf, n), ODS_TEXT_DOCX);
+	mem(buf, n, ODS_TEXT_DOCX, 0, &m);
+	ck_assert_str_eq(m.text, r.text);
+	ods_text_result_fini(&m);
+	/* The cap applies to DOCX too. */
+	mem(buf, n, ODS_TEXT_DOCX, 20, &m);
+	ck_assert_str_eq(m.text, "Quarterly report\nRev");
+	ck_assert_int_eq(m.truncated, 1);
+	ods_text_result_fini(&m);
+	ods_text_result_fini(&r);
+}
+END_TEST
+
+START_TEST(test_docx_refuses_a_zip_that_is_not_one_and_oversized_entries)
+{
+	struct ods_text_result	r;
+	struct ods_why		why;
+
+	ck_assert_int_eq(ods_text_extract_file_why(fixture("notdocx.zip"),
+	    ODS_TEXT_DOCX, 0, &r, &why), ODS_EINVAL);
+	ck_assert_str_eq(why.msg, "not a DOCX: no word/document.xml");
+	ck_assert_int_eq(ods_text_extract_file_why(fixture("sample.pdf"),
+	    ODS_TEXT_DOCX, 0, &r, &why), ODS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why.msg, "not a DOCX"));
+	ck_assert_int_eq(ods_text_extract_mem("PK\3\4", 4, ODS_TEXT_DOCX, 0,
+	    &r), ODS_EINVAL);
+	/* Declared 3 GiB: refused before inflating anything. */
+	ck_assert_int_eq(file("bigentry.docx", &r, &why), ODS_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(why.msg, "declares more than"));
+	/* Declared 100 bytes, inflates to more: stopped while reading. */
+	ck_assert_int_eq(file("liar.docx", &r, &why), ODS_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(why.msg, "over its declared size"));
+	ck_assert_int_eq(ods_text_extract_file_why(fixture("no-such.docx"),
+	    ODS_TEXT_DOCX, 0, &r, &why), ODS_EIO);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -542,7 +608,11 @@ suite(void)
 	tcase_add_test(core, test_markdown_csv_json_come_as_they_are);
 	tcase_add_test(core,
 	    test_html_keeps_the_text_and_drops_script_style_head);
+	tcase_add_test(core, test_docx_paragraphs_tabs_and_table_cells);
+	tcase_add_test(core, test_docx_from_memory_is_the_same);
 	tcase_add_test(limits, test_html_survives_broken_and_deep_markup);
+	tcase_add_test(errors,
+	    test_docx_refuses_a_zip_that_is_not_one_and_oversized_entries);
 	tcase_add_test(limits, test_chunk_is_linear_on_text_without_separators);
 	tcase_add_test(limits, test_plain_output_cap_truncates_on_a_code_point);
 	tcase_add_test(errors, test_chunk_refuses_bad_sizes_and_bad_utf8);
