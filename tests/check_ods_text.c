@@ -421,6 +421,22 @@ hasnt(const struct ods_text_result *r, const char *s)
 	ck_assert_msg(strstr(r->text, s) == NULL, "'%s' in '%s'", s, r->text);
 }
 
+/* The whole of tests/text/name, malloc'ed, in *n bytes. */
+static char *
+slurp(const char *name, size_t *n)
+{
+	FILE	*f;
+	char	*buf;
+
+	f = fopen(fixture(name), "rb");
+	ck_assert_ptr_nonnull(f);
+	buf = malloc(1 << 20);
+	ck_assert_ptr_nonnull(buf);
+	*n = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
 static const struct {
 	const char	*file;
 	const char	*charset;
@@ -515,6 +531,127 @@ START_TEST(test_html_survives_broken_and_deep_markup)
 }
 END_TEST
 
+START_TEST(test_docx_paragraphs_tabs_and_table_cells)
+{
+	struct ods_text_result	r;
+	struct ods_why		why;
+
+	ck_assert_int_eq(file("sample.docx", &r, &why), ODS_OK);
+	ck_assert_str_eq(r.text, "Quarterly report\n"
+	    "Revenue grew twelve percent.\n"
+	    "Label\tValue\n"
+	    "第二段是中文。\nAfter a break.\n"
+	    "Cell A1\tCell B1\nCell A2\tCell B2\n"
+	    "The end & goodbye.");
+	ods_text_result_fini(&r);
+}
+END_TEST
+
+START_TEST(test_docx_from_memory_is_the_same)
+{
+	struct ods_text_result	 r, m;
+	struct ods_why		 why;
+	char			*buf;
+	size_t			 n;
+
+	ck_assert_int_eq(file("sample.docx", &r, &why), ODS_OK);
+	buf = slurp("sample.docx", &n);
+	ck_assert_int_eq(ods_text_detect(NULL, NULL, buf, n), ODS_TEXT_DOCX);
+	mem(buf, n, ODS_TEXT_DOCX, 0, &m);
+	ck_assert_str_eq(m.text, r.text);
+	ods_text_result_fini(&m);
+	/* The cap applies to DOCX too. */
+	mem(buf, n, ODS_TEXT_DOCX, 20, &m);
+	ck_assert_str_eq(m.text, "Quarterly report\nRev");
+	ck_assert_int_eq(m.truncated, 1);
+	ods_text_result_fini(&m);
+	ods_text_result_fini(&r);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_docx_refuses_a_zip_that_is_not_one_and_oversized_entries)
+{
+	struct ods_text_result	r;
+	struct ods_why		why;
+
+	ck_assert_int_eq(ods_text_extract_file_why(fixture("notdocx.zip"),
+	    ODS_TEXT_DOCX, 0, &r, &why), ODS_EINVAL);
+	ck_assert_str_eq(why.msg, "not a DOCX: no word/document.xml");
+	ck_assert_int_eq(ods_text_extract_file_why(fixture("sample.pdf"),
+	    ODS_TEXT_DOCX, 0, &r, &why), ODS_EINVAL);
+	ck_assert_ptr_nonnull(strstr(why.msg, "not a DOCX"));
+	ck_assert_int_eq(ods_text_extract_mem("PK\3\4", 4, ODS_TEXT_DOCX, 0,
+	    &r), ODS_EINVAL);
+	/* Declared 3 GiB: refused before inflating anything. */
+	ck_assert_int_eq(file("bigentry.docx", &r, &why), ODS_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(why.msg, "declares more than"));
+	/* Declared 100 bytes, inflates to more: stopped while reading. */
+	ck_assert_int_eq(file("liar.docx", &r, &why), ODS_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(why.msg, "over its declared size"));
+	ck_assert_int_eq(ods_text_extract_file_why(fixture("no-such.docx"),
+	    ODS_TEXT_DOCX, 0, &r, &why), ODS_EIO);
+}
+END_TEST
+
+START_TEST(test_pdf_text_of_every_page)
+{
+	struct ods_text_result	 r, m;
+	struct ods_why		 why;
+	char			*buf;
+	size_t			 n;
+
+	ck_assert_int_eq(file("sample.pdf", &r, &why), ODS_OK);
+	ck_assert_uint_eq(r.pages, 2);
+	ck_assert_int_eq(r.truncated, 0);
+	has(&r, "Knowledge base manual");
+	has(&r, "The first page explains how documents are ingested");
+	has(&r, "The second page talks about retrieval and the vector index. "
+	    "The end of the document is here.");
+	/* From memory, found by its magic. */
+	buf = slurp("sample.pdf", &n);
+	ck_assert_int_eq(ods_text_detect("upload.bin",
+	    "application/octet-stream", buf, n), ODS_TEXT_PDF);
+	mem(buf, n, ODS_TEXT_PDF, 0, &m);
+	ck_assert_str_eq(m.text, r.text);
+	ck_assert_uint_eq(m.pages, 2);
+	ods_text_result_fini(&m);
+	/* The cap stops before the second page is read. */
+	mem(buf, n, ODS_TEXT_PDF, 30, &m);
+	ck_assert_uint_eq(m.pages, 1);
+	ck_assert_int_eq(m.truncated, 1);
+	ck_assert_uint_le(m.len, 30);
+	ods_text_result_fini(&m);
+	ods_text_result_fini(&r);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_pdf_corrupt_or_not_a_pdf_is_invalid)
+{
+	struct ods_text_result	 r;
+	struct ods_why		 why;
+	char			*buf;
+	size_t			 n;
+
+	ck_assert_int_eq(file("corrupt.pdf", &r, &why), ODS_EINVAL);
+	ck_assert_str_eq(why.msg, "not a PDF, or a damaged one");
+	ck_assert_int_eq(file("notpdf.pdf", &r, &why), ODS_EINVAL);
+	buf = slurp("corrupt.pdf", &n);
+	ck_assert_int_eq(ods_text_extract_mem(buf, n, ODS_TEXT_PDF, 0, &r),
+	    ODS_EINVAL);
+	free(buf);
+	buf = slurp("sample.docx", &n);
+	ck_assert_int_eq(ods_text_extract_mem(buf, n, ODS_TEXT_PDF, 0, &r),
+	    ODS_EINVAL);
+	free(buf);
+	ck_assert_int_eq(ods_text_extract_mem("", 0, ODS_TEXT_PDF, 0, &r),
+	    ODS_EINVAL);
+	ck_assert_int_eq(ods_text_extract_file_why(fixture("no-such.pdf"),
+	    ODS_TEXT_PDF, 0, &r, &why), ODS_EIO);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -542,7 +679,13 @@ suite(void)
 	tcase_add_test(core, test_markdown_csv_json_come_as_they_are);
 	tcase_add_test(core,
 	    test_html_keeps_the_text_and_drops_script_style_head);
+	tcase_add_test(core, test_docx_paragraphs_tabs_and_table_cells);
+	tcase_add_test(core, test_docx_from_memory_is_the_same);
+	tcase_add_test(core, test_pdf_text_of_every_page);
 	tcase_add_test(limits, test_html_survives_broken_and_deep_markup);
+	tcase_add_test(errors, test_pdf_corrupt_or_not_a_pdf_is_invalid);
+	tcase_add_test(errors,
+	    test_docx_refuses_a_zip_that_is_not_one_and_oversized_entries);
 	tcase_add_test(limits, test_chunk_is_linear_on_text_without_separators);
 	tcase_add_test(limits, test_plain_output_cap_truncates_on_a_code_point);
 	tcase_add_test(errors, test_chunk_refuses_bad_sizes_and_bad_utf8);
@@ -553,6 +696,13 @@ suite(void)
 	return s;
 }
 
+static int
+start(void)
+{
+	ods_check_log("check_ods_text");
+	return 0;
+}
+
 const struct ods_check ods_check_program = {
-	.suite = suite,
+	.suite = suite, .setup = start,
 };

@@ -90,14 +90,16 @@ cat >"$tmp/d/word/document.xml" <<'XML'
 <w:p><w:r><w:t>The end &amp; goodbye.</w:t></w:r></w:p>
 </w:body></w:document>
 XML
-rm -f sample.docx notdocx.zip bigentry.docx
+rm -f sample.docx notdocx.zip bigentry.docx liar.docx
 (cd "$tmp/d" && zip -q -X -r "$OLDPWD/sample.docx" '[Content_Types].xml' _rels word)
 # A zip that is not a DOCX (no word/document.xml).
 mkdir -p "$tmp/n" && printf 'hello\n' >"$tmp/n/readme.txt"
 (cd "$tmp/n" && zip -q -X "$OLDPWD/notdocx.zip" readme.txt)
 # word/document.xml whose declared size (central directory and local
-# header) is 3 GiB: refused before anything is inflated.
-python3 - sample.docx bigentry.docx <<'PY'
+# header) is 3 GiB: refused before anything is inflated; and one that
+# declares 100 bytes and inflates to more: stopped while reading.
+for out in bigentry.docx:3221225472 liar.docx:100; do
+python3 - sample.docx "${out%%:*}" "${out#*:}" <<'PY'
 import struct, sys
 b = bytearray(open(sys.argv[1], 'rb').read())
 name = b'word/document.xml'
@@ -107,12 +109,13 @@ while True:
     if i < 0: break
     n = struct.unpack_from('<H', b, i + 28)[0]
     if b[i + 46:i + 46 + n] == name:
-        struct.pack_into('<I', b, i + 24, 3 << 30)
+        struct.pack_into('<I', b, i + 24, int(sys.argv[3]))
         off = struct.unpack_from('<I', b, i + 42)[0]
-        struct.pack_into('<I', b, off + 22, 3 << 30)
+        struct.pack_into('<I', b, off + 22, int(sys.argv[3]))
     i += 4
 open(sys.argv[2], 'wb').write(b)
 PY
+done
 
 # ---- PDF: two pages from groff; a copy cut short ----
 groff -ms -Tpdf >sample.pdf <<'MS'
