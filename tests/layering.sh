@@ -90,8 +90,12 @@ if [ -d svc ]; then
 			case $inc in
 			server/* | fcgi/* | ../*)
 				fail "$f:$line includes $inc (svc/ has no HTTP in it)" ;;
-			*_int.h)
+			*/*_int.h)
 				fail "$f:$line includes lib's private header $inc" ;;
+			*_int.h)
+				# Its folder's own: one, <folder>_int.h.
+				[ "$inc" = "$(basename "$(dirname "$f")")_int.h" ] ||
+				    fail "$f:$line: a private header of svc/<d> is <d>_int.h" ;;
 			esac
 		done < <(includes "$f")
 	done < <(find svc -name '*.[ch]' | sort)
