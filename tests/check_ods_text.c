@@ -652,6 +652,84 @@ START_TEST(test_pdf_corrupt_or_not_a_pdf_is_invalid)
 }
 END_TEST
 
+static void
+le(unsigned char **p, unsigned long v, int bytes)
+{
+	int	i;
+
+	for (i = 0; i < bytes; i++)
+		*(*p)++ = (unsigned char)(v >> (8 * i));
+}
+
+/*
+ * A zip of n empty stored entries named "e00000"... and a last one
+ * "word/document.xml" (empty too): made by hand, the test includes no
+ * dependency's header. *len gets its size.
+ */
+static unsigned char *
+many_entries(unsigned long n, size_t *len)
+{
+	unsigned char	*z, *p, *cd;
+	unsigned long	 i, off, cdoff;
+	char		 name[32];
+	size_t		 k;
+
+	z = malloc((n + 1) * 120 + 64);
+	ck_assert_ptr_nonnull(z);
+	p = z;
+	for (i = 0; i <= n; i++) {
+		k = (size_t)snprintf(name, sizeof(name), i < n ? "e%05lu" :
+		    "word/document.xml", i);
+		le(&p, 0x04034b50, 4);	/* local header */
+		le(&p, 20, 2); le(&p, 0, 2); le(&p, 0, 2);	/* stored */
+		le(&p, 0, 4); le(&p, 0, 4); le(&p, 0, 4); le(&p, 0, 4);
+		le(&p, k, 2); le(&p, 0, 2);
+		memcpy(p, name, k);
+		p += k;
+	}
+	cd = p;
+	cdoff = (unsigned long)(cd - z);
+	for (i = 0, off = 0; i <= n; i++) {
+		k = (size_t)snprintf(name, sizeof(name), i < n ? "e%05lu" :
+		    "word/document.xml", i);
+		le(&p, 0x02014b50, 4);	/* central directory */
+		le(&p, 20, 2); le(&p, 20, 2); le(&p, 0, 2); le(&p, 0, 2);
+		le(&p, 0, 4); le(&p, 0, 4); le(&p, 0, 4); le(&p, 0, 4);
+		le(&p, k, 2); le(&p, 0, 2); le(&p, 0, 2); le(&p, 0, 2);
+		le(&p, 0, 2); le(&p, 0, 4); le(&p, off, 4);
+		memcpy(p, name, k);
+		p += k;
+		off += 30 + k;
+	}
+	le(&p, 0x06054b50, 4);		/* end of central directory */
+	le(&p, 0, 2); le(&p, 0, 2); le(&p, n + 1, 2); le(&p, n + 1, 2);
+	le(&p, (unsigned long)(p - cd) - 4 - 8, 4);
+	le(&p, cdoff, 4); le(&p, 0, 2);
+	*len = (size_t)(p - z);
+	return z;
+}
+
+START_TEST(test_docx_refuses_too_many_entries)
+{
+	struct ods_text_result	 r;
+	struct ods_why		 why;
+	unsigned char		*z;
+	size_t			 n;
+
+	/* Under the cap: opened, word/document.xml read (empty: no XML). */
+	z = many_entries(10, &n);
+	ck_assert_int_eq(ods_text_extract_mem_why(z, n, ODS_TEXT_DOCX, 0, &r,
+	    &why), ODS_EINVAL);
+	ck_assert_str_eq(why.msg, "word/document.xml is not well-formed XML");
+	free(z);
+	z = many_entries(ODS_TEXT_DOCX_MAX_ENTRIES, &n);
+	ck_assert_int_eq(ods_text_extract_mem_why(z, n, ODS_TEXT_DOCX, 0, &r,
+	    &why), ODS_ETOOBIG);
+	ck_assert_ptr_nonnull(strstr(why.msg, "more than 10000 entries"));
+	free(z);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -684,6 +762,7 @@ suite(void)
 	tcase_add_test(core, test_pdf_text_of_every_page);
 	tcase_add_test(limits, test_html_survives_broken_and_deep_markup);
 	tcase_add_test(errors, test_pdf_corrupt_or_not_a_pdf_is_invalid);
+	tcase_add_test(errors, test_docx_refuses_too_many_entries);
 	tcase_add_test(errors,
 	    test_docx_refuses_a_zip_that_is_not_one_and_oversized_entries);
 	tcase_add_test(limits, test_chunk_is_linear_on_text_without_separators);

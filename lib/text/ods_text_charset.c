@@ -178,7 +178,11 @@ odsi_text_decode(struct odsi_text_out *o, const char *in, size_t len,
 		ods_why_set(why, NULL, "the file is binary, not text");
 		return ODS_EUNSUPPORTED;
 	}
-	if (odsi_utf8_valid(in, len) || mostly_utf8(in, len)) {
+	if (odsi_utf8_valid(in, len)) {
+		snprintf(charset, 32, "UTF-8");
+		return odsi_text_put_valid(o, in, len);
+	}
+	if (mostly_utf8(in, len)) {
 		/* A few bad bytes in UTF-8 text: replaced, not refused. */
 		snprintf(charset, 32, "UTF-8");
 		return odsi_text_put(o, in, len);

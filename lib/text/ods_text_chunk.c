@@ -72,36 +72,30 @@ trim(const unsigned char *t, size_t *a, size_t *b)
 }
 
 /*
- * Scan the window from pos: *end gets the window's end (after chunk_size
- * code points, or len), last[] the end of each separator's last
- * occurrence inside it (0: none). Returns 1 when the window reaches the
- * end of the text.
+ * Scan the window from pos in one pass: *end gets the window's end
+ * (before the code point that would be the (size+1)th, or len), last[]
+ * the end of each separator's last occurrence inside it (0: none); a
+ * separator is whole code points, so one that starts inside a window
+ * that ends on a code point edge is inside it. Returns 1 when the window
+ * reaches the end of the text.
  */
 static int
 scan(const unsigned char *t, size_t len, size_t pos, size_t size,
     size_t *end, size_t last[S__N])
 {
-	size_t	i = pos, cp = 0, we;
+	size_t	i, cp = 0;
 
-	/* The end first: count lead bytes (text is valid UTF-8). */
-	while (i < len && cp < size) {
-		i++;
-		while (i < len && (t[i] & 0xc0) == 0x80)
-			i++;
-		cp++;
-	}
-	we = *end = i;
-	if (we == len)
-		return 1;
 	memset(last, 0, S__N * sizeof(last[0]));
-	for (i = pos; i < we; i++) {
+	for (i = pos; i < len; i++) {
+		if ((t[i] & 0xc0) != 0x80 && ++cp > size)
+			break;
 		if (!interesting[t[i]])
 			continue;
 		switch (t[i]) {
 		case '\n':
 			last[S_NL] = i + 1;
-			if (i + 1 < we && t[i + 1] == '\n')
-				last[S_PARA] = i + 2;
+			if (i > pos && t[i - 1] == '\n')
+				last[S_PARA] = i + 1;
 			break;
 		case '.':
 			last[S_DOT] = i + 1;
@@ -116,19 +110,19 @@ scan(const unsigned char *t, size_t len, size_t pos, size_t size,
 			last[S_SPACE] = i + 1;
 			break;
 		case 0xe3:	/* 。 U+3002 */
-			if (i + 3 <= we && t[i + 1] == 0x80 && t[i + 2] == 0x82)
+			if (t[i + 1] == 0x80 && t[i + 2] == 0x82)
 				last[S_CJK_STOP] = i + 3;
 			break;
 		case 0xef:	/* ！ U+FF01, ？ U+FF1F */
-			if (i + 3 <= we && t[i + 1] == 0xbc && t[i + 2] == 0x81)
+			if (t[i + 1] == 0xbc && t[i + 2] == 0x81)
 				last[S_CJK_BANG] = i + 3;
-			else if (i + 3 <= we && t[i + 1] == 0xbc &&
-			    t[i + 2] == 0x9f)
+			else if (t[i + 1] == 0xbc && t[i + 2] == 0x9f)
 				last[S_CJK_QUEST] = i + 3;
 			break;
 		}
 	}
-	return 0;
+	*end = i;
+	return i == len;
 }
 
 /* overlap code points back from cut, or cut when that is not past pos. */

@@ -32,10 +32,12 @@
 
 struct src {
 	zip_file_t	*zf;
+	int		 mem;		/* the zip is in memory */
 	zip_uint64_t	 declared;
 	zip_uint64_t	 read;
 	int		 toobig;
 	int		 zip_err;	/* libzip's error, 0: none */
+	int		 zip_io;	/* and it was the disk's */
 };
 
 struct state {
@@ -44,6 +46,16 @@ struct state {
 	int			 in_t;	/* inside w:t */
 	int			 in_tc;	/* inside table cells */
 };
+
+/* A read or seek that failed with an errno, on a file. */
+static int
+io_error(const struct src *s, zip_error_t *e)
+{
+	int	ze = zip_error_code_zip(e);
+
+	return !s->mem && (ze == ZIP_ER_READ || ze == ZIP_ER_SEEK) &&
+	    zip_error_code_system(e) != 0;
+}
 
 static int
 read_cb(void *arg, char *buf, int len)
@@ -56,6 +68,7 @@ read_cb(void *arg, char *buf, int len)
 	n = zip_fread(s->zf, buf, (zip_uint64_t)len);
 	if (n < 0) {
 		s->zip_err = zip_error_code_zip(zip_file_get_error(s->zf));
+		s->zip_io = io_error(s, zip_file_get_error(s->zf));
 		return -1;
 	}
 	s->read += (zip_uint64_t)n;
@@ -73,32 +86,30 @@ close_cb(void *arg)
 	return 0;
 }
 
-/* A libzip error code as ours, with words for the client. */
+/*
+ * A libzip error code as ours, with words for the client. io says it was
+ * the disk's doing (the file cannot be opened, or a read failed with an
+ * errno); anything else, and everything on memory, is a damaged file.
+ */
 static enum ods_err
-zip_fail(int ze, struct ods_why *why)
+zip_fail(int ze, int io, struct ods_why *why)
 {
-	switch (ze) {
-	case ZIP_ER_MEMORY:
+	if (ze == ZIP_ER_MEMORY)
 		return ODS_ENOMEM;
-	case ZIP_ER_OPEN:
-	case ZIP_ER_READ:
-	case ZIP_ER_SEEK:
-	case ZIP_ER_NOENT:
+	if (io) {
+		ods_log(ODS_LOG_WARN, "text_docx_read zip_error=%d", ze);
 		ods_why_set(why, NULL, "the file cannot be read");
 		return ODS_EIO;
-	case ZIP_ER_NOPASSWD:
-	case ZIP_ER_WRONGPASSWD:
-	case ZIP_ER_ENCRNOTSUPP:
-		ods_why_set(why, NULL, "the DOCX is encrypted");
-		return ODS_EINVAL;
-	case ZIP_ER_CRC:
-		ods_why_set(why, NULL, "the DOCX is damaged (bad checksum)");
-		return ODS_EINVAL;
-	default:
-		ods_why_set(why, NULL, "not a DOCX: the zip is damaged or "
-		    "is no zip");
-		return ODS_EINVAL;
 	}
+	if (ze == ZIP_ER_NOPASSWD || ze == ZIP_ER_WRONGPASSWD ||
+	    ze == ZIP_ER_ENCRNOTSUPP)
+		ods_why_set(why, NULL, "the DOCX is encrypted");
+	else if (ze == ZIP_ER_CRC)
+		ods_why_set(why, NULL, "the DOCX is damaged (bad checksum)");
+	else
+		ods_why_set(why, NULL, "not a DOCX: the zip is damaged or is "
+		    "no zip");
+	return ODS_EINVAL;
 }
 
 static int
@@ -197,7 +208,7 @@ read_xml(struct odsi_text_out *o, struct src *s, struct ods_why *why)
 			    "declared size or %u bytes", ODS_TEXT_DOCX_MAX_XML);
 			er = ODS_ETOOBIG;
 		} else if (s->zip_err != 0)
-			er = zip_fail(s->zip_err, why);
+			er = zip_fail(s->zip_err, s->zip_io, why);
 		else {
 			ods_why_set(why, NULL, "word/document.xml is not "
 			    "well-formed XML");
@@ -208,24 +219,26 @@ read_xml(struct odsi_text_out *o, struct src *s, struct ods_why *why)
 	return er;
 }
 
+/* The zip of a file or of memory; on failure libzip's error, and io set
+ * when the disk is to blame (no such file, a failed read). */
 static zip_t *
-open_zip(const char *path, const void *buf, size_t len, int *ze)
+open_zip(const struct src *s, const char *path, const void *buf, size_t len,
+    int *ze, int *io)
 {
 	zip_source_t	*src;
 	zip_error_t	 err;
-	zip_t		*za;
+	zip_t		*za = NULL;
 
-	if (path != NULL)
-		return zip_open(path, ZIP_RDONLY, ze);
 	zip_error_init(&err);
-	if ((src = zip_source_buffer_create(buf, len, 0, &err)) == NULL) {
-		*ze = zip_error_code_zip(&err);
-		zip_error_fini(&err);
-		return NULL;
-	}
-	if ((za = zip_open_from_source(src, ZIP_RDONLY, &err)) == NULL) {
-		*ze = zip_error_code_zip(&err);
+	src = path != NULL ? zip_source_file_create(path, 0, 0, &err) :
+	    zip_source_buffer_create(buf, len, 0, &err);
+	if (src != NULL &&
+	    (za = zip_open_from_source(src, ZIP_RDONLY, &err)) == NULL)
 		zip_source_free(src);
+	if (za == NULL) {
+		*ze = zip_error_code_zip(&err);
+		*io = io_error(s, &err) || (path != NULL &&
+		    (*ze == ZIP_ER_OPEN || *ze == ZIP_ER_NOENT));
 	}
 	zip_error_fini(&err);
 	return za;
@@ -240,11 +253,12 @@ odsi_text_docx(struct odsi_text_out *o, const char *path, const void *buf,
 	zip_t		*za;
 	zip_int64_t	 idx;
 	enum ods_err	 er;
-	int		 ze = 0;
+	int		 ze = 0, io = 0;
 
 	memset(&s, 0, sizeof(s));
-	if ((za = open_zip(path, buf, len, &ze)) == NULL)
-		return zip_fail(ze, why);
+	s.mem = path == NULL;
+	if ((za = open_zip(&s, path, buf, len, &ze, &io)) == NULL)
+		return zip_fail(ze, io, why);
 	if (zip_get_num_entries(za, 0) > ODS_TEXT_DOCX_MAX_ENTRIES) {
 		ods_why_set(why, NULL, "the DOCX has more than %d entries",
 		    ODS_TEXT_DOCX_MAX_ENTRIES);
@@ -265,7 +279,8 @@ odsi_text_docx(struct odsi_text_out *o, const char *path, const void *buf,
 	}
 	s.declared = st.size;
 	if ((s.zf = zip_fopen_index(za, (zip_uint64_t)idx, 0)) == NULL) {
-		er = zip_fail(zip_error_code_zip(zip_get_error(za)), why);
+		er = zip_fail(zip_error_code_zip(zip_get_error(za)),
+		    io_error(&s, zip_get_error(za)), why);
 		goto out;
 	}
 	er = read_xml(o, &s, why);

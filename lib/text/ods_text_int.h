@@ -35,6 +35,9 @@ void		 odsi_text_out_fini(struct odsi_text_out *);
 /* Append p[0..n) as it is, made valid UTF-8. */
 enum ods_err	 odsi_text_put(struct odsi_text_out *, const char *p, size_t n)
 		    ODS_MUSTCHECK;
+/* The same for p[0..n) known to be valid UTF-8 (NUL still dropped). */
+enum ods_err	 odsi_text_put_valid(struct odsi_text_out *, const char *p,
+		    size_t n) ODS_MUSTCHECK;
 /* Append text whose white space is layout: runs of it become one space. */
 enum ods_err	 odsi_text_flow(struct odsi_text_out *, const char *p,
 		    size_t n) ODS_MUSTCHECK;

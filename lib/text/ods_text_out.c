@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,6 +149,23 @@ raw(struct odsi_text_out *o, const char *p, size_t n)
 	return ODS_OK;
 }
 
+/* Past the ASCII bytes other than NUL from i, eight at a time. */
+static size_t
+ascii_run(const unsigned char *p, size_t i, size_t n)
+{
+	const uint64_t	hi = 0x8080808080808080ull, lo = 0x0101010101010101ull;
+	uint64_t	v;
+
+	while (n - i >= 8) {
+		memcpy(&v, p + i, 8);
+		/* A byte >= 0x80, or a zero byte (v - lo borrows). */
+		if ((v & hi) != 0 || ((v - lo) & ~v & hi) != 0)
+			break;
+		i += 8;
+	}
+	return i;
+}
+
 enum ods_err
 odsi_text_put(struct odsi_text_out *o, const char *s, size_t n)
 {
@@ -158,6 +176,7 @@ odsi_text_put(struct odsi_text_out *o, const char *s, size_t n)
 	while (i < n && !o->full) {
 		run = i;
 		for (;;) {
+			run = ascii_run(p, run, n);
 			while (run < n && p[run] != 0 && p[run] < 0x80)
 				run++;
 			if (run < n && p[run] >= 0x80 &&
@@ -178,6 +197,23 @@ odsi_text_put(struct odsi_text_out *o, const char *s, size_t n)
 				return er;
 			i = run + odsi_utf8_bad(p + run, n - run);
 		}
+	}
+	return ODS_OK;
+}
+
+enum ods_err
+odsi_text_put_valid(struct odsi_text_out *o, const char *s, size_t n)
+{
+	const char	*z;
+	enum ods_err	 er;
+
+	while (n > 0 && !o->full) {
+		if ((z = memchr(s, '\0', n)) == NULL)
+			return raw(o, s, n);
+		if ((er = raw(o, s, (size_t)(z - s))) != ODS_OK)
+			return er;
+		n -= (size_t)(z - s) + 1;
+		s = z + 1;
 	}
 	return ODS_OK;
 }
