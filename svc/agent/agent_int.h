@@ -53,6 +53,7 @@ struct rag_ent {
 	struct ods_kw	*kw;
 	int		 writer;
 	int64_t		 refreshed_ms;
+	int64_t		 changed_ms;	/* the writer last applied a change */
 	struct rag_ent	*next;
 };
 

@@ -21,7 +21,7 @@
 #include "kb.h"
 #include "agent_int.h"
 
-#define BATCH		128		/* chunks embedded and stored at once */
+#define BATCH		512		/* chunks embedded and stored at once */
 #define MAX_TEXT	(256u * 1024 * 1024)	/* extracted bytes kept */
 
 struct ingest {

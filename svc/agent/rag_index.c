@@ -29,6 +29,8 @@
 
 #define PAGE		256	/* chunk rows read per round trip */
 #define REFRESH_MS	100	/* a reader looks for a new generation */
+#define COMPACT_IDLE_MS	5000	/* quiet time before a compaction */
+#define COMPACT_MIN	4096	/* items below which exact search is cheap */
 
 struct ods_rag *
 ods_rag_new(const char *root, struct ods_db *db, struct ods_llm *llm)
@@ -299,8 +301,25 @@ apply_page(struct ods_rag *rg, struct rag_ent *e, uint64_t vseq,
 				vi[nv].vec = v;
 				nv++;
 				vlast = seq;
+				goto kw;
 			}
 		}
+		/*
+		 * No vector to index (a chunk without a word the model knows,
+		 * another model's row): recorded as a deletion of the id, so
+		 * that the index's seq still reaches this change (readers wait
+		 * for it) and no older vector of the id survives.
+		 */
+		if (seq > vseq) {
+			if (nv > 0 && (er = ods_vec_add(e->vec, vlast, vi,
+			    nv)) != ODS_OK)
+				break;
+			nv = 0;
+			if ((er = ods_vec_delete(e->vec, seq, id, NULL)) !=
+			    ODS_OK)
+				break;
+		}
+kw:
 		if (seq > kseq && text != NULL) {
 			ki[nk].id = id;
 			ki[nk].doc_id = kbi_int(res, i, 1);
@@ -345,11 +364,20 @@ rag_db_seq(struct ods_rag *rg, int64_t kb, uint64_t *seq)
 	return er;
 }
 
+/* Seq the index has published (the lower of the two). */
+static uint64_t
+ent_seq(struct rag_ent *e)
+{
+	uint64_t	v = ods_vec_seq(e->vec), k = ods_kw_seq(e->kw);
+
+	return v < k ? v : k;
+}
+
 /* The writer's catch-up (e->mu held, handles open). */
 static enum ods_err
 catch_up(struct ods_rag *rg, struct rag_ent *e)
 {
-	uint64_t	last = 0;
+	uint64_t	last = 0, before = ent_seq(e);
 	enum ods_err	er;
 	int		more = 1, rounds = 0;
 
@@ -362,17 +390,47 @@ catch_up(struct ods_rag *rg, struct rag_ent *e)
 			return er;
 		}
 	}
+	if (ent_seq(e) != before)
+		e->changed_ms = ods_now_ms();
 	return ODS_OK;
 }
 
-/* Seq the index has published (the lower of the two). */
-static uint64_t
-ent_seq(struct rag_ent *e)
+/*
+ * The writer, between changes: once a KB has been quiet for COMPACT_IDLE_MS
+ * and its vectors sit in several HNSW segments (each sealed batch makes
+ * one, and a search visits them all) or a quarter of them are deleted,
+ * rebuild them into one graph and drop the tombstones (the flat segment
+ * of the newest items, under the seal threshold, stays exact). Searches go on meanwhile; the new generation is
+ * published at the end (ods_vec_compact). e->mu held.
+ */
+static void
+maybe_compact(struct rag_ent *e)
 {
-	uint64_t	v = ods_vec_seq(e->vec), k = ods_kw_seq(e->kw);
+	struct ods_vec_stats	st;
+	enum ods_err		er;
+	int64_t			t0;
 
-	return v < k ? v : k;
+	if (!e->writer || e->vec == NULL ||
+	    ods_now_ms() - e->changed_ms < COMPACT_IDLE_MS)
+		return;
+	ods_vec_stats(e->vec, &st);
+	if (st.segments_hnsw < 2 && st.dead * 4 < st.live + 1)
+		return;
+	if (st.live + st.dead < COMPACT_MIN)
+		return;
+	t0 = ods_now_ms();
+	if ((er = ods_vec_compact(e->vec)) != ODS_OK) {
+		ods_log(ODS_LOG_WARN, "rag_index_compact_failed kb=%lld err=%s",
+		    (long long)e->kb, ods_err_slug(er));
+		e->changed_ms = ods_now_ms();	/* not again at once */
+		return;
+	}
+	ods_log(ODS_LOG_INFO, "rag_index_compacted kb=%lld live=%zu "
+	    "segments=%zu ms=%lld", (long long)e->kb, st.live,
+	    st.segments_hnsw + st.segments_flat,
+	    (long long)(ods_now_ms() - t0));
 }
+
 
 enum ods_err
 rag_ent_sync(struct ods_rag *rg, struct rag_ent *e, int wait_ms)
@@ -380,10 +438,21 @@ rag_ent_sync(struct ods_rag *rg, struct rag_ent *e, int wait_ms)
 	int64_t		deadline = ods_now_ms() + wait_ms;
 	uint64_t	want = 0;
 	enum ods_err	er;
-	int		changed;
+	int		changed, fresh;
 
 	if (wait_ms > 0 && (er = rag_db_seq(rg, e->kb, &want)) != ODS_OK)
 		return er;
+	/*
+	 * The common case, a query on an index that is up to date: no lock
+	 * beyond the handles' own, no round trip but the one above.
+	 */
+	if (wait_ms > 0 && want > 0) {
+		pthread_rwlock_rdlock(&e->rw);
+		fresh = e->vec != NULL && e->kw != NULL && ent_seq(e) >= want;
+		pthread_rwlock_unlock(&e->rw);
+		if (fresh)
+			return ODS_OK;
+	}
 	for (;;) {
 		pthread_mutex_lock(&e->mu);
 		er = ent_open(rg, e);
@@ -432,6 +501,9 @@ ods_rag_sync_all(struct ods_rag *rg)
 		pthread_mutex_unlock(&e->mu);
 		if (rag_ent_sync(rg, e, 0) != ODS_OK)
 			continue;	/* logged; the next round retries */
+		pthread_mutex_lock(&e->mu);
+		maybe_compact(e);
+		pthread_mutex_unlock(&e->mu);
 	}
 	ods_kb_list_free(kbs, n);
 }
