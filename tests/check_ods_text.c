@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/ods_err.h"
 #include "text/ods_text.h"
@@ -598,7 +599,7 @@ START_TEST(test_pdf_text_of_every_page)
 {
 	struct ods_text_result	 r, m;
 	struct ods_why		 why;
-	char			*buf;
+	char			*buf, cwd[4096];
 	size_t			 n;
 
 	ck_assert_int_eq(file("sample.pdf", &r, &why), ODS_OK);
@@ -615,6 +616,14 @@ START_TEST(test_pdf_text_of_every_page)
 	mem(buf, n, ODS_TEXT_PDF, 0, &m);
 	ck_assert_str_eq(m.text, r.text);
 	ck_assert_uint_eq(m.pages, 2);
+	ods_text_result_fini(&m);
+	/* A relative path works as well (poppler wants a URI). */
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(ods_check_srcdir()), 0);
+	ck_assert_int_eq(ods_text_extract_file("tests/text/sample.pdf",
+	    ODS_TEXT_PDF, 0, &m), ODS_OK);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_str_eq(m.text, r.text);
 	ods_text_result_fini(&m);
 	/* The cap stops before the second page is read. */
 	mem(buf, n, ODS_TEXT_PDF, 30, &m);
