@@ -11,10 +11,12 @@
 #include "config.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/ods_err.h"
 #include "text/ods_text.h"
@@ -598,7 +600,7 @@ START_TEST(test_pdf_text_of_every_page)
 {
 	struct ods_text_result	 r, m;
 	struct ods_why		 why;
-	char			*buf;
+	char			*buf, cwd[4096];
 	size_t			 n;
 
 	ck_assert_int_eq(file("sample.pdf", &r, &why), ODS_OK);
@@ -615,6 +617,14 @@ START_TEST(test_pdf_text_of_every_page)
 	mem(buf, n, ODS_TEXT_PDF, 0, &m);
 	ck_assert_str_eq(m.text, r.text);
 	ck_assert_uint_eq(m.pages, 2);
+	ods_text_result_fini(&m);
+	/* A relative path works as well (poppler wants a URI). */
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(ods_check_srcdir()), 0);
+	ck_assert_int_eq(ods_text_extract_file("tests/text/sample.pdf",
+	    ODS_TEXT_PDF, 0, &m), ODS_OK);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_str_eq(m.text, r.text);
 	ods_text_result_fini(&m);
 	/* The cap stops before the second page is read. */
 	mem(buf, n, ODS_TEXT_PDF, 30, &m);
@@ -730,6 +740,59 @@ START_TEST(test_docx_refuses_too_many_entries)
 }
 END_TEST
 
+/* Threads extracting at once get what one thread gets alone. */
+static const char *const mt_files[] = { "sample.pdf", "sample.docx",
+	"sample.html", "gbk.txt", "big5.txt", "gbk.html" };
+static char	*mt_path[6], *mt_want[6];
+
+static void *
+mt_run(void *arg)
+{
+	struct ods_text_result	r;
+	size_t			i, k;
+	long			bad = 0;
+
+	(void)arg;
+	for (k = 0; k < 20; k++)
+		for (i = 0; i < ODS_NELEM(mt_files); i++) {
+			if (ods_text_extract_file(mt_path[i], ods_text_detect(
+			    mt_files[i], NULL, NULL, 0), 0, &r) != ODS_OK) {
+				bad++;
+				continue;
+			}
+			bad += strcmp(r.text, mt_want[i]) != 0;
+			ods_text_result_fini(&r);
+		}
+	return (void *)bad;
+}
+
+START_TEST(test_extraction_from_threads_at_once_is_the_same)
+{
+	struct ods_text_result	r;
+	pthread_t		t[4];
+	size_t			i;
+	void			*bad;
+
+	for (i = 0; i < ODS_NELEM(mt_files); i++) {
+		mt_path[i] = strdup(fixture(mt_files[i]));
+		ck_assert_int_eq(ods_text_extract_file(mt_path[i],
+		    ods_text_detect(mt_files[i], NULL, NULL, 0), 0, &r),
+		    ODS_OK);
+		mt_want[i] = r.text;
+	}
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, mt_run, NULL), 0);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(pthread_join(t[i], &bad), 0);
+		ck_assert_ptr_null(bad);
+	}
+	for (i = 0; i < ODS_NELEM(mt_files); i++) {
+		free(mt_path[i]);
+		free(mt_want[i]);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -761,6 +824,7 @@ suite(void)
 	tcase_add_test(core, test_docx_from_memory_is_the_same);
 	tcase_add_test(core, test_pdf_text_of_every_page);
 	tcase_add_test(limits, test_html_survives_broken_and_deep_markup);
+	tcase_add_test(limits, test_extraction_from_threads_at_once_is_the_same);
 	tcase_add_test(errors, test_pdf_corrupt_or_not_a_pdf_is_invalid);
 	tcase_add_test(errors, test_docx_refuses_too_many_entries);
 	tcase_add_test(errors,

@@ -46,11 +46,15 @@ open_doc(const char *path, const void *buf, size_t len, GBytes **bytes,
     GError **err)
 {
 	PopplerDocument	*doc;
-	char		*uri;
+	char		*abs, *uri;
 
 	*bytes = NULL;
 	if (path != NULL) {
-		if ((uri = g_filename_to_uri(path, NULL, err)) == NULL)
+		/* A URI wants an absolute path; path may be relative. */
+		abs = g_canonicalize_filename(path, NULL);
+		uri = g_filename_to_uri(abs, NULL, err);
+		g_free(abs);
+		if (uri == NULL)
 			return NULL;
 		doc = poppler_document_new_from_file(uri, NULL, err);
 		g_free(uri);
