@@ -28,9 +28,12 @@
 #include "rag.h"
 
 #define PAGE		256	/* chunk rows read per round trip */
+#define COMMIT_ROWS	8192	/* changes per published vector segment */
 #define REFRESH_MS	100	/* a reader looks for a new generation */
 #define COMPACT_IDLE_MS	5000	/* quiet time before a compaction */
 #define COMPACT_MIN	4096	/* items below which exact search is cheap */
+#define SEAL_FLATS	4	/* flat segments that are sealed into a graph */
+#define COMPACT_HNSW	3	/* graphs that are merged into one */
 
 struct ods_rag *
 ods_rag_new(const char *root, struct ods_db *db, struct ods_llm *llm)
@@ -334,8 +337,6 @@ kw:
 		er = ods_vec_add(e->vec, vlast, vi, nv);
 	if (er == ODS_OK && nk > 0)
 		er = ods_kw_add(e->kw, klast, ki, nk);
-	if (er == ODS_OK)
-		er = ods_vec_commit(e->vec);
 	free(vi);
 	free(ki);
 	free(vbuf);
@@ -381,9 +382,15 @@ catch_up(struct ods_rag *rg, struct rag_ent *e)
 	enum ods_err	er;
 	int		more = 1, rounds = 0;
 
+	/*
+	 * Published (a flat segment file) every COMMIT_ROWS changes and at
+	 * the end: few, larger segments, and a bounded growing one.
+	 */
 	while (more && rounds++ < 100000) {
 		er = apply_page(rg, e, ods_vec_seq(e->vec), ods_kw_seq(e->kw),
 		    &last, &more);
+		if (er == ODS_OK && (!more || rounds % (COMMIT_ROWS / PAGE) == 0))
+			er = ods_vec_commit(e->vec);
 		if (er != ODS_OK) {
 			ods_log(ODS_LOG_WARN, "rag_index_apply_failed kb=%lld "
 			    "err=%s", (long long)e->kb, ods_err_slug(er));
@@ -396,11 +403,11 @@ catch_up(struct ods_rag *rg, struct rag_ent *e)
 }
 
 /*
- * The writer, between changes: once a KB has been quiet for COMPACT_IDLE_MS
- * and its vectors sit in several HNSW segments (each sealed batch makes
- * one, and a search visits them all) or a quarter of them are deleted,
- * rebuild them into one graph and drop the tombstones (the flat segment
- * of the newest items, under the seal threshold, stays exact). Searches go on meanwhile; the new generation is
+ * The writer, between changes, once a KB has been quiet for
+ * COMPACT_IDLE_MS: a search visits every segment, so SEAL_FLATS flat ones
+ * (exact scans) are sealed into a graph of their own (a cost of the new
+ * items only), and COMPACT_HNSW graphs, or a quarter of the items
+ * deleted, are rebuilt into one graph without the tombstones. Searches go on meanwhile; the new generation is
  * published at the end (ods_vec_compact). e->mu held.
  */
 static void
@@ -414,11 +421,21 @@ maybe_compact(struct rag_ent *e)
 	    ods_now_ms() - e->changed_ms < COMPACT_IDLE_MS)
 		return;
 	ods_vec_stats(e->vec, &st);
-	if (st.segments_hnsw < 2 && st.dead * 4 < st.live + 1)
-		return;
 	if (st.live + st.dead < COMPACT_MIN)
 		return;
 	t0 = ods_now_ms();
+	/* Flat segments (exact scans) into a graph of their own. */
+	if (st.segments_flat >= SEAL_FLATS && st.segments_hnsw < COMPACT_HNSW &&
+	    st.dead * 4 < st.live + 1) {
+		if ((er = ods_vec_seal(e->vec)) != ODS_OK) {
+			ods_log(ODS_LOG_WARN, "rag_index_seal_failed kb=%lld "
+			    "err=%s", (long long)e->kb, ods_err_slug(er));
+			e->changed_ms = ods_now_ms();
+		}
+		return;
+	}
+	if (st.segments_hnsw < COMPACT_HNSW && st.dead * 4 < st.live + 1)
+		return;
 	if ((er = ods_vec_compact(e->vec)) != ODS_OK) {
 		ods_log(ODS_LOG_WARN, "rag_index_compact_failed kb=%lld err=%s",
 		    (long long)e->kb, ods_err_slug(er));

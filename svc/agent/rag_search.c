@@ -290,7 +290,7 @@ ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
     const struct ods_rag_query *q, struct ods_rag_hit **hits, size_t *n,
     struct ods_why *why)
 {
-	struct ods_vec_filter	 f;
+	struct ods_vec_filter	 f, *fp = NULL;
 	struct rag_ent		*e;
 	struct cand		*cv = NULL;
 	int64_t			 nums[MAX_DOC_IDS];
@@ -330,13 +330,18 @@ ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
 			return ODS_OK;	/* none of them is here */
 		f.doc_ids = nums;
 		f.ndoc_ids = nnums;
+		fp = &f;
 	}
+	/*
+	 * A KB's indexes hold that KB only: without doc_ids no filter, which
+	 * spares the indexes a check of every item.
+	 */
 	e = rag_ent(rg, kb);
 	if ((er = rag_ent_sync(rg, e, SYNC_WAIT_MS)) != ODS_OK &&
 	    er != ODS_ENOTFOUND)
 		return er;
 	depth = q->top_k * 4 < DEPTH_MIN ? DEPTH_MIN : q->top_k * 4;
-	if ((er = candidates(rg, e, kb, q, &f, depth, &cv, &nc)) != ODS_OK)
+	if ((er = candidates(rg, e, kb, q, fp, depth, &cv, &nc)) != ODS_OK)
 		return er;
 	/* The threshold on the mode's score; hits stay best first. */
 	for (i = k = 0; i < nc; i++)
