@@ -226,6 +226,44 @@ START_TEST(test_more_occurrences_of_a_rare_term_rank_higher)
 }
 END_TEST
 
+START_TEST(test_words_in_half_the_items_only_count_alone)
+{
+	struct ods_kw		*k;
+	struct ods_kw_item	 it[10];
+	struct ods_kw_hit	 h[16];
+	char			 text[10][64];
+	size_t			 i, n;
+
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	for (i = 0; i < 10; i++) {
+		snprintf(text[i], sizeof(text[i]), "the common word %s%zu",
+		    i == 3 ? "unicorn " : "", i);
+		it[i].id = (int64_t)i + 1;
+		it[i].doc_id = (int64_t)i + 1;
+		it[i].kb_id = 1;
+		it[i].text = text[i];
+		it[i].len = strlen(text[i]);
+	}
+	ck_assert_int_eq(ods_kw_add(k, 1, it, 10), ODS_OK);
+	/* bm25 gives "the" no weight: the unicorn alone decides. */
+	ck_assert_int_eq(ods_kw_search(k, "the unicorn", 11, 16, NULL, 0, h,
+	    &n), ODS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id, 4);
+	ck_assert_int_eq(ods_kw_search(k, "the common", 10, 16, NULL, 0, h,
+	    &n), ODS_OK);
+	ck_assert_uint_eq(n, 10);
+	/* The item count behind it follows deletes and replaces. */
+	ck_assert_int_eq(ods_kw_delete(k, 2, 1, NULL), ODS_OK);
+	ck_assert_int_eq(ods_kw_add(k, 3, &it[1], 1), ODS_OK);
+	ck_assert_int_eq(ods_kw_search(k, "the 5", 5, 16, NULL, 0, h, &n),
+	    ODS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id, 6);
+	ods_kw_close(k);
+}
+END_TEST
+
 START_TEST(test_deleted_items_are_never_returned)
 {
 	struct ods_kw		*k = filled();
@@ -565,6 +603,7 @@ kw_suite(void)
 	    test_chinese_phrase_is_found_inside_a_longer_sentence);
 	tcase_add_test(core, test_japanese_search_finds_the_document);
 	tcase_add_test(core, test_more_occurrences_of_a_rare_term_rank_higher);
+	tcase_add_test(core, test_words_in_half_the_items_only_count_alone);
 	tcase_add_test(core, test_deleted_items_are_never_returned);
 	tcase_add_test(core, test_add_with_an_existing_id_replaces_the_text);
 	tcase_add_test(core, test_filters_keep_only_matching_items);

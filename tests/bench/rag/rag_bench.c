@@ -444,6 +444,10 @@ methods_init(void)
 	add_method("keyword (ods_kw)", 0, 0);
 	add_method("plain FTS5 bm25", 0, 0);
 	add_method(NULL, ODS_FUSE_W_VEC, ODS_FUSE_K);
+	add_method(NULL, ODS_FUSE_LEX_W_VEC, ODS_FUSE_LEX_K);
+	snprintf(methods[nmethods - 1].name, sizeof(methods[0].name),
+	    "hybrid LEX k=%d %.1f/%.1f", ODS_FUSE_LEX_K, ODS_FUSE_LEX_W_VEC,
+	    ODS_FUSE_LEX_W_KW);
 	if (getenv("RAG_GRID") == NULL)
 		return;
 	for (j = 0; j < ODS_NELEM(ws); j++) {
@@ -453,7 +457,9 @@ methods_init(void)
 	}
 	for (i = 0; i < ODS_NELEM(ks); i++)
 		for (j = 0; j < ODS_NELEM(ws); j++)
-			if (ks[i] != ODS_FUSE_K || ws[j] != ODS_FUSE_W_VEC)
+			if ((ks[i] != ODS_FUSE_K || ws[j] != ODS_FUSE_W_VEC) &&
+			    (ks[i] != ODS_FUSE_LEX_K ||
+			    ws[j] != ODS_FUSE_LEX_W_VEC))
 				add_method(NULL, ws[j], ks[i]);
 }
 
