@@ -92,35 +92,40 @@ def copied(short, longtext):
     return len(q & pairs(longtext)) / len(q) if q else 1.0
 
 
-def split_long(p, size):
-    """A paragraph over size: cut at sentence ends, then at spaces."""
+def cut(piece, size):
+    """Pieces of at most size characters, cut at spaces when there are."""
+    while len(piece) > size:
+        at = piece.rfind(" ", 0, size)
+        at = at if at > size // 2 else size
+        yield piece[:at]
+        piece = piece[at:].strip()
+    if piece:
+        yield piece
+
+
+def pack(pieces, size, sep):
+    """Consecutive pieces joined by sep into runs of at most size."""
     out, cur = [], ""
-    for piece in re.split(r"(?<=[.!?。！？])\s*", p):
-        while len(piece) > size:
-            cut = piece.rfind(" ", 0, size)
-            cut = cut if cut > size // 2 else size
-            out.append((cur + " " + piece[:cut]).strip() if cur else piece[:cut])
-            cur, piece = "", piece[cut:].strip()
+    for piece in pieces:
         if cur and len(cur) + len(piece) + 1 > size:
             out.append(cur)
             cur = ""
-        cur = (cur + " " + piece).strip()
+        cur = (cur + sep + piece).strip()
     if cur:
         out.append(cur)
     return out
+
+
+def split_long(p, size):
+    """A paragraph over size: cut at sentence ends, then at spaces."""
+    sentences = re.split(r"(?<=[.!?。！？])\s*", p)
+    return pack([c for s in sentences for c in cut(s, size)], size, " ")
 
 
 def chunks(paras, size=CHUNK):
-    out, cur = [], ""
-    for p in paras:
-        for piece in split_long(p, size) if len(p) > size else [p]:
-            if cur and len(cur) + len(piece) + 1 > size:
-                out.append(cur)
-                cur = ""
-            cur = (cur + "\n" + piece).strip()
-    if cur:
-        out.append(cur)
-    return out
+    return pack([c for p in paras
+                 for c in (split_long(p, size) if len(p) > size else [p])],
+                size, "\n")
 
 
 def clean(s):
