@@ -109,8 +109,8 @@ enum ods_err	 ods_fuse_hybrid(const struct ods_vec_hit *vh, size_t nv,
 /*
  * MMR: reorder r[0..n) in place so that its first min(k, n) entries are
  * the MMR picks, in pick order (the rest follow in their former order).
- * vecs[i] is r[i]'s vector of dim floats, or NULL (similarity 0 to
- * everything). Scores are left as they were. Returns ODS_OK, ODS_EINVAL
+ * vecs[i] is the vector (dim floats) of r[i] as passed in, or NULL
+ * (similarity 0 to everything). Scores are left as they were. Returns ODS_OK, ODS_EINVAL
  * (lambda outside [0,1] or NaN, dim 0 with vectors, vecs NULL with
  * n > 0), ODS_ENOMEM.
  */
