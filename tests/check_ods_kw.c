@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -469,6 +470,49 @@ START_TEST(test_kill9_after_add_returned_keeps_the_item)
 }
 END_TEST
 
+struct shared {
+	struct ods_kw	*k;
+	int		 failed;
+	volatile int	 stop;
+};
+
+static void *
+searcher(void *arg)
+{
+	struct shared		*sh = arg;
+	struct ods_kw_hit	 h[4];
+	size_t			 n;
+
+	while (!sh->stop)
+		if (ods_kw_search(sh->k, "okapi zebra", 11, 4, NULL, 0, h,
+		    &n) != ODS_OK || n > 4)
+			sh->failed = 1;
+	return NULL;
+}
+
+START_TEST(test_threads_share_one_handle)
+{
+	struct shared		sh = { .k = filled() };
+	struct ods_kw_item	it = { .doc_id = 9, .kb_id = 1,
+		.text = "okapi", .len = 5 };
+	pthread_t		t[3];
+	size_t			i;
+
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, searcher, &sh), 0);
+	for (i = 0; i < 100; i++) {
+		it.id = 1000 + (int64_t)i;
+		ck_assert_int_eq(ods_kw_add(sh.k, 2 + i, &it, 1), ODS_OK);
+	}
+	sh.stop = 1;
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_int_eq(sh.failed, 0);
+	ck_assert_uint_eq(ods_kw_seq(sh.k), 101);
+	ods_kw_close(sh.k);
+}
+END_TEST
+
 START_TEST(test_hostile_queries_are_plain_words)
 {
 	static const char *const q[] = {
@@ -581,6 +625,12 @@ START_TEST(test_missing_or_foreign_index_is_refused)
 	ck_assert_int_eq(ods_kw_open_reader(dir, &k), ODS_ECORRUPT);
 	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_ECORRUPT);
 	ck_assert_ptr_null(k);
+	/* An empty file (a writer creating it) is no index yet. */
+	fp = fopen(p, "w");
+	ck_assert_ptr_nonnull(fp);
+	fclose(fp);
+	ck_assert_int_eq(ods_kw_open_reader(dir, &k), ODS_ENOTFOUND);
+	unlink(p);
 }
 END_TEST
 
@@ -610,6 +660,7 @@ kw_suite(void)
 	tcase_add_test(core, test_reopen_keeps_items_and_seq);
 	tcase_add_test(core, test_reader_in_another_process_sees_commits);
 	tcase_add_test(core, test_kill9_after_add_returned_keeps_the_item);
+	tcase_add_test(core, test_threads_share_one_handle);
 	tcase_add_test(limits, test_hostile_queries_are_plain_words);
 	tcase_add_test(errors, test_second_writer_fails_with_conflict);
 	tcase_add_test(errors, test_bad_calls_are_refused);

@@ -67,7 +67,9 @@ static const char *const sql[ST__MAX] = {
 	[ST_DF] = "SELECT doc FROM kw_vocab WHERE term = ?1",
 };
 
+/* One transaction: a reader sees all of it or an empty file. */
 static const char schema[] =
+	"BEGIN IMMEDIATE;"
 	"CREATE TABLE IF NOT EXISTS kw_meta (k TEXT PRIMARY KEY, "
 	"v INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS kw_items (id INTEGER PRIMARY KEY, "
@@ -79,7 +81,8 @@ static const char schema[] =
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kw_vocab USING "
 	"fts5vocab(kw_fts, 'row');"
 	"INSERT OR IGNORE INTO kw_meta VALUES ('format', 1), ('seq', 0), "
-	"('n', 0);";
+	"('n', 0);"
+	"COMMIT;";
 
 struct ods_kw {
 	pthread_mutex_t	 mu;
@@ -223,6 +226,26 @@ lock_dir(struct ods_kw *k)
 	return ODS_OK;
 }
 
+/*
+ * Our statements do not compile: ODS_ENOTFOUND for a file with no table
+ * yet (a writer is creating it), ODS_ECORRUPT for someone else's file.
+ */
+static enum ods_err
+no_tables(struct ods_kw *k)
+{
+	sqlite3_stmt	*s = NULL;
+	int		 n = -1;
+
+	if (sqlite3_prepare_v2(k->db, "SELECT count(*) FROM sqlite_master",
+	    -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	(void)sqlite3_finalize(s);
+	if (n == 0)
+		return ODS_ENOTFOUND;
+	ods_log(ODS_LOG_ERR, "kw_not_an_index dir=%s tables=%d", k->dir, n);
+	return ODS_ECORRUPT;
+}
+
 /* Opens the connection, sets it up, checks the format, prepares. */
 static enum ods_err
 db_open(struct ods_kw *k, int flags)
@@ -250,7 +273,7 @@ db_open(struct ods_kw *k, int flags)
 		rc = sqlite3_prepare_v3(k->db, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &k->st[i], NULL);
 		if (rc != SQLITE_OK)
-			return (rc & 0xff) == SQLITE_ERROR ? ODS_ECORRUPT :
+			return (rc & 0xff) == SQLITE_ERROR ? no_tables(k) :
 			    sqerr(k, rc, "prepare");
 	}
 	if ((er = get_meta(k, "format", &format)) != ODS_OK ||
