@@ -5,7 +5,8 @@
  *	rag-bench eval CHUNKS QUERIES WORKDIR
  *	rag-bench perf CHUNKS QUERIES WORKDIR N
  *
- * CHUNKS: chunk_id<TAB>doc_id<TAB>text lines; QUERIES: doc_id<TAB>query,
+ * CHUNKS: chunk_id<TAB>doc_id<TAB>text lines; QUERIES: doc_id<TAB>query
+ * (read as chunks without an id),
  * the doc_id being the document that answers it.
  *
  * eval indexes the chunks four ways: ods_vec (exact search of the
@@ -48,11 +49,6 @@ struct chunk {
 	int64_t		 id, doc;
 	const char	*text;
 	size_t		 len;
-};
-
-struct query {
-	int64_t		 doc;
-	const char	*text;
 };
 
 struct method {
@@ -136,41 +132,25 @@ lines(char *buf, int nf, char ***fields)
 	return n;
 }
 
+/* Rows of [id,] doc_id, text: nf 3 for chunks, 2 for queries (id 0). */
 static size_t
-load_chunks(const char *path, struct chunk **out)
+load(const char *path, int nf, struct chunk **out)
 {
 	struct chunk	*c;
-	char		**f;
+	char		**f, **r;
 	size_t		 n, i;
 
-	n = lines(slurp(path), 3, &f);
+	n = lines(slurp(path), nf, &f);
 	c = calloc(n, sizeof(*c));
 	for (i = 0; i < n; i++) {
-		c[i].id = strtoll(f[3 * i], NULL, 10);
-		c[i].doc = strtoll(f[3 * i + 1], NULL, 10);
-		c[i].text = f[3 * i + 2];
+		r = f + (size_t)nf * i;
+		c[i].id = nf == 3 ? strtoll(r[0], NULL, 10) : 0;
+		c[i].doc = strtoll(r[nf - 2], NULL, 10);
+		c[i].text = r[nf - 1];
 		c[i].len = strlen(c[i].text);
 	}
 	free(f);
 	*out = c;
-	return n;
-}
-
-static size_t
-load_queries(const char *path, struct query **out)
-{
-	struct query	*q;
-	char		**f;
-	size_t		 n, i;
-
-	n = lines(slurp(path), 2, &f);
-	q = calloc(n, sizeof(*q));
-	for (i = 0; i < n; i++) {
-		q[i].doc = strtoll(f[2 * i], NULL, 10);
-		q[i].text = f[2 * i + 1];
-	}
-	free(f);
-	*out = q;
 	return n;
 }
 
@@ -347,13 +327,44 @@ score(struct method *m, size_t r)
 	m->mrr += 1.0 / (double)r;
 }
 
+static struct ods_kw_item
+kw_item(const struct chunk *c)
+{
+	struct ods_kw_item	it;
+
+	it.id = c->id;
+	it.doc_id = c->doc;
+	it.kb_id = 1;
+	it.text = c->text;
+	it.len = c->len;
+	return it;
+}
+
+/* Adds the chunks to k in batches of BATCH; returns the seconds taken. */
+static double
+kw_index(struct ods_kw *k, const struct chunk *c, size_t n)
+{
+	struct ods_kw_item	*ki = calloc(n, sizeof(*ki));
+	size_t			 i;
+	double			 t0;
+
+	for (i = 0; i < n; i++)
+		ki[i] = kw_item(&c[i]);
+	t0 = now();
+	for (i = 0; i < n; i += BATCH)
+		ok(ods_kw_add(k, ods_kw_seq(k) + 1, ki + i,
+		    n - i < BATCH ? n - i : BATCH), "kw add");
+	t0 = now() - t0;
+	free(ki);
+	return t0;
+}
+
 static void
 index_all(const char *dir, const struct chunk *c, size_t n,
     struct ods_vec **vp, struct ods_kw **kp, sqlite3 **pp)
 {
 	struct ods_vec_params	 vpar;
 	struct ods_vec_item	*vi = calloc(n, sizeof(*vi));
-	struct ods_kw_item	*ki = calloc(n, sizeof(*ki));
 	float			*vecs = malloc(n * DIM * sizeof(float));
 	char			 d[4096];
 	size_t			 i, nv = 0, ntok;
@@ -379,24 +390,12 @@ index_all(const char *dir, const struct chunk *c, size_t n,
 	ok(ods_vec_add(*vp, ods_vec_seq(*vp) + 1, vi, nv), "vec add");
 	ok(ods_vec_commit(*vp), "vec commit");
 	printf("index: %zu chunks; vector %.2f s (embed + add)", n, now() - t0);
-	for (i = 0; i < n; i++) {
-		ki[i].id = c[i].id;
-		ki[i].doc_id = c[i].doc;
-		ki[i].kb_id = 1;
-		ki[i].text = c[i].text;
-		ki[i].len = c[i].len;
-	}
-	t0 = now();
-	for (i = 0; i < n; i += BATCH)
-		ok(ods_kw_add(*kp, ods_kw_seq(*kp) + 1, ki + i,
-		    n - i < BATCH ? n - i : BATCH), "kw add");
-	printf(", ods_kw %.2f s", now() - t0);
+	printf(", ods_kw %.2f s", kw_index(*kp, c, n));
 	t0 = now();
 	*pp = plain_open(dir);
 	plain_add(*pp, c, n);
 	printf(", plain FTS5 %.2f s\n", now() - t0);
 	free(vi);
-	free(ki);
 	free(vecs);		/* ods_vec_add copied them */
 }
 
@@ -465,7 +464,7 @@ methods_init(void)
 
 static void
 eval_query(struct ods_vec *v, struct ods_kw *k, sqlite3 *pdb,
-    sqlite3_stmt *ps, const struct query *q)
+    sqlite3_stmt *ps, const struct chunk *q)
 {
 	struct ods_vec_hit	vh[DEPTH];
 	struct ods_kw_hit	kh[DEPTH];
@@ -533,7 +532,7 @@ static int
 eval(const char *cpath, const char *qpath, const char *dir)
 {
 	struct chunk	*c;
-	struct query	*q;
+	struct chunk	*q;
 	struct ods_vec	*v;
 	struct ods_kw	*k;
 	sqlite3		*pdb;
@@ -541,8 +540,8 @@ eval(const char *cpath, const char *qpath, const char *dir)
 	size_t		 nc, nq, i;
 
 	methods_init();
-	nc = load_chunks(cpath, &c);
-	nq = load_queries(qpath, &q);
+	nc = load(cpath, 3, &c);
+	nq = load(qpath, 2, &q);
 	mkdir(dir, 0755);
 	index_all(dir, c, nc, &v, &k, &pdb);
 	sqlite3_prepare_v2(pdb, "SELECT rowid, doc FROM p WHERE p MATCH ? "
@@ -600,9 +599,9 @@ static int
 perf(const char *cpath, const char *qpath, const char *dir, size_t want)
 {
 	struct chunk		*c, *all;
-	struct query		*q;
+	struct chunk		*q;
 	struct ods_kw		*k;
-	struct ods_kw_item	*ki;
+	struct ods_kw_item	 ki;
 	struct ods_kw_hit	 kh[10];
 	struct ods_fuse_hit	 ph[10];
 	struct ods_kw_stats	 st;
@@ -612,8 +611,8 @@ perf(const char *cpath, const char *qpath, const char *dir, size_t want)
 	size_t			 nc, nq, i, n, single = 300;
 	double			 t0, secs, mb = 0, *lat;
 
-	nc = load_chunks(cpath, &c);
-	nq = load_queries(qpath, &q);
+	nc = load(cpath, 3, &c);
+	nq = load(qpath, 2, &q);
 	all = calloc(want, sizeof(*all));
 	for (i = 0; i < want; i++) {
 		all[i] = c[i % nc];
@@ -623,21 +622,9 @@ perf(const char *cpath, const char *qpath, const char *dir, size_t want)
 	mkdir(dir, 0755);
 	snprintf(d, sizeof(d), "%s/perf-kw", dir);
 	ok(ods_kw_open_writer(d, &k), "kw open");
-	ki = calloc(want, sizeof(*ki));
-	for (i = 0; i < want; i++) {
-		ki[i].id = all[i].id;
-		ki[i].doc_id = all[i].doc;
-		ki[i].kb_id = 1;
-		ki[i].text = all[i].text;
-		ki[i].len = all[i].len;
-	}
 	printf("perf: %zu chunks, %.1f MB of text (%zu distinct chunks)\n",
 	    want, mb, nc < want ? nc : want);
-	t0 = now();
-	for (i = 0; i < want; i += BATCH)
-		ok(ods_kw_add(k, ods_kw_seq(k) + 1, ki + i,
-		    want - i < BATCH ? want - i : BATCH), "kw add");
-	secs = now() - t0;
+	secs = kw_index(k, all, want);
 	printf("  ods_kw index: %.2f s, %.2f MB/s (batches of %d, one "
 	    "synchronous=FULL commit each)\n", secs, mb / secs, BATCH);
 	t0 = now();
@@ -647,8 +634,9 @@ perf(const char *cpath, const char *qpath, const char *dir, size_t want)
 	    st.bytes / 1e6);
 	t0 = now();
 	for (i = 0; i < single; i++) {
-		ki[i].id = (int64_t)(want + i + 1);
-		ok(ods_kw_add(k, ods_kw_seq(k) + 1, &ki[i], 1), "kw add 1");
+		ki = kw_item(&all[i]);
+		ki.id = (int64_t)(want + i + 1);
+		ok(ods_kw_add(k, ods_kw_seq(k) + 1, &ki, 1), "kw add 1");
 	}
 	secs = now() - t0;
 	printf("  ods_kw single-item adds: %.0f/s (one fsync'ed commit "
