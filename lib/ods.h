@@ -32,6 +32,7 @@
 #include "store/ods_sched.h"
 #include "net/ods_req.h"
 #include "server/ods_router.h"
+#include "text/ods_text.h"	/* lib/text/libods_text.a */
 #include "vec/ods_vec.h"
 
 #endif /* ODS_H */

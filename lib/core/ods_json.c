@@ -306,6 +306,15 @@ ods_json_arr_get(struct json_object *a, size_t i)
 }
 
 const char *
+ods_json_arr_str(struct json_object *a, size_t i)
+{
+	struct json_object	*v = ods_json_arr_get(a, i);
+
+	return v != NULL && json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : NULL;
+}
+
+const char *
 ods_json_get_str(struct json_object *obj, const char *field)
 {
 	struct json_object	*v;

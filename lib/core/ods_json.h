@@ -57,6 +57,8 @@ enum ods_err	 ods_json_arr(struct json_object *, const char *field,
 		    struct ods_why *);
 size_t		 ods_json_arr_len(struct json_object *);
 struct json_object *ods_json_arr_get(struct json_object *, size_t);
+/* Element i of an array when it is a string (borrowed), else NULL. */
+const char	*ods_json_arr_str(struct json_object *, size_t);
 /*
  * The string value of field (borrowed), NULL when it is absent or not a
  * string: for documents we read but do not validate field by field.

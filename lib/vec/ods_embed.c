@@ -38,6 +38,7 @@ struct emb {
 	float		*out;
 	uint32_t	 dim;
 	struct feat	*t;
+	uint64_t	*used;		/* bitmap of the slots taken */
 	size_t		 cap, n;
 	size_t		 ntok;
 	uint64_t	 prev;		/* previous word's hash, 0: none */
@@ -58,22 +59,30 @@ mix64(uint64_t x)
 	return x;
 }
 
+/*
+ * Add the window's features to the vector. Only the slots taken are
+ * visited (a short text fills a few hundred of thousands), found by the
+ * bitmap in slot order, so that the float sums are those of a scan of
+ * the whole table.
+ */
 static void
 flush(struct emb *e)
 {
-	size_t		i;
-	uint64_t	h;
-	uint32_t	idx;
+	size_t		w;
+	uint32_t	i, idx;
+	uint64_t	h, m;
 	float		v;
 
-	for (i = 0; i < e->cap; i++) {
-		if (e->t[i].cnt == 0)
-			continue;
-		h = mix64(e->t[i].h ^ 0x9e3779b97f4a7c15ULL);
-		idx = (uint32_t)(((h >> 32) * (uint64_t)e->dim) >> 32);
-		v = e->t[i].w * (1.0f + logf((float)e->t[i].cnt));
-		e->out[idx] += (h & 1) ? v : -v;
-		e->t[i].cnt = 0;
+	for (w = 0; w < e->cap / 64; w++) {
+		for (m = e->used[w]; m != 0; m &= m - 1) {
+			i = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(m));
+			h = mix64(e->t[i].h ^ 0x9e3779b97f4a7c15ULL);
+			idx = (uint32_t)(((h >> 32) * (uint64_t)e->dim) >> 32);
+			v = e->t[i].w * (1.0f + logf((float)e->t[i].cnt));
+			e->out[idx] += (h & 1) ? v : -v;
+			e->t[i].cnt = 0;
+		}
+		e->used[w] = 0;
 	}
 	e->n = 0;
 }
@@ -88,6 +97,7 @@ feature(struct emb *e, uint64_t h, float w)
 	if (e->t[i].cnt == 0) {
 		e->t[i].h = h;
 		e->t[i].w = w;
+		e->used[i / 64] |= 1ULL << (i % 64);
 		e->n++;
 	}
 	e->t[i].cnt++;
@@ -185,10 +195,12 @@ ods_embed(const char *text, size_t len, uint32_t dim, float *out,
 	for (e.cap = 64; e.cap < TABLE_MAX && e.cap < 8 * len; e.cap *= 2)
 		;
 	e.t = ods_xcalloc(e.cap, sizeof(*e.t));
+	e.used = ods_xcalloc(e.cap / 64, sizeof(*e.used));
 	e.wh = 0xcbf29ce484222325ULL;
 	scan(&e, (const unsigned char *)text, len);
 	flush(&e);
 	free(e.t);
+	free(e.used);
 	for (i = 0; i < dim; i++)
 		s += (double)out[i] * out[i];
 	if (s > 0)
