@@ -80,8 +80,9 @@ static const char schema[] =
 	"tokenize = 'unicode61 remove_diacritics 2');"
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kw_vocab USING "
 	"fts5vocab(kw_fts, 'row');"
-	"INSERT OR IGNORE INTO kw_meta VALUES ('format', 1), ('seq', 0), "
-	"('n', 0);"
+	"INSERT OR IGNORE INTO kw_meta VALUES ('format', 1), ('seq', 0);"
+	/* A file of the first version has no count yet. */
+	"INSERT OR IGNORE INTO kw_meta SELECT 'n', count(*) FROM kw_items;"
 	"COMMIT;";
 
 struct ods_kw {
@@ -272,6 +273,9 @@ db_open(struct ods_kw *k, int flags)
 	for (i = 0; i < ST__MAX; i++) {
 		rc = sqlite3_prepare_v3(k->db, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &k->st[i], NULL);
+		/* A reader of a first-version file searches without prune. */
+		if (rc != SQLITE_OK && i == ST_DF && !k->writer)
+			continue;
 		if (rc != SQLITE_OK)
 			return (rc & 0xff) == SQLITE_ERROR ? no_tables(k) :
 			    sqerr(k, rc, "prepare");
@@ -578,14 +582,13 @@ static enum ods_err
 prune(struct ods_kw *k, const struct odsi_kw_terms *t, char *drop)
 {
 	sqlite3_stmt	*s = k->st[ST_DF];
-	enum ods_err	 er;
 	int64_t		 n, df;
 	size_t		 i, kept = 0;
 	int		 rc;
 
 	memset(drop, 0, t->n);
-	if ((er = get_meta(k, "n", &n)) != ODS_OK)
-		return er;
+	if (s == NULL || get_meta(k, "n", &n) != ODS_OK)
+		return ODS_OK;		/* a first-version file: no count */
 	for (i = 0; i < t->n; i++) {
 		df = 0;
 		if (!t->lone[i]) {
