@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,44 @@ START_TEST(test_more_occurrences_of_a_rare_term_rank_higher)
 }
 END_TEST
 
+START_TEST(test_words_in_half_the_items_only_count_alone)
+{
+	struct ods_kw		*k;
+	struct ods_kw_item	 it[10];
+	struct ods_kw_hit	 h[16];
+	char			 text[10][64];
+	size_t			 i, n;
+
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	for (i = 0; i < 10; i++) {
+		snprintf(text[i], sizeof(text[i]), "the common word %s%zu",
+		    i == 3 ? "unicorn " : "", i);
+		it[i].id = (int64_t)i + 1;
+		it[i].doc_id = (int64_t)i + 1;
+		it[i].kb_id = 1;
+		it[i].text = text[i];
+		it[i].len = strlen(text[i]);
+	}
+	ck_assert_int_eq(ods_kw_add(k, 1, it, 10), ODS_OK);
+	/* bm25 gives "the" no weight: the unicorn alone decides. */
+	ck_assert_int_eq(ods_kw_search(k, "the unicorn", 11, 16, NULL, 0, h,
+	    &n), ODS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id, 4);
+	ck_assert_int_eq(ods_kw_search(k, "the common", 10, 16, NULL, 0, h,
+	    &n), ODS_OK);
+	ck_assert_uint_eq(n, 10);
+	/* The item count behind it follows deletes and replaces. */
+	ck_assert_int_eq(ods_kw_delete(k, 2, 1, NULL), ODS_OK);
+	ck_assert_int_eq(ods_kw_add(k, 3, &it[1], 1), ODS_OK);
+	ck_assert_int_eq(ods_kw_search(k, "the 5", 5, 16, NULL, 0, h, &n),
+	    ODS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id, 6);
+	ods_kw_close(k);
+}
+END_TEST
+
 START_TEST(test_deleted_items_are_never_returned)
 {
 	struct ods_kw		*k = filled();
@@ -431,6 +470,49 @@ START_TEST(test_kill9_after_add_returned_keeps_the_item)
 }
 END_TEST
 
+struct shared {
+	struct ods_kw	*k;
+	int		 failed;
+	volatile int	 stop;
+};
+
+static void *
+searcher(void *arg)
+{
+	struct shared		*sh = arg;
+	struct ods_kw_hit	 h[4];
+	size_t			 n;
+
+	while (!sh->stop)
+		if (ods_kw_search(sh->k, "okapi zebra", 11, 4, NULL, 0, h,
+		    &n) != ODS_OK || n > 4)
+			sh->failed = 1;
+	return NULL;
+}
+
+START_TEST(test_threads_share_one_handle)
+{
+	struct shared		sh = { .k = filled() };
+	struct ods_kw_item	it = { .doc_id = 9, .kb_id = 1,
+		.text = "okapi", .len = 5 };
+	pthread_t		t[3];
+	size_t			i;
+
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, searcher, &sh), 0);
+	for (i = 0; i < 100; i++) {
+		it.id = 1000 + (int64_t)i;
+		ck_assert_int_eq(ods_kw_add(sh.k, 2 + i, &it, 1), ODS_OK);
+	}
+	sh.stop = 1;
+	for (i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_int_eq(sh.failed, 0);
+	ck_assert_uint_eq(ods_kw_seq(sh.k), 101);
+	ods_kw_close(sh.k);
+}
+END_TEST
+
 START_TEST(test_hostile_queries_are_plain_words)
 {
 	static const char *const q[] = {
@@ -543,6 +625,12 @@ START_TEST(test_missing_or_foreign_index_is_refused)
 	ck_assert_int_eq(ods_kw_open_reader(dir, &k), ODS_ECORRUPT);
 	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_ECORRUPT);
 	ck_assert_ptr_null(k);
+	/* An empty file (a writer creating it) is no index yet. */
+	fp = fopen(p, "w");
+	ck_assert_ptr_nonnull(fp);
+	fclose(fp);
+	ck_assert_int_eq(ods_kw_open_reader(dir, &k), ODS_ENOTFOUND);
+	unlink(p);
 }
 END_TEST
 
@@ -565,12 +653,14 @@ kw_suite(void)
 	    test_chinese_phrase_is_found_inside_a_longer_sentence);
 	tcase_add_test(core, test_japanese_search_finds_the_document);
 	tcase_add_test(core, test_more_occurrences_of_a_rare_term_rank_higher);
+	tcase_add_test(core, test_words_in_half_the_items_only_count_alone);
 	tcase_add_test(core, test_deleted_items_are_never_returned);
 	tcase_add_test(core, test_add_with_an_existing_id_replaces_the_text);
 	tcase_add_test(core, test_filters_keep_only_matching_items);
 	tcase_add_test(core, test_reopen_keeps_items_and_seq);
 	tcase_add_test(core, test_reader_in_another_process_sees_commits);
 	tcase_add_test(core, test_kill9_after_add_returned_keeps_the_item);
+	tcase_add_test(core, test_threads_share_one_handle);
 	tcase_add_test(limits, test_hostile_queries_are_plain_words);
 	tcase_add_test(errors, test_second_writer_fails_with_conflict);
 	tcase_add_test(errors, test_bad_calls_are_refused);

@@ -27,6 +27,7 @@
 #include "core/ods_mem.h"
 #include "vec/ods_kw.h"
 #include "vec/ods_vec.h"
+#include "vec/ods_vec_int.h"
 
 #define KW_FORMAT	1
 #define KW_LOCK		"kw.lock"
@@ -35,7 +36,7 @@
 enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_GETMETA, ST_SETSEQ, ST_DELFTS,
 	ST_DELITEM, ST_INSFTS, ST_INSITEM, ST_SEARCH, ST_WHEREFTS,
-	ST_WHEREITEMS, ST_COUNT, ST__MAX
+	ST_WHEREITEMS, ST_COUNT, ST_ADDN, ST_DF, ST__MAX
 };
 
 /* Filters bind ?2 (kb_id or NULL) and ?3 (a JSON array of doc ids). */
@@ -62,9 +63,13 @@ static const char *const sql[ST__MAX] = {
 	    "(SELECT id FROM kw_items WHERE " WHERE_F ")",
 	[ST_WHEREITEMS] = "DELETE FROM kw_items WHERE " WHERE_F,
 	[ST_COUNT] = "SELECT count(*) FROM kw_items",
+	[ST_ADDN] = "UPDATE kw_meta SET v = v + ?1 WHERE k = 'n'",
+	[ST_DF] = "SELECT doc FROM kw_vocab WHERE term = ?1",
 };
 
+/* One transaction: a reader sees all of it or an empty file. */
 static const char schema[] =
+	"BEGIN IMMEDIATE;"
 	"CREATE TABLE IF NOT EXISTS kw_meta (k TEXT PRIMARY KEY, "
 	"v INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS kw_items (id INTEGER PRIMARY KEY, "
@@ -73,7 +78,12 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS kw_items_kb ON kw_items (kb_id);"
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kw_fts USING fts5(tok, "
 	"tokenize = 'unicode61 remove_diacritics 2');"
-	"INSERT OR IGNORE INTO kw_meta VALUES ('format', 1), ('seq', 0);";
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kw_vocab USING "
+	"fts5vocab(kw_fts, 'row');"
+	"INSERT OR IGNORE INTO kw_meta VALUES ('format', 1), ('seq', 0);"
+	/* A file of the first version has no count yet. */
+	"INSERT OR IGNORE INTO kw_meta SELECT 'n', count(*) FROM kw_items;"
+	"COMMIT;";
 
 struct ods_kw {
 	pthread_mutex_t	 mu;
@@ -83,6 +93,7 @@ struct ods_kw {
 	int		 writer;
 	int		 lockfd;
 	uint64_t	 seq;		/* writer: last applied */
+	int64_t		 ndelta;	/* writer: items added in this tx */
 	char		*tok;		/* writer: token string buffer */
 	size_t		 toklen;
 	sqlite3_stmt	*st[ST__MAX];
@@ -216,6 +227,26 @@ lock_dir(struct ods_kw *k)
 	return ODS_OK;
 }
 
+/*
+ * Our statements do not compile: ODS_ENOTFOUND for a file with no table
+ * yet (a writer is creating it), ODS_ECORRUPT for someone else's file.
+ */
+static enum ods_err
+no_tables(struct ods_kw *k)
+{
+	sqlite3_stmt	*s = NULL;
+	int		 n = -1;
+
+	if (sqlite3_prepare_v2(k->db, "SELECT count(*) FROM sqlite_master",
+	    -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	(void)sqlite3_finalize(s);
+	if (n == 0)
+		return ODS_ENOTFOUND;
+	ods_log(ODS_LOG_ERR, "kw_not_an_index dir=%s tables=%d", k->dir, n);
+	return ODS_ECORRUPT;
+}
+
 /* Opens the connection, sets it up, checks the format, prepares. */
 static enum ods_err
 db_open(struct ods_kw *k, int flags)
@@ -242,8 +273,11 @@ db_open(struct ods_kw *k, int flags)
 	for (i = 0; i < ST__MAX; i++) {
 		rc = sqlite3_prepare_v3(k->db, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &k->st[i], NULL);
+		/* A reader of a first-version file searches without prune. */
+		if (rc != SQLITE_OK && i == ST_DF && !k->writer)
+			continue;
 		if (rc != SQLITE_OK)
-			return (rc & 0xff) == SQLITE_ERROR ? ODS_ECORRUPT :
+			return (rc & 0xff) == SQLITE_ERROR ? no_tables(k) :
 			    sqerr(k, rc, "prepare");
 	}
 	if ((er = get_meta(k, "format", &format)) != ODS_OK ||
@@ -315,6 +349,7 @@ tx_begin(struct ods_kw *k, uint64_t seq)
 {
 	if (!k->writer || seq <= k->seq || seq > INT64_MAX)
 		return ODS_EINVAL;
+	k->ndelta = 0;
 	return run(k, ST_BEGIN);
 }
 
@@ -324,6 +359,10 @@ tx_end(struct ods_kw *k, uint64_t seq, enum ods_err er)
 	if (er == ODS_OK) {
 		(void)sqlite3_bind_int64(k->st[ST_SETSEQ], 1, (int64_t)seq);
 		er = run(k, ST_SETSEQ);
+	}
+	if (er == ODS_OK && k->ndelta != 0) {
+		(void)sqlite3_bind_int64(k->st[ST_ADDN], 1, k->ndelta);
+		er = run(k, ST_ADDN);
 	}
 	if (er == ODS_OK && (er = run(k, ST_COMMIT)) == ODS_OK)
 		k->seq = seq;
@@ -336,12 +375,15 @@ static enum ods_err
 del_id(struct ods_kw *k, int64_t id, size_t *ndeleted)
 {
 	enum ods_err	er;
+	int		nd;
 
 	(void)sqlite3_bind_int64(k->st[ST_DELITEM], 1, id);
 	if ((er = run(k, ST_DELITEM)) != ODS_OK)
 		return er;
+	nd = sqlite3_changes(k->db);
+	k->ndelta -= nd;
 	if (ndeleted != NULL)
-		*ndeleted = (size_t)sqlite3_changes(k->db);
+		*ndeleted = (size_t)nd;
 	(void)sqlite3_bind_int64(k->st[ST_DELFTS], 1, id);
 	return run(k, ST_DELFTS);
 }
@@ -371,6 +413,7 @@ add_one(struct ods_kw *k, const struct ods_kw_item *it)
 	(void)sqlite3_bind_int64(s, 3, it->kb_id);
 	if ((er = run(k, ST_INSITEM)) != ODS_OK)
 		return er;
+	k->ndelta++;
 	s = k->st[ST_INSFTS];
 	(void)sqlite3_bind_int64(s, 1, it->id);
 	(void)sqlite3_bind_text(s, 2, k->tok, (int)n, SQLITE_STATIC);
@@ -475,6 +518,7 @@ ods_kw_delete_where(struct ods_kw *k, uint64_t seq,
 			bind_filter(k->st[ST_WHEREITEMS], f, j);
 			er = run(k, ST_WHEREITEMS);
 			nd = (size_t)sqlite3_changes(k->db);
+			k->ndelta -= (int64_t)nd;
 		}
 		er = tx_end(k, seq, er);
 	}
@@ -527,32 +571,79 @@ collect(struct ods_kw *k, size_t kmax, float threshold,
 	return ODS_OK;
 }
 
+/*
+ * Marks in drop the terms in half the items or more: FTS5's bm25 gives
+ * them an IDF of 1e-6, so leaving them out of the MATCH changes no score
+ * that counts, and spares ranking every item that has "the" or "and".
+ * When every term is that common all stay. A term FTS5 would index
+ * differently (diacritics, split words) is not found and stays.
+ */
+static enum ods_err
+prune(struct ods_kw *k, const struct odsi_kw_terms *t, char *drop)
+{
+	sqlite3_stmt	*s = k->st[ST_DF];
+	int64_t		 n, df;
+	size_t		 i, kept = 0;
+	int		 rc;
+
+	memset(drop, 0, t->n);
+	if (s == NULL || get_meta(k, "n", &n) != ODS_OK)
+		return ODS_OK;		/* a first-version file: no count */
+	for (i = 0; i < t->n; i++) {
+		df = 0;
+		if (!t->lone[i]) {
+			(void)sqlite3_bind_text(s, 1, t->term[i],
+			    (int)t->len[i], SQLITE_STATIC);
+			if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+				df = sqlite3_column_int64(s, 0);
+			(void)sqlite3_reset(s);
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+				return sqerr(k, rc, "df");
+		}
+		drop[i] = n > 0 && 2 * df >= n;
+		kept += !drop[i];
+	}
+	if (kept == 0)
+		memset(drop, 0, t->n);
+	return ODS_OK;
+}
+
 enum ods_err
 ods_kw_search(struct ods_kw *k, const char *query, size_t qlen, size_t kmax,
     const struct ods_vec_filter *f, float threshold, struct ods_kw_hit *hits,
     size_t *nhits)
 {
-	sqlite3_stmt	*s = k->st[ST_SEARCH];
-	enum ods_err	 er;
-	char		*m = NULL, *j = NULL;
+	sqlite3_stmt		*s = k->st[ST_SEARCH];
+	struct odsi_kw_terms	*t = NULL;
+	enum ods_err		 er;
+	char			*m = NULL, *j = NULL, drop[ODS_KW_MAX_QTERMS];
 
 	*nhits = 0;
-	if (kmax == 0 || isnan(threshold) || hits == NULL)
+	if (kmax == 0 || isnan(threshold) || hits == NULL ||
+	    (query == NULL && qlen > 0))
 		return ODS_EINVAL;
 	if (kmax > ODS_KW_MAX_K)
 		return ODS_ETOOBIG;
-	if ((er = doc_json(f, &j)) != ODS_OK ||
-	    (er = ods_kw_match(query, qlen, &m)) != ODS_OK || *m == '\0')
-		goto out;
+	if ((er = doc_json(f, &j)) != ODS_OK)
+		return er;
+	if ((t = malloc(sizeof(*t))) == NULL) {
+		free(j);
+		return ODS_ENOMEM;
+	}
+	odsi_kw_terms(query, qlen, t);
 	(void)pthread_mutex_lock(&k->mu);
+	if (t->n == 0 || (er = prune(k, t, drop)) != ODS_OK ||
+	    (er = odsi_kw_expr(t, drop, &m)) != ODS_OK)
+		goto out;
 	(void)sqlite3_bind_text(s, 1, m, -1, SQLITE_STATIC);
 	bind_filter(s, f, j);
 	(void)sqlite3_bind_int64(s, 4, (int64_t)kmax);
 	er = collect(k, kmax, threshold, hits, nhits);
 	(void)sqlite3_reset(s);
 	(void)sqlite3_clear_bindings(s);
-	(void)pthread_mutex_unlock(&k->mu);
 out:
+	(void)pthread_mutex_unlock(&k->mu);
+	free(t);
 	free(m);
 	free(j);
 	return er;

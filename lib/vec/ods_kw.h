@@ -12,6 +12,9 @@
  * A query becomes a MATCH expression of its distinct tokens (at most
  * ODS_KW_MAX_QTERMS), each one quoted, joined by OR: no user byte is
  * ever FTS5 syntax. A lone CJK character in a query matches as a prefix.
+ * Query tokens found in half the items or more, which bm25 weighs 1e-6,
+ * are left out of the MATCH while rarer ones remain: the ranking is the
+ * same, only items with nothing but such words are not returned then.
  *
  * Scores: FTS5's bm25() (lower is better, negative) is kept in hit.bm25;
  * score = x / (1 + x) with x = -bm25, in [0,1), higher is better and

@@ -11,7 +11,7 @@
 #include "vec/ods_kw.h"
 #include "vec/ods_vec_int.h"
 
-#define WORD_BYTES	64	/* bytes kept of a word */
+#define WORD_BYTES	ODSI_KW_WORD
 #define HASH_SLOTS	256	/* > 2 * ODS_KW_MAX_QTERMS */
 
 
@@ -175,16 +175,6 @@ ods_kw_tokenize(const char *text, size_t len, char *out, size_t outlen)
 	return b.need;
 }
 
-struct match {
-	char		*out;
-	size_t		 len;
-	size_t		 nterms;
-	struct {
-		size_t	 off, n;	/* the token inside the quotes */
-	}		 slot[HASH_SLOTS];
-	int		 used[HASH_SLOTS];
-};
-
 static uint32_t
 hash(const char *s, size_t n)
 {
@@ -195,63 +185,95 @@ hash(const char *s, size_t n)
 	return h;
 }
 
-/* Adds a distinct token as a quoted term; stops at ODS_KW_MAX_QTERMS. */
-static int
-match_put(void *arg, const char *tok, size_t n, int lone)
-{
-	struct match	*m = arg;
-	uint32_t	 h = hash(tok, n) & (HASH_SLOTS - 1);
-	size_t		 i;
+struct termset {
+	struct odsi_kw_terms	*t;
+	size_t			 used;		/* bytes of t->buf */
+	int			 slot[HASH_SLOTS];	/* term + 1, 0: free */
+};
 
-	while (m->used[h]) {
-		if (m->slot[h].n == n &&
-		    memcmp(m->out + m->slot[h].off, tok, n) == 0)
+/* Keeps a distinct token; stops at ODS_KW_MAX_QTERMS. */
+static int
+term_put(void *arg, const char *tok, size_t n, int lone)
+{
+	struct termset		*ts = arg;
+	struct odsi_kw_terms	*t = ts->t;
+	uint32_t		 h = hash(tok, n) & (HASH_SLOTS - 1);
+	int			 i;
+
+	while ((i = ts->slot[h]) != 0) {
+		if (t->len[i - 1] == n && memcmp(t->term[i - 1], tok, n) == 0)
 			return 0;
 		h = (h + 1) & (HASH_SLOTS - 1);
 	}
-	if (m->nterms > 0) {
-		memcpy(m->out + m->len, " OR ", 4);
-		m->len += 4;
+	t->term[t->n] = t->buf + ts->used;
+	memcpy(t->buf + ts->used, tok, n);
+	t->buf[ts->used + n] = '\0';
+	ts->used += n + 1;
+	t->len[t->n] = n;
+	t->lone[t->n] = (char)lone;
+	ts->slot[h] = (int)++t->n;
+	return t->n >= ODS_KW_MAX_QTERMS;
+}
+
+void
+odsi_kw_terms(const char *query, size_t len, struct odsi_kw_terms *t)
+{
+	struct termset	ts;
+
+	memset(&ts, 0, sizeof(ts));
+	t->n = 0;
+	ts.t = t;
+	if (query != NULL)
+		scan((const unsigned char *)query, len, term_put, &ts);
+}
+
+enum ods_err
+odsi_kw_expr(const struct odsi_kw_terms *t, const char *drop, char **out)
+{
+	size_t	 i, j, n = 0;
+	char	*o;
+
+	/* Doubled quotes can at most double a token. */
+	if ((o = malloc(t->n * (2 * WORD_BYTES + 8) + 1)) == NULL)
+		return ODS_ENOMEM;
+	for (i = 0; i < t->n; i++) {
+		if (drop != NULL && drop[i])
+			continue;
+		if (n > 0) {
+			memcpy(o + n, " OR ", 4);
+			n += 4;
+		}
+		o[n++] = '"';
+		/* Tokens hold no '"' (a separator); doubled all the same. */
+		for (j = 0; j < t->len[i]; j++) {
+			o[n++] = t->term[i][j];
+			if (t->term[i][j] == '"')
+				o[n++] = '"';
+		}
+		o[n++] = '"';
+		if (t->lone[i]) {
+			memcpy(o + n, " *", 2);
+			n += 2;
+		}
 	}
-	m->out[m->len++] = '"';
-	m->used[h] = 1;
-	m->slot[h].off = m->len;
-	m->slot[h].n = n;
-	/* Tokens hold no '"' (a separator); doubled all the same. */
-	for (i = 0; i < n; i++) {
-		m->out[m->len++] = tok[i];
-		if (tok[i] == '"')
-			m->out[m->len++] = '"';
-	}
-	m->out[m->len++] = '"';
-	if (lone) {
-		memcpy(m->out + m->len, " *", 2);
-		m->len += 2;
-	}
-	m->out[m->len] = '\0';
-	return ++m->nterms >= ODS_KW_MAX_QTERMS;
+	o[n] = '\0';
+	*out = o;
+	return ODS_OK;
 }
 
 enum ods_err
 ods_kw_match(const char *query, size_t len, char **out)
 {
-	struct match	*m;
+	struct odsi_kw_terms	*t;
+	enum ods_err		 er;
 
 	*out = NULL;
 	if (query == NULL && len > 0)
 		return ODS_EINVAL;
-	if ((m = calloc(1, sizeof(*m))) == NULL)
+	if ((t = malloc(sizeof(*t))) == NULL)
 		return ODS_ENOMEM;
-	/* Doubled quotes can at most double a token. */
-	m->out = malloc(ODS_KW_MAX_QTERMS * (2 * WORD_BYTES + 8) + 1);
-	if (m->out == NULL) {
-		free(m);
-		return ODS_ENOMEM;
-	}
-	m->out[0] = '\0';
-	if (len > 0)
-		scan((const unsigned char *)query, len, match_put, m);
-	*out = m->out;
-	free(m);
-	return ODS_OK;
+	odsi_kw_terms(query, len, t);
+	er = odsi_kw_expr(t, NULL, out);
+	free(t);
+	return er;
 }

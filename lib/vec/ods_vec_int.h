@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/ods_err.h"
+#include "vec/ods_kw.h"
 #include "vec/ods_vec.h"
 
 struct ods_vec_filter;
@@ -313,5 +314,23 @@ odsi_vt_classify(uint32_t c)
 		return ODSI_VT_CJK;
 	return odsi_vt_is_sep(c) ? ODSI_VT_SEP : ODSI_VT_WORD;
 }
+
+/*
+ * Keyword queries (ods_kw_tok.c): the distinct tokens of a query, the
+ * first ODS_KW_MAX_QTERMS, NUL-terminated in buf; lone marks a lone CJK
+ * character (matched as a prefix). odsi_kw_expr quotes and ORs the terms
+ * whose drop[i] is 0 (drop NULL: all) into a malloc'ed *out.
+ */
+#define ODSI_KW_WORD	64	/* bytes kept of a word */
+struct odsi_kw_terms {
+	size_t		 n;
+	const char	*term[ODS_KW_MAX_QTERMS];
+	size_t		 len[ODS_KW_MAX_QTERMS];
+	char		 lone[ODS_KW_MAX_QTERMS];
+	char		 buf[ODS_KW_MAX_QTERMS * (ODSI_KW_WORD + 1)];
+};
+void		 odsi_kw_terms(const char *, size_t, struct odsi_kw_terms *);
+enum ods_err	 odsi_kw_expr(const struct odsi_kw_terms *, const char *drop,
+		    char **out) ODS_MUSTCHECK;
 
 #endif /* ODS_VEC_PRIVATE_H */
