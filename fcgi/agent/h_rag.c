@@ -96,7 +96,8 @@ parse(struct ods_req *r, struct rag_req *rq, struct ods_why *why)
 		rq->q.w_vec = (float)wv;
 	if (wk >= 0)
 		rq->q.w_kw = (float)wk;
-	if (rq->q.mode == ODS_RAG_HYBRID && rq->q.w_vec + rq->q.w_kw <= 0) {
+	if (rq->q.mode == ODS_RAG_HYBRID && wv >= 0 && wk >= 0 &&
+	    wv + wk <= 0) {
 		ods_why_set(why, "vector_weight", "the weights cannot both be "
 		    "0");
 		return ODS_EINVAL;

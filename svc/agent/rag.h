@@ -85,7 +85,8 @@ struct ods_rag_query {
 	float			 threshold;	/* keep score >= it */
 	const char *const	*doc_ids;	/* "doc-..." filter, or NULL */
 	size_t			 ndoc_ids;
-	float			 w_vec, w_kw;	/* hybrid weights */
+	float			 w_vec, w_kw;	/* hybrid weights; -1: the
+						   KB's model's defaults */
 	int			 mmr;		/* re-rank for diversity */
 	float			 mmr_lambda;
 };
