@@ -239,7 +239,6 @@ static enum ods_err
 apply_page(struct ods_rag *rg, struct rag_ent *e, uint64_t vseq,
     uint64_t kseq, uint64_t *last, int *more)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[2];
 	struct ods_vec_item	*vi;
@@ -252,12 +251,9 @@ apply_page(struct ods_rag *rg, struct rag_ent *e, uint64_t vseq,
 
 	a[0] = ods_db_int(e->kb);
 	a[1] = ods_db_int((int64_t)from);
-	if ((er = ods_db_acquire(rg->db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT id, doc_num, seq, deleted, embedding_dim, "
+	er = ods_db_query_once(rg->db, "SELECT id, doc_num, seq, deleted, embedding_dim, "
 	    "content, embedding FROM document_chunks WHERE kb_num = ? AND seq "
 	    "> ? ORDER BY seq LIMIT 256", a, 2, PAGE, &res);
-	ods_db_release(c);
 	if (er != ODS_OK)
 		return er;
 	n = ods_db_res_nrows(res);
@@ -348,17 +344,13 @@ kw:
 static enum ods_err
 rag_db_seq(struct ods_rag *rg, int64_t kb, uint64_t *seq)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[1] = { ods_db_int(kb) };
 	enum ods_err		 er;
 
 	*seq = 0;
-	if ((er = ods_db_acquire(rg->db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT COALESCE(MAX(seq), 0) FROM "
+	er = ods_db_query_once(rg->db, "SELECT COALESCE(MAX(seq), 0) FROM "
 	    "document_chunks WHERE kb_num = ?", a, 1, 1, &res);
-	ods_db_release(c);
 	if (er == ODS_OK)
 		*seq = (uint64_t)kbi_int(res, 0, 0);
 	ods_db_res_free(res);
