@@ -26,13 +26,15 @@ struct rag_req {
 	const char		*collection;
 	const char		*model;
 	const char		*doc_ids[100];
+	const char		*meta_keys[ODS_RAG_MAX_META];
+	const char		*meta_vals[ODS_RAG_MAX_META];
 	int			 stream;
 };
 
 static enum ods_err
 parse(struct ods_req *r, struct rag_req *rq, struct ods_why *why)
 {
-	struct json_object	*o = NULL, *ids = NULL;
+	struct json_object	*o = NULL, *ids = NULL, *meta = NULL;
 	const char		*mode = NULL;
 	int64_t			 top_k = 5;
 	double			 thr = 0, wv = -1, wk = -1;
@@ -71,6 +73,7 @@ parse(struct ods_req *r, struct rag_req *rq, struct ods_why *why)
 	OPT(ods_json_bool(o, "stream", 0, &rq->stream, why));
 	OPT(ods_json_bool(o, "mmr", 0, &rq->q.mmr, why));
 	OPT(ods_json_arr(o, "doc_ids", 0, &ids, why));
+	OPT(ods_json_obj(o, "metadata", 0, &meta, why));
 #undef OPT
 	if (mode != NULL && ods_rag_mode_parse(mode, &rq->q.mode) != 0) {
 		ods_why_set(why, "mode", "mode must be vector, keyword or "
@@ -91,6 +94,18 @@ parse(struct ods_req *r, struct rag_req *rq, struct ods_why *why)
 			}
 		rq->q.doc_ids = rq->doc_ids;
 		rq->q.ndoc_ids = n;
+	}
+	if (meta != NULL) {
+		er = ods_json_obj_scalars(meta, ODS_RAG_MAX_META, rq->meta_keys,
+		    rq->meta_vals, &rq->q.nmeta);
+		if (er != ODS_OK) {
+			ods_why_set(why, "metadata", "metadata is an object of "
+			    "at most %d keys with string, number or boolean "
+			    "values", ODS_RAG_MAX_META);
+			return ODS_EINVAL;
+		}
+		rq->q.meta_keys = rq->meta_keys;
+		rq->q.meta_values = rq->meta_vals;
 	}
 	if (wv >= 0)
 		rq->q.w_vec = (float)wv;

@@ -77,6 +77,8 @@ const char	*ods_rag_mode_name(enum ods_rag_mode);
 
 #define ODS_RAG_MAX_K		100
 #define ODS_RAG_MAX_QUERY	8192	/* bytes of a question */
+#define ODS_RAG_MAX_META	4	/* metadata conditions */
+#define ODS_RAG_MAX_META_DOCS	65536	/* documents a metadata filter keeps */
 
 struct ods_rag_query {
 	const char		*text;
@@ -85,6 +87,14 @@ struct ods_rag_query {
 	float			 threshold;	/* keep score >= it */
 	const char *const	*doc_ids;	/* "doc-..." filter, or NULL */
 	size_t			 ndoc_ids;
+	/*
+	 * Documents whose metadata has every meta_keys[i] equal to
+	 * meta_values[i] (strings; keys of [A-Za-z0-9_.-], at most
+	 * ODS_RAG_MAX_META pairs).
+	 */
+	const char *const	*meta_keys;
+	const char *const	*meta_values;
+	size_t			 nmeta;
 	float			 w_vec, w_kw;	/* hybrid weights; -1: the
 						   KB's model's defaults */
 	int			 mmr;		/* re-rank for diversity */

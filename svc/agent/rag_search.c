@@ -4,7 +4,9 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +125,80 @@ doc_nums(struct ods_db *db, const struct ods_kb *kb,
 	}
 	ods_db_release(c);
 	return er;
+}
+
+/* A metadata key: letters, digits, '_', '-', '.'; 1 to 64 of them. */
+static int
+meta_key_ok(const char *k)
+{
+	size_t	n = strlen(k);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *k != '\0'; k++)
+		if (!isalnum((unsigned char)*k) && *k != '_' && *k != '-' &&
+		    *k != '.')
+			return 0;
+	return 1;
+}
+
+/*
+ * The live documents of kb whose metadata matches every condition of q,
+ * sorted, into *out (malloc'ed; at most ODS_RAG_MAX_META_DOCS).
+ */
+static enum ods_err
+meta_nums(struct ods_db *db, const struct ods_kb *kb,
+    const struct ods_rag_query *q, int64_t **out, size_t *n)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[1 + 3 * ODS_RAG_MAX_META];
+	char			 path[ODS_RAG_MAX_META][80];
+	size_t			 i;
+	enum ods_err		 er;
+
+	a[0] = ods_db_int(kb->id);
+	for (i = 0; i < ODS_RAG_MAX_META; i++) {
+		/* "$.\"key\"": the key quoted, so that '.' and '-' are its. */
+		if (i < q->nmeta)
+			snprintf(path[i], sizeof(path[i]), "$.\"%s\"",
+			    q->meta_keys[i]);
+		a[1 + 3 * i] = ods_db_int(i < q->nmeta);
+		a[2 + 3 * i] = ods_db_text(i < q->nmeta ? path[i] : "$.x");
+		a[3 + 3 * i] = ods_db_text(i < q->nmeta ? q->meta_values[i] :
+		    "");
+	}
+#define META_COND " AND (? = 0 OR JSON_VALUE(metadata, ?) = ?)"
+	er = ods_db_query_once(db, "SELECT id FROM indexed_documents WHERE "
+	    "kb_num = ? AND status = 'indexed'" META_COND META_COND META_COND
+	    META_COND " ORDER BY id", a, 1 + 3 * ODS_RAG_MAX_META,
+	    ODS_RAG_MAX_META_DOCS, &res);
+#undef META_COND
+	*n = er == ODS_OK ? ods_db_res_nrows(res) : 0;
+	*out = ods_xcalloc(*n + 1, sizeof(**out));
+	for (i = 0; i < *n; i++)
+		(*out)[i] = kbi_int(res, i, 0);
+	ods_db_res_free(res);
+	return er;
+}
+
+static int
+i64_cmp(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Keep the v[0..*n) that are in the sorted w[0..nw). */
+static void
+intersect(int64_t *v, size_t *n, const int64_t *w, size_t nw)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < *n; i++)
+		if (bsearch(&v[i], w, nw, sizeof(*w), i64_cmp) != NULL)
+			v[k++] = v[i];
+	*n = k;
 }
 
 /* The question's vector with the KB's model. */
@@ -318,8 +394,8 @@ ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
 	struct ods_vec_filter	 f, *fp = NULL;
 	struct rag_ent		*e;
 	struct cand		*cv = NULL;
-	int64_t			 nums[MAX_DOC_IDS];
-	size_t			 nnums = 0, nc = 0, i, k, depth;
+	int64_t			*nums = NULL, *meta = NULL;
+	size_t			 nnums = 0, nmeta = 0, nc = 0, i, k, depth;
 	enum ods_err		 er;
 
 	*hits = NULL;
@@ -345,28 +421,59 @@ ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
 		    MAX_DOC_IDS);
 		return ODS_EINVAL;
 	}
+	if (q->nmeta > ODS_RAG_MAX_META) {
+		ods_why_set(why, "metadata", "at most %d metadata conditions",
+		    ODS_RAG_MAX_META);
+		return ODS_EINVAL;
+	}
+	for (i = 0; i < q->nmeta; i++)
+		if (!meta_key_ok(q->meta_keys[i])) {
+			ods_why_set(why, "metadata", "a metadata key has 1 to "
+			    "64 letters, digits, '_', '-' or '.'");
+			return ODS_EINVAL;
+		}
+	/*
+	 * A KB's indexes hold that KB only: without doc_ids or metadata no
+	 * filter, which spares the indexes a check of every item.
+	 */
 	memset(&f, 0, sizeof(f));
 	f.has_kb = 1;
 	f.kb_id = kb->id;
-	if (q->ndoc_ids > 0) {
-		if ((er = doc_nums(rg->db, kb, q, nums, &nnums)) != ODS_OK)
-			return er;
-		if (nnums == 0)
-			return ODS_OK;	/* none of them is here */
+	if (q->ndoc_ids > 0 || q->nmeta > 0) {
+		er = ODS_OK;
+		if (q->ndoc_ids > 0) {
+			nums = ods_xcalloc(q->ndoc_ids, sizeof(*nums));
+			er = doc_nums(rg->db, kb, q, nums, &nnums);
+		}
+		if (er == ODS_OK && q->nmeta > 0) {
+			er = meta_nums(rg->db, kb, q, &meta, &nmeta);
+			if (er == ODS_OK && nums != NULL)
+				intersect(nums, &nnums, meta, nmeta);
+			else if (er == ODS_OK) {
+				nums = meta;
+				nnums = nmeta;
+				meta = NULL;
+			}
+		}
+		free(meta);
+		if (er != ODS_OK || nnums == 0) {
+			free(nums);
+			return er;	/* none of them is here */
+		}
 		f.doc_ids = nums;
 		f.ndoc_ids = nnums;
 		fp = &f;
 	}
-	/*
-	 * A KB's indexes hold that KB only: without doc_ids no filter, which
-	 * spares the indexes a check of every item.
-	 */
 	e = rag_ent(rg, kb);
 	if ((er = rag_ent_sync(rg, e, SYNC_WAIT_MS)) != ODS_OK &&
-	    er != ODS_ENOTFOUND)
+	    er != ODS_ENOTFOUND) {
+		free(nums);
 		return er;
+	}
 	depth = q->top_k * 4 < DEPTH_MIN ? DEPTH_MIN : q->top_k * 4;
-	if ((er = candidates(rg, e, kb, q, fp, depth, &cv, &nc)) != ODS_OK)
+	er = candidates(rg, e, kb, q, fp, depth, &cv, &nc);
+	free(nums);
+	if (er != ODS_OK)
 		return er;
 	/* The threshold on the mode's score; hits stay best first. */
 	for (i = k = 0; i < nc; i++)
