@@ -253,6 +253,7 @@ usage_json(struct ods_jw *jw, const struct ods_llm_usage *u)
 struct rag_stream {
 	struct ods_resp		*w;
 	const char		*model;	/* of frames without a chunk */
+	const char *const	*mode;	/* set before the first frame */
 	struct ods_buf		 b;
 	int			 begun;
 };
@@ -320,7 +321,8 @@ on_delta(void *arg, const char *text, size_t len, const char *chunk,
 	ods_jw_strn(&jw, text, len);
 	if (chunk == NULL) {
 		ods_jw_kstr(&jw, "object", "chat.completion.chunk");
-		ods_jw_kstr(&jw, "model", s->model);
+		ods_jw_kstr(&jw, "model", strcmp(*s->mode, "llm") == 0 ?
+		    s->model : "extractive");
 		ods_jw_key(&jw, "choices");
 		ods_jw_arr(&jw);
 		ods_jw_obj(&jw);
@@ -404,6 +406,7 @@ stream_answer(struct ods_req *r, struct ods_resp *w, const char *model,
 	memset(&s, 0, sizeof(s));
 	s.w = w;
 	s.model = model;
+	s.mode = &mode;
 	ods_buf_init(&s.b, STREAM_FRAME_MAX);
 	memset(&cs, 0, sizeof(cs));
 	cs.delta = on_delta;
@@ -411,8 +414,6 @@ stream_answer(struct ods_req *r, struct ods_resp *w, const char *model,
 	cs.progress = ods_worker_progress;
 	er = ods_rag_answer_stream(h_agent(r)->llm, model, question, h, n,
 	    &cs, &mode, &started, &u);
-	if (strcmp(mode, "llm") != 0)
-		s.model = "extractive";
 	if (er != ODS_OK && !s.begun)
 		hs = llm_error(w, er);
 	else
