@@ -986,6 +986,17 @@ d_delta(void *arg, const char *content, size_t len, const char *chunk,
 	return d->leave_after > 0 && ++d->calls >= d->leave_after;
 }
 
+/* Both upstreams know "m"; A answers st (when not NULL). */
+static void
+delta_begin(struct delta_log *d, const struct fake_script *st)
+{
+	learn_models();
+	if (st != NULL)
+		fake_set(&up_a, st);
+	memset(d, 0, sizeof(*d));
+	ods_buf_init(&d->text, 1 << 16);
+}
+
 START_TEST(test_chat_stream_delivers_each_chunk_and_the_usage)
 {
 	struct fake_script	st = { 200, "text/event-stream", {
@@ -1002,10 +1013,7 @@ START_TEST(test_chat_stream_delivers_each_chunk_and_the_usage)
 	struct ods_llm_usage		u;
 	int				started;
 
-	learn_models();
-	fake_set(&up_a, &st);
-	memset(&d, 0, sizeof(d));
-	ods_buf_init(&d.text, 1 << 16);
+	delta_begin(&d, &st);
 	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[{\"role\":\"user\","
 	    "\"content\":\"x\"}]", &cs, &started, &u), ODS_OK);
 	ck_assert_int_eq(started, 1);
@@ -1035,10 +1043,7 @@ START_TEST(test_chat_stream_error_event_is_the_upstreams_failure)
 	struct ods_llm_usage		u;
 	int				started;
 
-	learn_models();
-	fake_set(&up_a, &st);
-	memset(&d, 0, sizeof(d));
-	ods_buf_init(&d.text, 1 << 16);
+	delta_begin(&d, &st);
 	/* Before anything was delivered: the caller can still answer 502. */
 	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
 	    &u), ODS_EUPSTREAM);
@@ -1060,9 +1065,7 @@ START_TEST(test_chat_stream_takes_a_json_answer_and_a_4xx)
 	struct ods_llm_usage		u;
 	int				started;
 
-	learn_models();
-	memset(&d, 0, sizeof(d));
-	ods_buf_init(&d.text, 1 << 16);
+	delta_begin(&d, NULL);
 	serve(&up_a, 200, "application/json", "{\"choices\":[{\"message\":"
 	    "{\"content\":\"whole\"}}],\"usage\":{\"prompt_tokens\":2,"
 	    "\"completion_tokens\":1}}");
@@ -1092,10 +1095,7 @@ START_TEST(test_chat_stream_stops_the_upstream_when_delta_refuses)
 	struct ods_llm_usage		u;
 	int				started, i;
 
-	learn_models();
-	fake_set(&up_a, &st);
-	memset(&d, 0, sizeof(d));
-	ods_buf_init(&d.text, 1 << 16);
+	delta_begin(&d, &st);
 	d.leave_after = 1;
 	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
 	    &u), ODS_EIO);
