@@ -142,5 +142,17 @@ enum ods_err	 ods_rag_answer(struct ods_llm *, const char *model,
 		    const char *question, const struct ods_rag_hit *, size_t n,
 		    char **answer, const char **mode, struct ods_llm_usage *)
 		    ODS_MUSTCHECK;
+/*
+ * The same answer streamed to cs (lib/llm/ods_llm.h): the chat model's
+ * pieces as they arrive (ods_llm_chat_stream), or the extractive answer
+ * in pieces of about 64 bytes cut after a character (chunk NULL).
+ * *started: cs's delta ran (an error after it is the stream's, not an
+ * HTTP status). Returns as ods_llm_chat_stream.
+ */
+struct ods_llm_chat_sink;
+enum ods_err	 ods_rag_answer_stream(struct ods_llm *, const char *model,
+		    const char *question, const struct ods_rag_hit *, size_t n,
+		    const struct ods_llm_chat_sink *, const char **mode,
+		    int *started, struct ods_llm_usage *) ODS_MUSTCHECK;
 
 #endif /* SVC_RAG_H */

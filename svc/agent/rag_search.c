@@ -28,6 +28,7 @@
 #define DEPTH_MIN	40	/* candidates asked of each index */
 #define HYDRATE		32	/* ids per hydrating statement */
 #define MAX_DOC_IDS	100
+#define MMR_POOL	4	/* candidates hydrated per hit for MMR */
 
 struct cand {
 	int64_t	id;
@@ -386,6 +387,87 @@ hydrate(struct ods_db *db, const struct ods_kb *kb, const struct cand *cv,
 	return er;
 }
 
+/*
+ * MMR (q->mmr): reorder the n hydrated hits so that the first top_k are
+ * the relevant and diverse picks of ods_fuse_mmr over the chunks'
+ * embeddings (a chunk without one is unlike every other), keep those and
+ * free the rest.
+ */
+static enum ods_err
+mmr_rerank(struct ods_db *db, const struct ods_kb *kb,
+    const struct ods_rag_query *q, struct ods_rag_hit *hits, size_t *n)
+{
+	struct ods_db_conn	*c = NULL;
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[HYDRATE + 1];
+	struct ods_fuse_result	*fr;
+	struct ods_rag_hit	*tmp;
+	const float		**vecs;
+	const char		*blob;
+	float			*vbuf;
+	size_t			 dim = (size_t)kb->dim, i, j, r, blen;
+	enum ods_err		 er;
+
+	if (*n <= 1 || dim == 0)
+		return ODS_OK;
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
+		return er;
+	vecs = ods_xcalloc(*n, sizeof(*vecs));
+	vbuf = ods_xcalloc(*n * dim, sizeof(float));
+	for (i = 0; i < *n && er == ODS_OK; i += HYDRATE) {
+		a[0] = ods_db_int(kb->id);
+		for (j = 0; j < HYDRATE; j++)
+			a[j + 1] = ods_db_int(i + j < *n ?
+			    hits[i + j].chunk_id : 0);
+		er = ods_db_query(c, "SELECT id, embedding_dim, embedding FROM "
+		    "document_chunks WHERE kb_num = ? AND id IN (" Q32 ")", a,
+		    HYDRATE + 1, HYDRATE, &res);
+		for (r = 0; er == ODS_OK && r < ods_db_res_nrows(res); r++) {
+			for (j = i; j < i + HYDRATE && j < *n; j++)
+				if (hits[j].chunk_id == kbi_int(res, r, 0))
+					break;
+			blob = ods_db_res_text(res, r, 2, &blen);
+			/* float32 little-endian, as rag_index.c reads them */
+			if (j == i + HYDRATE || j == *n || blob == NULL ||
+			    kbi_int(res, r, 1) != kb->dim ||
+			    blen != dim * sizeof(float))
+				continue;
+			memcpy(vbuf + j * dim, blob, blen);
+			vecs[j] = vbuf + j * dim;
+		}
+		ods_db_res_free(res);
+		res = NULL;
+	}
+	ods_db_release(c);
+	fr = ods_xcalloc(*n, sizeof(*fr));
+	for (i = 0; i < *n; i++) {
+		fr[i].id = (int64_t)i;
+		fr[i].score = hits[i].score;
+	}
+	if (er == ODS_OK)
+		er = ods_fuse_mmr(fr, *n, vecs, (uint32_t)dim, q->mmr_lambda,
+		    q->top_k);
+	if (er == ODS_OK) {
+		tmp = ods_xcalloc(*n, sizeof(*tmp));
+		for (i = 0; i < *n; i++)
+			tmp[i] = hits[fr[i].id];
+		memcpy(hits, tmp, *n * sizeof(*hits));
+		free(tmp);
+		for (i = q->top_k; i < *n; i++) {
+			free(hits[i].doc_id);
+			free(hits[i].title);
+			free(hits[i].file_name);
+			free(hits[i].content);
+		}
+		if (*n > q->top_k)
+			*n = q->top_k;
+	}
+	free(fr);
+	free(vbuf);
+	free(vecs);
+	return er;
+}
+
 enum ods_err
 ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
     const struct ods_rag_query *q, struct ods_rag_hit **hits, size_t *n,
@@ -395,7 +477,7 @@ ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
 	struct rag_ent		*e;
 	struct cand		*cv = NULL;
 	int64_t			*nums = NULL, *meta = NULL;
-	size_t			 nnums = 0, nmeta = 0, nc = 0, i, k, depth;
+	size_t			 nnums = 0, nmeta = 0, nc = 0, i, k, depth, want;
 	enum ods_err		 er;
 
 	*hits = NULL;
@@ -480,9 +562,13 @@ ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
 		if (cv[i].score >= q->threshold)
 			cv[k++] = cv[i];
 	nc = k;
-	*hits = ods_xcalloc(q->top_k + 1, sizeof(**hits));
-	er = hydrate(rg->db, kb, cv, nc, q->top_k, *hits, n);
+	/* MMR picks top_k of more: MMR_POOL times as many. */
+	want = q->mmr ? q->top_k * MMR_POOL : q->top_k;
+	*hits = ods_xcalloc(want + 1, sizeof(**hits));
+	er = hydrate(rg->db, kb, cv, nc, want, *hits, n);
 	free(cv);
+	if (er == ODS_OK && q->mmr)
+		er = mmr_rerank(rg->db, kb, q, *hits, n);
 	if (er != ODS_OK) {
 		ods_rag_hits_free(*hits, *n);
 		*hits = NULL;
