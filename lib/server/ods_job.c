@@ -71,6 +71,12 @@ struct runner {
 	atomic_llong			 abort_at;
 	pthread_mutex_t			 mu;
 	pthread_cond_t			 cv;
+	/* Batch claims (next_job), under mu: one in flight at a time. */
+	pthread_cond_t			 ready_cv;
+	struct ods_job			*ready[ODS_JOBS_CLAIM_MAX];
+	size_t				 nready;	/* claimed, to start */
+	int				 claiming;
+	int				 nwaiting;	/* for that claim */
 	struct jthread			*threads;
 	int				 nthreads;
 	pthread_t			 mtid;
@@ -369,6 +375,70 @@ idle(struct runner *r, int ms)
 	pthread_mutex_unlock(&r->mu);
 }
 
+static struct ods_job *
+job_new(struct runner *r)
+{
+	struct ods_job	*j;
+
+	j = ods_xcalloc(1, sizeof(*j));
+	j->r = r;
+	return j;
+}
+
+/*
+ * The next job for a thread: one another thread's batch claim handed
+ * over, or a batch claimed here for this thread and every thread waiting
+ * for the claim in flight (a process runs one claim at a time, so a busy
+ * queue is claimed a few jobs per statement; a job is claimed only for a
+ * thread that starts it at once). NULL with *er ODS_ENOTFOUND (nothing
+ * due), the claim's error, or ODS_EUNAVAIL when stopping.
+ */
+static struct ods_job *
+next_job(struct runner *r, enum ods_err *er)
+{
+	struct ods_jobs_claim	 cl[ODS_JOBS_CLAIM_MAX];
+	struct ods_job		*j = NULL, *k;
+	size_t			 want, n = 0, i;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->nready == 0 && r->claiming && !atomic_load(&r->stopping)) {
+		r->nwaiting++;
+		pthread_cond_wait(&r->ready_cv, &r->mu);
+		r->nwaiting--;
+	}
+	if (atomic_load(&r->stopping) || r->nready > 0) {
+		if (!atomic_load(&r->stopping)) {
+			j = r->ready[0];
+			memmove(&r->ready[0], &r->ready[1],
+			    --r->nready * sizeof(r->ready[0]));
+		}
+		pthread_mutex_unlock(&r->mu);
+		*er = j != NULL ? ODS_OK : ODS_EUNAVAIL;
+		return j;
+	}
+	r->claiming = 1;
+	want = 1 + (size_t)r->nwaiting;
+	if (want > ODS_JOBS_CLAIM_MAX)
+		want = ODS_JOBS_CLAIM_MAX;
+	pthread_mutex_unlock(&r->mu);
+	*er = ods_jobs_claim_batch(r->env->db, r->owner, r->conf->job_lease_ms,
+	    cl, want, &n);
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < n; i++) {
+		k = job_new(r);
+		k->cl = cl[i];
+		k->claimed_ms = ods_now_ms();
+		if (i == 0)
+			j = k;
+		else
+			r->ready[r->nready++] = k;
+	}
+	r->claiming = 0;
+	pthread_cond_broadcast(&r->ready_cv);
+	pthread_mutex_unlock(&r->mu);
+	return j;
+}
+
 static void *
 jthread_main(void *arg)
 {
@@ -378,12 +448,7 @@ jthread_main(void *arg)
 	enum ods_err	 er;
 
 	while (!atomic_load(&r->stopping)) {
-		j = ods_xcalloc(1, sizeof(*j));
-		j->r = r;
-		er = ods_jobs_claim(r->env->db, r->owner, r->conf->job_lease_ms,
-		    &j->cl);
-		if (er == ODS_OK) {
-			j->claimed_ms = ods_now_ms();
+		if ((j = next_job(r, &er)) != NULL) {
 			pthread_mutex_lock(&r->mu);
 			t->job = j;
 			pthread_mutex_unlock(&r->mu);
@@ -394,7 +459,8 @@ jthread_main(void *arg)
 			job_free(j);
 			continue;
 		}
-		job_free(j);
+		if (atomic_load(&r->stopping))
+			break;
 		if (er != ODS_ENOTFOUND) {
 			ods_log(ODS_LOG_WARN, "job_claim_failed err=%s",
 			    ods_strerror(er));
@@ -415,10 +481,15 @@ jthread_main(void *arg)
 static int
 running_here(struct runner *r, int64_t id)
 {
+	size_t	k;
 	int	i;
 
 	for (i = 0; i < r->nthreads; i++)
 		if (r->threads[i].job != NULL && r->threads[i].job->cl.id == id)
+			return 1;
+	/* Claimed, about to start. */
+	for (k = 0; k < r->nready; k++)
+		if (r->ready[k]->cl.id == id)
 			return 1;
 	return 0;
 }
@@ -604,6 +675,7 @@ odsi_runner_start(const struct ods_service *svc,
 	owner_make(r);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
+	pthread_cond_init(&r->ready_cv, NULL);
 	/* Its own connections: a blocked XREADGROUP must not time out. */
 	wc = *r->conf;
 	wc.redis_timeout_ms = r->conf->job_poll_ms + r->conf->redis_timeout_ms;
@@ -643,7 +715,8 @@ odsi_runner_start(const struct ods_service *svc,
 void
 odsi_runner_stop(struct runner *r, int budget_ms)
 {
-	int	i, margin;
+	struct ods_job	*j;
+	int		 i, margin;
 
 	if (r == NULL)
 		return;
@@ -659,10 +732,17 @@ odsi_runner_stop(struct runner *r, int budget_ms)
 	if (budget_ms <= 0)
 		atomic_store(&r->abort, 1);
 	pthread_cond_broadcast(&r->cv);
+	pthread_cond_broadcast(&r->ready_cv);
 	pthread_mutex_unlock(&r->mu);
 	for (i = 0; i < r->nthreads; i++)
 		if (r->threads[i].started)
 			pthread_join(r->threads[i].tid, NULL);
+	/* Claimed for a thread that stopped first: back to the queue. */
+	while (r->nready > 0) {
+		j = r->ready[--r->nready];
+		(void)record(r, j, ODS_JOBS_RELEASE, 0, NULL);
+		job_free(j);
+	}
 	pthread_mutex_lock(&r->mu);
 	atomic_store(&r->mstop, 1);
 	pthread_cond_broadcast(&r->cv);
@@ -671,6 +751,7 @@ odsi_runner_stop(struct runner *r, int budget_ms)
 		pthread_join(r->mtid, NULL);
 	ods_redis_free(r->wait_redis);
 	pthread_cond_destroy(&r->cv);
+	pthread_cond_destroy(&r->ready_cv);
 	pthread_mutex_destroy(&r->mu);
 	free(r->threads);
 	ods_log(ODS_LOG_INFO, "jobs_stop owner=%s", r->owner);

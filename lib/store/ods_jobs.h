@@ -3,8 +3,9 @@
  * (sql/0004_jobs.sql) is the truth, a Redis Stream only wakes workers.
  *
  * Producers call ods_jobs_enqueue (idempotent by key per creator and
- * type). Workers claim with ods_jobs_claim (SELECT ... FOR UPDATE SKIP
- * LOCKED, then a lease: owner + expiry), keep the lease with
+ * type). Workers claim with ods_jobs_claim or, several at once,
+ * ods_jobs_claim_batch (SELECT ... FOR UPDATE SKIP LOCKED, then a lease:
+ * owner + expiry), keep the lease with
  * ods_jobs_heartbeat, and end with ods_jobs_finish. A lease that expires
  * (the worker died) is taken back by ods_jobs_reap. Every call takes a
  * pooled connection for one short statement or transaction and gives it
@@ -88,6 +89,19 @@ void		 ods_jobs_claim_fini(struct ods_jobs_claim *);
  */
 enum ods_err	 ods_jobs_claim(struct ods_db *, const char *owner,
 		    int lease_ms, struct ods_jobs_claim *) ODS_MUSTCHECK;
+
+#define ODS_JOBS_CLAIM_MAX	64	/* jobs one batch claim takes */
+
+/*
+ * The same for up to max (1..ODS_JOBS_CLAIM_MAX) jobs at once, oldest
+ * first, in the same two statements: cl[0..*n) are filled (each released
+ * with ods_jobs_claim_fini). Every job claimed is leased from now, so the
+ * caller claims only what it can start at once. Returns as ods_jobs_claim,
+ * or ODS_EINVAL for a bad max.
+ */
+enum ods_err	 ods_jobs_claim_batch(struct ods_db *, const char *owner,
+		    int lease_ms, struct ods_jobs_claim *cl, size_t max,
+		    size_t *n) ODS_MUSTCHECK;
 
 /*
  * Extend the lease of every running job of owner to now + lease_ms, and
