@@ -107,6 +107,18 @@ enum ods_err	 ods_obj_put_mem(struct ods_obj *, const char *key,
 enum ods_err	 ods_obj_get(struct ods_obj *, const char *key, uint64_t off,
 		    uint64_t len, const struct ods_obj_sink *) ODS_MUSTCHECK;
 
+/*
+ * All of key to the sink, its bytes checked against the SHA-256 recorded
+ * with it as they go (hashed on a thread of its own, beside the transfer):
+ * ODS_ECORRUPT once the last byte was sent when they differ, so the sink
+ * must hold what it got until ODS_OK (a temporary file, renamed at the
+ * end). An object without a recorded SHA-256 (an S3 object another client
+ * wrote) is sent unchecked. out (may be NULL) receives the object's info.
+ */
+enum ods_err	 ods_obj_get_checked(struct ods_obj *, const char *key,
+		    const struct ods_obj_sink *, struct ods_obj_info *out)
+		    ODS_MUSTCHECK;
+
 /* The object's info, or ODS_ENOTFOUND. */
 enum ods_err	 ods_obj_head(struct ods_obj *, const char *key,
 		    struct ods_obj_info *) ODS_MUSTCHECK;
