@@ -302,6 +302,60 @@ START_TEST(test_jobs_a_claim_taken_over_can_no_longer_write)
 }
 END_TEST
 
+START_TEST(test_jobs_finish_done_records_each_run_of_a_batch)
+{
+	struct ods_jobs_claim	cl[ODS_JOBS_CLAIM_MAX];
+	struct ods_jobs_done	d[11];
+	struct ods_jobs_row	r;
+	char			res[11][32];
+	size_t			i, n;
+
+	for (i = 0; i < 11; i++)
+		enqueue("noop", NULL, NULL, 0);
+	ck_assert_int_eq(ods_jobs_claim_batch(db, OWNER, 30000, cl, 11, &n),
+	    ODS_OK);
+	ck_assert_uint_eq(n, 11);
+	/* More runs than one statement takes, each with its own result. */
+	for (i = 0; i < n; i++) {
+		snprintf(res[i], sizeof(res[i]), "{\"i\":%zu}", i);
+		d[i].id = cl[i].id;
+		d[i].attempt = cl[i].attempt;
+		d[i].result = i == 5 ? NULL : res[i];
+	}
+	/* Run 3 is no longer ours (a stale attempt), run 7's result is bad. */
+	d[3].attempt = 9;
+	d[7].result = "not json";
+	ck_assert_int_ne(ods_jobs_finish_done(db, OWNER, d, n), ODS_OK);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(d[i].er, i == 3 ? ODS_ENOTFOUND : i == 7 ?
+		    ODS_EINVAL : ODS_OK);
+		ck_assert_int_eq(ods_jobs_get(db, cl[i].id, NULL, &r), ODS_OK);
+		if (i == 3 || i == 7) {
+			ck_assert_int_eq(r.status, ODS_JOBS_RUNNING);
+		} else {
+			ck_assert_int_eq(r.status, ODS_JOBS_SUCCEEDED);
+			ck_assert_int_eq(r.progress, 100);
+			ck_assert_ptr_nonnull(r.finished_at);
+			ck_assert_ptr_null(r.lease_owner);
+			if (i == 5)
+				ck_assert_ptr_null(r.result);
+			else
+				ck_assert_str_eq(r.result, res[i]);
+		}
+		ods_jobs_row_fini(&r);
+	}
+	/* Recorded runs are not recorded twice; another owner is refused. */
+	ck_assert_int_eq(ods_jobs_finish_done(db, OWNER, d, 1), ODS_ENOTFOUND);
+	d[3].attempt = cl[3].attempt;
+	ck_assert_int_eq(ods_jobs_finish_done(db, "other:1:0", &d[3], 1),
+	    ODS_ENOTFOUND);
+	ck_assert_int_eq(ods_jobs_finish_done(db, OWNER, &d[3], 1), ODS_OK);
+	ck_assert_int_eq(status_of(cl[3].id), ODS_JOBS_SUCCEEDED);
+	for (i = 0; i < n; i++)
+		ods_jobs_claim_fini(&cl[i]);
+}
+END_TEST
+
 START_TEST(test_jobs_expired_lease_on_last_attempt_fails)
 {
 	struct ods_jobs_claim	cl;
@@ -628,6 +682,7 @@ suite(void)
 	tcase_add_test(tc, test_jobs_error_retries_with_backoff_then_fails);
 	tcase_add_test(tc, test_jobs_release_does_not_count_an_attempt);
 	tcase_add_test(tc, test_jobs_a_claim_taken_over_can_no_longer_write);
+	tcase_add_test(tc, test_jobs_finish_done_records_each_run_of_a_batch);
 	tcase_add_test(tc, test_jobs_expired_lease_on_last_attempt_fails);
 	tcase_add_test(tc,
 	    test_jobs_heartbeat_extends_leases_and_reports_cancel);

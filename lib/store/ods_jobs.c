@@ -575,6 +575,103 @@ ods_jobs_finish(struct ods_db *db, int64_t id, const char *owner,
 	return er;
 }
 
+/*
+ * Up to ODS_JOBS_FINISH_MAX runs in one statement: their results by id in
+ * a CASE, the runs named by (id, attempts) pairs; unused slots repeat the
+ * last run. The rows written are marked with a fresh token, so when fewer
+ * matched than were sent, one query tells which were no longer ours.
+ */
+static enum ods_err
+finish_some(struct ods_db_conn *c, const char *owner,
+    struct ods_jobs_done **d, size_t n)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[4 * ODS_JOBS_FINISH_MAX + 2];
+	enum ods_err		 er;
+	uint64_t		 got = 0;
+	int64_t			 token, id;
+	size_t			 i, k;
+
+	ods_random(&token, sizeof(token));
+	token &= INT64_MAX;
+	for (i = 0; i < ODS_JOBS_FINISH_MAX; i++) {
+		k = i < n ? i : n - 1;
+		a[2 * i] = ods_db_int(d[k]->id);
+		a[2 * i + 1] = ods_db_text(d[k]->result);
+		a[2 * ODS_JOBS_FINISH_MAX + 2 + 2 * i] = ods_db_int(d[k]->id);
+		a[2 * ODS_JOBS_FINISH_MAX + 3 + 2 * i] =
+		    ods_db_int(d[k]->attempt);
+	}
+	a[2 * ODS_JOBS_FINISH_MAX] = ods_db_int(token);
+	a[2 * ODS_JOBS_FINISH_MAX + 1] = ods_db_text(owner);
+	er = ods_db_exec(c, "UPDATE jobs SET status = 'succeeded', result = "
+	    "CASE id WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? "
+	    "WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? END, "
+	    "error = NULL, progress = 100, finished_at = NOW(3), lease_token "
+	    "= ?, lease_owner = NULL, lease_expires_at = NULL WHERE "
+	    "lease_owner = ? AND status = 'running' AND ((id = ? AND attempts "
+	    "= ?) OR (id = ? AND attempts = ?) OR (id = ? AND attempts = ?) OR "
+	    "(id = ? AND attempts = ?) OR (id = ? AND attempts = ?) OR (id = ? "
+	    "AND attempts = ?) OR (id = ? AND attempts = ?) OR (id = ? AND "
+	    "attempts = ?))", a, 4 * ODS_JOBS_FINISH_MAX + 2, &got);
+	for (i = 0; i < n; i++)
+		d[i]->er = er;
+	if (er != ODS_OK || got == n)
+		return er;
+	/* Some were taken over meanwhile: those not marked. */
+	for (i = 0; i < n; i++)
+		d[i]->er = ODS_ENOTFOUND;
+	a[0] = ods_db_int(token);
+	er = ods_db_query(c, "SELECT id FROM jobs WHERE lease_token = ? AND "
+	    "status = 'succeeded'", a, 1, ODS_JOBS_FINISH_MAX, &res);
+	for (i = 0; er != ODS_OK && i < n; i++)
+		d[i]->er = er;
+	for (k = 0; er == ODS_OK && k < ods_db_res_nrows(res); k++) {
+		if (ods_db_res_int(res, k, 0, &id) != ODS_OK)
+			continue;
+		for (i = 0; i < n; i++)
+			if (d[i]->id == id)
+				d[i]->er = ODS_OK;
+	}
+	ods_db_res_free(res);
+	return er;
+}
+
+enum ods_err
+ods_jobs_finish_done(struct ods_db *db, const char *owner,
+    struct ods_jobs_done *done, size_t n)
+{
+	struct ods_db_conn	*c = NULL;
+	struct ods_jobs_done	*d[ODS_JOBS_FINISH_MAX];
+	enum ods_err		 er = ODS_OK;
+	size_t			 i, m = 0;
+
+	for (i = 0; i < n; i++)
+		done[i].er = json_valid(done[i].result) ? ODS_OK : ODS_EINVAL;
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK) {
+		for (i = 0; i < n; i++)
+			if (done[i].er == ODS_OK)
+				done[i].er = er;
+		return er;
+	}
+	for (i = 0; i < n; i++) {
+		if (done[i].er != ODS_OK)
+			continue;
+		d[m++] = &done[i];
+		if (m == ODS_JOBS_FINISH_MAX) {
+			(void)finish_some(c, owner, d, m);
+			m = 0;
+		}
+	}
+	if (m > 0)
+		(void)finish_some(c, owner, d, m);
+	ods_db_release(c);
+	er = ODS_OK;
+	for (i = 0; i < n && er == ODS_OK; i++)
+		er = done[i].er;
+	return er;
+}
+
 enum ods_err
 ods_jobs_reap(struct ods_db *db, size_t *requeued, size_t *failed)
 {

@@ -151,6 +151,28 @@ enum ods_err	 ods_jobs_finish(struct ods_db *, int64_t id,
 		    const char *result, const char *error, int backoff_ms,
 		    enum ods_jobs_status *status) ODS_MUSTCHECK;
 
+/* One succeeded run of a batch (ods_jobs_finish_done). */
+struct ods_jobs_done {
+	int64_t		 id;
+	int		 attempt;
+	const char	*result;	/* JSON text or NULL; borrowed */
+	enum ods_err	 er;		/* out: ODS_OK, ODS_ENOTFOUND, ... */
+};
+
+#define ODS_JOBS_FINISH_MAX	8	/* runs one statement records */
+
+/*
+ * ods_jobs_finish(..., ODS_JOBS_DONE, ...) for n runs of owner at once,
+ * one statement for up to ODS_JOBS_FINISH_MAX of them (so the runs that
+ * end together cost one round trip and one commit). Each done[i].er says
+ * how that run went: ODS_OK, ODS_ENOTFOUND (no longer ours), ODS_EINVAL
+ * (its result is not JSON: not written), or the statement's error.
+ * Returns ODS_OK when every run is ODS_OK, else the first other er (the
+ * caller reads done[].er either way).
+ */
+enum ods_err	 ods_jobs_finish_done(struct ods_db *, const char *owner,
+		    struct ods_jobs_done *done, size_t n);
+
 /*
  * Take back running jobs whose lease expired: queued again when attempts
  * remain, failed ("lease expired") otherwise. *requeued and *failed (may
