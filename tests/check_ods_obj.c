@@ -558,6 +558,8 @@ START_TEST(test_obj_s3_presigned_urls_work_with_curl)
 {
 	const char		*key = k("pre/sp ace ü%.txt");
 	struct ods_obj_info	 in;
+	struct mem_sink		 m;
+	struct ods_obj_sink	 ms = { ms_begin, ms_write, &m };
 	char			*url = NULL, args[512], path[300], want[65];
 	char			 buf[64];
 	FILE			*f;
@@ -574,6 +576,17 @@ START_TEST(test_obj_s3_presigned_urls_work_with_curl)
 	free(url);
 	ck_assert_int_eq(ods_obj_head(store, key, &in), ODS_OK);
 	ck_assert_int_eq(in.size, 16);
+	/*
+	 * S3 computed no SHA-256 and the client sent none: none recorded
+	 * (documented), and a checked get passes the object unchecked.
+	 */
+	ck_assert_str_eq(in.sha256, "");
+	memset(&m, 0, sizeof(m));
+	ods_buf_init(&m.b, 1024);
+	ck_assert_int_eq(ods_obj_get_checked(store, key, &ms, &in), ODS_OK);
+	ck_assert_int_eq(m.b.len, 16);
+	ck_assert_str_eq(in.sha256, "");
+	ods_buf_free(&m.b);
 	ck_assert_int_eq(ods_obj_put_mem(store, key, "text/plain",
 	    "fetched by curl", 15, NULL), ODS_OK);
 	ck_assert_int_eq(ods_obj_presign(store, "GET", key, 300, time(NULL),

@@ -153,7 +153,10 @@ void		 ods_obj_list_fini(struct ods_obj_list *);
  * query-string SigV4 URL of the bucket. Directory: our own route
  * ODS_OBJ_ROUTE on ODS_STORE_PUBLIC_URL (a relative URL without it),
  * carrying an HMAC-SHA256 and the expiry (ods_obj_route_check). *url is
- * malloc'ed (caller frees).
+ * malloc'ed (caller frees). An object stored through an S3 presigned PUT
+ * has no recorded SHA-256 (S3 computes none, and the client adds no
+ * x-amz-meta-sha256): head and list give sha256 "", and
+ * ods_obj_get_checked sends it unchecked.
  */
 enum ods_err	 ods_obj_presign(struct ods_obj *, const char *method,
 		    const char *key, int expires_s, time_t now, char **url)
