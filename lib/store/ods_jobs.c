@@ -318,9 +318,9 @@ ods_jobs_claim_batch(struct ods_db *db, const char *owner, int lease_ms,
 	size_t			 i;
 
 	*n = 0;
-	memset(cl, 0, max * sizeof(*cl));
 	if (max == 0 || max > ODS_JOBS_CLAIM_MAX)
 		return ODS_EINVAL;
+	memset(cl, 0, max * sizeof(*cl));
 	ods_random(&token, sizeof(token));
 	token &= INT64_MAX;
 	a[0] = ods_db_int((int64_t)max);
