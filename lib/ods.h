@@ -8,6 +8,8 @@
 #include "core/ods_cron.h"
 #include "store/ods_db.h"
 #include "vec/ods_embed.h"
+#include "vec/ods_fuse.h"
+#include "vec/ods_kw.h"
 #include "core/ods_err.h"
 #include "server/ods_fcgi.h"
 #include "server/ods_health.h"
@@ -30,6 +32,7 @@
 #include "store/ods_sched.h"
 #include "net/ods_req.h"
 #include "server/ods_router.h"
+#include "text/ods_text.h"	/* lib/text/libods_text.a */
 #include "vec/ods_vec.h"
 
 #endif /* ODS_H */

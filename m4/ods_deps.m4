@@ -15,6 +15,17 @@ AC_DEFUN([ODS_CHECK_DEPS], [
 	    [AC_MSG_ERROR([libjwt not found (Debian: libjwt-dev)])])
 	PKG_CHECK_MODULES([CRYPTO], [libcrypto >= 1.1], [],
 	    [AC_MSG_ERROR([libcrypto not found (Debian: libssl-dev)])])
+	dnl lib/text (libods_text.a) only: document text extraction.
+	PKG_CHECK_MODULES([XML2], [libxml-2.0 >= 2.9], [],
+	    [AC_MSG_ERROR([libxml2 not found (Debian: libxml2-dev)])])
+	PKG_CHECK_MODULES([LIBZIP], [libzip >= 1.5], [],
+	    [AC_MSG_ERROR([libzip not found (Debian: libzip-dev)])])
+	PKG_CHECK_MODULES([POPPLER], [poppler-glib >= 0.82], [],
+	    [AC_MSG_ERROR([poppler-glib not found (Debian: libpoppler-glib-dev)])])
+	PKG_CHECK_MODULES([UCHARDET], [uchardet >= 0.0.6], [],
+	    [AC_MSG_ERROR([uchardet not found (Debian: libuchardet-dev)])])
+	PKG_CHECK_MODULES([SQLITE], [sqlite3 >= 3.35], [],
+	    [AC_MSG_ERROR([SQLite not found (Debian: libsqlite3-dev)])])
 	PKG_CHECK_MODULES([CHECK], [check >= 0.10], [have_check=yes],
 	    [have_check=no
 	     AC_MSG_WARN([Check not found (Debian: check): make check disabled])])

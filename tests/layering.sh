@@ -2,7 +2,7 @@
 # tests/layering.sh — lib/ is built in layers, and a layer includes only
 # itself and the layers below it:
 #
-#   core < net < store < metrics < vec < auth < llm < server
+#   core < net < store < metrics < vec < text < auth < llm < server
 #
 # Every `#include "<layer>/..."` in lib/<layer>/ is checked against that
 # order, and so is the rest of the tree: lib/ never includes svc/ or
@@ -14,7 +14,7 @@ set -u
 src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$src" || exit 99
 
-order=(core net store metrics vec auth llm server)
+order=(core net store metrics vec text auth llm server)
 declare -A rank
 for i in "${!order[@]}"; do
 	rank[${order[$i]}]=$i
@@ -90,8 +90,12 @@ if [ -d svc ]; then
 			case $inc in
 			server/* | fcgi/* | ../*)
 				fail "$f:$line includes $inc (svc/ has no HTTP in it)" ;;
-			*_int.h)
+			*/*_int.h)
 				fail "$f:$line includes lib's private header $inc" ;;
+			*_int.h)
+				# Its folder's own: one, <folder>_int.h.
+				[ "$inc" = "$(basename "$(dirname "$f")")_int.h" ] ||
+				    fail "$f:$line: a private header of svc/<d> is <d>_int.h" ;;
 			esac
 		done < <(includes "$f")
 	done < <(find svc -name '*.[ch]' | sort)

@@ -7,6 +7,7 @@
 #include "../common/h_auth.h"
 #include "../common/h_store.h"
 #include "../common/h_jobs.h"
+#include "h_agent.h"
 
 static const char *const prefixes[] = {
 	"/api/v1/agent", "/api/v1", "/api", NULL
@@ -18,6 +19,7 @@ static const struct ods_route routes[] = {
 	H_AUTH_ROUTES,
 	H_STORE_ROUTES,
 	H_JOBS_ROUTES,
+	H_AGENT_ROUTES,
 };
 
 static const struct ods_service service = {
@@ -28,6 +30,8 @@ static const struct ods_service service = {
 	.prefixes = prefixes,
 	.default_threads = 4,
 	.object_store = 1,
+	.init = h_agent_init,
+	.fini = h_agent_fini,
 };
 
 int

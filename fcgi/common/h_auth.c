@@ -132,3 +132,23 @@ h_auth_refresh(struct ods_req *r, struct ods_resp *w)
 /* ---- API keys ---- */
 
 /* "allowed_models": an array of plain strings (no escapes), or absent. */
+
+const char *
+h_owner(struct ods_req *r)
+{
+	const struct ods_principal	*p = ods_req_principal(r);
+
+	if (p == NULL)
+		return "";
+	if (ods_principal_has_role(p, "admin"))
+		return NULL;
+	return p->user_id != NULL ? p->user_id : "";
+}
+
+const char *
+h_user(struct ods_req *r)
+{
+	const struct ods_principal	*p = ods_req_principal(r);
+
+	return p != NULL && p->user_id != NULL ? p->user_id : "";
+}

@@ -22,6 +22,17 @@
 	{ ODS_DELETE, "/api-keys/{id}", h_apikeys_revoke, ODS_AUTH_REQUIRED, \
 	    "system:manage" }
 
+/*
+ * The owner a caller's reads and writes are limited to: its user id (""
+ * when anonymous), or NULL for admin, who sees everything. Resources
+ * (jobs, knowledge bases, documents) are looked up with it, so another
+ * user's object is a 404 and ids reveal nothing.
+ */
+const char	*h_owner(struct ods_req *);
+
+/* The caller's user id ("" when anonymous): the creator of new rows. */
+const char	*h_user(struct ods_req *);
+
 /* data:{user_id,username,email,name,roles} of the caller. */
 enum ods_status	h_auth_me(struct ods_req *, struct ods_resp *);
 /*

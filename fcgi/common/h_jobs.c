@@ -11,20 +11,8 @@
 
 #include "ods.h"
 #include "auth/ods_auth.h"
+#include "h_auth.h"
 #include "h_jobs.h"
-
-/* The creator a caller is limited to; NULL for admin (every job). */
-static const char *
-owner_of(struct ods_req *r)
-{
-	const struct ods_principal	*p = ods_req_principal(r);
-
-	if (p == NULL)
-		return "";
-	if (ods_principal_has_role(p, "admin"))
-		return NULL;
-	return p->user_id != NULL ? p->user_id : "";
-}
 
 static enum ods_err
 id_of(struct ods_req *r, int64_t *id)
@@ -66,7 +54,7 @@ h_jobs_list(struct ods_req *r, struct ods_resp *w)
 		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
 		    "limit must be integers");
 	memset(&f, 0, sizeof(f));
-	f.created_by = owner_of(r);
+	f.created_by = h_owner(r);
 	if (f.created_by == NULL)
 		f.created_by = ods_req_query(r, "created_by");
 	f.type = ods_req_query(r, "type");
@@ -102,7 +90,7 @@ send_job(struct ods_req *r, struct ods_resp *w, int64_t id, const char *msg)
 	enum ods_status		 hs;
 	enum ods_err		 er;
 
-	er = ods_jobs_get(ods_req_db(r), id, owner_of(r), &row);
+	er = ods_jobs_get(ods_req_db(r), id, h_owner(r), &row);
 	if (er == ODS_ENOTFOUND)
 		return not_found(w);
 	if (er != ODS_OK)
@@ -133,7 +121,7 @@ h_jobs_cancel(struct ods_req *r, struct ods_resp *w)
 
 	if (id_of(r, &id) != ODS_OK)
 		return not_found(w);
-	er = ods_jobs_cancel(ods_req_db(r), id, owner_of(r), &st);
+	er = ods_jobs_cancel(ods_req_db(r), id, h_owner(r), &st);
 	if (er == ODS_ENOTFOUND)
 		return not_found(w);
 	if (er == ODS_ECONFLICT)

@@ -10,6 +10,7 @@
  *	odsctl token --sub S [--username U] [--roles a,b] [--ttl S]
  *							dev HS256 token
  *	odsctl jobs list|show|cancel|retry|enqueue|wait	the job queue
+ *	odsctl kb list|reindex		knowledge bases, their indexes
  *	odsctl schedules list|create|...		schedules (c_sched.c)
  *	odsctl store put|get|head|ls|rm|presign ...	the object store
  *							(odsctl_store.c)
@@ -37,6 +38,7 @@
 #include "store/ods_migrate.h"
 #include "store/ods_redis.h"
 #include "c_jobs.h"
+#include "c_kb.h"
 #include "c_sched.h"
 #include "odsctl_store.h"
 
@@ -53,6 +55,7 @@ usage(FILE *fp)
 	    "       odsctl token --sub SUBJECT ...\n"
 	    "       odsctl usage [--key KEY_ID] [--from DAY] [--to DAY]\n"
 	    "       odsctl jobs list|show|cancel|retry|enqueue|wait ...\n"
+	    "       odsctl kb list|reindex ...\n"
 	    "       odsctl schedules list|create|show|pause|resume|trigger|rm "
 	    "...\n"
 	    "       odsctl store put|get|head|ls|rm|presign ...\n"
@@ -80,7 +83,7 @@ usage(FILE *fp)
 	    "                    last 30 days)\n",
 	    ODS_DATADIR, ODS_MIGRATE_LOCK_TIMEOUT_S);
 	odsctl_store_usage(fp);
-	fprintf(fp, C_JOBS_USAGE C_SCHED_USAGE "\n"
+	fprintf(fp, C_JOBS_USAGE C_KB_USAGE C_SCHED_USAGE "\n"
 	    "options:\n"
 	    "  --check-config    check the environment (MYSQL_*, REDIS_URL, "
 	    "...) and exit\n"
@@ -477,6 +480,20 @@ jobs(int argc, char *argv[])
 }
 
 static int
+kb(int argc, char *argv[])
+{
+	struct ods_conf	*conf;
+	int		 ok, rc;
+
+	conf = load_conf(stderr, &ok);
+	rc = ok ? c_kb(conf, argc, argv) : EXIT_FAILURE;
+	if (rc == EXIT_USAGE)
+		usage(stderr);
+	ods_conf_free(conf);
+	return rc;
+}
+
+static int
 schedules(int argc, char *argv[])
 {
 	struct ods_conf	*conf;
@@ -519,6 +536,8 @@ main(int argc, char *argv[])
 		return jobs(argc - 1, argv + 1);
 	if (strcmp(argv[1], "schedules") == 0)
 		return schedules(argc - 1, argv + 1);
+	if (strcmp(argv[1], "kb") == 0)
+		return kb(argc - 1, argv + 1);
 	if (strcmp(argv[1], "store") == 0)
 		return odsctl_store(argc - 1, argv + 1);
 	fprintf(stderr, "odsctl: unknown command '%s'\n", argv[1]);

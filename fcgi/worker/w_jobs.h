@@ -9,7 +9,17 @@
 
 #define W_JOB_TYPES \
 	{ "noop", j_noop }, \
-	{ "audit_retention", j_audit_retention }
+	{ "audit_retention", j_audit_retention }, \
+	{ "kb_ingest", j_kb_ingest }
+
+struct ods_llm;
+
+/* The worker's context (init hook): what job types share. */
+struct w_ctx {
+	struct ods_llm	*llm;		/* embeddings of ingestion */
+};
+enum ods_err	w_init(const struct ods_req_env *, void **ctx);
+void		w_fini(void *ctx);
 
 /*
  * noop: does nothing, harmlessly: for smoke tests, benchmarks and
@@ -27,6 +37,15 @@ enum ods_err	j_noop(struct ods_job *);
  * schedule enqueues it; `odsctl jobs enqueue audit_retention` by hand.
  */
 enum ods_err	j_audit_retention(struct ods_job *);
+
+/*
+ * kb_ingest: payload {"doc": <indexed_documents.id>}: the document's
+ * object -> text -> chunks -> embeddings -> chunk rows (svc/agent/kb.h),
+ * resumable after a crash. Result {"doc", "status", "chunks"}; a file
+ * that cannot be read ends the job with status "failed" in its result
+ * and on the document (no retry: the bytes will not change).
+ */
+enum ods_err	j_kb_ingest(struct ods_job *);
 
 /*
  * The service's tick, once a second in every worker process: each due run

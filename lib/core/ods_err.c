@@ -38,6 +38,9 @@ static const struct {
 				  500, ODS_C_INTERNAL },
 	[ODS_EINTERNAL] =	{ "internal error", "internal_error",
 				  500, ODS_C_INTERNAL },
+	[ODS_EUNSUPPORTED] =	{ "unsupported media type",
+				  "unsupported_media_type", 415,
+				  ODS_C_UNSUPPORTED_MEDIA },
 };
 
 static int

@@ -681,6 +681,7 @@ reason(int status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";

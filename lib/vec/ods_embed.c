@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vec/ods_embed.h"
+#include "vec/ods_vec_int.h"
 #include "core/ods_mem.h"
 
 #define W_WORD		1.0f
@@ -27,8 +28,6 @@
 #define WORD_MAX	64	/* code points kept per word for trigrams */
 #define TABLE_MAX	16384	/* distinct features per counting window */
 
-enum cclass { C_SEP, C_WORD, C_CJK };
-
 struct feat {
 	uint64_t	h;
 	float		w;
@@ -39,6 +38,7 @@ struct emb {
 	float		*out;
 	uint32_t	 dim;
 	struct feat	*t;
+	uint64_t	*used;		/* bitmap of the slots taken */
 	size_t		 cap, n;
 	size_t		 ntok;
 	uint64_t	 prev;		/* previous word's hash, 0: none */
@@ -59,98 +59,30 @@ mix64(uint64_t x)
 	return x;
 }
 
-/* Decode one code point; invalid input yields U+FFFD and one byte. */
-static uint32_t
-utf8_next(const unsigned char *s, size_t len, size_t *adv)
-{
-	uint32_t	c = s[0], min;
-	size_t		n, i;
-
-	*adv = 1;
-	if (c < 0x80)
-		return c;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, c &= 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, c &= 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, c &= 0x07, min = 0x10000;
-	else
-		return 0xfffd;
-	if (len < n)
-		return 0xfffd;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0xfffd;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0xfffd;
-	*adv = n;
-	return c;
-}
-
-static int
-is_cjk(uint32_t c)
-{
-	return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) ||
-	    (c >= 0x20000 && c <= 0x2ebef) || (c >= 0xf900 && c <= 0xfaff) ||
-	    (c >= 0x3040 && c <= 0x30ff) || (c >= 0xac00 && c <= 0xd7af) ||
-	    (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f);
-}
-
-static int
-is_sep(uint32_t c)
-{
-	if (c < 0x80)
-		return !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || c == '_');
-	return c < 0xc0 || c == 0xd7 || c == 0xf7 ||
-	    (c >= 0x2000 && c <= 0x2bff) || (c >= 0x3000 && c <= 0x303f) ||
-	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff0f) ||
-	    (c >= 0xff1a && c <= 0xff20) || (c >= 0xff3b && c <= 0xff40) ||
-	    (c >= 0xff5b && c <= 0xff65) || c == 0xfffd || c == 0xfeff ||
-	    (c >= 0xe000 && c <= 0xf8ff) || (c >= 0x1f000 && c <= 0x1faff);
-}
-
-/* Case folding for ASCII, Latin-1, Greek, Cyrillic; fullwidth to ASCII. */
-static uint32_t
-fold(uint32_t c)
-{
-	if (c >= 0xff10 && c <= 0xff5a)
-		c -= 0xfee0;
-	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
-	    (c >= 0x391 && c <= 0x3a9) || (c >= 0x410 && c <= 0x42f))
-		return c + 0x20;
-	if (c >= 0x400 && c <= 0x40f)
-		return c + 0x50;
-	return c;
-}
-
-static enum cclass
-classify(uint32_t c)
-{
-	if (is_cjk(c))
-		return C_CJK;
-	return is_sep(c) ? C_SEP : C_WORD;
-}
-
+/*
+ * Add the window's features to the vector. Only the slots taken are
+ * visited (a short text fills a few hundred of thousands), found by the
+ * bitmap in slot order, so that the float sums are those of a scan of
+ * the whole table.
+ */
 static void
 flush(struct emb *e)
 {
-	size_t		i;
-	uint64_t	h;
-	uint32_t	idx;
+	size_t		w;
+	uint32_t	i, idx;
+	uint64_t	h, m;
 	float		v;
 
-	for (i = 0; i < e->cap; i++) {
-		if (e->t[i].cnt == 0)
-			continue;
-		h = mix64(e->t[i].h ^ 0x9e3779b97f4a7c15ULL);
-		idx = (uint32_t)(((h >> 32) * (uint64_t)e->dim) >> 32);
-		v = e->t[i].w * (1.0f + logf((float)e->t[i].cnt));
-		e->out[idx] += (h & 1) ? v : -v;
-		e->t[i].cnt = 0;
+	for (w = 0; w < e->cap / 64; w++) {
+		for (m = e->used[w]; m != 0; m &= m - 1) {
+			i = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(m));
+			h = mix64(e->t[i].h ^ 0x9e3779b97f4a7c15ULL);
+			idx = (uint32_t)(((h >> 32) * (uint64_t)e->dim) >> 32);
+			v = e->t[i].w * (1.0f + logf((float)e->t[i].cnt));
+			e->out[idx] += (h & 1) ? v : -v;
+			e->t[i].cnt = 0;
+		}
+		e->used[w] = 0;
 	}
 	e->n = 0;
 }
@@ -165,6 +97,7 @@ feature(struct emb *e, uint64_t h, float w)
 	if (e->t[i].cnt == 0) {
 		e->t[i].h = h;
 		e->t[i].w = w;
+		e->used[i / 64] |= 1ULL << (i % 64);
 		e->n++;
 	}
 	e->t[i].cnt++;
@@ -214,23 +147,23 @@ cjk_char(struct emb *e, uint32_t c)
 static void
 scan(struct emb *e, const unsigned char *s, size_t len)
 {
-	enum cclass	k;
+	enum odsi_vt_class k;
 	uint32_t	c;
 	size_t		i = 0, adv;
 
 	while (i < len) {
-		c = utf8_next(s + i, len - i, &adv);
+		c = odsi_vt_next(s + i, len - i, &adv);
 		i += adv;
-		k = classify(c);
-		if (k != C_WORD)
+		k = odsi_vt_classify(c);
+		if (k != ODSI_VT_WORD)
 			word_end(e);
-		if (k != C_CJK)
+		if (k != ODSI_VT_CJK)
 			e->prevcjk = 0;
-		if (k == C_CJK) {
+		if (k == ODSI_VT_CJK) {
 			e->prev = 0;
 			cjk_char(e, c);
-		} else if (k == C_WORD) {
-			c = fold(c);
+		} else if (k == ODSI_VT_WORD) {
+			c = odsi_vt_fold(c);
 			if (e->wlen < WORD_MAX)
 				e->word[e->wlen] = c;
 			e->wlen++;
@@ -262,10 +195,12 @@ ods_embed(const char *text, size_t len, uint32_t dim, float *out,
 	for (e.cap = 64; e.cap < TABLE_MAX && e.cap < 8 * len; e.cap *= 2)
 		;
 	e.t = ods_xcalloc(e.cap, sizeof(*e.t));
+	e.used = ods_xcalloc(e.cap / 64, sizeof(*e.used));
 	e.wh = 0xcbf29ce484222325ULL;
 	scan(&e, (const unsigned char *)text, len);
 	flush(&e);
 	free(e.t);
+	free(e.used);
 	for (i = 0; i < dim; i++)
 		s += (double)out[i] * out[i];
 	if (s > 0)

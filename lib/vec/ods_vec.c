@@ -264,7 +264,8 @@ lock_dir(struct ods_vec *v)
 		return odsi_vfile_errno("open", "LOCK");
 	if (flock(v->lockfd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK) {
-			ods_log(ODS_LOG_WARN, "vec_writer_busy dir=%s", v->dir);
+			/* Expected where processes race to be the writer. */
+			ods_log(ODS_LOG_DEBUG, "vec_writer_busy dir=%s", v->dir);
 			return ODS_ECONFLICT;
 		}
 		return odsi_vfile_errno("flock", "LOCK");

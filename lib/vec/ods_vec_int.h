@@ -1,7 +1,8 @@
 /*
- * lib/vec/ods_vec_int.h — what the ods_vec_*.c files share: the segment
- * view, SIMD kernels, the HNSW builder/searcher and the file formats.
- * Nothing outside lib/ods_vec*.c includes it.
+ * lib/vec/ods_vec_int.h — what the lib/vec files share: the segment
+ * view, SIMD kernels, the HNSW builder/searcher and the file formats of
+ * ods_vec, and the character classes of ods_embed and ods_kw. Nothing
+ * outside lib/vec/ includes it but the fuzz targets.
  */
 #ifndef ODS_VEC_PRIVATE_H
 #define ODS_VEC_PRIVATE_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/ods_err.h"
+#include "vec/ods_kw.h"
 #include "vec/ods_vec.h"
 
 struct ods_vec_filter;
@@ -226,5 +228,109 @@ void		 odsi_vgen_free(struct vgen *);
 /* Writer helpers (ods_vec_write.c). */
 void		 odsi_vw_fini(struct ods_vec *);
 enum ods_err	 odsi_vw_start(struct ods_vec *) ODS_MUSTCHECK;
+
+
+/*
+ * Text (ods_embed.c, ods_kw_tok.c): the character classes the embedder
+ * and the keyword index cut text with, so that both see the same words:
+ * UTF-8 decoding (an invalid byte is U+FFFD, a separator), word / CJK /
+ * separator classes, case folding. Static inline: both run them per
+ * character.
+ */
+enum odsi_vt_class { ODSI_VT_SEP, ODSI_VT_WORD, ODSI_VT_CJK };
+
+/* Decode one code point; invalid input yields U+FFFD and one byte. */
+static inline uint32_t
+odsi_vt_next(const unsigned char *s, size_t len, size_t *adv)
+{
+	uint32_t	c = s[0], min;
+	size_t		n, i;
+
+	*adv = 1;
+	if (c < 0x80)
+		return c;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, c &= 0x1f, min = 0x80;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, c &= 0x0f, min = 0x800;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, c &= 0x07, min = 0x10000;
+	else
+		return 0xfffd;
+	if (len < n)
+		return 0xfffd;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0xfffd;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0xfffd;
+	*adv = n;
+	return c;
+}
+
+static inline int
+odsi_vt_is_cjk(uint32_t c)
+{
+	return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) ||
+	    (c >= 0x20000 && c <= 0x2ebef) || (c >= 0xf900 && c <= 0xfaff) ||
+	    (c >= 0x3040 && c <= 0x30ff) || (c >= 0xac00 && c <= 0xd7af) ||
+	    (c >= 0x1100 && c <= 0x11ff) || (c >= 0x3130 && c <= 0x318f);
+}
+
+static inline int
+odsi_vt_is_sep(uint32_t c)
+{
+	if (c < 0x80)
+		return !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || c == '_');
+	return c < 0xc0 || c == 0xd7 || c == 0xf7 ||
+	    (c >= 0x2000 && c <= 0x2bff) || (c >= 0x3000 && c <= 0x303f) ||
+	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff0f) ||
+	    (c >= 0xff1a && c <= 0xff20) || (c >= 0xff3b && c <= 0xff40) ||
+	    (c >= 0xff5b && c <= 0xff65) || c == 0xfffd || c == 0xfeff ||
+	    (c >= 0xe000 && c <= 0xf8ff) || (c >= 0x1f000 && c <= 0x1faff);
+}
+
+/* Case folding for ASCII, Latin-1, Greek, Cyrillic; fullwidth to ASCII. */
+static inline uint32_t
+odsi_vt_fold(uint32_t c)
+{
+	if (c >= 0xff10 && c <= 0xff5a)
+		c -= 0xfee0;
+	if ((c >= 'A' && c <= 'Z') || (c >= 0xc0 && c <= 0xde && c != 0xd7) ||
+	    (c >= 0x391 && c <= 0x3a9) || (c >= 0x410 && c <= 0x42f))
+		return c + 0x20;
+	if (c >= 0x400 && c <= 0x40f)
+		return c + 0x50;
+	return c;
+}
+
+static inline enum odsi_vt_class
+odsi_vt_classify(uint32_t c)
+{
+	if (odsi_vt_is_cjk(c))
+		return ODSI_VT_CJK;
+	return odsi_vt_is_sep(c) ? ODSI_VT_SEP : ODSI_VT_WORD;
+}
+
+/*
+ * Keyword queries (ods_kw_tok.c): the distinct tokens of a query, the
+ * first ODS_KW_MAX_QTERMS, NUL-terminated in buf; lone marks a lone CJK
+ * character (matched as a prefix). odsi_kw_expr quotes and ORs the terms
+ * whose drop[i] is 0 (drop NULL: all) into a malloc'ed *out.
+ */
+#define ODSI_KW_WORD	64	/* bytes kept of a word */
+struct odsi_kw_terms {
+	size_t		 n;
+	const char	*term[ODS_KW_MAX_QTERMS];
+	size_t		 len[ODS_KW_MAX_QTERMS];
+	char		 lone[ODS_KW_MAX_QTERMS];
+	char		 buf[ODS_KW_MAX_QTERMS * (ODSI_KW_WORD + 1)];
+};
+void		 odsi_kw_terms(const char *, size_t, struct odsi_kw_terms *);
+enum ods_err	 odsi_kw_expr(const struct odsi_kw_terms *, const char *drop,
+		    char **out) ODS_MUSTCHECK;
 
 #endif /* ODS_VEC_PRIVATE_H */

@@ -86,11 +86,67 @@ pool() {
 	ods_expect_code 409 "POST $u/jobs/$id/cancel again"
 }
 
+# agent SERVER_URL PREFIX: the knowledge-base, document and RAG routes of
+# the agent pool under PREFIX (ods-worker ingests the uploads).
+agent() {
+	local u=$1$2 kb doc n=$3
+	ods_req POST "$u/knowledge-bases" "${A[@]}" "${J[@]}" \
+	    -d "{\"name\":\"contract $n\",\"collection_name\":\"contract-$n\"}"
+	ods_expect_code 201 "POST $u/knowledge-bases"
+	kb=$(ods_json .data.knowledge_base_id)
+	ods_req POST "$u/knowledge-bases" "${A[@]}" "${J[@]}" -d '{}'
+	ods_expect_code 400 "POST $u/knowledge-bases without a name"
+	ods_get "$u/knowledge-bases?page=1&page_size=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/knowledge-bases"
+	ods_get "$u/knowledge-bases/$kb" "${A[@]}"
+	ods_expect_code 200 "GET $u/knowledge-bases/$kb"
+	ods_get "$u/knowledge-bases/kb-000000000000" "${A[@]}"
+	ods_expect_code 404 "GET an unknown knowledge base"
+	ods_req PUT "$u/knowledge-bases/$kb" "${A[@]}" "${J[@]}" -d '{"description":"d"}'
+	ods_expect_code 200 "PUT $u/knowledge-bases/$kb"
+	ods_req POST "$u/documents/upload" "${A[@]}" "${J[@]}" \
+	    -d "{\"content\":\"the contract of prefix $n\",\"knowledge_base_id\":\"$kb\"}"
+	ods_expect_code 201 "POST $u/documents/upload"
+	doc=$(ods_json .data.doc_id)
+	printf 'a file for %s\n' "$n" >"$ODS_STACK_DIR/contract-$n.txt"
+	ods_req POST "$u/knowledge-bases/$kb/upload" "${A[@]}" \
+	    -F "file=@$ODS_STACK_DIR/contract-$n.txt;type=text/plain"
+	ods_expect_code 201 "POST $u/knowledge-bases/$kb/upload"
+	ods_req POST "$u/documents/upload" "${A[@]}" -F "file=@/dev/null;filename=x.png;type=image/png" \
+	    -F "knowledge_base_id=$kb"
+	ods_expect_code 415 "POST $u/documents/upload of an image"
+	ods_get "$u/knowledge-bases/$kb/documents" "${A[@]}"
+	ods_expect_code 200 "GET $u/knowledge-bases/$kb/documents"
+	ods_get "$u/documents?knowledge_base_id=$kb" "${A[@]}"
+	ods_expect_code 200 "GET $u/documents"
+	ods_get "$u/documents/$doc" "${A[@]}"
+	ods_expect_code 200 "GET $u/documents/$doc"
+	ods_req POST "$u/rag/query" "${A[@]}" "${J[@]}" -d "{\"question\":\"contract\",\"knowledge_base_id\":\"$kb\"}"
+	ods_expect_code 200 "POST $u/rag/query"
+	ods_req POST "$u/rag/query" "${A[@]}" "${J[@]}" -d '{"top_k":3}'
+	ods_expect_code 400 "POST $u/rag/query without a question"
+	ods_req POST "$u/retrieval/hybrid" "${A[@]}" "${J[@]}" -d "{\"query\":\"contract\",\"knowledge_base_id\":\"$kb\"}"
+	ods_expect_code 200 "POST $u/retrieval/hybrid"
+	ods_req POST "$u/knowledge-bases/$kb/test" "${A[@]}" "${J[@]}" -d '{"query":"file"}'
+	ods_expect_code 200 "POST $u/knowledge-bases/$kb/test"
+	ods_req POST "$u/knowledge-bases/$kb/rebuild" "${A[@]}"
+	ods_expect_code 202 "POST $u/knowledge-bases/$kb/rebuild"
+	ods_req DELETE "$u/documents/$doc" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/documents/$doc"
+	ods_req DELETE "$u/documents/batch" "${A[@]}" "${J[@]}" -d '{"doc_ids":["doc-000000000000"]}'
+	ods_expect_code 200 "DELETE $u/documents/batch"
+	ods_req DELETE "$u/knowledge-bases/$kb" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/knowledge-bases/$kb"
+}
+
 pool "$ODS_DATA_URL" /api/v1/data
 pool "$ODS_DATA_URL" /api/v1
 pool "$ODS_AGENT_URL" /api/v1/agent
 pool "$ODS_AGENT_URL" /api/v1
 pool "$ODS_AGENT_URL" /api
+agent "$ODS_AGENT_URL" /api/v1/agent 1
+agent "$ODS_AGENT_URL" /api/v1 2
+agent "$ODS_AGENT_URL" /api 3
 
 # The proxy's own routes.
 P=$ODS_PROXY_URL

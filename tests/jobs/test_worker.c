@@ -56,7 +56,9 @@ init(const struct ods_req_env *env, void **ctx)
 	    "BIGINT NOT NULL PRIMARY KEY, n INT NOT NULL, pid BIGINT NULL) "
 	    "ENGINE=InnoDB", NULL, 0, NULL);
 	ods_db_release(c);
-	return er;
+	if (er != ODS_OK)
+		return er;
+	return w_init(env, ctx);	/* the job types of ods-worker */
 }
 
 static const struct ods_route routes[] = {
@@ -79,6 +81,8 @@ static const struct ods_service service = {
 	.job_types = job_types,
 	.njob_types = ODS_NELEM(job_types),
 	.tick = w_tick,
+	.fini = w_fini,
+	.object_store = 1,
 };
 
 int

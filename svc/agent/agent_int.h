@@ -1,0 +1,79 @@
+/*
+ * svc/agent/agent_int.h — what the files of svc/agent share and nobody
+ * else: cell readers, the KB lock, and the per-process index entries of
+ * rag_index.c and rag_search.c.
+ */
+#ifndef SVC_AGENT_INT_H
+#define SVC_AGENT_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ods_err.h"
+
+struct ods_db_conn;
+struct ods_db_res;
+
+/* A text cell as a malloc'ed string; NULL for NULL. */
+char		*kbi_dup(const struct ods_db_res *, size_t row, size_t col);
+/* An integer cell; 0 for NULL or junk. */
+int64_t		 kbi_int(const struct ods_db_res *, size_t row, size_t col);
+/* "<prefix>-<12 hex>" from the kernel's random bytes into out[len]. */
+void		 kbi_new_id(const char *prefix, char *out, size_t len);
+/*
+ * In an open transaction: lock the KB's row (the order of its chunk
+ * seqs, kb.h). ODS_ENOTFOUND when the KB is gone or deleted.
+ */
+enum ods_err	 kbi_lock(struct ods_db_conn *, int64_t kb) ODS_MUSTCHECK;
+/*
+ * In the caller's transaction, after kbi_lock: every live chunk of the KB
+ * marked deleted with a new seq (what the indexes follow).
+ */
+enum ods_err	 kbi_chunks_drop(struct ods_db_conn *, int64_t kb)
+		    ODS_MUSTCHECK;
+/* Recount a KB's documents and chunks (in the caller's transaction). */
+enum ods_err	 kbi_recount(struct ods_db_conn *, int64_t kb) ODS_MUSTCHECK;
+
+/* ISO-8601 UTC of a DATETIME(3) column, for SELECT lists. */
+#define KBI_TS(col)	"DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
+
+struct ods_db;
+struct ods_kb;
+struct ods_kw;
+struct ods_llm;
+struct ods_vec;
+
+/*
+ * The indexes of one KB (and model) in this process. mu serialises
+ * opening and applying changes; rw guards the handles: searches hold it
+ * shared, replacing a handle holds it exclusively.
+ */
+struct rag_ent {
+	int64_t		 kb;
+	uint32_t	 dim;
+	uint32_t	 model_hash;
+	pthread_mutex_t	 mu;
+	pthread_rwlock_t rw;
+	struct ods_vec	*vec;
+	struct ods_kw	*kw;
+	int		 writer;
+	int64_t		 refreshed_ms;
+	int64_t		 changed_ms;	/* the writer last applied a change */
+	struct rag_ent	*next;
+};
+
+struct ods_rag {
+	char		*root;
+	struct ods_db	*db;
+	struct ods_llm	*llm;
+	pthread_mutex_t	 mu;		/* the list */
+	struct rag_ent	*ents;
+};
+
+/* The entry of kb (made on first use; lives as long as rg). */
+struct rag_ent	*rag_ent(struct ods_rag *, const struct ods_kb *);
+enum ods_err	 rag_ent_sync(struct ods_rag *, struct rag_ent *, int wait_ms)
+		    ODS_MUSTCHECK;
+
+#endif /* SVC_AGENT_INT_H */

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# tests/bench/kb/run.sh — knowledge-base speed through nginx, side by side
+# in one run (issue 14 "Quality and speed"):
+#   ingest   BENCH_MB of text uploaded into one knowledge base with the
+#            built-in embedder, end to end: the upload, ods-worker's
+#            ingestion into MariaDB, and the agent's indexes (vector + BM25)
+#            caught up. MB/s of wall time, and MB per CPU-second of every
+#            process involved (ods-worker, MariaDB, the agent pool, nginx,
+#            from /proc): "MB/s per core".            Goal >= 5 MB/s per core
+#   floor    GET /api/v1/agent/healthz: nginx -> FastCGI -> answer, no work
+#   hybrid, vector, keyword
+#            POST /api/v1/agent/retrieval/hybrid at BENCH_CONNS in flight
+#            (wrk, 2 threads), queries drawn from the corpus' own words;
+#            requests/s, p50, p99, and the ratio to the floor.
+#                                    Goal >= 1000 req/s, p99 <= 20 ms at 8
+# The retrieval rows are interleaved over BENCH_REPS repetitions; medians.
+#
+# Needs a build (ODS_BUILD_DIR, default ./var/build) and the packages of
+# scripts/test (wrk, jq). Settings: BENCH_MB (27: about 100 000 chunks of
+# the default 500/50 chunking), BENCH_REPS (3), BENCH_SECS (10),
+# BENCH_CONNS (8), ODS_AGENT_WORKERS (2). Run it on a quiet box.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../../lib/stack.sh"
+
+MB=${BENCH_MB:-27}
+REPS=${BENCH_REPS:-3}
+SECS=${BENCH_SECS:-10}
+CONNS=${BENCH_CONNS:-8}
+export ODS_AGENT_WORKERS=${ODS_AGENT_WORKERS:-2}
+export LOG_LEVEL=${LOG_LEVEL:-warn}
+export JWT_SECRET_KEY=bench-kb-secret-0123456789abcdefghijklmn
+export ODS_RATE_LIMIT_DEFAULT=1000000/minute ODS_RATE_LIMIT_BURST=1000000
+export ODS_INGEST_SYNC_MS=0
+
+for c in mariadbd redis-server nginx wrk jq; do
+	ods_have "$c" || ods_die "$c is not installed (scripts/test installs it)"
+done
+ods_stack_init
+trap 'ods_stack_down' EXIT
+ods_stack_up
+ctl=$(ods_bin odsctl)
+tok=$("$ctl" token --sub bench --roles admin --ttl 7200)
+H=(-H "Authorization: Bearer $tok")
+A=$ODS_AGENT_URL/api/v1/agent
+t=$ODS_STACK_DIR/bench
+mkdir -p "$t"
+out=$t/rows.txt
+: >"$out"
+
+# A text of made-up words (sentences, paragraphs), MB megabytes, and the
+# words the queries are drawn from.
+awk -v mb="$MB" 'BEGIN {
+	srand(11)
+	for (i = 0; i < 20000; i++) {
+		w = ""
+		n = 3 + int(rand() * 7)
+		for (j = 0; j < n; j++)
+			w = w sprintf("%c", 97 + int(rand() * 26))
+		v[i] = w
+	}
+	while (bytes < mb * 1048576) {
+		s = ""
+		for (k = 0; k < 10; k++) {
+			m = 6 + int(rand() * 12)
+			for (j = 0; j < m; j++) {
+				# Zipf-like: a few words often, most rarely.
+				x = int(20000 * rand() ^ 3)
+				s = s v[x] (j < m - 1 ? " " : "")
+			}
+			s = s ". "
+		}
+		print s "\n"
+		bytes += length(s) + 2
+	}
+	for (q = 0; q < 200; q++)
+		print v[int(20000 * rand() ^ 2)], v[int(20000 * rand())], \
+		    v[int(20000 * rand())] >"/dev/stderr"
+}' >"$t/corpus.txt" 2>"$t/queries.txt"
+size=$(stat -c %s "$t/corpus.txt")
+
+# The CPU seconds of this stack's processes so far: the pools' masters
+# and workers (ods-worker, agent), its MariaDB, its nginx.
+cpu() {
+	local tick pids p s=0
+	tick=$(getconf CLK_TCK)
+	pids="$(ods_pool_master worker) $(ods_pool_workers worker)
+	    $(ods_pool_master agent) $(ods_pool_workers agent)
+	    $(cat "$ODS_STACK_DIR/run/mysqld.pid" 2>/dev/null || :)"
+	p=$(cat "$ODS_STACK_DIR/nginx/nginx.pid" 2>/dev/null || :)
+	[ -n "$p" ] && pids="$pids $p $(ods_children "$p")"
+	for p in $pids; do
+		[ -r "/proc/$p/stat" ] || continue
+		s=$((s + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	awk -v s="$s" -v t="$tick" 'BEGIN { printf "%.3f\n", s / t }'
+}
+
+# ---------------------------------------------------------------- ingest
+curl -s "${H[@]}" -H 'Content-Type: application/json' \
+    -d '{"name":"bench","collection_name":"bench"}' "$A/knowledge-bases" >"$t/kb.json"
+kb=$(jq -r .data.knowledge_base_id "$t/kb.json")
+c0=$(cpu)
+t0=$(date +%s.%N)
+curl -s "${H[@]}" -F "file=@$t/corpus.txt;type=text/plain" -F "knowledge_base_id=$kb" \
+    "$A/documents/upload" >"$t/up.json"
+doc=$(jq -r .data.doc_id "$t/up.json")
+[ "$doc" != null ] || ods_die "upload failed: $(cat "$t/up.json")"
+while :; do
+	curl -s "${H[@]}" "$A/documents/$doc" >"$t/doc.json"
+	st=$(jq -r .data.status "$t/doc.json")
+	[ "$st" = indexed ] && break
+	[ "$st" = failed ] && ods_die "ingestion failed: $(cat "$t/doc.json")"
+	sleep 0.2
+done
+chunks=$(jq -r .data.chunk_count "$t/doc.json")
+# ... and the agent's indexes hold them (any worker answers).
+while :; do
+	curl -s "${H[@]}" "$A/knowledge-bases/$kb" >"$t/kbs.json"
+	[ "$(jq -r .data.index.vectors "$t/kbs.json")" = "$chunks" ] &&
+	    [ "$(jq -r .data.index.keywords "$t/kbs.json")" = "$chunks" ] && break
+	sleep 0.2
+done
+t1=$(date +%s.%N)
+c1=$(cpu)
+awk -v s="$size" -v a="$t0" -v b="$t1" -v c="$c0" -v d="$c1" -v n="$chunks" 'BEGIN {
+	mb = s / 1048576
+	printf "ingest: %.1f MB, %d chunks in %.1f s: %.2f MB/s wall, %.1f CPU-s: %.2f MB/s per core (goal 5: %.2fx)\n",
+	    mb, n, b - a, mb / (b - a), d - c, mb / (d - c), mb / (d - c) / 5
+}' | tee "$t/ingest.txt"
+
+# ------------------------------------------------------------- retrieval
+# One wrk Lua script per mode: POSTs with the queries in turn.
+for mode in hybrid vector keyword; do
+	{
+		printf 'local q = {\n'
+		sed 's/.*/  "&",/' "$t/queries.txt"
+		printf '}\nlocal i = 0\n'
+		printf 'wrk.method = "POST"\n'
+		printf 'wrk.headers["Content-Type"] = "application/json"\n'
+		printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$tok"
+		printf 'request = function()\n'
+		printf '  i = i + 1\n'
+		printf '  local body = string.format([[{"query":"%%s","knowledge_base_id":"%s","mode":"%s","top_k":5}]], q[(i %% #q) + 1])\n' "$kb" "$mode"
+		printf '  return wrk.format(nil, nil, nil, body)\n'
+		printf 'end\n'
+	} >"$t/$mode.lua"
+done
+# Warm up each mode once.
+for mode in hybrid vector keyword; do
+	wrk -t 2 -c "$CONNS" -d 2s -s "$t/$mode.lua" "$A/retrieval/hybrid" >/dev/null 2>&1 || true
+done
+
+ms() {
+	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000;
+	    else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+row() {
+	local name=$1 o rps p50 p99 non2xx
+	shift
+	o=$(wrk -t 2 -c "$CONNS" -d "${SECS}s" --latency "$@" 2>&1)
+	rps=$(printf '%s\n' "$o" | awk '/^Requests\/sec/ { print $2 }')
+	p50=$(ms "$(printf '%s\n' "$o" | awk '$1 == "50%" { print $2 }')")
+	p99=$(ms "$(printf '%s\n' "$o" | awk '$1 == "99%" { print $2 }')")
+	non2xx=$(printf '%s\n' "$o" | awk '/Non-2xx/ { print $NF }')
+	printf '%s %s %s %s %s\n' "$name" "$rps" "$p50" "$p99" "${non2xx:-0}" >>"$out"
+}
+for r in $(seq 1 "$REPS"); do
+	row floor "$ODS_AGENT_URL/api/v1/agent/healthz"
+	for mode in hybrid vector keyword; do
+		row "$mode" -s "$t/$mode.lua" "$A/retrieval/hybrid"
+	done
+done
+
+printf '\n%d chunks, %d in flight, %d x %d s, medians:\n' "$chunks" "$CONNS" "$REPS" "$SECS"
+printf '%-8s %10s %9s %9s %8s %10s %12s\n' row req/s p50_ms p99_ms non2xx vs_floor vs_goal_1000
+for name in floor hybrid vector keyword; do
+	awk -v n="$name" '$1 == n' "$out" | sort -k2 -n | awk -v n="$name" '
+	    { r[NR] = $2; a[NR] = $3; b[NR] = $4; e += $5 }
+	    END { m = int((NR + 1) / 2); printf "%s %s %s %s %d\n", n, r[m], a[m], b[m], e }'
+done >"$t/med.txt"
+floor=$(awk '$1 == "floor" { print $2 }' "$t/med.txt")
+awk -v f="$floor" '{
+	printf "%-8s %10.0f %9.2f %9.2f %8d %9.2fx %11.2fx\n", $1, $2, $3, $4, $5,
+	    $2 / f, $2 / 1000 }' "$t/med.txt"
+cat "$t/ingest.txt"

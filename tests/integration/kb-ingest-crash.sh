@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# tests/integration/kb-ingest-crash.sh — ingestion and the indexes under
+# crashes and concurrency, through nginx with two agent workers (one
+# writer of the indexes, one reader) and two ods-worker processes:
+#   - a large document answers 202 at once (ODS_INGEST_SYNC_MS=0) and shows
+#     its progress; kill -9 of the ods-worker processes in the middle of its
+#     ingestion: the job resumes after the lease and the document ends with
+#     exactly its chunks (indexes 0..n-1, none twice);
+#   - 24 documents ingested in parallel into one knowledge base (chunk seqs
+#     commit out of order across knowledge bases meanwhile): both agent
+#     workers' indexes end with every chunk of the database, and each
+#     document is found;
+#   - the agent pool restarted with an empty index directory catches up
+#     from MariaDB and answers like before; `odsctl kb reindex` rebuilds.
+set -u -o pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/stack.sh"
+. "$here/../lib/assert.sh"
+
+ods_t_begin kb-ingest-crash
+export JWT_SECRET_KEY=kb-crash-secret-0123456789abcdefghijklmn
+export ODS_RATE_LIMIT_DEFAULT=100000/minute ODS_RATE_LIMIT_BURST=100000
+export ODS_INGEST_SYNC_MS=0 ODS_JOB_LEASE_MS=2000 ODS_JOB_BACKOFF_MS=200
+export ODS_WORKER_WORKERS=2 ODS_WORKER_CONCURRENCY=3 ODS_AGENT_WORKERS=2
+ods_stack_init
+ods_stack_up
+ctl=$(ods_bin odsctl)
+alice=(-H "Authorization: Bearer $("$ctl" token --sub alice --roles user --ttl 900)")
+J=(-H 'Content-Type: application/json')
+A=$ODS_AGENT_URL/api/v1
+t=$ODS_STACK_DIR/t
+mkdir -p "$t"
+
+# A large text of made-up words: sentences, paragraphs, ~12 MB.
+awk 'BEGIN {
+	srand(7)
+	for (i = 0; i < 3000; i++) {
+		w = ""
+		n = 3 + int(rand() * 6)
+		for (j = 0; j < n; j++)
+			w = w sprintf("%c", 97 + int(rand() * 26))
+		v[i] = w
+	}
+	for (p = 0; p < 16000; p++) {
+		s = ""
+		for (k = 0; k < 12; k++) {
+			m = 6 + int(rand() * 10)
+			for (j = 0; j < m; j++)
+				s = s v[int(rand() * 3000)] (j < m - 1 ? " " : "")
+			s = s ". "
+		}
+		print s "\n"
+	}
+}' >"$t/big.txt"
+ods_t_ok "a $(($(stat -c %s "$t/big.txt") / 1048576)) MB text"
+
+ods_req POST "$A/knowledge-bases" "${alice[@]}" "${J[@]}" -d '{"name":"big","collection_name":"big"}'
+ods_expect_code 201 "a knowledge base"
+ods_req POST "$A/documents/upload" "${alice[@]}" -F "file=@$t/big.txt;type=text/plain" -F collection=big
+ods_expect_code 202 "a large upload answers 202 while it is indexed"
+big=$(ods_json .data.doc_id)
+ods_expect_json '.data.status' indexing "status indexing"
+ods_expect_json '.data.job_id > 0' true "with its job"
+
+# kill -9 every ods-worker process once the ingestion is under way.
+for i in $(seq 1 600); do
+	ods_get "$A/documents/$big" "${alice[@]}"
+	p=$(ods_json .data.progress)
+	[ "${p:-0}" -ge 15 ] && break
+	sleep 0.05
+done
+[ "${p:-0}" -ge 15 ] && [ "${p:-0}" -lt 95 ] ||
+    ods_t_fail "progress $p: could not catch the ingestion in the middle"
+before=$(ods_db_sql one_data_studio -e "SELECT COUNT(*) FROM document_chunks WHERE doc_id = '$big'")
+kill -9 $(ods_pool_workers worker) 2>/dev/null
+ods_t_ok "killed the ods-worker processes at $p % ($before chunks stored)"
+for i in $(seq 1 1200); do
+	ods_get "$A/documents/$big" "${alice[@]}"
+	[ "$(ods_json .data.status)" = indexed ] && break
+	sleep 0.1
+done
+ods_expect_json '.data.status' indexed "the job resumed on a new worker and finished"
+n=$(ods_json .data.chunk_count)
+row=$(ods_db_sql one_data_studio -e "SELECT COUNT(*), COUNT(DISTINCT chunk_index), MIN(chunk_index), MAX(chunk_index) FROM document_chunks WHERE doc_id = '$big' AND deleted = 0" | tr '\t' ' ')
+ods_expect_eq "$row" "$n $n 0 $((n - 1))" "exactly its $n chunks, none twice"
+attempts=$(ods_db_sql one_data_studio -e "SELECT attempts FROM jobs WHERE id = (SELECT job_id FROM indexed_documents WHERE doc_id = '$big')")
+[ "$attempts" -ge 2 ] || ods_t_fail "the job ran $attempts time(s); the kill missed it"
+ods_t_ok "the job took $attempts attempts"
+
+# 24 documents at once into one knowledge base, while another one grows.
+ods_req POST "$A/knowledge-bases" "${alice[@]}" "${J[@]}" -d '{"name":"many","collection_name":"many","chunk_size":60,"chunk_overlap":0}'
+kb=$(ods_json .data.knowledge_base_id)
+pids=()
+for i in $(seq 1 24); do
+	awk -v i="$i" 'BEGIN { for (k = 0; k < 40; k++) printf "Document %d token doc%dword line %d of the parallel set.\n", i, i, k }' >"$t/d$i.txt"
+	curl -s -o "$t/d$i.out" "${alice[@]}" -F "file=@$t/d$i.txt;type=text/plain" \
+	    -F "knowledge_base_id=$kb" "$A/documents/upload" &
+	pids+=($!)
+	(curl -s -o /dev/null "${alice[@]}" "${J[@]}" -d "{\"content\":\"side $i $RANDOM\",\"collection\":\"side\"}" \
+	    "$A/documents/upload" &)
+done
+wait "${pids[@]}"
+for i in $(seq 1 600); do
+	left=$(ods_db_sql one_data_studio -e "SELECT COUNT(*) FROM indexed_documents WHERE kb_id = '$kb' AND status <> 'indexed'")
+	[ "$left" = 0 ] && break
+	sleep 0.1
+done
+ods_expect_eq "$left" 0 "the 24 documents are indexed"
+want=$(ods_db_sql one_data_studio -e "SELECT COUNT(*) FROM document_chunks c JOIN knowledge_bases k ON k.id = c.kb_num WHERE k.kb_id = '$kb' AND c.deleted = 0")
+# Both agent workers (the writer and the reader) hold every chunk: asked
+# 8 at a time, so that both processes answer.
+seen_w=0 seen_r=0
+for i in $(seq 1 100); do
+	seq 1 16 | xargs -P 8 -I{} curl -s "${alice[@]}" "$A/knowledge-bases/$kb" |
+	    jq -r '.data.index | "\(.writer) \(.vectors) \(.keywords)"' >"$t/idx"
+	grep -q "^true $want $want\$" "$t/idx" && seen_w=1
+	grep -q "^false $want $want\$" "$t/idx" && seen_r=1
+	[ $seen_w = 1 ] && [ $seen_r = 1 ] && break
+	sleep 0.1
+done
+[ $seen_w = 1 ] && [ $seen_r = 1 ] ||
+    ods_t_fail "writer ($seen_w) and reader ($seen_r) did not both reach $want chunks: $(sort "$t/idx" | uniq -c)"
+ods_t_ok "the writer's and the reader's indexes hold all $want chunks"
+for i in $(seq 1 24); do
+	ods_req POST "$A/retrieval/hybrid" "${alice[@]}" "${J[@]}" \
+	    -d "{\"query\":\"doc${i}word\",\"knowledge_base_id\":\"$kb\",\"mode\":\"keyword\",\"top_k\":1}"
+	ods_expect_json ".data.results[0].content | test(\"doc${i}word\")" true "document $i is found" >/dev/null
+done
+ods_t_ok "each of the 24 documents is found"
+
+# An empty index directory: the agent pool catches up from MariaDB.
+ods_pool_stop agent TERM 20
+rm -rf "$ODS_DATA_DIR/index"
+ods_pool_start agent
+ods_wait_http "$ODS_AGENT_URL/api/v1/healthz" 200 20 || ods_t_fail "agent pool not back"
+ods_req POST "$A/retrieval/hybrid" "${alice[@]}" "${J[@]}" \
+    -d "{\"query\":\"doc7word\",\"knowledge_base_id\":\"$kb\",\"top_k\":1}"
+ods_expect_json '.data.results[0].content | test("doc7word")' true "found again after the index was wiped"
+ods_get "$A/knowledge-bases/$kb" "${alice[@]}"
+ods_expect_json '.data.index.vectors' "$want" "the new index caught up"
+
+# odsctl kb reindex: with the pools stopped, rebuild one knowledge base.
+ods_pool_stop agent TERM 20
+"$ctl" kb reindex "$kb" >"$t/reindex.out" 2>&1 || { cat "$t/reindex.out"; ods_t_fail "odsctl kb reindex"; }
+grep -q "$want chunks" "$t/reindex.out" || ods_t_fail "reindex said: $(cat "$t/reindex.out")"
+ods_t_ok "odsctl kb reindex rebuilt $want chunks"
+ods_pool_start agent
+
+ods_t_end
