@@ -33,7 +33,13 @@
 #define COMPACT_IDLE_MS	5000	/* quiet time before a compaction */
 #define COMPACT_MIN	4096	/* items below which exact search is cheap */
 #define SEAL_FLATS	4	/* flat segments that are sealed into a graph */
-#define COMPACT_HNSW	3	/* graphs that are merged into one */
+/*
+ * The graphs' build effort: the writer builds every chunk's node once when
+ * its batch is sealed and again when the graphs are compacted, on the
+ * agent's own CPU; 200 (hnswlib's and ods_vec's default) made that the
+ * largest cost of an ingestion (tests/bench/kb), 100 halves it.
+ */
+#define EF_CONSTRUCTION	100
 
 struct ods_rag *
 ods_rag_new(const char *root, struct ods_db *db, struct ods_llm *llm)
@@ -164,6 +170,7 @@ try_writer(struct ods_rag *rg, struct rag_ent *e, int *got)
 		return ODS_EIO;
 	}
 	ods_vec_params_init(&p, e->dim, ODS_VEC_COSINE);
+	p.ef_construction = EF_CONSTRUCTION;
 	ent_dir(rg, e, "vec", dir, sizeof(dir));
 	if ((er = ods_vec_open_writer(dir, &p, &vec)) == ODS_ECONFLICT)
 		return ODS_OK;		/* another process is the writer */
@@ -398,8 +405,11 @@ catch_up(struct ods_rag *rg, struct rag_ent *e)
  * The writer, between changes, once a KB has been quiet for
  * COMPACT_IDLE_MS: a search visits every segment, so SEAL_FLATS flat ones
  * (exact scans) are sealed into a graph of their own (a cost of the new
- * items only), and COMPACT_HNSW graphs, or a quarter of the items
- * deleted, are rebuilt into one graph without the tombstones. Searches go on meanwhile; the new generation is
+ * items only). Graphs are rebuilt into one only when more items are
+ * deleted than live: a rebuild costs every item's node again (24 s of CPU
+ * for 50 000 chunks here) and holds the collection's writer lock, so a
+ * catch-up of that KB waits for it; several graphs cost a search about
+ * 0.1 ms each instead. Searches go on meanwhile; the new generation is
  * published at the end (ods_vec_compact). e->mu held.
  */
 static void
@@ -417,8 +427,7 @@ maybe_compact(struct rag_ent *e)
 		return;
 	t0 = ods_now_ms();
 	/* Flat segments (exact scans) into a graph of their own. */
-	if (st.segments_flat >= SEAL_FLATS && st.segments_hnsw < COMPACT_HNSW &&
-	    st.dead * 4 < st.live + 1) {
+	if (st.segments_flat >= SEAL_FLATS && st.dead < st.live) {
 		if ((er = ods_vec_seal(e->vec)) != ODS_OK) {
 			ods_log(ODS_LOG_WARN, "rag_index_seal_failed kb=%lld "
 			    "err=%s", (long long)e->kb, ods_err_slug(er));
@@ -426,7 +435,7 @@ maybe_compact(struct rag_ent *e)
 		}
 		return;
 	}
-	if (st.segments_hnsw < COMPACT_HNSW && st.dead * 4 < st.live + 1)
+	if (st.dead < st.live)
 		return;
 	if ((er = ods_vec_compact(e->vec)) != ODS_OK) {
 		ods_log(ODS_LOG_WARN, "rag_index_compact_failed kb=%lld err=%s",
