@@ -25,7 +25,13 @@
 #include "rag.h"
 
 #define SYNC_WAIT_MS	2000	/* a reader waits this long for its writer */
-#define DEPTH_MIN	40	/* candidates asked of each index */
+/*
+ * Candidates asked of each index: hybrid fuses 2 x top_k of each list (at
+ * least DEPTH_MIN, the reference's 20); one index alone gives top_k and a
+ * margin for hits whose rows were deleted meanwhile.
+ */
+#define DEPTH_MIN	20
+#define DEPTH_MARGIN	8
 #define HYDRATE		32	/* ids per hydrating statement */
 #define MAX_DOC_IDS	100
 #define MMR_POOL	4	/* candidates hydrated per hit for MMR */
@@ -552,7 +558,13 @@ ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
 		free(nums);
 		return er;
 	}
-	depth = q->top_k * 4 < DEPTH_MIN ? DEPTH_MIN : q->top_k * 4;
+	if (q->mmr)
+		depth = q->top_k * MMR_POOL < DEPTH_MIN ? DEPTH_MIN :
+		    q->top_k * MMR_POOL;
+	else if (q->mode == ODS_RAG_HYBRID)
+		depth = q->top_k * 2 < DEPTH_MIN ? DEPTH_MIN : q->top_k * 2;
+	else
+		depth = q->top_k + DEPTH_MARGIN;
 	er = candidates(rg, e, kb, q, fp, depth, &cv, &nc);
 	free(nums);
 	if (er != ODS_OK)
