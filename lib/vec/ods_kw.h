@@ -52,6 +52,7 @@ struct ods_vec_filter;		/* vec/ods_vec.h */
 #define ODS_KW_MAX_TEXT		(1024 * 1024)	/* bytes per item text */
 #define ODS_KW_MAX_QTERMS	128	/* distinct query tokens kept */
 #define ODS_KW_MAX_DOCS		65536	/* doc_ids in a filter */
+#define ODS_KW_CONNS		4	/* search connections per handle */
 
 /*
  * Open (creating the directory and the file when missing) dir's index as

@@ -13,7 +13,8 @@
 # Environment: MANUAL (the manual, /work/shared/reference/ops-manual.zh.md
 # on the project's machines), DATA (/tmp/ods-rag: the TSV files and the indexes),
 # NDOCS (6000), NQUERIES (1500), N (100000 chunks for the speed figures),
-# RAG_GRID=1 adds a grid of RRF k and weights (and convex fusion).
+# RAG_GRID=1 adds a grid of RRF k and weights (and convex fusion),
+# THREADS (8) and SECS (5) the keyword index's throughput run.
 set -eu
 
 SRC=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -43,4 +44,4 @@ echo "== Chinese: the operations manual"
 "$bench" eval "$DATA/zh_chunks.tsv" "$DATA/zh_queries.tsv" "$DATA/w-zh"
 echo "== keyword index speed"
 "$bench" perf "$DATA/perf_chunks.tsv" "$DATA/eval_queries.tsv" \
-    "$DATA/w-perf" "$N"
+    "$DATA/w-perf" "$N" "$DATA/zh_chunks.tsv" "$DATA/zh_queries.tsv"
