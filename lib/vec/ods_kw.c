@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +38,8 @@ enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_GETMETA, ST_SETSEQ, ST_DELFTS,
 	ST_DELITEM, ST_INSFTS, ST_INSITEM, ST_SEARCH, ST_WHEREFTS,
 	ST_WHEREITEMS, ST_COUNT, ST_ADDN, ST_DF, ST_RBEGIN, ST_TOKGET,
-	ST_POST, ST_ITEM, ST_WHERETOK, ST_DFGET, ST_DFADD, ST_DFDEL,
-	ST_SETMETA, ST_ADDTOK, ST__MAX
+	ST_POST, ST_WHERETOK, ST_DFGET, ST_DFADD, ST_DFDEL,
+	ST_SETMETA, ST_ADDTOK, ST_CAND, ST__MAX
 };
 
 /* The first statement that needs kw_df: a first-version reader lacks it. */
@@ -74,7 +75,6 @@ static const char *const sql[ST__MAX] = {
 	[ST_RBEGIN] = "BEGIN",
 	[ST_TOKGET] = "SELECT tok FROM kw_fts WHERE rowid = ?1",
 	[ST_POST] = "SELECT rowid FROM kw_fts WHERE kw_fts MATCH ?1",
-	[ST_ITEM] = "SELECT doc_id, kb_id FROM kw_items WHERE id = ?1",
 	[ST_WHERETOK] = "SELECT tok FROM kw_fts WHERE rowid IN "
 	    "(SELECT id FROM kw_items WHERE " WHERE_F ")",
 	[ST_DFGET] = "SELECT df FROM kw_df WHERE term = ?1",
@@ -83,6 +83,10 @@ static const char *const sql[ST__MAX] = {
 	[ST_DFDEL] = "DELETE FROM kw_df WHERE term = ?1 AND df <= 0",
 	[ST_SETMETA] = "INSERT OR REPLACE INTO kw_meta VALUES (?1, ?2)",
 	[ST_ADDTOK] = "UPDATE kw_meta SET v = v + ?1 WHERE k = 'ntok'",
+	/* FTS5's content table (its file format): no virtual table cursor. */
+	[ST_CAND] = "SELECT c0, doc_id, kb_id FROM kw_items "
+	    "JOIN kw_fts_content ON kw_fts_content.id = kw_items.id "
+	    "WHERE kw_items.id = ?1",
 };
 
 /* One transaction: a reader sees all of it or an empty file. */
@@ -362,8 +366,9 @@ conn_open(struct ods_kw *k, struct kw_conn *c, int flags, int own,
 	size_t		 i;
 	int		 rc, w = own && k->writer;
 
-	rc = sqlite3_open_v2(k->path, &c->db, flags | SQLITE_OPEN_FULLMUTEX,
-	    NULL);
+	/* A search connection serves one thread at a time (the pool). */
+	rc = sqlite3_open_v2(k->path, &c->db, flags | (own ?
+	    SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX), NULL);
 	if (rc != SQLITE_OK)
 		return csqerr(k, c, rc, "open");
 	(void)sqlite3_extended_result_codes(c->db, 1);
@@ -1029,10 +1034,16 @@ search_fts(struct ods_kw *k, struct kw_conn *c, const struct odsi_kw_terms *t,
 #define KW_B		0.75
 #define KW_POSTINGS	20000
 #define KW_CAND		200
+#define KW_CAND_PER_K	4
+
+/* An item found by step 1: its summed IDF, 0 for a free slot. */
+struct acc {
+	int64_t		 id;
+	float		 p;
+};
 
 struct cand {
 	int64_t		 id;
-	float		 p;		/* summed IDF; 0: free slot */
 	int64_t		 doc_id;
 	int64_t		 kb_id;
 	double		 bm25;
@@ -1049,13 +1060,48 @@ struct qt {
 };
 
 static int
-cand_by_p(const void *a, const void *b)
+acc_cmp(const void *a, const void *b)
 {
-	const struct cand	*x = a, *y = b;
+	const struct acc	*x = a, *y = b;
 
 	if (x->p != y->p)
 		return x->p > y->p ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Moves the m best of a[0..n) to a[0..m), in no order (quickselect). */
+static void
+acc_select(struct acc *a, size_t n, size_t m)
+{
+	struct acc	pv, t;
+	ptrdiff_t	lo = 0, hi = (ptrdiff_t)n - 1, i, j, want;
+
+	if (m == 0 || m >= n)
+		return;
+	want = (ptrdiff_t)m - 1;	/* the m-th best goes to a[m - 1] */
+	while (lo < hi) {
+		pv = a[lo + (hi - lo) / 2];
+		i = lo;
+		j = hi;
+		while (i <= j) {
+			while (acc_cmp(&a[i], &pv) < 0)
+				i++;
+			while (acc_cmp(&a[j], &pv) > 0)
+				j--;
+			if (i <= j) {
+				t = a[i];
+				a[i++] = a[j];
+				a[j--] = t;
+			}
+		}
+		/* a[lo..j] <= pivot, a[i..hi] >= pivot, between: equal */
+		if (want <= j)
+			hi = j;
+		else if (want >= i)
+			lo = i;
+		else
+			break;
+	}
 }
 
 static int
@@ -1167,7 +1213,7 @@ qt_bm25(const struct qt *q, const char *tok, size_t len)
 
 /* Adds w to id's sum in the open-addressing table cv[0..cap). */
 static void
-cand_add(struct cand *cv, size_t cap, int64_t id, float w, size_t *used)
+cand_add(struct acc *cv, size_t cap, int64_t id, float w, size_t *used)
 {
 	size_t	h = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ull >> 20) &
 	    (cap - 1);
@@ -1193,14 +1239,14 @@ passes(const struct ods_vec_filter *f, const int64_t *docs,
 	    sizeof(*docs), i64cmp) != NULL;
 }
 
-/* Step 1: the candidates, best summed IDF first, in *cvp[0..*ncp). */
+/* Step 1: the items found, with their summed IDF, in *cvp[0..*ncp). */
 static enum ods_err
 gather(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
-    struct cand **cvp, size_t *ncp)
+    struct acc **cvp, size_t *ncp)
 {
 	const struct odsi_kw_terms	*t = q->t;
 	sqlite3_stmt			*s = c->st[ST_POST];
-	struct cand			*cv;
+	struct acc			*cv;
 	enum ods_err			 er = ODS_OK;
 	size_t				 ord[ODS_KW_MAX_QTERMS], i, j, no = 0;
 	size_t				 cap = 1024, used = 0;
@@ -1249,10 +1295,53 @@ gather(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
 	for (i = j = 0; i < cap; i++)
 		if (cv[i].p != 0)
 			cv[j++] = cv[i];
-	qsort(cv, j, sizeof(*cv), cand_by_p);
 	*cvp = cv;
 	*ncp = j;
 	return er;
+}
+
+/* The BM25 of candidate a if it passes f, into cv[*kept]. */
+static enum ods_err
+score_one(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
+    const struct ods_vec_filter *f, const int64_t *docs, int64_t id,
+    struct cand *cv, size_t *kept)
+{
+	sqlite3_stmt	*s = c->st[ST_CAND];
+	struct cand	*x = &cv[*kept];
+	int		 rc;
+
+	(void)sqlite3_bind_int64(s, 1, id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		x->id = id;
+		x->doc_id = sqlite3_column_int64(s, 1);
+		x->kb_id = sqlite3_column_int64(s, 2);
+		if (passes(f, docs, x)) {
+			x->bm25 = qt_bm25(q, (const char *)
+			    sqlite3_column_text(s, 0),
+			    (size_t)sqlite3_column_bytes(s, 0));
+			(*kept)++;
+		}
+	}
+	(void)sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return csqerr(k, c, rc, "candidate");
+	return ODS_OK;
+}
+
+/*
+ * A connection opened on a first-version file before its writer added
+ * kw_df: prepares what was missing. Returns whether all is there now.
+ */
+static int
+prepare_df(struct kw_conn *c)
+{
+	size_t	i;
+
+	for (i = ST_DFFIRST; i < ST__MAX; i++)
+		if (c->st[i] == NULL && sqlite3_prepare_v3(c->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL) != SQLITE_OK)
+			return 0;
+	return c->hasdf = 1;
 }
 
 static enum ods_err
@@ -1261,14 +1350,13 @@ search_df(struct ods_kw *k, struct kw_conn *c, const struct odsi_kw_terms *t,
     struct ods_kw_hit *hits, size_t *nhits)
 {
 	struct qt	*q;
+	struct acc	*av = NULL;
 	struct cand	*cv = NULL;
-	sqlite3_stmt	*s;
 	enum ods_err	 er;
 	int64_t		 n, ntok, *docs = NULL;
-	size_t		 nc = 0, i, kept = 0, want;
+	size_t		 na = 0, i, i0, m, kept = 0, want;
 	double		 x;
 	float		 score;
-	int		 rc = SQLITE_DONE;
 
 	if ((er = cmeta(k, c, "n", &n)) != ODS_OK ||
 	    (er = cmeta(k, c, "ntok", &ntok)) != ODS_OK)
@@ -1280,41 +1368,24 @@ search_df(struct ods_kw *k, struct kw_conn *c, const struct odsi_kw_terms *t,
 	q->n = n;
 	q->avgdl = ntok > 0 ? (double)ntok / (double)n : 1;
 	if ((er = qt_load(k, c, q, n)) != ODS_OK ||
-	    (er = gather(k, c, q, &cv, &nc)) != ODS_OK)
+	    (er = gather(k, c, q, &av, &na)) != ODS_OK)
 		goto out;
 	if (f != NULL && f->ndoc_ids > 0) {
 		docs = ods_xcalloc(f->ndoc_ids, sizeof(*docs));
 		memcpy(docs, f->doc_ids, f->ndoc_ids * sizeof(*docs));
 		qsort(docs, f->ndoc_ids, sizeof(*docs), i64cmp);
 	}
-	want = 4 * kmax > KW_CAND ? 4 * kmax : KW_CAND;
+	want = KW_CAND_PER_K * kmax > KW_CAND ? KW_CAND_PER_K * kmax : KW_CAND;
+	cv = ods_xcalloc(want, sizeof(*cv));
 	/* Step 2: the first want candidates that pass f, with their BM25. */
-	for (i = 0; i < nc && kept < want; i++) {
-		s = c->st[ST_ITEM];
-		(void)sqlite3_bind_int64(s, 1, cv[i].id);
-		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			cv[i].doc_id = sqlite3_column_int64(s, 0);
-			cv[i].kb_id = sqlite3_column_int64(s, 1);
-		}
-		(void)sqlite3_reset(s);
-		if (rc != SQLITE_ROW || !passes(f, docs, &cv[i]))
-			continue;
-		s = c->st[ST_TOKGET];
-		(void)sqlite3_bind_int64(s, 1, cv[i].id);
-		if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			cv[i].bm25 = qt_bm25(q, (const char *)
-			    sqlite3_column_text(s, 0),
-			    (size_t)sqlite3_column_bytes(s, 0));
-			cv[kept++] = cv[i];
-		}
-		(void)sqlite3_reset(s);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			break;
+	for (i0 = 0; i0 < na && kept < want && er == ODS_OK; i0 += m) {
+		m = na - i0 < want - kept ? na - i0 : want - kept;
+		acc_select(av + i0, na - i0, m);
+		for (i = i0; i < i0 + m && er == ODS_OK; i++)
+			er = score_one(k, c, q, f, docs, av[i].id, cv, &kept);
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		er = csqerr(k, c, rc, "candidates");
+	if (er != ODS_OK)
 		goto out;
-	}
 	qsort(cv, kept, sizeof(*cv), cand_by_bm25);
 	for (i = 0; i < kept && *nhits < kmax; i++) {
 		x = -cv[i].bm25 > 0 ? -cv[i].bm25 : 0;
@@ -1331,6 +1402,7 @@ search_df(struct ods_kw *k, struct kw_conn *c, const struct odsi_kw_terms *t,
 out:
 	free(docs);
 	free(cv);
+	free(av);
 	free(q);
 	return er;
 }
@@ -1363,8 +1435,9 @@ ods_kw_search(struct ods_kw *k, const char *query, size_t qlen, size_t kmax,
 		goto out;
 	/* One read transaction: kw_df, the counts and FTS5 agree. */
 	if ((er = crun(k, c, ST_RBEGIN)) == ODS_OK) {
-		if (c->hasdf && cmeta(k, c, "seq", &seq) == ODS_OK &&
-		    cmeta(k, c, "dfseq", &dfseq) == ODS_OK && seq == dfseq)
+		if (cmeta(k, c, "seq", &seq) == ODS_OK &&
+		    cmeta(k, c, "dfseq", &dfseq) == ODS_OK && seq == dfseq &&
+		    (c->hasdf || prepare_df(c)))
 			er = search_df(k, c, t, kmax, f, threshold, hits,
 			    nhits);
 		else

@@ -4,6 +4,7 @@
  *
  *	rag-bench eval CHUNKS QUERIES WORKDIR
  *	rag-bench perf CHUNKS QUERIES WORKDIR N [ZHCHUNKS ZHQUERIES]
+ *	rag-bench search KWDIR QUERIES [ZHQUERIES]
  *
  * CHUNKS: chunk_id<TAB>doc_id<TAB>text lines; QUERIES: doc_id<TAB>query
  * (read as chunks without an id),
@@ -25,7 +26,9 @@
  * ZHQUERIES a tenth of the N chunks are those (repeated under new ids)
  * and the Chinese queries are timed too. Then THREADS (8) threads share
  * the one handle for SECS (5) seconds: searches per second and their
- * latency with that many in flight.
+ * latency with that many in flight. search times the queries (and the
+ * threads) on an index perf left (WORKDIR/perf-kw), opened as a reader.
+ * PLAIN (200): how many queries plain FTS5 is timed on (it is slow).
  */
 #include "config.h"
 
@@ -700,7 +703,8 @@ perf(const char *cpath, const char *qpath, const char *dir, size_t want,
 	sqlite3			*pdb;
 	sqlite3_stmt		*ps;
 	char			 d[4096];
-	size_t			 nc, nq, nzc = 0, nzq = 0, nz = 0, i, single = 300;
+	size_t			 nc, nq, nzc = 0, nzq = 0, nz = 0, i, np;
+	size_t			 single = 300;
 	double			 t0, secs, mb = 0, *lat;
 	int			 nt = getenv("THREADS") ? atoi(getenv("THREADS")) : 8;
 	double			 tsecs = getenv("SECS") ? atof(getenv("SECS")) : 5;
@@ -755,12 +759,15 @@ perf(const char *cpath, const char *qpath, const char *dir, size_t want,
 	lat = calloc(nq, sizeof(*lat));
 	sqlite3_prepare_v2(pdb, "SELECT rowid, doc FROM p WHERE p MATCH ? "
 	    "ORDER BY rank LIMIT ?", -1, &ps, NULL);
-	for (i = 0; i < nq; i++) {
+	np = getenv("PLAIN") ? strtoul(getenv("PLAIN"), NULL, 10) : 200;
+	np = np < nq ? np : nq;
+	for (i = 0; i < np; i++) {
 		t0 = now();
 		(void)plain_search(pdb, ps, q[i].text, 10, ph);
 		lat[i] = now() - t0;
 	}
-	latency("plain FTS5", lat, nq);
+	if (np > 0)
+		latency("plain FTS5", lat, np);
 	sqlite3_finalize(ps);
 	sqlite3_close(pdb);
 	free(lat);
@@ -774,9 +781,37 @@ perf(const char *cpath, const char *qpath, const char *dir, size_t want,
 	return 0;
 }
 
+static int
+search_only(const char *kdir, const char *qpath, const char *zqpath)
+{
+	struct chunk	*q, *zq;
+	struct ods_kw	*k;
+	size_t		 nq, nzq;
+	int		 nt = getenv("THREADS") ? atoi(getenv("THREADS")) : 8;
+	double		 tsecs = getenv("SECS") ? atof(getenv("SECS")) : 5;
+
+	nq = load(qpath, 2, &q);
+	ok(ods_kw_open_reader(kdir, &k), "kw open");
+	printf("search latency, k = 10:\n");
+	timed(k, "ods_kw", q, nq);
+	if (zqpath != NULL) {
+		nzq = load(zqpath, 2, &zq);
+		timed(k, "ods_kw Chinese", zq, nzq);
+	}
+	if (nt > 0) {
+		throughput(k, q, nq, 1, tsecs);
+		throughput(k, q, nq, nt > 64 ? 64 : nt, tsecs);
+	}
+	ods_kw_close(k);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "search") == 0)
+		return search_only(argv[2], argv[3], argc == 5 ? argv[4] :
+		    NULL);
 	if (argc == 5 && strcmp(argv[1], "eval") == 0)
 		return eval(argv[2], argv[3], argv[4]);
 	if ((argc == 6 || argc == 8) && strcmp(argv[1], "perf") == 0)
@@ -785,6 +820,7 @@ main(int argc, char *argv[])
 		    argc == 8 ? argv[6] : NULL, argc == 8 ? argv[7] : NULL);
 	fprintf(stderr, "usage: rag-bench eval CHUNKS QUERIES WORKDIR\n"
 	    "       rag-bench perf CHUNKS QUERIES WORKDIR N "
-	    "[ZHCHUNKS ZHQUERIES]\n");
+	    "[ZHCHUNKS ZHQUERIES]\n"
+	    "       rag-bench search KWDIR QUERIES [ZHQUERIES]\n");
 	return 2;
 }
