@@ -627,6 +627,52 @@ START_TEST(test_bm25_is_the_one_fts5_computes)
 }
 END_TEST
 
+/* More matches than candidates: a filter still finds its items. */
+START_TEST(test_filters_reach_past_the_candidates)
+{
+	struct ods_kw		*k;
+	struct ods_kw_item	 it[600];
+	struct ods_vec_filter	 f;
+	struct ods_kw_hit	 h[8];
+	char			 text[600][32];
+	int64_t			 doc = 577;
+	size_t			 i, n;
+
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	for (i = 0; i < 600; i++) {
+		snprintf(text[i], sizeof(text[i]), "walrus %s w%zu",
+		    i % 3 ? "tusk" : "", i);
+		it[i].id = (int64_t)i + 1;
+		it[i].doc_id = (int64_t)i + 1;
+		it[i].kb_id = i == 591 ? 2 : 1;	/* no tusk */
+		it[i].text = text[i];
+		it[i].len = strlen(text[i]);
+	}
+	ck_assert_int_eq(ods_kw_add(k, 1, it, 600), ODS_OK);
+	memset(&f, 0, sizeof(f));
+	f.doc_ids = &doc;
+	f.ndoc_ids = 1;
+	ck_assert_int_eq(ods_kw_search(k, "walrus tusk", 11, 8, &f, 0, h, &n),
+	    ODS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id, 577);
+	memset(&f, 0, sizeof(f));
+	f.has_kb = 1;
+	f.kb_id = 2;
+	ck_assert_int_eq(ods_kw_search(k, "walrus tusk", 11, 8, &f, 0, h, &n),
+	    ODS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id, 592);
+	/* Unfiltered: items with both words first. */
+	ck_assert_int_eq(ods_kw_search(k, "walrus tusk", 11, 8, NULL, 0, h,
+	    &n), ODS_OK);
+	ck_assert_uint_eq(n, 8);
+	for (i = 0; i < n; i++)
+		ck_assert_int_ne((h[i].id - 1) % 3, 0);
+	ods_kw_close(k);
+}
+END_TEST
+
 /* kw_df against fts5vocab, ntok against the token strings. */
 static void
 df_is_exact(void)
@@ -866,6 +912,7 @@ kw_suite(void)
 	tcase_add_test(core, test_kill9_after_add_returned_keeps_the_item);
 	tcase_add_test(core, test_threads_share_one_handle);
 	tcase_add_test(core, test_bm25_is_the_one_fts5_computes);
+	tcase_add_test(core, test_filters_reach_past_the_candidates);
 	tcase_add_test(core, test_document_frequencies_follow_every_change);
 	tcase_add_test(core,
 	    test_a_file_without_frequencies_is_searched_and_rebuilt);

@@ -39,7 +39,7 @@ enum {
 	ST_DELITEM, ST_INSFTS, ST_INSITEM, ST_SEARCH, ST_WHEREFTS,
 	ST_WHEREITEMS, ST_COUNT, ST_ADDN, ST_DF, ST_RBEGIN, ST_TOKGET,
 	ST_POST, ST_WHERETOK, ST_DFGET, ST_DFADD, ST_DFDEL,
-	ST_SETMETA, ST_ADDTOK, ST_CAND, ST__MAX
+	ST_SETMETA, ST_ADDTOK, ST_CAND, ST_DOCITEMS, ST__MAX
 };
 
 /* The first statement that needs kw_df: a first-version reader lacks it. */
@@ -87,6 +87,8 @@ static const char *const sql[ST__MAX] = {
 	[ST_CAND] = "SELECT c0, doc_id, kb_id FROM kw_items "
 	    "JOIN kw_fts_content ON kw_fts_content.id = kw_items.id "
 	    "WHERE kw_items.id = ?1",
+	[ST_DOCITEMS] = "SELECT id FROM kw_items WHERE doc_id IN "
+	    "(SELECT value FROM json_each(?1))",
 };
 
 /* One transaction: a reader sees all of it or an empty file. */
@@ -1211,12 +1213,17 @@ qt_bm25(const struct qt *q, const char *tok, size_t len)
 	return -s;
 }
 
+static size_t
+idhash(int64_t id)
+{
+	return (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ull >> 20);
+}
+
 /* Adds w to id's sum in the open-addressing table cv[0..cap). */
 static void
 cand_add(struct acc *cv, size_t cap, int64_t id, float w, size_t *used)
 {
-	size_t	h = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ull >> 20) &
-	    (cap - 1);
+	size_t	h = idhash(id) & (cap - 1);
 
 	while (cv[h].p != 0 && cv[h].id != id)
 		h = (h + 1) & (cap - 1);
@@ -1225,6 +1232,55 @@ cand_add(struct acc *cv, size_t cap, int64_t id, float w, size_t *used)
 		(*used)++;
 	}
 	cv[h].p += w;
+}
+
+/* The ids of the items of a filter's documents (a table of acc, p 1). */
+struct idset {
+	struct acc	*v;
+	size_t		 cap;
+};
+
+static int
+idset_has(const struct idset *s, int64_t id)
+{
+	size_t	h = idhash(id) & (s->cap - 1);
+
+	for (; s->v[h].p != 0; h = (h + 1) & (s->cap - 1))
+		if (s->v[h].id == id)
+			return 1;
+	return 0;
+}
+
+static enum ods_err
+idset_load(struct ods_kw *k, struct kw_conn *c, const char *j,
+    struct idset *set)
+{
+	sqlite3_stmt	*s = c->st[ST_DOCITEMS];
+	int64_t		*ids = NULL;
+	size_t		 n = 0, cap = 0, i, used = 0;
+	int		 rc;
+
+	(void)sqlite3_bind_text(s, 1, j, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			ids = ods_xrealloc(ids, cap * sizeof(*ids));
+		}
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	(void)sqlite3_reset(s);
+	(void)sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		return csqerr(k, c, rc, "doc_items");
+	}
+	for (set->cap = 16; set->cap < 2 * n + 2; set->cap *= 2)
+		;
+	set->v = ods_xcalloc(set->cap, sizeof(*set->v));
+	for (i = 0; i < n; i++)
+		cand_add(set->v, set->cap, ids[i], 1, &used);
+	free(ids);
+	return ODS_OK;
 }
 
 static int
@@ -1242,7 +1298,7 @@ passes(const struct ods_vec_filter *f, const int64_t *docs,
 /* Step 1: the items found, with their summed IDF, in *cvp[0..*ncp). */
 static enum ods_err
 gather(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
-    struct acc **cvp, size_t *ncp)
+    const struct idset *allow, struct acc **cvp, size_t *ncp)
 {
 	const struct odsi_kw_terms	*t = q->t;
 	sqlite3_stmt			*s = c->st[ST_POST];
@@ -1250,7 +1306,7 @@ gather(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
 	enum ods_err			 er = ODS_OK;
 	size_t				 ord[ODS_KW_MAX_QTERMS], i, j, no = 0;
 	size_t				 cap = 1024, used = 0;
-	int64_t				 sum = 0;
+	int64_t				 sum = 0, id;
 	char				 drop[ODS_KW_MAX_QTERMS], *m;
 	int				 rc;
 
@@ -1283,9 +1339,12 @@ gather(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
 		(void)sqlite3_bind_text(s, 1, m, -1, SQLITE_STATIC);
 		/* Bounded: FTS5 may find more than kw_df counts (accents). */
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
-		    2 * (used + 1) <= cap)
-			cand_add(cv, cap, sqlite3_column_int64(s, 0),
-			    (float)q->idf[ord[i]], &used);
+		    2 * (used + 1) <= cap) {
+			id = sqlite3_column_int64(s, 0);
+			if (allow == NULL || idset_has(allow, id))
+				cand_add(cv, cap, id, (float)q->idf[ord[i]],
+				    &used);
+		}
 		(void)sqlite3_reset(s);
 		(void)sqlite3_clear_bindings(s);
 		free(m);
@@ -1346,9 +1405,10 @@ prepare_df(struct kw_conn *c)
 
 static enum ods_err
 search_df(struct ods_kw *k, struct kw_conn *c, const struct odsi_kw_terms *t,
-    size_t kmax, const struct ods_vec_filter *f, float threshold,
-    struct ods_kw_hit *hits, size_t *nhits)
+    size_t kmax, const struct ods_vec_filter *f, const char *j,
+    float threshold, struct ods_kw_hit *hits, size_t *nhits)
 {
+	struct idset	 allow = { NULL, 0 };
 	struct qt	*q;
 	struct acc	*av = NULL;
 	struct cand	*cv = NULL;
@@ -1367,8 +1427,12 @@ search_df(struct ods_kw *k, struct kw_conn *c, const struct odsi_kw_terms *t,
 	q->t = t;
 	q->n = n;
 	q->avgdl = ntok > 0 ? (double)ntok / (double)n : 1;
+	/* Documents: only their items are collected. */
+	if (j != NULL && (er = idset_load(k, c, j, &allow)) != ODS_OK)
+		goto out;
 	if ((er = qt_load(k, c, q, n)) != ODS_OK ||
-	    (er = gather(k, c, q, &av, &na)) != ODS_OK)
+	    (er = gather(k, c, q, j != NULL ? &allow : NULL, &av, &na)) !=
+	    ODS_OK)
 		goto out;
 	if (f != NULL && f->ndoc_ids > 0) {
 		docs = ods_xcalloc(f->ndoc_ids, sizeof(*docs));
@@ -1400,6 +1464,7 @@ search_df(struct ods_kw *k, struct kw_conn *c, const struct odsi_kw_terms *t,
 		(*nhits)++;
 	}
 out:
+	free(allow.v);
 	free(docs);
 	free(cv);
 	free(av);
@@ -1438,7 +1503,7 @@ ods_kw_search(struct ods_kw *k, const char *query, size_t qlen, size_t kmax,
 		if (cmeta(k, c, "seq", &seq) == ODS_OK &&
 		    cmeta(k, c, "dfseq", &dfseq) == ODS_OK && seq == dfseq &&
 		    (c->hasdf || prepare_df(c)))
-			er = search_df(k, c, t, kmax, f, threshold, hits,
+			er = search_df(k, c, t, kmax, f, j, threshold, hits,
 			    nhits);
 		else
 			er = search_fts(k, c, t, kmax, f, j, threshold, hits,
