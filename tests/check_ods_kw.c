@@ -616,6 +616,7 @@ START_TEST(test_bm25_is_the_one_fts5_computes)
 	same_as_fts5(k, "kappa theta iota");
 	same_as_fts5(k, "lambda kappa beta gamma zeta");
 	same_as_fts5(k, "分布式数据库");
+	same_as_fts5(k, "数 kappa");	/* a lone character: a prefix */
 	/* After replaces and deletes, and for a reader. */
 	corpus(k, 2, 40, 3);
 	ck_assert_int_eq(ods_kw_delete(k, 3, 7, NULL), ODS_OK);

@@ -520,16 +520,6 @@ pool_put(struct ods_kw *k, struct kw_conn *c)
 	(void)pthread_mutex_unlock(&k->pmu);
 }
 
-static uint32_t
-fnv(const char *s, size_t n)
-{
-	uint32_t	h = 2166136261u;
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 /* Counts sign for term in the transaction's changes, once per item. */
 static void
 df_one(struct ods_kw *k, const char *term, size_t len, int sign)
@@ -546,14 +536,15 @@ df_one(struct ods_kw *k, const char *term, size_t len, int sign)
 		for (i = 0; i < cap; i++) {
 			if (old[i].term == NULL)
 				continue;
-			h = fnv(old[i].term, old[i].len) & (k->dfcap - 1);
+			h = odsi_kw_hash(old[i].term, old[i].len) &
+			    (k->dfcap - 1);
 			while (k->df[h].term != NULL)
 				h = (h + 1) & (k->dfcap - 1);
 			k->df[h] = old[i];
 		}
 		free(old);
 	}
-	h = fnv(term, len) & (k->dfcap - 1);
+	h = odsi_kw_hash(term, len) & (k->dfcap - 1);
 	for (;;) {
 		e = &k->df[h];
 		if (e->term == NULL) {
@@ -1156,7 +1147,7 @@ qt_load(struct ods_kw *k, struct kw_conn *c, struct qt *q, int64_t n)
 			q->idf[i] = 1e-6;
 		if (t->lone[i])
 			continue;
-		h = fnv(t->term[i], t->len[i]) & 255;
+		h = odsi_kw_hash(t->term[i], t->len[i]) & 255;
 		while (q->slot[h] != 0)
 			h = (h + 1) & 255;
 		q->slot[h] = (int)i + 1;
@@ -1168,7 +1159,7 @@ qt_load(struct ods_kw *k, struct kw_conn *c, struct qt *q, int64_t n)
 static int
 qt_find(const struct qt *q, const char *tok, size_t len)
 {
-	uint32_t	h = fnv(tok, len) & 255;
+	uint32_t	h = odsi_kw_hash(tok, len) & 255;
 	int		i;
 
 	while ((i = q->slot[h]) != 0) {
