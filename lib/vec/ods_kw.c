@@ -33,6 +33,7 @@
 #define KW_FORMAT	1
 #define KW_LOCK		"kw.lock"
 #define KW_BUSY_MS	5000
+#define KW_MMAP		"1073741824"	/* bytes mapped by a reader */
 
 enum {
 	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_GETMETA, ST_SETSEQ, ST_DELFTS,
@@ -376,9 +377,10 @@ conn_open(struct ods_kw *k, struct kw_conn *c, int flags, int own,
 	(void)sqlite3_extended_result_codes(c->db, 1);
 	(void)sqlite3_busy_timeout(c->db, KW_BUSY_MS);
 	/* FULL: a commit's WAL frames are synced before it returns. */
+	/* Searches read the file mapped: no read() and copy per page. */
 	rc = sqlite3_exec(c->db, w ? "PRAGMA journal_mode = WAL;"
-	    "PRAGMA synchronous = FULL;" : "PRAGMA query_only = 1;",
-	    NULL, NULL, NULL);
+	    "PRAGMA synchronous = FULL;" : "PRAGMA query_only = 1;"
+	    "PRAGMA mmap_size = " KW_MMAP ";", NULL, NULL, NULL);
 	if (rc == SQLITE_OK && w)
 		rc = sqlite3_exec(c->db, schema, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
@@ -1286,6 +1288,34 @@ passes(const struct ods_vec_filter *f, const int64_t *docs,
 	    sizeof(*docs), i64cmp) != NULL;
 }
 
+/*
+ * Merges the items of one term's postings (ids ascending, as FTS5 gives
+ * them) into the sorted sums av[0..*na), adding w: one pass each.
+ */
+static void
+merge(struct acc **av, size_t *na, const int64_t *ids, size_t n, float w)
+{
+	struct acc	*o;
+	size_t		 i = 0, j = 0, m = 0;
+
+	o = ods_xcalloc(*na + n + 1, sizeof(*o));
+	while (i < *na || j < n) {
+		if (j == n || (i < *na && (*av)[i].id < ids[j]))
+			o[m++] = (*av)[i++];
+		else if (i == *na || ids[j] < (*av)[i].id) {
+			o[m].id = ids[j++];
+			o[m++].p = w;
+		} else {
+			o[m] = (*av)[i++];
+			o[m++].p += w;
+			j++;
+		}
+	}
+	free(*av);
+	*av = o;
+	*na = m;
+}
+
 /* Step 1: the items found, with their summed IDF, in *cvp[0..*ncp). */
 static enum ods_err
 gather(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
@@ -1293,14 +1323,15 @@ gather(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
 {
 	const struct odsi_kw_terms	*t = q->t;
 	sqlite3_stmt			*s = c->st[ST_POST];
-	struct acc			*cv;
 	enum ods_err			 er = ODS_OK;
 	size_t				 ord[ODS_KW_MAX_QTERMS], i, j, no = 0;
-	size_t				 cap = 1024, used = 0;
-	int64_t				 sum = 0, id;
+	size_t				 n, cap = 0;
+	int64_t				 sum = 0, id, *ids = NULL;
 	char				 drop[ODS_KW_MAX_QTERMS], *m;
-	int				 rc;
+	int				 rc, sorted;
 
+	*cvp = NULL;
+	*ncp = 0;
 	for (i = 0; i < t->n; i++) {
 		if (q->df[i] == 0)
 			continue;
@@ -1319,34 +1350,37 @@ gather(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
 		sum += q->df[ord[i]];
 	}
 	no = i;
-	while (cap < 2 * (size_t)sum + 2)
-		cap *= 2;
-	cv = ods_xcalloc(cap, sizeof(*cv));
 	for (i = 0; i < no && er == ODS_OK; i++) {
 		memset(drop, 1, t->n);
 		drop[ord[i]] = 0;
 		if ((er = odsi_kw_expr(t, drop, &m)) != ODS_OK)
 			break;
 		(void)sqlite3_bind_text(s, 1, m, -1, SQLITE_STATIC);
-		/* Bounded: FTS5 may find more than kw_df counts (accents). */
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
-		    2 * (used + 1) <= cap) {
+		n = 0;
+		sorted = 1;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			id = sqlite3_column_int64(s, 0);
-			if (allow == NULL || idset_has(allow, id))
-				cand_add(cv, cap, id, (float)q->idf[ord[i]],
-				    &used);
+			if (allow != NULL && !idset_has(allow, id))
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 1024;
+				ids = ods_xrealloc(ids, cap * sizeof(*ids));
+			}
+			sorted = sorted && (n == 0 || ids[n - 1] < id);
+			ids[n++] = id;
 		}
 		(void)sqlite3_reset(s);
 		(void)sqlite3_clear_bindings(s);
 		free(m);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if (rc != SQLITE_DONE) {
 			er = csqerr(k, c, rc, "postings");
+			break;
+		}
+		if (!sorted)
+			qsort(ids, n, sizeof(*ids), i64cmp);
+		merge(cvp, ncp, ids, n, (float)q->idf[ord[i]]);
 	}
-	for (i = j = 0; i < cap; i++)
-		if (cv[i].p != 0)
-			cv[j++] = cv[i];
-	*cvp = cv;
-	*ncp = j;
+	free(ids);
 	return er;
 }
 

@@ -28,7 +28,8 @@
  * the one handle for SECS (5) seconds: searches per second and their
  * latency with that many in flight. search times the queries (and the
  * threads) on an index perf left (WORKDIR/perf-kw), opened as a reader.
- * PLAIN (200): how many queries plain FTS5 is timed on (it is slow).
+ * PLAIN (200): how many queries plain FTS5 is timed on (it is slow);
+ * KW_ONLY makes eval index and ask ods_kw alone (the other rows are 0).
  */
 #include "config.h"
 
@@ -58,6 +59,8 @@ struct chunk {
 	const char	*text;
 	size_t		 len;
 };
+
+static int	kw_only;	/* KW_ONLY set: ods_kw alone */
 
 struct method {
 	char		 name[32];
@@ -384,7 +387,7 @@ index_all(const char *dir, const struct chunk *c, size_t n,
 	snprintf(d, sizeof(d), "%s/kw", dir);
 	ok(ods_kw_open_writer(d, kp), "kw open");
 	t0 = now();
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !kw_only; i++) {
 		ok(ods_embed(c[i].text, c[i].len, DIM, vecs + nv * DIM, &ntok),
 		    "embed");
 		if (ntok == 0)
@@ -401,7 +404,8 @@ index_all(const char *dir, const struct chunk *c, size_t n,
 	printf(", ods_kw %.2f s", kw_index(*kp, c, n));
 	t0 = now();
 	*pp = plain_open(dir);
-	plain_add(*pp, c, n);
+	if (!kw_only)
+		plain_add(*pp, c, n);
 	printf(", plain FTS5 %.2f s\n", now() - t0);
 	free(vi);
 	free(vecs);		/* ods_vec_add copied them */
@@ -487,7 +491,7 @@ eval_query(struct ods_vec *v, struct ods_kw *k, sqlite3 *pdb,
 
 	t0 = now();
 	ok(ods_embed(q->text, strlen(q->text), DIM, qv, &ntok), "embed");
-	if (ntok > 0) {
+	if (ntok > 0 && !kw_only) {
 		memset(&vq, 0, sizeof(vq));
 		vq.vec = qv;
 		vq.k = DEPTH;
@@ -508,7 +512,7 @@ eval_query(struct ods_vec *v, struct ods_kw *k, sqlite3 *pdb,
 		docs[i] = kh[i].doc_id;
 	score(&methods[M_KW], doc_rank(docs, nk, q->doc));
 	t0 = now();
-	np = plain_search(pdb, ps, q->text, DEPTH, ph);
+	np = kw_only ? 0 : plain_search(pdb, ps, q->text, DEPTH, ph);
 	methods[M_PLAIN].secs += now() - t0;
 	for (i = 0; i < np; i++)
 		docs[i] = ph[i].doc_id;
@@ -548,6 +552,7 @@ eval(const char *cpath, const char *qpath, const char *dir)
 	size_t		 nc, nq, i;
 
 	methods_init();
+	kw_only = getenv("KW_ONLY") != NULL;
 	nc = load(cpath, 3, &c);
 	nq = load(qpath, 2, &q);
 	mkdir(dir, 0755);
