@@ -17,7 +17,7 @@
  * IDF ln((N - df + 0.5) / (df + 0.5)), 1e-6 when not positive), but
  * over a bounded set of candidates, so that a common query word does
  * not have every item that holds it ranked: the items that have one of
- * the query's rarest tokens (postings read up to about 20 000 in all,
+ * the query's rarest tokens (postings read up to about 4 000 in all,
  * the rarest token's always), best summed IDF first, 4 k of them (at
  * least 200) that pass the filter, each scored on every query token
  * from its token string. The writer keeps each token's document count
