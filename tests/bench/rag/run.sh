@@ -38,10 +38,13 @@ python3 "$SRC/tests/bench/rag/prep.py" "$DATA" "$MANUAL" \
     "$SRC/tests/bench/rag/zh_questions.tsv" /var/lib/apt/lists/*Translation-en*
 echo "== machine: $(nproc) cpu, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== English: Debian package descriptions"
-rm -rf "$DATA/w-en" "$DATA/w-zh" "$DATA/w-perf"
+rm -rf "$DATA/w-en" "$DATA/w-zh" "$DATA/w-perf" "$DATA/w-scale"
 "$bench" eval "$DATA/eval_chunks.tsv" "$DATA/eval_queries.tsv" "$DATA/w-en"
 echo "== Chinese: the operations manual"
 "$bench" eval "$DATA/zh_chunks.tsv" "$DATA/zh_queries.tsv" "$DATA/w-zh"
+echo "== English among $N chunks: the keyword index alone"
+KW_ONLY=1 "$bench" eval "$DATA/scale_chunks.tsv" "$DATA/eval_queries.tsv" \
+    "$DATA/w-scale" | grep -E '^index|^queries|method|keyword'
 echo "== keyword index speed"
 "$bench" perf "$DATA/perf_chunks.tsv" "$DATA/eval_queries.tsv" \
     "$DATA/w-perf" "$N" "$DATA/zh_chunks.tsv" "$DATA/zh_queries.tsv"
