@@ -255,6 +255,41 @@ START_TEST(test_db_update_counts_matched_rows_and_insert_ids)
 }
 END_TEST
 
+/* One statement on a connection of its own: the pool gets it back. */
+START_TEST(test_db_once_runs_and_gives_the_connection_back)
+{
+	struct ods_conf		*c = test_conf();
+	struct ods_db		*p = ods_db_new(c, 1);
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[] = { ods_db_int(7) };
+	uint64_t		 n = 0;
+	int64_t			 v = 0;
+	int			 i;
+
+	ck_assert_int_eq(ods_db_exec_once(p, "CREATE OR REPLACE TABLE "
+	    "check_db_once (n BIGINT NOT NULL) ENGINE=InnoDB", NULL, 0, NULL),
+	    ODS_OK);
+	/* A pool of one: a connection not given back would starve the rest. */
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(ods_db_exec_once(p, "INSERT INTO check_db_once "
+		    "(n) VALUES (?)", a, 1, &n), ODS_OK);
+		ck_assert_uint_eq(n, 1);
+	}
+	ck_assert_int_eq(ods_db_query_once(p, "SELECT SUM(n) FROM "
+	    "check_db_once", NULL, 0, 1, &res), ODS_OK);
+	ck_assert_int_eq(ods_db_res_int(res, 0, 0, &v), ODS_OK);
+	ck_assert_int_eq(v, 35);
+	ods_db_res_free(res);
+	/* A failed statement gives its connection back too. */
+	ck_assert_int_eq(ods_db_exec_once(p, "INSERT INTO check_db_once (n) "
+	    "VALUES (?)", a, 0, NULL), ODS_EINTERNAL);
+	ck_assert_int_eq(ods_db_exec_once(p, "DROP TABLE check_db_once", NULL,
+	    0, NULL), ODS_OK);
+	ods_db_free(p);
+	ods_conf_free(c);
+}
+END_TEST
+
 START_TEST(test_db_transactions_commit_and_roll_back)
 {
 	ck_assert_int_eq(ods_db_begin(conn), ODS_OK);
@@ -855,6 +890,7 @@ db_suite(void)
 	tcase_add_test(tc, test_db_dates_and_decimals_come_back_as_text);
 	tcase_add_test(tc, test_db_session_is_utf8mb4_unicode_and_utc);
 	tcase_add_test(tc, test_db_update_counts_matched_rows_and_insert_ids);
+	tcase_add_test(tc, test_db_once_runs_and_gives_the_connection_back);
 	tcase_add_test(tc, test_db_transactions_commit_and_roll_back);
 	tcase_add_test(tc, test_db_release_mid_transaction_rolls_back);
 	tcase_add_test(tc, test_db_ping_and_observer_report);

@@ -126,6 +126,51 @@ START_TEST(test_jobs_enqueue_claim_finish_round_trip)
 }
 END_TEST
 
+START_TEST(test_jobs_batch_claim_takes_the_oldest_due_jobs_in_order)
+{
+	struct ods_jobs_claim	cl[ODS_JOBS_CLAIM_MAX];
+	struct ods_jobs_spec	later = { .type = "noop", .delay_ms = 60000 };
+	int64_t			id[4], lid;
+	size_t			i, n;
+
+	for (i = 0; i < 4; i++)
+		id[i] = enqueue("noop", "{\"n\":1}", "u1", 0);
+	ck_assert_int_eq(ods_jobs_enqueue(db, redis, &later, &lid, NULL),
+	    ODS_OK);
+	ck_assert_int_eq(ods_jobs_claim_batch(db, OWNER, 30000, cl, 3, &n),
+	    ODS_OK);
+	ck_assert_uint_eq(n, 3);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(cl[i].id, id[i]);
+		ck_assert_str_eq(cl[i].type, "noop");
+		ck_assert_str_eq(cl[i].payload, "{\"n\":1}");
+		ck_assert_int_eq(cl[i].attempt, 1);
+		ck_assert_int_eq(status_of(id[i]), ODS_JOBS_RUNNING);
+		ods_jobs_claim_fini(&cl[i]);
+	}
+	/* Each claimed job is leased and started now, not only the first. */
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM jobs WHERE id <= ? AND "
+	    "lease_expires_at > NOW(3) AND started_at IS NOT NULL", id[2]), 3);
+	/* The rest that is due: one job, though ten were asked for. */
+	ck_assert_int_eq(ods_jobs_claim_batch(db, OWNER, 30000, cl, 10, &n),
+	    ODS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(cl[0].id, id[3]);
+	ods_jobs_claim_fini(&cl[0]);
+	ck_assert_int_eq(ods_jobs_claim_batch(db, OWNER, 30000, cl, 10, &n),
+	    ODS_ENOTFOUND);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(status_of(lid), ODS_JOBS_QUEUED);
+	/* The claims are one run each: the finish names the attempt. */
+	ck_assert_int_eq(ods_jobs_finish(db, id[0], OWNER, 1, ODS_JOBS_DONE,
+	    NULL, NULL, 0, NULL), ODS_OK);
+	ck_assert_int_eq(ods_jobs_claim_batch(db, OWNER, 30000, cl, 0, &n),
+	    ODS_EINVAL);
+	ck_assert_int_eq(ods_jobs_claim_batch(db, OWNER, 30000, cl,
+	    ODS_JOBS_CLAIM_MAX + 1, &n), ODS_EINVAL);
+}
+END_TEST
+
 START_TEST(test_jobs_idempotency_key_is_per_creator_and_type)
 {
 	struct ods_jobs_spec	s = { .type = "noop", .created_by = "u1",
@@ -254,6 +299,60 @@ START_TEST(test_jobs_a_claim_taken_over_can_no_longer_write)
 	    NULL, NULL, 0, NULL), ODS_OK);
 	ods_jobs_claim_fini(&cl);
 	ods_jobs_claim_fini(&cl2);
+}
+END_TEST
+
+START_TEST(test_jobs_finish_done_records_each_run_of_a_batch)
+{
+	struct ods_jobs_claim	cl[ODS_JOBS_CLAIM_MAX];
+	struct ods_jobs_done	d[11];
+	struct ods_jobs_row	r;
+	char			res[11][32];
+	size_t			i, n;
+
+	for (i = 0; i < 11; i++)
+		enqueue("noop", NULL, NULL, 0);
+	ck_assert_int_eq(ods_jobs_claim_batch(db, OWNER, 30000, cl, 11, &n),
+	    ODS_OK);
+	ck_assert_uint_eq(n, 11);
+	/* More runs than one statement takes, each with its own result. */
+	for (i = 0; i < n; i++) {
+		snprintf(res[i], sizeof(res[i]), "{\"i\":%zu}", i);
+		d[i].id = cl[i].id;
+		d[i].attempt = cl[i].attempt;
+		d[i].result = i == 5 ? NULL : res[i];
+	}
+	/* Run 3 is no longer ours (a stale attempt), run 7's result is bad. */
+	d[3].attempt = 9;
+	d[7].result = "not json";
+	ck_assert_int_ne(ods_jobs_finish_done(db, OWNER, d, n), ODS_OK);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(d[i].er, i == 3 ? ODS_ENOTFOUND : i == 7 ?
+		    ODS_EINVAL : ODS_OK);
+		ck_assert_int_eq(ods_jobs_get(db, cl[i].id, NULL, &r), ODS_OK);
+		if (i == 3 || i == 7) {
+			ck_assert_int_eq(r.status, ODS_JOBS_RUNNING);
+		} else {
+			ck_assert_int_eq(r.status, ODS_JOBS_SUCCEEDED);
+			ck_assert_int_eq(r.progress, 100);
+			ck_assert_ptr_nonnull(r.finished_at);
+			ck_assert_ptr_null(r.lease_owner);
+			if (i == 5)
+				ck_assert_ptr_null(r.result);
+			else
+				ck_assert_str_eq(r.result, res[i]);
+		}
+		ods_jobs_row_fini(&r);
+	}
+	/* Recorded runs are not recorded twice; another owner is refused. */
+	ck_assert_int_eq(ods_jobs_finish_done(db, OWNER, d, 1), ODS_ENOTFOUND);
+	d[3].attempt = cl[3].attempt;
+	ck_assert_int_eq(ods_jobs_finish_done(db, "other:1:0", &d[3], 1),
+	    ODS_ENOTFOUND);
+	ck_assert_int_eq(ods_jobs_finish_done(db, OWNER, &d[3], 1), ODS_OK);
+	ck_assert_int_eq(status_of(cl[3].id), ODS_JOBS_SUCCEEDED);
+	for (i = 0; i < n; i++)
+		ods_jobs_claim_fini(&cl[i]);
 }
 END_TEST
 
@@ -421,26 +520,31 @@ END_TEST
 static int64_t	claimed[NCLAIMERS][NJOBS];
 static size_t	nclaimed[NCLAIMERS];
 
+/* Claimer k takes (k % 4) + 1 jobs per claim: single and batch claims mix. */
 static void *
 claimer(void *arg)
 {
 	size_t			k = (size_t)(intptr_t)arg;
-	struct ods_jobs_claim	cl;
+	struct ods_jobs_claim	cl[4];
 	char			owner[32];
 	enum ods_err		er;
+	size_t			i, n;
 
 	snprintf(owner, sizeof(owner), "claimer:%zu:0", k);
 	for (;;) {
-		er = ods_jobs_claim(db, owner, 30000, &cl);
+		er = ods_jobs_claim_batch(db, owner, 30000, cl, k % 4 + 1, &n);
 		if (er == ODS_ENOTFOUND)
 			break;
 		if (er != ODS_OK)
 			continue;	/* a deadlock: try again */
-		claimed[k][nclaimed[k]++] = cl.id;
-		if (ods_jobs_finish(db, cl.id, owner, cl.attempt,
-		    ODS_JOBS_DONE, NULL, NULL, 0, NULL) != ODS_OK)
-			claimed[k][nclaimed[k] - 1] = -cl.id;
-		ods_jobs_claim_fini(&cl);
+		for (i = 0; i < n; i++) {
+			claimed[k][nclaimed[k]++] = cl[i].id;
+			if (ods_jobs_finish(db, cl[i].id, owner,
+			    cl[i].attempt, ODS_JOBS_DONE, NULL, NULL, 0,
+			    NULL) != ODS_OK)
+				claimed[k][nclaimed[k] - 1] = -cl[i].id;
+			ods_jobs_claim_fini(&cl[i]);
+		}
 	}
 	return NULL;
 }
@@ -571,11 +675,14 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_jobs_enqueue_claim_finish_round_trip);
+	tcase_add_test(tc,
+	    test_jobs_batch_claim_takes_the_oldest_due_jobs_in_order);
 	tcase_add_test(tc, test_jobs_idempotency_key_is_per_creator_and_type);
 	tcase_add_test(tc, test_jobs_delayed_job_is_not_claimed_early);
 	tcase_add_test(tc, test_jobs_error_retries_with_backoff_then_fails);
 	tcase_add_test(tc, test_jobs_release_does_not_count_an_attempt);
 	tcase_add_test(tc, test_jobs_a_claim_taken_over_can_no_longer_write);
+	tcase_add_test(tc, test_jobs_finish_done_records_each_run_of_a_batch);
 	tcase_add_test(tc, test_jobs_expired_lease_on_last_attempt_fails);
 	tcase_add_test(tc,
 	    test_jobs_heartbeat_extends_leases_and_reports_cancel);

@@ -964,6 +964,152 @@ START_TEST(test_embed_sends_batches_and_chat_returns_the_content)
 }
 END_TEST
 
+/* What ods_llm_chat_stream delivered. */
+struct delta_log {
+	struct ods_buf	text;
+	int		calls;
+	int		chunks;		/* calls with the chunk's JSON */
+	int		leave_after;	/* >0: the client leaves */
+};
+
+static int
+d_delta(void *arg, const char *content, size_t len, const char *chunk,
+    size_t clen)
+{
+	struct delta_log	*d = arg;
+
+	ck_assert_int_eq(ods_buf_add(&d->text, content, len), ODS_OK);
+	if (chunk != NULL) {
+		ck_assert(clen > 0 && chunk[0] == '{');
+		d->chunks++;
+	}
+	return d->leave_after > 0 && ++d->calls >= d->leave_after;
+}
+
+/* Both upstreams know "m"; A answers st (when not NULL). */
+static void
+delta_begin(struct delta_log *d, const struct fake_script *st)
+{
+	learn_models();
+	if (st != NULL)
+		fake_set(&up_a, st);
+	memset(d, 0, sizeof(*d));
+	ods_buf_init(&d->text, 1 << 16);
+}
+
+START_TEST(test_chat_stream_delivers_each_chunk_and_the_usage)
+{
+	struct fake_script	st = { 200, "text/event-stream", {
+	    ": keep-alive\n\n",
+	    "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}\n\n",
+	    "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n",
+	    "data: {\"choices\":[{\"delta\":{\"content\":\"lo [1]\"}}],"
+	    "\"usage\":null}\n\n",
+	    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,"
+	    "\"completion_tokens\":3}}\n\n", "data: [DONE]\n\n" }, 6, 1, 0,
+	    10, 0 };
+	struct delta_log		d;
+	struct ods_llm_chat_sink	cs = { d_delta, &d, NULL };
+	struct ods_llm_usage		u;
+	int				started;
+
+	delta_begin(&d, &st);
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[{\"role\":\"user\","
+	    "\"content\":\"x\"}]", &cs, &started, &u), ODS_OK);
+	ck_assert_int_eq(started, 1);
+	ck_assert_int_eq(d.chunks, 3);	/* not the usage-only one */
+	ck_assert_uint_eq(d.text.len, 9);
+	ck_assert(memcmp(d.text.data, "Hello [1]", 9) == 0);
+	ck_assert_int_eq(u.known, 1);
+	ck_assert_int_eq(u.prompt_tokens, 7);
+	ck_assert_int_eq(u.completion_tokens, 3);
+	ck_assert_ptr_nonnull(strstr(up_a.last_body, "\"stream\":true"));
+	ck_assert_ptr_nonnull(strstr(up_a.last_body,
+	    "\"stream_options\":{\"include_usage\":true}"));
+	ods_buf_free(&d.text);
+}
+END_TEST
+
+START_TEST(test_chat_stream_error_event_is_the_upstreams_failure)
+{
+	struct fake_script	st = { 200, "text/event-stream", {
+	    "data: {\"error\":{\"message\":\"overloaded\"}}\n\n",
+	    "data: [DONE]\n\n" }, 2, 1, 0, 0, 0 };
+	struct fake_script	mid = { 200, "text/event-stream", {
+	    "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n",
+	    "data: {\"id\":\"broken\",\n\n" }, 2, 1, 0, 0, 0 };
+	struct delta_log		d;
+	struct ods_llm_chat_sink	cs = { d_delta, &d, NULL };
+	struct ods_llm_usage		u;
+	int				started;
+
+	delta_begin(&d, &st);
+	/* Before anything was delivered: the caller can still answer 502. */
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
+	    &u), ODS_EUPSTREAM);
+	ck_assert_int_eq(started, 0);
+	/* After a chunk: a malformed one ends the stream. */
+	fake_set(&up_a, &mid);
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
+	    &u), ODS_EUPSTREAM);
+	ck_assert_int_eq(started, 1);
+	ck_assert_uint_eq(d.text.len, 1);
+	ods_buf_free(&d.text);
+}
+END_TEST
+
+START_TEST(test_chat_stream_takes_a_json_answer_and_a_4xx)
+{
+	struct delta_log		d;
+	struct ods_llm_chat_sink	cs = { d_delta, &d, NULL };
+	struct ods_llm_usage		u;
+	int				started;
+
+	delta_begin(&d, NULL);
+	serve(&up_a, 200, "application/json", "{\"choices\":[{\"message\":"
+	    "{\"content\":\"whole\"}}],\"usage\":{\"prompt_tokens\":2,"
+	    "\"completion_tokens\":1}}");
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
+	    &u), ODS_OK);
+	ck_assert_int_eq(started, 1);
+	ck_assert_int_eq(d.chunks, 0);
+	ck_assert_uint_eq(d.text.len, 5);
+	ck_assert_int_eq(u.completion_tokens, 1);
+	serve(&up_a, 400, "application/json", "{\"error\":{}}");
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
+	    &u), ODS_EINVAL);
+	ck_assert_int_eq(started, 0);
+	ods_buf_free(&d.text);
+}
+END_TEST
+
+START_TEST(test_chat_stream_stops_the_upstream_when_delta_refuses)
+{
+	struct fake_script	st = { 200, "text/event-stream", {
+	    "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n",
+	    "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n",
+	    "data: {\"choices\":[{\"delta\":{\"content\":\"c\"}}]}\n\n",
+	    "data: [DONE]\n\n" }, 4, 1, 0, 100, 0 };
+	struct delta_log		d;
+	struct ods_llm_chat_sink	cs = { d_delta, &d, NULL };
+	struct ods_llm_usage		u;
+	int				started, i;
+
+	delta_begin(&d, &st);
+	d.leave_after = 1;
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
+	    &u), ODS_EIO);
+	ck_assert_int_eq(started, 1);
+	/* No usage came: the estimate is billed, not zero. */
+	ck_assert_int_eq(u.known, 0);
+	ck_assert(u.prompt_tokens > 0 && u.completion_tokens > 0);
+	for (i = 0; i < 40 && !up_a.peer_closed; i++)
+		fake_sleep_ms(25);
+	ck_assert_int_eq(up_a.peer_closed, 1);
+	ods_buf_free(&d.text);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1002,6 +1148,10 @@ suite(void)
 	tcase_add_test(tc, test_breaker_opens_then_half_opens_then_closes);
 	tcase_add_test(tc, test_forward_times_out_a_silent_backend_and_moves_on);
 	tcase_add_test(tc, test_embed_sends_batches_and_chat_returns_the_content);
+	tcase_add_test(tc, test_chat_stream_delivers_each_chunk_and_the_usage);
+	tcase_add_test(tc, test_chat_stream_error_event_is_the_upstreams_failure);
+	tcase_add_test(tc, test_chat_stream_takes_a_json_answer_and_a_4xx);
+	tcase_add_test(tc, test_chat_stream_stops_the_upstream_when_delta_refuses);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_sse_refuses_an_event_over_the_cap);

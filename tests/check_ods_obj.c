@@ -253,6 +253,17 @@ START_TEST(test_obj_streams_an_object_larger_than_a_part)
 	ods_sha256_free(hs.h);
 	ck_assert_int_eq(hs.n, g.n);
 	ck_assert_str_eq(got, want);
+	/* The checked get: the same bytes, hashed beside the transfer. */
+	hs.h = ods_sha256_new();
+	hs.n = 0;
+	ck_assert_int_eq(ods_obj_get_checked(store, k("big.bin"), &s, &hd),
+	    ODS_OK);
+	ods_sha256_final(hs.h, got);
+	ods_sha256_free(hs.h);
+	ck_assert_int_eq(hs.n, g.n);
+	ck_assert_str_eq(got, want);
+	ck_assert_str_eq(hd.sha256, want);
+	ck_assert_int_eq(hd.size, g.n);
 	/* A range across the first part boundary. */
 	ck_assert_int_eq(get_mem(k("big.bin"), PART - 10, 20, &m), ODS_OK);
 	ck_assert_int_eq(m.b.len, 20);
@@ -547,6 +558,8 @@ START_TEST(test_obj_s3_presigned_urls_work_with_curl)
 {
 	const char		*key = k("pre/sp ace ü%.txt");
 	struct ods_obj_info	 in;
+	struct mem_sink		 m;
+	struct ods_obj_sink	 ms = { ms_begin, ms_write, &m };
 	char			*url = NULL, args[512], path[300], want[65];
 	char			 buf[64];
 	FILE			*f;
@@ -563,6 +576,17 @@ START_TEST(test_obj_s3_presigned_urls_work_with_curl)
 	free(url);
 	ck_assert_int_eq(ods_obj_head(store, key, &in), ODS_OK);
 	ck_assert_int_eq(in.size, 16);
+	/*
+	 * S3 computed no SHA-256 and the client sent none: none recorded
+	 * (documented), and a checked get passes the object unchecked.
+	 */
+	ck_assert_str_eq(in.sha256, "");
+	memset(&m, 0, sizeof(m));
+	ods_buf_init(&m.b, 1024);
+	ck_assert_int_eq(ods_obj_get_checked(store, key, &ms, &in), ODS_OK);
+	ck_assert_int_eq(m.b.len, 16);
+	ck_assert_str_eq(in.sha256, "");
+	ods_buf_free(&m.b);
 	ck_assert_int_eq(ods_obj_put_mem(store, key, "text/plain",
 	    "fetched by curl", 15, NULL), ODS_OK);
 	ck_assert_int_eq(ods_obj_presign(store, "GET", key, 300, time(NULL),
@@ -635,6 +659,95 @@ START_TEST(test_obj_sigv4_presign_known_answer)
 }
 END_TEST
 
+/* The object file of key (directory backend): "<tmpdir>/objects/o/<key>~". */
+static void
+object_path(const char *key, char *out, size_t len)
+{
+	snprintf(out, len, "%s/objects/o/%s~", tmpdir, key);
+}
+
+START_TEST(test_obj_checked_get_refuses_bytes_changed_at_rest)
+{
+	struct gen		g = { 3u << 20, 0, 11, NULL, 0 };
+	struct hash_sink	hs = { NULL, 0 };
+	struct ods_obj_sink	s = { NULL, hs_write, &hs };
+	char			path[512];
+	FILE			*f;
+	int			c;
+
+	if (is_s3)
+		return;		/* S3 keeps its bytes out of our reach */
+	g.h = ods_sha256_new();
+	ck_assert_int_eq(ods_obj_put(store, k("rot.bin"), NULL, NULL, 0,
+	    gen_read, &g, NULL), ODS_OK);
+	ods_sha256_free(g.h);
+	/* One byte in the middle of the object flips on disk. */
+	object_path(k("rot.bin"), path, sizeof(path));
+	ck_assert_ptr_nonnull(f = fopen(path, "r+b"));
+	ck_assert_int_eq(fseek(f, 4096 + (2u << 20), SEEK_SET), 0);
+	c = fgetc(f);
+	ck_assert_int_eq(fseek(f, 4096 + (2u << 20), SEEK_SET), 0);
+	ck_assert_int_ne(fputc(c ^ 0x20, f), EOF);
+	ck_assert_int_eq(fclose(f), 0);
+	/* A plain get sends what is there; the checked one says so. */
+	hs.h = ods_sha256_new();
+	ck_assert_int_eq(ods_obj_get(store, k("rot.bin"), 0, ODS_OBJ_ALL, &s),
+	    ODS_OK);
+	ck_assert_int_eq(hs.n, g.n);
+	hs.n = 0;
+	ck_assert_int_eq(ods_obj_get_checked(store, k("rot.bin"), &s, NULL),
+	    ODS_ECORRUPT);
+	ck_assert_int_eq(hs.n, g.n);
+	ods_sha256_free(hs.h);
+	ck_assert_int_eq(ods_obj_get_checked(store, k("none"), &s, NULL),
+	    ODS_ENOTFOUND);
+	ck_assert_int_eq(ods_obj_get_checked(store, "../x", &s, NULL),
+	    ODS_EINVAL);
+}
+END_TEST
+
+/* The hash pipe gives the one-shot digest for any split of the bytes. */
+START_TEST(test_obj_sha256_pipe_matches_the_one_shot_digest)
+{
+	static const size_t	 sizes[] = { 0, 1, 4095, 4096, 4097, 65536 };
+	struct ods_sha256_pipe	*p;
+	char			*data, *buf, want[65], got[65];
+	size_t			 total = 300000, off, n, i, step;
+
+	data = ods_xmalloc(total);
+	for (i = 0; i < total; i++)
+		data[i] = (char)(i * 7 + (i >> 9));
+	ods_sha256_hex(data, total, want);
+	for (i = 0; i < ODS_NELEM(sizes); i++) {
+		ck_assert_ptr_nonnull(p = ods_sha256_pipe_new(4096, 3));
+		/* Pieces of 0..4096 bytes, many more than the buffers. */
+		for (off = 0, step = sizes[i]; off < total; off += n) {
+			n = step % 4097;
+			if (n > total - off)
+				n = total - off;
+			buf = ods_sha256_pipe_buf(p);
+			memcpy(buf, data + off, n);
+			ods_sha256_pipe_push(p, n);
+			step = step * 31 + 17;
+		}
+		ods_sha256_pipe_final(p, got);
+		ods_sha256_pipe_free(p);
+		ck_assert_str_eq(got, want);
+	}
+	/* Freed unfinished (a failed transfer): the hasher stops. */
+	ck_assert_ptr_nonnull(p = ods_sha256_pipe_new(4096, 2));
+	for (i = 0; i < 10; i++) {
+		buf = ods_sha256_pipe_buf(p);
+		memcpy(buf, data, 4096);
+		ods_sha256_pipe_push(p, 4096);
+	}
+	ods_sha256_pipe_free(p);
+	ck_assert_ptr_null(ods_sha256_pipe_new(4096, 1));
+	ck_assert_ptr_null(ods_sha256_pipe_new(0, 4));
+	free(data);
+}
+END_TEST
+
 static TCase *
 backend_case(const char *name, void (*setup)(void))
 {
@@ -651,6 +764,7 @@ backend_case(const char *name, void (*setup)(void))
 	tcase_add_test(tc, test_obj_hostile_keys_round_trip_or_are_refused);
 	tcase_add_test(tc, test_obj_route_signatures);
 	tcase_add_test(tc, test_obj_check_reports_ready);
+	tcase_add_test(tc, test_obj_checked_get_refuses_bytes_changed_at_rest);
 	return tc;
 }
 
@@ -666,6 +780,7 @@ obj_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sigv4");
 	tcase_add_test(tc, test_obj_sigv4_presign_known_answer);
+	tcase_add_test(tc, test_obj_sha256_pipe_matches_the_one_shot_digest);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,16 +26,18 @@ struct rag_req {
 	const char		*collection;
 	const char		*model;
 	const char		*doc_ids[100];
+	const char		*meta_keys[ODS_RAG_MAX_META];
+	const char		*meta_vals[ODS_RAG_MAX_META];
 	int			 stream;
 };
 
 static enum ods_err
 parse(struct ods_req *r, struct rag_req *rq, struct ods_why *why)
 {
-	struct json_object	*o = NULL, *ids = NULL;
+	struct json_object	*o = NULL, *ids = NULL, *meta = NULL;
 	const char		*mode = NULL;
 	int64_t			 top_k = 5;
-	double			 thr = 0, wv = -1, wk = -1;
+	double			 thr = 0, wv = -1, wk = -1, lambda = -1;
 	size_t			 i, n;
 	enum ods_err		 er;
 
@@ -70,7 +72,9 @@ parse(struct ods_req *r, struct rag_req *rq, struct ods_why *why)
 	OPT(ods_json_str(o, "model", 0, 128, &rq->model, why));
 	OPT(ods_json_bool(o, "stream", 0, &rq->stream, why));
 	OPT(ods_json_bool(o, "mmr", 0, &rq->q.mmr, why));
+	OPT(ods_json_num(o, "mmr_lambda", 0, 0, 1, &lambda, why));
 	OPT(ods_json_arr(o, "doc_ids", 0, &ids, why));
+	OPT(ods_json_obj(o, "metadata", 0, &meta, why));
 #undef OPT
 	if (mode != NULL && ods_rag_mode_parse(mode, &rq->q.mode) != 0) {
 		ods_why_set(why, "mode", "mode must be vector, keyword or "
@@ -92,11 +96,26 @@ parse(struct ods_req *r, struct rag_req *rq, struct ods_why *why)
 		rq->q.doc_ids = rq->doc_ids;
 		rq->q.ndoc_ids = n;
 	}
+	if (meta != NULL) {
+		er = ods_json_obj_scalars(meta, ODS_RAG_MAX_META, rq->meta_keys,
+		    rq->meta_vals, &rq->q.nmeta);
+		if (er != ODS_OK) {
+			ods_why_set(why, "metadata", "metadata is an object of "
+			    "at most %d keys with string, number or boolean "
+			    "values", ODS_RAG_MAX_META);
+			return ODS_EINVAL;
+		}
+		rq->q.meta_keys = rq->meta_keys;
+		rq->q.meta_values = rq->meta_vals;
+	}
 	if (wv >= 0)
 		rq->q.w_vec = (float)wv;
 	if (wk >= 0)
 		rq->q.w_kw = (float)wk;
-	if (rq->q.mode == ODS_RAG_HYBRID && rq->q.w_vec + rq->q.w_kw <= 0) {
+	if (lambda >= 0)
+		rq->q.mmr_lambda = (float)lambda;
+	if (rq->q.mode == ODS_RAG_HYBRID && wv >= 0 && wk >= 0 &&
+	    wv + wk <= 0) {
 		ods_why_set(why, "vector_weight", "the weights cannot both be "
 		    "0");
 		return ODS_EINVAL;
@@ -192,16 +211,20 @@ sources_json(struct ods_jw *jw, const struct ods_rag_hit *h, size_t n)
 	ods_jw_end(jw);
 }
 
-/* The agent's own model call: ai_* metrics and an api_usage row. */
+/*
+ * The agent's own model call: ai_* metrics and an api_usage row. status:
+ * what the client got (200 for a stream that began).
+ */
 static void
-account(struct ods_req *r, const char *model, enum ods_err er,
-    const struct ods_llm_usage *u, double seconds)
+account(struct ods_req *r, const char *model, enum ods_err er, int status,
+    int stream, const struct ods_llm_usage *u, double seconds)
 {
 	struct ods_llm_usage_rec	 rec;
 	const struct ods_principal	*p = ods_req_principal(r);
 
-	ods_metrics_ai("agent-api", model, er == ODS_OK ? "success" : "error",
-	    seconds, (uint64_t)u->prompt_tokens,
+	ods_metrics_ai("agent-api", ods_llm_metric_model(h_agent(r)->llm,
+	    model), er == ODS_OK ? "success" : er == ODS_ETIMEOUT ?
+	    "timeout" : "error", seconds, (uint64_t)u->prompt_tokens,
 	    (uint64_t)u->completion_tokens);
 	memset(&rec, 0, sizeof(rec));
 	snprintf(rec.request_id, sizeof(rec.request_id), "%s",
@@ -209,42 +232,112 @@ account(struct ods_req *r, const char *model, enum ods_err er,
 	if (p != NULL && p->key_id != NULL)
 		snprintf(rec.key_id, sizeof(rec.key_id), "%s", p->key_id);
 	snprintf(rec.user_id, sizeof(rec.user_id), "%s", h_user(r));
+	snprintf(rec.service, sizeof(rec.service), "agent-api");
 	snprintf(rec.endpoint, sizeof(rec.endpoint), "/rag/query");
 	snprintf(rec.model, sizeof(rec.model), "%s", model);
+	rec.stream = stream;
 	rec.prompt_tokens = u->prompt_tokens;
 	rec.completion_tokens = u->completion_tokens;
 	rec.latency_ms = (int)(seconds * 1000);
-	rec.status = er == ODS_OK ? 200 : ods_err_http(er);
+	rec.status = status;
 	ods_llm_usage_record(h_agent(r)->usage, &rec);
 }
 
-/* stream:true: the answer in OpenAI chunk frames, then sources, [DONE]. */
+/* The model's failure before any answer: 502, 503 or 504. */
 static enum ods_status
-stream_answer(struct ods_resp *w, const char *answer, const char *model,
-    const struct ods_rag_hit *h, size_t n, const struct ods_kb *kb,
-    const char *mode)
+llm_error(struct ods_resp *w, enum ods_err er)
 {
-	struct ods_buf	 b;
-	struct ods_jw	 jw;
-	size_t		 off = 0, len = strlen(answer), step;
+	if (er == ODS_EINVAL || er == ODS_ENOTFOUND || er == ODS_EIO)
+		er = ODS_EUPSTREAM;
+	return ods_resp_error(w, er, "the chat model did not answer");
+}
 
-	if (ods_resp_stream_begin(w, ODS_HTTP_200, "text/event-stream") !=
-	    ODS_OK)
-		return ODS_HTTP_200;
-	ods_buf_init(&b, STREAM_FRAME_MAX);
-	while (off < len) {
-		/* Pieces of about 64 bytes, cut after a character. */
-		step = len - off < 64 ? len - off : 64;
-		while (off + step < len &&
-		    ((unsigned char)answer[off + step] & 0xC0) == 0x80)
-			step++;
-		ods_buf_reset(&b);
-		ods_jw_init(&jw, &b);
-		ods_jw_obj(&jw);
-		ods_jw_key(&jw, "content");
-		ods_jw_strn(&jw, answer + off, step);
+static void
+usage_json(struct ods_jw *jw, const struct ods_llm_usage *u)
+{
+	ods_jw_key(jw, "usage");
+	ods_jw_obj(jw);
+	ods_jw_kint(jw, "prompt_tokens", u->prompt_tokens);
+	ods_jw_kint(jw, "completion_tokens", u->completion_tokens);
+	ods_jw_kint(jw, "total_tokens", u->prompt_tokens +
+	    u->completion_tokens);
+	ods_jw_end(jw);
+}
+
+/* A streamed answer: the state the frames are written from. */
+struct rag_stream {
+	struct ods_resp		*w;
+	const char		*model;	/* of frames without a chunk */
+	const char *const	*mode;	/* set before the first frame */
+	struct ods_buf		 b;
+	int			 begun;
+};
+
+/* Send b as one event; 1 when the client went away. */
+static int
+stream_send(struct rag_stream *s)
+{
+	if (!s->begun) {
+		if (ods_resp_stream_begin(s->w, ODS_HTTP_200,
+		    "text/event-stream") != ODS_OK)
+			return 1;
+		s->begun = 1;
+	}
+	return ods_resp_stream_write(s->w, s->b.data, s->b.len) != ODS_OK;
+}
+
+/*
+ * The members of chunk (a JSON object's text) after ours: the bytes
+ * after its '{'. Line breaks (whitespace between tokens; those in
+ * strings are escaped) become spaces: they would end the SSE event.
+ */
+static enum ods_err
+splice(struct ods_buf *b, const char *chunk, size_t clen)
+{
+	const char	*p = chunk, *end = chunk + clen;
+	size_t		 from;
+
+	while (p < end && *p != '{')
+		p++;
+	if (p < end)
+		p++;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
+	    *p == '\n'))
+		p++;
+	if (p < end && *p != '}' && ods_buf_add(b, ",", 1) != ODS_OK)
+		return ODS_ETOOBIG;
+	from = b->len;
+	if (ods_buf_add(b, p, (size_t)(end - p)) != ODS_OK)
+		return ODS_ETOOBIG;
+	for (; from < b->len; from++)
+		if (b->data[from] == '\n' || b->data[from] == '\r')
+			b->data[from] = ' ';
+	return ODS_OK;
+}
+
+/*
+ * One piece of the answer: {"content": piece, the upstream chunk's
+ * members}, or, without a chunk, the members of an OpenAI chunk made
+ * here. The web reads content or choices[0].delta.content.
+ */
+static int
+on_delta(void *arg, const char *text, size_t len, const char *chunk,
+    size_t clen)
+{
+	struct rag_stream	*s = arg;
+	struct ods_jw		 jw;
+
+	ods_buf_reset(&s->b);
+	if (ods_buf_add(&s->b, "data: ", 6) != ODS_OK)
+		return 1;
+	ods_jw_init(&jw, &s->b);
+	ods_jw_obj(&jw);
+	ods_jw_key(&jw, "content");
+	ods_jw_strn(&jw, text, len);
+	if (chunk == NULL) {
 		ods_jw_kstr(&jw, "object", "chat.completion.chunk");
-		ods_jw_kstr(&jw, "model", model);
+		ods_jw_kstr(&jw, "model", strcmp(*s->mode, "llm") == 0 ?
+		    s->model : "extractive");
 		ods_jw_key(&jw, "choices");
 		ods_jw_arr(&jw);
 		ods_jw_obj(&jw);
@@ -252,35 +345,129 @@ stream_answer(struct ods_resp *w, const char *answer, const char *model,
 		ods_jw_key(&jw, "delta");
 		ods_jw_obj(&jw);
 		ods_jw_key(&jw, "content");
-		ods_jw_strn(&jw, answer + off, step);
+		ods_jw_strn(&jw, text, len);
 		ods_jw_end(&jw);
 		ods_jw_end(&jw);
 		ods_jw_end(&jw);
 		ods_jw_end(&jw);
-		if (ods_resp_stream_write(w, "data: ", 6) != ODS_OK ||
-		    ods_resp_stream_write(w, b.data, b.len) != ODS_OK ||
-		    ods_resp_stream_write(w, "\n\n", 2) != ODS_OK)
-			goto out;
-		off += step;
 	}
-	ods_buf_reset(&b);
-	ods_jw_init(&jw, &b);
+	if (ods_jw_error(&jw) != ODS_OK || (chunk != NULL &&
+	    splice(&s->b, chunk, clen) != ODS_OK) ||
+	    ods_buf_add(&s->b, "\n\n", 2) != ODS_OK) {
+		ods_log(ODS_LOG_WARN, "rag_stream_frame_too_big");
+		return 1;
+	}
+	return stream_send(s);
+}
+
+/* The end of a stream that began: an error event or the sources. */
+static void
+stream_end(struct rag_stream *s, enum ods_err er, const char *mode,
+    const struct ods_rag_hit *h, size_t n, const struct ods_kb *kb,
+    const struct ods_llm_usage *u)
+{
+	struct ods_jw	jw;
+
+	ods_buf_reset(&s->b);
+	if (er == ODS_EIO || ods_buf_add(&s->b, "data: ", 6) != ODS_OK)
+		return;		/* the client is gone */
+	ods_jw_init(&jw, &s->b);
 	ods_jw_obj(&jw);
-	ods_jw_kstr(&jw, "answer_mode", mode);
-	ods_jw_kint(&jw, "retrieved_count", (int64_t)n);
-	sources_json(&jw, h, n);
-	results_json(&jw, h, n, kb);
+	if (er != ODS_OK) {
+		ods_jw_key(&jw, "error");
+		ods_jw_obj(&jw);
+		ods_jw_kstr(&jw, "message", er == ODS_ETIMEOUT ? "The chat "
+		    "model stopped sending during the answer." : "The chat "
+		    "model failed during the answer.");
+		ods_jw_kstr(&jw, "type", "api_error");
+		ods_jw_kstr(&jw, "code", er == ODS_ETIMEOUT ?
+		    "upstream_timeout" : "upstream_error");
+		ods_jw_end(&jw);
+	} else {
+		ods_jw_kstr(&jw, "answer_mode", mode);
+		if (strcmp(mode, "llm") == 0)
+			ods_jw_kstr(&jw, "model", s->model);
+		ods_jw_kint(&jw, "retrieved_count", (int64_t)n);
+		sources_json(&jw, h, n);
+		results_json(&jw, h, n, kb);
+		if (strcmp(mode, "llm") == 0)
+			usage_json(&jw, u);
+	}
 	ods_jw_end(&jw);
-	/* A client gone by now has nothing more to receive. */
-	if (ods_jw_error(&jw) == ODS_OK &&
-	    ods_resp_stream_write(w, "data: ", 6) == ODS_OK &&
-	    ods_resp_stream_write(w, b.data, b.len) == ODS_OK &&
-	    ods_resp_stream_write(w, "\n\n", 2) == ODS_OK &&
-	    ods_resp_stream_write(w, "data: [DONE]\n\n", 14) == ODS_OK)
-		ods_log(ODS_LOG_DEBUG, "rag_stream_done bytes=%zu", len);
-out:
-	ods_buf_free(&b);
-	return ODS_HTTP_200;
+	if (ods_jw_error(&jw) != ODS_OK ||
+	    ods_buf_add(&s->b, "\n\ndata: [DONE]\n\n", 16) != ODS_OK ||
+	    stream_send(s) != 0)
+		ods_log(ODS_LOG_DEBUG, "rag_stream_end_not_sent");
+}
+
+/*
+ * stream:true: each piece of the answer as it comes (the chat model's
+ * tokens, or the extractive answer in pieces), then the sources and
+ * [DONE]. A model failing before its first piece is a JSON error.
+ */
+static enum ods_status
+stream_answer(struct ods_req *r, struct ods_resp *w, const char *model,
+    const char *question, const struct ods_rag_hit *h, size_t n,
+    const struct ods_kb *kb, double t0)
+{
+	struct rag_stream	 s;
+	struct ods_llm_chat_sink cs;
+	struct ods_llm_usage	 u;
+	const char		*mode = "extractive";
+	enum ods_status		 hs = ODS_HTTP_200;
+	enum ods_err		 er;
+	int			 started = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.w = w;
+	s.model = model;
+	s.mode = &mode;
+	ods_buf_init(&s.b, STREAM_FRAME_MAX);
+	memset(&cs, 0, sizeof(cs));
+	cs.delta = on_delta;
+	cs.arg = &s;
+	cs.progress = ods_worker_progress;
+	er = ods_rag_answer_stream(h_agent(r)->llm, model, question, h, n,
+	    &cs, &mode, &started, &u);
+	if (er != ODS_OK && !s.begun)
+		hs = llm_error(w, er);
+	else
+		stream_end(&s, er, mode, h, n, kb, &u);
+	if (strcmp(mode, "llm") == 0)
+		account(r, model, er, s.begun ? 200 : (int)hs, 1, &u,
+		    ods_now_sec() - t0);
+	ods_metrics_business("rag_query", er == ODS_OK ? "success" : "error",
+	    ods_now_sec() - t0);
+	ods_buf_free(&s.b);
+	return hs;
+}
+
+static enum ods_status
+answer_json(struct ods_req *r, struct ods_resp *w, const struct rag_req *rq,
+    const char *answer, const char *mode, const char *model,
+    const struct ods_rag_hit *h, size_t n, const struct ods_kb *kb,
+    const struct ods_llm_usage *u)
+{
+	struct ods_jw	*jw;
+	int		 llm = strcmp(mode, "llm") == 0;
+
+	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
+	ods_jw_obj(jw);
+	ods_jw_kstr(jw, "answer", answer);
+	ods_jw_kstr(jw, "answer_mode", mode);
+	ods_jw_kstr(jw, "model", llm ? model : NULL);
+	ods_jw_kstr(jw, "question", rq->q.text);
+	ods_jw_kstr(jw, "collection", kb->collection);
+	ods_jw_kstr(jw, "knowledge_base_id", kb->kb_id);
+	ods_jw_kstr(jw, "mode", ods_rag_mode_name(rq->q.mode));
+	ods_jw_kint(jw, "retrieved_count", (int64_t)n);
+	sources_json(jw, h, n);
+	results_json(jw, h, n, kb);
+	if (llm)
+		usage_json(jw, u);
+	ods_jw_kstr(jw, "user", h_user(r));
+	ods_jw_end(jw);
+	return ods_resp_send(w);
 }
 
 enum ods_status
@@ -290,7 +477,6 @@ h_rag_query(struct ods_req *r, struct ods_resp *w)
 	struct ods_rag_hit	*hits = NULL;
 	struct ods_llm_usage	 u;
 	struct ods_kb		*kb;
-	struct ods_jw		*jw;
 	const char		*model, *mode = "extractive";
 	char			*answer = NULL;
 	double			 t0;
@@ -307,53 +493,27 @@ h_rag_query(struct ods_req *r, struct ods_resp *w)
 	    ods_req_conf(r)->default_chat_model;
 	if (rq.model != NULL && !ods_llm_model_known(h_agent(r)->llm,
 	    rq.model)) {
-		ods_rag_hits_free(hits, n);
-		ods_kb_free(kb);
-		return ods_resp_error_ex(w, ODS_EINVAL, ODS_C_INVALID_FIELD,
+		hs = ods_resp_error_ex(w, ODS_EINVAL, ODS_C_INVALID_FIELD,
 		    "invalid_field", "no backend serves that model");
-	}
-	ods_worker_long();
-	er = ods_rag_answer(h_agent(r)->llm, model, rq.q.text, hits, n,
-	    &answer, &mode, &u);
-	if (strcmp(mode, "llm") == 0)
-		account(r, model, er, &u, ods_now_sec() - t0);
-	ods_metrics_business("rag_query", er == ODS_OK ? "success" : "error",
-	    ods_now_sec() - t0);
-	if (er != ODS_OK) {
-		ods_rag_hits_free(hits, n);
-		ods_kb_free(kb);
-		return ods_resp_error(w, er == ODS_EINVAL ? ODS_EUPSTREAM : er,
-		    "the chat model did not answer");
-	}
-	if (rq.stream) {
-		hs = stream_answer(w, answer, strcmp(mode, "llm") == 0 ?
-		    model : "extractive", hits, n, kb, mode);
 		goto out;
 	}
-	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
-	ods_jw_obj(jw);
-	ods_jw_kstr(jw, "answer", answer);
-	ods_jw_kstr(jw, "answer_mode", mode);
-	ods_jw_kstr(jw, "model", strcmp(mode, "llm") == 0 ? model : NULL);
-	ods_jw_kstr(jw, "question", rq.q.text);
-	ods_jw_kstr(jw, "collection", kb->collection);
-	ods_jw_kstr(jw, "knowledge_base_id", kb->kb_id);
-	ods_jw_kstr(jw, "mode", ods_rag_mode_name(rq.q.mode));
-	ods_jw_kint(jw, "retrieved_count", (int64_t)n);
-	sources_json(jw, hits, n);
-	results_json(jw, hits, n, kb);
-	if (strcmp(mode, "llm") == 0) {
-		ods_jw_key(jw, "usage");
-		ods_jw_obj(jw);
-		ods_jw_kint(jw, "prompt_tokens", u.prompt_tokens);
-		ods_jw_kint(jw, "completion_tokens", u.completion_tokens);
-		ods_jw_kint(jw, "total_tokens", u.prompt_tokens +
-		    u.completion_tokens);
-		ods_jw_end(jw);
+	/* A stream or a model call holds its thread: not an accept slot. */
+	ods_worker_long();
+	if (rq.stream) {
+		hs = stream_answer(r, w, model, rq.q.text, hits, n, kb, t0);
+		goto out;
 	}
-	ods_jw_kstr(jw, "user", h_user(r));
-	ods_jw_end(jw);
-	hs = ods_resp_send(w);
+	er = ods_rag_answer(h_agent(r)->llm, model, rq.q.text, hits, n,
+	    &answer, &mode, &u);
+	ods_metrics_business("rag_query", er == ODS_OK ? "success" : "error",
+	    ods_now_sec() - t0);
+	if (er != ODS_OK)
+		hs = llm_error(w, er);
+	else
+		hs = answer_json(r, w, &rq, answer, mode, model, hits, n, kb,
+		    &u);
+	if (strcmp(mode, "llm") == 0)
+		account(r, model, er, (int)hs, 0, &u, ods_now_sec() - t0);
 out:
 	free(answer);
 	ods_rag_hits_free(hits, n);

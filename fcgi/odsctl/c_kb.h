@@ -7,7 +7,7 @@ struct ods_conf;
 #define C_KB_USAGE \
 	"  kb list           the knowledge bases: id, collection, model, " \
 	"documents, chunks\n" \
-	"  kb reindex KB|--all\n" \
+	"  kb reindex KB|--all  (also: reindex KB|--all)\n" \
 	"                    rebuild this machine's indexes of a knowledge " \
 	"base from\n" \
 	"                    MariaDB (run it where no agent process is the " \

@@ -538,6 +538,11 @@ main(int argc, char *argv[])
 		return schedules(argc - 1, argv + 1);
 	if (strcmp(argv[1], "kb") == 0)
 		return kb(argc - 1, argv + 1);
+	/* `odsctl reindex KB|--all`: the same as `odsctl kb reindex`. */
+	if (strcmp(argv[1], "reindex") == 0) {
+		argv[0] = "kb";
+		return kb(argc, argv);
+	}
 	if (strcmp(argv[1], "store") == 0)
 		return odsctl_store(argc - 1, argv + 1);
 	fprintf(stderr, "odsctl: unknown command '%s'\n", argv[1]);

@@ -273,7 +273,6 @@ store_put(struct ods_obj *o, int argc, char *argv[],
 struct get_out {
 	int			 fd;
 	int			 file;	/* fd is a file of ours (fsynced) */
-	struct ods_sha256	*h;	/* NULL: a range, not checked */
 	struct ods_obj_info	 in;
 	uint64_t		 off, len, got, kicked;
 };
@@ -296,8 +295,6 @@ get_write(void *arg, const char *p, size_t n)
 	struct get_out	*g = arg;
 	ssize_t		 w;
 
-	if (g->h != NULL)
-		ods_sha256_update(g->h, p, n);
 	g->got += n;
 	while (n > 0) {
 		if ((w = write(g->fd, p, n)) < 0) {
@@ -429,7 +426,7 @@ store_get(struct ods_obj *o, int argc, char *argv[],
 	struct get_out		 g;
 	struct ods_obj_sink	 sink = { get_begin, get_write, &g };
 	const char		*key, *path;
-	char			 tmp[PATH_MAX], sha[65];
+	char			 tmp[PATH_MAX];
 	enum ods_err		 er = ODS_OK;
 	uint64_t		 off = 0, len = ODS_OBJ_ALL;
 
@@ -446,17 +443,13 @@ store_get(struct ods_obj *o, int argc, char *argv[],
 	if ((g.fd = out_open(path, tmp, sizeof(tmp))) < 0)
 		return EXIT_FAILURE;
 	g.file = tmp[0] != '\0';
+	/* A whole object is checked against its SHA-256 (on the way). */
 	if (so->range == NULL)
-		g.h = ods_sha256_new();
-	er = ods_obj_get(o, key, off, len, &sink);
+		er = ods_obj_get_checked(o, key, &sink, NULL);
+	else
+		er = ods_obj_get(o, key, off, len, &sink);
 	if (er == ODS_OK && g.got != g.len)
 		er = ODS_EIO;
-	if (er == ODS_OK && g.h != NULL) {
-		ods_sha256_final(g.h, sha);
-		if (g.in.sha256[0] != '\0' && strcmp(sha, g.in.sha256) != 0)
-			er = ODS_ECORRUPT;
-	}
-	ods_sha256_free(g.h);
 	if (out_close(g.fd, path, tmp, er == ODS_OK) < 0 && er == ODS_OK)
 		return EXIT_FAILURE;
 	if (er != ODS_OK)

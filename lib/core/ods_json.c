@@ -305,6 +305,28 @@ ods_json_arr_get(struct json_object *a, size_t i)
 	    json_object_array_get_idx(a, i) : NULL;
 }
 
+enum ods_err
+ods_json_obj_scalars(struct json_object *obj, size_t max, const char **keys,
+    const char **vals, size_t *n)
+{
+	*n = 0;
+	if (!json_object_is_type(obj, json_type_object))
+		return ODS_EINVAL;
+	json_object_object_foreach(obj, k, v) {
+		if (!json_object_is_type(v, json_type_string) &&
+		    !json_object_is_type(v, json_type_int) &&
+		    !json_object_is_type(v, json_type_double) &&
+		    !json_object_is_type(v, json_type_boolean))
+			return ODS_EINVAL;
+		if (*n >= max)
+			return ODS_ETOOBIG;
+		keys[*n] = k;
+		vals[*n] = json_object_get_string(v);
+		(*n)++;
+	}
+	return ODS_OK;
+}
+
 const char *
 ods_json_arr_str(struct json_object *a, size_t i)
 {

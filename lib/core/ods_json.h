@@ -57,6 +57,15 @@ enum ods_err	 ods_json_arr(struct json_object *, const char *field,
 		    struct ods_why *);
 size_t		 ods_json_arr_len(struct json_object *);
 struct json_object *ods_json_arr_get(struct json_object *, size_t);
+/*
+ * The members of an object whose values are strings, numbers or booleans
+ * (as text), at most max of them: keys[i] and vals[i] borrowed from obj.
+ * ODS_ETOOBIG past max, ODS_EINVAL for another kind of value or obj not
+ * an object.
+ */
+enum ods_err	 ods_json_obj_scalars(struct json_object *, size_t max,
+		    const char **keys, const char **vals, size_t *n)
+		    ODS_MUSTCHECK;
 /* Element i of an array when it is a string (borrowed), else NULL. */
 const char	*ods_json_arr_str(struct json_object *, size_t);
 /*

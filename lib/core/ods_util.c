@@ -1,9 +1,11 @@
 /*
  * lib/core/ods_util.c — small pieces more than one layer needs: strict
- * base64url, random bytes, SHA-256 in hex, comma lists.
+ * base64url, random bytes, SHA-256 in hex (also on a thread beside the
+ * caller's I/O), comma lists.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +202,142 @@ void
 ods_sha256_free(struct ods_sha256 *h)
 {
 	EVP_MD_CTX_free((EVP_MD_CTX *)h);
+}
+
+/* ---- SHA-256 on a thread beside the caller ---- */
+
+struct ods_sha256_pipe {
+	struct ods_sha256	 *h;
+	char			**bufs;
+	size_t			 *lens;
+	size_t			  bufsize;
+	unsigned		  nbufs;
+	uint64_t		  pushed;	/* buffers handed over */
+	uint64_t		  hashed;	/* buffers done */
+	int			  started;	/* the thread runs */
+	int			  closing;	/* no more pushes */
+	pthread_t		  tid;
+	pthread_mutex_t		  mu;
+	pthread_cond_t		  cv;
+};
+
+static void *
+pipe_main(void *arg)
+{
+	struct ods_sha256_pipe	*p = arg;
+	unsigned		 i;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->hashed == p->pushed && !p->closing)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->hashed == p->pushed)
+			break;
+		i = (unsigned)(p->hashed % p->nbufs);
+		pthread_mutex_unlock(&p->mu);
+		ods_sha256_update(p->h, p->bufs[i], p->lens[i]);
+		pthread_mutex_lock(&p->mu);
+		p->hashed++;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+struct ods_sha256_pipe *
+ods_sha256_pipe_new(size_t bufsize, unsigned nbufs)
+{
+	struct ods_sha256_pipe	*p;
+	unsigned		 i;
+
+	if (bufsize == 0 || nbufs < 2 || (p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->bufsize = bufsize;
+	p->nbufs = nbufs;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->h = ods_sha256_new();
+	p->bufs = calloc(nbufs, sizeof(*p->bufs));
+	p->lens = calloc(nbufs, sizeof(*p->lens));
+	if (p->h == NULL || p->bufs == NULL || p->lens == NULL)
+		goto fail;
+	for (i = 0; i < nbufs; i++)
+		if ((p->bufs[i] = malloc(bufsize)) == NULL)
+			goto fail;
+	return p;
+fail:
+	ods_sha256_pipe_free(p);
+	return NULL;
+}
+
+char *
+ods_sha256_pipe_buf(struct ods_sha256_pipe *p)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->pushed - p->hashed >= p->nbufs)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	return p->bufs[p->pushed % p->nbufs];
+}
+
+void
+ods_sha256_pipe_push(struct ods_sha256_pipe *p, size_t n)
+{
+	unsigned	i = (unsigned)(p->pushed % p->nbufs);
+
+	p->lens[i] = n < p->bufsize ? n : p->bufsize;
+	if (!p->started && p->pushed > 0 &&
+	    pthread_create(&p->tid, NULL, pipe_main, p) == 0)
+		p->started = 1;
+	if (!p->started) {
+		/* The first buffer, or no thread: hash here. */
+		ods_sha256_update(p->h, p->bufs[i], p->lens[i]);
+		p->pushed++;
+		p->hashed++;
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->pushed++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void
+pipe_stop(struct ods_sha256_pipe *p)
+{
+	if (!p->started)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->closing = 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->tid, NULL);
+	p->started = 0;
+}
+
+void
+ods_sha256_pipe_final(struct ods_sha256_pipe *p, char out[65])
+{
+	pipe_stop(p);
+	ods_sha256_final(p->h, out);
+}
+
+void
+ods_sha256_pipe_free(struct ods_sha256_pipe *p)
+{
+	unsigned	i;
+
+	if (p == NULL)
+		return;
+	pipe_stop(p);
+	for (i = 0; p->bufs != NULL && i < p->nbufs; i++)
+		free(p->bufs[i]);
+	free(p->bufs);
+	free(p->lens);
+	ods_sha256_free(p->h);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
 }
 
 void

@@ -48,6 +48,26 @@ void		 ods_sha256_update(struct ods_sha256 *, const void *, size_t);
 void		 ods_sha256_final(struct ods_sha256 *, char out[65]);
 void		 ods_sha256_free(struct ods_sha256 *);
 
+/*
+ * SHA-256 on a thread of its own, beside the caller's I/O, so that a large
+ * transfer takes the longer of its copying and its hashing, not the sum.
+ * The caller is lent nbufs buffers of bufsize bytes in turn: _buf returns
+ * the next one (waiting until the hasher is done with it), the caller
+ * fills it, and _push hands its first n (<= bufsize) bytes to the hasher;
+ * after the push the caller may still read that buffer (write it out) but
+ * must not change it. The first push is hashed on the caller's thread
+ * (small objects start no thread); a thread that cannot start means
+ * hashing inline. _final waits for the hasher and writes the hex digest
+ * (once); _free (NULL is a no-op) also stops an unfinished hasher. _new:
+ * NULL when out of memory.
+ */
+struct ods_sha256_pipe;
+struct ods_sha256_pipe *ods_sha256_pipe_new(size_t bufsize, unsigned nbufs);
+char		*ods_sha256_pipe_buf(struct ods_sha256_pipe *);
+void		 ods_sha256_pipe_push(struct ods_sha256_pipe *, size_t n);
+void		 ods_sha256_pipe_final(struct ods_sha256_pipe *, char out[65]);
+void		 ods_sha256_pipe_free(struct ods_sha256_pipe *);
+
 /* HMAC-SHA256 of msg under key: 32 raw bytes into out. */
 void		 ods_hmac_sha256(const void *key, size_t keylen,
 		    const void *msg, size_t msglen, unsigned char out[32]);

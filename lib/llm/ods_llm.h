@@ -239,4 +239,30 @@ enum ods_err	 ods_llm_chat(struct ods_llm *, const char *model,
 		    const char *messages_json, char **content,
 		    struct ods_llm_usage *) ODS_MUSTCHECK;
 
+/*
+ * Streaming chat for the other modules: the request of ods_llm_chat with
+ * stream:true and stream_options.include_usage. delta() runs for every
+ * chunk as it arrives, with choices[0].delta.content (len bytes; "" when
+ * the chunk has none) and the chunk's JSON object text (chunk, clen), or
+ * chunk NULL when the upstream answered with one JSON body instead of a
+ * stream (then content is its whole answer). The first delta commits the
+ * call: before it a failing backend is replaced by the next one. delta
+ * returning non-zero means the caller's client went away: the upstream
+ * transfer is closed at once. progress (may be NULL) as in
+ * ods_llm_sink. *started says whether delta ran. *u gets the upstream's
+ * usage, or estimates when it sent none. Returns ODS_OK (the stream
+ * ended), ODS_EIO (delta refused), ODS_EUPSTREAM (an error event, a
+ * malformed chunk, a stream cut), ODS_ETIMEOUT, and before anything was
+ * delivered the errors of ods_llm_forward and ods_llm_chat's for a 4xx.
+ */
+struct ods_llm_chat_sink {
+	int	(*delta)(void *arg, const char *content, size_t len,
+		    const char *chunk, size_t clen);
+	void	*arg;
+	void	(*progress)(void);
+};
+enum ods_err	 ods_llm_chat_stream(struct ods_llm *, const char *model,
+		    const char *messages_json, const struct ods_llm_chat_sink *,
+		    int *started, struct ods_llm_usage *) ODS_MUSTCHECK;
+
 #endif /* ODS_LLM_H */

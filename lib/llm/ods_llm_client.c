@@ -1,6 +1,6 @@
 /*
  * lib/llm/ods_llm_client.c — calls for the other modules (Agent API, RAG):
- * embeddings in batches and a non-streaming chat, over ods_llm_forward.
+ * embeddings in batches and a chat, whole or streamed, over ods_llm_forward.
  */
 #include "config.h"
 
@@ -177,39 +177,221 @@ ods_llm_embed(struct ods_llm *l, const char *model, const char *const *texts,
 	return er;
 }
 
+/* The body of a chat call: model (after the alias), messages, stream. */
+static enum ods_err
+chat_body(struct ods_llm *l, const char *model, const char *messages,
+    int stream, struct ods_buf *b)
+{
+	struct ods_jw	jw;
+
+	ods_jw_init(&jw, b);
+	ods_jw_obj(&jw);
+	ods_jw_kstr(&jw, "model", ods_llm_alias(l, model));
+	ods_jw_key(&jw, "messages");
+	ods_jw_raw(&jw, messages, strlen(messages));
+	ods_jw_kbool(&jw, "stream", stream);
+	if (stream) {
+		ods_jw_key(&jw, "stream_options");
+		ods_jw_obj(&jw);
+		ods_jw_kbool(&jw, "include_usage", 1);
+		ods_jw_end(&jw);
+	}
+	ods_jw_end(&jw);
+	return ods_jw_error(&jw);
+}
+
+/* choices[0].message.content of a chat answer (malloc'ed). */
+static enum ods_err
+message_of(struct json_object *o, char **content)
+{
+	struct json_object	*ch, *msg, *c;
+
+	if (!json_object_object_get_ex(o, "choices", &ch) ||
+	    !json_object_is_type(ch, json_type_array) ||
+	    json_object_array_length(ch) == 0 ||
+	    !json_object_object_get_ex(json_object_array_get_idx(ch, 0),
+	    "message", &msg) || !json_object_object_get_ex(msg, "content", &c))
+		return ODS_EUPSTREAM;
+	*content = ods_xstrdup(json_object_get_string(c) != NULL ?
+	    json_object_get_string(c) : "");
+	return ODS_OK;
+}
+
 enum ods_err
 ods_llm_chat(struct ods_llm *l, const char *model, const char *messages,
     char **content, struct ods_llm_usage *u)
 {
-	struct json_object	*o = NULL, *ch, *msg, *c;
+	struct json_object	*o = NULL;
 	struct ods_buf		 b;
-	struct ods_jw		 jw;
 	enum ods_err		 er;
 
 	*content = NULL;
 	if (model == NULL || messages == NULL)
 		return ODS_EINVAL;
 	ods_buf_init(&b, REQ_MAX);
-	ods_jw_init(&jw, &b);
-	ods_jw_obj(&jw);
-	ods_jw_kstr(&jw, "model", ods_llm_alias(l, model));
-	ods_jw_key(&jw, "messages");
-	ods_jw_raw(&jw, messages, strlen(messages));
-	ods_jw_kbool(&jw, "stream", 0);
-	ods_jw_end(&jw);
-	if ((er = ods_jw_error(&jw)) == ODS_OK)
+	if ((er = chat_body(l, model, messages, 0, &b)) == ODS_OK)
 		er = call_json(l, ODS_LLM_CHAT, model, &b, &o, u);
 	ods_buf_free(&b);
 	if (er != ODS_OK)
 		return er;
-	if (!json_object_object_get_ex(o, "choices", &ch) ||
-	    json_object_array_length(ch) == 0 ||
-	    !json_object_object_get_ex(json_object_array_get_idx(ch, 0),
-	    "message", &msg) || !json_object_object_get_ex(msg, "content", &c))
-		er = ODS_EUPSTREAM;
-	else
-		*content = ods_xstrdup(json_object_get_string(c) != NULL ?
-		    json_object_get_string(c) : "");
+	er = message_of(o, content);
 	ods_json_put(o);
+	return er;
+}
+
+/* ---- streaming chat ---- */
+
+/* One streaming call's state, seen by the forwarding sink. */
+struct chat_stream {
+	const struct ods_llm_chat_sink	*cs;
+	int				*started;
+	int				 bad;	/* error event, bad chunk */
+	size_t				 bytes;	/* content delivered */
+};
+
+static int
+cs_start(void *arg, int status, const char *ctype)
+{
+	(void)arg;
+	(void)status;
+	(void)ctype;
+	return 0;	/* committed at the first chunk delivered */
+}
+
+/* choices[0].delta.content of a chunk, "" when it has none. */
+static const char *
+delta_of(struct json_object *ch, size_t *len)
+{
+	struct json_object	*d, *c;
+
+	*len = 0;
+	if (!json_object_object_get_ex(json_object_array_get_idx(ch, 0),
+	    "delta", &d) || !json_object_object_get_ex(d, "content", &c) ||
+	    !json_object_is_type(c, json_type_string))
+		return "";
+	*len = (size_t)json_object_get_string_len(c);
+	return json_object_get_string(c);
+}
+
+/*
+ * One event of the upstream: a chunk with choices goes to delta; the
+ * usage-only chunk (kept out by usage_injected), comments and [DONE]
+ * are not the caller's; an error event or a chunk that is not a JSON
+ * object ends the stream as the upstream's failure.
+ */
+static int
+cs_event(void *arg, const char *ev, size_t len)
+{
+	struct chat_stream	*st = arg;
+	struct json_object	*o = NULL, *ch, *err;
+	struct ods_why		 why;
+	const char		*text;
+	char			*data;
+	size_t			 tl;
+	long			 dl;
+	int			 rc = 0;
+
+	data = ods_xmalloc(len + 1);
+	if ((dl = odsi_sse_data(ev, len, data, len + 1)) < 0 ||
+	    (dl == 6 && memcmp(data, "[DONE]", 6) == 0))
+		goto out;
+	if (ods_json_parse(data, (size_t)dl, 0, &o, &why) != ODS_OK ||
+	    !json_object_is_type(o, json_type_object) ||
+	    (json_object_object_get_ex(o, "error", &err) && err != NULL) ||
+	    !json_object_object_get_ex(o, "choices", &ch) ||
+	    !json_object_is_type(ch, json_type_array)) {
+		st->bad = 1;
+		rc = 1;
+		goto out;
+	}
+	if (json_object_array_length(ch) == 0)
+		goto out;
+	text = delta_of(ch, &tl);
+	*st->started = 1;
+	st->bytes += tl;
+	rc = st->cs->delta(st->cs->arg, text, tl, data, (size_t)dl) != 0;
+out:
+	ods_json_put(o);
+	free(data);
+	return rc;
+}
+
+/* What a call that ods_llm_forward took ended with. */
+static enum ods_err
+cs_outcome(struct chat_stream *st, const struct ods_llm_result *res)
+{
+	struct json_object	*o = NULL;
+	struct ods_why		 why;
+	char			*content = NULL;
+	enum ods_err		 er;
+
+	if (st->bad)
+		return ODS_EUPSTREAM;
+	if (res->started)
+		return res->err;
+	/* Not a stream: an error status, or one JSON answer. */
+	if (res->status < 200 || res->status >= 300)
+		return status_err(res->status);
+	if (ods_json_parse(res->body.data, res->body.len, 0, &o, &why) !=
+	    ODS_OK)
+		return ODS_EUPSTREAM;
+	er = message_of(o, &content);
+	ods_json_put(o);
+	if (er != ODS_OK)
+		return er;
+	*st->started = 1;
+	st->bytes = strlen(content);
+	if (st->cs->delta(st->cs->arg, content, st->bytes, NULL, 0) != 0)
+		er = ODS_EIO;
+	free(content);
+	return er;
+}
+
+enum ods_err
+ods_llm_chat_stream(struct ods_llm *l, const char *model,
+    const char *messages, const struct ods_llm_chat_sink *cs, int *started,
+    struct ods_llm_usage *u)
+{
+	struct ods_llm_sink	 sink;
+	struct ods_llm_prep	 p;
+	struct ods_llm_result	 res;
+	struct chat_stream	 st;
+	struct ods_buf		 b;
+	enum ods_err		 er, fer;
+
+	*started = 0;
+	memset(u, 0, sizeof(*u));
+	if (model == NULL || messages == NULL || cs == NULL ||
+	    cs->delta == NULL)
+		return ODS_EINVAL;
+	ods_buf_init(&b, REQ_MAX);
+	if ((er = chat_body(l, model, messages, 1, &b)) != ODS_OK) {
+		ods_buf_free(&b);
+		return er;
+	}
+	memset(&p, 0, sizeof(p));
+	p.op = ODS_LLM_CHAT;
+	p.model = model;
+	p.upstream_model = ods_llm_alias(l, model);
+	p.stream = 1;
+	p.usage_injected = 1;	/* the usage-only chunk is ours */
+	p.body = b.data;
+	p.body_len = b.len;
+	p.prompt_estimate = (int64_t)(b.len / 4 + 1);
+	memset(&st, 0, sizeof(st));
+	st.cs = cs;
+	st.started = started;
+	memset(&sink, 0, sizeof(sink));
+	sink.start = cs_start;
+	sink.event = cs_event;
+	sink.arg = &st;
+	sink.progress = cs->progress;
+	fer = er = ods_llm_forward(l, &p, &sink, &res);
+	if (er == ODS_OK)
+		er = cs_outcome(&st, &res);
+	p.completion_estimate = (int64_t)(st.bytes / 4 + 1);
+	ods_llm_billed(&p, fer, &res, u);
+	ods_llm_result_fini(&res);
+	ods_buf_free(&b);
 	return er;
 }

@@ -58,7 +58,8 @@ row_args(const struct ods_llm_usage_rec *r, struct ods_db_arg *a)
 	a[0] = ods_db_text(r->request_id);
 	a[1] = *r->key_id != '\0' ? ods_db_text(r->key_id) : ods_db_null();
 	a[2] = *r->user_id != '\0' ? ods_db_text(r->user_id) : ods_db_null();
-	a[3] = ods_db_text("openai-proxy");
+	a[3] = ods_db_text(*r->service != '\0' ? r->service :
+	    "openai-proxy");
 	a[4] = ods_db_text(r->endpoint);
 	a[5] = ods_db_text(r->model);
 	a[6] = *r->backend != '\0' ? ods_db_text(r->backend) : ods_db_null();

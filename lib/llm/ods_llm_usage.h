@@ -27,6 +27,7 @@ struct ods_llm_usage_rec {
 	char	endpoint[65];		/* "/v1/chat/completions" */
 	char	model[129];		/* as the client named it */
 	char	backend[17];		/* "" when none answered */
+	char	service[33];		/* "" is "openai-proxy" */
 	int	stream;
 	int64_t	prompt_tokens;
 	int64_t	completion_tokens;

@@ -38,6 +38,12 @@
 
 struct runner;
 
+/* A succeeded run waiting to be recorded with others (record_done). */
+struct fin {
+	struct ods_jobs_done	d;
+	int			done;
+};
+
 struct ods_job {
 	struct runner		*r;
 	const struct ods_job_type *type;
@@ -71,6 +77,19 @@ struct runner {
 	atomic_llong			 abort_at;
 	pthread_mutex_t			 mu;
 	pthread_cond_t			 cv;
+	/* Batch claims (next_job), under mu: one in flight at a time. */
+	pthread_cond_t			 ready_cv;
+	struct ods_job			*ready[ODS_JOBS_CLAIM_MAX];
+	size_t				 nready;	/* claimed, to start */
+	int				 claiming;
+	int				 nwaiting;	/* for that claim */
+	int				 nhandler;	/* threads in a handler */
+	int				 nidle;		/* waiting for a wake-up */
+	/* Succeeded runs recorded together (record_done), under mu. */
+	pthread_cond_t			 fin_cv;
+	struct fin			**fins;		/* nthreads slots */
+	size_t				 nfins;
+	int				 finishing;
 	struct jthread			*threads;
 	int				 nthreads;
 	pthread_t			 mtid;
@@ -266,6 +285,60 @@ record(struct runner *r, struct ods_job *j, enum ods_jobs_outcome how,
 	}
 }
 
+#define FIN_ROUND	(4 * ODS_JOBS_FINISH_MAX)	/* runs one round takes */
+
+/*
+ * Record a succeeded run. The runs of this process that end while a
+ * record is being written wait for it, then the first of them writes all
+ * theirs in one statement (group commit): a busy worker records a few
+ * runs per round trip and commit. A run whose write failed on the way
+ * (database away) goes through record()'s retries on its own.
+ */
+static enum ods_err
+record_done(struct runner *r, struct ods_job *j, enum ods_jobs_status *st)
+{
+	struct ods_jobs_done	 batch[FIN_ROUND];
+	struct fin		 me, *take[FIN_ROUND];
+	enum ods_err		 er;
+	size_t			 n, k;
+
+	memset(&me, 0, sizeof(me));
+	me.d.id = j->cl.id;
+	me.d.attempt = j->cl.attempt;
+	me.d.result = j->result;
+	pthread_mutex_lock(&r->mu);
+	r->fins[r->nfins++] = &me;
+	while (!me.done) {
+		if (r->finishing) {
+			pthread_cond_wait(&r->fin_cv, &r->mu);
+			continue;
+		}
+		r->finishing = 1;
+		n = r->nfins < FIN_ROUND ? r->nfins : FIN_ROUND;
+		memcpy(take, r->fins, n * sizeof(take[0]));
+		r->nfins -= n;
+		memmove(&r->fins[0], &r->fins[n], r->nfins * sizeof(take[0]));
+		pthread_mutex_unlock(&r->mu);
+		for (k = 0; k < n; k++)
+			batch[k] = take[k]->d;
+		(void)ods_jobs_finish_done(r->env->db, r->owner, batch, n);
+		pthread_mutex_lock(&r->mu);
+		for (k = 0; k < n; k++) {
+			take[k]->d.er = batch[k].er;
+			take[k]->done = 1;
+		}
+		r->finishing = 0;
+		pthread_cond_broadcast(&r->fin_cv);
+	}
+	pthread_mutex_unlock(&r->mu);
+	er = me.d.er;
+	if (er == ODS_EUNAVAIL || er == ODS_ETIMEOUT || er == ODS_ECONFLICT)
+		er = record(r, j, ODS_JOBS_DONE, 0, NULL);
+	if (er == ODS_OK)
+		*st = ODS_JOBS_SUCCEEDED;
+	return er;
+}
+
 /* What the run's end means, from the handler's answer and the flags. */
 static enum ods_jobs_outcome
 outcome_of(struct runner *r, struct ods_job *j, enum ods_err er)
@@ -333,10 +406,19 @@ run(struct jthread *t, struct ods_job *j)
 	} else {
 		ods_log(ODS_LOG_INFO, "job_start job=%lld type=%s attempt=%d",
 		    (long long)j->cl.id, j->cl.type, j->cl.attempt);
+		pthread_mutex_lock(&r->mu);
+		r->nhandler++;
+		pthread_mutex_unlock(&r->mu);
 		er = j->type->handler(j);
+		pthread_mutex_lock(&r->mu);
+		r->nhandler--;
+		pthread_mutex_unlock(&r->mu);
 	}
 	how = outcome_of(r, j, er);
-	fer = record(r, j, how, 0, &st);
+	if (how == ODS_JOBS_DONE)
+		fer = record_done(r, j, &st);
+	else
+		fer = record(r, j, how, 0, &st);
 	ods_log(fer == ODS_OK ? ODS_LOG_INFO : ODS_LOG_WARN, "job_end job=%lld "
 	    "type=%s attempt=%d outcome=%s elapsed_ms=%.0f%s%s",
 	    (long long)j->cl.id, j->cl.type, j->cl.attempt,
@@ -369,6 +451,88 @@ idle(struct runner *r, int ms)
 	pthread_mutex_unlock(&r->mu);
 }
 
+static struct ods_job *
+job_new(struct runner *r)
+{
+	struct ods_job	*j;
+
+	j = ods_xcalloc(1, sizeof(*j));
+	j->r = r;
+	return j;
+}
+
+/*
+ * The next job for a thread: one another thread's batch claim handed
+ * over, or a batch claimed here for every thread of the process that is
+ * free or about to be (a process runs one claim at a time, so a busy
+ * queue is claimed several jobs per statement, and never for a thread in
+ * a handler or waiting for a wake-up). NULL with *er ODS_ENOTFOUND
+ * (nothing due) or the claim's error, the thread then counted idle until
+ * it calls idle_end(); or ODS_EUNAVAIL when stopping.
+ */
+static struct ods_job *
+next_job(struct runner *r, enum ods_err *er)
+{
+	struct ods_jobs_claim	 cl[ODS_JOBS_CLAIM_MAX];
+	struct ods_job		*j = NULL, *k;
+	size_t			 want, n = 0, i;
+
+	pthread_mutex_lock(&r->mu);
+	while (r->nready == 0 && r->claiming && !atomic_load(&r->stopping)) {
+		r->nwaiting++;
+		pthread_cond_wait(&r->ready_cv, &r->mu);
+		r->nwaiting--;
+	}
+	if (atomic_load(&r->stopping) || r->nready > 0) {
+		if (!atomic_load(&r->stopping)) {
+			j = r->ready[0];
+			memmove(&r->ready[0], &r->ready[1],
+			    --r->nready * sizeof(r->ready[0]));
+		}
+		pthread_mutex_unlock(&r->mu);
+		*er = j != NULL ? ODS_OK : ODS_EUNAVAIL;
+		return j;
+	}
+	/*
+	 * For every thread neither in a handler nor waiting for a wake-up:
+	 * this one, those waiting for this claim, and those recording a run
+	 * (they come back for a job within a round trip).
+	 */
+	r->claiming = 1;
+	want = (size_t)(r->nthreads - r->nhandler - r->nidle);
+	if (want < 1)
+		want = 1;
+	if (want > ODS_JOBS_CLAIM_MAX)
+		want = ODS_JOBS_CLAIM_MAX;
+	pthread_mutex_unlock(&r->mu);
+	*er = ods_jobs_claim_batch(r->env->db, r->owner, r->conf->job_lease_ms,
+	    cl, want, &n);
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < n; i++) {
+		k = job_new(r);
+		k->cl = cl[i];
+		k->claimed_ms = ods_now_ms();
+		if (i == 0)
+			j = k;
+		else
+			r->ready[r->nready++] = k;
+	}
+	r->claiming = 0;
+	if (j == NULL)
+		r->nidle++;	/* no claim counts it until idle_end() */
+	pthread_cond_broadcast(&r->ready_cv);
+	pthread_mutex_unlock(&r->mu);
+	return j;
+}
+
+static void
+idle_end(struct runner *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->nidle--;
+	pthread_mutex_unlock(&r->mu);
+}
+
 static void *
 jthread_main(void *arg)
 {
@@ -378,12 +542,7 @@ jthread_main(void *arg)
 	enum ods_err	 er;
 
 	while (!atomic_load(&r->stopping)) {
-		j = ods_xcalloc(1, sizeof(*j));
-		j->r = r;
-		er = ods_jobs_claim(r->env->db, r->owner, r->conf->job_lease_ms,
-		    &j->cl);
-		if (er == ODS_OK) {
-			j->claimed_ms = ods_now_ms();
+		if ((j = next_job(r, &er)) != NULL) {
 			pthread_mutex_lock(&r->mu);
 			t->job = j;
 			pthread_mutex_unlock(&r->mu);
@@ -394,11 +553,13 @@ jthread_main(void *arg)
 			job_free(j);
 			continue;
 		}
-		job_free(j);
+		if (er == ODS_EUNAVAIL && atomic_load(&r->stopping))
+			break;
 		if (er != ODS_ENOTFOUND) {
 			ods_log(ODS_LOG_WARN, "job_claim_failed err=%s",
 			    ods_strerror(er));
 			idle(r, r->conf->job_poll_ms);
+			idle_end(r);
 			continue;
 		}
 		/* Nothing due: a wake-up, or poll when Redis is away. */
@@ -406,6 +567,7 @@ jthread_main(void *arg)
 		    r->conf->job_poll_ms);
 		if (er == ODS_EUNAVAIL)
 			idle(r, r->conf->job_poll_ms);
+		idle_end(r);
 	}
 	return NULL;
 }
@@ -415,10 +577,15 @@ jthread_main(void *arg)
 static int
 running_here(struct runner *r, int64_t id)
 {
+	size_t	k;
 	int	i;
 
 	for (i = 0; i < r->nthreads; i++)
 		if (r->threads[i].job != NULL && r->threads[i].job->cl.id == id)
+			return 1;
+	/* Claimed, about to start. */
+	for (k = 0; k < r->nready; k++)
+		if (r->ready[k]->cl.id == id)
 			return 1;
 	return 0;
 }
@@ -604,6 +771,8 @@ odsi_runner_start(const struct ods_service *svc,
 	owner_make(r);
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
+	pthread_cond_init(&r->ready_cv, NULL);
+	pthread_cond_init(&r->fin_cv, NULL);
 	/* Its own connections: a blocked XREADGROUP must not time out. */
 	wc = *r->conf;
 	wc.redis_timeout_ms = r->conf->job_poll_ms + r->conf->redis_timeout_ms;
@@ -612,6 +781,7 @@ odsi_runner_start(const struct ods_service *svc,
 		strcpy(host, "host");
 	host[sizeof(host) - 1] = '\0';
 	r->threads = ods_xcalloc((size_t)r->nthreads, sizeof(*r->threads));
+	r->fins = ods_xcalloc((size_t)r->nthreads, sizeof(*r->fins));
 	r->hb_ok_ms = ods_now_ms();
 	if (pthread_create(&r->mtid, NULL, mthread_main, r) != 0) {
 		ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO, "job_thread_start");
@@ -643,7 +813,8 @@ odsi_runner_start(const struct ods_service *svc,
 void
 odsi_runner_stop(struct runner *r, int budget_ms)
 {
-	int	i, margin;
+	struct ods_job	*j;
+	int		 i, margin;
 
 	if (r == NULL)
 		return;
@@ -659,10 +830,21 @@ odsi_runner_stop(struct runner *r, int budget_ms)
 	if (budget_ms <= 0)
 		atomic_store(&r->abort, 1);
 	pthread_cond_broadcast(&r->cv);
+	pthread_cond_broadcast(&r->ready_cv);
 	pthread_mutex_unlock(&r->mu);
 	for (i = 0; i < r->nthreads; i++)
 		if (r->threads[i].started)
 			pthread_join(r->threads[i].tid, NULL);
+	/* Claimed for a thread that stopped first: back to the queue. */
+	for (;;) {
+		pthread_mutex_lock(&r->mu);
+		j = r->nready > 0 ? r->ready[--r->nready] : NULL;
+		pthread_mutex_unlock(&r->mu);
+		if (j == NULL)
+			break;
+		(void)record(r, j, ODS_JOBS_RELEASE, 0, NULL);
+		job_free(j);
+	}
 	pthread_mutex_lock(&r->mu);
 	atomic_store(&r->mstop, 1);
 	pthread_cond_broadcast(&r->cv);
@@ -671,6 +853,9 @@ odsi_runner_stop(struct runner *r, int budget_ms)
 		pthread_join(r->mtid, NULL);
 	ods_redis_free(r->wait_redis);
 	pthread_cond_destroy(&r->cv);
+	pthread_cond_destroy(&r->ready_cv);
+	pthread_cond_destroy(&r->fin_cv);
+	free(r->fins);
 	pthread_mutex_destroy(&r->mu);
 	free(r->threads);
 	ods_log(ODS_LOG_INFO, "jobs_stop owner=%s", r->owner);

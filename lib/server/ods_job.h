@@ -5,7 +5,11 @@
  * worker process beside its FastCGI threads, ODS_WORKER_CONCURRENCY job
  * threads and one maintenance thread. A job thread claims a due job from
  * the queue (lib/store/ods_jobs.h), runs its type's handler, and records
- * the outcome; when nothing is due it waits for a Redis Stream wake-up,
+ * the outcome. A process runs one claim at a time, for every job thread
+ * that is neither in a handler nor waiting for a wake-up (a batch, one
+ * statement), and records the runs that succeed together in one statement
+ * (group commit). When nothing is due a thread waits for a Redis Stream
+ * wake-up,
  * or polls every ODS_JOB_POLL_MS while Redis is down. The maintenance
  * thread keeps the leases of the running jobs (and learns of cancel
  * requests), takes back expired leases of dead workers, sets

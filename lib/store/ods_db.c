@@ -1578,3 +1578,33 @@ ods_db_res_double(const struct ods_db_res *r, size_t row, size_t col,
 	*v = d;
 	return ODS_OK;
 }
+
+enum ods_err
+ods_db_exec_once_const(struct ods_db *db, const char *sql,
+    const struct ods_db_arg *args, size_t nargs, uint64_t *affected)
+{
+	struct ods_db_conn	*c = NULL;
+	enum ods_err		 er;
+
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
+		return er;
+	er = ods_db_exec_const(c, sql, args, nargs, affected);
+	ods_db_release(c);
+	return er;
+}
+
+enum ods_err
+ods_db_query_once_const(struct ods_db *db, const char *sql,
+    const struct ods_db_arg *args, size_t nargs, size_t max_rows,
+    struct ods_db_res **res)
+{
+	struct ods_db_conn	*c = NULL;
+	enum ods_err		 er;
+
+	*res = NULL;
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
+		return er;
+	er = ods_db_query_const(c, sql, args, nargs, max_rows, res);
+	ods_db_release(c);
+	return er;
+}

@@ -165,6 +165,24 @@ enum ods_err	 ods_db_query_const(struct ods_db_conn *, const char *sql,
 		    struct ods_db_res **) ODS_MUSTCHECK;
 
 /*
+ * One statement on a connection of its own: acquire, run, release (for
+ * callers with nothing else to do on it). Errors of ods_db_acquire and
+ * of the statement.
+ */
+#define ods_db_exec_once(db, sql, args, nargs, affected)		\
+	ods_db_exec_once_const((db), ODS_DB_SQL(sql), (args), (nargs),	\
+	    (affected))
+#define ods_db_query_once(db, sql, args, nargs, max_rows, res)		\
+	ods_db_query_once_const((db), ODS_DB_SQL(sql), (args), (nargs),	\
+	    (max_rows), (res))
+enum ods_err	 ods_db_exec_once_const(struct ods_db *, const char *sql,
+		    const struct ods_db_arg *, size_t nargs,
+		    uint64_t *affected) ODS_MUSTCHECK;
+enum ods_err	 ods_db_query_once_const(struct ods_db *, const char *sql,
+		    const struct ods_db_arg *, size_t nargs, size_t max_rows,
+		    struct ods_db_res **) ODS_MUSTCHECK;
+
+/*
  * Multi-row INSERT: prefix is a literal "INSERT INTO t (a, b, c)" naming
  * ncols columns, args holds nrows * ncols values row after row, and the
  * rows go as "<prefix> VALUES (?,?,?),(?,?,?)..." in one statement, or in

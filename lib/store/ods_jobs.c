@@ -296,58 +296,82 @@ ods_jobs_claim_fini(struct ods_jobs_claim *cl)
 }
 
 /*
- * One statement takes the oldest due job: the subquery locks it with SKIP
- * LOCKED, so concurrent claims pass over each other's rows instead of
- * waiting, and the row is marked ours (a random token) in the same
- * autocommit statement. A second statement reads it back by the token.
+ * One statement takes the oldest due jobs, up to max: the derived table
+ * locks them with SKIP LOCKED, so concurrent claims pass over each
+ * other's rows instead of waiting, and the rows are marked ours (a random
+ * token) in the same autocommit statement. (The derived table is joined,
+ * not used in "id IN (...)": MariaDB 10.11 turns the latter into a
+ * semi-join that waits for the locked rows instead of skipping them.) A
+ * second statement reads them back by the token. One scan of the claim
+ * index, one commit and two round trips serve the whole batch.
  */
+enum ods_err
+ods_jobs_claim_batch(struct ods_db *db, const char *owner, int lease_ms,
+    struct ods_jobs_claim *cl, size_t max, size_t *n)
+{
+	struct ods_db_conn	*c = NULL;
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[4];
+	enum ods_err		 er;
+	uint64_t		 got = 0;
+	int64_t			 token;
+	size_t			 i;
+
+	*n = 0;
+	if (max == 0 || max > ODS_JOBS_CLAIM_MAX)
+		return ODS_EINVAL;
+	memset(cl, 0, max * sizeof(*cl));
+	ods_random(&token, sizeof(token));
+	token &= INT64_MAX;
+	a[0] = ods_db_int((int64_t)max);
+	a[1] = ods_db_text(owner);
+	a[2] = ods_db_int((int64_t)lease_ms * 1000);
+	a[3] = ods_db_int(token);
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
+		return er;
+	er = ods_db_exec(c, "UPDATE jobs j JOIN (SELECT id FROM jobs WHERE "
+	    "status = 'queued' AND run_after <= NOW(3) ORDER BY run_after, id "
+	    "LIMIT ? FOR UPDATE SKIP LOCKED) t ON j.id = t.id SET j.status = "
+	    "'running', j.lease_owner = ?, j.lease_expires_at = NOW(3) + "
+	    "INTERVAL ? MICROSECOND, j.lease_token = ?, j.attempts = "
+	    "j.attempts + 1, j.cancel_requested = 0, j.started_at = "
+	    "COALESCE(j.started_at, NOW(3))", a, 4, &got);
+	if (er == ODS_OK && got == 0)
+		er = ODS_ENOTFOUND;
+	if (er == ODS_OK) {
+		a[0] = a[1];
+		a[1] = a[3];
+		er = ods_db_query(c, "SELECT id, type, payload, created_by, "
+		    "attempts, max_attempts FROM jobs WHERE lease_owner = ? "
+		    "AND status = 'running' AND lease_token = ? ORDER BY "
+		    "run_after, id", a, 2, max, &res);
+	}
+	ods_db_release(c);
+	/* A row missing here is given back by the heartbeat (orphans). */
+	for (i = 0; er == ODS_OK && i < ods_db_res_nrows(res) && i < max;
+	    i++) {
+		if (ods_db_res_int(res, i, 0, &cl[*n].id) != ODS_OK)
+			continue;
+		cl[*n].type = dup_cell(res, i, 1);
+		cl[*n].payload = dup_cell(res, i, 2);
+		cl[*n].created_by = dup_cell(res, i, 3);
+		cl[*n].attempt = cell_int(res, i, 4);
+		cl[*n].max_attempts = cell_int(res, i, 5);
+		(*n)++;
+	}
+	if (er == ODS_OK && *n == 0)
+		er = ODS_EINTERNAL;
+	ods_db_res_free(res);
+	return er;
+}
+
 enum ods_err
 ods_jobs_claim(struct ods_db *db, const char *owner, int lease_ms,
     struct ods_jobs_claim *cl)
 {
-	struct ods_db_conn	*c = NULL;
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[3];
-	enum ods_err		 er;
-	uint64_t		 n = 0;
-	int64_t			 token;
+	size_t	n;
 
-	memset(cl, 0, sizeof(*cl));
-	ods_random(&token, sizeof(token));
-	token &= INT64_MAX;
-	a[0] = ods_db_text(owner);
-	a[1] = ods_db_int((int64_t)lease_ms * 1000);
-	a[2] = ods_db_int(token);
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_exec(c, "UPDATE jobs SET status = 'running', lease_owner = "
-	    "?, lease_expires_at = NOW(3) + INTERVAL ? MICROSECOND, "
-	    "lease_token = ?, attempts = attempts + 1, cancel_requested = 0, "
-	    "started_at = COALESCE(started_at, NOW(3)) WHERE id = (SELECT id "
-	    "FROM jobs WHERE status = 'queued' AND run_after <= NOW(3) ORDER "
-	    "BY run_after, id LIMIT 1 FOR UPDATE SKIP LOCKED)", a, 3, &n);
-	if (er == ODS_OK && n == 0)
-		er = ODS_ENOTFOUND;
-	if (er == ODS_OK) {
-		a[1] = a[2];
-		er = ods_db_query(c, "SELECT id, type, payload, created_by, "
-		    "attempts, max_attempts FROM jobs WHERE lease_owner = ? "
-		    "AND status = 'running' AND lease_token = ?", a, 2, 1,
-		    &res);
-	}
-	ods_db_release(c);
-	if (er == ODS_OK && (ods_db_res_nrows(res) != 1 ||
-	    ods_db_res_int(res, 0, 0, &cl->id) != ODS_OK))
-		er = ODS_EINTERNAL;
-	if (er == ODS_OK) {
-		cl->type = dup_cell(res, 0, 1);
-		cl->payload = dup_cell(res, 0, 2);
-		cl->created_by = dup_cell(res, 0, 3);
-		cl->attempt = cell_int(res, 0, 4);
-		cl->max_attempts = cell_int(res, 0, 5);
-	}
-	ods_db_res_free(res);
-	return er;
+	return ods_jobs_claim_batch(db, owner, lease_ms, cl, 1, &n);
 }
 
 enum ods_err
@@ -548,6 +572,103 @@ ods_jobs_finish(struct ods_db *db, int64_t id, const char *owner,
 		er = ODS_ENOTFOUND;
 	if (er == ODS_OK && status != NULL)
 		*status = st;
+	return er;
+}
+
+/*
+ * Up to ODS_JOBS_FINISH_MAX runs in one statement: their results by id in
+ * a CASE, the runs named by (id, attempts) pairs; unused slots repeat the
+ * last run. The rows written are marked with a fresh token, so when fewer
+ * matched than were sent, one query tells which were no longer ours.
+ */
+static enum ods_err
+finish_some(struct ods_db_conn *c, const char *owner,
+    struct ods_jobs_done **d, size_t n)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[4 * ODS_JOBS_FINISH_MAX + 2];
+	enum ods_err		 er;
+	uint64_t		 got = 0;
+	int64_t			 token, id;
+	size_t			 i, k;
+
+	ods_random(&token, sizeof(token));
+	token &= INT64_MAX;
+	for (i = 0; i < ODS_JOBS_FINISH_MAX; i++) {
+		k = i < n ? i : n - 1;
+		a[2 * i] = ods_db_int(d[k]->id);
+		a[2 * i + 1] = ods_db_text(d[k]->result);
+		a[2 * ODS_JOBS_FINISH_MAX + 2 + 2 * i] = ods_db_int(d[k]->id);
+		a[2 * ODS_JOBS_FINISH_MAX + 3 + 2 * i] =
+		    ods_db_int(d[k]->attempt);
+	}
+	a[2 * ODS_JOBS_FINISH_MAX] = ods_db_int(token);
+	a[2 * ODS_JOBS_FINISH_MAX + 1] = ods_db_text(owner);
+	er = ods_db_exec(c, "UPDATE jobs SET status = 'succeeded', result = "
+	    "CASE id WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? "
+	    "WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? WHEN ? THEN ? END, "
+	    "error = NULL, progress = 100, finished_at = NOW(3), lease_token "
+	    "= ?, lease_owner = NULL, lease_expires_at = NULL WHERE "
+	    "lease_owner = ? AND status = 'running' AND ((id = ? AND attempts "
+	    "= ?) OR (id = ? AND attempts = ?) OR (id = ? AND attempts = ?) OR "
+	    "(id = ? AND attempts = ?) OR (id = ? AND attempts = ?) OR (id = ? "
+	    "AND attempts = ?) OR (id = ? AND attempts = ?) OR (id = ? AND "
+	    "attempts = ?))", a, 4 * ODS_JOBS_FINISH_MAX + 2, &got);
+	for (i = 0; i < n; i++)
+		d[i]->er = er;
+	if (er != ODS_OK || got == n)
+		return er;
+	/* Some were taken over meanwhile: those not marked. */
+	for (i = 0; i < n; i++)
+		d[i]->er = ODS_ENOTFOUND;
+	a[0] = ods_db_int(token);
+	er = ods_db_query(c, "SELECT id FROM jobs WHERE lease_token = ? AND "
+	    "status = 'succeeded'", a, 1, ODS_JOBS_FINISH_MAX, &res);
+	for (i = 0; er != ODS_OK && i < n; i++)
+		d[i]->er = er;
+	for (k = 0; er == ODS_OK && k < ods_db_res_nrows(res); k++) {
+		if (ods_db_res_int(res, k, 0, &id) != ODS_OK)
+			continue;
+		for (i = 0; i < n; i++)
+			if (d[i]->id == id)
+				d[i]->er = ODS_OK;
+	}
+	ods_db_res_free(res);
+	return er;
+}
+
+enum ods_err
+ods_jobs_finish_done(struct ods_db *db, const char *owner,
+    struct ods_jobs_done *done, size_t n)
+{
+	struct ods_db_conn	*c = NULL;
+	struct ods_jobs_done	*d[ODS_JOBS_FINISH_MAX];
+	enum ods_err		 er = ODS_OK;
+	size_t			 i, m = 0;
+
+	for (i = 0; i < n; i++)
+		done[i].er = json_valid(done[i].result) ? ODS_OK : ODS_EINVAL;
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK) {
+		for (i = 0; i < n; i++)
+			if (done[i].er == ODS_OK)
+				done[i].er = er;
+		return er;
+	}
+	for (i = 0; i < n; i++) {
+		if (done[i].er != ODS_OK)
+			continue;
+		d[m++] = &done[i];
+		if (m == ODS_JOBS_FINISH_MAX) {
+			(void)finish_some(c, owner, d, m);
+			m = 0;
+		}
+	}
+	if (m > 0)
+		(void)finish_some(c, owner, d, m);
+	ods_db_release(c);
+	er = ODS_OK;
+	for (i = 0; i < n && er == ODS_OK; i++)
+		er = done[i].er;
 	return er;
 }
 

@@ -3,8 +3,9 @@
  * (sql/0004_jobs.sql) is the truth, a Redis Stream only wakes workers.
  *
  * Producers call ods_jobs_enqueue (idempotent by key per creator and
- * type). Workers claim with ods_jobs_claim (SELECT ... FOR UPDATE SKIP
- * LOCKED, then a lease: owner + expiry), keep the lease with
+ * type). Workers claim with ods_jobs_claim or, several at once,
+ * ods_jobs_claim_batch (SELECT ... FOR UPDATE SKIP LOCKED, then a lease:
+ * owner + expiry), keep the lease with
  * ods_jobs_heartbeat, and end with ods_jobs_finish. A lease that expires
  * (the worker died) is taken back by ods_jobs_reap. Every call takes a
  * pooled connection for one short statement or transaction and gives it
@@ -89,6 +90,19 @@ void		 ods_jobs_claim_fini(struct ods_jobs_claim *);
 enum ods_err	 ods_jobs_claim(struct ods_db *, const char *owner,
 		    int lease_ms, struct ods_jobs_claim *) ODS_MUSTCHECK;
 
+#define ODS_JOBS_CLAIM_MAX	64	/* jobs one batch claim takes */
+
+/*
+ * The same for up to max (1..ODS_JOBS_CLAIM_MAX) jobs at once, oldest
+ * first, in the same two statements: cl[0..*n) are filled (each released
+ * with ods_jobs_claim_fini). Every job claimed is leased from now, so the
+ * caller claims only what it can start at once. Returns as ods_jobs_claim,
+ * or ODS_EINVAL for a bad max.
+ */
+enum ods_err	 ods_jobs_claim_batch(struct ods_db *, const char *owner,
+		    int lease_ms, struct ods_jobs_claim *cl, size_t max,
+		    size_t *n) ODS_MUSTCHECK;
+
 /*
  * Extend the lease of every running job of owner to now + lease_ms, and
  * report them: ids[i] with cancel[i] non-zero when a cancel was asked.
@@ -136,6 +150,28 @@ enum ods_err	 ods_jobs_finish(struct ods_db *, int64_t id,
 		    const char *owner, int attempt, enum ods_jobs_outcome,
 		    const char *result, const char *error, int backoff_ms,
 		    enum ods_jobs_status *status) ODS_MUSTCHECK;
+
+/* One succeeded run of a batch (ods_jobs_finish_done). */
+struct ods_jobs_done {
+	int64_t		 id;
+	int		 attempt;
+	const char	*result;	/* JSON text or NULL; borrowed */
+	enum ods_err	 er;		/* out: ODS_OK, ODS_ENOTFOUND, ... */
+};
+
+#define ODS_JOBS_FINISH_MAX	8	/* runs one statement records */
+
+/*
+ * ods_jobs_finish(..., ODS_JOBS_DONE, ...) for n runs of owner at once,
+ * one statement for up to ODS_JOBS_FINISH_MAX of them (so the runs that
+ * end together cost one round trip and one commit). Each done[i].er says
+ * how that run went: ODS_OK, ODS_ENOTFOUND (no longer ours), ODS_EINVAL
+ * (its result is not JSON: not written), or the statement's error.
+ * Returns ODS_OK when every run is ODS_OK, else the first other er (the
+ * caller reads done[].er either way).
+ */
+enum ods_err	 ods_jobs_finish_done(struct ods_db *, const char *owner,
+		    struct ods_jobs_done *done, size_t n);
 
 /*
  * Take back running jobs whose lease expired: queued again when attempts

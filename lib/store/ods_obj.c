@@ -273,6 +273,91 @@ ods_obj_get(struct ods_obj *o, const char *key, uint64_t off, uint64_t len,
 	return o->ops->get(o->be, key, off, len, s);
 }
 
+/*
+ * The checked get: a sink in front of the caller's that copies the bytes
+ * into an ods_sha256_pipe on their way, so the hash runs on its own
+ * thread while the backend reads and the caller writes.
+ */
+#define CHECK_BUF	(1024u * 1024)
+#define CHECK_BUFS	4
+
+struct checked {
+	const struct ods_obj_sink	*s;
+	struct ods_sha256_pipe		*h;
+	char				*buf;	/* the pipe's, being filled */
+	size_t				 used;
+	struct ods_obj_info		 in;
+};
+
+static int
+checked_begin(void *arg, const struct ods_obj_info *in, uint64_t off,
+    uint64_t len)
+{
+	struct checked	*c = arg;
+
+	c->in = *in;
+	if (c->s->begin == NULL)
+		return 0;
+	return c->s->begin(c->s->arg, in, off, len);
+}
+
+static int
+checked_write(void *arg, const char *p, size_t n)
+{
+	struct checked	*c = arg;
+	const char	*q = p;
+	size_t		 k, left = n;
+
+	while (left > 0) {
+		if (c->buf == NULL) {
+			c->buf = ods_sha256_pipe_buf(c->h);
+			c->used = 0;
+		}
+		k = CHECK_BUF - c->used < left ? CHECK_BUF - c->used : left;
+		memcpy(c->buf + c->used, q, k);
+		c->used += k;
+		q += k;
+		left -= k;
+		if (c->used == CHECK_BUF) {
+			ods_sha256_pipe_push(c->h, c->used);
+			c->buf = NULL;
+		}
+	}
+	return c->s->write(c->s->arg, p, n);
+}
+
+enum ods_err
+ods_obj_get_checked(struct ods_obj *o, const char *key,
+    const struct ods_obj_sink *s, struct ods_obj_info *out)
+{
+	struct checked		c;
+	struct ods_obj_sink	cs = { checked_begin, checked_write, &c };
+	char			sha[65];
+	enum ods_err		er;
+
+	if (ods_obj_key_check(key) != ODS_OK || s == NULL || s->write == NULL)
+		return ODS_EINVAL;
+	memset(&c, 0, sizeof(c));
+	c.s = s;
+	if ((c.h = ods_sha256_pipe_new(CHECK_BUF, CHECK_BUFS)) == NULL)
+		return ODS_ENOMEM;
+	er = o->ops->get(o->be, key, 0, ODS_OBJ_ALL, &cs);
+	if (er == ODS_OK) {
+		if (c.buf != NULL)
+			ods_sha256_pipe_push(c.h, c.used);
+		ods_sha256_pipe_final(c.h, sha);
+		if (c.in.sha256[0] != '\0' && strcmp(sha, c.in.sha256) != 0) {
+			ods_log(ODS_LOG_ERR, "objstore_corrupt recorded=%s "
+			    "read=%s", c.in.sha256, sha);
+			er = ODS_ECORRUPT;
+		}
+	}
+	ods_sha256_pipe_free(c.h);
+	if (out != NULL)
+		*out = c.in;
+	return er;
+}
+
 enum ods_err
 ods_obj_head(struct ods_obj *o, const char *key, struct ods_obj_info *in)
 {

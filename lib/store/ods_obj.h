@@ -107,6 +107,18 @@ enum ods_err	 ods_obj_put_mem(struct ods_obj *, const char *key,
 enum ods_err	 ods_obj_get(struct ods_obj *, const char *key, uint64_t off,
 		    uint64_t len, const struct ods_obj_sink *) ODS_MUSTCHECK;
 
+/*
+ * All of key to the sink, its bytes checked against the SHA-256 recorded
+ * with it as they go (hashed on a thread of its own, beside the transfer):
+ * ODS_ECORRUPT once the last byte was sent when they differ, so the sink
+ * must hold what it got until ODS_OK (a temporary file, renamed at the
+ * end). An object without a recorded SHA-256 (an S3 object another client
+ * wrote) is sent unchecked. out (may be NULL) receives the object's info.
+ */
+enum ods_err	 ods_obj_get_checked(struct ods_obj *, const char *key,
+		    const struct ods_obj_sink *, struct ods_obj_info *out)
+		    ODS_MUSTCHECK;
+
 /* The object's info, or ODS_ENOTFOUND. */
 enum ods_err	 ods_obj_head(struct ods_obj *, const char *key,
 		    struct ods_obj_info *) ODS_MUSTCHECK;
@@ -141,7 +153,10 @@ void		 ods_obj_list_fini(struct ods_obj_list *);
  * query-string SigV4 URL of the bucket. Directory: our own route
  * ODS_OBJ_ROUTE on ODS_STORE_PUBLIC_URL (a relative URL without it),
  * carrying an HMAC-SHA256 and the expiry (ods_obj_route_check). *url is
- * malloc'ed (caller frees).
+ * malloc'ed (caller frees). An object stored through an S3 presigned PUT
+ * has no recorded SHA-256 (S3 computes none, and the client adds no
+ * x-amz-meta-sha256): head and list give sha256 "", and
+ * ods_obj_get_checked sends it unchecked.
  */
 enum ods_err	 ods_obj_presign(struct ods_obj *, const char *method,
 		    const char *key, int expires_s, time_t now, char **url)

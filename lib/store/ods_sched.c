@@ -421,15 +421,11 @@ ods_sched_update(struct ods_db *db, int64_t id,
 static enum ods_err
 on_row(struct ods_db *db, const char *sql, int64_t id)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_arg	 a[1] = { ods_db_int(id) };
 	uint64_t		 n = 0;
 	enum ods_err		 er;
 
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_exec_const(c, sql, a, 1, &n);
-	ods_db_release(c);
+	er = ods_db_exec_once_const(db, sql, a, 1, &n);
 	return er == ODS_OK && n == 0 ? ODS_ENOTFOUND : er;
 }
 

@@ -17,8 +17,9 @@ libpoppler-glib-dev libuchardet-dev'
 # cgi-fcgi client is in libfcgi-bin above; clang (with libFuzzer) for
 # scripts/fuzz.  npm comes with NodeSource's nodejs package (which
 # conflicts with Debian's npm), so it is asked for only when no npm
-# command is there (Debian's nodejs).
-ODS_DEBS_TEST='jq wrk prometheus socat nodejs clang'
+# command is there (Debian's nodejs); the openssl command (the store
+# bench's SHA-256 floor row).
+ODS_DEBS_TEST='jq wrk prometheus socat nodejs clang openssl'
 
 # ods_debs_missing PKG...: print the packages that are not installed.
 ods_debs_missing() {

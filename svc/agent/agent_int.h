@@ -26,6 +26,12 @@ void		 kbi_new_id(const char *prefix, char *out, size_t len);
  * seqs, kb.h). ODS_ENOTFOUND when the KB is gone or deleted.
  */
 enum ods_err	 kbi_lock(struct ods_db_conn *, int64_t kb) ODS_MUSTCHECK;
+/*
+ * In the caller's transaction, after kbi_lock: every live chunk of the KB
+ * marked deleted with a new seq (what the indexes follow).
+ */
+enum ods_err	 kbi_chunks_drop(struct ods_db_conn *, int64_t kb)
+		    ODS_MUSTCHECK;
 /* Recount a KB's documents and chunks (in the caller's transaction). */
 enum ods_err	 kbi_recount(struct ods_db_conn *, int64_t kb) ODS_MUSTCHECK;
 

@@ -74,6 +74,16 @@ kbi_lock(struct ods_db_conn *c, int64_t kb)
 }
 
 enum ods_err
+kbi_chunks_drop(struct ods_db_conn *c, int64_t kb)
+{
+	struct ods_db_arg	a[1] = { ods_db_int(kb) };
+
+	return ods_db_exec(c, "UPDATE document_chunks SET deleted = 1, "
+	    "deleted_at = NOW(3), seq = NEXT VALUE FOR vector_seq WHERE "
+	    "kb_num = ? AND deleted = 0", a, 1, NULL);
+}
+
+enum ods_err
 kbi_recount(struct ods_db_conn *c, int64_t kb)
 {
 	struct ods_db_arg	a[3] = { ods_db_int(kb), ods_db_int(kb),
@@ -316,7 +326,6 @@ ods_kb_create(struct ods_db *db, struct ods_llm *llm,
     const struct ods_kb_spec *sp, const char *owner, struct ods_kb **out,
     struct ods_why *why)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_arg	 a[10];
 	const char		*model;
 	char			 kb_id[32], coll[ODS_KB_COLLECTION_MAX + 1];
@@ -346,13 +355,10 @@ ods_kb_create(struct ods_db *db, struct ods_llm *llm,
 	a[7] = ods_db_int(sp->chunk_size >= 0 ? sp->chunk_size : 500);
 	a[8] = ods_db_int(sp->chunk_overlap >= 0 ? sp->chunk_overlap : 50);
 	a[9] = ods_db_text(owner != NULL ? owner : "");
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_exec(c, "INSERT INTO knowledge_bases (kb_id, name, "
+	er = ods_db_exec_once(db, "INSERT INTO knowledge_bases (kb_id, name, "
 	    "description, type, collection_name, embedding_model, "
 	    "embedding_dim, chunk_size, chunk_overlap, created_by) VALUES "
 	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", a, 10, NULL);
-	ods_db_release(c);
 	if (er == ODS_ECONFLICT) {
 		ods_why_set(why, "collection_name", "the collection '%s' "
 		    "exists", coll);
@@ -367,7 +373,6 @@ enum ods_err
 ods_kb_get(struct ods_db *db, const char *id, const char *owner,
     struct ods_kb **out)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[4];
 	char			*end;
@@ -386,28 +391,21 @@ ods_kb_get(struct ods_db *db, const char *id, const char *owner,
 	a[1] = ods_db_int(num);
 	a[2] = owner != NULL ? ods_db_int(0) : ods_db_int(1);
 	a[3] = ods_db_text(owner != NULL ? owner : "");
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT " COLS " FROM knowledge_bases k WHERE "
+	er = ods_db_query_once(db, "SELECT " COLS " FROM knowledge_bases k WHERE "
 	    "(k.kb_id = ? OR k.id = ?) AND k.deleted_at IS NULL AND "
 	    "(? = 1 OR k.created_by = ?)", a, 4, 1, &res);
-	ods_db_release(c);
 	return one_out(er, res, out);
 }
 
 enum ods_err
 ods_kb_get_num(struct ods_db *db, int64_t id, struct ods_kb **out)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[1] = { ods_db_int(id) };
 	enum ods_err		 er;
 
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT " COLS " FROM knowledge_bases k WHERE "
+	er = ods_db_query_once(db, "SELECT " COLS " FROM knowledge_bases k WHERE "
 	    "k.id = ? AND k.deleted_at IS NULL", a, 1, 1, &res);
-	ods_db_release(c);
 	return one_out(er, res, out);
 }
 
@@ -498,7 +496,6 @@ enum ods_err
 ods_kb_update(struct ods_db *db, struct ods_llm *llm, struct ods_kb *k,
     const struct ods_kb_spec *sp, int *reindex, struct ods_why *why)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_arg	 a[9];
 	enum ods_err		 er;
 	int			 dim = k->dim;
@@ -535,13 +532,10 @@ ods_kb_update(struct ods_db *db, struct ods_llm *llm, struct ods_kb *k,
 	a[6] = ods_db_int(sp->chunk_overlap >= 0 ? sp->chunk_overlap :
 	    k->chunk_overlap);
 	a[7] = ods_db_int(k->id);
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_exec(c, "UPDATE knowledge_bases SET name = ?, description "
+	er = ods_db_exec_once(db, "UPDATE knowledge_bases SET name = ?, description "
 	    "= ?, type = ?, embedding_model = ?, embedding_dim = ?, chunk_size "
 	    "= ?, chunk_overlap = ? WHERE id = ? AND deleted_at IS NULL", a,
 	    8, NULL);
-	ods_db_release(c);
 	return er;
 }
 
@@ -557,9 +551,7 @@ ods_kb_delete(struct ods_db *db, const struct ods_kb *k)
 	if ((er = ods_db_begin(c)) != ODS_OK)
 		goto out;
 	if ((er = kbi_lock(c, k->id)) == ODS_OK &&
-	    (er = ods_db_exec(c, "UPDATE document_chunks SET deleted = 1, "
-	    "deleted_at = NOW(3), seq = NEXT VALUE FOR vector_seq WHERE "
-	    "kb_num = ? AND deleted = 0", a, 1, NULL)) == ODS_OK &&
+	    (er = kbi_chunks_drop(c, k->id)) == ODS_OK &&
 	    (er = ods_db_exec(c, "UPDATE indexed_documents SET status = "
 	    "'deleted', deleted_at = NOW(3) WHERE kb_num = ? AND status <> "
 	    "'deleted'", a, 1, NULL)) == ODS_OK &&

@@ -118,16 +118,12 @@ static enum ods_err
 by_checksum(struct ods_db *db, int64_t kb, const char *sum,
     struct ods_doc **out)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[2] = { ods_db_int(kb), ods_db_text(sum) };
 	enum ods_err		 er;
 
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT " COLS " FROM indexed_documents d WHERE "
+	er = ods_db_query_once(db, "SELECT " COLS " FROM indexed_documents d WHERE "
 	    "d.kb_num = ? AND d.checksum = ? AND d.live = 1", a, 2, 1, &res);
-	ods_db_release(c);
 	return one_out(er, res, out);
 }
 
@@ -136,7 +132,6 @@ ods_doc_create(struct ods_db *db, const struct ods_kb *kb,
     const struct ods_doc_spec *sp, const char *owner, struct ods_doc **out,
     int *existed)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_arg	 a[12];
 	char			 doc_id[17];
 	enum ods_err		 er;
@@ -171,14 +166,11 @@ ods_doc_create(struct ods_db *db, const struct ods_kb *kb,
 	    ods_db_null();
 	a[10] = ods_db_text(sp->object_key);
 	a[11] = ods_db_text(owner != NULL ? owner : "");
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_exec(c, "INSERT INTO indexed_documents (doc_id, "
+	er = ods_db_exec_once(db, "INSERT INTO indexed_documents (doc_id, "
 	    "collection_name, kb_id, kb_num, file_name, title, content_type, "
 	    "size_bytes, checksum, metadata, object_key, created_by, status) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')", a, 12,
 	    NULL);
-	ods_db_release(c);
 	if (er == ODS_ECONFLICT) {
 		/* The same content won a race. */
 		if ((er = by_checksum(db, kb->id, sp->checksum, out)) ==
@@ -194,15 +186,11 @@ ods_doc_create(struct ods_db *db, const struct ods_kb *kb,
 enum ods_err
 ods_doc_set_job(struct ods_db *db, int64_t id, int64_t job)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_arg	 a[2] = { ods_db_int(job), ods_db_int(id) };
 	enum ods_err		 er;
 
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_exec(c, "UPDATE indexed_documents SET job_id = ? WHERE "
+	er = ods_db_exec_once(db, "UPDATE indexed_documents SET job_id = ? WHERE "
 	    "id = ?", a, 2, NULL);
-	ods_db_release(c);
 	return er;
 }
 
@@ -210,7 +198,6 @@ enum ods_err
 ods_doc_get(struct ods_db *db, const char *doc_id, const char *owner,
     struct ods_doc **out)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[3];
 	enum ods_err		 er;
@@ -221,28 +208,21 @@ ods_doc_get(struct ods_db *db, const char *doc_id, const char *owner,
 	a[0] = ods_db_text(doc_id);
 	a[1] = owner != NULL ? ods_db_int(0) : ods_db_int(1);
 	a[2] = ods_db_text(owner != NULL ? owner : "");
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT " COLS " FROM indexed_documents d WHERE "
+	er = ods_db_query_once(db, "SELECT " COLS " FROM indexed_documents d WHERE "
 	    "d.doc_id = ? AND d.status <> 'deleted' AND (? = 1 OR "
 	    "d.created_by = ?)", a, 3, 1, &res);
-	ods_db_release(c);
 	return one_out(er, res, out);
 }
 
 enum ods_err
 ods_doc_get_num(struct ods_db *db, int64_t id, struct ods_doc **out)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[1] = { ods_db_int(id) };
 	enum ods_err		 er;
 
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT " COLS " FROM indexed_documents d WHERE "
+	er = ods_db_query_once(db, "SELECT " COLS " FROM indexed_documents d WHERE "
 	    "d.id = ?", a, 1, 1, &res);
-	ods_db_release(c);
 	return one_out(er, res, out);
 }
 
@@ -316,7 +296,6 @@ enum ods_err
 ods_doc_collections(struct ods_db *db, const char *owner, char ***names,
     size_t *n)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[2];
 	enum ods_err		 er;
@@ -326,12 +305,9 @@ ods_doc_collections(struct ods_db *db, const char *owner, char ***names,
 	*n = 0;
 	a[0] = owner != NULL ? ods_db_int(0) : ods_db_int(1);
 	a[1] = ods_db_text(owner != NULL ? owner : "");
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT collection_name FROM knowledge_bases "
+	er = ods_db_query_once(db, "SELECT collection_name FROM knowledge_bases "
 	    "WHERE deleted_at IS NULL AND (? = 1 OR created_by = ?) ORDER BY "
 	    "collection_name", a, 2, ODS_KB_LIST_MAX, &res);
-	ods_db_release(c);
 	if (er == ODS_OK && (*n = ods_db_res_nrows(res)) > 0) {
 		*names = ods_xcalloc(*n, sizeof(char *));
 		for (i = 0; i < *n; i++)
@@ -457,9 +433,7 @@ ods_kb_requeue_all(struct ods_db *db, struct ods_redis *redis,
 	if ((er = ods_db_begin(c)) != ODS_OK)
 		goto out;
 	if ((er = kbi_lock(c, kb->id)) == ODS_OK &&
-	    (er = ods_db_exec(c, "UPDATE document_chunks SET deleted = 1, "
-	    "deleted_at = NOW(3), seq = NEXT VALUE FOR vector_seq WHERE "
-	    "kb_num = ? AND deleted = 0", a, 1, NULL)) == ODS_OK &&
+	    (er = kbi_chunks_drop(c, kb->id)) == ODS_OK &&
 	    (er = ods_db_exec(c, "UPDATE indexed_documents SET status = "
 	    "'queued', progress = 0, chunk_count = 0, error = NULL WHERE "
 	    "kb_num = ? AND status NOT IN ('deleted', 'failed')", a, 1,

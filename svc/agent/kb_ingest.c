@@ -108,7 +108,6 @@ set_status(struct ods_db *db, int64_t doc, const char *status,
     const char *error, const struct ods_text_result *t,
     enum ods_text_format fmt)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_arg	 a[5];
 	enum ods_err		 er;
 
@@ -118,12 +117,9 @@ set_status(struct ods_db *db, int64_t doc, const char *status,
 	    ods_db_null();
 	a[3] = t != NULL ? ods_db_text(t->charset) : ods_db_null();
 	a[4] = ods_db_int(doc);
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_exec(c, "UPDATE indexed_documents SET status = ?, error = "
+	er = ods_db_exec_once(db, "UPDATE indexed_documents SET status = ?, error = "
 	    "?, format = COALESCE(?, format), charset = COALESCE(?, charset) "
 	    "WHERE id = ? AND status <> 'deleted'", a, 5, NULL);
-	ods_db_release(c);
 	return er;
 }
 
@@ -131,17 +127,13 @@ set_status(struct ods_db *db, int64_t doc, const char *status,
 static enum ods_err
 stored(struct ods_db *db, int64_t doc, size_t *n)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[1] = { ods_db_int(doc) };
 	enum ods_err		 er;
 	int64_t			 v = 0;
 
-	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT COUNT(*) FROM document_chunks WHERE "
+	er = ods_db_query_once(db, "SELECT COUNT(*) FROM document_chunks WHERE "
 	    "doc_num = ? AND deleted = 0", a, 1, 1, &res);
-	ods_db_release(c);
 	if (er == ODS_OK)
 		er = ods_db_res_int(res, 0, 0, &v);
 	ods_db_res_free(res);

@@ -77,6 +77,8 @@ const char	*ods_rag_mode_name(enum ods_rag_mode);
 
 #define ODS_RAG_MAX_K		100
 #define ODS_RAG_MAX_QUERY	8192	/* bytes of a question */
+#define ODS_RAG_MAX_META	4	/* metadata conditions */
+#define ODS_RAG_MAX_META_DOCS	65536	/* documents a metadata filter keeps */
 
 struct ods_rag_query {
 	const char		*text;
@@ -85,7 +87,16 @@ struct ods_rag_query {
 	float			 threshold;	/* keep score >= it */
 	const char *const	*doc_ids;	/* "doc-..." filter, or NULL */
 	size_t			 ndoc_ids;
-	float			 w_vec, w_kw;	/* hybrid weights */
+	/*
+	 * Documents whose metadata has every meta_keys[i] equal to
+	 * meta_values[i] (strings; keys of [A-Za-z0-9_.-], at most
+	 * ODS_RAG_MAX_META pairs).
+	 */
+	const char *const	*meta_keys;
+	const char *const	*meta_values;
+	size_t			 nmeta;
+	float			 w_vec, w_kw;	/* hybrid weights; -1: the
+						   KB's model's defaults */
 	int			 mmr;		/* re-rank for diversity */
 	float			 mmr_lambda;
 };
@@ -131,5 +142,17 @@ enum ods_err	 ods_rag_answer(struct ods_llm *, const char *model,
 		    const char *question, const struct ods_rag_hit *, size_t n,
 		    char **answer, const char **mode, struct ods_llm_usage *)
 		    ODS_MUSTCHECK;
+/*
+ * The same answer streamed to cs (lib/llm/ods_llm.h): the chat model's
+ * pieces as they arrive (ods_llm_chat_stream), or the extractive answer
+ * in pieces of about 64 bytes cut after a character (chunk NULL).
+ * *started: cs's delta ran (an error after it is the stream's, not an
+ * HTTP status). Returns as ods_llm_chat_stream.
+ */
+struct ods_llm_chat_sink;
+enum ods_err	 ods_rag_answer_stream(struct ods_llm *, const char *model,
+		    const char *question, const struct ods_rag_hit *, size_t n,
+		    const struct ods_llm_chat_sink *, const char **mode,
+		    int *started, struct ods_llm_usage *) ODS_MUSTCHECK;
 
 #endif /* SVC_RAG_H */

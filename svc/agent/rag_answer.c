@@ -1,6 +1,7 @@
 /*
  * svc/agent/rag_answer.c — an answer grounded in retrieved passages:
- * through a chat model with numbered citations, or extractive (rag.h).
+ * through a chat model with numbered citations, or extractive (rag.h);
+ * whole or streamed.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #define EXTRACT_N	3		/* passages in an extractive answer */
 #define EXTRACT_LEN	600		/* bytes of each */
 #define ANSWER_MAX	(64u * 1024)	/* an extractive answer */
+#define STREAM_PIECE	64		/* bytes of an extractive frame */
 
 static const char system_prompt[] =
     "You answer the user's question using only the numbered passages "
@@ -122,6 +124,14 @@ messages(const char *question, const struct ods_rag_hit *h, size_t n,
 	return ODS_OK;
 }
 
+/* A chat model answers (else the extractive answer). */
+static int
+uses_llm(struct ods_llm *llm, const char *model)
+{
+	return model != NULL && *model != '\0' && llm != NULL &&
+	    ods_llm_model_known(llm, model);
+}
+
 enum ods_err
 ods_rag_answer(struct ods_llm *llm, const char *model, const char *question,
     const struct ods_rag_hit *h, size_t n, char **answer, const char **mode,
@@ -132,8 +142,7 @@ ods_rag_answer(struct ods_llm *llm, const char *model, const char *question,
 
 	*answer = NULL;
 	memset(u, 0, sizeof(*u));
-	if (model == NULL || *model == '\0' || llm == NULL ||
-	    !ods_llm_model_known(llm, model)) {
+	if (!uses_llm(llm, model)) {
 		*mode = "extractive";
 		return extractive(question, h, n, answer);
 	}
@@ -141,6 +150,55 @@ ods_rag_answer(struct ods_llm *llm, const char *model, const char *question,
 	if ((er = messages(question, h, n, &msgs)) != ODS_OK)
 		return er;
 	er = ods_llm_chat(llm, model, msgs, answer, u);
+	free(msgs);
+	return er;
+}
+
+/* The extractive answer to delta in pieces cut after a character. */
+static enum ods_err
+extractive_stream(const char *question, const struct ods_rag_hit *h,
+    size_t n, const struct ods_llm_chat_sink *cs, int *started)
+{
+	char		*answer = NULL;
+	size_t		 off = 0, len, step;
+	enum ods_err	 er;
+
+	if ((er = extractive(question, h, n, &answer)) != ODS_OK)
+		return er;
+	len = strlen(answer);
+	while (off < len && er == ODS_OK) {
+		step = len - off < STREAM_PIECE ? len - off : STREAM_PIECE;
+		while (off + step < len &&
+		    ((unsigned char)answer[off + step] & 0xC0) == 0x80)
+			step++;
+		*started = 1;
+		if (cs->delta(cs->arg, answer + off, step, NULL, 0) != 0)
+			er = ODS_EIO;
+		off += step;
+	}
+	free(answer);
+	return er;
+}
+
+enum ods_err
+ods_rag_answer_stream(struct ods_llm *llm, const char *model,
+    const char *question, const struct ods_rag_hit *h, size_t n,
+    const struct ods_llm_chat_sink *cs, const char **mode, int *started,
+    struct ods_llm_usage *u)
+{
+	char		*msgs = NULL;
+	enum ods_err	 er;
+
+	*started = 0;
+	memset(u, 0, sizeof(*u));
+	if (!uses_llm(llm, model)) {
+		*mode = "extractive";
+		return extractive_stream(question, h, n, cs, started);
+	}
+	*mode = "llm";
+	if ((er = messages(question, h, n, &msgs)) != ODS_OK)
+		return er;
+	er = ods_llm_chat_stream(llm, model, msgs, cs, started, u);
 	free(msgs);
 	return er;
 }

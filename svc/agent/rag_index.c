@@ -33,7 +33,13 @@
 #define COMPACT_IDLE_MS	5000	/* quiet time before a compaction */
 #define COMPACT_MIN	4096	/* items below which exact search is cheap */
 #define SEAL_FLATS	4	/* flat segments that are sealed into a graph */
-#define COMPACT_HNSW	3	/* graphs that are merged into one */
+/*
+ * The graphs' build effort: the writer builds every chunk's node once when
+ * its batch is sealed and again when the graphs are compacted, on the
+ * agent's own CPU; 200 (hnswlib's and ods_vec's default) made that the
+ * largest cost of an ingestion (tests/bench/kb), 100 halves it.
+ */
+#define EF_CONSTRUCTION	100
 
 struct ods_rag *
 ods_rag_new(const char *root, struct ods_db *db, struct ods_llm *llm)
@@ -164,6 +170,7 @@ try_writer(struct ods_rag *rg, struct rag_ent *e, int *got)
 		return ODS_EIO;
 	}
 	ods_vec_params_init(&p, e->dim, ODS_VEC_COSINE);
+	p.ef_construction = EF_CONSTRUCTION;
 	ent_dir(rg, e, "vec", dir, sizeof(dir));
 	if ((er = ods_vec_open_writer(dir, &p, &vec)) == ODS_ECONFLICT)
 		return ODS_OK;		/* another process is the writer */
@@ -239,7 +246,6 @@ static enum ods_err
 apply_page(struct ods_rag *rg, struct rag_ent *e, uint64_t vseq,
     uint64_t kseq, uint64_t *last, int *more)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[2];
 	struct ods_vec_item	*vi;
@@ -252,12 +258,9 @@ apply_page(struct ods_rag *rg, struct rag_ent *e, uint64_t vseq,
 
 	a[0] = ods_db_int(e->kb);
 	a[1] = ods_db_int((int64_t)from);
-	if ((er = ods_db_acquire(rg->db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT id, doc_num, seq, deleted, embedding_dim, "
+	er = ods_db_query_once(rg->db, "SELECT id, doc_num, seq, deleted, embedding_dim, "
 	    "content, embedding FROM document_chunks WHERE kb_num = ? AND seq "
 	    "> ? ORDER BY seq LIMIT 256", a, 2, PAGE, &res);
-	ods_db_release(c);
 	if (er != ODS_OK)
 		return er;
 	n = ods_db_res_nrows(res);
@@ -348,17 +351,13 @@ kw:
 static enum ods_err
 rag_db_seq(struct ods_rag *rg, int64_t kb, uint64_t *seq)
 {
-	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[1] = { ods_db_int(kb) };
 	enum ods_err		 er;
 
 	*seq = 0;
-	if ((er = ods_db_acquire(rg->db, &c)) != ODS_OK)
-		return er;
-	er = ods_db_query(c, "SELECT COALESCE(MAX(seq), 0) FROM "
+	er = ods_db_query_once(rg->db, "SELECT COALESCE(MAX(seq), 0) FROM "
 	    "document_chunks WHERE kb_num = ?", a, 1, 1, &res);
-	ods_db_release(c);
 	if (er == ODS_OK)
 		*seq = (uint64_t)kbi_int(res, 0, 0);
 	ods_db_res_free(res);
@@ -406,8 +405,11 @@ catch_up(struct ods_rag *rg, struct rag_ent *e)
  * The writer, between changes, once a KB has been quiet for
  * COMPACT_IDLE_MS: a search visits every segment, so SEAL_FLATS flat ones
  * (exact scans) are sealed into a graph of their own (a cost of the new
- * items only), and COMPACT_HNSW graphs, or a quarter of the items
- * deleted, are rebuilt into one graph without the tombstones. Searches go on meanwhile; the new generation is
+ * items only). Graphs are rebuilt into one only when more items are
+ * deleted than live: a rebuild costs every item's node again (24 s of CPU
+ * for 50 000 chunks here) and holds the collection's writer lock, so a
+ * catch-up of that KB waits for it; several graphs cost a search about
+ * 0.1 ms each instead. Searches go on meanwhile; the new generation is
  * published at the end (ods_vec_compact). e->mu held.
  */
 static void
@@ -425,8 +427,7 @@ maybe_compact(struct rag_ent *e)
 		return;
 	t0 = ods_now_ms();
 	/* Flat segments (exact scans) into a graph of their own. */
-	if (st.segments_flat >= SEAL_FLATS && st.segments_hnsw < COMPACT_HNSW &&
-	    st.dead * 4 < st.live + 1) {
+	if (st.segments_flat >= SEAL_FLATS && st.dead < st.live) {
 		if ((er = ods_vec_seal(e->vec)) != ODS_OK) {
 			ods_log(ODS_LOG_WARN, "rag_index_seal_failed kb=%lld "
 			    "err=%s", (long long)e->kb, ods_err_slug(er));
@@ -434,7 +435,7 @@ maybe_compact(struct rag_ent *e)
 		}
 		return;
 	}
-	if (st.segments_hnsw < COMPACT_HNSW && st.dead * 4 < st.live + 1)
+	if (st.dead < st.live)
 		return;
 	if ((er = ods_vec_compact(e->vec)) != ODS_OK) {
 		ods_log(ODS_LOG_WARN, "rag_index_compact_failed kb=%lld err=%s",

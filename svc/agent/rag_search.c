@@ -4,7 +4,9 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 #include "core/ods_mem.h"
 #include "llm/ods_llm.h"
 #include "store/ods_db.h"
+#include "vec/ods_embed.h"
 #include "vec/ods_fuse.h"
 #include "vec/ods_kw.h"
 #include "vec/ods_vec.h"
@@ -25,6 +28,7 @@
 #define DEPTH_MIN	40	/* candidates asked of each index */
 #define HYDRATE		32	/* ids per hydrating statement */
 #define MAX_DOC_IDS	100
+#define MMR_POOL	4	/* candidates hydrated per hit for MMR */
 
 struct cand {
 	int64_t	id;
@@ -40,8 +44,8 @@ ods_rag_query_init(struct ods_rag_query *q)
 	memset(q, 0, sizeof(*q));
 	q->mode = ODS_RAG_HYBRID;
 	q->top_k = 5;
-	q->w_vec = ODS_FUSE_W_VEC;
-	q->w_kw = ODS_FUSE_W_KW;
+	q->w_vec = -1;		/* the KB's model decides (fusion()) */
+	q->w_kw = -1;
 	q->mmr_lambda = ODS_FUSE_LAMBDA;
 }
 
@@ -124,6 +128,80 @@ doc_nums(struct ods_db *db, const struct ods_kb *kb,
 	return er;
 }
 
+/* A metadata key: letters, digits, '_', '-', '.'; 1 to 64 of them. */
+static int
+meta_key_ok(const char *k)
+{
+	size_t	n = strlen(k);
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (; *k != '\0'; k++)
+		if (!isalnum((unsigned char)*k) && *k != '_' && *k != '-' &&
+		    *k != '.')
+			return 0;
+	return 1;
+}
+
+/*
+ * The live documents of kb whose metadata matches every condition of q,
+ * sorted, into *out (malloc'ed; at most ODS_RAG_MAX_META_DOCS).
+ */
+static enum ods_err
+meta_nums(struct ods_db *db, const struct ods_kb *kb,
+    const struct ods_rag_query *q, int64_t **out, size_t *n)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[1 + 3 * ODS_RAG_MAX_META];
+	char			 path[ODS_RAG_MAX_META][80];
+	size_t			 i;
+	enum ods_err		 er;
+
+	a[0] = ods_db_int(kb->id);
+	for (i = 0; i < ODS_RAG_MAX_META; i++) {
+		/* "$.\"key\"": the key quoted, so that '.' and '-' are its. */
+		if (i < q->nmeta)
+			snprintf(path[i], sizeof(path[i]), "$.\"%s\"",
+			    q->meta_keys[i]);
+		a[1 + 3 * i] = ods_db_int(i < q->nmeta);
+		a[2 + 3 * i] = ods_db_text(i < q->nmeta ? path[i] : "$.x");
+		a[3 + 3 * i] = ods_db_text(i < q->nmeta ? q->meta_values[i] :
+		    "");
+	}
+#define META_COND " AND (? = 0 OR JSON_VALUE(metadata, ?) = ?)"
+	er = ods_db_query_once(db, "SELECT id FROM indexed_documents WHERE "
+	    "kb_num = ? AND status = 'indexed'" META_COND META_COND META_COND
+	    META_COND " ORDER BY id", a, 1 + 3 * ODS_RAG_MAX_META,
+	    ODS_RAG_MAX_META_DOCS, &res);
+#undef META_COND
+	*n = er == ODS_OK ? ods_db_res_nrows(res) : 0;
+	*out = ods_xcalloc(*n + 1, sizeof(**out));
+	for (i = 0; i < *n; i++)
+		(*out)[i] = kbi_int(res, i, 0);
+	ods_db_res_free(res);
+	return er;
+}
+
+static int
+i64_cmp(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Keep the v[0..*n) that are in the sorted w[0..nw). */
+static void
+intersect(int64_t *v, size_t *n, const int64_t *w, size_t nw)
+{
+	size_t	i, k = 0;
+
+	for (i = 0; i < *n; i++)
+		if (bsearch(&v[i], w, nw, sizeof(*w), i64_cmp) != NULL)
+			v[k++] = v[i];
+	*n = k;
+}
+
 /* The question's vector with the KB's model. */
 static enum ods_err
 embed_query(struct ods_rag *rg, const struct ods_kb *kb, const char *text,
@@ -145,6 +223,30 @@ embed_query(struct ods_rag *rg, const struct ods_kb *kb, const char *text,
 	return er;
 }
 
+/*
+ * The fusion of a query on kb: the caller's weights, else the defaults of
+ * the KB's model. The built-in embedder is lexical: fused 0.7/0.3 it pulls
+ * BM25's ranking down (tests/bench/rag: R@1 0.41 against BM25's 0.63 on
+ * Debian's package descriptions), so its KBs use the measured preset
+ * (k 10, 0.1/0.9: R@5 0.825 against BM25's 0.823); a semantic model gets
+ * the reference's 60 and 0.7/0.3.
+ */
+static void
+fusion(const struct ods_kb *kb, const struct ods_rag_query *q,
+    struct ods_fuse_params *fp, float *wv, float *wk)
+{
+	uint32_t	dim;
+	int		lex;
+
+	ods_fuse_params_init(fp);
+	lex = ods_embed_parse_model(kb->embedding_model, &dim) == ODS_OK;
+	if (lex)
+		fp->k = ODS_FUSE_LEX_K;
+	*wv = q->w_vec >= 0 ? q->w_vec : lex ? ODS_FUSE_LEX_W_VEC :
+	    ODS_FUSE_W_VEC;
+	*wk = q->w_kw >= 0 ? q->w_kw : lex ? ODS_FUSE_LEX_W_KW : ODS_FUSE_W_KW;
+}
+
 /* Candidates from the indexes, best first, in *cv (malloc'ed). */
 static enum ods_err
 candidates(struct ods_rag *rg, struct rag_ent *e, const struct ods_kb *kb,
@@ -156,7 +258,7 @@ candidates(struct ods_rag *rg, struct rag_ent *e, const struct ods_kb *kb,
 	struct ods_fuse_result	*fr = NULL;
 	struct ods_fuse_params	 fp;
 	struct ods_vec_query	 vq;
-	float			*qv = NULL;
+	float			*qv = NULL, wv, wk;
 	size_t			 nv = 0, nk = 0, nf = 0, i;
 	enum ods_err		 er = ODS_OK;
 
@@ -206,11 +308,11 @@ candidates(struct ods_rag *rg, struct rag_ent *e, const struct ods_kb *kb,
 		*nc = nk;
 		break;
 	default:
-		ods_fuse_params_init(&fp);
+		fusion(kb, q, &fp, &wv, &wk);
 		fp.depth = depth;
 		fr = ods_xcalloc(depth * 2 + 1, sizeof(*fr));
-		er = ods_fuse_hybrid(vh, nv, q->w_vec, kh, nk, q->w_kw, &fp,
-		    fr, depth * 2, &nf);
+		er = ods_fuse_hybrid(vh, nv, wv, kh, nk, wk, &fp, fr,
+		    depth * 2, &nf);
 		for (i = 0; er == ODS_OK && i < nf; i++)
 			(*cv)[i] = (struct cand){ fr[i].id, fr[i].doc_id,
 			    fr[i].score,
@@ -285,6 +387,87 @@ hydrate(struct ods_db *db, const struct ods_kb *kb, const struct cand *cv,
 	return er;
 }
 
+/*
+ * MMR (q->mmr): reorder the n hydrated hits so that the first top_k are
+ * the relevant and diverse picks of ods_fuse_mmr over the chunks'
+ * embeddings (a chunk without one is unlike every other), keep those and
+ * free the rest.
+ */
+static enum ods_err
+mmr_rerank(struct ods_db *db, const struct ods_kb *kb,
+    const struct ods_rag_query *q, struct ods_rag_hit *hits, size_t *n)
+{
+	struct ods_db_conn	*c = NULL;
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[HYDRATE + 1];
+	struct ods_fuse_result	*fr;
+	struct ods_rag_hit	*tmp;
+	const float		**vecs;
+	const char		*blob;
+	float			*vbuf;
+	size_t			 dim = (size_t)kb->dim, i, j, r, blen;
+	enum ods_err		 er;
+
+	if (*n <= 1 || dim == 0)
+		return ODS_OK;
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
+		return er;
+	vecs = ods_xcalloc(*n, sizeof(*vecs));
+	vbuf = ods_xcalloc(*n * dim, sizeof(float));
+	for (i = 0; i < *n && er == ODS_OK; i += HYDRATE) {
+		a[0] = ods_db_int(kb->id);
+		for (j = 0; j < HYDRATE; j++)
+			a[j + 1] = ods_db_int(i + j < *n ?
+			    hits[i + j].chunk_id : 0);
+		er = ods_db_query(c, "SELECT id, embedding_dim, embedding FROM "
+		    "document_chunks WHERE kb_num = ? AND id IN (" Q32 ")", a,
+		    HYDRATE + 1, HYDRATE, &res);
+		for (r = 0; er == ODS_OK && r < ods_db_res_nrows(res); r++) {
+			for (j = i; j < i + HYDRATE && j < *n; j++)
+				if (hits[j].chunk_id == kbi_int(res, r, 0))
+					break;
+			blob = ods_db_res_text(res, r, 2, &blen);
+			/* float32 little-endian, as rag_index.c reads them */
+			if (j == i + HYDRATE || j == *n || blob == NULL ||
+			    kbi_int(res, r, 1) != kb->dim ||
+			    blen != dim * sizeof(float))
+				continue;
+			memcpy(vbuf + j * dim, blob, blen);
+			vecs[j] = vbuf + j * dim;
+		}
+		ods_db_res_free(res);
+		res = NULL;
+	}
+	ods_db_release(c);
+	fr = ods_xcalloc(*n, sizeof(*fr));
+	for (i = 0; i < *n; i++) {
+		fr[i].id = (int64_t)i;
+		fr[i].score = hits[i].score;
+	}
+	if (er == ODS_OK)
+		er = ods_fuse_mmr(fr, *n, vecs, (uint32_t)dim, q->mmr_lambda,
+		    q->top_k);
+	if (er == ODS_OK) {
+		tmp = ods_xcalloc(*n, sizeof(*tmp));
+		for (i = 0; i < *n; i++)
+			tmp[i] = hits[fr[i].id];
+		memcpy(hits, tmp, *n * sizeof(*hits));
+		free(tmp);
+		for (i = q->top_k; i < *n; i++) {
+			free(hits[i].doc_id);
+			free(hits[i].title);
+			free(hits[i].file_name);
+			free(hits[i].content);
+		}
+		if (*n > q->top_k)
+			*n = q->top_k;
+	}
+	free(fr);
+	free(vbuf);
+	free(vecs);
+	return er;
+}
+
 enum ods_err
 ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
     const struct ods_rag_query *q, struct ods_rag_hit **hits, size_t *n,
@@ -293,8 +476,8 @@ ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
 	struct ods_vec_filter	 f, *fp = NULL;
 	struct rag_ent		*e;
 	struct cand		*cv = NULL;
-	int64_t			 nums[MAX_DOC_IDS];
-	size_t			 nnums = 0, nc = 0, i, k, depth;
+	int64_t			*nums = NULL, *meta = NULL;
+	size_t			 nnums = 0, nmeta = 0, nc = 0, i, k, depth, want;
 	enum ods_err		 er;
 
 	*hits = NULL;
@@ -320,37 +503,72 @@ ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
 		    MAX_DOC_IDS);
 		return ODS_EINVAL;
 	}
+	if (q->nmeta > ODS_RAG_MAX_META) {
+		ods_why_set(why, "metadata", "at most %d metadata conditions",
+		    ODS_RAG_MAX_META);
+		return ODS_EINVAL;
+	}
+	for (i = 0; i < q->nmeta; i++)
+		if (!meta_key_ok(q->meta_keys[i])) {
+			ods_why_set(why, "metadata", "a metadata key has 1 to "
+			    "64 letters, digits, '_', '-' or '.'");
+			return ODS_EINVAL;
+		}
+	/*
+	 * A KB's indexes hold that KB only: without doc_ids or metadata no
+	 * filter, which spares the indexes a check of every item.
+	 */
 	memset(&f, 0, sizeof(f));
 	f.has_kb = 1;
 	f.kb_id = kb->id;
-	if (q->ndoc_ids > 0) {
-		if ((er = doc_nums(rg->db, kb, q, nums, &nnums)) != ODS_OK)
-			return er;
-		if (nnums == 0)
-			return ODS_OK;	/* none of them is here */
+	if (q->ndoc_ids > 0 || q->nmeta > 0) {
+		er = ODS_OK;
+		if (q->ndoc_ids > 0) {
+			nums = ods_xcalloc(q->ndoc_ids, sizeof(*nums));
+			er = doc_nums(rg->db, kb, q, nums, &nnums);
+		}
+		if (er == ODS_OK && q->nmeta > 0) {
+			er = meta_nums(rg->db, kb, q, &meta, &nmeta);
+			if (er == ODS_OK && nums != NULL)
+				intersect(nums, &nnums, meta, nmeta);
+			else if (er == ODS_OK) {
+				nums = meta;
+				nnums = nmeta;
+				meta = NULL;
+			}
+		}
+		free(meta);
+		if (er != ODS_OK || nnums == 0) {
+			free(nums);
+			return er;	/* none of them is here */
+		}
 		f.doc_ids = nums;
 		f.ndoc_ids = nnums;
 		fp = &f;
 	}
-	/*
-	 * A KB's indexes hold that KB only: without doc_ids no filter, which
-	 * spares the indexes a check of every item.
-	 */
 	e = rag_ent(rg, kb);
 	if ((er = rag_ent_sync(rg, e, SYNC_WAIT_MS)) != ODS_OK &&
-	    er != ODS_ENOTFOUND)
+	    er != ODS_ENOTFOUND) {
+		free(nums);
 		return er;
+	}
 	depth = q->top_k * 4 < DEPTH_MIN ? DEPTH_MIN : q->top_k * 4;
-	if ((er = candidates(rg, e, kb, q, fp, depth, &cv, &nc)) != ODS_OK)
+	er = candidates(rg, e, kb, q, fp, depth, &cv, &nc);
+	free(nums);
+	if (er != ODS_OK)
 		return er;
 	/* The threshold on the mode's score; hits stay best first. */
 	for (i = k = 0; i < nc; i++)
 		if (cv[i].score >= q->threshold)
 			cv[k++] = cv[i];
 	nc = k;
-	*hits = ods_xcalloc(q->top_k + 1, sizeof(**hits));
-	er = hydrate(rg->db, kb, cv, nc, q->top_k, *hits, n);
+	/* MMR picks top_k of more: MMR_POOL times as many. */
+	want = q->mmr ? q->top_k * MMR_POOL : q->top_k;
+	*hits = ods_xcalloc(want + 1, sizeof(**hits));
+	er = hydrate(rg->db, kb, cv, nc, want, *hits, n);
 	free(cv);
+	if (er == ODS_OK && q->mmr)
+		er = mmr_rerank(rg->db, kb, q, *hits, n);
 	if (er != ODS_OK) {
 		ods_rag_hits_free(*hits, *n);
 		*hits = NULL;

@@ -76,8 +76,9 @@ ods_req POST "$ODS_DATA_URL/api/v1/datasets" --data-binary "@$body2m" \
 ods_expect_error_envelope 413 payload_too_large "nginx 413 on a chunked body"
 
 # Upload locations (ODS_MAX_UPLOAD_BYTES, 3 MiB): 2 MiB passes nginx and
-# reaches the worker (no upload route is registered yet: its 404 JSON),
-# 4 MiB is nginx's 413; canonical and flat paths alike.
+# reaches the worker (the data pool has no upload route yet: its 404 JSON;
+# the agent's upload routes want a token: 401 JSON), 4 MiB is nginx's 413;
+# canonical and flat paths alike.
 mp='Content-Type: multipart/form-data; boundary=x'
 for u in "$ODS_DATA_URL/api/v1/data/datasets/ds-1/upload" \
     "$ODS_DATA_URL/api/v1/datasets/ds-1/upload" \
@@ -85,7 +86,12 @@ for u in "$ODS_DATA_URL/api/v1/data/datasets/ds-1/upload" \
     "$ODS_AGENT_URL/api/v1/documents/upload" \
     "$ODS_AGENT_URL/api/v1/knowledge-bases/kb-1/upload"; do
 	ods_req POST "$u" --data-binary "@$body2m" -H "$mp"
-	ods_expect_error_envelope 404 not_found "2 MiB through the upload location ${u#http://*/}"
+	case $u in
+	"$ODS_AGENT_URL"/*)
+		ods_expect_error_envelope 401 unauthorized "2 MiB through the upload location ${u#http://*/}" ;;
+	*)
+		ods_expect_error_envelope 404 not_found "2 MiB through the upload location ${u#http://*/}" ;;
+	esac
 	ods_req POST "$u" --data-binary "@$body4m" -H "$mp"
 	ods_expect_error_envelope 413 payload_too_large "nginx 413 past ODS_MAX_UPLOAD_BYTES on ${u#http://*/}"
 done

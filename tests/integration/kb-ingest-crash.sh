@@ -10,6 +10,8 @@
 #     commit out of order across knowledge bases meanwhile): both agent
 #     workers' indexes end with every chunk of the database, and each
 #     document is found;
+#   - a transaction holding a knowledge base's row holds back an ingestion
+#     batch into it (so its seqs commit in order);
 #   - the agent pool restarted with an empty index directory catches up
 #     from MariaDB and answers like before; `odsctl kb reindex` rebuilds.
 set -u -o pipefail
@@ -127,6 +129,32 @@ for i in $(seq 1 24); do
 	ods_expect_json ".data.results[0].content | test(\"doc${i}word\")" true "document $i is found" >/dev/null
 done
 ods_t_ok "each of the 24 documents is found"
+
+# The ordering itself: a transaction holding the knowledge base's row
+# (as an ingestion batch or a deletion does from before its first seq to
+# its commit) holds back every other write of chunks to it, so seqs of one
+# knowledge base commit in order.
+ods_db_sql one_data_studio -e "BEGIN; SELECT id FROM knowledge_bases WHERE kb_id = '$kb' FOR UPDATE; SELECT SLEEP(3); COMMIT;" >/dev/null &
+lockpid=$!
+sleep 0.5
+t0=$(date +%s%N)
+ods_req POST "$A/documents/upload" "${alice[@]}" "${J[@]}" \
+    -d "{\"content\":\"held back by the lock\",\"knowledge_base_id\":\"$kb\"}"
+held=$(ods_json .data.doc_id)
+for i in $(seq 1 100); do
+	ods_get "$A/documents/$held" "${alice[@]}"
+	[ "$(ods_json .data.status)" = indexed ] && break
+	sleep 0.1
+done
+waited=$((($(date +%s%N) - t0) / 1000000))
+wait "$lockpid"
+ods_expect_json '.data.status' indexed "indexed once the lock was released"
+[ "$waited" -ge 2000 ] || ods_t_fail "the batch did not wait for the knowledge base's lock ($waited ms)"
+maxseq=$(ods_db_sql one_data_studio -e "SELECT MAX(seq) FROM document_chunks WHERE doc_id <> '$held' AND kb_num = (SELECT id FROM knowledge_bases WHERE kb_id = '$kb')")
+minseq=$(ods_db_sql one_data_studio -e "SELECT MIN(seq) FROM document_chunks WHERE doc_id = '$held'")
+[ "$minseq" -gt "$maxseq" ] || ods_t_fail "seq $minseq drawn before the lock, below $maxseq"
+ods_t_ok "an ingestion batch waited $waited ms for the knowledge base's lock, its seqs after the others"
+want=$(ods_db_sql one_data_studio -e "SELECT COUNT(*) FROM document_chunks c JOIN knowledge_bases k ON k.id = c.kb_num WHERE k.kb_id = '$kb' AND c.deleted = 0")
 
 # An empty index directory: the agent pool catches up from MariaDB.
 ods_pool_stop agent TERM 20

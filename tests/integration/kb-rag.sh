@@ -179,6 +179,20 @@ ods_expect_json '[.data.results[].doc_id] | unique' "[
   \"$rot\"
 ]" "a doc_ids filter"
 
+# Metadata filters: the uploads' metadata, matched key by key.
+for team in sre dev; do
+	q "$A/documents/upload" "{\"content\":\"Runbook of the $team team: restart the ingestion workers with care.\",\"file_name\":\"$team.txt\",\"knowledge_base_id\":\"$kb\",\"metadata\":{\"team\":\"$team\",\"level\":2}}"
+	ods_expect_code 201 "a document with metadata team=$team"
+done
+q "$A/retrieval/hybrid" "{\"query\":\"restart the ingestion workers\",\"knowledge_base_id\":\"$kb\",\"metadata\":{\"team\":\"dev\",\"level\":2}}"
+ods_expect_json '[.data.results[].file_name] | unique' '[
+  "dev.txt"
+]' "a metadata filter keeps the documents that match"
+q "$A/retrieval/hybrid" "{\"query\":\"restart\",\"knowledge_base_id\":\"$kb\",\"metadata\":{\"team\":\"ops\"}}"
+ods_expect_json '.data.total' 0 "and none when none matches"
+q "$A/retrieval/hybrid" "{\"query\":\"restart\",\"knowledge_base_id\":\"$kb\",\"metadata\":{\"a b\":\"x\"}}"
+ods_expect_code 400 "a metadata key that is not a name"
+
 # ----------------------------------------------------------- deletion
 ods_req DELETE "$A/documents/$md" "${alice[@]}"
 ods_expect_code 403 "a user may not delete documents (RBAC §7.2: admin)"
@@ -212,7 +226,7 @@ ods_expect_code 200 "update"
 ods_expect_json '.data.description' 'new words' "saved"
 ods_req POST "$A/knowledge-bases/$kb/rebuild" "${admin[@]}"
 ods_expect_code 202 "rebuild queued"
-ods_expect_json '.data.documents' 1 "the live document is queued again"
+ods_expect_json '.data.documents' 3 "the live documents are queued again"
 for i in $(seq 1 100); do
 	ods_get "$A/knowledge-bases/$kb/documents" "${alice[@]}"
 	[ "$(ods_json '[.data.documents[].status] | all(. == "indexed")')" = true ] && break
