@@ -1,7 +1,8 @@
 /*
  * tests/check_ods_kw.c — the keyword index: tokens, search in English,
  * Chinese and Japanese, deletes, filters, reopen, other processes, kill
- * -9 of the writer, hostile queries.
+ * -9 of the writer, hostile queries; its BM25 against FTS5's own, its
+ * document frequencies against fts5vocab's, a first-version file.
  */
 #include "config.h"
 
@@ -11,6 +12,8 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -481,12 +484,17 @@ searcher(void *arg)
 {
 	struct shared		*sh = arg;
 	struct ods_kw_hit	 h[4];
-	size_t			 n;
+	size_t			 n, i;
 
-	while (!sh->stop)
+	while (!sh->stop) {
 		if (ods_kw_search(sh->k, "okapi zebra", 11, 4, NULL, 0, h,
-		    &n) != ODS_OK || n > 4)
+		    &n) != ODS_OK || n < 1 || n > 4)
 			sh->failed = 1;
+		/* Zebras (1, 8) and okapis (1000...) only. */
+		for (i = 0; i < n; i++)
+			if (h[i].id != 1 && h[i].id != 8 && h[i].id < 1000)
+				sh->failed = 1;
+	}
 	return NULL;
 }
 
@@ -495,21 +503,264 @@ START_TEST(test_threads_share_one_handle)
 	struct shared		sh = { .k = filled() };
 	struct ods_kw_item	it = { .doc_id = 9, .kb_id = 1,
 		.text = "okapi", .len = 5 };
-	pthread_t		t[3];
+	pthread_t		t[8];
 	size_t			i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 8; i++)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, searcher, &sh), 0);
 	for (i = 0; i < 100; i++) {
 		it.id = 1000 + (int64_t)i;
 		ck_assert_int_eq(ods_kw_add(sh.k, 2 + i, &it, 1), ODS_OK);
 	}
 	sh.stop = 1;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 8; i++)
 		pthread_join(t[i], NULL);
 	ck_assert_int_eq(sh.failed, 0);
 	ck_assert_uint_eq(ods_kw_seq(sh.k), 101);
 	ods_kw_close(sh.k);
+}
+END_TEST
+
+/* Runs sql on dir's file with a plain connection; the first column. */
+static int64_t
+sql_int(const char *q)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*s;
+	char		 path[4096];
+	int64_t		 v = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, ODS_KW_FILE);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, q, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Items 1..n of words from a small vocabulary, some often, some rarely. */
+static void
+corpus(struct ods_kw *k, uint64_t seq, int n, int salt)
+{
+	static const char *const w[] = { "alpha", "beta", "gamma", "delta",
+	    "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda",
+	    "数据", "据库" };
+	struct ods_kw_item	it[64];
+	char			text[64][256];
+	int			i, j, len;
+
+	ck_assert_int_le(n, 64);
+	for (i = 0; i < n; i++) {
+		len = 0;
+		for (j = 0; j < 3 + (i * 7 + salt) % 17; j++)
+			len += snprintf(text[i] + len, sizeof(text[i]) - len,
+			    "%s ", w[(i * j + j * j + salt) % (i % 5 == 0 ?
+			    13 : 7)]);
+		it[i].id = i + 1;
+		it[i].doc_id = i + 1;
+		it[i].kb_id = 1;
+		it[i].text = text[i];
+		it[i].len = (size_t)len;
+	}
+	ck_assert_int_eq(ods_kw_add(k, seq, it, (size_t)n), ODS_OK);
+}
+
+/* Our hits against FTS5's bm25() over the same MATCH, rank by rank. */
+static void
+same_as_fts5(struct ods_kw *k, const char *q)
+{
+	struct ods_kw_hit	 h[64];
+	sqlite3			*db;
+	sqlite3_stmt		*s;
+	char			 path[4096], *m;
+	size_t			 n, i = 0;
+
+	ck_assert_int_eq(ods_kw_search(k, q, strlen(q), 64, NULL, 0, h, &n),
+	    ODS_OK);
+	ck_assert_int_eq(ods_kw_match(q, strlen(q), &m), ODS_OK);
+	snprintf(path, sizeof(path), "%s/%s", dir, ODS_KW_FILE);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT rowid, bm25(kw_fts) "
+	    "FROM kw_fts WHERE kw_fts MATCH ?1 ORDER BY rank, rowid", -1, &s,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, m, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		/* Left out: items with only words in half the items. */
+		if (i >= n) {
+			ck_assert(fabs(sqlite3_column_double(s, 1)) < 1e-3);
+			continue;
+		}
+		ck_assert(fabs(h[i].bm25 - sqlite3_column_double(s, 1)) <
+		    1e-9 * (1 + fabs(h[i].bm25)));
+		/* Equal scores may come in either order. */
+		if (i + 1 < n && fabs(h[i].bm25 - h[i + 1].bm25) > 1e-9)
+			ck_assert_int_eq(h[i].id, sqlite3_column_int64(s, 0));
+		i++;
+	}
+	ck_assert_uint_eq(i, n);
+	ck_assert_uint_gt(n, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	free(m);
+}
+
+START_TEST(test_bm25_is_the_one_fts5_computes)
+{
+	struct ods_kw	*k;
+
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	corpus(k, 1, 60, 0);
+	same_as_fts5(k, "alpha");
+	same_as_fts5(k, "kappa theta iota");
+	same_as_fts5(k, "lambda kappa beta gamma zeta");
+	same_as_fts5(k, "分布式数据库");
+	same_as_fts5(k, "数 kappa");	/* a lone character: a prefix */
+	/* After replaces and deletes, and for a reader. */
+	corpus(k, 2, 40, 3);
+	ck_assert_int_eq(ods_kw_delete(k, 3, 7, NULL), ODS_OK);
+	same_as_fts5(k, "kappa theta iota lambda");
+	ods_kw_close(k);
+	ck_assert_int_eq(ods_kw_open_reader(dir, &k), ODS_OK);
+	same_as_fts5(k, "kappa theta iota lambda 数据");
+	ods_kw_close(k);
+}
+END_TEST
+
+/* More matches than candidates: a filter still finds its items. */
+START_TEST(test_filters_reach_past_the_candidates)
+{
+	struct ods_kw		*k;
+	struct ods_kw_item	 it[600];
+	struct ods_vec_filter	 f;
+	struct ods_kw_hit	 h[8];
+	char			 text[600][32];
+	int64_t			 doc = 577;
+	size_t			 i, n;
+
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	for (i = 0; i < 600; i++) {
+		snprintf(text[i], sizeof(text[i]), "walrus %s w%zu",
+		    i % 3 ? "tusk" : "", i);
+		it[i].id = (int64_t)i + 1;
+		it[i].doc_id = (int64_t)i + 1;
+		it[i].kb_id = i == 591 ? 2 : 1;	/* no tusk */
+		it[i].text = text[i];
+		it[i].len = strlen(text[i]);
+	}
+	ck_assert_int_eq(ods_kw_add(k, 1, it, 600), ODS_OK);
+	memset(&f, 0, sizeof(f));
+	f.doc_ids = &doc;
+	f.ndoc_ids = 1;
+	ck_assert_int_eq(ods_kw_search(k, "walrus tusk", 11, 8, &f, 0, h, &n),
+	    ODS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id, 577);
+	memset(&f, 0, sizeof(f));
+	f.has_kb = 1;
+	f.kb_id = 2;
+	ck_assert_int_eq(ods_kw_search(k, "walrus tusk", 11, 8, &f, 0, h, &n),
+	    ODS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id, 592);
+	/* Unfiltered: items with both words first. */
+	ck_assert_int_eq(ods_kw_search(k, "walrus tusk", 11, 8, NULL, 0, h,
+	    &n), ODS_OK);
+	ck_assert_uint_eq(n, 8);
+	for (i = 0; i < n; i++)
+		ck_assert_int_ne((h[i].id - 1) % 3, 0);
+	ods_kw_close(k);
+}
+END_TEST
+
+/* kw_df against fts5vocab, ntok against the token strings. */
+static void
+df_is_exact(void)
+{
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM kw_vocab v "
+	    "FULL JOIN (SELECT * FROM kw_df WHERE term NOT LIKE '% *') d "
+	    "ON d.term = v.term WHERE d.df IS NOT v.doc"), 0);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM kw_df WHERE term "
+	    "NOT LIKE '% *' AND df <= 0"), 0);
+	ck_assert_int_eq(sql_int("SELECT v FROM kw_meta WHERE k = 'ntok'"),
+	    sql_int("SELECT sum(length(tok) - length(replace(tok, ' ', '')) "
+	    "+ (tok <> '')) FROM kw_fts"));
+}
+
+START_TEST(test_document_frequencies_follow_every_change)
+{
+	struct ods_vec_filter	 f;
+	struct ods_kw		*k;
+	int64_t			 doc = 5;
+
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	corpus(k, 1, 60, 0);
+	df_is_exact();
+	corpus(k, 2, 30, 5);		/* replaces 1..30 */
+	ck_assert_int_eq(ods_kw_delete(k, 3, 40, NULL), ODS_OK);
+	memset(&f, 0, sizeof(f));
+	f.doc_ids = &doc;
+	f.ndoc_ids = 1;
+	ck_assert_int_eq(ods_kw_delete_where(k, 4, &f, NULL), ODS_OK);
+	df_is_exact();
+	/* A failed transaction changes nothing. */
+	ck_assert_int_eq(ods_kw_delete(k, 4, 41, NULL), ODS_EINVAL);
+	df_is_exact();
+	ck_assert_int_eq(sql_int("SELECT df FROM kw_df WHERE term = '数 *'"),
+	    sql_int("SELECT count(*) FROM kw_fts WHERE kw_fts MATCH "
+	    "'\"数\" *'"));
+	ods_kw_close(k);
+}
+END_TEST
+
+/*
+ * A file whose kw_df is missing or behind (the first version wrote it):
+ * a reader searches with FTS5's bm25, the writer rebuilds kw_df at open.
+ */
+START_TEST(test_a_file_without_frequencies_is_searched_and_rebuilt)
+{
+	struct ods_kw		*k, *r;
+	struct ods_kw_hit	 h[64];
+	sqlite3			*db;
+	char			 path[4096];
+	size_t			 n;
+
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	corpus(k, 1, 60, 0);
+	ods_kw_close(k);
+	snprintf(path, sizeof(path), "%s/%s", dir, ODS_KW_FILE);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE kw_df SET df = 1;"
+	    "UPDATE kw_meta SET v = 99 WHERE k = 'seq'", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(ods_kw_open_reader(dir, &k), ODS_OK);
+	ck_assert_int_eq(ods_kw_search(k, "kappa theta", 11, 64, NULL, 0, h,
+	    &n), ODS_OK);
+	ck_assert_uint_gt(n, 0);
+	same_as_fts5(k, "kappa theta");
+	ods_kw_close(k);
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	df_is_exact();
+	same_as_fts5(k, "kappa theta");
+	ods_kw_close(k);
+	/* No kw_df at all, as the first version made it. */
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE kw_df;"
+	    "DELETE FROM kw_meta WHERE k IN ('dfseq', 'ntok')", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	/* A reader open across the writer's rebuild follows it. */
+	ck_assert_int_eq(ods_kw_open_reader(dir, &r), ODS_OK);
+	same_as_fts5(r, "kappa theta");
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	df_is_exact();
+	same_as_fts5(k, "kappa theta");
+	corpus(k, 100, 50, 1);
+	same_as_fts5(r, "kappa theta iota");
+	ods_kw_close(k);
+	ods_kw_close(r);
 }
 END_TEST
 
@@ -661,6 +912,11 @@ kw_suite(void)
 	tcase_add_test(core, test_reader_in_another_process_sees_commits);
 	tcase_add_test(core, test_kill9_after_add_returned_keeps_the_item);
 	tcase_add_test(core, test_threads_share_one_handle);
+	tcase_add_test(core, test_bm25_is_the_one_fts5_computes);
+	tcase_add_test(core, test_filters_reach_past_the_candidates);
+	tcase_add_test(core, test_document_frequencies_follow_every_change);
+	tcase_add_test(core,
+	    test_a_file_without_frequencies_is_searched_and_rebuilt);
 	tcase_add_test(limits, test_hostile_queries_are_plain_words);
 	tcase_add_test(errors, test_second_writer_fails_with_conflict);
 	tcase_add_test(errors, test_bad_calls_are_refused);

@@ -175,8 +175,8 @@ ods_kw_tokenize(const char *text, size_t len, char *out, size_t outlen)
 	return b.need;
 }
 
-static uint32_t
-hash(const char *s, size_t n)
+uint32_t
+odsi_kw_hash(const char *s, size_t n)
 {
 	uint32_t	h = 2166136261u;
 
@@ -197,7 +197,7 @@ term_put(void *arg, const char *tok, size_t n, int lone)
 {
 	struct termset		*ts = arg;
 	struct odsi_kw_terms	*t = ts->t;
-	uint32_t		 h = hash(tok, n) & (HASH_SLOTS - 1);
+	uint32_t		 h = odsi_kw_hash(tok, n) & (HASH_SLOTS - 1);
 	int			 i;
 
 	while ((i = ts->slot[h]) != 0) {

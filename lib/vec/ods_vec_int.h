@@ -330,6 +330,7 @@ struct odsi_kw_terms {
 	char		 buf[ODS_KW_MAX_QTERMS * (ODSI_KW_WORD + 1)];
 };
 void		 odsi_kw_terms(const char *, size_t, struct odsi_kw_terms *);
+uint32_t	 odsi_kw_hash(const char *, size_t);	/* FNV-1a */
 enum ods_err	 odsi_kw_expr(const struct odsi_kw_terms *, const char *drop,
 		    char **out) ODS_MUSTCHECK;
 

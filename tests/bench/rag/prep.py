@@ -23,7 +23,10 @@ sentence, then space) boundaries, as a chunker would.
 
 Writes: eval_chunks.tsv (chunk_id, doc_id, text), eval_queries.tsv (doc_id,
 query), perf_chunks.tsv (every kept-or-not distinct description, for the
-latency and indexing figures), zh_chunks.tsv, zh_queries.tsv, zh_docs.tsv.
+latency and indexing figures), scale_chunks.tsv (eval_chunks.tsv and then
+perf_chunks.tsv's other descriptions, under doc ids from 10 000 000, up to
+N chunks: the English queries among N chunks), zh_chunks.tsv,
+zh_queries.tsv, zh_docs.tsv.
 """
 import os
 import random
@@ -185,6 +188,37 @@ def english(outdir, files):
                       min(NQUERIES, len(docs)), nperf))
 
 
+def scale(outdir, n):
+    """eval_chunks.tsv plus other descriptions, up to n chunks."""
+    def rows(name):
+        with open(os.path.join(outdir, name), encoding="utf-8") as f:
+            return [l.rstrip("\n").split("\t", 2) for l in f]
+
+    def first(rs):
+        seen = {}
+        for _, doc, text in rs:
+            seen.setdefault(doc, text[:80])
+        return seen
+
+    ev, pf = rows("eval_chunks.tsv"), rows("perf_chunks.tsv")
+    # The sample's documents (cut differently in perf) are not repeated.
+    known = set(first(ev).values())
+    same = {d for d, t in first(pf).items() if t in known}
+    m = 0
+    with open(os.path.join(outdir, "scale_chunks.tsv"), "w",
+              encoding="utf-8") as f:
+        for _, doc, text in ev:
+            m += 1
+            f.write("%d\t%s\t%s\n" % (m, doc, text))
+        for _, doc, text in pf:
+            if m >= n:
+                break
+            if doc not in same:
+                m += 1
+                f.write("%d\t%d\t%s\n" % (m, 10000000 + int(doc), text))
+    print("scale: %d chunks" % m)
+
+
 def chinese(outdir, manual, questions):
     sections, cur_head, cur, fence = [], None, [], False
     with open(manual, encoding="utf-8") as f:
@@ -230,6 +264,7 @@ def main():
     outdir, manual, questions = sys.argv[1:4]
     os.makedirs(outdir, exist_ok=True)
     english(outdir, sys.argv[4:])
+    scale(outdir, int(os.environ.get("N", "100000")))
     chinese(outdir, manual, questions)
 
 

@@ -3,7 +3,8 @@
  * (tests/bench/rag/run.sh prepares the data and runs it). Not a test.
  *
  *	rag-bench eval CHUNKS QUERIES WORKDIR
- *	rag-bench perf CHUNKS QUERIES WORKDIR N
+ *	rag-bench perf CHUNKS QUERIES WORKDIR N [ZHCHUNKS ZHQUERIES]
+ *	rag-bench search KWDIR QUERIES [ZHQUERIES]
  *
  * CHUNKS: chunk_id<TAB>doc_id<TAB>text lines; QUERIES: doc_id<TAB>query
  * (read as chunks without an id),
@@ -21,12 +22,20 @@
  * perf indexes N chunks (the file repeated under new ids when shorter) in
  * ods_kw (batches of 1000, one transaction each) and in plain FTS5, and
  * prints indexing MB/s, single-item adds per second, index size, and the
- * search latency (k = 10) p50/p99 over the queries.
+ * search latency (k = 10) p50/p99 over the queries. With ZHCHUNKS and
+ * ZHQUERIES a tenth of the N chunks are those (repeated under new ids)
+ * and the Chinese queries are timed too. Then THREADS (8) threads share
+ * the one handle for SECS (5) seconds: searches per second and their
+ * latency with that many in flight. search times the queries (and the
+ * threads) on an index perf left (WORKDIR/perf-kw), opened as a reader.
+ * PLAIN (200): how many queries plain FTS5 is timed on (it is slow);
+ * KW_ONLY makes eval index and ask ods_kw alone (the other rows are 0).
  */
 #include "config.h"
 
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +59,8 @@ struct chunk {
 	const char	*text;
 	size_t		 len;
 };
+
+static int	kw_only;	/* KW_ONLY set: ods_kw alone */
 
 struct method {
 	char		 name[32];
@@ -376,7 +387,7 @@ index_all(const char *dir, const struct chunk *c, size_t n,
 	snprintf(d, sizeof(d), "%s/kw", dir);
 	ok(ods_kw_open_writer(d, kp), "kw open");
 	t0 = now();
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !kw_only; i++) {
 		ok(ods_embed(c[i].text, c[i].len, DIM, vecs + nv * DIM, &ntok),
 		    "embed");
 		if (ntok == 0)
@@ -393,7 +404,8 @@ index_all(const char *dir, const struct chunk *c, size_t n,
 	printf(", ods_kw %.2f s", kw_index(*kp, c, n));
 	t0 = now();
 	*pp = plain_open(dir);
-	plain_add(*pp, c, n);
+	if (!kw_only)
+		plain_add(*pp, c, n);
 	printf(", plain FTS5 %.2f s\n", now() - t0);
 	free(vi);
 	free(vecs);		/* ods_vec_add copied them */
@@ -479,7 +491,7 @@ eval_query(struct ods_vec *v, struct ods_kw *k, sqlite3 *pdb,
 
 	t0 = now();
 	ok(ods_embed(q->text, strlen(q->text), DIM, qv, &ntok), "embed");
-	if (ntok > 0) {
+	if (ntok > 0 && !kw_only) {
 		memset(&vq, 0, sizeof(vq));
 		vq.vec = qv;
 		vq.k = DEPTH;
@@ -500,7 +512,7 @@ eval_query(struct ods_vec *v, struct ods_kw *k, sqlite3 *pdb,
 		docs[i] = kh[i].doc_id;
 	score(&methods[M_KW], doc_rank(docs, nk, q->doc));
 	t0 = now();
-	np = plain_search(pdb, ps, q->text, DEPTH, ph);
+	np = kw_only ? 0 : plain_search(pdb, ps, q->text, DEPTH, ph);
 	methods[M_PLAIN].secs += now() - t0;
 	for (i = 0; i < np; i++)
 		docs[i] = ph[i].doc_id;
@@ -540,6 +552,7 @@ eval(const char *cpath, const char *qpath, const char *dir)
 	size_t		 nc, nq, i;
 
 	methods_init();
+	kw_only = getenv("KW_ONLY") != NULL;
 	nc = load(cpath, 3, &c);
 	nq = load(qpath, 2, &q);
 	mkdir(dir, 0755);
@@ -595,35 +608,131 @@ dir_bytes(const char *dir, const char *a, const char *b)
 	return n;
 }
 
-static int
-perf(const char *cpath, const char *qpath, const char *dir, size_t want)
+struct runner {
+	struct ods_kw		*k;
+	const struct chunk	*q;
+	size_t			 nq, start, done;
+	double			 until, *lat;
+	size_t			 nlat;
+};
+
+static void *
+runner(void *arg)
 {
-	struct chunk		*c, *all;
+	struct runner		*r = arg;
+	struct ods_kw_hit	 kh[10];
+	const struct chunk	*q;
+	size_t			 n, i = r->start;
+	double			 t0;
+
+	while ((t0 = now()) < r->until) {
+		q = &r->q[i++ % r->nq];
+		ok(ods_kw_search(r->k, q->text, q->len, 10, NULL, 0, kh, &n),
+		    "kw search");
+		if (r->done < r->nlat)
+			r->lat[r->done] = now() - t0;
+		r->done++;
+	}
+	return NULL;
+}
+
+/* nt threads searching k together for secs: searches/s and latency. */
+static void
+throughput(struct ods_kw *k, const struct chunk *q, size_t nq, int nt,
+    double secs)
+{
+	struct runner	r[64];
+	pthread_t	t[64];
+	double		*all, t0;
+	size_t		 i, n = 0, tot = 0;
+
+	for (i = 0; i < (size_t)nt; i++) {
+		r[i].k = k;
+		r[i].q = q;
+		r[i].nq = nq;
+		r[i].start = i * nq / nt;
+		r[i].done = 0;
+		r[i].nlat = 200000;
+		r[i].lat = calloc(r[i].nlat, sizeof(double));
+	}
+	t0 = now();
+	for (i = 0; i < (size_t)nt; i++) {
+		r[i].until = t0 + secs;
+		if (pthread_create(&t[i], NULL, runner, &r[i]) != 0)
+			die("pthread_create");
+	}
+	for (i = 0; i < (size_t)nt; i++) {
+		pthread_join(t[i], NULL);
+		tot += r[i].done;
+	}
+	t0 = now() - t0;
+	all = calloc(tot, sizeof(*all));
+	for (i = 0; i < (size_t)nt; i++) {
+		memcpy(all + n, r[i].lat, (r[i].done < r[i].nlat ? r[i].done :
+		    r[i].nlat) * sizeof(double));
+		n += r[i].done < r[i].nlat ? r[i].done : r[i].nlat;
+		free(r[i].lat);
+	}
+	printf("  %d thread(s), one handle: %.0f searches/s;", nt, tot / t0);
+	latency("", all, n);
+	free(all);
+}
+
+static void
+timed(struct ods_kw *k, const char *name, const struct chunk *q, size_t nq)
+{
+	struct ods_kw_hit	 kh[10];
+	double			*lat = calloc(nq, sizeof(*lat)), t0;
+	size_t			 i, n;
+
+	for (i = 0; i < nq; i++) {
+		t0 = now();
+		ok(ods_kw_search(k, q[i].text, strlen(q[i].text), 10, NULL, 0,
+		    kh, &n), "kw search");
+		lat[i] = now() - t0;
+	}
+	latency(name, lat, nq);
+	free(lat);
+}
+
+static int
+perf(const char *cpath, const char *qpath, const char *dir, size_t want,
+    const char *zcpath, const char *zqpath)
+{
+	struct chunk		*c, *all, *zc = NULL, *zq = NULL;
 	struct chunk		*q;
 	struct ods_kw		*k;
 	struct ods_kw_item	 ki;
-	struct ods_kw_hit	 kh[10];
 	struct ods_fuse_hit	 ph[10];
 	struct ods_kw_stats	 st;
 	sqlite3			*pdb;
 	sqlite3_stmt		*ps;
 	char			 d[4096];
-	size_t			 nc, nq, i, n, single = 300;
+	size_t			 nc, nq, nzc = 0, nzq = 0, nz = 0, i, np;
+	size_t			 single = 300;
 	double			 t0, secs, mb = 0, *lat;
+	int			 nt = getenv("THREADS") ? atoi(getenv("THREADS")) : 8;
+	double			 tsecs = getenv("SECS") ? atof(getenv("SECS")) : 5;
 
 	nc = load(cpath, 3, &c);
 	nq = load(qpath, 2, &q);
+	if (zcpath != NULL) {
+		nzc = load(zcpath, 3, &zc);
+		nzq = load(zqpath, 2, &zq);
+		nz = want / 10;
+	}
 	all = calloc(want, sizeof(*all));
 	for (i = 0; i < want; i++) {
-		all[i] = c[i % nc];
+		all[i] = i < nz ? zc[i % nzc] : c[(i - nz) % nc];
 		all[i].id = (int64_t)i + 1;
 		mb += all[i].len / 1e6;
 	}
 	mkdir(dir, 0755);
 	snprintf(d, sizeof(d), "%s/perf-kw", dir);
 	ok(ods_kw_open_writer(d, &k), "kw open");
-	printf("perf: %zu chunks, %.1f MB of text (%zu distinct chunks)\n",
-	    want, mb, nc < want ? nc : want);
+	printf("perf: %zu chunks, %.1f MB of text (%zu distinct English "
+	    "chunks, %zu Chinese ones repeated to %zu)\n", want, mb,
+	    nc < want - nz ? nc : want - nz, nzc, nz);
 	secs = kw_index(k, all, want);
 	printf("  ods_kw index: %.2f s, %.2f MB/s (batches of %d, one "
 	    "synchronous=FULL commit each)\n", secs, mb / secs, BATCH);
@@ -634,7 +743,7 @@ perf(const char *cpath, const char *qpath, const char *dir, size_t want)
 	    st.bytes / 1e6);
 	t0 = now();
 	for (i = 0; i < single; i++) {
-		ki = kw_item(&all[i]);
+		ki = kw_item(&all[nz + i]);
 		ki.id = (int64_t)(want + i + 1);
 		ok(ods_kw_add(k, ods_kw_seq(k) + 1, &ki, 1), "kw add 1");
 	}
@@ -648,25 +757,56 @@ perf(const char *cpath, const char *qpath, const char *dir, size_t want)
 	printf("  plain FTS5 index (raw text, one transaction): %.2f s, "
 	    "%.2f MB/s; file %.1f MB\n", secs, mb / secs,
 	    dir_bytes(dir, "plain.sqlite", "plain.sqlite-wal") / 1e6);
+	printf("search latency, k = 10, %zu queries (%zu Chinese):\n", nq, nzq);
+	timed(k, "ods_kw", q, nq);
+	if (nzq > 0)
+		timed(k, "ods_kw Chinese", zq, nzq);
 	lat = calloc(nq, sizeof(*lat));
-	for (i = 0; i < nq; i++) {
-		t0 = now();
-		ok(ods_kw_search(k, q[i].text, strlen(q[i].text), 10, NULL, 0,
-		    kh, &n), "kw search");
-		lat[i] = now() - t0;
-	}
-	printf("search latency, k = 10, %zu queries:\n", nq);
-	latency("ods_kw", lat, nq);
 	sqlite3_prepare_v2(pdb, "SELECT rowid, doc FROM p WHERE p MATCH ? "
 	    "ORDER BY rank LIMIT ?", -1, &ps, NULL);
-	for (i = 0; i < nq; i++) {
+	np = getenv("PLAIN") ? strtoul(getenv("PLAIN"), NULL, 10) : 200;
+	np = np < nq ? np : nq;
+	for (i = 0; i < np; i++) {
 		t0 = now();
 		(void)plain_search(pdb, ps, q[i].text, 10, ph);
 		lat[i] = now() - t0;
 	}
-	latency("plain FTS5", lat, nq);
+	if (np > 0)
+		latency("plain FTS5", lat, np);
 	sqlite3_finalize(ps);
 	sqlite3_close(pdb);
+	free(lat);
+	if (nt > 0) {
+		printf("ods_kw throughput (English queries), %.0f s each:\n",
+		    tsecs);
+		throughput(k, q, nq, 1, tsecs);
+		throughput(k, q, nq, nt > 64 ? 64 : nt, tsecs);
+	}
+	ods_kw_close(k);
+	return 0;
+}
+
+static int
+search_only(const char *kdir, const char *qpath, const char *zqpath)
+{
+	struct chunk	*q, *zq;
+	struct ods_kw	*k;
+	size_t		 nq, nzq;
+	int		 nt = getenv("THREADS") ? atoi(getenv("THREADS")) : 8;
+	double		 tsecs = getenv("SECS") ? atof(getenv("SECS")) : 5;
+
+	nq = load(qpath, 2, &q);
+	ok(ods_kw_open_reader(kdir, &k), "kw open");
+	printf("search latency, k = 10:\n");
+	timed(k, "ods_kw", q, nq);
+	if (zqpath != NULL) {
+		nzq = load(zqpath, 2, &zq);
+		timed(k, "ods_kw Chinese", zq, nzq);
+	}
+	if (nt > 0) {
+		throughput(k, q, nq, 1, tsecs);
+		throughput(k, q, nq, nt > 64 ? 64 : nt, tsecs);
+	}
 	ods_kw_close(k);
 	return 0;
 }
@@ -674,12 +814,18 @@ perf(const char *cpath, const char *qpath, const char *dir, size_t want)
 int
 main(int argc, char *argv[])
 {
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "search") == 0)
+		return search_only(argv[2], argv[3], argc == 5 ? argv[4] :
+		    NULL);
 	if (argc == 5 && strcmp(argv[1], "eval") == 0)
 		return eval(argv[2], argv[3], argv[4]);
-	if (argc == 6 && strcmp(argv[1], "perf") == 0)
+	if ((argc == 6 || argc == 8) && strcmp(argv[1], "perf") == 0)
 		return perf(argv[2], argv[3], argv[4],
-		    (size_t)strtoull(argv[5], NULL, 10));
+		    (size_t)strtoull(argv[5], NULL, 10),
+		    argc == 8 ? argv[6] : NULL, argc == 8 ? argv[7] : NULL);
 	fprintf(stderr, "usage: rag-bench eval CHUNKS QUERIES WORKDIR\n"
-	    "       rag-bench perf CHUNKS QUERIES WORKDIR N\n");
+	    "       rag-bench perf CHUNKS QUERIES WORKDIR N "
+	    "[ZHCHUNKS ZHQUERIES]\n"
+	    "       rag-bench search KWDIR QUERIES [ZHQUERIES]\n");
 	return 2;
 }

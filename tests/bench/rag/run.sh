@@ -13,7 +13,8 @@
 # Environment: MANUAL (the manual, /work/shared/reference/ops-manual.zh.md
 # on the project's machines), DATA (/tmp/ods-rag: the TSV files and the indexes),
 # NDOCS (6000), NQUERIES (1500), N (100000 chunks for the speed figures),
-# RAG_GRID=1 adds a grid of RRF k and weights (and convex fusion).
+# RAG_GRID=1 adds a grid of RRF k and weights (and convex fusion),
+# THREADS (8) and SECS (5) the keyword index's throughput run.
 set -eu
 
 SRC=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -37,10 +38,13 @@ python3 "$SRC/tests/bench/rag/prep.py" "$DATA" "$MANUAL" \
     "$SRC/tests/bench/rag/zh_questions.tsv" /var/lib/apt/lists/*Translation-en*
 echo "== machine: $(nproc) cpu, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== English: Debian package descriptions"
-rm -rf "$DATA/w-en" "$DATA/w-zh" "$DATA/w-perf"
+rm -rf "$DATA/w-en" "$DATA/w-zh" "$DATA/w-perf" "$DATA/w-scale"
 "$bench" eval "$DATA/eval_chunks.tsv" "$DATA/eval_queries.tsv" "$DATA/w-en"
 echo "== Chinese: the operations manual"
 "$bench" eval "$DATA/zh_chunks.tsv" "$DATA/zh_queries.tsv" "$DATA/w-zh"
+echo "== English among $N chunks: the keyword index alone"
+KW_ONLY=1 "$bench" eval "$DATA/scale_chunks.tsv" "$DATA/eval_queries.tsv" \
+    "$DATA/w-scale" | grep -E '^index|^queries|method|keyword'
 echo "== keyword index speed"
 "$bench" perf "$DATA/perf_chunks.tsv" "$DATA/eval_queries.tsv" \
-    "$DATA/w-perf" "$N"
+    "$DATA/w-perf" "$N" "$DATA/zh_chunks.tsv" "$DATA/zh_queries.tsv"
