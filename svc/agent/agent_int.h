@@ -60,6 +60,7 @@ struct rag_ent {
 	int		 writer;
 	int64_t		 refreshed_ms;
 	int64_t		 changed_ms;	/* the writer last applied a change */
+	uint64_t	 kw_changes;	/* since the keyword index's optimize */
 	struct rag_ent	*next;
 };
 

@@ -33,6 +33,8 @@
 #define COMPACT_IDLE_MS	5000	/* quiet time before a compaction */
 #define COMPACT_MIN	4096	/* items below which exact search is cheap */
 #define SEAL_FLATS	4	/* flat segments that are sealed into a graph */
+#define KW_OPTIMIZE_CHANGES 20000	/* changes before the keyword index
+					   is merged, when quiet */
 /*
  * The graphs' build effort: the writer builds every chunk's node once when
  * its batch is sealed and again when the graphs are compacted, on the
@@ -396,8 +398,10 @@ catch_up(struct ods_rag *rg, struct rag_ent *e)
 			return er;
 		}
 	}
-	if (ent_seq(e) != before)
+	if (ent_seq(e) != before) {
 		e->changed_ms = ods_now_ms();
+		e->kw_changes += ent_seq(e) - before;
+	}
 	return ODS_OK;
 }
 
@@ -422,6 +426,13 @@ maybe_compact(struct rag_ent *e)
 	if (!e->writer || e->vec == NULL ||
 	    ods_now_ms() - e->changed_ms < COMPACT_IDLE_MS)
 		return;
+	/* After a bulk load, the keyword index merged once (ods_kw.h). */
+	if (e->kw_changes >= KW_OPTIMIZE_CHANGES) {
+		if ((er = ods_kw_optimize(e->kw)) != ODS_OK)
+			ods_log(ODS_LOG_WARN, "rag_kw_optimize_failed kb=%lld "
+			    "err=%s", (long long)e->kb, ods_err_slug(er));
+		e->kw_changes = 0;
+	}
 	ods_vec_stats(e->vec, &st);
 	if (st.live + st.dead < COMPACT_MIN)
 		return;
