@@ -152,3 +152,12 @@ h_user(struct ods_req *r)
 
 	return p != NULL && p->user_id != NULL ? p->user_id : "";
 }
+
+enum ods_status
+h_auth_permissions(struct ods_req *r, struct ods_resp *w)
+{
+	struct ods_jw	*jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
+
+	ods_principal_permissions_json(jw, ods_req_principal(r));
+	return ods_resp_send(w);
+}

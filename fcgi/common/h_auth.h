@@ -14,6 +14,8 @@
  */
 #define H_AUTH_ROUTES \
 	{ ODS_GET, "/auth/me", h_auth_me, ODS_AUTH_REQUIRED, NULL }, \
+	{ ODS_GET, "/auth/permissions", h_auth_permissions, \
+	    ODS_AUTH_REQUIRED, NULL }, \
 	{ ODS_POST, "/auth/refresh", h_auth_refresh, ODS_AUTH_OPEN, NULL }, \
 	{ ODS_POST, "/api-keys", h_apikeys_create, ODS_AUTH_REQUIRED, \
 	    "system:manage" }, \
@@ -33,6 +35,11 @@ const char	*h_owner(struct ods_req *);
 /* The caller's user id ("" when anonymous): the creator of new rows. */
 const char	*h_user(struct ods_req *);
 
+/*
+ * data:{roles, permissions:{resource:[operation...]}} of the caller, from
+ * the RBAC table (reference-api §4.3 G25's intended shape).
+ */
+enum ods_status	h_auth_permissions(struct ods_req *, struct ods_resp *);
 /* data:{user_id,username,email,name,roles} of the caller. */
 enum ods_status	h_auth_me(struct ods_req *, struct ods_resp *);
 /*

@@ -168,6 +168,14 @@ int		 ods_principal_has_role(const struct ods_principal *,
 		    const char *role);
 int		 ods_principal_model_allowed(const struct ods_principal *,
 		    const char *model);
+/*
+ * {"roles":[...], "permissions":{"<resource>":["<operation>", ...]}}:
+ * what the principal's roles grant in the RBAC table (every operation of
+ * every resource for admin; an API key: model use only), for GET
+ * /auth/permissions.
+ */
+void		 ods_principal_permissions_json(struct ods_jw *,
+		    const struct ods_principal *);
 /* The principal as the "data" of GET /auth/me. */
 void		 ods_principal_json(struct ods_jw *,
 		    const struct ods_principal *);

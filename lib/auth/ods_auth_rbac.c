@@ -241,3 +241,43 @@ ods_principal_json(struct ods_jw *jw, const struct ods_principal *p)
 		ods_jw_kstr(jw, "api_key_id", p->key_id);
 	ods_jw_end(jw);
 }
+
+void
+ods_principal_permissions_json(struct ods_jw *jw, const struct ods_principal *p)
+{
+	size_t		i, j, k;
+	unsigned	bits;
+
+	ods_jw_obj(jw);
+	ods_jw_key(jw, "roles");
+	ods_jw_arr(jw);
+	for (i = 0; p != NULL && i < p->nroles; i++)
+		ods_jw_str(jw, p->roles[i]);
+	ods_jw_end(jw);
+	ods_jw_key(jw, "permissions");
+	ods_jw_obj(jw);
+	for (i = 0; p != NULL && i < ODS_NELEM(resources); i++) {
+		bits = 0;
+		for (j = 0; j < ODS_NELEM(ops); j++) {
+			if (p->kind == ODS_PRINCIPAL_APIKEY)
+				continue;	/* a key's scope is model:use */
+			for (k = 0; k < p->nroles; k++)
+				if (grants_pair(p->roles[k], resources[i],
+				    strlen(resources[i]), 1u << j))
+					bits |= 1u << j;
+		}
+		if (p->kind == ODS_PRINCIPAL_APIKEY &&
+		    strcmp(resources[i], "model") == 0)
+			bits = Z;
+		if (bits == 0)
+			continue;
+		ods_jw_key(jw, resources[i]);
+		ods_jw_arr(jw);
+		for (j = 0; j < ODS_NELEM(ops); j++)
+			if (bits & (1u << j))
+				ods_jw_str(jw, ops[j]);
+		ods_jw_end(jw);
+	}
+	ods_jw_end(jw);
+	ods_jw_end(jw);
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/integration/auth-jwt-rbac-ratelimit.sh — authentication through
 # nginx: a JWKS fixture on loopback (tests/auth/jwt-fixture.js, keys made
-# here), tokens minted by it; the JWT matrix on GET /api/v1/auth/me, JWKS
+# here), tokens minted by it; the JWT matrix on GET /api/v1/auth/me, what
+# roles may do on GET /api/v1/auth/permissions, JWKS
 # rotation with one refetch, HS256 key rotation by env file and SIGHUP
 # (the previous key stays valid; deleting its line retires it), RBAC on the
 # admin API-key routes (viewer 403, admin 201; tokens of other clients 401,
@@ -102,6 +103,26 @@ ods_get "$me?access_token=$viewer"
 ods_expect_code 401 "query token on a non-streaming route"
 ods_get "$me" -H "Cookie: access_token=$viewer"
 ods_expect_code 200 "cookie token"
+
+# --- what a role may do: GET /auth/permissions ------------------------------
+ods_get "$ODS_DATA_URL/api/v1/auth/permissions" -H "Authorization: Bearer $viewer"
+ods_expect_code 200 "permissions of a viewer"
+ods_expect_json '[.data.roles, .data.permissions.document, .data.permissions.chat]' '[
+  [
+    "viewer"
+  ],
+  [
+    "read"
+  ],
+  [
+    "read"
+  ]
+]' "a viewer reads documents and chats, nothing more"
+ods_expect_json '.data.permissions | has("system") or has("model")' false "no system or model rights for a viewer"
+ods_get "$ODS_AGENT_URL/api/v1/auth/permissions" -H "Authorization: Bearer $admin"
+ods_expect_json '.data.permissions.system | length' 9 "admin: every operation of every resource"
+ods_get "$ODS_AGENT_URL/api/v1/auth/permissions"
+ods_expect_code 401 "permissions without a token"
 
 # --- unknown kid and rotation ------------------------------------------------
 base=$(curl -sf "http://127.0.0.1:$fxport/count/kc" | jq .certs)

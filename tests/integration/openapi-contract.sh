@@ -43,6 +43,10 @@ pool() {
 	ods_expect_code 200 "$u/auth/me"
 	ods_get "$u/auth/me"
 	ods_expect_code 401 "$u/auth/me without a token"
+	ods_get "$u/auth/permissions" "${A[@]}"
+	ods_expect_code 200 "$u/auth/permissions"
+	ods_expect_json '.data.permissions.document | index("delete") != null' true \
+	    "$u/auth/permissions: admin may do everything"
 	ods_req POST "$u/auth/refresh"
 	ods_expect_code 400 "$u/auth/refresh without a refresh token"
 	ods_req POST "$u/auth/refresh" "${J[@]}" -d '{"refresh_token":"r"}'
