@@ -170,6 +170,20 @@ field(const struct ods_multipart_form *f, const char *name)
 	return v != NULL && strlen(v->value) == v->len ? v->value : NULL;
 }
 
+/* Whether s is the text of a JSON object (depth at most 32). */
+static int
+json_object_text(const char *s)
+{
+	struct json_object	*o = NULL;
+	int			 ok;
+
+	if (ods_json_parse(s, strlen(s), 32, &o, NULL) != ODS_OK)
+		return 0;
+	ok = ods_json_is_obj(o);
+	ods_json_put(o);
+	return ok;
+}
+
 static enum ods_err
 read_multipart(struct ods_req *r, struct upload *u, struct ods_why *why)
 {
@@ -191,6 +205,10 @@ read_multipart(struct ods_req *r, struct upload *u, struct ods_why *why)
 		u->collection = field(&form, "collection_name");
 	u->kb_id = field(&form, "knowledge_base_id");
 	u->metadata = field(&form, "metadata");
+	if (u->metadata != NULL && !json_object_text(u->metadata)) {
+		ods_why_set(why, "metadata", "metadata must be a JSON object");
+		return ODS_EINVAL;
+	}
 	u->file_name = u->sp.name;
 	u->ctype = u->sp.ctype;
 	return ODS_OK;
@@ -475,10 +493,7 @@ h_docs_list(struct ods_req *r, struct ods_resp *w)
 		ods_doc_list_free(v, n);
 		return ods_resp_error(w, er, "could not list the documents");
 	}
-	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
-	ods_jw_obj(jw);
-	ods_jw_key(jw, "documents");
-	ods_jw_arr(jw);
+	jw = ods_resp_list_begin(w, "documents");
 	for (i = 0; i < n; i++)
 		ods_doc_json(jw, &v[i]);
 	ods_jw_end(jw);
@@ -488,9 +503,7 @@ h_docs_list(struct ods_req *r, struct ods_resp *w)
 		ods_jw_str(jw, names[i]);
 	ods_jw_end(jw);
 	ods_jw_kint(jw, "total_collections", (int64_t)nn);
-	ods_jw_page(jw, &pg, total);
-	ods_jw_end(jw);
-	ods_jw_page(jw, &pg, total);
+	ods_resp_list_end(jw, &pg, total);
 	hs = ods_resp_send(w);
 	ods_doc_list_free(v, n);
 	ods_strv_free(names, nn);

@@ -73,16 +73,11 @@ h_kb_list(struct ods_req *r, struct ods_resp *w)
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, "could not list the knowledge "
 		    "bases");
-	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
-	ods_jw_obj(jw);
-	ods_jw_key(jw, "knowledge_bases");
-	ods_jw_arr(jw);
+	jw = ods_resp_list_begin(w, "knowledge_bases");
 	for (i = 0; i < n; i++)
 		ods_kb_json(jw, &v[i]);
 	ods_jw_end(jw);
-	ods_jw_page(jw, &pg, total);
-	ods_jw_end(jw);
-	ods_jw_page(jw, &pg, total);
+	ods_resp_list_end(jw, &pg, total);
 	hs = ods_resp_send(w);
 	ods_kb_list_free(v, n);
 	return hs;
@@ -249,17 +244,12 @@ h_kb_documents(struct ods_req *r, struct ods_resp *w)
 		ods_kb_free(kb);
 		return ods_resp_error(w, er, "could not list the documents");
 	}
-	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
-	ods_jw_obj(jw);
-	ods_jw_kstr(jw, "knowledge_base_id", kb->kb_id);
-	ods_jw_key(jw, "documents");
-	ods_jw_arr(jw);
+	jw = ods_resp_list_begin(w, "documents");
 	for (i = 0; i < n; i++)
 		ods_doc_json(jw, &v[i]);
 	ods_jw_end(jw);
-	ods_jw_page(jw, &pg, total);
-	ods_jw_end(jw);
-	ods_jw_page(jw, &pg, total);
+	ods_jw_kstr(jw, "knowledge_base_id", kb->kb_id);
+	ods_resp_list_end(jw, &pg, total);
 	hs = ods_resp_send(w);
 	ods_doc_list_free(v, n);
 	ods_kb_free(kb);

@@ -67,16 +67,11 @@ h_jobs_list(struct ods_req *r, struct ods_resp *w)
 	    &n, &total);
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, "could not list the jobs");
-	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
-	ods_jw_obj(jw);
-	ods_jw_key(jw, "jobs");
-	ods_jw_arr(jw);
+	jw = ods_resp_list_begin(w, "jobs");
 	for (i = 0; i < n; i++)
 		ods_jobs_row_json(jw, &rows[i]);
 	ods_jw_end(jw);
-	ods_jw_page(jw, &pg, total);
-	ods_jw_end(jw);
-	ods_jw_page(jw, &pg, total);
+	ods_resp_list_end(jw, &pg, total);
 	hs = ods_resp_send(w);
 	ods_jobs_rows_free(rows, n);
 	return hs;

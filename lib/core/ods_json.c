@@ -305,6 +305,12 @@ ods_json_arr_get(struct json_object *a, size_t i)
 	    json_object_array_get_idx(a, i) : NULL;
 }
 
+int
+ods_json_is_obj(struct json_object *o)
+{
+	return o != NULL && json_object_is_type(o, json_type_object);
+}
+
 enum ods_err
 ods_json_obj_scalars(struct json_object *obj, size_t max, const char **keys,
     const char **vals, size_t *n)

@@ -66,6 +66,8 @@ struct json_object *ods_json_arr_get(struct json_object *, size_t);
 enum ods_err	 ods_json_obj_scalars(struct json_object *, size_t max,
 		    const char **keys, const char **vals, size_t *n)
 		    ODS_MUSTCHECK;
+/* Whether the value is a JSON object. */
+int		 ods_json_is_obj(struct json_object *);
 /* Element i of an array when it is a string (borrowed), else NULL. */
 const char	*ods_json_arr_str(struct json_object *, size_t);
 /*

@@ -975,3 +975,22 @@ ods_jw_page(struct ods_jw *jw, const struct ods_page *pg, int64_t total)
 	ods_jw_kint(jw, "page", pg->page);
 	ods_jw_kint(jw, "page_size", pg->page_size);
 }
+
+struct ods_jw *
+ods_resp_list_begin(struct ods_resp *w, const char *key)
+{
+	struct ods_jw	*jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
+
+	ods_jw_obj(jw);
+	ods_jw_key(jw, key);
+	ods_jw_arr(jw);
+	return jw;
+}
+
+void
+ods_resp_list_end(struct ods_jw *jw, const struct ods_page *pg, int64_t total)
+{
+	ods_jw_page(jw, pg, total);
+	ods_jw_end(jw);
+	ods_jw_page(jw, pg, total);
+}

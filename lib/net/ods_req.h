@@ -259,6 +259,17 @@ enum ods_err	 ods_resp_write(struct ods_resp *, const char *, size_t)
 /* Pagination numbers as keys of the current object. */
 void		 ods_jw_page(struct ods_jw *, const struct ods_page *,
 		    int64_t total);
+/*
+ * One page of a list in the union shape of reference-api §11.3:
+ * ods_resp_list_begin opens the envelope (200), its data object and the
+ * items array under key; the caller writes the items, closes the array
+ * (ods_jw_end) and may add keys to data; ods_resp_list_end writes the page
+ * numbers in data, closes it and writes them again at the top level.
+ * Then ods_resp_send.
+ */
+struct ods_jw	*ods_resp_list_begin(struct ods_resp *, const char *key);
+void		 ods_resp_list_end(struct ods_jw *, const struct ods_page *,
+		    int64_t total);
 
 /*
  * A route: one row of a service's table (nginx ngx_command_t). Defined

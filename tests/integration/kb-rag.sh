@@ -118,6 +118,9 @@ ods_req POST "$A/documents/upload" "${alice[@]}" -F "file=@$t/bad.pdf;type=appli
 ods_expect_code 400 "a corrupt PDF"
 ods_req POST "$A/documents/upload" "${alice[@]}" "${J[@]}" -d '{"content":""}'
 ods_expect_code 400 "empty content"
+ods_req POST "$A/documents/upload" "${alice[@]}" -F "file=@$t/guide.md;type=text/markdown" \
+    -F "knowledge_base_id=$kb" -F 'metadata=[1,2'
+ods_expect_code 400 "multipart metadata that is not a JSON object"
 ods_req POST "$A/documents/upload" "${bob[@]}" "${J[@]}" -d "{\"content\":\"hello\",\"knowledge_base_id\":\"$kb\"}"
 ods_expect_code 404 "bob cannot upload into alice's knowledge base"
 ods_req POST "$A/documents/upload" "${viewer[@]}" "${J[@]}" -d '{"content":"hello"}'
