@@ -22,6 +22,8 @@
 #include "agent_int.h"
 
 #define BATCH		512		/* chunks embedded and stored at once */
+#define ODS_STR2(x)	#x
+#define ODS_STR(x)	ODS_STR2(x)
 #define MAX_TEXT	(256u * 1024 * 1024)	/* extracted bytes kept */
 
 struct ingest {
@@ -150,17 +152,18 @@ static enum ods_err
 store(struct ingest *in, size_t from, size_t to, const float *vecs)
 {
 	struct ods_db_conn	*c = NULL;
-	struct ods_db_res	*res = NULL;
+	struct ods_db_res	*res = NULL, *seqs = NULL;
 	struct ods_db_arg	*a, st[1];
 	const char		*status;
 	size_t			 i, n = to - from, k = 0;
 	size_t			 dim = (size_t)in->kb->dim;
 	enum ods_err		 er;
 
-	a = ods_xcalloc(n * 9, sizeof(*a));
+	a = ods_xcalloc(n * 10, sizeof(*a));
 	for (i = from; i < to; i++) {
 		const struct ods_text_chunk *ch = &in->chunks[i];
 
+		k++;			/* seq: drawn under the lock, below */
 		a[k++] = ods_db_text(in->kb->collection);
 		a[k++] = ods_db_int(in->kb->id);
 		a[k++] = ods_db_text(in->doc->doc_id);
@@ -185,11 +188,25 @@ store(struct ingest *in, size_t from, size_t to, const float *vecs)
 		if (status == NULL || strcmp(status, "deleted") == 0)
 			er = ODS_ENOTFOUND;
 	}
+	/*
+	 * The seqs are drawn here, after the lock, n in one round trip, and
+	 * given as values: MariaDB 10.11 crashed (a segfault in
+	 * TABLE::update_default_fields) filling the column's DEFAULT (NEXT
+	 * VALUE FOR vector_seq) in this prepared multi-row INSERT while
+	 * other sessions inserted too (kb-ingest-crash.sh, once).
+	 */
+	st[0] = ods_db_int((int64_t)n);
+	if (er == ODS_OK && (er = ods_db_query(c, "SELECT NEXT VALUE FOR "
+	    "vector_seq FROM seq_1_to_" ODS_STR(BATCH) " LIMIT ?", st, 1,
+	    BATCH, &seqs)) == ODS_OK && ods_db_res_nrows(seqs) != n)
+		er = ODS_EINTERNAL;
+	for (i = 0; er == ODS_OK && i < n; i++)
+		a[i * 10] = ods_db_int(kbi_int(seqs, i, 0));
 	if (er == ODS_OK)
 		er = ods_db_insert_rows(c, "INSERT INTO document_chunks "
-		    "(collection_name, kb_num, doc_id, doc_num, chunk_index, "
-		    "content, embedding_model, embedding_dim, embedding)", 9, a,
-		    n, NULL);
+		    "(seq, collection_name, kb_num, doc_id, doc_num, "
+		    "chunk_index, content, embedding_model, embedding_dim, "
+		    "embedding)", 10, a, n, NULL);
 	if (er == ODS_OK)
 		er = ods_db_commit(c);
 	else
@@ -198,6 +215,7 @@ rel:
 	ods_db_release(c);
 out:
 	ods_db_res_free(res);
+	ods_db_res_free(seqs);
 	free(a);
 	return er;
 }
