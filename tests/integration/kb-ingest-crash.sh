@@ -117,12 +117,15 @@ for i in $(seq 1 100); do
 	    jq -r '.data.index | "\(.writer) \(.vectors) \(.keywords)"' >"$t/idx"
 	grep -q "^true $want $want\$" "$t/idx" && seen_w=1
 	grep -q "^false $want $want\$" "$t/idx" && seen_r=1
-	[ $seen_w = 1 ] && [ $seen_r = 1 ] && break
+	# A reader's count comes from what the writer published, so a
+	# reader at $want is both (nginx may hand every request to one of
+	# the two processes).
+	[ $seen_r = 1 ] && break
 	sleep 0.1
 done
-[ $seen_w = 1 ] && [ $seen_r = 1 ] ||
-    ods_t_fail "writer ($seen_w) and reader ($seen_r) did not both reach $want chunks: $(sort "$t/idx" | uniq -c)"
-ods_t_ok "the writer's and the reader's indexes hold all $want chunks"
+[ $seen_r = 1 ] ||
+    ods_t_fail "no reader reached $want chunks (writer seen: $seen_w): $(sort "$t/idx" | uniq -c)"
+ods_t_ok "a reader's index, published by the writer, holds all $want chunks"
 for i in $(seq 1 24); do
 	ods_req POST "$A/retrieval/hybrid" "${alice[@]}" "${J[@]}" \
 	    -d "{\"query\":\"doc${i}word\",\"knowledge_base_id\":\"$kb\",\"mode\":\"keyword\",\"top_k\":1}"
