@@ -110,6 +110,12 @@ while IFS= read -r f; do
 	done < <(includes "$f")
 done < <(find fcgi -name '*.[ch]' | sort)
 
+# Every migration is installed (make install copies what sql.am lists).
+for f in sql/*.sql; do
+	grep -qx "dist_sql_DATA += $f" sql/sql.am ||
+	    fail "$f is not listed in sql/sql.am: make install would leave it out"
+done
+
 if [ "$bad" = 0 ]; then
 	echo "layering: ${#order[@]} layers, no arrow back up"
 fi
