@@ -7,6 +7,7 @@
 #include "../common/h_auth.h"
 #include "../common/h_store.h"
 #include "../common/h_jobs.h"
+#include "../common/h_stats.h"
 #include "h_agent.h"
 
 static const char *const prefixes[] = {
@@ -19,6 +20,7 @@ static const struct ods_route routes[] = {
 	H_AUTH_ROUTES,
 	H_STORE_ROUTES,
 	H_JOBS_ROUTES,
+	H_STATS_ROUTES,
 	H_AGENT_ROUTES,
 };
 

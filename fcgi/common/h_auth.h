@@ -17,6 +17,8 @@
 	{ ODS_GET, "/auth/permissions", h_auth_permissions, \
 	    ODS_AUTH_REQUIRED, NULL }, \
 	{ ODS_POST, "/auth/refresh", h_auth_refresh, ODS_AUTH_OPEN, NULL }, \
+	{ ODS_POST, "/auth/logout", h_auth_logout, ODS_AUTH_OPEN, NULL, \
+	    16384 }, \
 	{ ODS_POST, "/api-keys", h_apikeys_create, ODS_AUTH_REQUIRED, \
 	    "system:manage" }, \
 	{ ODS_GET, "/api-keys", h_apikeys_list, ODS_AUTH_REQUIRED, \
@@ -49,6 +51,16 @@ enum ods_status	h_auth_me(struct ods_req *, struct ods_resp *);
  * refuses it, 503 when no Keycloak is configured.
  */
 enum ods_status	h_auth_refresh(struct ods_req *, struct ods_resp *);
+/*
+ * Open (an expired access token must still be able to log out): the
+ * refresh token from cookie refresh_token (CSRF rule applies) or body
+ * {"refresh_token"}, or none. Both auth cookies are cleared; the refresh
+ * token is revoked at Keycloak when one is configured: data:{revoked,
+ * session: revoked|no_refresh_token|keycloak_not_configured|
+ * refresh_token_invalid}. Keycloak unreachable: 502/503/504 (the cookies
+ * are cleared all the same).
+ */
+enum ods_status	h_auth_logout(struct ods_req *, struct ods_resp *);
 /*
  * Body {"name", "owner"?, "allowed_models"?, "rpm"?, "tpm"?,
  * "expires_in_days"?}: 201 data:{api_key, key:{...}}; api_key, the

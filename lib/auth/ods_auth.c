@@ -85,9 +85,13 @@ names_init(struct ods_auth *a, const struct ods_conf *c)
 	    c->jwt_audiences);
 	a->nclients = ods_strsplit(list, &a->clients);
 	free(list);
-	if (*c->keycloak_url != '\0')
+	if (*c->keycloak_url != '\0') {
 		ods_xasprintf(&a->token_url, "%s/realms/%s/protocol/"
 		    "openid-connect/token", c->keycloak_url, c->keycloak_realm);
+		ods_xasprintf(&a->logout_url, "%s/realms/%s/protocol/"
+		    "openid-connect/logout", c->keycloak_url,
+		    c->keycloak_realm);
+	}
 }
 
 struct ods_auth *
@@ -147,6 +151,7 @@ ods_auth_free(struct ods_auth *a)
 	ods_strv_free(a->issuers, a->nissuers);
 	ods_strv_free(a->clients, a->nclients);
 	free(a->token_url);
+	free(a->logout_url);
 	odsi_jwks_fini(&a->jwks);
 	pthread_mutex_destroy(&a->vc.mu);
 	free(a->vc.slots);
@@ -694,12 +699,47 @@ tokens_parse(const struct ods_buf *b, struct ods_arena *ar,
 	return t->access_token != NULL ? ODS_OK : ODS_EUPSTREAM;
 }
 
+/*
+ * POST a refresh token to one of Keycloak's OIDC endpoints (url) as our
+ * client: the form of the refresh grant (grant set) or of the logout
+ * endpoint (grant NULL). *status is Keycloak's answer; body gets it.
+ */
+static enum ods_err
+keycloak_post(struct ods_auth *a, const char *url, const char *grant,
+    const char *refresh, struct ods_buf *body, long *status)
+{
+	const struct ods_conf	*c = a->conf;
+	struct ods_buf		 form;
+	enum ods_err		 er = ODS_OK;
+
+	*status = 0;
+	ods_buf_init(&form, 64 * 1024);
+	if (grant != NULL)
+		er = odsi_auth_form_add(&form, "grant_type", grant);
+	if (er == ODS_OK)
+		er = odsi_auth_form_add(&form, "client_id",
+		    c->keycloak_client_id);
+	if (er == ODS_OK && *c->keycloak_client_secret != '\0')
+		er = odsi_auth_form_add(&form, "client_secret",
+		    c->keycloak_client_secret);
+	if (er == ODS_OK)
+		er = odsi_auth_form_add(&form, "refresh_token", refresh);
+	if (er == ODS_OK)
+		er = odsi_auth_http(url, form.data, c->jwks_timeout_ms,
+		    TOKEN_RESP_MAX, body, status);
+	else
+		ods_buf_init(body, 0);
+	if (form.data != NULL)
+		explicit_bzero(form.data, form.len);
+	ods_buf_free(&form);
+	return er;
+}
+
 enum ods_err
 ods_auth_refresh(struct ods_auth *a, const char *refresh,
     struct ods_arena *ar, struct ods_auth_tokens *t)
 {
-	const struct ods_conf	*c = a->conf;
-	struct ods_buf		 form, body;
+	struct ods_buf		 body;
 	enum ods_err		 er;
 	long			 status = 0;
 
@@ -709,29 +749,37 @@ ods_auth_refresh(struct ods_auth *a, const char *refresh,
 	if (refresh == NULL || *refresh == '\0' ||
 	    strlen(refresh) > REFRESH_MAX)
 		return ODS_EAUTH;
-	ods_buf_init(&form, 64 * 1024);
-	er = odsi_auth_form_add(&form, "grant_type", "refresh_token");
-	if (er == ODS_OK)
-		er = odsi_auth_form_add(&form, "client_id", c->keycloak_client_id);
-	if (er == ODS_OK && *c->keycloak_client_secret != '\0')
-		er = odsi_auth_form_add(&form, "client_secret",
-		    c->keycloak_client_secret);
-	if (er == ODS_OK)
-		er = odsi_auth_form_add(&form, "refresh_token", refresh);
-	if (er == ODS_OK)
-		er = odsi_auth_http(a->token_url, form.data, c->jwks_timeout_ms,
-		    TOKEN_RESP_MAX, &body, &status);
-	else
-		ods_buf_init(&body, 0);
-	if (form.data != NULL)
-		explicit_bzero(form.data, form.len);
-	ods_buf_free(&form);
+	er = keycloak_post(a, a->token_url, "refresh_token", refresh, &body,
+	    &status);
 	if (er == ODS_OK && (status == 400 || status == 401))
 		er = ODS_EAUTH;
 	else if (er == ODS_OK && status != 200)
 		er = ODS_EUPSTREAM;
 	if (er == ODS_OK)
 		er = tokens_parse(&body, ar, t);
+	if (body.data != NULL)
+		explicit_bzero(body.data, body.len);
+	ods_buf_free(&body);
+	return er;
+}
+
+enum ods_err
+ods_auth_logout(struct ods_auth *a, const char *refresh)
+{
+	struct ods_buf	body;
+	enum ods_err	er;
+	long		status = 0;
+
+	if (a->logout_url == NULL)
+		return ODS_EINVAL;
+	if (refresh == NULL || *refresh == '\0' ||
+	    strlen(refresh) > REFRESH_MAX)
+		return ODS_EAUTH;
+	er = keycloak_post(a, a->logout_url, NULL, refresh, &body, &status);
+	if (er == ODS_OK && (status == 400 || status == 401))
+		er = ODS_EAUTH;
+	else if (er == ODS_OK && status != 204 && status != 200)
+		er = ODS_EUPSTREAM;
 	if (body.data != NULL)
 		explicit_bzero(body.data, body.len);
 	ods_buf_free(&body);

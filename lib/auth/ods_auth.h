@@ -208,6 +208,16 @@ struct ods_auth_tokens {
 enum ods_err	 ods_auth_refresh(struct ods_auth *, const char *refresh,
 		    struct ods_arena *, struct ods_auth_tokens *)
 		    ODS_MUSTCHECK;
+/*
+ * End the Keycloak session of a refresh token: POST it to the logout
+ * endpoint of KEYCLOAK_URL/realms/REALM as our client (the refresh
+ * token, never the access token, is what that endpoint takes). Returns
+ * ODS_OK (revoked), ODS_EAUTH (Keycloak refused it: unknown, expired or
+ * already revoked), ODS_EINVAL (no Keycloak configured), ODS_EUPSTREAM,
+ * ODS_ETIMEOUT, ODS_EUNAVAIL or ODS_ENOMEM.
+ */
+enum ods_err	 ods_auth_logout(struct ods_auth *, const char *refresh)
+		    ODS_MUSTCHECK;
 
 /*
  * A development HS256 token signed with conf->jwt_secret_key: iss is

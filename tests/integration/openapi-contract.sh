@@ -51,6 +51,16 @@ pool() {
 	ods_expect_code 400 "$u/auth/refresh without a refresh token"
 	ods_req POST "$u/auth/refresh" "${J[@]}" -d '{"refresh_token":"r"}'
 	ods_expect_code 503 "$u/auth/refresh without Keycloak"
+	ods_req POST "$u/auth/logout" "${J[@]}" -H 'Cookie: refresh_token=r'
+	ods_expect_code 200 "$u/auth/logout"
+	ods_req POST "$u/auth/logout" -H 'Cookie: refresh_token=r'
+	ods_expect_code 403 "$u/auth/logout by a cross-site form"
+	if [ "$u" != "$ODS_DATA_URL/api/v1" ]; then
+		ods_get "$u/stats/overview" "${A[@]}"
+		ods_expect_code 200 "$u/stats/overview"
+		ods_get "$u/stats/overview"
+		ods_expect_code 401 "$u/stats/overview without a token"
+	fi
 	ods_req POST "$u/api-keys" "${A[@]}" "${J[@]}" \
 	    -d '{"name":"contract","allowed_models":["mock-chat"],"rpm":100,"expires_in_days":1}'
 	ods_expect_code 201 "POST $u/api-keys"
