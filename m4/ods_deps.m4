@@ -15,6 +15,9 @@ AC_DEFUN([ODS_CHECK_DEPS], [
 	    [AC_MSG_ERROR([libjwt not found (Debian: libjwt-dev)])])
 	PKG_CHECK_MODULES([CRYPTO], [libcrypto >= 1.1], [],
 	    [AC_MSG_ERROR([libcrypto not found (Debian: libssl-dev)])])
+	dnl svc/data (libods_data.a) only: PostgreSQL data sources.
+	PKG_CHECK_MODULES([PQ], [libpq >= 13], [],
+	    [AC_MSG_ERROR([libpq not found (Debian: libpq-dev)])])
 	dnl lib/text (libods_text.a) only: document text extraction.
 	PKG_CHECK_MODULES([XML2], [libxml-2.0 >= 2.9], [],
 	    [AC_MSG_ERROR([libxml2 not found (Debian: libxml2-dev)])])

@@ -1,4 +1,4 @@
-/* fcgi/data/main.c — ods-data-api: datasets, metadata, ETL, quality. */
+/* fcgi/data/main.c — ods-data-api: data sources, datasets, metadata. */
 #include "config.h"
 
 #include <stddef.h>
@@ -8,6 +8,7 @@
 #include "../common/h_store.h"
 #include "../common/h_jobs.h"
 #include "../common/h_stats.h"
+#include "h_datasources.h"
 
 static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
 
@@ -18,6 +19,7 @@ static const struct ods_route routes[] = {
 	H_STORE_ROUTES,
 	H_JOBS_ROUTES,
 	H_STATS_ROUTES,
+	H_DATASOURCES_ROUTES,
 };
 
 static const struct ods_service service = {
@@ -28,6 +30,8 @@ static const struct ods_service service = {
 	.prefixes = prefixes,
 	.default_threads = 4,
 	.object_store = 1,
+	.init = h_data_init,
+	.fini = h_data_fini,
 };
 
 int

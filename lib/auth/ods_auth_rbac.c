@@ -44,6 +44,7 @@ static const struct grant grants[] = {
 	{ "data_engineer", "storage", R },
 	{ "data_engineer", "model", Z },
 	{ "data_engineer", "job", R | U },
+	{ "data_engineer", "datasource", C | R | U },
 
 	{ "data_analyst", "dataset", R | E },
 	{ "data_analyst", "metadata", R },
@@ -54,6 +55,7 @@ static const struct grant grants[] = {
 	{ "data_analyst", "workflow", R },
 	{ "data_analyst", "model", Z },
 	{ "data_analyst", "job", R | U },
+	{ "data_analyst", "datasource", R },
 
 	{ "ai_developer", "workflow", C | R | U | X },
 	{ "ai_developer", "chat", C | R | X },
@@ -90,6 +92,7 @@ static const struct grant grants[] = {
 	{ "viewer", "execution", R },
 	{ "viewer", "template", R },
 	{ "viewer", "job", R | U },
+	{ "viewer", "datasource", R },
 
 	{ "guest", "dataset", R },
 	{ "guest", "metadata", R },
@@ -98,13 +101,14 @@ static const struct grant grants[] = {
 /*
  * Every resource a route may name: reference-api §7.2's, plus "usage"
  * (the /v1 usage report, ours) and "job" (background jobs: read and
- * cancel one's own; admin sees all). One that no role is granted here is
+ * cancel one's own; admin sees all) and "datasource" (sql/0007). One that no role is granted here is
  * admin-only, and says so by being listed.
  */
 static const char *const resources[] = {
 	"user", "system", "dataset", "metadata", "database", "table", "column",
 	"storage", "workflow", "chat", "agent", "schedule", "document",
-	"execution", "template", "model", "prompt_template", "usage", "job"
+	"execution", "template", "model", "prompt_template", "usage", "job",
+	"datasource"
 };
 
 static unsigned

@@ -10,9 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/ods_cidr.h"
 #include "core/ods_conf.h"
 #include "core/ods_log.h"
 #include "core/ods_mem.h"
+#include "core/ods_secret.h"
 #include "core/ods_tz.h"
 #include "core/ods_util.h"
 
@@ -183,6 +185,13 @@ static const struct var vars[] = {
 	I("ODS_S3_TIMEOUT_MS", s3_timeout_ms, "30000", 100, 3600000),
 	SECRET("ODS_STORE_SIGNING_KEY", store_signing_key),
 	URL("ODS_STORE_PUBLIC_URL", store_public_url, ""),
+
+	SECRET("ODS_SECRET_KEY", secret_key),
+	SECRET("ODS_SECRET_KEY_PREVIOUS", secret_key_previous),
+	I("ODS_DATASOURCE_CONNECT_TIMEOUT_MS", datasource_connect_timeout_ms,
+	    "5000", 100, 120000),
+	S("ODS_DATASOURCE_ALLOW", datasource_allow, ""),
+	S("ODS_DATASOURCE_DENY", datasource_deny, ""),
 };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -544,6 +553,37 @@ store_check(const struct ods_conf *c, FILE *report)
 	return bad;
 }
 
+/* The data sources' keys and address lists parse (never echoing a key). */
+static int
+datasource_check(const struct ods_conf *c, FILE *report)
+{
+	struct ods_secret	*sec = NULL;
+	struct ods_cidr		*v = NULL;
+	struct ods_why		 why;
+	size_t			 n;
+	int			 bad = 0;
+
+	memset(&why, 0, sizeof(why));
+	if (ods_secret_new(c->secret_key, c->secret_key_previous, &sec,
+	    &why) != ODS_OK) {
+		report_bad(report, why.field, why.msg);
+		bad++;
+	}
+	ods_secret_free(sec);
+	if (ods_cidr_list_parse(c->datasource_allow, &v, &n, &why) !=
+	    ODS_OK) {
+		report_bad(report, "ODS_DATASOURCE_ALLOW", why.msg);
+		bad++;
+	}
+	free(v);
+	if (ods_cidr_list_parse(c->datasource_deny, &v, &n, &why) != ODS_OK) {
+		report_bad(report, "ODS_DATASOURCE_DENY", why.msg);
+		bad++;
+	}
+	free(v);
+	return bad;
+}
+
 /* Checks that involve more than one variable. */
 static int
 check_cross(struct ods_conf *c, FILE *report)
@@ -576,6 +616,7 @@ check_cross(struct ods_conf *c, FILE *report)
 	bad += aliases_check(c->model_aliases, report);
 	bad += tz_check(c->schedule_tz, report);
 	bad += store_check(c, report);
+	bad += datasource_check(c, report);
 	bad += production_check(c, report);
 	if (*c->openai_base_url != '\0' && *c->openai_api_key == '\0' &&
 	    strcasecmp(c->llm_backend, "openai") == 0) {

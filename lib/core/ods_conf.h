@@ -149,6 +149,15 @@ struct ods_conf {
 	int	 s3_timeout_ms;		/* ODS_S3_TIMEOUT_MS */
 	char	*store_signing_key;	/* ODS_STORE_SIGNING_KEY (secret) */
 	char	*store_public_url;	/* ODS_STORE_PUBLIC_URL */
+
+	/* data sources (svc/data/datasource.c) */
+	char	*secret_key;		/* ODS_SECRET_KEY (secret): 32 bytes,
+					   hex or base64 (core/ods_secret.h) */
+	char	*secret_key_previous;	/* ODS_SECRET_KEY_PREVIOUS (secret) */
+	int	 datasource_connect_timeout_ms;
+					/* ODS_DATASOURCE_CONNECT_TIMEOUT_MS */
+	char	*datasource_allow;	/* ODS_DATASOURCE_ALLOW: CIDR list */
+	char	*datasource_deny;	/* ODS_DATASOURCE_DENY: CIDR list */
 };
 
 /* A new configuration holding every default. Never NULL (xmalloc). */

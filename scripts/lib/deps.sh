@@ -8,7 +8,7 @@ pkg-config libfcgi-dev libfcgi-bin spawn-fcgi nginx libmariadb-dev
 mariadb-server mariadb-client libhiredis-dev redis-server redis-tools
 libjson-c-dev libcurl4-openssl-dev libjwt-dev libssl-dev libsqlite3-dev check
 curl procps util-linux ca-certificates libxml2-dev libzip-dev
-libpoppler-glib-dev libuchardet-dev'
+libpoppler-glib-dev libuchardet-dev libpq-dev'
 
 # Tests only: JSON on the command line, load, the Prometheus rule and
 # exposition checker (promtool), a black-hole upstream (socat), Node for the
@@ -18,8 +18,9 @@ libpoppler-glib-dev libuchardet-dev'
 # scripts/fuzz.  npm comes with NodeSource's nodejs package (which
 # conflicts with Debian's npm), so it is asked for only when no npm
 # command is there (Debian's nodejs); the openssl command (the store
-# bench's SHA-256 floor row).
-ODS_DEBS_TEST='jq wrk prometheus socat nodejs clang openssl'
+# bench's SHA-256 floor row); PostgreSQL 15 for the data source tests
+# (tests/integration/datasources.sh starts its own server).
+ODS_DEBS_TEST='jq wrk prometheus socat nodejs clang openssl postgresql-15'
 
 # ods_debs_missing PKG...: print the packages that are not installed.
 ods_debs_missing() {

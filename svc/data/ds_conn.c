@@ -1,0 +1,161 @@
+/*
+ * svc/data/ds_conn.c — the drivers of the data sources: Connector/C for
+ * mysql/mariadb, libpq for postgresql. The one file that includes their
+ * headers; their objects are made and freed here. A probe connects to an
+ * address the policy checked (never a name), reads the version, closes.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <mysql.h>
+#include <libpq-fe.h>
+
+#include "core/ods_time.h"
+#include "datasource.h"
+#include "data_int.h"
+
+/* Driver messages end with a newline (libpq) or carry one: one line. */
+static void
+one_line(char *s)
+{
+	char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	while (p > s && p[-1] == ' ')
+		*--p = '\0';
+}
+
+static const char *
+mysql_slug(unsigned e)
+{
+	switch (e) {
+	case 1045:	/* ER_ACCESS_DENIED_ERROR */
+	case 1698:	/* ER_ACCESS_DENIED_NO_PASSWORD_ERROR */
+		return "auth_failed";
+	case 1044:	/* ER_DBACCESS_DENIED_ERROR */
+	case 1049:	/* ER_BAD_DB_ERROR */
+		return "database_error";
+	case 2003:	/* CR_CONN_HOST_ERROR */
+	case 2002:	/* CR_CONNECTION_ERROR */
+		return "connection_refused";
+	case 2013:	/* CR_SERVER_LOST */
+		return "timeout";
+	default:
+		return "connect_failed";
+	}
+}
+
+static void
+probe_mysql(const struct dsi_addr *a, int port, const char *user,
+    const char *password, const char *database, int timeout_ms,
+    struct ods_ds_result *res)
+{
+	MYSQL		*m;
+	unsigned	 secs = (unsigned)((timeout_ms + 999) / 1000);
+	unsigned	 proto = MYSQL_PROTOCOL_TCP;
+	my_bool		 off = 0;
+	const char	*v;
+
+	if ((m = mysql_init(NULL)) == NULL) {
+		dsi_fail(res, "connect_failed", "out of memory");
+		return;
+	}
+	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &secs);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &secs);
+	mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
+	mysql_options(m, MYSQL_OPT_LOCAL_INFILE, &off);
+	/* No option files: nothing of the worker's own configuration. */
+	if (mysql_real_connect(m, a->text, user, password,
+	    database != NULL && *database != '\0' ? database : NULL,
+	    (unsigned)port, NULL, 0) == NULL) {
+		dsi_fail(res, mysql_slug(mysql_errno(m)), "%s",
+		    mysql_error(m));
+		one_line(res->message);
+		mysql_close(m);
+		return;
+	}
+	v = mysql_get_server_info(m);
+	if (v == NULL)
+		v = "";
+	snprintf(res->version, sizeof(res->version), "%s %s",
+	    strstr(v, "MariaDB") != NULL ? "MariaDB" : "MySQL", v);
+	res->success = 1;
+	mysql_close(m);
+}
+
+static void
+probe_pg(const struct dsi_addr *a, int port, const char *user,
+    const char *password, const char *database, int timeout_ms,
+    struct ods_ds_result *res)
+{
+	const char	*keys[12], *vals[12];
+	char		 portbuf[16], tmo[16];
+	const char	*v, *msg;
+	PGconn		*c;
+	int		 n = 0;
+
+	snprintf(portbuf, sizeof(portbuf), "%d", port);
+	/* libpq counts in whole seconds and treats 1 as 2. */
+	snprintf(tmo, sizeof(tmo), "%d", timeout_ms < 2000 ? 2 :
+	    (timeout_ms + 999) / 1000);
+	keys[n] = "hostaddr"; vals[n++] = a->text;
+	keys[n] = "port"; vals[n++] = portbuf;
+	keys[n] = "user"; vals[n++] = user != NULL ? user : "";
+	keys[n] = "password"; vals[n++] = password != NULL ? password : "";
+	keys[n] = "dbname"; vals[n++] = database != NULL && *database != '\0' ?
+	    database : "postgres";
+	keys[n] = "connect_timeout"; vals[n++] = tmo;
+	/* Nothing of the worker's own: no ~/.pgpass, no service file. */
+	keys[n] = "passfile"; vals[n++] = "/dev/null";
+	keys[n] = "application_name"; vals[n++] = "one-data-studio";
+	keys[n] = NULL; vals[n] = NULL;
+	c = PQconnectdbParams(keys, vals, 0);
+	if (c == NULL) {
+		dsi_fail(res, "connect_failed", "out of memory");
+		return;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		msg = PQerrorMessage(c);
+		dsi_fail(res, strstr(msg, "password authentication failed") !=
+		    NULL || strstr(msg, "no password supplied") != NULL ||
+		    strstr(msg, "no pg_hba.conf entry") != NULL ? "auth_failed" :
+		    strstr(msg, "timeout expired") != NULL ? "timeout" :
+		    strstr(msg, "Connection refused") != NULL ?
+		    "connection_refused" : strstr(msg, "does not exist") !=
+		    NULL ? "database_error" : "connect_failed", "%s", msg);
+		one_line(res->message);
+		PQfinish(c);
+		return;
+	}
+	v = PQparameterStatus(c, "server_version");
+	snprintf(res->version, sizeof(res->version), "PostgreSQL %s",
+	    v != NULL ? v : "");
+	res->success = 1;
+	PQfinish(c);
+}
+
+void
+dsi_probe(int kind, const struct dsi_addr *a, int port, const char *user,
+    const char *password, const char *database, int timeout_ms,
+    struct ods_ds_result *res)
+{
+	int64_t	t0 = ods_now_ms();
+
+	if (kind == DSI_MYSQL)
+		probe_mysql(a, port, user, password, database, timeout_ms, res);
+	else if (kind == DSI_PG)
+		probe_pg(a, port, user, password, database, timeout_ms, res);
+	else
+		dsi_fail(res, "unsupported_type", "this type cannot connect");
+	res->latency_ms = (double)(ods_now_ms() - t0);
+	/* The driver said why it failed; make sure it never echoes it. */
+	if (password != NULL && *password != '\0' &&
+	    strstr(res->message, password) != NULL)
+		snprintf(res->message, sizeof(res->message), "connection "
+		    "failed (%s)", res->error);
+}
