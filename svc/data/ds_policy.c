@@ -84,7 +84,6 @@ resolve(const char *host, struct dsi_addr *v, size_t max)
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
 	if (getaddrinfo(host, NULL, &hints, &ai) != 0)
 		return 0;
 	for (p = ai; p != NULL && n < max; p = p->ai_next) {
