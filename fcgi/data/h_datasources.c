@@ -367,7 +367,7 @@ h_datasources_test_saved(struct ods_req *r, struct ods_resp *w)
 
 	memset(&why, 0, sizeof(why));
 	/* The body is optional: {} or nothing tests the stored password. */
-	if (ods_req_content_length(r) != 0 &&
+	if (ods_req_content_length(r) > 0 &&
 	    ((er = ods_req_json(r, &o, &why)) != ODS_OK ||
 	    (er = opt_str(o, "password", ODS_DS_PASSWORD_MAX, &pw, &why)) !=
 	    ODS_OK))

@@ -73,6 +73,8 @@ ods_db_sql <<EOF || ods_t_fail "cannot create the data source schema"
 CREATE DATABASE IF NOT EXISTS ds_sales;
 CREATE USER IF NOT EXISTS 'dsuser'@'127.0.0.1' IDENTIFIED BY '$PW';
 GRANT SELECT ON ds_sales.* TO 'dsuser'@'127.0.0.1';
+CREATE USER IF NOT EXISTS 'dsref'@'127.0.0.1' IDENTIFIED BY '$REF_PW';
+GRANT SELECT ON ds_sales.* TO 'dsref'@'127.0.0.1';
 EOF
 DBV=$(ods_db_sql -e 'SELECT VERSION()')
 
@@ -168,7 +170,7 @@ ods_expect_json '[.code, .data.success, .data.error]' '[
   "unsupported_type"
 ]' "an unsupported type (never a mocked success)"
 req POST "$U/datasources/test" "${eng[@]}" "${J[@]}" -d '{"type":"mysql","connection":{}}'
-ods_expect_error_envelope 400 invalid_field "a test without a host"
+ods_expect_error_envelope 400 validation_error "a test without a host"
 req POST "$U/datasources/test" "${viewer[@]}" "${J[@]}" \
     -d "{\"type\":\"mysql\",\"connection\":$(my_conn "$PW")}"
 ods_expect_code 403 "a viewer cannot test a config"
@@ -195,7 +197,7 @@ req POST "$UD/datasources" "${eng[@]}" "${J[@]}" \
 ods_expect_code 201 "create a PostgreSQL source with flat keys (canonical prefix)"
 PG=$(ods_json '.data.source_id')
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" \
-    -d "{\"name\":\"by-ref\",\"type\":\"mysql\",\"source_id\":\"ref-src\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"dsuser\",\"password\":\"env:ODS_TEST_DS_PW\",\"database\":\"ds_sales\"}}"
+    -d "{\"name\":\"by-ref\",\"type\":\"mysql\",\"source_id\":\"ref-src\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"dsref\",\"password\":\"env:ODS_TEST_DS_PW\",\"database\":\"ds_sales\"}}"
 ods_expect_code 201 "create a source whose password is a reference"
 ods_expect_json '[.data.source_id, .data.password_storage, .data.password_ref]' '[
   "ref-src",
@@ -207,11 +209,11 @@ req POST "$U/datasources" "${eng[@]}" "${J[@]}" \
 ods_expect_error_envelope 409 conflict "a taken source_id"
 ods_expect_json '.code' 40900 "409 code 40900"
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" -d '{"name":"x","type":"nosuch","connection":{"host":"h"}}'
-ods_expect_error_envelope 400 invalid_field "an unknown type"
+ods_expect_error_envelope 400 validation_error "an unknown type"
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" -d '{"connection":{"host":"h"}}'
-ods_expect_error_envelope 400 invalid_field "no name"
+ods_expect_error_envelope 400 validation_error "no name"
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" -d '{"name":"x","connection":{"host":"h","port":70000}}'
-ods_expect_error_envelope 400 invalid_field "a port out of range"
+ods_expect_error_envelope 400 validation_error "a port out of range"
 req POST "$U/datasources" "${viewer[@]}" "${J[@]}" -d "{\"name\":\"v\",\"connection\":$(my_conn x)}"
 ods_expect_code 403 "a viewer cannot create"
 
@@ -311,10 +313,10 @@ ods_pool_stop data
 ods_pool_start data
 ods_stack_wait_live || ods_t_fail "the data pool did not come back"
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" -d "{\"name\":\"nokey\",\"connection\":$(my_conn "$PW")}"
-ods_expect_error_envelope 400 invalid_field "a clear password without ODS_SECRET_KEY"
+ods_expect_error_envelope 400 validation_error "a clear password without ODS_SECRET_KEY"
 ods_expect_json '.message | contains("ODS_SECRET_KEY")' true "the message names the setting"
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" \
-    -d "{\"name\":\"nokey-ref\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"dsuser\",\"password\":\"env:ODS_TEST_DS_PW\",\"database\":\"ds_sales\"}}"
+    -d "{\"name\":\"nokey-ref\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"dsref\",\"password\":\"env:ODS_TEST_DS_PW\",\"database\":\"ds_sales\"}}"
 ods_expect_code 201 "a reference needs no key"
 req POST "$U/datasources/$MY/test" "${eng[@]}"
 ods_expect_json '[.data.success, .data.error]' '[

@@ -100,6 +100,39 @@ pool() {
 	ods_expect_code 409 "POST $u/jobs/$id/cancel again"
 }
 
+# datasources SERVER_URL PREFIX N: the data source routes of the data pool
+# (tests/integration/datasources.sh covers their behaviour).
+datasources() {
+	local u=$1$2 n=$3 id
+	ods_req POST "$u/datasources" "${A[@]}" "${J[@]}" \
+	    -d "{\"name\":\"contract $n\",\"type\":\"mysql\",\"connection\":{\"host\":\"169.254.169.254\",\"username\":\"u\",\"password\":\"env:ODS_CONTRACT_NONE\"}}"
+	ods_expect_code 201 "POST $u/datasources"
+	id=$(ods_json .data.source_id)
+	ods_req POST "$u/datasources" "${A[@]}" "${J[@]}" -d '{"name":"x"}'
+	ods_expect_code 400 "POST $u/datasources without a host"
+	ods_get "$u/datasources?type=mysql&page=1&page_size=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/datasources"
+	ods_get "$u/datasources/$id" "${A[@]}"
+	ods_expect_code 200 "GET $u/datasources/$id"
+	ods_get "$u/datasources/$id" -H "Authorization: Bearer $viewer"
+	ods_expect_code 404 "GET $u/datasources/$id: another user's private source"
+	ods_req PUT "$u/datasources/$id" "${A[@]}" "${J[@]}" -d '{"description":"d"}'
+	ods_expect_code 200 "PUT $u/datasources/$id"
+	ods_req POST "$u/datasources/test" "${A[@]}" "${J[@]}" \
+	    -d '{"type":"mysql","connection":{"host":"169.254.169.254","username":"u"}}'
+	ods_expect_code 200 "POST $u/datasources/test (a refused address)"
+	ods_req POST "$u/datasources/test" "${A[@]}" "${J[@]}" -d '{"type":"mysql"}'
+	ods_expect_code 400 "POST $u/datasources/test without a host"
+	ods_req POST "$u/datasources/$id/test" "${A[@]}"
+	ods_expect_code 200 "POST $u/datasources/$id/test"
+	ods_req DELETE "$u/datasources/$id" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/datasources/$id"
+	ods_req DELETE "$u/datasources/$id" "${A[@]}"
+	ods_expect_code 404 "DELETE $u/datasources/$id again"
+	ods_req POST "$u/datasources" -H "Authorization: Bearer $viewer" "${J[@]}" -d '{"name":"v"}'
+	ods_expect_code 403 "POST $u/datasources as a viewer"
+}
+
 # agent SERVER_URL PREFIX: the knowledge-base, document and RAG routes of
 # the agent pool under PREFIX (ods-worker ingests the uploads).
 agent() {
@@ -155,6 +188,8 @@ agent() {
 
 pool "$ODS_DATA_URL" /api/v1/data
 pool "$ODS_DATA_URL" /api/v1
+datasources "$ODS_DATA_URL" /api/v1/data 1
+datasources "$ODS_DATA_URL" /api/v1 2
 pool "$ODS_AGENT_URL" /api/v1/agent
 pool "$ODS_AGENT_URL" /api/v1
 pool "$ODS_AGENT_URL" /api
