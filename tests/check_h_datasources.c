@@ -1,0 +1,312 @@
+/*
+ * tests/check_h_datasources.c — the data source handlers
+ * (fcgi/data/h_datasources.c) on requests built in memory, against a
+ * scratch database "<db>_d<pid>" (needs ODS_TEST_DB_DSN; exits 77 without
+ * it): passwords stored sealed and never answered, no clear password
+ * without ODS_SECRET_KEY, owner scoping, the address policy and
+ * unsupported types answered as a 200 failure, bad bodies named.
+ * tests/integration/datasources.sh connects to real servers.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ods.h"
+#include "auth/ods_auth.h"
+#include "ods_test.h"
+#include "../fcgi/data/h_datasources.h"
+#include "ods_check.h"
+#include "ods_test_db.h"
+
+#define PW	"Sekrit-Pa55word-9"
+#define KEY	"000102030405060708090a0b0c0d0e0f" \
+		"101112131415161718191a1b1c1d1e1f"
+
+static const char		*dsn;
+static char			 scratch[128];
+static struct ods_arena		*arena;
+static struct ods_conf		*conf;
+static struct ods_db		*db;
+static struct fake_io		 fio;
+static struct ods_req_io	 io = { fake_read, fake_write, fake_flush, &fio };
+static struct ods_req_env	 env;
+
+static const char *const eng_roles[] = { "data_engineer" };
+static const char *const admin_roles[] = { "admin" };
+static const struct ods_principal erin = {
+	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "erin", .username = "erin",
+	.roles = eng_roles, .nroles = 1,
+};
+static const struct ods_principal eddy = {
+	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "eddy", .username = "eddy",
+	.roles = eng_roles, .nroles = 1,
+};
+static const struct ods_principal root = {
+	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "root", .username = "root",
+	.roles = admin_roles, .nroles = 1,
+};
+
+/* The pool's context with key (NULL: none). */
+static void
+context(const char *key)
+{
+	if (env.ctx != NULL)
+		h_data_fini(env.ctx);
+	env.ctx = NULL;
+	free(conf->secret_key);
+	conf->secret_key = ods_xstrdup(key != NULL ? key : "");
+	ck_assert_int_eq(h_data_init(&env, &env.ctx), ODS_OK);
+}
+
+static void
+setup(void)
+{
+	arena = ods_arena_new(8192);
+	conf = ods_test_conf(dsn, scratch);
+	db = ods_db_new(conf, 2);
+	memset(&fio, 0, sizeof(fio));
+	ods_buf_init(&fio.out, 1 << 20);
+	memset(&env, 0, sizeof(env));
+	env.conf = conf;
+	env.db = db;
+	env.service = "data-api";
+	env.version = "test";
+	context(KEY);
+	ck_assert_int_eq(ods_test_sql(dsn, scratch,
+	    "DELETE FROM datasources"), 0);
+}
+
+static void
+teardown(void)
+{
+	h_data_fini(env.ctx);
+	ods_db_free(db);
+	ods_conf_free(conf);
+	ods_arena_free(arena);
+	ods_buf_free(&fio.out);
+}
+
+/* A request as p with a JSON body and an {id} (both may be NULL). */
+static struct ods_req *
+mkreq(const char *method, const struct ods_principal *p, const char *json,
+    const char *id)
+{
+	char		**e = ods_arena_alloc(arena, 6 * sizeof(char *));
+	struct ods_req	 *r;
+	size_t		  n = 0;
+
+	e[n++] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
+	e[n++] = (char *)"DOCUMENT_URI=/api/v1/datasources";
+	if (json != NULL) {
+		e[n++] = (char *)"CONTENT_TYPE=application/json";
+		e[n++] = ods_arena_printf(arena, "CONTENT_LENGTH=%zu",
+		    strlen(json));
+	}
+	e[n] = NULL;
+	fio.out.len = 0;
+	fio.in = json;
+	fio.inlen = json != NULL ? strlen(json) : 0;
+	fio.inoff = 0;
+	r = ods_req_new(arena, e, &io, &env);
+	ck_assert_ptr_nonnull(r);
+	ods_req_set_principal(r, p);
+	if (id != NULL)
+		ck_assert_int_eq(ods_req_param_set(r, "id",
+		    ods_arena_strdup(arena, id)), ODS_OK);
+	return r;
+}
+
+static int
+run(enum ods_status (*h)(struct ods_req *, struct ods_resp *),
+    struct ods_req *r)
+{
+	return (int)h(r, ods_resp_new(r));
+}
+
+static const char *
+body(void)
+{
+	return fake_body(&fio);
+}
+
+static const char *
+create_body(const char *id, const char *vis, const char *pw)
+{
+	return ods_arena_printf(arena, "{\"name\":\"n-%s\",\"source_id\":"
+	    "\"%s\",\"type\":\"mysql\",\"visibility\":\"%s\",\"connection\":"
+	    "{\"host\":\"db.example\",\"port\":3307,\"username\":\"u\","
+	    "\"password\":\"%s\",\"database\":\"sales\"}}", id, id, vis, pw);
+}
+
+START_TEST(test_create_seals_the_password_and_never_answers_it)
+{
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	    create_body("s1", "private", PW), NULL)), 201);
+	ck_assert_ptr_null(strstr(body(), PW));
+	ck_assert_ptr_nonnull(strstr(body(), "\"has_password\":true"));
+	ck_assert_ptr_nonnull(strstr(body(),
+	    "\"password_storage\":\"encrypted\""));
+	ck_assert_ptr_nonnull(strstr(body(), "\"port\":3307"));
+	ck_assert_ptr_nonnull(strstr(body(), "\"status\":\"disconnected\""));
+	ck_assert_int_eq(ods_test_scalar(db, "SELECT COUNT(*) FROM datasources "
+	    "WHERE credential LIKE 'v1:%' AND INSTR(credential, ?) = 0", PW),
+	    1);
+	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &erin, NULL,
+	    "s1")), 200);
+	ck_assert_ptr_null(strstr(body(), PW));
+	/* A reference is kept as given, and shown: it is no secret. */
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	    create_body("s2", "private", "file:/run/secrets/db"), NULL)),
+	    201);
+	ck_assert_ptr_nonnull(strstr(body(),
+	    "\"password_ref\":\"file:/run/secrets/db\""));
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	    create_body("s2", "private", "x"), NULL)), 409);
+	ck_assert_ptr_nonnull(strstr(body(), "\"code\":40900"));
+}
+END_TEST
+
+START_TEST(test_create_without_a_key_takes_only_references)
+{
+	context(NULL);
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	    create_body("s3", "private", PW), NULL)), 400);
+	ck_assert_ptr_nonnull(strstr(body(), "ODS_SECRET_KEY"));
+	ck_assert_ptr_null(strstr(body(), PW));
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	    create_body("s3", "private", "env:DB_PW"), NULL)), 201);
+}
+END_TEST
+
+START_TEST(test_another_users_private_source_is_404)
+{
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	    create_body("priv", "private", PW), NULL)), 201);
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	    create_body("pub", "public", PW), NULL)), 201);
+	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &eddy, NULL,
+	    "priv")), 404);
+	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"not_found\""));
+	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &eddy, NULL,
+	    "pub")), 200);
+	ck_assert_int_eq(run(h_datasources_list, mkreq("GET", &eddy, NULL,
+	    NULL)), 200);
+	ck_assert_ptr_nonnull(strstr(body(), "\"total\":1"));
+	ck_assert_ptr_null(strstr(body(), "\"priv\""));
+	ck_assert_int_eq(run(h_datasources_update, mkreq("PUT", &eddy,
+	    "{\"name\":\"mine\"}", "pub")), 403);
+	ck_assert_int_eq(run(h_datasources_delete, mkreq("DELETE", &eddy,
+	    NULL, "pub")), 403);
+	ck_assert_int_eq(run(h_datasources_list, mkreq("GET", &root, NULL,
+	    NULL)), 200);
+	ck_assert_ptr_nonnull(strstr(body(), "\"total\":2"));
+	ck_assert_int_eq(run(h_datasources_update, mkreq("PUT", &erin,
+	    "{\"description\":\"d\",\"connection\":{\"schema\":\"s\"}}",
+	    "priv")), 200);
+	ck_assert_ptr_nonnull(strstr(body(), "\"schema\":\"s\""));
+	ck_assert_ptr_nonnull(strstr(body(), "\"database\":\"sales\""));
+	ck_assert_int_eq(run(h_datasources_delete, mkreq("DELETE", &root,
+	    NULL, "priv")), 200);
+	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &root, NULL,
+	    "priv")), 404);
+}
+END_TEST
+
+START_TEST(test_tests_refused_or_unsupported_are_200_failures)
+{
+	ck_assert_int_eq(run(h_datasources_test, mkreq("POST", &erin,
+	    "{\"type\":\"mongodb\",\"connection\":{\"host\":\"h\"}}", NULL)),
+	    200);
+	ck_assert_ptr_nonnull(strstr(body(), "\"success\":false"));
+	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"unsupported_type\""));
+	ck_assert_int_eq(run(h_datasources_test, mkreq("POST", &erin,
+	    "{\"type\":\"mysql\",\"host\":\"169.254.169.254\"}", NULL)), 200);
+	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"address_refused\""));
+	ck_assert_int_eq(run(h_datasources_test, mkreq("POST", &erin,
+	    "{\"type\":\"postgresql\",\"host\":\"10.0.0.1\"}", NULL)), 200);
+	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"address_refused\""));
+	/* A saved source: the refusal is recorded on the row. */
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	    "{\"name\":\"m\",\"source_id\":\"meta\",\"host\":"
+	    "\"169.254.169.254\"}", NULL)), 201);
+	ck_assert_int_eq(run(h_datasources_test_saved, mkreq("POST", &erin,
+	    NULL, "meta")), 200);
+	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"address_refused\""));
+	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &erin, NULL,
+	    "meta")), 200);
+	ck_assert_ptr_nonnull(strstr(body(), "\"status\":\"error\""));
+}
+END_TEST
+
+static const char *const bad[] = {
+	"{\"name\":\"x\"}",					/* no host */
+	"{\"name\":\"x\",\"host\":\"h\",\"port\":70000}",
+	"{\"name\":\"x\",\"host\":\"h\",\"type\":\"nosql\"}",
+	"{\"name\":\"x\",\"host\":\"h\",\"tags\":[1]}",
+	"{\"name\":\"x\",\"host\":\"h\",\"visibility\":\"all\"}",
+	"{\"name\":\"x\",\"host\":\"h\",\"source_id\":\"a b\"}",
+	"{\"name\":\"x\",\"host\":\"h\",\"password\":\"env:\"}",
+	"{\"name\":\"x\",\"connection\":[]}",
+	"{\"host\":\"h\"}",					/* no name */
+	"[]",
+	"{",
+};
+
+START_TEST(test_create_names_what_is_wrong)
+{
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	    bad[_i], NULL)), 400);
+	ck_assert_ptr_nonnull(strstr(body(), "\"code\":400"));
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite	*s = suite_create("h_datasources");
+	TCase	*tc;
+
+	tc = tcase_create("core");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc,
+	    test_create_seals_the_password_and_never_answers_it);
+	tcase_add_test(tc, test_create_without_a_key_takes_only_references);
+	tcase_add_test(tc, test_another_users_private_source_is_404);
+	tcase_add_test(tc, test_tests_refused_or_unsupported_are_200_failures);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_create_names_what_is_wrong, 0,
+	    (int)ODS_NELEM(bad));
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+static int
+stop(void)
+{
+	return ods_test_scratch_drop(dsn, scratch) < 0;
+}
+
+static int
+start(void)
+{
+	if ((dsn = ods_check_env("ODS_TEST_DB_DSN")) == NULL)
+		return ODS_CHECK_SKIP;
+	ods_check_log("check_h_datasources");
+	if (ods_test_scratch_create(dsn, 'd', scratch, sizeof(scratch)) < 0) {
+		fprintf(stderr, "check_h_datasources: no scratch database\n");
+		return 1;
+	}
+	return 0;
+}
+
+const struct ods_check ods_check_program = {
+	.suite = suite, .setup = start, .teardown = stop,
+};
