@@ -4,7 +4,8 @@
  * scratch database "<db>_d<pid>" (needs ODS_TEST_DB_DSN; exits 77 without
  * it): passwords stored sealed and never answered, no clear password
  * without ODS_SECRET_KEY, owner scoping, the address policy and
- * unsupported types answered as a 200 failure, bad bodies named.
+ * unsupported types answered as a 200 failure, bad bodies named,
+ * references only to env:ODS_DS_* and ODS_DATASOURCE_SECRET_DIR.
  * tests/integration/datasources.sh connects to real servers.
  */
 #include "config.h"
@@ -74,6 +75,8 @@ setup(void)
 	env.db = db;
 	env.service = "data-api";
 	env.version = "test";
+	free(conf->datasource_secret_dir);
+	conf->datasource_secret_dir = ods_xstrdup("/run/secrets/");
 	context(KEY);
 	ck_assert_int_eq(ods_test_sql(dsn, scratch,
 	    "DELETE FROM datasources"), 0);
@@ -177,7 +180,7 @@ START_TEST(test_create_without_a_key_takes_only_references)
 	ck_assert_ptr_nonnull(strstr(body(), "ODS_SECRET_KEY"));
 	ck_assert_ptr_null(strstr(body(), PW));
 	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
-	    create_body("s3", "private", "env:DB_PW"), NULL)), 201);
+	    create_body("s3", "private", "env:ODS_DS_DB_PW"), NULL)), 201);
 }
 END_TEST
 
@@ -251,6 +254,12 @@ static const char *const bad[] = {
 	"{\"name\":\"x\",\"host\":\"h\",\"password\":\"env:\"}",
 	"{\"name\":\"x\",\"connection\":[]}",
 	"{\"host\":\"h\"}",					/* no name */
+	/* References only to what is set aside for data sources. */
+	"{\"name\":\"x\",\"host\":\"h\",\"password\":\"env:MYSQL_PASSWORD\"}",
+	"{\"name\":\"x\",\"host\":\"h\",\"password\":\"env:ODS_DS_\"}",
+	"{\"name\":\"x\",\"host\":\"h\",\"password\":\"file:/etc/passwd\"}",
+	"{\"name\":\"x\",\"host\":\"h\",\"password\":\"file:/run/secrets/../x\"}",
+	"{\"name\":\"x\",\"host\":\"h\",\"password\":\"file:/run/secrets/a/b\"}",
 	"[]",
 	"{",
 };

@@ -192,6 +192,7 @@ static const struct var vars[] = {
 	    "5000", 100, 120000),
 	S("ODS_DATASOURCE_ALLOW", datasource_allow, ""),
 	S("ODS_DATASOURCE_DENY", datasource_deny, ""),
+	S("ODS_DATASOURCE_SECRET_DIR", datasource_secret_dir, ""),
 };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };

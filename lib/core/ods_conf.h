@@ -158,6 +158,8 @@ struct ods_conf {
 					/* ODS_DATASOURCE_CONNECT_TIMEOUT_MS */
 	char	*datasource_allow;	/* ODS_DATASOURCE_ALLOW: CIDR list */
 	char	*datasource_deny;	/* ODS_DATASOURCE_DENY: CIDR list */
+	char	*datasource_secret_dir;	/* ODS_DATASOURCE_SECRET_DIR: where
+					   file: references may point */
 };
 
 /* A new configuration holding every default. Never NULL (xmalloc). */

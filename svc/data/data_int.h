@@ -19,6 +19,7 @@ struct ods_ds_ctx {
 	struct ods_cidr		*deny;
 	size_t			 ndeny;
 	int			 timeout_ms;
+	char			*secret_dir;	/* file: references: "" none */
 	/* The system database, whose schema no data source may name. */
 	char			*sys_host;
 	int			 sys_port;

@@ -83,6 +83,8 @@ ods_ds_ctx_new(const struct ods_conf *conf, struct ods_ds_ctx **out,
 		ods_ds_ctx_free(c);
 		return er;
 	}
+	c->secret_dir = ods_xstrdup(conf->datasource_secret_dir != NULL ?
+	    conf->datasource_secret_dir : "");
 	c->timeout_ms = conf->datasource_connect_timeout_ms > 0 ?
 	    conf->datasource_connect_timeout_ms : 5000;
 	c->sys_host = ods_xstrdup(conf->mysql_host);
@@ -103,6 +105,7 @@ ods_ds_ctx_free(struct ods_ds_ctx *c)
 	ods_secret_free(c->secret);
 	free(c->allow);
 	free(c->deny);
+	free(c->secret_dir);
 	free(c->sys_host);
 	free(c->sys_db);
 	free(c->sys_user);
@@ -213,18 +216,59 @@ ods_ds_list_free(struct ods_ds *v, size_t n)
 	free(v);
 }
 
+static int
+is_ref(const char *pw)
+{
+	return strncmp(pw, "env:", 4) == 0 || strncmp(pw, "file:", 5) == 0;
+}
+
+/*
+ * Whether a reference may be used: it makes the worker send what it
+ * names to the source's server, so it may name only what the operator
+ * set aside for data sources, never the worker's own secrets:
+ * env:ODS_DS_* and files directly in ODS_DATASOURCE_SECRET_DIR.
+ */
+static int
+ref_allowed(const struct ods_ds_ctx *ctx, const char *ref,
+    struct ods_why *why)
+{
+	const char	*f;
+	size_t		 n;
+
+	if (!ods_secret_ref_valid(ref)) {
+		ods_why_set(why, "password", "a reference is env:NAME or "
+		    "file:/absolute/path");
+		return 0;
+	}
+	if (strncmp(ref, "env:", 4) == 0) {
+		if (strncmp(ref + 4, "ODS_DS_", 7) == 0 && ref[11] != '\0')
+			return 1;
+		ods_why_set(why, "password", "an env: reference names a "
+		    "variable ODS_DS_*");
+		return 0;
+	}
+	f = ref + 5;
+	n = strlen(ctx->secret_dir);
+	while (n > 1 && ctx->secret_dir[n - 1] == '/')
+		n--;
+	if (n > 0 && strncmp(f, ctx->secret_dir, n) == 0 && f[n] == '/' &&
+	    f[n + 1] != '\0' && strchr(f + n + 1, '/') == NULL &&
+	    strcmp(f + n + 1, "..") != 0 && strcmp(f + n + 1, ".") != 0)
+		return 1;
+	ods_why_set(why, "password", "a file: reference names a file in "
+	    "ODS_DATASOURCE_SECRET_DIR%s", n == 0 ? ", which is not set" : "");
+	return 0;
+}
+
 /* The stored form of a password: a reference as given, else sealed. */
 static enum ods_err
 cred_of(const struct ods_ds_ctx *ctx, const char *pw, char **out,
     struct ods_why *why)
 {
 	*out = NULL;
-	if (strncmp(pw, "env:", 4) == 0 || strncmp(pw, "file:", 5) == 0) {
-		if (!ods_secret_ref_valid(pw)) {
-			ods_why_set(why, "password", "a reference is env:NAME "
-			    "or file:/absolute/path");
+	if (is_ref(pw)) {
+		if (!ref_allowed(ctx, pw, why))
 			return ODS_EINVAL;
-		}
 		*out = ods_xstrdup(pw);
 		return ODS_OK;
 	}
@@ -257,6 +301,9 @@ cred_open(const struct ods_ds_ctx *ctx, const char *cred, char **pw,
 	}
 	if (ods_secret_is_sealed(cred))
 		return ods_secret_open(ctx->secret, cred, pw, stale);
+	/* Checked again: the settings may have narrowed since. */
+	if (!ref_allowed(ctx, cred, NULL))
+		return ODS_EFORBIDDEN;
 	return ods_secret_ref_read(cred, pw);
 }
 
@@ -671,8 +718,9 @@ ods_ds_test_spec(const struct ods_ds_ctx *ctx, const struct ods_ds_spec *sp,
 	}
 	if (sp->password == NULL)
 		pw = ods_xstrdup("");
-	else if (strncmp(sp->password, "env:", 4) == 0 ||
-	    strncmp(sp->password, "file:", 5) == 0) {
+	else if (is_ref(sp->password)) {
+		if (!ref_allowed(ctx, sp->password, why))
+			return ODS_EINVAL;
 		if ((er = ods_secret_ref_read(sp->password, &pw)) != ODS_OK) {
 			dsi_fail(res, "credential_unavailable", "the password "
 			    "reference cannot be read (%s)", ods_strerror(er));

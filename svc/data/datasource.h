@@ -8,8 +8,11 @@
  * schema, params} and a credential: the password sealed under
  * ODS_SECRET_KEY (core/ods_secret.h) or a reference ("env:NAME",
  * "file:/path") kept as given. Without ODS_SECRET_KEY a password can only
- * be given as a reference. A password never leaves this module in a
- * struct, a JSON writer or a message: only "has_password".
+ * be given as a reference. A reference makes the worker send what it
+ * names to the source's server, so it may name only what the operator
+ * set aside: env:ODS_DS_* and files directly in ODS_DATASOURCE_SECRET_DIR
+ * (never MYSQL_PASSWORD or /etc/...). A password never leaves this module
+ * in a struct, a JSON writer or a message: only "has_password".
  *
  * Owner scoping: every lookup takes the caller's user id as owner (NULL:
  * an admin, who sees all). A private source of another user is

@@ -29,9 +29,12 @@ export ODS_DATASOURCE_CONNECT_TIMEOUT_MS=3000
 PW=Pw-$(ods_secret 20)
 PG_PW=Pg-$(ods_secret 20)
 REF_PW=Rf-$(ods_secret 20)
-export ODS_TEST_DS_PW=$REF_PW
+export ODS_DS_TEST_PW=$REF_PW
 ods_stack_init
 S=$ODS_STACK_DIR
+export ODS_DATASOURCE_SECRET_DIR=$S/ds-secrets
+mkdir -p "$ODS_DATASOURCE_SECRET_DIR"
+(umask 077 && printf '%s\n' "$PG_PW" >"$ODS_DATASOURCE_SECRET_DIR/warehouse")
 
 # ---- PostgreSQL 15 on a free port, as an unprivileged user when root.
 pg_as() {
@@ -197,12 +200,12 @@ req POST "$UD/datasources" "${eng[@]}" "${J[@]}" \
 ods_expect_code 201 "create a PostgreSQL source with flat keys (canonical prefix)"
 PG=$(ods_json '.data.source_id')
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" \
-    -d "{\"name\":\"by-ref\",\"type\":\"mysql\",\"source_id\":\"ref-src\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"dsref\",\"password\":\"env:ODS_TEST_DS_PW\",\"database\":\"ds_sales\"}}"
+    -d "{\"name\":\"by-ref\",\"type\":\"mysql\",\"source_id\":\"ref-src\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"dsref\",\"password\":\"env:ODS_DS_TEST_PW\",\"database\":\"ds_sales\"}}"
 ods_expect_code 201 "create a source whose password is a reference"
 ods_expect_json '[.data.source_id, .data.password_storage, .data.password_ref]' '[
   "ref-src",
   "env",
-  "env:ODS_TEST_DS_PW"
+  "env:ODS_DS_TEST_PW"
 ]' "the reference is kept as such"
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" \
     -d "{\"name\":\"dup\",\"source_id\":\"ref-src\",\"connection\":$(my_conn x)}"
@@ -212,6 +215,11 @@ req POST "$U/datasources" "${eng[@]}" "${J[@]}" -d '{"name":"x","type":"nosuch",
 ods_expect_error_envelope 400 validation_error "an unknown type"
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" -d '{"connection":{"host":"h"}}'
 ods_expect_error_envelope 400 validation_error "no name"
+for ref in env:MYSQL_PASSWORD file:/etc/passwd; do
+	req POST "$U/datasources/test" "${eng[@]}" "${J[@]}" \
+	    -d "{\"type\":\"mysql\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"dsuser\",\"password\":\"$ref\",\"database\":\"ds_sales\"}}"
+	ods_expect_error_envelope 400 validation_error "a reference to the worker's own secret ($ref) is refused"
+done
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" -d '{"name":"x","connection":{"host":"h","port":70000}}'
 ods_expect_error_envelope 400 validation_error "a port out of range"
 req POST "$U/datasources" "${viewer[@]}" "${J[@]}" -d "{\"name\":\"v\",\"connection\":$(my_conn x)}"
@@ -224,6 +232,9 @@ req POST "$UD/datasources/$PG/test" "${eng[@]}" "${J[@]}" -d '{}'
 ods_expect_json '.data.success' true "the saved PostgreSQL source connects"
 req POST "$U/datasources/ref-src/test" "${eng[@]}"
 ods_expect_json '.data.success' true "the source with an env: reference connects"
+req POST "$U/datasources/test" "${eng[@]}" "${J[@]}" \
+    -d "{\"type\":\"postgresql\",\"connection\":$(pg_conn "file:$ODS_DATASOURCE_SECRET_DIR/warehouse")}"
+ods_expect_json '.data.success' true "a file: reference in ODS_DATASOURCE_SECRET_DIR connects"
 req POST "$U/datasources/$MY/test" "${eng[@]}" "${J[@]}" -d '{"password":"not-it"}'
 ods_expect_json '[.data.success, .data.error]' '[
   false,
@@ -316,7 +327,7 @@ req POST "$U/datasources" "${eng[@]}" "${J[@]}" -d "{\"name\":\"nokey\",\"connec
 ods_expect_error_envelope 400 validation_error "a clear password without ODS_SECRET_KEY"
 ods_expect_json '.message | contains("ODS_SECRET_KEY")' true "the message names the setting"
 req POST "$U/datasources" "${eng[@]}" "${J[@]}" \
-    -d "{\"name\":\"nokey-ref\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"dsref\",\"password\":\"env:ODS_TEST_DS_PW\",\"database\":\"ds_sales\"}}"
+    -d "{\"name\":\"nokey-ref\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"dsref\",\"password\":\"env:ODS_DS_TEST_PW\",\"database\":\"ds_sales\"}}"
 ods_expect_code 201 "a reference needs no key"
 req POST "$U/datasources/$MY/test" "${eng[@]}"
 ods_expect_json '[.data.success, .data.error]' '[

@@ -105,7 +105,7 @@ pool() {
 datasources() {
 	local u=$1$2 n=$3 id
 	ods_req POST "$u/datasources" "${A[@]}" "${J[@]}" \
-	    -d "{\"name\":\"contract $n\",\"type\":\"mysql\",\"connection\":{\"host\":\"169.254.169.254\",\"username\":\"u\",\"password\":\"env:ODS_CONTRACT_NONE\"}}"
+	    -d "{\"name\":\"contract $n\",\"type\":\"mysql\",\"connection\":{\"host\":\"169.254.169.254\",\"username\":\"u\",\"password\":\"env:ODS_DS_CONTRACT_NONE\"}}"
 	ods_expect_code 201 "POST $u/datasources"
 	id=$(ods_json .data.source_id)
 	ods_req POST "$u/datasources" "${A[@]}" "${J[@]}" -d '{"name":"x"}'
