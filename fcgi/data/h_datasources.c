@@ -90,7 +90,8 @@ static enum ods_err
 conn_of(struct json_object *o, struct ods_ds_spec *sp, struct ods_why *why)
 {
 	struct json_object	*c = NULL, *p = NULL;
-	const char		*keys[ODS_DS_PARAMS_MAX], *vals[ODS_DS_PARAMS_MAX];
+	const char		*keys[ODS_DS_PARAMS_MAX];
+	const char		*vals[ODS_DS_PARAMS_MAX];
 	enum ods_err		 er;
 	size_t			 n;
 

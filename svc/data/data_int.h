@@ -28,25 +28,25 @@ struct ods_ds_ctx {
 	int			 sys_socket;	/* reached by a unix socket */
 };
 
-enum dsi_kind {
-	DSI_UNSUPPORTED = 0,
-	DSI_MYSQL,
-	DSI_PG
+enum odsi_ds_kind {
+	ODSI_DS_NONE = 0,
+	ODSI_DS_MYSQL,
+	ODSI_DS_PG
 };
 
 /* A checked address: what the driver connects to. */
-struct dsi_addr {
+struct odsi_ds_addr {
 	int	 family;		/* 4 or 6 */
 	unsigned char a[16];
 	char	 text[64];		/* numeric form */
 };
 
 /* The kind of a type name; -1 for a name that is no type at all. */
-int		 dsi_kind(const char *type);
-int		 dsi_default_port(int kind);
+int		 odsi_ds_kind(const char *type);
+int		 odsi_ds_default_port(int kind);
 
 /* Set res to a failure (slug, message). */
-void		 dsi_fail(struct ods_ds_result *, const char *slug,
+void		 odsi_ds_fail(struct ods_ds_result *, const char *slug,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
@@ -54,12 +54,12 @@ void		 dsi_fail(struct ods_ds_result *, const char *slug,
  * through into *out; 0, or -1 with res set (resolve_failed,
  * address_refused, system_database).
  */
-int		 dsi_policy(const struct ods_ds_ctx *, const char *host,
+int		 odsi_ds_policy(const struct ods_ds_ctx *, const char *host,
 		    int port, int kind, const char *database, const char *user,
-		    struct dsi_addr *out, struct ods_ds_result *res);
+		    struct odsi_ds_addr *out, struct ods_ds_result *res);
 
 /* Connect to addr:port, read the server version, close; fills res. */
-void		 dsi_probe(int kind, const struct dsi_addr *, int port,
+void		 odsi_ds_probe(int kind, const struct odsi_ds_addr *, int port,
 		    const char *user, const char *password,
 		    const char *database, int timeout_ms,
 		    struct ods_ds_result *res);

@@ -33,16 +33,16 @@ static const struct {
 	const char	*name;
 	int		 kind;
 } types[] = {
-	{ "mysql", DSI_MYSQL }, { "mariadb", DSI_MYSQL },
-	{ "postgresql", DSI_PG }, { "postgres", DSI_PG },
-	{ "oracle", DSI_UNSUPPORTED }, { "sqlserver", DSI_UNSUPPORTED },
-	{ "hive", DSI_UNSUPPORTED }, { "mongodb", DSI_UNSUPPORTED },
-	{ "redis", DSI_UNSUPPORTED }, { "elasticsearch", DSI_UNSUPPORTED },
-	{ "clickhouse", DSI_UNSUPPORTED }
+	{ "mysql", ODSI_DS_MYSQL }, { "mariadb", ODSI_DS_MYSQL },
+	{ "postgresql", ODSI_DS_PG }, { "postgres", ODSI_DS_PG },
+	{ "oracle", ODSI_DS_NONE }, { "sqlserver", ODSI_DS_NONE },
+	{ "hive", ODSI_DS_NONE }, { "mongodb", ODSI_DS_NONE },
+	{ "redis", ODSI_DS_NONE }, { "elasticsearch", ODSI_DS_NONE },
+	{ "clickhouse", ODSI_DS_NONE }
 };
 
 int
-dsi_kind(const char *type)
+odsi_ds_kind(const char *type)
 {
 	size_t	i;
 
@@ -53,9 +53,9 @@ dsi_kind(const char *type)
 }
 
 int
-dsi_default_port(int kind)
+odsi_ds_default_port(int kind)
 {
-	return kind == DSI_PG ? 5432 : 3306;
+	return kind == ODSI_DS_PG ? 5432 : 3306;
 }
 
 void
@@ -321,7 +321,7 @@ merge(struct ods_ds *d, const struct ods_ds_spec *sp, struct ods_why *why)
 		ods_why_set(why, "name", "field 'name' is required");
 		return ODS_EINVAL;
 	}
-	if ((kind = dsi_kind(d->type)) < 0) {
+	if ((kind = odsi_ds_kind(d->type)) < 0) {
 		ods_why_set(why, "type", "type must be mysql, mariadb, "
 		    "postgresql, oracle, sqlserver, hive, mongodb, redis, "
 		    "elasticsearch or clickhouse");
@@ -341,7 +341,7 @@ merge(struct ods_ds *d, const struct ods_ds_spec *sp, struct ods_why *why)
 	if (sp->port >= 0)
 		d->port = (int)sp->port;
 	if (d->port <= 0)
-		d->port = dsi_default_port(kind);
+		d->port = odsi_ds_default_port(kind);
 	return ODS_OK;
 }
 
@@ -685,21 +685,21 @@ run_test(const struct ods_ds_ctx *ctx, const char *type, const char *host,
     int port, const char *user, const char *pw, const char *database,
     struct ods_ds_result *res)
 {
-	struct dsi_addr	addr;
-	int		kind = dsi_kind(type);
+	struct odsi_ds_addr	addr;
+	int		kind = odsi_ds_kind(type);
 
 	memset(res, 0, sizeof(*res));
-	if (kind <= DSI_UNSUPPORTED) {
-		dsi_fail(res, "unsupported_type", "connection tests support "
-		    "mysql, mariadb and postgresql");
+	if (kind <= ODSI_DS_NONE) {
+		odsi_ds_fail(res, "unsupported_type", "connection tests "
+		    "support mysql, mariadb and postgresql");
 		return;
 	}
 	if (port <= 0)
-		port = dsi_default_port(kind);
-	if (dsi_policy(ctx, host, port, kind, database, user, &addr,
+		port = odsi_ds_default_port(kind);
+	if (odsi_ds_policy(ctx, host, port, kind, database, user, &addr,
 	    res) != 0)
 		return;
-	dsi_probe(kind, &addr, port, user, pw, database, ctx->timeout_ms,
+	odsi_ds_probe(kind, &addr, port, user, pw, database, ctx->timeout_ms,
 	    res);
 }
 
@@ -722,8 +722,9 @@ ods_ds_test_spec(const struct ods_ds_ctx *ctx, const struct ods_ds_spec *sp,
 		if (!ref_allowed(ctx, sp->password, why))
 			return ODS_EINVAL;
 		if ((er = ods_secret_ref_read(sp->password, &pw)) != ODS_OK) {
-			dsi_fail(res, "credential_unavailable", "the password "
-			    "reference cannot be read (%s)", ods_strerror(er));
+			odsi_ds_fail(res, "credential_unavailable", "the "
+			    "password reference cannot be read (%s)",
+			    ods_strerror(er));
 			return ODS_OK;
 		}
 	} else
@@ -768,8 +769,8 @@ ods_ds_test_saved(struct ods_db *db, const struct ods_ds_ctx *ctx,
 		pw = ods_xstrdup(password);
 	else if ((er = cred_open(ctx, d->credential, &pw, &stale)) !=
 	    ODS_OK) {
-		dsi_fail(res, "credential_unavailable", "the stored password "
-		    "cannot be read (%s)", er == ODS_ENOTFOUND &&
+		odsi_ds_fail(res, "credential_unavailable", "the stored "
+		    "password cannot be read (%s)", er == ODS_ENOTFOUND &&
 		    ods_secret_is_sealed(d->credential) ? "sealed under a key "
 		    "this worker does not have" : ods_strerror(er));
 		pw = NULL;

@@ -50,7 +50,7 @@ mysql_slug(unsigned e)
 }
 
 static void
-probe_mysql(const struct dsi_addr *a, int port, const char *user,
+probe_mysql(const struct odsi_ds_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
     struct ods_ds_result *res)
 {
@@ -61,7 +61,7 @@ probe_mysql(const struct dsi_addr *a, int port, const char *user,
 	const char	*v;
 
 	if ((m = mysql_init(NULL)) == NULL) {
-		dsi_fail(res, "connect_failed", "out of memory");
+		odsi_ds_fail(res, "connect_failed", "out of memory");
 		return;
 	}
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
@@ -73,7 +73,7 @@ probe_mysql(const struct dsi_addr *a, int port, const char *user,
 	if (mysql_real_connect(m, a->text, user, password,
 	    database != NULL && *database != '\0' ? database : NULL,
 	    (unsigned)port, NULL, 0) == NULL) {
-		dsi_fail(res, mysql_slug(mysql_errno(m)), "%s",
+		odsi_ds_fail(res, mysql_slug(mysql_errno(m)), "%s",
 		    mysql_error(m));
 		one_line(res->message);
 		mysql_close(m);
@@ -88,8 +88,25 @@ probe_mysql(const struct dsi_addr *a, int port, const char *user,
 	mysql_close(m);
 }
 
+/* libpq has no error numbers for a failed connect: its messages. */
+static const char *
+pg_slug(const char *msg)
+{
+	if (strstr(msg, "password authentication failed") != NULL ||
+	    strstr(msg, "no password supplied") != NULL ||
+	    strstr(msg, "no pg_hba.conf entry") != NULL)
+		return "auth_failed";
+	if (strstr(msg, "timeout expired") != NULL)
+		return "timeout";
+	if (strstr(msg, "Connection refused") != NULL)
+		return "connection_refused";
+	if (strstr(msg, "does not exist") != NULL)
+		return "database_error";
+	return "connect_failed";
+}
+
 static void
-probe_pg(const struct dsi_addr *a, int port, const char *user,
+probe_pg(const struct odsi_ds_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
     struct ods_ds_result *res)
 {
@@ -116,18 +133,12 @@ probe_pg(const struct dsi_addr *a, int port, const char *user,
 	keys[n] = NULL; vals[n] = NULL;
 	c = PQconnectdbParams(keys, vals, 0);
 	if (c == NULL) {
-		dsi_fail(res, "connect_failed", "out of memory");
+		odsi_ds_fail(res, "connect_failed", "out of memory");
 		return;
 	}
 	if (PQstatus(c) != CONNECTION_OK) {
 		msg = PQerrorMessage(c);
-		dsi_fail(res, strstr(msg, "password authentication failed") !=
-		    NULL || strstr(msg, "no password supplied") != NULL ||
-		    strstr(msg, "no pg_hba.conf entry") != NULL ? "auth_failed" :
-		    strstr(msg, "timeout expired") != NULL ? "timeout" :
-		    strstr(msg, "Connection refused") != NULL ?
-		    "connection_refused" : strstr(msg, "does not exist") !=
-		    NULL ? "database_error" : "connect_failed", "%s", msg);
+		odsi_ds_fail(res, pg_slug(msg), "%s", msg);
 		one_line(res->message);
 		PQfinish(c);
 		return;
@@ -140,18 +151,19 @@ probe_pg(const struct dsi_addr *a, int port, const char *user,
 }
 
 void
-dsi_probe(int kind, const struct dsi_addr *a, int port, const char *user,
-    const char *password, const char *database, int timeout_ms,
-    struct ods_ds_result *res)
+odsi_ds_probe(int kind, const struct odsi_ds_addr *a, int port,
+    const char *user, const char *password, const char *database,
+    int timeout_ms, struct ods_ds_result *res)
 {
 	int64_t	t0 = ods_now_ms();
 
-	if (kind == DSI_MYSQL)
+	if (kind == ODSI_DS_MYSQL)
 		probe_mysql(a, port, user, password, database, timeout_ms, res);
-	else if (kind == DSI_PG)
+	else if (kind == ODSI_DS_PG)
 		probe_pg(a, port, user, password, database, timeout_ms, res);
 	else
-		dsi_fail(res, "unsupported_type", "this type cannot connect");
+		odsi_ds_fail(res, "unsupported_type", "this type cannot "
+		    "connect");
 	res->latency_ms = (double)(ods_now_ms() - t0);
 	/* The driver said why it failed; make sure it never echoes it. */
 	if (password != NULL && *password != '\0' &&

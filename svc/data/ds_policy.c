@@ -36,7 +36,7 @@ static const char *const inside[] = {
 static const char *const loopback[] = { "127.0.0.0/8", "::1/128" };
 
 static int
-in_table(const char *const *t, size_t n, const struct dsi_addr *a)
+in_table(const char *const *t, size_t n, const struct odsi_ds_addr *a)
 {
 	struct ods_cidr	c;
 	size_t		i;
@@ -49,7 +49,7 @@ in_table(const char *const *t, size_t n, const struct dsi_addr *a)
 }
 
 void
-dsi_fail(struct ods_ds_result *res, const char *slug, const char *fmt, ...)
+odsi_ds_fail(struct ods_ds_result *res, const char *slug, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -62,7 +62,7 @@ dsi_fail(struct ods_ds_result *res, const char *slug, const char *fmt, ...)
 
 /* Why a is refused, or NULL. */
 static const char *
-refusal(const struct ods_ds_ctx *ctx, const struct dsi_addr *a)
+refusal(const struct ods_ds_ctx *ctx, const struct odsi_ds_addr *a)
 {
 	if (in_table(never, sizeof(never) / sizeof(never[0]), a))
 		return "a link-local, metadata or unspecified address";
@@ -76,7 +76,7 @@ refusal(const struct ods_ds_ctx *ctx, const struct dsi_addr *a)
 }
 
 static size_t
-resolve(const char *host, struct dsi_addr *v, size_t max)
+resolve(const char *host, struct odsi_ds_addr *v, size_t max)
 {
 	struct addrinfo	 hints, *ai = NULL, *p;
 	size_t		 n = 0;
@@ -110,10 +110,10 @@ resolve(const char *host, struct dsi_addr *v, size_t max)
 
 /* Whether a:port is the system database's server. */
 static int
-is_system_server(const struct ods_ds_ctx *ctx, const struct dsi_addr *a,
+is_system_server(const struct ods_ds_ctx *ctx, const struct odsi_ds_addr *a,
     int port)
 {
-	struct dsi_addr	sys[MAX_ADDRS];
+	struct odsi_ds_addr	sys[MAX_ADDRS];
 	size_t		n, i;
 
 	if (port != ctx->sys_port)
@@ -134,18 +134,46 @@ is_system_server(const struct ods_ds_ctx *ctx, const struct dsi_addr *a,
 	return 0;
 }
 
-int
-dsi_policy(const struct ods_ds_ctx *ctx, const char *host, int port,
-    int kind, const char *database, const char *user, struct dsi_addr *out,
+/*
+ * On the system database's own server: the system schema (or none) and
+ * the system user are refused. 1 (res set) or 0.
+ */
+static int
+system_refused(const struct ods_ds_ctx *ctx, const struct odsi_ds_addr *a,
+    int port, const char *database, const char *user,
     struct ods_ds_result *res)
 {
-	struct dsi_addr	 v[MAX_ADDRS];
-	const char	*why = NULL, *w;
-	size_t		 n, i;
+	if (!is_system_server(ctx, a, port))
+		return 0;
+	if (database == NULL || *database == '\0' ||
+	    strcasecmp(database, ctx->sys_db) == 0) {
+		odsi_ds_fail(res, "system_database", "this is the system "
+		    "database's server: name another schema than the "
+		    "system's");
+		return 1;
+	}
+	if (user != NULL && ctx->sys_user != NULL &&
+	    strcmp(user, ctx->sys_user) == 0) {
+		odsi_ds_fail(res, "system_database", "this is the system "
+		    "database's server: connect with the data source's own "
+		    "user");
+		return 1;
+	}
+	return 0;
+}
+
+int
+odsi_ds_policy(const struct ods_ds_ctx *ctx, const char *host, int port,
+    int kind, const char *database, const char *user, struct odsi_ds_addr *out,
+    struct ods_ds_result *res)
+{
+	struct odsi_ds_addr	 v[MAX_ADDRS];
+	const char		*why = NULL, *w;
+	size_t			 n, i;
 
 	n = resolve(host, v, MAX_ADDRS);
 	if (n == 0) {
-		dsi_fail(res, "resolve_failed", "the host name does not "
+		odsi_ds_fail(res, "resolve_failed", "the host name does not "
 		    "resolve");
 		return -1;
 	}
@@ -155,26 +183,13 @@ dsi_policy(const struct ods_ds_ctx *ctx, const char *host, int port,
 				why = w;
 			continue;
 		}
-		if (kind == DSI_MYSQL && is_system_server(ctx, &v[i], port)) {
-			if (database == NULL || *database == '\0' ||
-			    strcasecmp(database, ctx->sys_db) == 0) {
-				dsi_fail(res, "system_database", "this is the "
-				    "system database's server: name another "
-				    "schema than the system's");
-				return -1;
-			}
-			if (user != NULL && ctx->sys_user != NULL &&
-			    strcmp(user, ctx->sys_user) == 0) {
-				dsi_fail(res, "system_database", "this is the "
-				    "system database's server: connect with "
-				    "the data source's own user");
-				return -1;
-			}
-		}
+		if (kind == ODSI_DS_MYSQL &&
+		    system_refused(ctx, &v[i], port, database, user, res))
+			return -1;
 		*out = v[i];
 		return 0;
 	}
-	dsi_fail(res, "address_refused", "%s resolves only to refused "
+	odsi_ds_fail(res, "address_refused", "%s resolves only to refused "
 	    "addresses (%s)", n == 1 ? "the host" : "every address of the "
 	    "host", why);
 	return -1;
