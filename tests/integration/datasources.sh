@@ -16,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 PGBIN=${ODS_PG_BIN:-/usr/lib/postgresql/15/bin}
 ods_t_begin datasources
+ods_t_require socat
 [ -x "$PGBIN/initdb" ] || ods_t_skip "PostgreSQL 15 is not installed ($PGBIN)"
 export JWT_SECRET_KEY=datasources-secret-0123456789abcdefghij
 export ODS_RATE_LIMIT_DEFAULT=1000/minute ODS_RATE_LIMIT_BURST=2000
@@ -116,10 +117,12 @@ ods_expect_code 200 "test a MariaDB config"
 ods_expect_json '.data.success' true "MariaDB: success"
 ods_expect_json ".data.version | contains(\"${DBV%%-*}\")" true "MariaDB: the server's version"
 ods_expect_json '.data.latency_ms >= 0' true "MariaDB: latency_ms"
+ods_t_ok "MariaDB: latency_ms $(ods_json .data.latency_ms), the request $(ms) ms through nginx"
 req POST "$UD/datasources/test" "${eng[@]}" "${J[@]}" \
     -d "{\"type\":\"postgresql\",\"connection\":$(pg_conn "$PG_PW")}"
 ods_expect_json '.data.success' true "PostgreSQL: success (canonical prefix)"
 ods_expect_json '.data.version | startswith("PostgreSQL 15")' true "PostgreSQL: its version"
+ods_t_ok "PostgreSQL: latency_ms $(ods_json .data.latency_ms), the request $(ms) ms through nginx"
 req POST "$U/datasources/test" "${eng[@]}" "${J[@]}" \
     -d "{\"type\":\"mysql\",\"connection\":$(my_conn "wrong-$PW")}"
 ods_expect_code 200 "a failed test is a 200"
@@ -144,6 +147,23 @@ for t in mysql postgresql; do
 ]' "$t: a closed port"
 	ods_expect_le "$(ms)" 1500 "$t: a closed port fails fast (ms)"
 done
+# A server that accepts and never says a word (socat -u): the test gives up
+# within ODS_DATASOURCE_CONNECT_TIMEOUT_MS (3 s here; whole seconds for
+# the drivers), never hangs.
+ods_pick_port HOLE
+setsid socat -u TCP-LISTEN:"$HOLE",bind=127.0.0.1,fork,reuseaddr OPEN:/dev/null \
+    </dev/null >/dev/null 2>&1 &
+HOLE_PID=$!
+ODS_T_CLEANUP='pg_stop; kill -- -$HOLE_PID 2>/dev/null'
+ods_wait_until 5 ods_port_busy "$HOLE" || ods_t_fail "socat did not listen"
+for t in mysql postgresql; do
+	req POST "$U/datasources/test" "${eng[@]}" "${J[@]}" \
+	    -d "{\"type\":\"$t\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$HOLE,\"username\":\"u\",\"password\":\"p\"}}"
+	ods_expect_json '.data.success' false "$t: a silent server fails"
+	ods_t_ok "$t: a silent server: error $(ods_json .data.error) after $(ms) ms"
+	ods_expect_le "$(ms)" 4500 "$t: within the connect timeout (3 s, ms)"
+done
+
 refused() { # TYPE HOST DB USER SLUG MSG
 	req POST "$U/datasources/test" "${eng[@]}" "${J[@]}" \
 	    -d "{\"type\":\"$1\",\"connection\":{\"host\":\"$2\",\"port\":$ODS_DB_PORT,\"username\":\"$4\",\"password\":\"$PW\",\"database\":\"$3\"}}"
