@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,6 +37,19 @@ send_app(struct ods_resp *w, enum ods_status st, const struct ods_app *a,
 {
 	ods_app_json(ods_resp_envelope(w, st, msg), a, stats);
 	return ods_resp_send(w);
+}
+
+/* The body of a create or an update into sp. */
+static enum ods_err
+spec_of(struct ods_req *r, struct ods_app_spec *sp, struct ods_why *why)
+{
+	struct json_object	*o = NULL;
+	enum ods_err		 er;
+
+	memset(why, 0, sizeof(*why));
+	if ((er = ods_req_json(r, &o, why)) != ODS_OK)
+		return er;
+	return ods_app_spec_parse(o, sp, why);
 }
 
 struct ods_app *
@@ -101,16 +113,13 @@ h_apps_list(struct ods_req *r, struct ods_resp *w)
 enum ods_status
 h_apps_create(struct ods_req *r, struct ods_resp *w)
 {
-	struct json_object	*o = NULL;
 	struct ods_app_spec	 sp;
 	struct ods_app		*a = NULL;
 	struct ods_why		 why;
 	enum ods_status		 hs;
 	enum ods_err		 er;
 
-	memset(&why, 0, sizeof(why));
-	if ((er = ods_req_json(r, &o, &why)) != ODS_OK ||
-	    (er = ods_app_spec_parse(o, &sp, &why)) != ODS_OK)
+	if ((er = spec_of(r, &sp, &why)) != ODS_OK)
 		return ods_resp_input_error(w, er, &why);
 	er = ods_app_create(ods_req_db(r), &sp, h_user(r), &a, &why);
 	if (er == ODS_EINVAL)
@@ -144,16 +153,13 @@ h_apps_get(struct ods_req *r, struct ods_resp *w)
 enum ods_status
 h_apps_update(struct ods_req *r, struct ods_resp *w)
 {
-	struct json_object	*o = NULL;
 	struct ods_app_spec	 sp;
 	struct ods_app		*a;
 	struct ods_why		 why;
 	enum ods_status		 hs;
 	enum ods_err		 er;
 
-	memset(&why, 0, sizeof(why));
-	if ((er = ods_req_json(r, &o, &why)) != ODS_OK ||
-	    (er = ods_app_spec_parse(o, &sp, &why)) != ODS_OK)
+	if ((er = spec_of(r, &sp, &why)) != ODS_OK)
 		return ods_resp_input_error(w, er, &why);
 	if (sp.name != NULL && *sp.name == '\0') {
 		ods_why_set(&why, "name", "name cannot be empty");
@@ -257,7 +263,6 @@ h_apps_key_create(struct ods_req *r, struct ods_resp *w)
 	struct ods_apikey	 k;
 	struct ods_app		*a;
 	struct ods_why		 why;
-	struct ods_jw		*jw;
 	enum ods_status		 hs;
 	enum ods_err		 er;
 	char			*secret = NULL;
@@ -273,18 +278,8 @@ h_apps_key_create(struct ods_req *r, struct ods_resp *w)
 	ods_app_free(a);
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, "could not create the key");
-	jw = ods_resp_envelope(w, ODS_HTTP_201, "app key created; the key is "
-	    "shown only this once");
-	ods_jw_obj(jw);
-	ods_jw_kstr(jw, "api_key", secret);
-	ods_jw_key(jw, "key");
-	ods_apikey_json(jw, &k);
-	ods_jw_end(jw);
-	hs = ods_resp_send(w);
-	explicit_bzero(secret, strlen(secret));
-	free(secret);
-	ods_apikey_fini(&k);
-	return hs;
+	return h_apikey_created(w, "app key created; the key is shown only "
+	    "this once", secret, &k);
 }
 
 enum ods_status
