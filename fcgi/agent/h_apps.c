@@ -287,10 +287,9 @@ h_apps_key_list(struct ods_req *r, struct ods_resp *w)
 {
 	struct ods_apikey	*keys = NULL;
 	struct ods_app		*a;
-	struct ods_jw		*jw;
 	enum ods_status		 hs;
 	enum ods_err		 er;
-	size_t			 n = 0, i;
+	size_t			 n = 0;
 
 	if ((a = app_of(r, w, h_owner(r), &hs)) == NULL)
 		return hs;
@@ -298,18 +297,7 @@ h_apps_key_list(struct ods_req *r, struct ods_resp *w)
 	ods_app_free(a);
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, "could not list the keys");
-	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
-	ods_jw_obj(jw);
-	ods_jw_key(jw, "keys");
-	ods_jw_arr(jw);
-	for (i = 0; i < n; i++)
-		ods_apikey_json(jw, &keys[i]);
-	ods_jw_end(jw);
-	ods_jw_kint(jw, "total", (int64_t)n);
-	ods_jw_end(jw);
-	hs = ods_resp_send(w);
-	ods_apikey_list_free(keys, n);
-	return hs;
+	return h_apikeys_send(w, "keys", keys, n);
 }
 
 enum ods_status

@@ -129,18 +129,27 @@ enum ods_status
 h_apikeys_list(struct ods_req *r, struct ods_resp *w)
 {
 	struct ods_apikey	*keys = NULL;
-	struct ods_jw		*jw;
-	enum ods_status		 st;
 	enum ods_err		 er;
-	size_t			 n = 0, i;
+	size_t			 n = 0;
 
 	er = ods_apikey_list(ods_req_db(r), ods_req_query(r, "owner"), &keys,
 	    &n);
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, "could not list the keys");
+	return h_apikeys_send(w, "items", keys, n);
+}
+
+enum ods_status
+h_apikeys_send(struct ods_resp *w, const char *key, struct ods_apikey *keys,
+    size_t n)
+{
+	struct ods_jw	*jw;
+	enum ods_status	 st;
+	size_t		 i;
+
 	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
 	ods_jw_obj(jw);
-	ods_jw_key(jw, "items");
+	ods_jw_key(jw, key);
 	ods_jw_arr(jw);
 	for (i = 0; i < n; i++)
 		ods_apikey_json(jw, &keys[i]);

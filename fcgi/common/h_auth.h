@@ -62,6 +62,12 @@ enum ods_status	h_apikeys_create(struct ods_req *, struct ods_resp *);
 struct ods_apikey;
 enum ods_status	h_apikey_created(struct ods_resp *, const char *msg,
 		    char *secret, struct ods_apikey *k);
+/*
+ * data:{<key>:[...], total} of a list of keys (never a secret or a hash),
+ * which it frees.
+ */
+enum ods_status	h_apikeys_send(struct ods_resp *, const char *key,
+		    struct ods_apikey *keys, size_t n);
 /* ?owner=: data:{items:[...], total}; never a secret or a hash. */
 enum ods_status	h_apikeys_list(struct ods_req *, struct ods_resp *);
 /* 200 data:{key_id, revoked:true}, or 404. */
