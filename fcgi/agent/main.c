@@ -9,6 +9,7 @@
 #include "../common/h_jobs.h"
 #include "../common/h_stats.h"
 #include "h_agent.h"
+#include "h_apps.h"
 
 static const char *const prefixes[] = {
 	"/api/v1/agent", "/api/v1", "/api", NULL
@@ -22,6 +23,7 @@ static const struct ods_route routes[] = {
 	H_JOBS_ROUTES,
 	H_STATS_ROUTES,
 	H_AGENT_ROUTES,
+	H_APP_ROUTES,
 };
 
 static const struct ods_service service = {

@@ -80,8 +80,8 @@ refresh_token_of(struct ods_req *r, struct ods_resp *w, const char **out)
 	}
 	ct = ods_req_header(r, "Content-Type");
 	if (ct == NULL || strstr(ct, "json") == NULL)
-		return ods_resp_error_ex(w, ODS_EINVAL, ODS_C_BAD_REQUEST,
-		    "bad_request", "refresh_token is required");
+		return ods_resp_error_ex(w, ODS_EINVAL, ODS_C_INVALID_FIELD,
+		    "invalid_field", "refresh_token is required");
 	if ((er = ods_req_json(r, &body, &e)) != ODS_OK)
 		return ods_resp_input_error(w, er, &e);
 	if (ods_json_str(body, "refresh_token", 1, 16384, out, &e) != ODS_OK)

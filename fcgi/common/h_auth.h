@@ -67,6 +67,19 @@ enum ods_status	h_auth_logout(struct ods_req *, struct ods_resp *);
  * secret, is shown this once.
  */
 enum ods_status	h_apikeys_create(struct ods_req *, struct ods_resp *);
+/*
+ * The 201 {api_key, key} of a key just made (here and for an app's keys):
+ * the secret is shown this once, then wiped and freed; k is finished.
+ */
+struct ods_apikey;
+enum ods_status	h_apikey_created(struct ods_resp *, const char *msg,
+		    char *secret, struct ods_apikey *k);
+/*
+ * data:{<key>:[...], total} of a list of keys (never a secret or a hash),
+ * which it frees.
+ */
+enum ods_status	h_apikeys_send(struct ods_resp *, const char *key,
+		    struct ods_apikey *keys, size_t n);
 /* ?owner=: data:{items:[...], total}; never a secret or a hash. */
 enum ods_status	h_apikeys_list(struct ods_req *, struct ods_resp *);
 /* 200 data:{key_id, revoked:true}, or 404. */

@@ -37,7 +37,7 @@
 static const char *const dev_roles[] = { "admin" };
 static const struct ods_principal dev_principal = {
 	ODS_PRINCIPAL_DEV, "dev_user_001", "dev_user", "dev@example.com",
-	"Development User", dev_roles, 1, NULL, NULL, 0, 0, 0, 0
+	"Development User", dev_roles, 1, NULL, NULL, 0, 0, 0, 0, NULL
 };
 
 /* ---- life cycle ---- */
@@ -293,6 +293,62 @@ refuse_backend(struct ods_auth *a, struct ods_req *r,
 	odsi_audit_emit(a->audit, &e);
 	ods_resp_error(w, er, "authentication backend unavailable");
 	return er;
+}
+
+/*
+ * An app's key outside its app, or an API key of no app on a route that
+ * takes app keys: 403 in the shape of the service (OpenAI's on /v1).
+ */
+static enum ods_err
+refuse_scope(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
+    struct ods_resp *w, const struct ods_principal *p, const char *why)
+{
+	struct audit_ev	e;
+
+	ev_init(&e, r, rt, p);
+	e.action = "permission_denied";
+	e.outcome = "failure";
+	e.status = 403;
+	e.resource_type = "app";
+	e.reason = why;
+	e.sampled = 1;
+	odsi_audit_emit(a->audit, &e);
+	ods_resp_fail(w, &(struct ods_error){ .err = ODS_EFORBIDDEN,
+	    .code = ODS_C_FORBIDDEN, .slug = "app_key_scope",
+	    .openai_code = "permission_denied",
+	    .msg = p->app_id != NULL ? "This API key belongs to an app and "
+	    "is valid only on that app's routes" : "This route takes a JWT "
+	    "or an API key created under this app" });
+	return ODS_EFORBIDDEN;
+}
+
+/*
+ * The app scope of ODS_AUTH_APP: 1 when p is an API key that route and
+ * path accept for the app, 0 when p is not an API key (the route's perm
+ * applies), -1 when refused (why set).
+ */
+static int
+app_scope(struct ods_req *r, const struct ods_route *rt,
+    const struct ods_principal *p, const char **why)
+{
+	const char	*id;
+
+	if (p == NULL || p->kind != ODS_PRINCIPAL_APIKEY)
+		return 0;
+	if (rt->auth != ODS_AUTH_APP) {
+		*why = "app_key_outside_app";
+		return p->app_id != NULL ? -1 : 0;
+	}
+	if (p->app_id == NULL) {
+		*why = "key_of_no_app";
+		return -1;
+	}
+	id = ods_req_param(r, "id");
+	if (id == NULL || strcmp(id, p->app_id) != 0) {
+		*why = "key_of_another_app";
+		return -1;
+	}
+	return 1;
 }
 
 /* ---- rate limit ---- */
@@ -616,14 +672,15 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 	const struct ods_principal	*p = NULL;
 	const char			*why = NULL;
 	enum ods_err			 er;
-	int				 cookie;
+	int				 cookie, scoped;
 
 	if (a == NULL || rt == NULL || rt->auth == ODS_AUTH_OPEN)
 		return ODS_OK;
 	if ((er = fail_gate(a, r, rt, w)) != ODS_OK)
 		return er;
 	er = authenticate(a, r, &p, &why, &cookie);
-	if (er == ODS_ENOTFOUND && rt->auth == ODS_AUTH_REQUIRED)
+	if (er == ODS_ENOTFOUND && (rt->auth == ODS_AUTH_REQUIRED ||
+	    rt->auth == ODS_AUTH_APP))
 		return refuse_401(a, r, rt, w, 1, "missing_token");
 	if (er == ODS_EAUTH)
 		return refuse_401(a, r, rt, w, 0, why);
@@ -631,8 +688,10 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 		return refuse_backend(a, r, rt, w, er);
 	if (cookie && !ods_auth_csrf_ok(a, r))
 		return refuse_csrf(a, r, rt, w, p);
+	if ((scoped = app_scope(r, rt, p, &why)) < 0)
+		return refuse_scope(a, r, rt, w, p, why);
 	ods_req_set_principal(r, p);
-	if (rt->perm != NULL && *rt->perm != '\0') {
+	if (!scoped && rt->perm != NULL && *rt->perm != '\0') {
 		if (p == NULL)
 			return refuse_401(a, r, rt, w, 1, "missing_token");
 		if (!ods_auth_allows(p, rt->perm))

@@ -100,9 +100,10 @@ static const struct grant grants[] = {
 
 /*
  * Every resource a route may name: reference-api §7.2's, plus "usage"
- * (the /v1 usage report, ours) and "job" (background jobs: read and
- * cancel one's own; admin sees all) and "datasource" (sql/0007). One that no role is granted here is
- * admin-only, and says so by being listed.
+ * (the /v1 usage report, ours), "job" (background jobs: read and cancel
+ * one's own; admin sees all) and "datasource" (data sources,
+ * sql/0007). One that no role is granted here is admin-only, and says so
+ * by being listed.
  */
 static const char *const resources[] = {
 	"user", "system", "dataset", "metadata", "database", "table", "column",
