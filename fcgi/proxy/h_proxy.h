@@ -20,6 +20,10 @@ enum ods_status	h_models_list(struct ods_req *, struct ods_resp *);
 enum ods_status	h_models_get(struct ods_req *, struct ods_resp *);
 enum ods_status	h_health_get(struct ods_req *, struct ods_resp *);
 enum ods_status	h_usage_get(struct ods_req *, struct ods_resp *);
+/* h_templates.c: §5's prompt templates, the rows of the Agent API's. */
+enum ods_status	h_templates_list(struct ods_req *, struct ods_resp *);
+enum ods_status	h_templates_get(struct ods_req *, struct ods_resp *);
+enum ods_status	h_templates_create(struct ods_req *, struct ods_resp *);
 
 /*
  * h_openai.c: the service's hooks. Its context, one per worker: the LLM
