@@ -72,9 +72,12 @@ scan_ref(const char *s, size_t len, size_t i, size_t *nb, size_t *nl,
 	while (j < len && is_space((unsigned char)s[j]))
 		j++;
 	if (j + 1 >= len || s[j] != '}' || s[j + 1] != '}') {
-		ods_why_set(why, "content", j >= len ? "unterminated {{ at "
-		    "byte %zu" : "bad character in the variable name at byte "
-		    "%zu", j >= len ? i : j);
+		if (j + 1 >= len)
+			ods_why_set(why, "content", "unterminated {{ at byte "
+			    "%zu", i);
+		else
+			ods_why_set(why, "content", "bad character in the "
+			    "variable name at byte %zu", j);
 		return ODS_EINVAL;
 	}
 	*end = j + 2;
