@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "h_proxy.h"
@@ -117,6 +118,11 @@ h_templates_create(struct ods_req *r, struct ods_resp *w)
 	    h_owner(r), 1, &p) == ODS_OK) {
 		memset(&why, 0, sizeof(why));
 		sp.name = NULL;
+		/* A replacement: without variables they follow the content. */
+		if (sp.variables == NULL) {
+			free(p->variables);
+			p->variables = NULL;
+		}
 		er = ods_prompt_update(ods_req_db(r), p, &sp, &why);
 		hs = ODS_HTTP_200;
 	}
