@@ -14,18 +14,28 @@
 #   - the proxy's /api/v1/templates (port 8000) reads and writes the same
 #     rows: made on the Agent API, seen by name on the proxy and the other
 #     way round, also after both pools were restarted; 404 40401, 400 40001;
+#   - /v1/chat/completions with prompt_template + context (§5): the filled
+#     template replaces the first system message or goes in front, the
+#     two fields are not sent upstream (the mock upstream's last body);
 #   - soft delete frees the name;
 # every answer checked against openapi/openapi.yaml.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
 . "$here/../lib/assert.sh"
+. "$here/../llm/lib.sh"
 
 ods_t_begin prompts
 export JWT_SECRET_KEY=prompts-secret-0123456789abcdefghijklmn
 export ODS_RATE_LIMIT_DEFAULT=100000/minute ODS_RATE_LIMIT_BURST=100000
 ods_stack_init
-ods_stack_up
+ods_stack_backends
+ODS_T_CLEANUP='ods_llm_mocks_stop'
+ods_llm_mock_start MOCK mock
+export VLLM_CHAT_URL=$MOCK LLM_BACKEND=auto
+ods_stack_pools
+ods_stack_nginx_start
+ods_stack_wait_live || ods_t_fail "the stack did not become live"
 ctl=$(ods_bin odsctl)
 tok() { "$ctl" token --sub "$1" --roles "$2" --ttl 600 || ods_t_fail "odsctl token"; }
 alice=(-H "Authorization: Bearer $(tok alice ai_developer)")
@@ -196,6 +206,33 @@ ods_req POST "$A/prompts/sql/render" "${bob[@]}" "${J[@]}" -d '{"variables":{"qu
 ods_expect_json '.data.content' 'Write SQL for top users on users in MariaDB' "rendered on the Agent API"
 ods_get "$P/templates/sql" "${plain[@]}"
 ods_expect_code 403 "a plain user: no prompt_template:read on the proxy either"
+
+# ---------------------------------------------- chat completions (§5)
+last_upstream_body() { curl -s "$MOCK/_mock/stats" | jq -c '.last_body | fromjson'; }
+ods_req POST "$ODS_PROXY_URL/v1/chat/completions" "${bob[@]}" "${J[@]}" -d '{
+  "model":"mock-chat","messages":[{"role":"user","content":"go"}],
+  "prompt_template":"sql","context":{"question":"top users","table":"users","dialect":"SQLite"}}'
+ods_expect_code 200 "a chat completion with a prompt template"
+ub=$(last_upstream_body)
+[ "$(jq -r '.messages[0].role + ": " + .messages[0].content' <<<"$ub")" = \
+    "system: Write SQL for top users on users in SQLite" ] || ods_t_fail "upstream got $ub"
+[ "$(jq -c '[.messages[1].content, has("prompt_template"), has("context")]' <<<"$ub")" = '["go",false,false]' ] ||
+    ods_t_fail "upstream got $ub"
+ods_t_ok "the filled template went in front as the system message; prompt_template and context were not forwarded"
+ods_req POST "$ODS_PROXY_URL/v1/chat/completions" "${bob[@]}" "${J[@]}" -d '{
+  "model":"mock-chat","messages":[{"role":"system","content":"old"},{"role":"user","content":"go"}],
+  "prompt_template":"support-answer"}'
+ods_expect_code 200 "a public template, its defaults"
+[ "$(last_upstream_body | jq -c '[.messages[] | .content]')" = '["v3: ?","go"]' ] ||
+    ods_t_fail "upstream got $(last_upstream_body)"
+ods_t_ok "the first system message is replaced"
+ods_req POST "$ODS_PROXY_URL/v1/chat/completions" "${bob[@]}" "${J[@]}" -d '{
+  "model":"mock-chat","messages":[{"role":"user","content":"go"}],"prompt_template":"sql","context":{"table":"t"}}'
+ods_expect_openai_error 400 "missing template variables on /v1"
+ods_expect_json '.error.message | test("question, dialect")' true "named"
+ods_req POST "$ODS_PROXY_URL/v1/chat/completions" "${bob[@]}" "${J[@]}" -d '{
+  "model":"mock-chat","messages":[{"role":"user","content":"go"}],"prompt_template":"derived"}'
+ods_expect_openai_error 404 "another user's private template on /v1"
 
 # ------------------------------------------------------------ restart
 ods_t_spec_validate
