@@ -24,34 +24,7 @@ send_prompt(struct ods_resp *w, enum ods_status st, const struct ods_prompt *p,
 enum ods_status
 h_prompts_list(struct ods_req *r, struct ods_resp *w)
 {
-	struct ods_prompt_filter f;
-	struct ods_prompt	*v = NULL;
-	struct ods_page		 pg;
-	struct ods_jw		*jw;
-	enum ods_status		 hs;
-	enum ods_err		 er;
-	int64_t			 total = 0;
-	size_t			 n = 0, i;
-
-	if (ods_req_page(r, 20, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
-	memset(&f, 0, sizeof(f));
-	f.owner = h_owner(r);
-	f.category = ods_req_query(r, "category");
-	f.search = ods_req_query(r, "search");
-	er = ods_prompt_list(ods_req_db(r), &f, (size_t)pg.offset,
-	    (size_t)pg.page_size, &v, &n, &total);
-	if (er != ODS_OK)
-		return ods_resp_error(w, er, "could not list the templates");
-	jw = ods_resp_list_begin(w, "prompts");
-	for (i = 0; i < n; i++)
-		ods_prompt_json(jw, &v[i]);
-	ods_jw_end(jw);
-	ods_resp_list_end(jw, &pg, total);
-	hs = ods_resp_send(w);
-	ods_prompt_list_free(v, n);
-	return hs;
+	return h_prompt_list(r, w, "prompts", 20, ods_prompt_json);
 }
 
 enum ods_status

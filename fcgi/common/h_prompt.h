@@ -6,9 +6,22 @@
 #ifndef H_PROMPT_H
 #define H_PROMPT_H
 
+#include <stdint.h>
+
 #include "net/ods_req.h"
 
+struct ods_jw;
+struct ods_prompt;
 struct ods_why;
+
+/*
+ * One page of the templates the caller sees (h_owner: its own and the
+ * public ones, all for admin), ?page&page_size&category&search, in the
+ * list envelope with the items under key, each written by item.
+ */
+enum ods_status	h_prompt_list(struct ods_req *, struct ods_resp *,
+		    const char *key, int64_t page_size,
+		    void (*item)(struct ods_jw *, const struct ods_prompt *));
 
 /*
  * The error answer of a prompt template call: 400 40001 naming the field
