@@ -9,6 +9,7 @@
 #include "../common/h_jobs.h"
 #include "h_agent.h"
 #include "h_prompts.h"
+#include "../common/h_prompt.h"
 
 static const char *const prefixes[] = {
 	"/api/v1/agent", "/api/v1", "/api", NULL
@@ -22,6 +23,7 @@ static const struct ods_route routes[] = {
 	H_JOBS_ROUTES,
 	H_AGENT_ROUTES,
 	H_PROMPT_ROUTES,
+	H_TEMPLATE_ROUTES(""),
 };
 
 static const struct ods_service service = {

@@ -31,4 +31,29 @@ enum ods_status	h_prompt_list(struct ods_req *, struct ods_resp *,
 enum ods_status	h_prompt_fail(struct ods_resp *, enum ods_err,
 		    const struct ods_why *);
 
+/*
+ * /templates of reference-api §5 (prompt templates by name): rows for a
+ * route table. The proxy has no prefixes and lists its own with
+ * /api/v1 in front; the agent pool serves these under its prefixes.
+ */
+#define H_TEMPLATE_BODY	((size_t)2 << 20)
+#define H_TEMPLATE_ROUTES(pre) \
+	{ ODS_GET, pre "/templates", h_templates_list, ODS_AUTH_REQUIRED, \
+	    "prompt_template:read" }, \
+	{ ODS_GET, pre "/templates/{name}", h_templates_get, \
+	    ODS_AUTH_REQUIRED, "prompt_template:read" }, \
+	{ ODS_POST, pre "/templates", h_templates_create, ODS_AUTH_REQUIRED, \
+	    "prompt_template:create", H_TEMPLATE_BODY }
+
+/* ?page&page_size&category&search: data:{templates, total, ...}. */
+enum ods_status	h_templates_list(struct ods_req *, struct ods_resp *);
+/* By name (or "tpl-..." id): data:{name, template, ...}. */
+enum ods_status	h_templates_get(struct ods_req *, struct ods_resp *);
+/*
+ * {name, template, description?, variables?}: a new template (201), or a
+ * new version of the caller's template of that name (200); another
+ * user's name is a 409.
+ */
+enum ods_status	h_templates_create(struct ods_req *, struct ods_resp *);
+
 #endif /* H_PROMPT_H */

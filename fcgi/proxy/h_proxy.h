@@ -20,12 +20,8 @@ enum ods_status	h_models_list(struct ods_req *, struct ods_resp *);
 enum ods_status	h_models_get(struct ods_req *, struct ods_resp *);
 enum ods_status	h_health_get(struct ods_req *, struct ods_resp *);
 enum ods_status	h_usage_get(struct ods_req *, struct ods_resp *);
-/* h_templates.c: §5's prompt templates, the rows of the Agent API's. */
-enum ods_status	h_templates_list(struct ods_req *, struct ods_resp *);
-enum ods_status	h_templates_get(struct ods_req *, struct ods_resp *);
-enum ods_status	h_templates_create(struct ods_req *, struct ods_resp *);
 /*
- * A chat body's prompt_template (a name) filled from its context object
+ * h_templates.c: a chat body's prompt_template (a name) filled from its context object
  * becomes the system prompt (ods_llm_chat_system), both fields dropped:
  * *body and *len then hold the rewritten body. Returns 1 to go on, 0
  * after sending the error (404 unknown template, 400 naming missing or

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "h_proxy.h"
+#include "../common/h_prompt.h"
 
 static const char *const prefixes[] = { NULL };
 
@@ -22,12 +23,7 @@ static const struct ods_route routes[] = {
 	{ ODS_GET, "/api/v1/usage",   h_usage_get,   ODS_AUTH_REQUIRED,
 	    "usage:read" },
 	/* The Agent API's /prompts rows, by name (its permissions too). */
-	{ ODS_GET, "/api/v1/templates", h_templates_list, ODS_AUTH_REQUIRED,
-	    "prompt_template:read" },
-	{ ODS_GET, "/api/v1/templates/{name}", h_templates_get,
-	    ODS_AUTH_REQUIRED, "prompt_template:read" },
-	{ ODS_POST, "/api/v1/templates", h_templates_create,
-	    ODS_AUTH_REQUIRED, "prompt_template:create", (size_t)2 << 20 },
+	H_TEMPLATE_ROUTES("/api/v1"),
 	/*
 	 * Listing needs a caller, no permission: it spends nothing, names
 	 * only what is served, and SDKs list models before anything else

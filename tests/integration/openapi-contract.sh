@@ -168,6 +168,12 @@ prompts() {
 	ods_expect_code 400 "POST $u/prompts/$id/render with a wrong type"
 	ods_req DELETE "$u/prompts/$id" "${A[@]}"
 	ods_expect_code 200 "DELETE $u/prompts/$id"
+	ods_req POST "$u/templates" "${A[@]}" "${J[@]}" -d "{\"name\":\"contract-t$n\",\"template\":\"Q: {{q}}\"}"
+	ods_expect_code 201 "POST $u/templates"
+	ods_get "$u/templates?page_size=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/templates"
+	ods_get "$u/templates/contract-t$n" "${A[@]}"
+	ods_expect_code 200 "GET $u/templates/contract-t$n"
 }
 
 pool "$ODS_DATA_URL" /api/v1/data

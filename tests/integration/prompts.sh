@@ -234,6 +234,15 @@ ods_req POST "$ODS_PROXY_URL/v1/chat/completions" "${bob[@]}" "${J[@]}" -d '{
   "model":"mock-chat","messages":[{"role":"user","content":"go"}],"prompt_template":"derived"}'
 ods_expect_openai_error 404 "another user's private template on /v1"
 
+# nginx sends /api/v1/templates on the Agent (and Data) API servers to the
+# agent pool: the same answer as the proxy's.
+ods_get "$P/templates/sql" "${bob[@]}"
+want=$(ods_json '.data | del(.updated_at)')
+ods_get "$ODS_AGENT_URL/api/v1/templates/sql" "${bob[@]}"
+ods_expect_json '.data | del(.updated_at)' "$want" "/api/v1/templates on the agent server agrees with the proxy"
+ods_get "$ODS_DATA_URL/api/v1/templates/sql" "${bob[@]}"
+ods_expect_json '.data.template' 'Write SQL for {{ question }} on {{table}} in {{dialect}}' "and on the data server"
+
 # ------------------------------------------------------------ restart
 ods_t_spec_validate
 ods_pool_stop agent
