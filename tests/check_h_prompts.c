@@ -16,6 +16,7 @@
 #include "auth/ods_auth.h"
 #include "ods_test.h"
 #include "../fcgi/agent/h_prompts.h"
+#include "../svc/agent/prompt.h"
 #include "ods_check.h"
 #include "ods_test_db.h"
 
@@ -156,6 +157,9 @@ END_TEST
 
 START_TEST(test_bad_creates_are_400_naming_the_field)
 {
+	char	*big;
+	size_t	 n;
+
 	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
 	    "{\"name\":\"x\",\"content\":\"{{a}} {{b}}\",\"variables\":[]}")),
 	    400);
@@ -174,6 +178,14 @@ START_TEST(test_bad_creates_are_400_naming_the_field)
 	    greet)), 201);
 	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &bob, NULL,
 	    greet)), 409);
+	big = malloc(ODS_PROMPT_CONTENT_MAX + 64);
+	n = (size_t)snprintf(big, 64, "{\"name\":\"big\",\"content\":\"");
+	memset(big + n, 'x', ODS_PROMPT_CONTENT_MAX + 1);
+	memcpy(big + n + ODS_PROMPT_CONTENT_MAX + 1, "\"}", 3);
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	    big)), 400);
+	HAS("\"field\":\"content\"");
+	free(big);
 }
 END_TEST
 

@@ -131,27 +131,29 @@ enum ods_status
 h_prompts_versions(struct ods_req *r, struct ods_resp *w)
 {
 	struct ods_prompt	*p, *v = NULL;
+	struct ods_page		 pg;
 	struct ods_jw		*jw;
 	enum ods_status		 hs;
 	enum ods_err		 er;
+	int64_t			 total = 0;
 	size_t			 n = 0, i;
 
+	if (h_prompt_page(r, 20, &pg) != ODS_OK)
+		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
+		    "limit must be integers");
 	if ((p = prompt_of(r, w, 0, &hs)) == NULL)
 		return hs;
-	er = ods_prompt_versions(ods_req_db(r), p, &v, &n);
+	er = ods_prompt_versions(ods_req_db(r), p, (size_t)pg.offset,
+	    (size_t)pg.page_size, &v, &n, &total);
 	if (er != ODS_OK)
 		hs = h_prompt_fail(w, er, NULL);
 	else {
-		jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
-		ods_jw_obj(jw);
-		ods_jw_kstr(jw, "template_id", p->template_id);
-		ods_jw_key(jw, "versions");
-		ods_jw_arr(jw);
+		jw = ods_resp_list_begin(w, "versions");
 		for (i = 0; i < n; i++)
 			ods_prompt_version_json(jw, &v[i]);
 		ods_jw_end(jw);
-		ods_jw_kint(jw, "total", (int64_t)n);
-		ods_jw_end(jw);
+		ods_jw_kstr(jw, "template_id", p->template_id);
+		ods_resp_list_end(jw, &pg, total);
 		hs = ods_resp_send(w);
 	}
 	ods_prompt_list_free(v, n);

@@ -15,6 +15,20 @@
 #include "h_auth.h"
 #include "h_prompt.h"
 
+enum ods_err
+h_prompt_page(struct ods_req *r, int64_t page_size, struct ods_page *pg)
+{
+	enum ods_err	er;
+
+	if ((er = ods_req_page(r, page_size, pg)) != ODS_OK)
+		return er;
+	if (pg->page_size > ODS_PROMPT_LIST_MAX) {
+		pg->page_size = ODS_PROMPT_LIST_MAX;
+		pg->offset = (pg->page - 1) * pg->page_size;
+	}
+	return ODS_OK;
+}
+
 enum ods_status
 h_prompt_list(struct ods_req *r, struct ods_resp *w, const char *key,
     int64_t page_size,
@@ -31,7 +45,7 @@ h_prompt_list(struct ods_req *r, struct ods_resp *w, const char *key,
 
 	if (ods_req_db(r) == NULL)
 		return ods_resp_error(w, ODS_EUNAVAIL, "no database");
-	if (ods_req_page(r, page_size, &pg) != ODS_OK)
+	if (h_prompt_page(r, page_size, &pg) != ODS_OK)
 		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
 		    "limit must be integers");
 	memset(&f, 0, sizeof(f));

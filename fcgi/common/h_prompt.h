@@ -11,8 +11,16 @@
 #include "net/ods_req.h"
 
 struct ods_jw;
+struct ods_page;
 struct ods_prompt;
 struct ods_why;
+
+/*
+ * ?page&page_size|limit as ods_req_page, page_size clamped to
+ * ODS_PROMPT_LIST_MAX (a template may be large). ODS_EINVAL.
+ */
+enum ods_err	h_prompt_page(struct ods_req *, int64_t page_size,
+		    struct ods_page *) ODS_MUSTCHECK;
 
 /*
  * One page of the templates the caller sees (h_owner: its own and the

@@ -435,38 +435,66 @@ ods_prompt_delete(struct ods_db *db, const struct ods_prompt *p)
 	"variables, model, NULL, version, 0, 0, created_by, " \
 	KBI_TS("created_at") ", NULL"
 
+/* p's current version as the first of a version list. */
+static void
+current_version(const struct ods_prompt *p, struct ods_prompt *v)
+{
+	v->template_id = ods_xstrdup(p->template_id);
+	v->version = p->version;
+	v->content = ods_xstrdup(p->content);
+	take(&v->variables, p->variables);
+	take(&v->description, p->description);
+	take(&v->model, p->model);
+	take(&v->created_by, p->created_by);
+	take(&v->created_at, p->updated_at);
+}
+
 enum ods_err
 ods_prompt_versions(struct ods_db *db, const struct ods_prompt *p,
-    struct ods_prompt **out, size_t *n)
+    size_t offset, size_t limit, struct ods_prompt **out, size_t *n,
+    int64_t *total)
 {
-	struct ods_db_arg	 a[1] = { ods_db_text(p->template_id) };
-	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[3];
+	struct ods_db_res	*res = NULL, *cnt = NULL;
 	struct ods_prompt	*v;
 	enum ods_err		 er;
-	size_t			 i;
+	size_t			 i, cur, rows;
 
 	*out = NULL;
 	*n = 0;
+	*total = 0;
+	if (limit > ODS_PROMPT_LIST_MAX)
+		limit = ODS_PROMPT_LIST_MAX;
+	if (limit == 0)
+		return ODS_OK;
+	/* The current version is number 0 of the list, the rows follow. */
+	cur = offset == 0;
+	a[0] = ods_db_text(p->template_id);
+	a[1] = ods_db_int((int64_t)(limit - cur));
+	a[2] = ods_db_int((int64_t)(offset > 0 ? offset - 1 : 0));
 	er = ods_db_query_once(db, "SELECT " VCOLS " FROM "
 	    "prompt_template_versions WHERE template_id = ? ORDER BY version "
-	    "DESC", a, 1, 0, &res);
-	if (er != ODS_OK)
-		return er;
-	*n = ods_db_res_nrows(res) + 1;
-	v = ods_xcalloc(*n, sizeof(*v));
-	for (i = 1; i < *n; i++)
-		row_to(res, i - 1, &v[i]);
+	    "DESC LIMIT ? OFFSET ?", a, 3, limit, &res);
+	if (er == ODS_OK)
+		er = ods_db_query_once(db, "SELECT COUNT(*) FROM "
+		    "prompt_template_versions WHERE template_id = ?", a, 1, 1,
+		    &cnt);
+	if (er == ODS_OK)
+		er = ods_db_res_int(cnt, 0, 0, total);
+	if (er == ODS_OK) {
+		(*total)++;
+		rows = ods_db_res_nrows(res);
+		*n = rows + cur;
+		v = ods_xcalloc(*n + 1, sizeof(*v));
+		if (cur)
+			current_version(p, &v[0]);
+		for (i = 0; i < rows; i++)
+			row_to(res, i, &v[i + cur]);
+		*out = v;
+	}
 	ods_db_res_free(res);
-	v[0].template_id = ods_xstrdup(p->template_id);
-	v[0].version = p->version;
-	v[0].content = ods_xstrdup(p->content);
-	take(&v[0].variables, p->variables);
-	take(&v[0].description, p->description);
-	take(&v[0].model, p->model);
-	take(&v[0].created_by, p->created_by);
-	take(&v[0].created_at, p->updated_at);
-	*out = v;
-	return ODS_OK;
+	ods_db_res_free(cnt);
+	return er;
 }
 
 /* Content and declaration of p's version ver (0: current) into *v. */

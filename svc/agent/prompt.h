@@ -48,9 +48,10 @@ struct ods_why;
 #define ODS_PROMPT_DESC_MAX	4000
 #define ODS_PROMPT_CATEGORY_MAX	64
 #define ODS_PROMPT_MODEL_MAX	128
-#define ODS_PROMPT_CONTENT_MAX	(1024 * 1024)	/* bytes of content */
+#define ODS_PROMPT_CONTENT_MAX	(256 * 1024)	/* bytes of content */
 #define ODS_PROMPT_RENDER_MAX	(1024 * 1024)	/* bytes of a rendering */
-#define ODS_PROMPT_LIST_MAX	1000
+/* Templates or versions a page at most: each may hold the content max. */
+#define ODS_PROMPT_LIST_MAX	100
 
 /* ---- the language (no database) ---- */
 
@@ -174,12 +175,14 @@ enum ods_err	 ods_prompt_update(struct ods_db *, struct ods_prompt *p,
 enum ods_err	 ods_prompt_delete(struct ods_db *, const struct ods_prompt *)
 		    ODS_MUSTCHECK;
 /*
- * Every version of p, newest first, the current one included (as struct
- * ods_prompt with template_id, version, content, variables, description,
- * model, created_by and created_at set).
+ * The versions of p, newest first, the current one included, from offset
+ * on, limit at most (ODS_PROMPT_LIST_MAX), as struct ods_prompt with
+ * template_id, version, content, variables, description, model,
+ * created_by and created_at set; *total counts them all.
  */
 enum ods_err	 ods_prompt_versions(struct ods_db *, const struct ods_prompt *,
-		    struct ods_prompt **out, size_t *n) ODS_MUSTCHECK;
+		    size_t offset, size_t limit, struct ods_prompt **out,
+		    size_t *n, int64_t *total) ODS_MUSTCHECK;
 void		 ods_prompt_free(struct ods_prompt *);
 void		 ods_prompt_list_free(struct ods_prompt *, size_t n);
 

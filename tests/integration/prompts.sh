@@ -164,6 +164,8 @@ ods_expect_code 200 "versions"
 ods_expect_json '[.data.versions[].version] | join(",")' "3,2,1" "newest first, current included"
 ods_expect_json '.data.versions[2].content | startswith("You answer as {{ persona }}")' true "the first content is kept"
 ods_expect_json '.data.versions[1].content' 'v2: {{question}} in {{lang}}' "and the second"
+ods_get "$A/prompts/$id/versions?page=2&page_size=1" "${alice[@]}"
+ods_expect_json '[.data.total, .total, (.data.versions | map(.version) | join(","))] | map(tostring) | join(" ")' "3 3 2" "versions are paged"
 ods_req POST "$A/prompts/$id/render" "${alice[@]}" "${J[@]}" -d '{"variables":{"question":"old?"},"version":2}'
 ods_expect_json '.data.content' 'v2: old? in English' "an old version renders with its own declaration"
 
