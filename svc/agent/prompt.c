@@ -297,6 +297,22 @@ differs(const char *new, const char *cur)
 	return cur == NULL || strcmp(new, cur) != 0;
 }
 
+/* In c's transaction: lock p's row; ODS_ENOTFOUND when it is deleted. */
+static enum ods_err
+lock_row(struct ods_db_conn *c, const struct ods_prompt *p)
+{
+	struct ods_db_arg	 a[1] = { ods_db_int(p->id) };
+	struct ods_db_res	*res = NULL;
+	enum ods_err		 er;
+
+	er = ods_db_query(c, "SELECT id FROM prompt_templates WHERE id = ? "
+	    "AND live = 1 FOR UPDATE", a, 1, 1, &res);
+	if (er == ODS_OK && ods_db_res_nrows(res) == 0)
+		er = ODS_ENOTFOUND;
+	ods_db_res_free(res);
+	return er;
+}
+
 /* In c's transaction: keep p's row as a version, bump its version. */
 static enum ods_err
 keep_version(struct ods_db_conn *c, const struct ods_prompt *p)
@@ -394,14 +410,19 @@ ods_prompt_update(struct ods_db *db, struct ods_prompt *p,
 		goto out;
 	if ((er = ods_db_begin(c)) != ODS_OK)
 		goto out;
-	if ((!bump || (er = keep_version(c, p)) == ODS_OK) &&
+	/* Updates of one template one after the other: versions in order. */
+	if ((er = lock_row(c, p)) == ODS_OK &&
+	    (!bump || (er = keep_version(c, p)) == ODS_OK) &&
 	    (er = write_row(c, p, bump)) == ODS_OK)
 		er = ods_db_commit(c);
 	if (er != ODS_OK)
 		(void)ods_db_rollback(c);
-	if (er == ODS_ECONFLICT)
+	if (er == ODS_ECONFLICT && sp->name != NULL)
 		ods_why_set(why, "name", "a template named '%s' exists",
 		    p->name);
+	else if (er == ODS_ECONFLICT)
+		ods_why_set(why, NULL, "the template changed meanwhile; try "
+		    "again");
 out:
 	ods_db_release(c);
 	if (er == ODS_OK && (er = ods_prompt_get(db, p->template_id, NULL, 0,

@@ -169,6 +169,20 @@ ods_expect_json '[.data.total, .total, (.data.versions | map(.version) | join(",
 ods_req POST "$A/prompts/$id/render" "${alice[@]}" "${J[@]}" -d '{"variables":{"question":"old?"},"version":2}'
 ods_expect_json '.data.content' 'v2: old? in English' "an old version renders with its own declaration"
 
+# Concurrent updates of one template: each keeps its predecessor.
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	curl -s -m 20 -o /dev/null -w '%{http_code}\n' -X PUT "${alice[@]}" "${J[@]}" \
+	    -d "{\"content\":\"take $i: {{text}} {{audience}}\"}" \
+	    "$A/prompts/$derived" >>"$ODS_STACK_DIR/puts" 2>&1 &
+	pids+=($!)
+done
+wait "${pids[@]}"	# only these: the stack's servers are children too
+[ "$(sort -u "$ODS_STACK_DIR/puts")" = 200 ] || ods_t_fail "concurrent PUTs: $(sort "$ODS_STACK_DIR/puts" | uniq -c)"
+ods_get "$A/prompts/$derived/versions?page_size=50" "${alice[@]}"
+ods_expect_json '[.data.versions[].version] | join(",")' "9,8,7,6,5,4,3,2,1" "8 concurrent PUTs: 8 versions kept, in order"
+ods_expect_json '[.data.versions[:8][].content] | unique | length' 8 "each with its own content"
+
 # ------------------------------------------------------------ public
 ods_get "$A/prompts/$id" "${bob[@]}"
 ods_expect_code 200 "a public template is read by others"
