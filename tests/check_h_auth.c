@@ -139,6 +139,54 @@ START_TEST(test_refresh_sets_httponly_cookies)
 }
 END_TEST
 
+#define CLEARED(n)	"Set-Cookie: " n "=; Path=/; HttpOnly; SameSite=Lax; " \
+			"Max-Age=0"
+
+START_TEST(test_logout_revokes_and_clears_cookies)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	/* The web client: cookie and JSON; Keycloak ends the session. */
+	r = mkreq("POST", "HTTP_COOKIE=refresh_token=good-refresh", "{}");
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_logout(r, w), 200);
+	ck_assert_ptr_nonnull(strstr(fio.out.data, CLEARED("access_token")));
+	ck_assert_ptr_nonnull(strstr(fio.out.data, CLEARED("refresh_token")));
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"message\":\"Logged "
+	    "out successfully\""));
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"data\":{\"revoked\":"
+	    "true,\"session\":\"revoked\"}"));
+	/* A cross-site form must not log the victim out. */
+	r = mkreq("POST", "HTTP_COOKIE=refresh_token=good-refresh", NULL);
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_logout(r, w), 403);
+	ck_assert_ptr_null(strstr(fio.out.data, "Set-Cookie"));
+	/* A token Keycloak no longer knows: nothing to end, still 200. */
+	r = mkreq("POST", NULL, "{\"refresh_token\":\"stale\"}");
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_logout(r, w), 200);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"revoked\":false,"
+	    "\"session\":\"refresh_token_invalid\""));
+	/* No refresh token at all (a bearer-only client). */
+	r = mkreq("POST", NULL, NULL);
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_logout(r, w), 200);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio),
+	    "\"session\":\"no_refresh_token\""));
+	ck_assert_ptr_nonnull(strstr(fio.out.data, CLEARED("access_token")));
+	/* Keycloak failing: a 502 the client can retry, cookies cleared. */
+	r = mkreq("POST", NULL, "{\"refresh_token\":\"down-refresh\"}");
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_logout(r, w), 502);
+	ck_assert_ptr_nonnull(strstr(fio.out.data, CLEARED("refresh_token")));
+	/* A refresh token that is not a string. */
+	r = mkreq("POST", NULL, "{\"refresh_token\":5}");
+	w = ods_resp_new(r);
+	ck_assert_int_eq(h_auth_logout(r, w), 400);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -149,6 +197,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_me_returns_the_principal);
 	tcase_add_test(tc, test_refresh_sets_httponly_cookies);
+	tcase_add_test(tc, test_logout_revokes_and_clears_cookies);
 	suite_add_tcase(s, tc);
 	return s;
 }

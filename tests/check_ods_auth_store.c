@@ -432,6 +432,94 @@ START_TEST(test_rate_limit_uses_the_api_key_rpm)
 }
 END_TEST
 
+/* ---- app keys (ODS_AUTH_APP) ---- */
+
+static const struct ods_route r_app = { ODS_GET, "/apps/{id}/info", h_none,
+	ODS_AUTH_APP, "agent:read" };
+static const struct ods_route r_v1 = { ODS_POST, "/v1/chat/completions",
+	h_none, ODS_AUTH_REQUIRED, ODS_PERM_MODEL_USE };
+
+/* A request of route rt for app id with credential h1. */
+static enum ods_err
+app_call(const struct ods_route *rt, const char *id, const char *h1)
+{
+	struct ods_req	*r;
+	struct ods_resp	*w;
+
+	r = mkreq(rt->method == ODS_GET ? "GET" : "POST", rt->pattern, h1);
+	if (id != NULL)
+		ck_assert_int_eq(ods_req_param_set(r, "id", id), ODS_OK);
+	return check(r, rt, &w);
+}
+
+START_TEST(test_app_key_is_valid_only_on_its_app_routes)
+{
+	struct ods_apikey_spec	 s = { "owner-app", "app key", NULL, 0, 0, 0,
+	    0, NULL, "app-aaaaaaaaaaaa" };
+	struct ods_apikey	 k, *list;
+	const struct ods_principal *p;
+	struct ods_req		*r;
+	struct ods_resp		*w;
+	char			*app, *plain, *tok;
+	size_t			 n;
+
+	ck_assert_int_eq(ods_apikey_create(db, &s, &app, &k), ODS_OK);
+	ck_assert_str_eq(k.app_id, "app-aaaaaaaaaaaa");
+	s.app_id = NULL;
+	ck_assert_int_eq(ods_apikey_create(db, &s, &plain, NULL), ODS_OK);
+	/* Its own app's route: accepted without any role, app_id set. */
+	r = mkreq("GET", "/apps/app-aaaaaaaaaaaa/info", bearer(app));
+	ck_assert_int_eq(ods_req_param_set(r, "id", "app-aaaaaaaaaaaa"),
+	    ODS_OK);
+	ck_assert_int_eq(check(r, &r_app, &w), ODS_OK);
+	p = ods_req_principal(r);
+	ck_assert_str_eq(p->app_id, "app-aaaaaaaaaaaa");
+	ck_assert_str_eq(p->key_id, k.key_id);
+	/* Another app, a route of no app, /v1, a route with no perm. */
+	ck_assert_int_eq(app_call(&r_app, "app-bbbbbbbbbbbb", bearer(app)),
+	    ODS_EFORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(fake_body(&fio), "\"app_key_scope\""));
+	ck_assert_int_eq(app_call(&r_v1, NULL, bearer(app)), ODS_EFORBIDDEN);
+	ck_assert_int_eq(app_call(&r_me, NULL, bearer(app)), ODS_EFORBIDDEN);
+	ck_assert_int_eq(app_call(&r_write, NULL, bearer(app)),
+	    ODS_EFORBIDDEN);
+	/* A /v1 key is not an app's: refused on the app route, not on /v1. */
+	ck_assert_int_eq(app_call(&r_app, "app-aaaaaaaaaaaa", bearer(plain)),
+	    ODS_EFORBIDDEN);
+	ck_assert_int_eq(app_call(&r_v1, NULL, bearer(plain)), ODS_OK);
+	r = mkreq("GET", "/v1/models", bearer(plain));
+	ck_assert_int_eq(check(r, &r_me, &w), ODS_OK);
+	ck_assert_ptr_null(ods_req_principal(r)->app_id);
+	/* A JWT passes by the route's perm; no credential is a 401. */
+	tok = user_token("user");
+	ck_assert_int_eq(app_call(&r_app, "app-aaaaaaaaaaaa", bearer(tok)),
+	    ODS_OK);
+	free(tok);
+	tok = user_token("guest");
+	ck_assert_int_eq(app_call(&r_app, "app-aaaaaaaaaaaa", bearer(tok)),
+	    ODS_EFORBIDDEN);
+	free(tok);
+	ck_assert_int_eq(app_call(&r_app, "app-aaaaaaaaaaaa", NULL), ODS_EAUTH);
+	/* Listed under its app; revoked only through it; then refused. */
+	ck_assert_int_eq(ods_apikey_list_app(db, "app-aaaaaaaaaaaa", &list,
+	    &n), ODS_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(list[0].key_id, k.key_id);
+	ods_apikey_list_free(list, n);
+	ck_assert_int_eq(ods_apikey_revoke_app(db, "app-bbbbbbbbbbbb",
+	    k.key_id, "u"), ODS_ENOTFOUND);
+	ck_assert_int_eq(ods_apikey_revoke_app(db, "app-aaaaaaaaaaaa",
+	    k.key_id, "u"), ODS_OK);
+	ck_assert_int_eq(app_call(&r_app, "app-aaaaaaaaaaaa", bearer(app)),
+	    ODS_EAUTH);
+	s.app_id = "";
+	ck_assert_int_eq(ods_apikey_create(db, &s, &tok, NULL), ODS_EINVAL);
+	ods_apikey_fini(&k);
+	free(app);
+	free(plain);
+}
+END_TEST
+
 /* ---- refused credentials per client address ---- */
 
 START_TEST(test_refused_credentials_past_the_limit_get_429_before_auth)
@@ -829,6 +917,7 @@ suite(void)
 	tcase_add_test(tc, test_apikey_is_shown_once_and_stored_hashed);
 	tcase_add_test(tc, test_apikey_verify_revoke_expiry_and_models);
 	tcase_add_test(tc, test_apikey_routes_create_list_revoke);
+	tcase_add_test(tc, test_app_key_is_valid_only_on_its_app_routes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ratelimit");

@@ -79,6 +79,10 @@ rec(const char *prefix, int i)
 	r.completion_tokens = 2 * i;
 	r.latency_ms = 7;
 	r.status = 200;
+	if (i % 5 == 0) {
+		snprintf(r.app_id, sizeof(r.app_id), "app-000000000005");
+		snprintf(r.end_user, sizeof(r.end_user), "eu-%d", i % 3);
+	}
 	return r;
 }
 
@@ -111,6 +115,14 @@ START_TEST(test_usage_rows_arrive_past_a_refused_row)
 	ck_assert_int_eq(scalar("SELECT total_tokens FROM api_usage WHERE "
 	    "request_id = ? AND key_id IS NULL AND backend IS NULL AND "
 	    "service = 'openai-proxy' AND status = 200", like), 21);
+	/* An app's call keeps its app and end user; others have none. */
+	snprintf(like, sizeof(like), "ok-%ld-10", (long)getpid());
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM api_usage WHERE "
+	    "request_id = ? AND app_id = 'app-000000000005' AND "
+	    "end_user = 'eu-1'", like), 1);
+	snprintf(like, sizeof(like), "ok-%ld-7", (long)getpid());
+	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM api_usage WHERE "
+	    "request_id = ? AND app_id IS NULL AND end_user IS NULL", like), 1);
 	snprintf(like, sizeof(like), "bad-%ld-%%", (long)getpid());
 	ck_assert_int_eq(scalar("SELECT COUNT(*) FROM api_usage WHERE "
 	    "request_id LIKE ?", like), 0);

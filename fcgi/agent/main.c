@@ -7,7 +7,9 @@
 #include "../common/h_auth.h"
 #include "../common/h_store.h"
 #include "../common/h_jobs.h"
+#include "../common/h_stats.h"
 #include "h_agent.h"
+#include "h_apps.h"
 #include "h_prompts.h"
 #include "../common/h_prompt.h"
 
@@ -21,7 +23,9 @@ static const struct ods_route routes[] = {
 	H_AUTH_ROUTES,
 	H_STORE_ROUTES,
 	H_JOBS_ROUTES,
+	H_STATS_ROUTES,
 	H_AGENT_ROUTES,
+	H_APP_ROUTES,
 	H_PROMPT_ROUTES,
 	H_TEMPLATE_ROUTES(""),
 };

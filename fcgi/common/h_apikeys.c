@@ -91,8 +91,6 @@ h_apikeys_create(struct ods_req *r, struct ods_resp *w)
 	struct ods_apikey	 k;
 	struct json_object	*body;
 	struct ods_why	 e;
-	struct ods_jw		*jw;
-	enum ods_status		 st;
 	enum ods_err		 er;
 	char			*secret = NULL;
 
@@ -103,17 +101,27 @@ h_apikeys_create(struct ods_req *r, struct ods_resp *w)
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, er == ODS_EINVAL ?
 		    "owner must be 1 to 128 bytes" : "could not create the key");
-	jw = ods_resp_envelope(w, ODS_HTTP_201, "API key created; the key is "
-	    "shown only this once");
+	return h_apikey_created(w, "API key created; the key is shown only "
+	    "this once", secret, &k);
+}
+
+enum ods_status
+h_apikey_created(struct ods_resp *w, const char *msg, char *secret,
+    struct ods_apikey *k)
+{
+	struct ods_jw	*jw;
+	enum ods_status	 st;
+
+	jw = ods_resp_envelope(w, ODS_HTTP_201, msg);
 	ods_jw_obj(jw);
 	ods_jw_kstr(jw, "api_key", secret);
 	ods_jw_key(jw, "key");
-	ods_apikey_json(jw, &k);
+	ods_apikey_json(jw, k);
 	ods_jw_end(jw);
 	st = ods_resp_send(w);
 	explicit_bzero(secret, strlen(secret));
 	free(secret);
-	ods_apikey_fini(&k);
+	ods_apikey_fini(k);
 	return st;
 }
 
@@ -121,18 +129,27 @@ enum ods_status
 h_apikeys_list(struct ods_req *r, struct ods_resp *w)
 {
 	struct ods_apikey	*keys = NULL;
-	struct ods_jw		*jw;
-	enum ods_status		 st;
 	enum ods_err		 er;
-	size_t			 n = 0, i;
+	size_t			 n = 0;
 
 	er = ods_apikey_list(ods_req_db(r), ods_req_query(r, "owner"), &keys,
 	    &n);
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, "could not list the keys");
+	return h_apikeys_send(w, "items", keys, n);
+}
+
+enum ods_status
+h_apikeys_send(struct ods_resp *w, const char *key, struct ods_apikey *keys,
+    size_t n)
+{
+	struct ods_jw	*jw;
+	enum ods_status	 st;
+	size_t		 i;
+
 	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
 	ods_jw_obj(jw);
-	ods_jw_key(jw, "items");
+	ods_jw_key(jw, key);
 	ods_jw_arr(jw);
 	for (i = 0; i < n; i++)
 		ods_apikey_json(jw, &keys[i]);

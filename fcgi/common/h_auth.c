@@ -80,8 +80,8 @@ refresh_token_of(struct ods_req *r, struct ods_resp *w, const char **out)
 	}
 	ct = ods_req_header(r, "Content-Type");
 	if (ct == NULL || strstr(ct, "json") == NULL)
-		return ods_resp_error_ex(w, ODS_EINVAL, ODS_C_BAD_REQUEST,
-		    "bad_request", "refresh_token is required");
+		return ods_resp_error_ex(w, ODS_EINVAL, ODS_C_INVALID_FIELD,
+		    "invalid_field", "refresh_token is required");
 	if ((er = ods_req_json(r, &body, &e)) != ODS_OK)
 		return ods_resp_input_error(w, er, &e);
 	if (ods_json_str(body, "refresh_token", 1, 16384, out, &e) != ODS_OK)
@@ -125,6 +125,76 @@ h_auth_refresh(struct ods_req *r, struct ods_resp *w)
 	ods_jw_kstr(jw, "refresh_token", t.refresh_token);
 	ods_jw_kint(jw, "expires_in", t.expires_in);
 	ods_jw_kstr(jw, "token_type", t.token_type);
+	ods_jw_end(jw);
+	return ods_resp_send(w);
+}
+
+/* ---- logout ---- */
+
+/* An expired cookie of the same attributes: the browser drops it. */
+static enum ods_err
+clear_cookie(struct ods_req *r, struct ods_resp *w, const char *name)
+{
+	const struct ods_conf	*c = ods_req_conf(r);
+	char			*v;
+
+	v = ods_arena_printf(ods_req_arena(r), "%s=; Path=/; HttpOnly; "
+	    "SameSite=%s%s%s%s; Max-Age=0", name, c->auth_cookie_samesite,
+	    c->production || strcmp(c->auth_cookie_samesite, "None") == 0 ?
+	    "; Secure" : "", *c->auth_cookie_domain != '\0' ? "; Domain=" :
+	    "", c->auth_cookie_domain);
+	if (v == NULL)
+		return ODS_ENOMEM;
+	return ods_resp_header(w, "Set-Cookie", v);
+}
+
+enum ods_status
+h_auth_logout(struct ods_req *r, struct ods_resp *w)
+{
+	struct ods_auth		*a = ods_req_env(r)->auth;
+	struct json_object	*body;
+	struct ods_why		 e;
+	struct ods_jw		*jw;
+	const char		*rt, *ct, *outcome;
+	enum ods_err		 er = ODS_EINVAL;
+
+	/* The refresh token: the cookie, else {"refresh_token"}, else none. */
+	if ((rt = ods_req_cookie(r, "refresh_token")) != NULL) {
+		if (!ods_auth_csrf_ok(a, r))
+			return ods_resp_error_ex(w, ODS_EFORBIDDEN,
+			    ODS_C_FORBIDDEN, "csrf", "Cross-site request "
+			    "refused: send Content-Type: application/json "
+			    "or a same-origin Origin header");
+	} else if ((ct = ods_req_header(r, "Content-Type")) != NULL &&
+	    strstr(ct, "json") != NULL && ods_req_content_length(r) > 0) {
+		if ((er = ods_req_json(r, &body, &e)) != ODS_OK)
+			return ods_resp_input_error(w, er, &e);
+		if ((er = ods_json_str(body, "refresh_token", 0, 16384, &rt,
+		    &e)) != ODS_OK && er != ODS_ENOTFOUND)
+			return ods_resp_json_error(w, &e);
+	}
+	/* The cookies go whatever Keycloak says: this browser is out. */
+	if (clear_cookie(r, w, "access_token") != ODS_OK ||
+	    clear_cookie(r, w, "refresh_token") != ODS_OK)
+		return ods_resp_error(w, ODS_EINTERNAL, NULL);
+	if (rt == NULL || *rt == '\0')
+		outcome = "no_refresh_token";
+	else if (a == NULL ||
+	    (er = ods_auth_logout(a, rt)) == ODS_EINVAL)
+		outcome = "keycloak_not_configured";
+	else if (er == ODS_EAUTH)
+		outcome = "refresh_token_invalid";	/* nothing to end */
+	else if (er == ODS_OK)
+		outcome = "revoked";
+	else
+		/* The session lives on at Keycloak: say so, retryable. */
+		return ods_resp_error(w, er, "Keycloak did not end the "
+		    "session; the cookies were cleared, try again to revoke "
+		    "the refresh token");
+	jw = ods_resp_envelope(w, ODS_HTTP_200, "Logged out successfully");
+	ods_jw_obj(jw);
+	ods_jw_kbool(jw, "revoked", strcmp(outcome, "revoked") == 0);
+	ods_jw_kstr(jw, "session", outcome);
 	ods_jw_end(jw);
 	return ods_resp_send(w);
 }

@@ -17,6 +17,8 @@
 	{ ODS_GET, "/auth/permissions", h_auth_permissions, \
 	    ODS_AUTH_REQUIRED, NULL }, \
 	{ ODS_POST, "/auth/refresh", h_auth_refresh, ODS_AUTH_OPEN, NULL }, \
+	{ ODS_POST, "/auth/logout", h_auth_logout, ODS_AUTH_OPEN, NULL, \
+	    16384 }, \
 	{ ODS_POST, "/api-keys", h_apikeys_create, ODS_AUTH_REQUIRED, \
 	    "system:manage" }, \
 	{ ODS_GET, "/api-keys", h_apikeys_list, ODS_AUTH_REQUIRED, \
@@ -50,11 +52,34 @@ enum ods_status	h_auth_me(struct ods_req *, struct ods_resp *);
  */
 enum ods_status	h_auth_refresh(struct ods_req *, struct ods_resp *);
 /*
+ * Open (an expired access token must still be able to log out): the
+ * refresh token from cookie refresh_token (CSRF rule applies) or body
+ * {"refresh_token"}, or none. Both auth cookies are cleared; the refresh
+ * token is revoked at Keycloak when one is configured: data:{revoked,
+ * session: revoked|no_refresh_token|keycloak_not_configured|
+ * refresh_token_invalid}. Keycloak unreachable: 502/503/504 (the cookies
+ * are cleared all the same).
+ */
+enum ods_status	h_auth_logout(struct ods_req *, struct ods_resp *);
+/*
  * Body {"name", "owner"?, "allowed_models"?, "rpm"?, "tpm"?,
  * "expires_in_days"?}: 201 data:{api_key, key:{...}}; api_key, the
  * secret, is shown this once.
  */
 enum ods_status	h_apikeys_create(struct ods_req *, struct ods_resp *);
+/*
+ * The 201 {api_key, key} of a key just made (here and for an app's keys):
+ * the secret is shown this once, then wiped and freed; k is finished.
+ */
+struct ods_apikey;
+enum ods_status	h_apikey_created(struct ods_resp *, const char *msg,
+		    char *secret, struct ods_apikey *k);
+/*
+ * data:{<key>:[...], total} of a list of keys (never a secret or a hash),
+ * which it frees.
+ */
+enum ods_status	h_apikeys_send(struct ods_resp *, const char *key,
+		    struct ods_apikey *keys, size_t n);
 /* ?owner=: data:{items:[...], total}; never a secret or a hash. */
 enum ods_status	h_apikeys_list(struct ods_req *, struct ods_resp *);
 /* 200 data:{key_id, revoked:true}, or 404. */

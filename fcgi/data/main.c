@@ -7,6 +7,7 @@
 #include "../common/h_auth.h"
 #include "../common/h_store.h"
 #include "../common/h_jobs.h"
+#include "../common/h_stats.h"
 
 static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
 
@@ -16,6 +17,7 @@ static const struct ods_route routes[] = {
 	H_AUTH_ROUTES,
 	H_STORE_ROUTES,
 	H_JOBS_ROUTES,
+	H_STATS_ROUTES,
 };
 
 static const struct ods_service service = {

@@ -37,7 +37,7 @@
 static const char *const dev_roles[] = { "admin" };
 static const struct ods_principal dev_principal = {
 	ODS_PRINCIPAL_DEV, "dev_user_001", "dev_user", "dev@example.com",
-	"Development User", dev_roles, 1, NULL, NULL, 0, 0, 0, 0
+	"Development User", dev_roles, 1, NULL, NULL, 0, 0, 0, 0, NULL
 };
 
 /* ---- life cycle ---- */
@@ -85,9 +85,13 @@ names_init(struct ods_auth *a, const struct ods_conf *c)
 	    c->jwt_audiences);
 	a->nclients = ods_strsplit(list, &a->clients);
 	free(list);
-	if (*c->keycloak_url != '\0')
+	if (*c->keycloak_url != '\0') {
 		ods_xasprintf(&a->token_url, "%s/realms/%s/protocol/"
 		    "openid-connect/token", c->keycloak_url, c->keycloak_realm);
+		ods_xasprintf(&a->logout_url, "%s/realms/%s/protocol/"
+		    "openid-connect/logout", c->keycloak_url,
+		    c->keycloak_realm);
+	}
 }
 
 struct ods_auth *
@@ -147,6 +151,7 @@ ods_auth_free(struct ods_auth *a)
 	ods_strv_free(a->issuers, a->nissuers);
 	ods_strv_free(a->clients, a->nclients);
 	free(a->token_url);
+	free(a->logout_url);
 	odsi_jwks_fini(&a->jwks);
 	pthread_mutex_destroy(&a->vc.mu);
 	free(a->vc.slots);
@@ -288,6 +293,62 @@ refuse_backend(struct ods_auth *a, struct ods_req *r,
 	odsi_audit_emit(a->audit, &e);
 	ods_resp_error(w, er, "authentication backend unavailable");
 	return er;
+}
+
+/*
+ * An app's key outside its app, or an API key of no app on a route that
+ * takes app keys: 403 in the shape of the service (OpenAI's on /v1).
+ */
+static enum ods_err
+refuse_scope(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
+    struct ods_resp *w, const struct ods_principal *p, const char *why)
+{
+	struct audit_ev	e;
+
+	ev_init(&e, r, rt, p);
+	e.action = "permission_denied";
+	e.outcome = "failure";
+	e.status = 403;
+	e.resource_type = "app";
+	e.reason = why;
+	e.sampled = 1;
+	odsi_audit_emit(a->audit, &e);
+	ods_resp_fail(w, &(struct ods_error){ .err = ODS_EFORBIDDEN,
+	    .code = ODS_C_FORBIDDEN, .slug = "app_key_scope",
+	    .openai_code = "permission_denied",
+	    .msg = p->app_id != NULL ? "This API key belongs to an app and "
+	    "is valid only on that app's routes" : "This route takes a JWT "
+	    "or an API key created under this app" });
+	return ODS_EFORBIDDEN;
+}
+
+/*
+ * The app scope of ODS_AUTH_APP: 1 when p is an API key that route and
+ * path accept for the app, 0 when p is not an API key (the route's perm
+ * applies), -1 when refused (why set).
+ */
+static int
+app_scope(struct ods_req *r, const struct ods_route *rt,
+    const struct ods_principal *p, const char **why)
+{
+	const char	*id;
+
+	if (p == NULL || p->kind != ODS_PRINCIPAL_APIKEY)
+		return 0;
+	if (rt->auth != ODS_AUTH_APP) {
+		*why = "app_key_outside_app";
+		return p->app_id != NULL ? -1 : 0;
+	}
+	if (p->app_id == NULL) {
+		*why = "key_of_no_app";
+		return -1;
+	}
+	id = ods_req_param(r, "id");
+	if (id == NULL || strcmp(id, p->app_id) != 0) {
+		*why = "key_of_another_app";
+		return -1;
+	}
+	return 1;
 }
 
 /* ---- rate limit ---- */
@@ -611,14 +672,15 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 	const struct ods_principal	*p = NULL;
 	const char			*why = NULL;
 	enum ods_err			 er;
-	int				 cookie;
+	int				 cookie, scoped;
 
 	if (a == NULL || rt == NULL || rt->auth == ODS_AUTH_OPEN)
 		return ODS_OK;
 	if ((er = fail_gate(a, r, rt, w)) != ODS_OK)
 		return er;
 	er = authenticate(a, r, &p, &why, &cookie);
-	if (er == ODS_ENOTFOUND && rt->auth == ODS_AUTH_REQUIRED)
+	if (er == ODS_ENOTFOUND && (rt->auth == ODS_AUTH_REQUIRED ||
+	    rt->auth == ODS_AUTH_APP))
 		return refuse_401(a, r, rt, w, 1, "missing_token");
 	if (er == ODS_EAUTH)
 		return refuse_401(a, r, rt, w, 0, why);
@@ -626,8 +688,10 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 		return refuse_backend(a, r, rt, w, er);
 	if (cookie && !ods_auth_csrf_ok(a, r))
 		return refuse_csrf(a, r, rt, w, p);
+	if ((scoped = app_scope(r, rt, p, &why)) < 0)
+		return refuse_scope(a, r, rt, w, p, why);
 	ods_req_set_principal(r, p);
-	if (rt->perm != NULL && *rt->perm != '\0') {
+	if (!scoped && rt->perm != NULL && *rt->perm != '\0') {
 		if (p == NULL)
 			return refuse_401(a, r, rt, w, 1, "missing_token");
 		if (!ods_auth_allows(p, rt->perm))
@@ -694,12 +758,47 @@ tokens_parse(const struct ods_buf *b, struct ods_arena *ar,
 	return t->access_token != NULL ? ODS_OK : ODS_EUPSTREAM;
 }
 
+/*
+ * POST a refresh token to one of Keycloak's OIDC endpoints (url) as our
+ * client: the form of the refresh grant (grant set) or of the logout
+ * endpoint (grant NULL). *status is Keycloak's answer; body gets it.
+ */
+static enum ods_err
+keycloak_post(struct ods_auth *a, const char *url, const char *grant,
+    const char *refresh, struct ods_buf *body, long *status)
+{
+	const struct ods_conf	*c = a->conf;
+	struct ods_buf		 form;
+	enum ods_err		 er = ODS_OK;
+
+	*status = 0;
+	ods_buf_init(&form, 64 * 1024);
+	if (grant != NULL)
+		er = odsi_auth_form_add(&form, "grant_type", grant);
+	if (er == ODS_OK)
+		er = odsi_auth_form_add(&form, "client_id",
+		    c->keycloak_client_id);
+	if (er == ODS_OK && *c->keycloak_client_secret != '\0')
+		er = odsi_auth_form_add(&form, "client_secret",
+		    c->keycloak_client_secret);
+	if (er == ODS_OK)
+		er = odsi_auth_form_add(&form, "refresh_token", refresh);
+	if (er == ODS_OK)
+		er = odsi_auth_http(url, form.data, c->jwks_timeout_ms,
+		    TOKEN_RESP_MAX, body, status);
+	else
+		ods_buf_init(body, 0);
+	if (form.data != NULL)
+		explicit_bzero(form.data, form.len);
+	ods_buf_free(&form);
+	return er;
+}
+
 enum ods_err
 ods_auth_refresh(struct ods_auth *a, const char *refresh,
     struct ods_arena *ar, struct ods_auth_tokens *t)
 {
-	const struct ods_conf	*c = a->conf;
-	struct ods_buf		 form, body;
+	struct ods_buf		 body;
 	enum ods_err		 er;
 	long			 status = 0;
 
@@ -709,29 +808,37 @@ ods_auth_refresh(struct ods_auth *a, const char *refresh,
 	if (refresh == NULL || *refresh == '\0' ||
 	    strlen(refresh) > REFRESH_MAX)
 		return ODS_EAUTH;
-	ods_buf_init(&form, 64 * 1024);
-	er = odsi_auth_form_add(&form, "grant_type", "refresh_token");
-	if (er == ODS_OK)
-		er = odsi_auth_form_add(&form, "client_id", c->keycloak_client_id);
-	if (er == ODS_OK && *c->keycloak_client_secret != '\0')
-		er = odsi_auth_form_add(&form, "client_secret",
-		    c->keycloak_client_secret);
-	if (er == ODS_OK)
-		er = odsi_auth_form_add(&form, "refresh_token", refresh);
-	if (er == ODS_OK)
-		er = odsi_auth_http(a->token_url, form.data, c->jwks_timeout_ms,
-		    TOKEN_RESP_MAX, &body, &status);
-	else
-		ods_buf_init(&body, 0);
-	if (form.data != NULL)
-		explicit_bzero(form.data, form.len);
-	ods_buf_free(&form);
+	er = keycloak_post(a, a->token_url, "refresh_token", refresh, &body,
+	    &status);
 	if (er == ODS_OK && (status == 400 || status == 401))
 		er = ODS_EAUTH;
 	else if (er == ODS_OK && status != 200)
 		er = ODS_EUPSTREAM;
 	if (er == ODS_OK)
 		er = tokens_parse(&body, ar, t);
+	if (body.data != NULL)
+		explicit_bzero(body.data, body.len);
+	ods_buf_free(&body);
+	return er;
+}
+
+enum ods_err
+ods_auth_logout(struct ods_auth *a, const char *refresh)
+{
+	struct ods_buf	body;
+	enum ods_err	er;
+	long		status = 0;
+
+	if (a->logout_url == NULL)
+		return ODS_EINVAL;
+	if (refresh == NULL || *refresh == '\0' ||
+	    strlen(refresh) > REFRESH_MAX)
+		return ODS_EAUTH;
+	er = keycloak_post(a, a->logout_url, NULL, refresh, &body, &status);
+	if (er == ODS_OK && (status == 400 || status == 401))
+		er = ODS_EAUTH;
+	else if (er == ODS_OK && status != 204 && status != 200)
+		er = ODS_EUPSTREAM;
 	if (body.data != NULL)
 		explicit_bzero(body.data, body.len);
 	ods_buf_free(&body);

@@ -48,6 +48,7 @@ struct ods_principal {
 	size_t			 nmodels;
 	int			 rpm, tpm;	/* API key limits; 0: default */
 	int64_t			 expires_at;	/* epoch s; 0: none */
+	const char		*app_id;	/* an app's key: its app; else NULL */
 };
 
 /*
@@ -96,6 +97,13 @@ void		 ods_auth_free(struct ods_auth *);
  * the service has openai_errors), writes the AUDIT line of an auth
  * failure, and returns ODS_EAUTH, ODS_EFORBIDDEN, ODS_ELIMIT or
  * ODS_EUNAVAIL. a NULL: every route is open (returns ODS_OK).
+ *
+ * App keys (ods_apikey.app_id set): accepted on ODS_AUTH_APP routes whose
+ * {id} is their app, and refused with 403 (error "app_key_scope") on
+ * every other route, /v1 included; an ODS_AUTH_APP route refuses an API
+ * key of another app or of no app the same way (403, not 404: the key
+ * holder learns nothing about the app but that the key is not for it).
+ * Whether the app is published is the handler's to check.
  */
 enum ods_err	 ods_auth_check(struct ods_auth *, struct ods_req *,
 		    const struct ods_route *, struct ods_resp *);
@@ -208,6 +216,16 @@ struct ods_auth_tokens {
 enum ods_err	 ods_auth_refresh(struct ods_auth *, const char *refresh,
 		    struct ods_arena *, struct ods_auth_tokens *)
 		    ODS_MUSTCHECK;
+/*
+ * End the Keycloak session of a refresh token: POST it to the logout
+ * endpoint of KEYCLOAK_URL/realms/REALM as our client (the refresh
+ * token, never the access token, is what that endpoint takes). Returns
+ * ODS_OK (revoked), ODS_EAUTH (Keycloak refused it: unknown, expired or
+ * already revoked), ODS_EINVAL (no Keycloak configured), ODS_EUPSTREAM,
+ * ODS_ETIMEOUT, ODS_EUNAVAIL or ODS_ENOMEM.
+ */
+enum ods_err	 ods_auth_logout(struct ods_auth *, const char *refresh)
+		    ODS_MUSTCHECK;
 
 /*
  * A development HS256 token signed with conf->jwt_secret_key: iss is
@@ -234,6 +252,7 @@ struct ods_apikey {
 	int64_t	 created_at;
 	int64_t	 last_used_at;		/* 0: never */
 	int	 revoked;
+	char	*app_id;		/* NULL: a /v1 key */
 };
 
 struct ods_apikey_spec {
@@ -244,6 +263,7 @@ struct ods_apikey_spec {
 	int			 rpm, tpm;	/* 0: none */
 	int64_t			 expires_at;	/* epoch s; 0: never */
 	const char		*created_by;	/* may be NULL */
+	const char		*app_id;	/* <= 64 bytes; NULL: a /v1 key */
 };
 
 /*
@@ -264,9 +284,15 @@ enum ods_err	 ods_apikey_verify(struct ods_db *, const char *secret,
 /* Every key (owner NULL) or one owner's, newest first, at most 1000. */
 enum ods_err	 ods_apikey_list(struct ods_db *, const char *owner,
 		    struct ods_apikey **keys, size_t *n) ODS_MUSTCHECK;
+/* The keys of one app (revoked ones too), newest first, at most 1000. */
+enum ods_err	 ods_apikey_list_app(struct ods_db *, const char *app_id,
+		    struct ods_apikey **keys, size_t *n) ODS_MUSTCHECK;
 /* ODS_OK (also when already revoked) or ODS_ENOTFOUND. */
 enum ods_err	 ods_apikey_revoke(struct ods_db *, const char *key_id,
 		    const char *by) ODS_MUSTCHECK;
+/* The same for a key of app_id: another app's key is ODS_ENOTFOUND. */
+enum ods_err	 ods_apikey_revoke_app(struct ods_db *, const char *app_id,
+		    const char *key_id, const char *by) ODS_MUSTCHECK;
 void		 ods_apikey_fini(struct ods_apikey *);
 void		 ods_apikey_list_free(struct ods_apikey *, size_t n);
 /* One key as a JSON object (never the secret or its hash). */

@@ -34,8 +34,8 @@
 #define KEY_COLS "key_id, key_prefix, owner, name, allowed_models, rpm, tpm, " \
 	"CAST(UNIX_TIMESTAMP(expires_at) AS SIGNED), " \
 	"CAST(UNIX_TIMESTAMP(created_at) AS SIGNED), " \
-	"CAST(UNIX_TIMESTAMP(last_used_at) AS SIGNED), revoked"
-#define NCOLS	11
+	"CAST(UNIX_TIMESTAMP(last_used_at) AS SIGNED), revoked, app_id"
+#define NCOLS	12
 
 static int
 secret_shape_ok(const char *s)
@@ -61,7 +61,9 @@ spec_ok(const struct ods_apikey_spec *s)
 	    s->name == NULL || *s->name == '\0' || strlen(s->name) > 255 ||
 	    s->rpm < 0 || s->tpm < 0 || s->expires_at < 0 ||
 	    (s->expires_at > 0 && s->expires_at <= time(NULL)) ||
-	    s->nmodels > MAX_MODELS || (s->models == NULL && s->nmodels > 0))
+	    s->nmodels > MAX_MODELS || (s->models == NULL && s->nmodels > 0) ||
+	    (s->app_id != NULL && (*s->app_id == '\0' ||
+	    strlen(s->app_id) > 64)))
 		return 0;
 	for (i = 0; i < s->nmodels; i++) {
 		n = s->models[i] != NULL ? strlen(s->models[i]) : 0;
@@ -122,7 +124,7 @@ insert(struct ods_db *db, const struct ods_apikey_spec *s, const char *id,
     const char *secret, const char *hash)
 {
 	struct ods_db_conn	*c = NULL;
-	struct ods_db_arg	 a[10];
+	struct ods_db_arg	 a[11];
 	struct ods_buf		 mb;
 	char			 exp[32], prefix[PREFIX_LEN + 1];
 	const char		*mj;
@@ -146,11 +148,12 @@ insert(struct ods_db *db, const struct ods_apikey_spec *s, const char *id,
 	a[7] = s->tpm > 0 ? ods_db_int(s->tpm) : ods_db_null();
 	a[8] = s->expires_at > 0 ? ods_db_text(exp) : ods_db_null();
 	a[9] = ods_db_text(s->created_by);
+	a[10] = ods_db_text(s->app_id);
 	if ((er = ods_db_acquire(db, &c)) == ODS_OK)
 		er = ods_db_exec(c, "INSERT INTO api_keys (key_id, key_prefix, "
 		    "key_hash, owner, name, allowed_models, rpm, tpm, "
-		    "expires_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-		    "?)", a, 10, NULL);
+		    "expires_at, created_by, app_id) VALUES (?, ?, ?, ?, ?, ?, ?, "
+		    "?, ?, ?, ?)", a, 11, NULL);
 	ods_db_release(c);
 	ods_buf_free(&mb);
 	return er;
@@ -193,6 +196,8 @@ ods_apikey_create(struct ods_db *db, const struct ods_apikey_spec *s,
 		out->tpm = s->tpm;
 		out->expires_at = s->expires_at;
 		out->created_at = time(NULL);
+		if (s->app_id != NULL)
+			out->app_id = ods_xstrdup(s->app_id);
 	}
 	*secret = sec;
 	return ODS_OK;
@@ -252,6 +257,8 @@ row_key(const struct ods_db_res *res, size_t r, struct ods_apikey *k)
 	k->created_at = cell_int(res, r, 8);
 	k->last_used_at = cell_int(res, r, 9);
 	k->revoked = cell_int(res, r, 10) != 0;
+	if ((t = ods_db_res_text(res, r, 11, NULL)) != NULL)
+		k->app_id = ods_xstrdup(t);
 }
 
 void
@@ -263,6 +270,7 @@ ods_apikey_fini(struct ods_apikey *k)
 		return;
 	free(k->owner);
 	free(k->name);
+	free(k->app_id);
 	for (i = 0; i < k->nmodels; i++)
 		free(k->models[i]);
 	free(k->models);
@@ -279,8 +287,9 @@ ods_apikey_list_free(struct ods_apikey *v, size_t n)
 	free(v);
 }
 
-enum ods_err
-ods_apikey_list(struct ods_db *db, const char *owner,
+/* Keys of owner v (NULL: all), or with by_app those of app v. */
+static enum ods_err
+list_by(struct ods_db *db, int by_app, const char *v,
     struct ods_apikey **keys, size_t *n)
 {
 	struct ods_db_conn	*c = NULL;
@@ -293,9 +302,14 @@ ods_apikey_list(struct ods_db *db, const char *owner,
 	*n = 0;
 	if (db == NULL)
 		return ODS_EUNAVAIL;
-	a[0] = ods_db_text(owner);
-	a[1] = ods_db_text(owner);
-	if ((er = ods_db_acquire(db, &c)) == ODS_OK)
+	a[0] = ods_db_text(v);
+	a[1] = ods_db_text(v);
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
+		return er;
+	if (by_app)
+		er = ods_db_query(c, "SELECT " KEY_COLS " FROM api_keys WHERE "
+		    "app_id = ? ORDER BY id DESC LIMIT 1000", a, 1, 1000, &res);
+	else
 		er = ods_db_query(c, "SELECT " KEY_COLS " FROM api_keys WHERE "
 		    "(? IS NULL OR owner = ?) ORDER BY id DESC LIMIT 1000", a, 2,
 		    1000, &res);
@@ -308,6 +322,25 @@ ods_apikey_list(struct ods_db *db, const char *owner,
 		row_key(res, i, &(*keys)[i]);
 	ods_db_res_free(res);
 	return ODS_OK;
+}
+
+enum ods_err
+ods_apikey_list(struct ods_db *db, const char *owner,
+    struct ods_apikey **keys, size_t *n)
+{
+	return list_by(db, 0, owner, keys, n);
+}
+
+enum ods_err
+ods_apikey_list_app(struct ods_db *db, const char *app_id,
+    struct ods_apikey **keys, size_t *n)
+{
+	if (app_id == NULL) {
+		*keys = NULL;
+		*n = 0;
+		return ODS_EINVAL;
+	}
+	return list_by(db, 1, app_id, keys, n);
 }
 
 /* Note the use at most once a minute per key: no write per request. */
@@ -360,12 +393,14 @@ ods_apikey_verify(struct ods_db *db, const char *secret,
 	return er;
 }
 
-enum ods_err
-ods_apikey_revoke(struct ods_db *db, const char *key_id, const char *by)
+/* Revoke key_id, only if it is app_id's when app_id is not NULL. */
+static enum ods_err
+revoke(struct ods_db *db, const char *app_id, const char *key_id,
+    const char *by)
 {
 	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[2];
+	struct ods_db_arg	 a[4];
 	uint64_t		 n = 0;
 	enum ods_err		 er;
 
@@ -375,20 +410,37 @@ ods_apikey_revoke(struct ods_db *db, const char *key_id, const char *by)
 		return ODS_ENOTFOUND;
 	a[0] = ods_db_text(by);
 	a[1] = ods_db_text(key_id);
+	a[2] = ods_db_text(app_id);
+	a[3] = ods_db_text(app_id);
 	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
 		return er;
 	er = ods_db_exec(c, "UPDATE api_keys SET revoked = 1, revoked_at = "
-	    "NOW(3), revoked_by = ? WHERE key_id = ? AND revoked = 0", a, 2,
-	    &n);
+	    "NOW(3), revoked_by = ? WHERE key_id = ? AND (? IS NULL OR "
+	    "app_id = ?) AND revoked = 0", a, 4, &n);
 	if (er == ODS_OK && n == 0) {
-		er = ods_db_query(c, "SELECT 1 FROM api_keys WHERE key_id = ?",
-		    a + 1, 1, 1, &res);
+		er = ods_db_query(c, "SELECT 1 FROM api_keys WHERE key_id = ? "
+		    "AND (? IS NULL OR app_id = ?)", a + 1, 3, 1, &res);
 		if (er == ODS_OK && ods_db_res_nrows(res) == 0)
 			er = ODS_ENOTFOUND;
 		ods_db_res_free(res);
 	}
 	ods_db_release(c);
 	return er;
+}
+
+enum ods_err
+ods_apikey_revoke(struct ods_db *db, const char *key_id, const char *by)
+{
+	return revoke(db, NULL, key_id, by);
+}
+
+enum ods_err
+ods_apikey_revoke_app(struct ods_db *db, const char *app_id,
+    const char *key_id, const char *by)
+{
+	if (app_id == NULL)
+		return ODS_ENOTFOUND;
+	return revoke(db, app_id, key_id, by);
 }
 
 /* ---- output ---- */
@@ -437,6 +489,8 @@ ods_apikey_json(struct ods_jw *jw, const struct ods_apikey *k)
 	ktime(jw, "created_at", k->created_at);
 	ktime(jw, "last_used_at", k->last_used_at);
 	ods_jw_kbool(jw, "revoked", k->revoked);
+	if (k->app_id != NULL)
+		ods_jw_kstr(jw, "app_id", k->app_id);
 	ods_jw_end(jw);
 }
 
@@ -474,6 +528,10 @@ odsi_apikey_principal(struct ods_arena *ar, const struct ods_apikey *k)
 	p->rpm = k->rpm;
 	p->tpm = k->tpm;
 	p->expires_at = k->expires_at;
+	p->app_id = NULL;
+	if (k->app_id != NULL &&
+	    (p->app_id = ods_arena_strdup(ar, k->app_id)) == NULL)
+		return NULL;
 	if (p->user_id == NULL || p->name == NULL || p->key_id == NULL)
 		return NULL;
 	return p;

@@ -99,6 +99,7 @@ struct ods_auth {
 	char			**clients;
 	size_t			 nclients;
 	char			*token_url;	/* Keycloak token endpoint */
+	char			*logout_url;	/* and its logout endpoint */
 	struct jwks		 jwks;
 	struct vcache		 vc;
 	struct ods_redis_script	 rl_script;

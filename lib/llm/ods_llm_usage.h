@@ -28,6 +28,8 @@ struct ods_llm_usage_rec {
 	char	model[129];		/* as the client named it */
 	char	backend[17];		/* "" when none answered */
 	char	service[33];		/* "" is "openai-proxy" */
+	char	app_id[65];		/* the app called; "" for none */
+	char	end_user[129];		/* the app's caller ("user"); "" */
 	int	stream;
 	int64_t	prompt_tokens;
 	int64_t	completion_tokens;

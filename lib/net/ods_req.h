@@ -280,7 +280,14 @@ void		 ods_resp_list_end(struct ods_jw *, const struct ods_page *,
 enum ods_auth_mode {
 	ODS_AUTH_OPEN = 0,	/* no token looked at */
 	ODS_AUTH_OPTIONAL,	/* a valid token gives a principal */
-	ODS_AUTH_REQUIRED	/* 401 without a valid token */
+	ODS_AUTH_REQUIRED,	/* 401 without a valid token */
+	/*
+	 * A valid JWT (held to the route's perm), or an API key scoped to
+	 * the app named by the {id} path parameter (no perm: the app is its
+	 * scope). A key of another app or a key of no app: 403. Everywhere
+	 * else an app's key is refused (403).
+	 */
+	ODS_AUTH_APP
 };
 
 typedef enum ods_status (*ods_handler)(struct ods_req *, struct ods_resp *);

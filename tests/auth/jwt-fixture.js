@@ -19,7 +19,9 @@
 //                               DIR/SET.jwks.json (DIR/SET.status: answer
 //                               that status instead), GET /count/SET ->
 //                               {"certs":n}, POST .../token (refresh grant:
-//                               "good-refresh" works, others get 400).
+//                               "good-refresh" works, others get 400),
+//                               POST .../logout (204 for "good-refresh",
+//                               503 for "down-refresh", others 400).
 'use strict';
 
 const crypto = require('crypto');
@@ -150,6 +152,20 @@ function serve(dir, portfile) {
 					    expires_in: 300,
 					    refresh_expires_in: 1800,
 					    token_type: 'Bearer' });
+				return json(400, { error: 'invalid_grant' });
+			}
+			if (req.method === 'POST' &&
+			    req.url.endsWith('/logout')) {
+				const f = new URLSearchParams(body);
+				if (!f.get('client_id'))
+					return json(401, {
+					    error: 'unauthorized_client' });
+				if (f.get('refresh_token') === 'down-refresh')
+					return json(503, { error: 'down' });
+				if (f.get('refresh_token') === 'good-refresh') {
+					res.writeHead(204);
+					return res.end();
+				}
 				return json(400, { error: 'invalid_grant' });
 			}
 			json(404, { error: 'not_found' });

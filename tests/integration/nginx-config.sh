@@ -76,7 +76,8 @@ n=$(grep -c 'allow 127.0.0.1; allow ::1; allow 10.0.0.0/8; allow 192.168.1.7; al
 ods_expect_eq "$n" 4 "/metrics allow-list on the 4 servers (with ods-worker's)"
 
 # Streaming locations: fastcgi_buffering off right inside them.
-for re in 'chat/completions|completions' 'run-stream|chat' '/api/v1/chat'; do
+for re in 'chat/completions|completions' 'run-stream|chat' 'rag/query' \
+    '/api/(v1/)?(chat' 'apps/[^/]+/(chat|v1/chat/completions)'; do
 	printf '%s\n' "$all" | awk -v re="$re" '
 	    /location/ && index($0, re) { inloc = 1 }
 	    inloc && /fastcgi_buffering off;/ { found = 1 }

@@ -51,6 +51,16 @@ pool() {
 	ods_expect_code 400 "$u/auth/refresh without a refresh token"
 	ods_req POST "$u/auth/refresh" "${J[@]}" -d '{"refresh_token":"r"}'
 	ods_expect_code 503 "$u/auth/refresh without Keycloak"
+	ods_req POST "$u/auth/logout" "${J[@]}" -H 'Cookie: refresh_token=r'
+	ods_expect_code 200 "$u/auth/logout"
+	ods_req POST "$u/auth/logout" -H 'Cookie: refresh_token=r'
+	ods_expect_code 403 "$u/auth/logout by a cross-site form"
+	if [ "$u" != "$ODS_DATA_URL/api/v1" ]; then
+		ods_get "$u/stats/overview" "${A[@]}"
+		ods_expect_code 200 "$u/stats/overview"
+		ods_get "$u/stats/overview"
+		ods_expect_code 401 "$u/stats/overview without a token"
+	fi
 	ods_req POST "$u/api-keys" "${A[@]}" "${J[@]}" \
 	    -d '{"name":"contract","allowed_models":["mock-chat"],"rpm":100,"expires_in_days":1}'
 	ods_expect_code 201 "POST $u/api-keys"
@@ -176,6 +186,52 @@ prompts() {
 	ods_expect_code 200 "GET $u/templates/contract-t$n"
 }
 
+# apps SERVER_URL PREFIX: the app routes under PREFIX, with a key of the
+# app as the caller of its info route (and refused on another app's).
+apps() {
+	local u=$1$2 app app2 key kid
+	ods_req POST "$u/apps" "${A[@]}" "${J[@]}" \
+	    -d '{"name":"contract app","tags":["t"],"model":"gpt-4o-mini","settings":{"temperature":0.5,"rate_limit_rpm":100}}'
+	ods_expect_code 201 "POST $u/apps"
+	app=$(ods_json .data.app_id)
+	ods_req POST "$u/apps" "${A[@]}" "${J[@]}" -d '{"name":"other"}'
+	app2=$(ods_json .data.app_id)
+	ods_req POST "$u/apps" "${A[@]}" "${J[@]}" -d '{"name":"x","settings":{"max_tokens":0}}'
+	ods_expect_code 400 "POST $u/apps with max_tokens 0"
+	ods_get "$u/apps?page=1&page_size=5&status=draft" "${A[@]}"
+	ods_expect_code 200 "GET $u/apps"
+	ods_req PUT "$u/apps/$app" "${A[@]}" "${J[@]}" -d '{"description":"d"}'
+	ods_expect_code 200 "PUT $u/apps/$app"
+	ods_req POST "$u/apps/$app/publish" "${A[@]}"
+	ods_expect_code 200 "POST $u/apps/$app/publish"
+	ods_req POST "$u/apps/$app/keys" "${A[@]}" "${J[@]}" -d '{"name":"k"}'
+	ods_expect_code 201 "POST $u/apps/$app/keys"
+	key=$(ods_json .data.api_key)
+	kid=$(ods_json .data.key.key_id)
+	ods_get "$u/apps/$app/keys" "${A[@]}"
+	ods_expect_code 200 "GET $u/apps/$app/keys"
+	ods_get "$u/apps/$app/info" -H "Authorization: Bearer $key"
+	ods_expect_code 200 "GET $u/apps/$app/info with the app's key"
+	ods_get "$u/apps/$app2/info" -H "Authorization: Bearer $key"
+	ods_expect_code 403 "GET $u/apps/$app2/info with another app's key"
+	ods_get "$u/apps/$app" "${A[@]}"
+	ods_expect_code 200 "GET $u/apps/$app"
+	ods_req POST "$u/apps/$app/unpublish" "${A[@]}"
+	ods_expect_code 200 "POST $u/apps/$app/unpublish"
+	ods_get "$u/apps/$app/info" -H "Authorization: Bearer $key"
+	ods_expect_code 403 "GET $u/apps/$app/info while unpublished"
+	ods_req DELETE "$u/apps/$app/keys/$kid" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/apps/$app/keys/$kid"
+	ods_req DELETE "$u/apps/$app/keys/$kid" "${A[@]}"
+	ods_req DELETE "$u/apps/$app/keys/ak_0000000000000000" "${A[@]}"
+	ods_expect_code 404 "DELETE an unknown key of $u/apps/$app"
+	ods_get "$u/apps/app-000000000000" "${A[@]}"
+	ods_expect_code 404 "GET $u/apps/app-000000000000"
+	ods_req DELETE "$u/apps/$app" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/apps/$app"
+	ods_req DELETE "$u/apps/$app2" "${A[@]}"
+}
+
 pool "$ODS_DATA_URL" /api/v1/data
 pool "$ODS_DATA_URL" /api/v1
 pool "$ODS_AGENT_URL" /api/v1/agent
@@ -184,6 +240,9 @@ pool "$ODS_AGENT_URL" /api
 agent "$ODS_AGENT_URL" /api/v1/agent 1
 agent "$ODS_AGENT_URL" /api/v1 2
 agent "$ODS_AGENT_URL" /api 3
+apps "$ODS_AGENT_URL" /api/v1/agent
+apps "$ODS_AGENT_URL" /api/v1
+apps "$ODS_AGENT_URL" /api
 prompts "$ODS_AGENT_URL" /api/v1/agent 1
 prompts "$ODS_AGENT_URL" /api/v1 2
 prompts "$ODS_AGENT_URL" /api 3
