@@ -10,6 +10,8 @@
 #include "../common/h_stats.h"
 #include "h_agent.h"
 #include "h_apps.h"
+#include "h_prompts.h"
+#include "../common/h_prompt.h"
 
 static const char *const prefixes[] = {
 	"/api/v1/agent", "/api/v1", "/api", NULL
@@ -24,6 +26,8 @@ static const struct ods_route routes[] = {
 	H_STATS_ROUTES,
 	H_AGENT_ROUTES,
 	H_APP_ROUTES,
+	H_PROMPT_ROUTES,
+	H_TEMPLATE_ROUTES(""),
 };
 
 static const struct ods_service service = {

@@ -160,6 +160,7 @@ h_begin(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
 	struct ods_why		 e, why;
 	const char		*body;
 	size_t			 len;
+	enum ods_status		 st;
 	enum ods_err		 er;
 	int			 ra, quota;
 
@@ -169,6 +170,9 @@ h_begin(struct ods_req *r, struct ods_resp *w, enum ods_llm_op op,
 	if ((er = ods_req_json(r, o, &e)) != ODS_OK ||
 	    (er = ods_req_body(r, &body, &len)) != ODS_OK)
 		return body_error(w, er, &e);
+	if (op == ODS_LLM_CHAT && ods_json_is_obj(*o) &&
+	    !h_templates_apply(r, w, *o, &body, &len, &st))
+		return st;
 	if (ods_llm_prepare(llm, op, *o, body, len, p, &why) != ODS_OK)
 		return ods_resp_openai_error(w, 400, "invalid_request_error",
 		    "invalid_request", *why.field != '\0' ? why.field : NULL,

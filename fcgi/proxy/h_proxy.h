@@ -20,6 +20,16 @@ enum ods_status	h_models_list(struct ods_req *, struct ods_resp *);
 enum ods_status	h_models_get(struct ods_req *, struct ods_resp *);
 enum ods_status	h_health_get(struct ods_req *, struct ods_resp *);
 enum ods_status	h_usage_get(struct ods_req *, struct ods_resp *);
+/*
+ * h_templates.c: a chat body's prompt_template (a name) filled from its context object
+ * becomes the system prompt (ods_llm_chat_system), both fields dropped:
+ * *body and *len then hold the rewritten body. Returns 1 to go on, 0
+ * after sending the error (404 unknown template, 400 naming missing or
+ * mistyped variables).
+ */
+int		h_templates_apply(struct ods_req *, struct ods_resp *,
+		    struct json_object *, const char **body, size_t *len,
+		    enum ods_status *);
 
 /*
  * h_openai.c: the service's hooks. Its context, one per worker: the LLM

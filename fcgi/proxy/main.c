@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "h_proxy.h"
+#include "../common/h_prompt.h"
 
 static const char *const prefixes[] = { NULL };
 
@@ -21,6 +22,8 @@ static const struct ods_route routes[] = {
 	{ ODS_GET, "/api/v1/healthz", ods_health_live,   ODS_AUTH_OPEN, NULL },
 	{ ODS_GET, "/api/v1/usage",   h_usage_get,   ODS_AUTH_REQUIRED,
 	    "usage:read" },
+	/* The Agent API's /prompts rows, by name (its permissions too). */
+	H_TEMPLATE_ROUTES("/api/v1"),
 	/*
 	 * Listing needs a caller, no permission: it spends nothing, names
 	 * only what is served, and SDKs list models before anything else

@@ -353,6 +353,44 @@ ods_json_get_str(struct json_object *obj, const char *field)
 	return json_object_get_string(v);
 }
 
+enum ods_json_kind
+ods_json_kind(struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_boolean:
+		return ODS_JSON_BOOL;
+	case json_type_int:
+	case json_type_double:
+		return ODS_JSON_NUMBER;
+	case json_type_string:
+		return ODS_JSON_STRING;
+	case json_type_array:
+		return ODS_JSON_ARRAY;
+	case json_type_object:
+		return ODS_JSON_OBJECT;
+	default:
+		return ODS_JSON_NULL;
+	}
+}
+
+const char *
+ods_json_string(struct json_object *v)
+{
+	return json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : NULL;
+}
+
+struct json_object *
+ods_json_get(struct json_object *obj, const char *field)
+{
+	struct json_object	*v;
+
+	if (!json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, field, &v))
+		return NULL;
+	return v;
+}
+
 const char *
 ods_json_text(struct json_object *v)
 {

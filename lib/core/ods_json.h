@@ -75,6 +75,20 @@ const char	*ods_json_arr_str(struct json_object *, size_t);
  * string: for documents we read but do not validate field by field.
  */
 const char	*ods_json_get_str(struct json_object *, const char *field);
+/* The kinds of JSON value; a NULL pointer is ODS_JSON_NULL. */
+enum ods_json_kind {
+	ODS_JSON_NULL = 0,
+	ODS_JSON_BOOL,
+	ODS_JSON_NUMBER,
+	ODS_JSON_STRING,
+	ODS_JSON_ARRAY,
+	ODS_JSON_OBJECT
+};
+enum ods_json_kind ods_json_kind(struct json_object *);
+/* The text of a string value (borrowed); NULL for another kind. */
+const char	*ods_json_string(struct json_object *);
+/* Member field of an object (borrowed); NULL when absent or not an object. */
+struct json_object *ods_json_get(struct json_object *, const char *field);
 /* The text of any value (borrowed, valid until obj is released). */
 const char	*ods_json_text(struct json_object *);
 

@@ -338,6 +338,41 @@ default_model(const struct ods_llm *l, enum ods_llm_op op)
 }
 
 enum ods_err
+ods_llm_chat_system(struct json_object *o, const char *text, size_t len,
+    const char *const *drop)
+{
+	struct json_object	*msgs, *first, *role, *sys, *nv;
+	size_t			 i, n;
+
+	if (!json_object_object_get_ex(o, "messages", &msgs) ||
+	    !json_object_is_type(msgs, json_type_array))
+		return ODS_EINVAL;
+	for (; drop != NULL && *drop != NULL; drop++)
+		json_object_object_del(o, *drop);
+	n = json_object_array_length(msgs);
+	first = n > 0 ? json_object_array_get_idx(msgs, 0) : NULL;
+	if (json_object_is_type(first, json_type_object) &&
+	    json_object_object_get_ex(first, "role", &role) &&
+	    json_object_is_type(role, json_type_string) &&
+	    strcmp(json_object_get_string(role), "system") == 0) {
+		json_object_object_add(first, "content",
+		    json_object_new_string_len(text, (int)len));
+		return ODS_OK;
+	}
+	sys = json_object_new_object();
+	json_object_object_add(sys, "role", json_object_new_string("system"));
+	json_object_object_add(sys, "content",
+	    json_object_new_string_len(text, (int)len));
+	nv = json_object_new_array_ext((int)n + 1);
+	json_object_array_add(nv, sys);
+	for (i = 0; i < n; i++)
+		json_object_array_add(nv,
+		    json_object_get(json_object_array_get_idx(msgs, i)));
+	json_object_object_add(o, "messages", nv);
+	return ODS_OK;
+}
+
+enum ods_err
 ods_llm_prepare(const struct ods_llm *l, enum ods_llm_op op,
     struct json_object *o, const char *body, size_t len,
     struct ods_llm_prep *p, struct ods_why *why)

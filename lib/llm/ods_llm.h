@@ -96,6 +96,16 @@ struct ods_llm_prep {
 };
 
 /*
+ * Set the system prompt of a chat body o (before ods_llm_prepare): the
+ * content of its first message when that is a system message, else a new
+ * system message in front (reference-api §5's prompt_template); the
+ * fields named in drop (NULL-terminated, may be NULL) are removed. Returns
+ * ODS_OK or ODS_EINVAL (o has no messages array).
+ */
+enum ods_err	 ods_llm_chat_system(struct json_object *o, const char *text,
+		    size_t len, const char *const *drop) ODS_MUSTCHECK;
+
+/*
  * Validate and prepare. Returns ODS_OK or ODS_EINVAL with a client
  * message in why, and the field at fault in why->field when there is
  * one (model missing, not a string or holding a NUL, stream not a

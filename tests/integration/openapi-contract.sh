@@ -186,6 +186,39 @@ agent() {
 	ods_expect_code 200 "DELETE $u/knowledge-bases/$kb"
 }
 
+# prompts SERVER_URL PREFIX N: the prompt template routes under PREFIX.
+prompts() {
+	local u=$1$2 id n=$3
+	ods_req POST "$u/prompts" "${A[@]}" "${J[@]}" \
+	    -d "{\"name\":\"contract-$n\",\"content\":\"Hi {{who}}\",\"variables\":[{\"name\":\"who\",\"default\":\"you\"}]}"
+	ods_expect_code 201 "POST $u/prompts"
+	id=$(ods_json .data.template_id)
+	ods_req POST "$u/prompts" "${A[@]}" "${J[@]}" -d '{"name":"x","content":"{{y}}","variables":[]}'
+	ods_expect_code 400 "POST $u/prompts with an undeclared variable"
+	ods_get "$u/prompts?page=1&page_size=5&category=none" "${A[@]}"
+	ods_expect_code 200 "GET $u/prompts"
+	ods_get "$u/prompts/$id" "${A[@]}"
+	ods_expect_code 200 "GET $u/prompts/$id"
+	ods_get "$u/prompts/tpl-000000000000" "${A[@]}"
+	ods_expect_code 404 "GET an unknown template"
+	ods_req PUT "$u/prompts/$id" "${A[@]}" "${J[@]}" -d '{"content":"Hello {{who}}"}'
+	ods_expect_code 200 "PUT $u/prompts/$id"
+	ods_get "$u/prompts/$id/versions" "${A[@]}"
+	ods_expect_code 200 "GET $u/prompts/$id/versions"
+	ods_req POST "$u/prompts/$id/render" "${A[@]}" "${J[@]}" -d '{"variables":{"who":"Bo"}}'
+	ods_expect_code 200 "POST $u/prompts/$id/render"
+	ods_req POST "$u/prompts/$id/render" "${A[@]}" "${J[@]}" -d '{"variables":{"who":1}}'
+	ods_expect_code 400 "POST $u/prompts/$id/render with a wrong type"
+	ods_req DELETE "$u/prompts/$id" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/prompts/$id"
+	ods_req POST "$u/templates" "${A[@]}" "${J[@]}" -d "{\"name\":\"contract-t$n\",\"template\":\"Q: {{q}}\"}"
+	ods_expect_code 201 "POST $u/templates"
+	ods_get "$u/templates?page_size=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/templates"
+	ods_get "$u/templates/contract-t$n" "${A[@]}"
+	ods_expect_code 200 "GET $u/templates/contract-t$n"
+}
+
 # apps SERVER_URL PREFIX: the app routes under PREFIX, with a key of the
 # app as the caller of its info route (and refused on another app's).
 apps() {
@@ -245,6 +278,9 @@ agent "$ODS_AGENT_URL" /api 3
 apps "$ODS_AGENT_URL" /api/v1/agent
 apps "$ODS_AGENT_URL" /api/v1
 apps "$ODS_AGENT_URL" /api
+prompts "$ODS_AGENT_URL" /api/v1/agent 1
+prompts "$ODS_AGENT_URL" /api/v1 2
+prompts "$ODS_AGENT_URL" /api 3
 
 # The proxy's own routes.
 P=$ODS_PROXY_URL
@@ -258,6 +294,18 @@ ods_get "$P/api/v1/usage?from=yesterday" "${A[@]}"
 ods_expect_code 400 "usage report with a bad date"
 ods_get "$P/api/v1/usage" -H "Authorization: Bearer $viewer"
 ods_expect_code 403 "usage report as a viewer"
+ods_req POST "$P/api/v1/templates" "${A[@]}" "${J[@]}" -d '{"name":"contract-proxy","template":"Q: {{q}}"}'
+ods_expect_code 201 "POST /api/v1/templates"
+ods_req POST "$P/api/v1/templates" "${A[@]}" "${J[@]}" -d '{"name":"contract-proxy","template":"Q: {{q}}!"}'
+ods_expect_code 200 "POST /api/v1/templates again: a new version"
+ods_req POST "$P/api/v1/templates" "${A[@]}" "${J[@]}" -d '{"name":"contract-proxy"}'
+ods_expect_code 400 "POST /api/v1/templates without a template"
+ods_get "$P/api/v1/templates" "${A[@]}"
+ods_expect_code 200 "GET /api/v1/templates"
+ods_get "$P/api/v1/templates/contract-proxy" "${A[@]}"
+ods_expect_code 200 "GET /api/v1/templates/contract-proxy"
+ods_get "$P/api/v1/templates/no-such-template" "${A[@]}"
+ods_expect_code 404 "GET /api/v1/templates/no-such-template"
 ods_get "$P/v1/models" "${A[@]}"
 ods_expect_code 200 "/v1/models"
 ods_get "$P/v1/models"
