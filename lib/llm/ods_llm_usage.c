@@ -40,7 +40,7 @@
 #define INTERVAL_MS	250
 #define RETRY_MS	2000
 #define FLUSH_MS	40000	/* a drain's wait, at most */
-#define NCOLS		13
+#define NCOLS		15
 #define BUDGET_TTL_S	30
 #define BUDGET_SLOTS	256
 
@@ -69,6 +69,9 @@ row_args(const struct ods_llm_usage_rec *r, struct ods_db_arg *a)
 	a[10] = ods_db_int(r->prompt_tokens + r->completion_tokens);
 	a[11] = ods_db_int(r->latency_ms);
 	a[12] = ods_db_int(r->status);
+	a[13] = *r->app_id != '\0' ? ods_db_text(r->app_id) : ods_db_null();
+	a[14] = *r->end_user != '\0' ? ods_db_text(r->end_user) :
+	    ods_db_null();
 }
 
 static void
@@ -100,7 +103,7 @@ rows_write(void *arg, const void *recs, size_t n)
 	er = ods_db_insert_rows(c, "INSERT INTO api_usage (request_id, "
 	    "key_id, user_id, service, endpoint, model, backend, stream, "
 	    "prompt_tokens, completion_tokens, total_tokens, latency_ms, "
-	    "status)", NCOLS, v->args, n, &refused);
+	    "status, app_id, end_user)", NCOLS, v->args, n, &refused);
 	ods_db_release(c);
 	if (er != ODS_OK)
 		return er;
