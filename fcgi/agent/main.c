@@ -8,6 +8,7 @@
 #include "../common/h_store.h"
 #include "../common/h_jobs.h"
 #include "h_agent.h"
+#include "h_chat.h"
 
 static const char *const prefixes[] = {
 	"/api/v1/agent", "/api/v1", "/api", NULL
@@ -20,6 +21,7 @@ static const struct ods_route routes[] = {
 	H_STORE_ROUTES,
 	H_JOBS_ROUTES,
 	H_AGENT_ROUTES,
+	H_CHAT_ROUTES,
 };
 
 static const struct ods_service service = {
