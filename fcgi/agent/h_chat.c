@@ -473,37 +473,41 @@ store_answer(void *arg, const char *content, size_t len, const char *status,
 }
 
 /*
- * The request's conversation (the caller's own, even for an admin), or a
- * new one. Sends the error itself (NULL).
+ * The request's conversation (the caller's own, even for an admin) with
+ * the user's message m added, or a new one made with it (one commit).
+ * Sends the error itself (NULL).
  */
 static struct ods_conv *
 chat_conv(struct ods_req *r, struct ods_resp *w, const struct chat_req *q,
-    enum ods_status *hs)
+    const struct ods_msg_spec *m, char id[64], enum ods_status *hs)
 {
 	struct ods_conv_spec	 s;
 	struct ods_conv		*c = NULL;
 	enum ods_err		 er;
 
-	if (q->conversation_id != NULL && *q->conversation_id != '\0') {
-		er = ods_conv_get(ods_req_db(r), q->conversation_id,
-		    h_user(r), &c);
-		if (er == ODS_ENOTFOUND)
-			*hs = ods_resp_error_ex(w, er, ODS_C_ENTITY_NOT_FOUND,
-			    "not_found", "no such conversation");
-		else if (er != ODS_OK)
-			*hs = ods_resp_error(w, er, "could not read the "
+	if (q->conversation_id == NULL || *q->conversation_id == '\0') {
+		memset(&s, 0, sizeof(s));
+		s.model = q->model;
+		s.system_prompt = q->system_prompt;
+		s.knowledge_base_id = q->kb_id;
+		if ((er = ods_conv_create(ods_req_db(r), &s, h_user(r), m, id,
+		    &c)) != ODS_OK)
+			*hs = ods_resp_error(w, er, "could not store the "
 			    "conversation");
 		return c;
 	}
-	memset(&s, 0, sizeof(s));
-	s.model = q->model;
-	s.system_prompt = q->system_prompt;
-	s.knowledge_base_id = q->kb_id;
-	if ((er = ods_conv_create(ods_req_db(r), &s, h_user(r), &c)) !=
+	er = ods_conv_get(ods_req_db(r), q->conversation_id, h_user(r), &c);
+	if (er == ODS_ENOTFOUND) {
+		*hs = ods_resp_error_ex(w, er, ODS_C_ENTITY_NOT_FOUND,
+		    "not_found", "no such conversation");
+		return NULL;
+	}
+	if (er == ODS_OK && (er = ods_msg_add(ods_req_db(r), c, m, id)) ==
 	    ODS_OK)
-		*hs = ods_resp_error(w, er, "could not create the "
-		    "conversation");
-	return c;
+		return c;
+	*hs = ods_resp_error(w, er, "could not store the message");
+	ods_conv_free(c);
+	return NULL;
 }
 
 enum ods_status
@@ -523,22 +527,18 @@ h_chat(struct ods_req *r, struct ods_resp *w)
 	memset(&why, 0, sizeof(why));
 	if ((er = chat_parse(r, &q, &why)) != ODS_OK)
 		return ods_resp_input_error(w, er, &why);
-	if ((c = chat_conv(r, w, &q, &hs)) == NULL)
-		return hs;
-	memset(&call, 0, sizeof(call));
-	call.shape = H_CHAT_WEB;
-	call.model = q.model != NULL ? q.model : c->model != NULL ? c->model :
-	    ods_req_conf(r)->default_chat_model;
 	/* The user's message is kept whatever the model does. */
 	memset(&m, 0, sizeof(m));
 	m.role = "user";
 	m.content = q.message;
 	m.len = strlen(q.message);
 	m.latency_ms = -1;
-	if ((er = ods_msg_add(ods_req_db(r), c, &m, user_id)) != ODS_OK) {
-		hs = ods_resp_error(w, er, "could not store the message");
-		goto out;
-	}
+	if ((c = chat_conv(r, w, &q, &m, user_id, &hs)) == NULL)
+		return hs;
+	memset(&call, 0, sizeof(call));
+	call.shape = H_CHAT_WEB;
+	call.model = q.model != NULL ? q.model : c->model != NULL ? c->model :
+	    ods_req_conf(r)->default_chat_model;
 	budget = ods_req_conf(r)->chat_history_tokens - q.max_tokens;
 	er = ods_conv_history(ods_req_db(r), c->conversation_id,
 	    q.system_prompt != NULL ? q.system_prompt : c->system_prompt,

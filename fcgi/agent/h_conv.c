@@ -106,7 +106,8 @@ h_conv_create(struct ods_req *r, struct ods_resp *w)
 	memset(&why, 0, sizeof(why));
 	if ((er = spec_of(r, &s, &why)) != ODS_OK)
 		return ods_resp_input_error(w, er, &why);
-	if ((er = ods_conv_create(ods_req_db(r), &s, h_user(r), &c)) !=
+	if ((er = ods_conv_create(ods_req_db(r), &s, h_user(r), NULL, NULL,
+	    &c)) !=
 	    ODS_OK)
 		return ods_resp_error(w, er, "could not create the "
 		    "conversation");

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/ods_err.h"
 #include "core/ods_json.h"
@@ -23,6 +24,13 @@
 #define MCOLS "id, message_id, conversation_id, role, content, model, " \
 	"status, sources, " KBI_TS("created_at") ", prompt_tokens, " \
 	"completion_tokens, latency_ms"
+
+static int	 status_ok(const char *);
+static enum ods_err msg_insert(struct ods_db_conn *, int64_t, const char *,
+		    const struct ods_msg_spec *, char[64]);
+static int	 msg_ok(const struct ods_msg_spec *);
+static enum ods_err in_tx(struct ods_db *,
+		    enum ods_err (*)(struct ods_db_conn *, void *), void *);
 
 static void
 conv_row(const struct ods_db_res *res, size_t i, struct ods_conv *c)
@@ -82,33 +90,99 @@ text_or_null(const char *s)
 	return s != NULL ? ods_db_text(s) : ods_db_null();
 }
 
-enum ods_err
-ods_conv_create(struct ods_db *db, const struct ods_conv_spec *s,
-    const char *owner, struct ods_conv **out)
-{
-	struct ods_db_arg	a[8];
-	char			id[32];
-	enum ods_err		er;
+struct create_arg {
+	const struct ods_conv_spec	*s;
+	const struct ods_msg_spec	*first;
+	const char			*owner;
+	char				*message_id;
+	struct ods_conv			*c;
+};
 
-	*out = NULL;
-	if (owner == NULL || *owner == '\0')
-		return ODS_EINVAL;
-	kbi_new_id("conv", id, sizeof(id));
-	a[0] = ods_db_text(id);
-	a[1] = ods_db_text(owner);
+static enum ods_err
+create_tx(struct ods_db_conn *cn, void *arg)
+{
+	struct create_arg	*ca = arg;
+	const struct ods_conv_spec *s = ca->s;
+	struct ods_db_arg	 a[8];
+	enum ods_err		 er;
+
+	a[0] = ods_db_text(ca->c->conversation_id);
+	a[1] = ods_db_text(ca->owner);
 	a[2] = text_or_null(s->title);
 	a[3] = ods_db_int(s->title != NULL);
 	a[4] = text_or_null(s->model);
 	a[5] = text_or_null(s->system_prompt);
 	a[6] = text_or_null(s->knowledge_base_id);
 	a[7] = text_or_null(s->app_id);
-	er = ods_db_exec_once(db, "INSERT INTO conversations (conversation_id, "
+	er = ods_db_exec(cn, "INSERT INTO conversations (conversation_id, "
 	    "user_id, title, title_custom, model, system_prompt, "
 	    "knowledge_base_id, app_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", a, 8,
 	    NULL);
 	if (er != ODS_OK)
 		return er;
-	return ods_conv_get(db, id, owner, out);
+	ca->c->id = (int64_t)ods_db_insert_id(cn);
+	if (ca->first == NULL)
+		return ODS_OK;
+	return msg_insert(cn, ca->c->id, ca->c->conversation_id, ca->first,
+	    ca->message_id);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? ods_xstrdup(s) : NULL;
+}
+
+enum ods_err
+ods_conv_create(struct ods_db *db, const struct ods_conv_spec *s,
+    const char *owner, const struct ods_msg_spec *first, char message_id[64],
+    struct ods_conv **out)
+{
+	struct create_arg	 ca = { s, first, owner, message_id, NULL };
+	struct ods_conv		*c;
+	char			 id[32], now[32], title[4 * ODS_CONV_TITLE_AUTO + 8];
+	time_t			 t = time(NULL);
+	struct tm		 tm;
+	enum ods_err		 er;
+
+	*out = NULL;
+	if (owner == NULL || *owner == '\0' || (first != NULL &&
+	    !msg_ok(first)))
+		return ODS_EINVAL;
+	kbi_new_id("conv", id, sizeof(id));
+	c = ods_xcalloc(1, sizeof(*c));
+	c->conversation_id = ods_xstrdup(id);
+	ca.c = c;
+	if ((er = in_tx(db, create_tx, &ca)) != ODS_OK) {
+		ods_conv_free(c);
+		return er;
+	}
+	/* The row as written, without reading it back. */
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	c->user_id = ods_xstrdup(owner);
+	c->title = dup_or_null(s->title);
+	c->title_custom = s->title != NULL;
+	if (c->title == NULL && first != NULL &&
+	    strcmp(first->role, "user") == 0) {
+		ods_conv_title(first->content, first->len, title,
+		    sizeof(title));
+		if (*title != '\0')
+			c->title = ods_xstrdup(title);
+	}
+	c->model = dup_or_null(s->model);
+	c->system_prompt = dup_or_null(s->system_prompt);
+	c->knowledge_base_id = dup_or_null(s->knowledge_base_id);
+	c->app_id = dup_or_null(s->app_id);
+	c->created_at = ods_xstrdup(now);
+	c->updated_at = ods_xstrdup(now);
+	if (first != NULL) {
+		c->message_count = 1;
+		c->total_tokens = first->prompt_tokens +
+		    first->completion_tokens;
+	}
+	*out = c;
+	return ODS_OK;
 }
 
 enum ods_err
@@ -302,22 +376,19 @@ status_ok(const char *s)
 	    strcmp(s, "partial") == 0 || strcmp(s, "error") == 0;
 }
 
-enum ods_err
-ods_msg_add(struct ods_db *db, const struct ods_conv *c,
+/* Insert a message of c on cn and count it (the caller's transaction). */
+static enum ods_err
+msg_insert(struct ods_db_conn *cn, int64_t conv_num, const char *conv_id,
     const struct ods_msg_spec *s, char message_id[64])
 {
 	struct ods_db_arg	 a[12];
-	struct ods_db_conn	*cn = NULL;
 	char			 title[4 * ODS_CONV_TITLE_AUTO + 8];
 	int64_t			 total = s->prompt_tokens + s->completion_tokens;
 	enum ods_err		 er;
 
-	if (!ods_msg_role_ok(s->role) || !status_ok(s->status) ||
-	    s->len > ODS_CONV_MSG_MAX)
-		return ODS_EINVAL;
 	kbi_new_id("msg", message_id, 64);
 	a[0] = ods_db_text(message_id);
-	a[1] = ods_db_text(c->conversation_id);
+	a[1] = ods_db_text(conv_id);
 	a[2] = ods_db_text(s->role);
 	a[3] = ods_db_textn(s->content, s->len);
 	a[4] = text_or_null(s->model);
@@ -328,28 +399,76 @@ ods_msg_add(struct ods_db *db, const struct ods_conv *c,
 	a[9] = ods_db_text(s->status != NULL ? s->status : "complete");
 	a[10] = text_or_null(s->sources);
 	a[11] = s->latency_ms >= 0 ? ods_db_int(s->latency_ms) : ods_db_null();
-	if ((er = ods_db_acquire(db, &cn)) != ODS_OK)
-		return er;
 	er = ods_db_exec(cn, "INSERT INTO messages (message_id, "
 	    "conversation_id, role, content, model, prompt_tokens, "
 	    "completion_tokens, total_tokens, tokens, status, sources, "
 	    "latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?)",
 	    a, 12, NULL);
 	if (er != ODS_OK)
-		goto out;
+		return er;
 	/* Counted in one statement: parallel adds never lose a count. */
 	ods_conv_title(s->content, s->len, title, sizeof(title));
 	a[0] = ods_db_int(total);
 	a[1] = ods_db_int(strcmp(s->role, "user") == 0 && *title != '\0');
 	a[2] = ods_db_text(title);
-	a[3] = ods_db_int(c->id);
-	er = ods_db_exec(cn, "UPDATE conversations SET message_count = "
+	a[3] = ods_db_int(conv_num);
+	return ods_db_exec(cn, "UPDATE conversations SET message_count = "
 	    "message_count + 1, total_tokens = total_tokens + ?, title = "
 	    "IF(? AND title_custom = 0 AND (title IS NULL OR title = ''), ?, "
 	    "title), updated_at = NOW(3) WHERE id = ?", a, 4, NULL);
-out:
-	ods_db_release(cn);
+}
+
+static int
+msg_ok(const struct ods_msg_spec *s)
+{
+	return ods_msg_role_ok(s->role) && status_ok(s->status) &&
+	    s->len <= ODS_CONV_MSG_MAX;
+}
+
+/*
+ * One transaction (one commit: a log flush) around f on a connection of
+ * its own.
+ */
+static enum ods_err
+in_tx(struct ods_db *db, enum ods_err (*f)(struct ods_db_conn *, void *),
+    void *arg)
+{
+	struct ods_db_conn	*cn = NULL;
+	enum ods_err		 er;
+
+	if ((er = ods_db_acquire(db, &cn)) != ODS_OK)
+		return er;
+	if ((er = ods_db_begin(cn)) == ODS_OK &&
+	    (er = f(cn, arg)) == ODS_OK)
+		er = ods_db_commit(cn);
+	ods_db_release(cn);	/* rolls back what did not commit */
 	return er;
+}
+
+struct add_arg {
+	const struct ods_conv		*c;
+	const struct ods_msg_spec	*s;
+	char				*message_id;
+};
+
+static enum ods_err
+add_tx(struct ods_db_conn *cn, void *arg)
+{
+	struct add_arg	*a = arg;
+
+	return msg_insert(cn, a->c->id, a->c->conversation_id, a->s,
+	    a->message_id);
+}
+
+enum ods_err
+ods_msg_add(struct ods_db *db, const struct ods_conv *c,
+    const struct ods_msg_spec *s, char message_id[64])
+{
+	struct add_arg	a = { c, s, message_id };
+
+	if (!msg_ok(s))
+		return ODS_EINVAL;
+	return in_tx(db, add_tx, &a);
 }
 
 static void

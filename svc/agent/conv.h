@@ -59,9 +59,14 @@ struct ods_conv_spec {
 	const char	*app_id;
 };
 
-/* A new conversation of owner (required). */
+/*
+ * A new conversation of owner (required), with its first message when
+ * first is not NULL (message_id gets its id), in one transaction.
+ */
+struct ods_msg_spec;
 enum ods_err	 ods_conv_create(struct ods_db *, const struct ods_conv_spec *,
-		    const char *owner, struct ods_conv **out) ODS_MUSTCHECK;
+		    const char *owner, const struct ods_msg_spec *first,
+		    char message_id[64], struct ods_conv **out) ODS_MUSTCHECK;
 /* By "conv-..." id, seen as owner (NULL: any). ODS_ENOTFOUND. */
 enum ods_err	 ods_conv_get(struct ods_db *, const char *id,
 		    const char *owner, struct ods_conv **out) ODS_MUSTCHECK;
@@ -119,7 +124,8 @@ struct ods_msg_spec {
 int		 ods_msg_role_ok(const char *role);
 /*
  * Store a message of c and count it (message_count, total_tokens,
- * updated_at; the title from a first user message unless renamed).
+ * updated_at; the title from a first user message unless renamed), in
+ * one transaction.
  * message_id gets the new id. ODS_EINVAL for a bad role or status.
  */
 enum ods_err	 ods_msg_add(struct ods_db *, const struct ods_conv *,
