@@ -59,6 +59,17 @@ spec_of(struct ods_req *r, struct ods_conv_spec *s, struct ods_why *why)
 	return ODS_OK;
 }
 
+static enum ods_status
+send_conv(struct ods_resp *w, enum ods_status st, const struct ods_conv *c)
+{
+	struct ods_jw	*jw = ods_resp_envelope(w, st, NULL);
+
+	ods_jw_obj(jw);
+	ods_conv_json_fields(jw, c);
+	ods_jw_end(jw);
+	return ods_resp_send(w);
+}
+
 enum ods_status
 h_conv_list(struct ods_req *r, struct ods_resp *w)
 {
@@ -100,7 +111,7 @@ h_conv_create(struct ods_req *r, struct ods_resp *w)
 	struct ods_conv_spec	 s;
 	struct ods_conv		*c = NULL;
 	struct ods_why		 why;
-	struct ods_jw		*jw;
+	enum ods_status		 hs;
 	enum ods_err		 er;
 
 	memset(&why, 0, sizeof(why));
@@ -111,12 +122,9 @@ h_conv_create(struct ods_req *r, struct ods_resp *w)
 	    ODS_OK)
 		return ods_resp_error(w, er, "could not create the "
 		    "conversation");
-	jw = ods_resp_envelope(w, ODS_HTTP_201, NULL);
-	ods_jw_obj(jw);
-	ods_conv_json_fields(jw, c);
-	ods_jw_end(jw);
+	hs = send_conv(w, ODS_HTTP_201, c);
 	ods_conv_free(c);
-	return ods_resp_send(w);
+	return hs;
 }
 
 static void
@@ -168,7 +176,6 @@ h_conv_update(struct ods_req *r, struct ods_resp *w)
 	struct ods_conv_spec	 s;
 	struct ods_conv		*c;
 	struct ods_why		 why;
-	struct ods_jw		*jw;
 	enum ods_status		 hs;
 	enum ods_err		 er;
 
@@ -180,13 +187,8 @@ h_conv_update(struct ods_req *r, struct ods_resp *w)
 	if ((er = ods_conv_update(ods_req_db(r), c, &s)) != ODS_OK)
 		hs = ods_resp_error(w, er, "could not update the "
 		    "conversation");
-	else {
-		jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
-		ods_jw_obj(jw);
-		ods_conv_json_fields(jw, c);
-		ods_jw_end(jw);
-		hs = ods_resp_send(w);
-	}
+	else
+		hs = send_conv(w, ODS_HTTP_200, c);
 	ods_conv_free(c);
 	return hs;
 }
