@@ -316,11 +316,11 @@ ods_conv_json_fields(struct ods_jw *jw, const struct ods_conv *c)
 	ods_jw_kstr(jw, "updated_at", c->updated_at);
 }
 
+/* Blanks and control characters (NUL included) all separate words. */
 static int
 space(unsigned char ch)
 {
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-	    ch == '\f' || ch == '\v';
+	return ch <= ' ' || ch == 0x7f;
 }
 
 void

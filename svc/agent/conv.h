@@ -86,7 +86,8 @@ void		 ods_conv_list_free(struct ods_conv *, size_t n);
 void		 ods_conv_json_fields(struct ods_jw *, const struct ods_conv *);
 
 /*
- * A title from a first message: whitespace runs made one space, trimmed,
+ * A title from a first message: runs of blanks and control characters
+ * made one space, trimmed,
  * cut to ODS_CONV_TITLE_AUTO characters on a UTF-8 boundary with "…"
  * when cut. out holds cap bytes (at least 4 * ODS_CONV_TITLE_AUTO + 4).
  */
