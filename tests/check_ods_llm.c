@@ -957,9 +957,11 @@ START_TEST(test_embed_sends_batches_and_chat_returns_the_content)
 	    "{\"role\":\"assistant\",\"content\":\"hi there\"}}],"
 	    "\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":2}}");
 	ck_assert_int_eq(ods_llm_chat(fl, "m", "[{\"role\":\"user\","
-	    "\"content\":\"x\"}]", &content, &u), ODS_OK);
+	    "\"content\":\"x\"}]", NULL, &content, &u), ODS_OK);
 	ck_assert_str_eq(content, "hi there");
 	ck_assert_ptr_nonnull(strstr(up_a.last_body, "\"stream\":false"));
+	ck_assert_ptr_null(strstr(up_a.last_body, "\"temperature\""));
+	ck_assert_ptr_null(strstr(up_a.last_body, "\"max_tokens\""));
 	free(content);
 }
 END_TEST
@@ -1010,12 +1012,17 @@ START_TEST(test_chat_stream_delivers_each_chunk_and_the_usage)
 	    10, 0 };
 	struct delta_log		d;
 	struct ods_llm_chat_sink	cs = { d_delta, &d, NULL };
+	struct ods_llm_opts		opts;
 	struct ods_llm_usage		u;
 	int				started;
 
 	delta_begin(&d, &st);
+	ods_llm_opts_init(&opts);
+	opts.temperature = 0.25;
+	opts.max_tokens = 77;
+	opts.user = "end-user-1";
 	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[{\"role\":\"user\","
-	    "\"content\":\"x\"}]", &cs, &started, &u), ODS_OK);
+	    "\"content\":\"x\"}]", &opts, &cs, &started, &u), ODS_OK);
 	ck_assert_int_eq(started, 1);
 	ck_assert_int_eq(d.chunks, 3);	/* not the usage-only one */
 	ck_assert_uint_eq(d.text.len, 9);
@@ -1026,6 +1033,10 @@ START_TEST(test_chat_stream_delivers_each_chunk_and_the_usage)
 	ck_assert_ptr_nonnull(strstr(up_a.last_body, "\"stream\":true"));
 	ck_assert_ptr_nonnull(strstr(up_a.last_body,
 	    "\"stream_options\":{\"include_usage\":true}"));
+	/* The options reach the upstream; without them none is sent. */
+	ck_assert_ptr_nonnull(strstr(up_a.last_body, "\"temperature\":0.25"));
+	ck_assert_ptr_nonnull(strstr(up_a.last_body, "\"max_tokens\":77"));
+	ck_assert_ptr_nonnull(strstr(up_a.last_body, "\"user\":\"end-user-1\""));
 	ods_buf_free(&d.text);
 }
 END_TEST
@@ -1045,12 +1056,12 @@ START_TEST(test_chat_stream_error_event_is_the_upstreams_failure)
 
 	delta_begin(&d, &st);
 	/* Before anything was delivered: the caller can still answer 502. */
-	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", NULL, &cs, &started,
 	    &u), ODS_EUPSTREAM);
 	ck_assert_int_eq(started, 0);
 	/* After a chunk: a malformed one ends the stream. */
 	fake_set(&up_a, &mid);
-	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", NULL, &cs, &started,
 	    &u), ODS_EUPSTREAM);
 	ck_assert_int_eq(started, 1);
 	ck_assert_uint_eq(d.text.len, 1);
@@ -1069,14 +1080,14 @@ START_TEST(test_chat_stream_takes_a_json_answer_and_a_4xx)
 	serve(&up_a, 200, "application/json", "{\"choices\":[{\"message\":"
 	    "{\"content\":\"whole\"}}],\"usage\":{\"prompt_tokens\":2,"
 	    "\"completion_tokens\":1}}");
-	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", NULL, &cs, &started,
 	    &u), ODS_OK);
 	ck_assert_int_eq(started, 1);
 	ck_assert_int_eq(d.chunks, 0);
 	ck_assert_uint_eq(d.text.len, 5);
 	ck_assert_int_eq(u.completion_tokens, 1);
 	serve(&up_a, 400, "application/json", "{\"error\":{}}");
-	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", NULL, &cs, &started,
 	    &u), ODS_EINVAL);
 	ck_assert_int_eq(started, 0);
 	ods_buf_free(&d.text);
@@ -1097,7 +1108,7 @@ START_TEST(test_chat_stream_stops_the_upstream_when_delta_refuses)
 
 	delta_begin(&d, &st);
 	d.leave_after = 1;
-	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", &cs, &started,
+	ck_assert_int_eq(ods_llm_chat_stream(fl, "m", "[]", NULL, &cs, &started,
 	    &u), ODS_EIO);
 	ck_assert_int_eq(started, 1);
 	/* No usage came: the estimate is billed, not zero. */

@@ -127,3 +127,36 @@ h_kb_of(struct ods_req *r, struct ods_resp *w, const char *id,
 	}
 	return kb;
 }
+
+void
+h_agent_account(struct ods_req *r, const struct h_llm_call *c)
+{
+	struct ods_llm_usage_rec	 rec;
+	const struct ods_principal	*p = ods_req_principal(r);
+	const struct ods_llm_usage	*u = c->usage;
+
+	ods_metrics_ai("agent-api", ods_llm_metric_model(h_agent(r)->llm,
+	    c->model), c->er == ODS_OK ? "success" : c->er == ODS_ETIMEOUT ?
+	    "timeout" : "error", c->seconds, (uint64_t)u->prompt_tokens,
+	    (uint64_t)u->completion_tokens);
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.request_id, sizeof(rec.request_id), "%s",
+	    ods_req_id(r));
+	if (p != NULL && p->key_id != NULL)
+		snprintf(rec.key_id, sizeof(rec.key_id), "%s", p->key_id);
+	snprintf(rec.user_id, sizeof(rec.user_id), "%s", h_user(r));
+	snprintf(rec.service, sizeof(rec.service), "agent-api");
+	snprintf(rec.endpoint, sizeof(rec.endpoint), "%s", c->endpoint);
+	snprintf(rec.model, sizeof(rec.model), "%s", c->model);
+	if (c->app_id != NULL)
+		snprintf(rec.app_id, sizeof(rec.app_id), "%s", c->app_id);
+	if (c->end_user != NULL)
+		snprintf(rec.end_user, sizeof(rec.end_user), "%s",
+		    c->end_user);
+	rec.stream = c->stream;
+	rec.prompt_tokens = u->prompt_tokens;
+	rec.completion_tokens = u->completion_tokens;
+	rec.latency_ms = (int)(c->seconds * 1000);
+	rec.status = c->status;
+	ods_llm_usage_record(h_agent(r)->usage, &rec);
+}

@@ -36,6 +36,24 @@ struct h_agent	*h_agent(struct ods_req *);
 struct ods_kb	*h_kb_of(struct ods_req *, struct ods_resp *, const char *id,
 		    const char *collection, int create, enum ods_status *);
 
+/*
+ * What an Agent API model call cost, for h_agent_account: ai_* metrics
+ * (service "agent-api") and an api_usage row. status: what the client got
+ * (200 for a stream that began).
+ */
+struct h_llm_call {
+	const char			*endpoint;	/* "/chat" */
+	const char			*model;
+	const char			*app_id;	/* or NULL */
+	const char			*end_user;	/* or NULL */
+	enum ods_err			 er;
+	int				 status;
+	int				 stream;
+	const struct ods_llm_usage	*usage;
+	double				 seconds;
+};
+void		 h_agent_account(struct ods_req *, const struct h_llm_call *);
+
 #define H_AGENT_ROUTES \
 	{ ODS_GET, "/knowledge-bases", h_kb_list, ODS_AUTH_REQUIRED, \
 	    "document:read" }, \

@@ -15,9 +15,9 @@
 #include "../../svc/agent/rag.h"
 #include "../common/h_auth.h"
 #include "h_agent.h"
+#include "h_sse.h"
 
 #define SOURCES_MAX	5
-#define STREAM_FRAME_MAX (8u * 1024 * 1024)	/* one SSE frame */
 
 /* A parsed request body. */
 struct rag_req {
@@ -211,193 +211,47 @@ sources_json(struct ods_jw *jw, const struct ods_rag_hit *h, size_t n)
 	ods_jw_end(jw);
 }
 
-/*
- * The agent's own model call: ai_* metrics and an api_usage row. status:
- * what the client got (200 for a stream that began).
- */
+/* The agent's own model call: ai_* metrics and an api_usage row. */
 static void
 account(struct ods_req *r, const char *model, enum ods_err er, int status,
     int stream, const struct ods_llm_usage *u, double seconds)
 {
-	struct ods_llm_usage_rec	 rec;
-	const struct ods_principal	*p = ods_req_principal(r);
+	struct h_llm_call	c;
 
-	ods_metrics_ai("agent-api", ods_llm_metric_model(h_agent(r)->llm,
-	    model), er == ODS_OK ? "success" : er == ODS_ETIMEOUT ?
-	    "timeout" : "error", seconds, (uint64_t)u->prompt_tokens,
-	    (uint64_t)u->completion_tokens);
-	memset(&rec, 0, sizeof(rec));
-	snprintf(rec.request_id, sizeof(rec.request_id), "%s",
-	    ods_req_id(r));
-	if (p != NULL && p->key_id != NULL)
-		snprintf(rec.key_id, sizeof(rec.key_id), "%s", p->key_id);
-	snprintf(rec.user_id, sizeof(rec.user_id), "%s", h_user(r));
-	snprintf(rec.service, sizeof(rec.service), "agent-api");
-	snprintf(rec.endpoint, sizeof(rec.endpoint), "/rag/query");
-	snprintf(rec.model, sizeof(rec.model), "%s", model);
-	rec.stream = stream;
-	rec.prompt_tokens = u->prompt_tokens;
-	rec.completion_tokens = u->completion_tokens;
-	rec.latency_ms = (int)(seconds * 1000);
-	rec.status = status;
-	ods_llm_usage_record(h_agent(r)->usage, &rec);
-}
-
-/* The model's failure before any answer: 502, 503 or 504. */
-static enum ods_status
-llm_error(struct ods_resp *w, enum ods_err er)
-{
-	if (er == ODS_EINVAL || er == ODS_ENOTFOUND || er == ODS_EIO)
-		er = ODS_EUPSTREAM;
-	return ods_resp_error(w, er, "the chat model did not answer");
-}
-
-static void
-usage_json(struct ods_jw *jw, const struct ods_llm_usage *u)
-{
-	ods_jw_key(jw, "usage");
-	ods_jw_obj(jw);
-	ods_jw_kint(jw, "prompt_tokens", u->prompt_tokens);
-	ods_jw_kint(jw, "completion_tokens", u->completion_tokens);
-	ods_jw_kint(jw, "total_tokens", u->prompt_tokens +
-	    u->completion_tokens);
-	ods_jw_end(jw);
-}
-
-/* A streamed answer: the state the frames are written from. */
-struct rag_stream {
-	struct ods_resp		*w;
-	const char		*model;	/* of frames without a chunk */
-	const char *const	*mode;	/* set before the first frame */
-	struct ods_buf		 b;
-	int			 begun;
-};
-
-/* Send b as one event; 1 when the client went away. */
-static int
-stream_send(struct rag_stream *s)
-{
-	if (!s->begun) {
-		if (ods_resp_stream_begin(s->w, ODS_HTTP_200,
-		    "text/event-stream") != ODS_OK)
-			return 1;
-		s->begun = 1;
-	}
-	return ods_resp_stream_write(s->w, s->b.data, s->b.len) != ODS_OK;
-}
-
-/*
- * The members of chunk (a JSON object's text) after ours: the bytes
- * after its '{'. Line breaks (whitespace between tokens; those in
- * strings are escaped) become spaces: they would end the SSE event.
- */
-static enum ods_err
-splice(struct ods_buf *b, const char *chunk, size_t clen)
-{
-	const char	*p = chunk, *end = chunk + clen;
-	size_t		 from;
-
-	while (p < end && *p != '{')
-		p++;
-	if (p < end)
-		p++;
-	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
-	    *p == '\n'))
-		p++;
-	if (p < end && *p != '}' && ods_buf_add(b, ",", 1) != ODS_OK)
-		return ODS_ETOOBIG;
-	from = b->len;
-	if (ods_buf_add(b, p, (size_t)(end - p)) != ODS_OK)
-		return ODS_ETOOBIG;
-	for (; from < b->len; from++)
-		if (b->data[from] == '\n' || b->data[from] == '\r')
-			b->data[from] = ' ';
-	return ODS_OK;
-}
-
-/*
- * One piece of the answer: {"content": piece, the upstream chunk's
- * members}, or, without a chunk, the members of an OpenAI chunk made
- * here. The web reads content or choices[0].delta.content.
- */
-static int
-on_delta(void *arg, const char *text, size_t len, const char *chunk,
-    size_t clen)
-{
-	struct rag_stream	*s = arg;
-	struct ods_jw		 jw;
-
-	ods_buf_reset(&s->b);
-	if (ods_buf_add(&s->b, "data: ", 6) != ODS_OK)
-		return 1;
-	ods_jw_init(&jw, &s->b);
-	ods_jw_obj(&jw);
-	ods_jw_key(&jw, "content");
-	ods_jw_strn(&jw, text, len);
-	if (chunk == NULL) {
-		ods_jw_kstr(&jw, "object", "chat.completion.chunk");
-		ods_jw_kstr(&jw, "model", strcmp(*s->mode, "llm") == 0 ?
-		    s->model : "extractive");
-		ods_jw_key(&jw, "choices");
-		ods_jw_arr(&jw);
-		ods_jw_obj(&jw);
-		ods_jw_kint(&jw, "index", 0);
-		ods_jw_key(&jw, "delta");
-		ods_jw_obj(&jw);
-		ods_jw_key(&jw, "content");
-		ods_jw_strn(&jw, text, len);
-		ods_jw_end(&jw);
-		ods_jw_end(&jw);
-		ods_jw_end(&jw);
-		ods_jw_end(&jw);
-	}
-	if (ods_jw_error(&jw) != ODS_OK || (chunk != NULL &&
-	    splice(&s->b, chunk, clen) != ODS_OK) ||
-	    ods_buf_add(&s->b, "\n\n", 2) != ODS_OK) {
-		ods_log(ODS_LOG_WARN, "rag_stream_frame_too_big");
-		return 1;
-	}
-	return stream_send(s);
+	memset(&c, 0, sizeof(c));
+	c.endpoint = "/rag/query";
+	c.model = model;
+	c.er = er;
+	c.status = status;
+	c.stream = stream;
+	c.usage = u;
+	c.seconds = seconds;
+	h_agent_account(r, &c);
 }
 
 /* The end of a stream that began: an error event or the sources. */
 static void
-stream_end(struct rag_stream *s, enum ods_err er, const char *mode,
+stream_end(struct h_sse *s, enum ods_err er, const char *mode,
     const struct ods_rag_hit *h, size_t n, const struct ods_kb *kb,
     const struct ods_llm_usage *u)
 {
-	struct ods_jw	jw;
+	struct ods_jw	*jw;
 
-	ods_buf_reset(&s->b);
-	if (er == ODS_EIO || ods_buf_add(&s->b, "data: ", 6) != ODS_OK)
-		return;		/* the client is gone */
-	ods_jw_init(&jw, &s->b);
-	ods_jw_obj(&jw);
 	if (er != ODS_OK) {
-		ods_jw_key(&jw, "error");
-		ods_jw_obj(&jw);
-		ods_jw_kstr(&jw, "message", er == ODS_ETIMEOUT ? "The chat "
-		    "model stopped sending during the answer." : "The chat "
-		    "model failed during the answer.");
-		ods_jw_kstr(&jw, "type", "api_error");
-		ods_jw_kstr(&jw, "code", er == ODS_ETIMEOUT ?
-		    "upstream_timeout" : "upstream_error");
-		ods_jw_end(&jw);
-	} else {
-		ods_jw_kstr(&jw, "answer_mode", mode);
-		if (strcmp(mode, "llm") == 0)
-			ods_jw_kstr(&jw, "model", s->model);
-		ods_jw_kint(&jw, "retrieved_count", (int64_t)n);
-		sources_json(&jw, h, n);
-		results_json(&jw, h, n, kb);
-		if (strcmp(mode, "llm") == 0)
-			usage_json(&jw, u);
+		h_sse_error(s, er);
+		return;
 	}
-	ods_jw_end(&jw);
-	if (ods_jw_error(&jw) != ODS_OK ||
-	    ods_buf_add(&s->b, "\n\ndata: [DONE]\n\n", 16) != ODS_OK ||
-	    stream_send(s) != 0)
-		ods_log(ODS_LOG_DEBUG, "rag_stream_end_not_sent");
+	if ((jw = h_sse_open(s)) == NULL)
+		return;
+	ods_jw_kstr(jw, "answer_mode", mode);
+	if (strcmp(mode, "llm") == 0)
+		ods_jw_kstr(jw, "model", s->model);
+	ods_jw_kint(jw, "retrieved_count", (int64_t)n);
+	sources_json(jw, h, n);
+	results_json(jw, h, n, kb);
+	if (strcmp(mode, "llm") == 0)
+		h_usage_json(jw, u);
+	(void)h_sse_close(s);
 }
 
 /*
@@ -410,7 +264,7 @@ stream_answer(struct ods_req *r, struct ods_resp *w, const char *model,
     const char *question, const struct ods_rag_hit *h, size_t n,
     const struct ods_kb *kb, double t0)
 {
-	struct rag_stream	 s;
+	struct h_sse		 s;
 	struct ods_llm_chat_sink cs;
 	struct ods_llm_usage	 u;
 	const char		*mode = "extractive";
@@ -418,19 +272,17 @@ stream_answer(struct ods_req *r, struct ods_resp *w, const char *model,
 	enum ods_err		 er;
 	int			 started = 0;
 
-	memset(&s, 0, sizeof(s));
-	s.w = w;
-	s.model = model;
+	h_sse_init(&s, r, w, H_SSE_WEB, model);
 	s.mode = &mode;
-	ods_buf_init(&s.b, STREAM_FRAME_MAX);
 	memset(&cs, 0, sizeof(cs));
-	cs.delta = on_delta;
+	cs.delta = h_sse_delta;
+	cs.client_gone = h_sse_gone;
 	cs.arg = &s;
 	cs.progress = ods_worker_progress;
 	er = ods_rag_answer_stream(h_agent(r)->llm, model, question, h, n,
 	    &cs, &mode, &started, &u);
 	if (er != ODS_OK && !s.begun)
-		hs = llm_error(w, er);
+		hs = h_llm_error(w, er);
 	else
 		stream_end(&s, er, mode, h, n, kb, &u);
 	if (strcmp(mode, "llm") == 0)
@@ -438,7 +290,7 @@ stream_answer(struct ods_req *r, struct ods_resp *w, const char *model,
 		    ods_now_sec() - t0);
 	ods_metrics_business("rag_query", er == ODS_OK ? "success" : "error",
 	    ods_now_sec() - t0);
-	ods_buf_free(&s.b);
+	h_sse_fini(&s);
 	return hs;
 }
 
@@ -464,7 +316,7 @@ answer_json(struct ods_req *r, struct ods_resp *w, const struct rag_req *rq,
 	sources_json(jw, h, n);
 	results_json(jw, h, n, kb);
 	if (llm)
-		usage_json(jw, u);
+		h_usage_json(jw, u);
 	ods_jw_kstr(jw, "user", h_user(r));
 	ods_jw_end(jw);
 	return ods_resp_send(w);
@@ -508,7 +360,7 @@ h_rag_query(struct ods_req *r, struct ods_resp *w)
 	ods_metrics_business("rag_query", er == ODS_OK ? "success" : "error",
 	    ods_now_sec() - t0);
 	if (er != ODS_OK)
-		hs = llm_error(w, er);
+		hs = h_llm_error(w, er);
 	else
 		hs = answer_json(r, w, &rq, answer, mode, model, hits, n, kb,
 		    &u);

@@ -12,6 +12,7 @@
 #include "h_apps.h"
 #include "h_prompts.h"
 #include "../common/h_prompt.h"
+#include "h_chat.h"
 
 static const char *const prefixes[] = {
 	"/api/v1/agent", "/api/v1", "/api", NULL
@@ -28,6 +29,7 @@ static const struct ods_route routes[] = {
 	H_APP_ROUTES,
 	H_PROMPT_ROUTES,
 	H_TEMPLATE_ROUTES(""),
+	H_CHAT_ROUTES,
 };
 
 static const struct ods_service service = {

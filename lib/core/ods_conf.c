@@ -167,6 +167,8 @@ static const struct var vars[] = {
 	I("ODS_JOB_BACKOFF_MS", job_backoff_ms, "1000", 0, 3600000),
 	I("ODS_JOB_MAX_ATTEMPTS", job_max_attempts, "3", 1, 100),
 	I("ODS_INGEST_SYNC_MS", ingest_sync_ms, "10000", 0, 600000),
+	I("ODS_CHAT_HISTORY_TOKENS", chat_history_tokens, "6000", 100,
+	    1000000),
 	I("ODS_AUDIT_RETENTION_DAYS", audit_retention_days, "90", 1, 36500),
 
 	S("MINIO_ENDPOINT", minio_endpoint, ""),

@@ -134,6 +134,7 @@ struct ods_conf {
 	int	 job_backoff_ms;	/* ODS_JOB_BACKOFF_MS: first retry */
 	int	 job_max_attempts;	/* ODS_JOB_MAX_ATTEMPTS: default */
 	int	 ingest_sync_ms;	/* ODS_INGEST_SYNC_MS: upload waits */
+	int	 chat_history_tokens;	/* ODS_CHAT_HISTORY_TOKENS */
 	int	 audit_retention_days;	/* ODS_AUDIT_RETENTION_DAYS */
 
 	/* object store (lib/store/ods_obj) */

@@ -242,12 +242,24 @@ enum ods_err	 ods_llm_embed(struct ods_llm *, const char *model,
 		    uint32_t *dim, struct ods_llm_usage *) ODS_MUSTCHECK;
 
 /*
+ * Options of a chat call for the other modules (NULL: the upstream's
+ * defaults): temperature < 0 and max_tokens 0 are not sent; user (may
+ * be NULL) is OpenAI's end-user field.
+ */
+struct ods_llm_opts {
+	double		 temperature;
+	int64_t		 max_tokens;
+	const char	*user;
+};
+void		 ods_llm_opts_init(struct ods_llm_opts *);
+
+/*
  * Non-streaming chat for the other modules: messages is a JSON array
  * text; *content is the first choice's message content (malloc'ed).
  */
 enum ods_err	 ods_llm_chat(struct ods_llm *, const char *model,
-		    const char *messages_json, char **content,
-		    struct ods_llm_usage *) ODS_MUSTCHECK;
+		    const char *messages_json, const struct ods_llm_opts *,
+		    char **content, struct ods_llm_usage *) ODS_MUSTCHECK;
 
 /*
  * Streaming chat for the other modules: the request of ods_llm_chat with
@@ -258,7 +270,8 @@ enum ods_err	 ods_llm_chat(struct ods_llm *, const char *model,
  * stream (then content is its whole answer). The first delta commits the
  * call: before it a failing backend is replaced by the next one. delta
  * returning non-zero means the caller's client went away: the upstream
- * transfer is closed at once. progress (may be NULL) as in
+ * transfer is closed at once. client_gone (may be NULL) is polled while
+ * the upstream is silent (ods_llm_sink). progress (may be NULL) as in
  * ods_llm_sink. *started says whether delta ran. *u gets the upstream's
  * usage, or estimates when it sent none. Returns ODS_OK (the stream
  * ended), ODS_EIO (delta refused), ODS_EUPSTREAM (an error event, a
@@ -270,9 +283,11 @@ struct ods_llm_chat_sink {
 		    const char *chunk, size_t clen);
 	void	*arg;
 	void	(*progress)(void);
+	int	(*client_gone)(void *arg);
 };
 enum ods_err	 ods_llm_chat_stream(struct ods_llm *, const char *model,
-		    const char *messages_json, const struct ods_llm_chat_sink *,
+		    const char *messages_json, const struct ods_llm_opts *,
+		    const struct ods_llm_chat_sink *,
 		    int *started, struct ods_llm_usage *) ODS_MUSTCHECK;
 
 #endif /* ODS_LLM_H */

@@ -177,10 +177,20 @@ ods_llm_embed(struct ods_llm *l, const char *model, const char *const *texts,
 	return er;
 }
 
-/* The body of a chat call: model (after the alias), messages, stream. */
+void
+ods_llm_opts_init(struct ods_llm_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->temperature = -1;
+}
+
+/*
+ * The body of a chat call: model (after the alias), messages, the
+ * options given, stream.
+ */
 static enum ods_err
 chat_body(struct ods_llm *l, const char *model, const char *messages,
-    int stream, struct ods_buf *b)
+    const struct ods_llm_opts *o, int stream, struct ods_buf *b)
 {
 	struct ods_jw	jw;
 
@@ -189,6 +199,12 @@ chat_body(struct ods_llm *l, const char *model, const char *messages,
 	ods_jw_kstr(&jw, "model", ods_llm_alias(l, model));
 	ods_jw_key(&jw, "messages");
 	ods_jw_raw(&jw, messages, strlen(messages));
+	if (o != NULL && o->temperature >= 0)
+		ods_jw_knum(&jw, "temperature", o->temperature);
+	if (o != NULL && o->max_tokens > 0)
+		ods_jw_kint(&jw, "max_tokens", o->max_tokens);
+	if (o != NULL && o->user != NULL && *o->user != '\0')
+		ods_jw_kstr(&jw, "user", o->user);
 	ods_jw_kbool(&jw, "stream", stream);
 	if (stream) {
 		ods_jw_key(&jw, "stream_options");
@@ -219,7 +235,7 @@ message_of(struct json_object *o, char **content)
 
 enum ods_err
 ods_llm_chat(struct ods_llm *l, const char *model, const char *messages,
-    char **content, struct ods_llm_usage *u)
+    const struct ods_llm_opts *opts, char **content, struct ods_llm_usage *u)
 {
 	struct json_object	*o = NULL;
 	struct ods_buf		 b;
@@ -229,7 +245,7 @@ ods_llm_chat(struct ods_llm *l, const char *model, const char *messages,
 	if (model == NULL || messages == NULL)
 		return ODS_EINVAL;
 	ods_buf_init(&b, REQ_MAX);
-	if ((er = chat_body(l, model, messages, 0, &b)) == ODS_OK)
+	if ((er = chat_body(l, model, messages, opts, 0, &b)) == ODS_OK)
 		er = call_json(l, ODS_LLM_CHAT, model, &b, &o, u);
 	ods_buf_free(&b);
 	if (er != ODS_OK)
@@ -316,6 +332,15 @@ out:
 	return rc;
 }
 
+/* Polled while the upstream is silent. */
+static int
+cs_gone(void *arg)
+{
+	struct chat_stream	*st = arg;
+
+	return st->cs->client_gone(st->cs->arg);
+}
+
 /* What a call that ods_llm_forward took ended with. */
 static enum ods_err
 cs_outcome(struct chat_stream *st, const struct ods_llm_result *res)
@@ -349,7 +374,8 @@ cs_outcome(struct chat_stream *st, const struct ods_llm_result *res)
 
 enum ods_err
 ods_llm_chat_stream(struct ods_llm *l, const char *model,
-    const char *messages, const struct ods_llm_chat_sink *cs, int *started,
+    const char *messages, const struct ods_llm_opts *opts,
+    const struct ods_llm_chat_sink *cs, int *started,
     struct ods_llm_usage *u)
 {
 	struct ods_llm_sink	 sink;
@@ -365,7 +391,7 @@ ods_llm_chat_stream(struct ods_llm *l, const char *model,
 	    cs->delta == NULL)
 		return ODS_EINVAL;
 	ods_buf_init(&b, REQ_MAX);
-	if ((er = chat_body(l, model, messages, 1, &b)) != ODS_OK) {
+	if ((er = chat_body(l, model, messages, opts, 1, &b)) != ODS_OK) {
 		ods_buf_free(&b);
 		return er;
 	}
@@ -386,6 +412,8 @@ ods_llm_chat_stream(struct ods_llm *l, const char *model,
 	sink.event = cs_event;
 	sink.arg = &st;
 	sink.progress = cs->progress;
+	if (cs->client_gone != NULL)
+		sink.client_gone = cs_gone;
 	fer = er = ods_llm_forward(l, &p, &sink, &res);
 	if (er == ODS_OK)
 		er = cs_outcome(&st, &res);

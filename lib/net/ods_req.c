@@ -266,6 +266,13 @@ ods_req_remote_addr(const struct ods_req *r)
 	return a != NULL ? a : "";
 }
 
+int
+ods_req_client_gone(const struct ods_req *r)
+{
+	return r->io != NULL && r->io->gone != NULL &&
+	    r->io->gone(r->io->ctx);
+}
+
 const struct ods_req_env *
 ods_req_env(const struct ods_req *r)
 {

@@ -44,6 +44,11 @@ struct ods_req_io {
 	/* Push what was written to the client now; -1 on error. */
 	int	(*flush)(void *ctx);
 	void	*ctx;
+	/*
+	 * 1 when the client is known to be gone (its connection closed),
+	 * without blocking; NULL: never known before a write fails.
+	 */
+	int	(*gone)(void *ctx);
 };
 
 /* Services a handler may use, owned by the worker (any may be NULL). */
@@ -88,6 +93,13 @@ void		 ods_req_set_body_max(struct ods_req *, size_t);
 size_t		 ods_req_body_max(const struct ods_req *);
 /* The service's context, made by its init hook (NULL without one). */
 void		*ods_req_ctx(const struct ods_req *);
+
+/*
+ * 1 when the client went away (nginx closed the connection), asked
+ * without blocking: for long calls that write nothing for a while (an
+ * upstream's silence) and should stop at once.
+ */
+int		 ods_req_client_gone(const struct ods_req *);
 
 /* Header by name, case-insensitive ("Authorization"); NULL if absent. */
 const char	*ods_req_header(const struct ods_req *, const char *name);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -191,6 +192,29 @@ io_flush(void *ctx)
 }
 
 /*
+ * nginx sends nothing more on a request's connection once its body is
+ * in: a hang-up, or end of file, means it closed it (its client left).
+ */
+static int
+io_gone(void *ctx)
+{
+	FCGX_Request	*fr = ctx;
+	struct pollfd	 p;
+	char		 c;
+
+	if (fr->ipcFd < 0)
+		return 1;
+	p.fd = fr->ipcFd;
+	p.events = POLLIN | POLLRDHUP;
+	p.revents = 0;
+	if (poll(&p, 1, 0) <= 0)
+		return 0;
+	if (p.revents & (POLLHUP | POLLERR | POLLRDHUP | POLLNVAL))
+		return 1;
+	return recv(fr->ipcFd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+/*
  * A write to nginx that blocks (its client stopped reading a stream)
  * records no progress, and at --request-timeout the master would SIGKILL
  * the whole worker, cutting every other request it serves. The FastCGI
@@ -269,7 +293,8 @@ handle(struct worker *w, FCGX_Request *fr, struct ods_arena *a)
 	    "Content-Type: application/json\r\n\r\n{\"code\":50000,"
 	    "\"message\":\"out of memory\",\"error\":\"internal_error\"}";
 	const struct ods_route	*rt = NULL;
-	struct ods_req_io	 io = { io_read, io_write, io_flush, fr };
+	struct ods_req_io	 io = { io_read, io_write, io_flush, fr,
+				     io_gone };
 	struct ods_req		*r;
 	struct ods_resp		*resp;
 	enum ods_status		 st;

@@ -155,4 +155,16 @@ enum ods_err	 ods_rag_answer_stream(struct ods_llm *, const char *model,
 		    const struct ods_llm_chat_sink *, const char **mode,
 		    int *started, struct ods_llm_usage *) ODS_MUSTCHECK;
 
+/*
+ * Ground a chat in hits: the system message of ods_rag_answer (the
+ * instruction to cite and the passages numbered [1]..[n]) put before the
+ * messages of msgs (a JSON array text). *out is malloc'ed. ODS_EINVAL
+ * when msgs is not an array.
+ */
+enum ods_err	 ods_rag_ground(const char *msgs, const struct ods_rag_hit *,
+		    size_t n, char **out) ODS_MUSTCHECK;
+/* [{index, doc_id, title, file_name, chunk_index, score}]: what [i] cites. */
+void		 ods_rag_sources_json(struct ods_jw *,
+		    const struct ods_rag_hit *, size_t n);
+
 #endif /* SVC_RAG_H */

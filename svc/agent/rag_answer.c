@@ -71,36 +71,50 @@ extractive(const char *question, const struct ods_rag_hit *h, size_t n,
 	return ODS_OK;
 }
 
-/* The chat messages: the passages in the system message, then the user. */
+/* The system message's text: the instruction and the numbered passages. */
 static enum ods_err
-messages(const char *question, const struct ods_rag_hit *h, size_t n,
-    char **out)
+passages(const struct ods_rag_hit *h, size_t n, struct ods_buf *ctx)
 {
-	struct ods_buf	ctx, msg;
-	struct ods_jw	jw;
 	size_t		i, len;
 	enum ods_err	er;
 
-	ods_buf_init(&ctx, CONTEXT_MAX + 4096);
-	er = ods_buf_addf(&ctx, "%s\n\nPassages:", system_prompt);
+	ods_buf_init(ctx, CONTEXT_MAX + 4096);
+	er = ods_buf_addf(ctx, "%s\n\nPassages:", system_prompt);
 	for (i = 0; i < n && er == ODS_OK; i++) {
 		len = strlen(h[i].content);
-		if (ctx.len + len > CONTEXT_MAX)
+		if (ctx->len + len > CONTEXT_MAX)
 			len = utf8_cut(h[i].content, len, CONTEXT_MAX >
-			    ctx.len ? CONTEXT_MAX - ctx.len : 0);
+			    ctx->len ? CONTEXT_MAX - ctx->len : 0);
 		if (len == 0)
 			break;
-		if ((er = ods_buf_addf(&ctx, "\n\n[%zu] (%s) ", i + 1,
+		if ((er = ods_buf_addf(ctx, "\n\n[%zu] (%s) ", i + 1,
 		    h[i].title != NULL ? h[i].title : "untitled")) == ODS_OK)
-			er = ods_buf_add(&ctx, h[i].content, len);
+			er = ods_buf_add(ctx, h[i].content, len);
 	}
 	if (er == ODS_OK && n == 0)
-		er = ods_buf_addf(&ctx, "\n\n(no passage matched)");
-	if (er != ODS_OK) {
-		ods_buf_free(&ctx);
+		er = ods_buf_addf(ctx, "\n\n(no passage matched)");
+	if (er != ODS_OK)
+		ods_buf_free(ctx);
+	return er;
+}
+
+/*
+ * The passages' system message, then the messages of the JSON array text
+ * rest (NULL: one user message holding question).
+ */
+static enum ods_err
+grounded(const char *rest, const char *question, const struct ods_rag_hit *h,
+    size_t n, char **out)
+{
+	struct ods_buf	ctx, msg;
+	struct ods_jw	jw;
+	const char	*p;
+	enum ods_err	er;
+
+	if ((er = passages(h, n, &ctx)) != ODS_OK)
 		return er;
-	}
-	ods_buf_init(&msg, 2 * CONTEXT_MAX + 65536);
+	ods_buf_init(&msg, 2 * CONTEXT_MAX + 65536 + (rest != NULL ?
+	    strlen(rest) : 0));
 	ods_jw_init(&jw, &msg);
 	ods_jw_arr(&jw);
 	ods_jw_obj(&jw);
@@ -108,13 +122,33 @@ messages(const char *question, const struct ods_rag_hit *h, size_t n,
 	ods_jw_key(&jw, "content");
 	ods_jw_strn(&jw, ctx.data, ctx.len);
 	ods_jw_end(&jw);
-	ods_jw_obj(&jw);
-	ods_jw_kstr(&jw, "role", "user");
-	ods_jw_kstr(&jw, "content", question);
-	ods_jw_end(&jw);
-	ods_jw_end(&jw);
+	if (rest == NULL) {
+		ods_jw_obj(&jw);
+		ods_jw_kstr(&jw, "role", "user");
+		ods_jw_kstr(&jw, "content", question);
+		ods_jw_end(&jw);
+		ods_jw_end(&jw);
+	}
 	ods_buf_free(&ctx);
-	if ((er = ods_jw_error(&jw)) == ODS_OK)
+	er = ods_jw_error(&jw);
+	if (er == ODS_OK && rest != NULL) {
+		/* The elements of rest follow ours: "[a,b]" -> ",a,b]". */
+		for (p = rest; *p == ' ' || *p == '\t' || *p == '\n' ||
+		    *p == '\r'; p++)
+			;
+		if (*p != '[')
+			er = ODS_EINVAL;
+		else {
+			for (p++; *p == ' ' || *p == '\t' || *p == '\n' ||
+			    *p == '\r'; p++)
+				;
+			if (*p != ']')
+				er = ods_buf_add(&msg, ",", 1);
+			if (er == ODS_OK)
+				er = ods_buf_add(&msg, p, strlen(p));
+		}
+	}
+	if (er == ODS_OK)
 		er = ods_buf_add(&msg, "", 1);
 	if (er != ODS_OK) {
 		ods_buf_free(&msg);
@@ -122,6 +156,44 @@ messages(const char *question, const struct ods_rag_hit *h, size_t n,
 	}
 	*out = ods_buf_take(&msg, NULL);
 	return ODS_OK;
+}
+
+/* The chat messages: the passages in the system message, then the user. */
+static enum ods_err
+messages(const char *question, const struct ods_rag_hit *h, size_t n,
+    char **out)
+{
+	return grounded(NULL, question, h, n, out);
+}
+
+enum ods_err
+ods_rag_ground(const char *msgs, const struct ods_rag_hit *h, size_t n,
+    char **out)
+{
+	*out = NULL;
+	if (msgs == NULL)
+		return ODS_EINVAL;
+	return grounded(msgs, NULL, h, n, out);
+}
+
+void
+ods_rag_sources_json(struct ods_jw *jw, const struct ods_rag_hit *h,
+    size_t n)
+{
+	size_t	i;
+
+	ods_jw_arr(jw);
+	for (i = 0; i < n; i++) {
+		ods_jw_obj(jw);
+		ods_jw_kint(jw, "index", (int64_t)i + 1);
+		ods_jw_kstr(jw, "doc_id", h[i].doc_id);
+		ods_jw_kstr(jw, "title", h[i].title);
+		ods_jw_kstr(jw, "file_name", h[i].file_name);
+		ods_jw_kint(jw, "chunk_index", h[i].chunk_index);
+		ods_jw_knum(jw, "score", h[i].score);
+		ods_jw_end(jw);
+	}
+	ods_jw_end(jw);
 }
 
 /* A chat model answers (else the extractive answer). */
@@ -149,7 +221,7 @@ ods_rag_answer(struct ods_llm *llm, const char *model, const char *question,
 	*mode = "llm";
 	if ((er = messages(question, h, n, &msgs)) != ODS_OK)
 		return er;
-	er = ods_llm_chat(llm, model, msgs, answer, u);
+	er = ods_llm_chat(llm, model, msgs, NULL, answer, u);
 	free(msgs);
 	return er;
 }
@@ -198,7 +270,7 @@ ods_rag_answer_stream(struct ods_llm *llm, const char *model,
 	*mode = "llm";
 	if ((er = messages(question, h, n, &msgs)) != ODS_OK)
 		return er;
-	er = ods_llm_chat_stream(llm, model, msgs, cs, started, u);
+	er = ods_llm_chat_stream(llm, model, msgs, NULL, cs, started, u);
 	free(msgs);
 	return er;
 }

@@ -265,6 +265,39 @@ apps() {
 	ods_req DELETE "$u/apps/$app2" "${A[@]}"
 }
 
+# conv SERVER_URL PREFIX: the conversation and chat routes under PREFIX.
+conv() {
+	local u=$1$2 c
+	ods_req POST "$u/chat" "${A[@]}" "${J[@]}" -d '{"message":"contract","model":"mock-chat"}'
+	ods_expect_code 200 "POST $u/chat"
+	c=$(ods_json .data.conversation_id)
+	ods_req POST "$u/chat" "${A[@]}" "${J[@]}" -d '{"message":"x","temperature":3}'
+	ods_expect_code 400 "POST $u/chat with temperature 3"
+	ods_req POST "$u/chat" "${A[@]}" "${J[@]}" -d '{"message":"x","conversation_id":"conv-000000000000"}'
+	ods_expect_code 404 "POST $u/chat in no conversation"
+	ods_req POST "$u/conversations" "${A[@]}" "${J[@]}" -d '{"title":"t"}'
+	ods_expect_code 201 "POST $u/conversations"
+	ods_get "$u/conversations?page=1&page_size=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/conversations"
+	ods_get "$u/conversations/$c" "${A[@]}"
+	ods_expect_code 200 "GET $u/conversations/$c"
+	ods_get "$u/conversations/conv-000000000000" "${A[@]}"
+	ods_expect_code 404 "GET $u/conversations/conv-000000000000"
+	ods_req PUT "$u/conversations/$c" "${A[@]}" "${J[@]}" -d '{"title":"renamed"}'
+	ods_expect_code 200 "PUT $u/conversations/$c"
+	ods_req POST "$u/conversations/$c/messages" "${A[@]}" "${J[@]}" \
+	    -d '{"role":"assistant","content":"saved","usage":{"prompt_tokens":1,"completion_tokens":2}}'
+	ods_expect_code 201 "POST $u/conversations/$c/messages"
+	ods_req POST "$u/conversations/$c/messages" "${A[@]}" "${J[@]}" -d '{"role":"user"}'
+	ods_expect_code 400 "POST $u/conversations/$c/messages without content"
+	ods_get "$u/conversations/$c/messages" "${A[@]}"
+	ods_expect_code 200 "GET $u/conversations/$c/messages"
+	ods_get "$u/conversations/$c/usage" "${A[@]}"
+	ods_expect_code 200 "GET $u/conversations/$c/usage"
+	ods_req DELETE "$u/conversations/$c" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/conversations/$c"
+}
+
 pool "$ODS_DATA_URL" /api/v1/data
 pool "$ODS_DATA_URL" /api/v1
 datasources "$ODS_DATA_URL" /api/v1/data 1
@@ -281,6 +314,9 @@ apps "$ODS_AGENT_URL" /api
 prompts "$ODS_AGENT_URL" /api/v1/agent 1
 prompts "$ODS_AGENT_URL" /api/v1 2
 prompts "$ODS_AGENT_URL" /api 3
+conv "$ODS_AGENT_URL" /api/v1/agent
+conv "$ODS_AGENT_URL" /api/v1
+conv "$ODS_AGENT_URL" /api
 
 # The proxy's own routes.
 P=$ODS_PROXY_URL
