@@ -35,8 +35,6 @@ struct ods_llm_usage_rec {
 	int64_t	completion_tokens;
 	int	latency_ms;
 	int	status;			/* HTTP status sent */
-	char	app_id[65];		/* the app called ("" none) */
-	char	end_user[129];		/* the app's end user ("" none) */
 };
 
 /*
