@@ -21,6 +21,7 @@ struct ods_app;
 /* Body caps: an app (its system prompt is the largest field), a key. */
 #define H_APP_BODY	(64 * 1024)
 #define H_APP_KEY_BODY	4096
+#define H_APP_CALL_BODY	(2 * 1024 * 1024)	/* OpenAI-shaped history */
 
 #define H_APP_ROUTES \
 	{ ODS_GET, "/apps", h_apps_list, ODS_AUTH_REQUIRED, "agent:read", \
@@ -44,7 +45,11 @@ struct ods_app;
 	{ ODS_DELETE, "/apps/{id}/keys/{key_id}", h_apps_key_revoke, \
 	    ODS_AUTH_REQUIRED, "agent:create", H_APP_KEY_BODY }, \
 	{ ODS_GET, "/apps/{id}/info", h_apps_info, ODS_AUTH_APP, \
-	    "agent:read", H_APP_KEY_BODY }
+	    "agent:read", H_APP_KEY_BODY }, \
+	{ ODS_POST, "/apps/{id}/chat", h_apps_chat, ODS_AUTH_APP, \
+	    "agent:execute", 256 * 1024 }, \
+	{ ODS_POST, "/apps/{id}/v1/chat/completions", h_apps_completions, \
+	    ODS_AUTH_APP, "agent:execute", H_APP_CALL_BODY }
 
 /*
  * The app of an ODS_AUTH_APP route's {id}, for the handler to use (free
@@ -57,6 +62,21 @@ struct ods_app;
  */
 struct ods_app	*h_app_callable(struct ods_req *, struct ods_resp *,
 		    enum ods_status *);
+
+/*
+ * h_app_chat.c. {message, conversation_id?, inputs?, user?, stream?,
+ * temperature?, max_tokens?}: /chat's answer (web shape, SSE when
+ * stream) with the app's model, template (filled from inputs), knowledge
+ * bases and settings, in the app's conversations of that caller ("user",
+ * else the key, else the signed-in user).
+ */
+enum ods_status	h_apps_chat(struct ods_req *, struct ods_resp *);
+/*
+ * The same in OpenAI's shape: {messages, model (ignored: the app's
+ * answers), stream?, temperature?, max_tokens?, user?, inputs?} gets a
+ * chat.completion or chat.completion.chunk frames; no conversation kept.
+ */
+enum ods_status	h_apps_completions(struct ods_req *, struct ods_resp *);
 
 /* ?page&page_size&type&status: data:{apps, total, page, page_size}. */
 enum ods_status	h_apps_list(struct ods_req *, struct ods_resp *);

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sys/types.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,29 +76,69 @@ model_error(struct chat_run *cr, enum ods_err er)
 }
 
 /*
- * With a KB: retrieve for the query and put the passages before the
- * messages; cr->sources lists them. Sends the error itself (0).
+ * The knowledge bases of the call into kbs: c->kb_id seen as the caller,
+ * or c->kb_ids whoever owns them. Sends the error itself (-1).
+ */
+static ssize_t
+ground_kbs(struct chat_run *cr, struct ods_kb **kbs, enum ods_status *hs)
+{
+	const struct h_chat_call	*c = cr->c;
+	size_t				 i, n = 0;
+	enum ods_err			 er;
+
+	if (c->kb_id != NULL && *c->kb_id != '\0') {
+		if ((kbs[0] = h_kb_of(cr->r, cr->w, c->kb_id, NULL, 0, hs)) ==
+		    NULL)
+			return -1;
+		return 1;
+	}
+	for (i = 0; i < c->nkbs && n < H_CHAT_KB_MAX; i++) {
+		er = ods_kb_get(ods_req_db(cr->r), c->kb_ids[i], NULL,
+		    &kbs[n]);
+		if (er == ODS_OK)
+			n++;
+		else if (er == ODS_ENOTFOUND)
+			ods_log(ODS_LOG_WARN, "chat_kb_gone kb=%s",
+			    c->kb_ids[i]);
+		else {
+			while (n > 0)
+				ods_kb_free(kbs[--n]);
+			*hs = fail(cr, er, "retrieval_failed", NULL,
+			    "could not read the knowledge base");
+			return -1;
+		}
+	}
+	return (ssize_t)n;
+}
+
+/*
+ * With knowledge bases: retrieve for the query and put the passages
+ * before the messages; cr->sources lists them. Sends the error itself
+ * (0).
  */
 static int
 ground(struct chat_run *cr, char **grounded, enum ods_status *hs)
 {
 	struct ods_rag_query	 q;
 	struct ods_rag_hit	*hits = NULL;
-	struct ods_kb		*kb;
+	struct ods_kb		*kbs[H_CHAT_KB_MAX];
 	struct ods_why		 why;
 	struct ods_buf		 b;
 	struct ods_jw		 jw;
+	ssize_t			 nk;
 	size_t			 n = 0;
 	enum ods_err		 er;
 
-	if ((kb = h_kb_of(cr->r, cr->w, cr->c->kb_id, NULL, 0, hs)) == NULL)
-		return 0;
+	if ((nk = ground_kbs(cr, kbs, hs)) <= 0)
+		return nk == 0;
 	ods_rag_query_init(&q);
 	q.text = cr->c->query != NULL ? cr->c->query : "";
 	q.top_k = GROUND_K;
 	memset(&why, 0, sizeof(why));
-	er = ods_rag_retrieve(h_agent(cr->r)->rag, kb, &q, &hits, &n, &why);
-	ods_kb_free(kb);
+	er = ods_rag_retrieve_many(h_agent(cr->r)->rag, kbs, (size_t)nk, &q,
+	    &hits, &n, &why);
+	while (nk > 0)
+		ods_kb_free(kbs[--nk]);
 	if (er == ODS_OK)
 		er = ods_rag_ground(cr->c->messages_json, hits, n, grounded);
 	if (er == ODS_OK) {
@@ -366,10 +408,11 @@ h_chat_call(struct ods_req *r, struct ods_resp *w, const struct h_chat_call *c)
 		    "no backend serves that model");
 		goto out;
 	}
-	if (c->kb_id != NULL && *c->kb_id != '\0') {
+	if ((c->kb_id != NULL && *c->kb_id != '\0') || c->nkbs > 0) {
 		if (!ground(&cr, &grounded, &hs))
 			goto out;
-		cr.msgs = grounded;
+		if (grounded != NULL)
+			cr.msgs = grounded;
 	}
 	if (!reserve(&cr, &hs))
 		goto out;
@@ -473,16 +516,19 @@ store_answer(void *arg, const char *content, size_t len, const char *status,
 }
 
 /*
- * The request's conversation (the caller's own, even for an admin) with
- * the user's message m added, or a new one made with it (one commit).
- * Sends the error itself (NULL).
+ * The request's conversation (the caller's own, even for an admin; an
+ * app's: owned by app->owner and of that app) with the user's message m
+ * added, or a new one made with it (one commit). Sends the error itself
+ * (NULL).
  */
 static struct ods_conv *
 chat_conv(struct ods_req *r, struct ods_resp *w, const struct chat_req *q,
-    const struct ods_msg_spec *m, char id[64], enum ods_status *hs)
+    const struct h_chat_app *app, const struct ods_msg_spec *m, char id[64],
+    enum ods_status *hs)
 {
 	struct ods_conv_spec	 s;
 	struct ods_conv		*c = NULL;
+	const char		*owner = app != NULL ? app->owner : h_user(r);
 	enum ods_err		 er;
 
 	if (q->conversation_id == NULL || *q->conversation_id == '\0') {
@@ -490,13 +536,20 @@ chat_conv(struct ods_req *r, struct ods_resp *w, const struct chat_req *q,
 		s.model = q->model;
 		s.system_prompt = q->system_prompt;
 		s.knowledge_base_id = q->kb_id;
-		if ((er = ods_conv_create(ods_req_db(r), &s, h_user(r), m, id,
+		s.app_id = app != NULL ? app->app_id : NULL;
+		if ((er = ods_conv_create(ods_req_db(r), &s, owner, m, id,
 		    &c)) != ODS_OK)
 			*hs = ods_resp_error(w, er, "could not store the "
 			    "conversation");
 		return c;
 	}
-	er = ods_conv_get(ods_req_db(r), q->conversation_id, h_user(r), &c);
+	er = ods_conv_get(ods_req_db(r), q->conversation_id, owner, &c);
+	/* An app's conversations are its own; /chat's are no app's. */
+	if (er == ODS_OK && (app != NULL ? c->app_id == NULL ||
+	    strcmp(c->app_id, app->app_id) != 0 : c->app_id != NULL)) {
+		ods_conv_free(c);
+		er = ODS_ENOTFOUND;
+	}
 	if (er == ODS_ENOTFOUND) {
 		*hs = ods_resp_error_ex(w, er, ODS_C_ENTITY_NOT_FOUND,
 		    "not_found", "no such conversation");
@@ -511,7 +564,7 @@ chat_conv(struct ods_req *r, struct ods_resp *w, const struct chat_req *q,
 }
 
 enum ods_status
-h_chat(struct ods_req *r, struct ods_resp *w)
+h_chat_conv(struct ods_req *r, struct ods_resp *w, const struct h_chat_app *app)
 {
 	struct chat_req		 q;
 	struct h_chat_call	 call;
@@ -519,6 +572,7 @@ h_chat(struct ods_req *r, struct ods_resp *w)
 	struct ods_msg_spec	 m;
 	struct ods_conv		*c;
 	struct ods_why		 why;
+	const char		*system;
 	char			*msgs = NULL, user_id[64];
 	int64_t			 budget;
 	enum ods_status		 hs = ODS_HTTP_500;
@@ -527,21 +581,32 @@ h_chat(struct ods_req *r, struct ods_resp *w)
 	memset(&why, 0, sizeof(why));
 	if ((er = chat_parse(r, &q, &why)) != ODS_OK)
 		return ods_resp_input_error(w, er, &why);
+	if (app != NULL) {	/* the app's settings, not the caller's */
+		q.model = app->model;
+		q.system_prompt = NULL;
+		q.kb_id = NULL;
+		if (app->temperature >= 0)
+			q.temperature = app->temperature;
+		if (app->max_tokens > 0 && (q.max_tokens == 0 ||
+		    q.max_tokens > app->max_tokens))
+			q.max_tokens = app->max_tokens;
+	}
 	/* The user's message is kept whatever the model does. */
 	memset(&m, 0, sizeof(m));
 	m.role = "user";
 	m.content = q.message;
 	m.len = strlen(q.message);
 	m.latency_ms = -1;
-	if ((c = chat_conv(r, w, &q, &m, user_id, &hs)) == NULL)
+	if ((c = chat_conv(r, w, &q, app, &m, user_id, &hs)) == NULL)
 		return hs;
 	memset(&call, 0, sizeof(call));
 	call.shape = H_CHAT_WEB;
 	call.model = q.model != NULL ? q.model : c->model != NULL ? c->model :
 	    ods_req_conf(r)->default_chat_model;
+	system = app != NULL ? app->system_prompt : q.system_prompt != NULL ?
+	    q.system_prompt : c->system_prompt;
 	budget = ods_req_conf(r)->chat_history_tokens - q.max_tokens;
-	er = ods_conv_history(ods_req_db(r), c->conversation_id,
-	    q.system_prompt != NULL ? q.system_prompt : c->system_prompt,
+	er = ods_conv_history(ods_req_db(r), c->conversation_id, system,
 	    budget > 0 ? budget : 1, &msgs, NULL);
 	if (er != ODS_OK) {
 		hs = ods_resp_error(w, er, "could not read the conversation");
@@ -551,7 +616,13 @@ h_chat(struct ods_req *r, struct ods_resp *w)
 	call.temperature = q.temperature;
 	call.max_tokens = (int)q.max_tokens;
 	call.stream = q.stream;
-	call.kb_id = q.kb_id != NULL ? q.kb_id : c->knowledge_base_id;
+	if (app != NULL) {
+		call.kb_ids = app->kb_ids;
+		call.nkbs = app->nkbs;
+		call.app_id = app->app_id;
+		call.end_user = app->end_user;
+	} else
+		call.kb_id = q.kb_id != NULL ? q.kb_id : c->knowledge_base_id;
 	call.query = q.message;
 	call.conversation_id = c->conversation_id;
 	st.db = ods_req_db(r);
@@ -565,4 +636,10 @@ out:
 	free(msgs);
 	ods_conv_free(c);
 	return hs;
+}
+
+enum ods_status
+h_chat(struct ods_req *r, struct ods_resp *w)
+{
+	return h_chat_conv(r, w, NULL);
 }

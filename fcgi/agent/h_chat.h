@@ -20,6 +20,8 @@ struct ods_llm_usage;
 
 enum h_chat_shape { H_CHAT_WEB, H_CHAT_OPENAI };
 
+#define H_CHAT_KB_MAX	8	/* knowledge bases one call is grounded in */
+
 struct h_chat_call {
 	enum h_chat_shape shape;
 	const char	*model;		/* required */
@@ -27,7 +29,13 @@ struct h_chat_call {
 	double		 temperature;	/* < 0: not sent */
 	int		 max_tokens;	/* 0: not sent */
 	int		 stream;
-	const char	*kb_id;		/* ground in this KB or NULL */
+	const char	*kb_id;		/* ground in this KB (the caller's) */
+	/*
+	 * Or, kb_id NULL, in these (an app's, checked when it was saved:
+	 * read whoever owns them; one deleted since is left out).
+	 */
+	const char *const *kb_ids;
+	size_t		 nkbs;		/* <= H_CHAT_KB_MAX */
 	const char	*query;		/* retrieval query (last user msg) */
 	const char	*app_id;	/* api_usage.app_id, or NULL */
 	const char	*end_user;	/* api_usage.end_user, or NULL */
@@ -57,6 +65,29 @@ struct h_chat_call {
  */
 enum ods_status	 h_chat_call(struct ods_req *, struct ods_resp *,
 		    const struct h_chat_call *);
+
+/* What an app puts around a chat in a conversation (h_app_chat.c). */
+struct h_chat_app {
+	const char	*app_id;
+	const char	*owner;		/* of the app's conversations */
+	const char	*end_user;	/* api_usage.end_user, or NULL */
+	const char	*model;		/* NULL: DEFAULT_CHAT_MODEL */
+	const char	*system_prompt;	/* NULL: none */
+	double		 temperature;	/* < 0: the request's */
+	int		 max_tokens;	/* 0: the request's (else at most) */
+	const char *const *kb_ids;
+	size_t		 nkbs;
+};
+
+/*
+ * The work of POST /chat (body {message, conversation_id?, ...}) with an
+ * app's settings in place of the request's model, system prompt and
+ * knowledge bases (app NULL: /chat itself). An app's conversations are
+ * owned by app->owner and carry its app_id: another app's, or one of
+ * /chat, is a 404 there (and an app's is a 404 on /chat).
+ */
+enum ods_status	 h_chat_conv(struct ods_req *, struct ods_resp *,
+		    const struct h_chat_app *);
 
 #define H_CHAT_ROUTES \
 	{ ODS_GET, "/conversations", h_conv_list, ODS_AUTH_REQUIRED, \

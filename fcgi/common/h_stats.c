@@ -20,7 +20,8 @@
 /*
  * One round trip. p.o is the owner (NULL: everyone). Users are the ids
  * the platform has seen: in the audit trail (every write, every refused
- * login), the usage of model calls and the objects they created; active
+ * login), the usage of model calls and the objects they created (an
+ * app's conversations are its callers', not users of ours); active
  * means seen in the last 24 hours. Storage is what the rows say the
  * objects weigh (datasets and live documents).
  */
@@ -29,7 +30,8 @@
 	" (SELECT COUNT(*) FROM (" \
 	"   SELECT user_id u FROM audit_logs WHERE user_id <> '' UNION " \
 	"   SELECT user_id FROM api_usage WHERE user_id <> '' UNION " \
-	"   SELECT user_id FROM conversations WHERE user_id <> '' UNION " \
+	"   SELECT user_id FROM conversations WHERE user_id <> '' AND " \
+	"    app_id IS NULL UNION " \
 	"   SELECT created_by FROM knowledge_bases WHERE created_by <> '' " \
 	" ) s WHERE p.o IS NULL OR s.u = p.o)," \
 	" (SELECT COUNT(*) FROM (" \
@@ -38,7 +40,7 @@
 	"   SELECT user_id FROM api_usage WHERE user_id <> '' AND " \
 	"    created_at > NOW(3) - INTERVAL 1 DAY UNION " \
 	"   SELECT user_id FROM conversations WHERE user_id <> '' AND " \
-	"    updated_at > NOW(3) - INTERVAL 1 DAY" \
+	"    app_id IS NULL AND updated_at > NOW(3) - INTERVAL 1 DAY" \
 	" ) s WHERE p.o IS NULL OR s.u = p.o)," \
 	" (SELECT COUNT(*) FROM datasets WHERE p.o IS NULL OR " \
 	"   created_by = p.o)," \

@@ -124,6 +124,16 @@ struct ods_rag_hit {
 enum ods_err	 ods_rag_retrieve(struct ods_rag *, const struct ods_kb *,
 		    const struct ods_rag_query *, struct ods_rag_hit **hits,
 		    size_t *n, struct ods_why *) ODS_MUSTCHECK;
+/*
+ * The same over several knowledge bases (an app's): each is searched for
+ * top_k and the best top_k of all, by score, are kept. The scores of one
+ * mode are on one scale ([0,1]) whatever the KB; a KB's own fusion
+ * defaults (its embedding model) still apply to it.
+ */
+enum ods_err	 ods_rag_retrieve_many(struct ods_rag *,
+		    struct ods_kb *const *kbs, size_t nkbs,
+		    const struct ods_rag_query *, struct ods_rag_hit **hits,
+		    size_t *n, struct ods_why *) ODS_MUSTCHECK;
 void		 ods_rag_hits_free(struct ods_rag_hit *, size_t n);
 /* {content, source, score, doc_id, chunk_index, title, ...} */
 void		 ods_rag_hit_json(struct ods_jw *, const struct ods_rag_hit *,

@@ -90,17 +90,22 @@ ods_rag_mode_name(enum ods_rag_mode m)
 	    mode_names[m] : "hybrid";
 }
 
+static void
+hit_fini(struct ods_rag_hit *h)
+{
+	free(h->doc_id);
+	free(h->title);
+	free(h->file_name);
+	free(h->content);
+}
+
 void
 ods_rag_hits_free(struct ods_rag_hit *h, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i < n; i++) {
-		free(h[i].doc_id);
-		free(h[i].title);
-		free(h[i].file_name);
-		free(h[i].content);
-	}
+	for (i = 0; i < n; i++)
+		hit_fini(&h[i]);
 	free(h);
 }
 
@@ -617,4 +622,54 @@ ods_rag_hit_json(struct ods_jw *jw, const struct ods_rag_hit *h,
 	ods_jw_kstr(jw, "title", h->title);
 	ods_jw_end(jw);
 	ods_jw_end(jw);
+}
+
+static int
+hit_cmp(const void *a, const void *b)
+{
+	const struct ods_rag_hit	*x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->chunk_id < y->chunk_id ? -1 : x->chunk_id > y->chunk_id;
+}
+
+enum ods_err
+ods_rag_retrieve_many(struct ods_rag *rg, struct ods_kb *const *kbs,
+    size_t nkbs, const struct ods_rag_query *q, struct ods_rag_hit **hits,
+    size_t *n, struct ods_why *why)
+{
+	struct ods_rag_hit	*all = NULL, *one, *grown;
+	size_t			 i, m, total = 0, k;
+	enum ods_err		 er;
+
+	*hits = NULL;
+	*n = 0;
+	for (i = 0; i < nkbs; i++) {
+		if ((er = ods_rag_retrieve(rg, kbs[i], q, &one, &m, why)) !=
+		    ODS_OK) {
+			ods_rag_hits_free(all, total);
+			return er;
+		}
+		if (m > 0) {
+			if ((grown = reallocarray(all, total + m,
+			    sizeof(*all))) == NULL) {
+				ods_rag_hits_free(one, m);
+				ods_rag_hits_free(all, total);
+				return ODS_ENOMEM;
+			}
+			all = grown;
+			memcpy(all + total, one, m * sizeof(*one));
+			total += m;
+		}
+		free(one);	/* its strings moved to all */
+	}
+	if (total > 1)
+		qsort(all, total, sizeof(*all), hit_cmp);
+	k = q->top_k > 0 && q->top_k < total ? q->top_k : total;
+	for (i = k; i < total; i++)	/* the strings of the rest */
+		hit_fini(&all[i]);
+	*hits = all;
+	*n = k;
+	return ODS_OK;
 }

@@ -247,6 +247,20 @@ apps() {
 	ods_expect_code 200 "GET $u/apps/$app/info with the app's key"
 	ods_get "$u/apps/$app2/info" -H "Authorization: Bearer $key"
 	ods_expect_code 403 "GET $u/apps/$app2/info with another app's key"
+	ods_req POST "$u/apps/$app/chat" -H "Authorization: Bearer $key" "${J[@]}" \
+	    -d '{"message":"contract","user":"c"}'
+	ods_expect_code 200 "POST $u/apps/$app/chat with the app's key"
+	ods_req POST "$u/apps/$app/chat" -H "Authorization: Bearer $key" "${J[@]}" -d '{}'
+	ods_expect_code 400 "POST $u/apps/$app/chat without a message"
+	ods_req POST "$u/apps/$app/v1/chat/completions" -H "Authorization: Bearer $key" \
+	    "${J[@]}" -d '{"model":"x","messages":[{"role":"user","content":"hi"}]}'
+	ods_expect_code 200 "POST $u/apps/$app/v1/chat/completions"
+	ods_req POST "$u/apps/$app/v1/chat/completions" -H "Authorization: Bearer $key" \
+	    "${J[@]}" -d '{"model":"x","messages":[]}'
+	ods_expect_code 400 "POST $u/apps/$app/v1/chat/completions without messages"
+	ods_req POST "$u/apps/$app2/v1/chat/completions" -H "Authorization: Bearer $key" \
+	    "${J[@]}" -d '{"model":"x","messages":[{"role":"user","content":"hi"}]}'
+	ods_expect_code 403 "POST $u/apps/$app2/v1/chat/completions with another app's key"
 	ods_get "$u/apps/$app" "${A[@]}"
 	ods_expect_code 200 "GET $u/apps/$app"
 	ods_req POST "$u/apps/$app/unpublish" "${A[@]}"
