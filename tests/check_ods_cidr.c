@@ -111,7 +111,7 @@ START_TEST(test_cidr_list_is_capped)
 	char		*s;
 	size_t		 n = 0, i;
 
-	s = calloc(ODS_CIDR_LIST_MAX + 1, 9);
+	s = calloc(ODS_CIDR_LIST_MAX + 2, 9);	/* and the NUL */
 	for (i = 0; i <= ODS_CIDR_LIST_MAX; i++)
 		strcat(s, "10.0.0.1,");
 	ck_assert_int_eq(ods_cidr_list_parse(s, &v, &n, &why), ODS_ETOOBIG);

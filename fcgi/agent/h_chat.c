@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,21 @@ struct chat_run {
 	char				 message_id[64];
 	double				 t0;
 	int				 status;
+	int				 ready_done;
+	enum ods_err			 ready_er;
 };
+
+/* c->ready, once. */
+static enum ods_err
+call_ready(struct chat_run *cr)
+{
+	if (!cr->ready_done) {
+		cr->ready_done = 1;
+		if (cr->c->ready != NULL)
+			cr->ready_er = cr->c->ready(cr->c->ready_arg);
+	}
+	return cr->ready_er;
+}
 
 /* An error in the call's shape. */
 static enum ods_status
@@ -73,6 +88,15 @@ model_error(struct chat_run *cr, enum ods_err er)
 	return fail(cr, er, er == ODS_ETIMEOUT ? "upstream_timeout" :
 	    er == ODS_EUPSTREAM ? "upstream_error" : "backend_unavailable",
 	    NULL, "The chat model did not answer.");
+}
+
+/* What had to be durable before the answer is not: 5xx, nothing sent. */
+static enum ods_status
+not_ready(struct chat_run *cr)
+{
+	return fail(cr, cr->ready_er == ODS_EINVAL ? ODS_EUNAVAIL :
+	    cr->ready_er, "not_stored", NULL, "the message could not be "
+	    "stored; try again");
 }
 
 /*
@@ -198,7 +222,7 @@ static void
 keep(struct chat_run *cr, const char *content, size_t len,
     const char *status)
 {
-	if (cr->c->store == NULL)
+	if (cr->c->store == NULL || call_ready(cr) != ODS_OK)
 		return;
 	if (len > ANSWER_KEEP)
 		len = ANSWER_KEEP;
@@ -269,6 +293,11 @@ run_whole(struct chat_run *cr, enum ods_status *hs)
 
 	er = ods_llm_chat(h_agent(cr->r)->llm, cr->c->model, cr->msgs,
 	    &cr->opts, &content, &cr->u);
+	if (call_ready(cr) != ODS_OK) {
+		free(content);
+		*hs = not_ready(cr);
+		return cr->ready_er;
+	}
 	if (er != ODS_OK) {
 		*hs = model_error(cr, er);
 		return er;
@@ -285,6 +314,10 @@ on_delta(void *arg, const char *text, size_t len, const char *chunk,
     size_t clen)
 {
 	struct chat_run	*cr = arg;
+
+	/* Nothing goes out before what must be durable is. */
+	if (!cr->sse.begun && call_ready(cr) != ODS_OK)
+		return 1;
 
 	/* Past the cap the rest is sent, not kept. */
 	if (cr->answer.len + len <= ANSWER_KEEP &&
@@ -339,6 +372,10 @@ run_stream(struct chat_run *cr, enum ods_status *hs)
 	er = ods_llm_chat_stream(h_agent(cr->r)->llm, cr->c->model, cr->msgs,
 	    &cr->opts, &cs, &started, &cr->u);
 	if (!cr->sse.begun) {
+		if (call_ready(cr) != ODS_OK) {
+			*hs = not_ready(cr);
+			return cr->ready_er;
+		}
 		if (er == ODS_OK)	/* an empty answer: still a stream */
 			goto done;
 		*hs = model_error(cr, er);
@@ -421,6 +458,7 @@ h_chat_call(struct ods_req *r, struct ods_resp *w, const struct h_chat_call *c)
 	er = c->stream ? run_stream(&cr, &hs) : run_whole(&cr, &hs);
 	account(&cr, er, hs);
 out:
+	(void)call_ready(&cr);	/* at the latest */
 	h_sse_fini(&cr.sse);
 	ods_buf_free(&cr.answer);
 	free(cr.sources);
@@ -487,14 +525,72 @@ chat_parse(struct ods_req *r, struct chat_req *q, struct ods_why *why)
 	return ODS_OK;
 }
 
-/* The store of h_chat_call for /chat: the assistant's message. */
+/*
+ * One /chat's conversation and the writes of its two messages. The
+ * user's message (with the conversation, when it is new) is written by a
+ * thread of its own while the model starts on the prompt, which is built
+ * without it; h_chat_call's ready hook waits for that commit before the
+ * first byte of the answer leaves, so an acknowledged message is durable
+ * and the commit's flush is not added to the time to the first token.
+ */
 struct chat_store {
 	struct ods_db		*db;
-	const struct ods_conv	*conv;
+	struct ods_conv		*conv;	/* NULL until a new one is made */
 	const char		*model;
 	double			 t0;
+	/* The user's message, and its writer. */
+	const char		*owner;
+	struct ods_conv_spec	 spec;	/* create: spec.id set */
+	struct ods_msg_spec	 m;
+	char			 msg_id[64];
+	pthread_t		 th;
+	int			 running;
+	enum ods_err		 er;
 };
 
+static void
+store_user_now(struct chat_store *st)
+{
+	if (st->conv == NULL)
+		st->er = ods_conv_create(st->db, &st->spec, st->owner, &st->m,
+		    st->msg_id, &st->conv);
+	else
+		st->er = ods_msg_add(st->db, st->conv, &st->m, st->msg_id);
+	if (st->er != ODS_OK)
+		ods_log(ODS_LOG_ERR, "chat_message_not_stored err=%s",
+		    ods_strerror(st->er));
+}
+
+static void *
+store_user_main(void *arg)
+{
+	store_user_now(arg);
+	return NULL;
+}
+
+/* Start the user's message on its way (in this thread if none starts). */
+static void
+store_user(struct chat_store *st)
+{
+	st->running = pthread_create(&st->th, NULL, store_user_main, st) == 0;
+	if (!st->running)
+		store_user_now(st);
+}
+
+/* h_chat_call's ready hook: the user's message is stored. */
+static enum ods_err
+user_stored(void *arg)
+{
+	struct chat_store	*st = arg;
+
+	if (st->running) {
+		(void)pthread_join(st->th, NULL);
+		st->running = 0;
+	}
+	return st->er;
+}
+
+/* The store of h_chat_call: the assistant's message. */
 static enum ods_err
 store_answer(void *arg, const char *content, size_t len, const char *status,
     const struct ods_llm_usage *u, const char *sources, char message_id[64])
@@ -516,51 +612,32 @@ store_answer(void *arg, const char *content, size_t len, const char *status,
 }
 
 /*
- * The request's conversation (the caller's own, even for an admin; an
- * app's: owned by app->owner and of that app) with the user's message m
- * added, or a new one made with it (one commit). Sends the error itself
- * (NULL).
+ * The request's conversation when it names one: the caller's own (even
+ * for an admin), or an app's, owned by app->owner and of that app. Sends
+ * the error itself (NULL).
  */
 static struct ods_conv *
 chat_conv(struct ods_req *r, struct ods_resp *w, const struct chat_req *q,
-    const struct h_chat_app *app, const struct ods_msg_spec *m, char id[64],
-    enum ods_status *hs)
+    const struct h_chat_app *app, enum ods_status *hs)
 {
-	struct ods_conv_spec	 s;
 	struct ods_conv		*c = NULL;
 	const char		*owner = app != NULL ? app->owner : h_user(r);
 	enum ods_err		 er;
 
-	if (q->conversation_id == NULL || *q->conversation_id == '\0') {
-		memset(&s, 0, sizeof(s));
-		s.model = q->model;
-		s.system_prompt = q->system_prompt;
-		s.knowledge_base_id = q->kb_id;
-		s.app_id = app != NULL ? app->app_id : NULL;
-		if ((er = ods_conv_create(ods_req_db(r), &s, owner, m, id,
-		    &c)) != ODS_OK)
-			*hs = ods_resp_error(w, er, "could not store the "
-			    "conversation");
-		return c;
-	}
 	er = ods_conv_get(ods_req_db(r), q->conversation_id, owner, &c);
 	/* An app's conversations are its own; /chat's are no app's. */
 	if (er == ODS_OK && (app != NULL ? c->app_id == NULL ||
 	    strcmp(c->app_id, app->app_id) != 0 : c->app_id != NULL)) {
 		ods_conv_free(c);
+		c = NULL;
 		er = ODS_ENOTFOUND;
 	}
-	if (er == ODS_ENOTFOUND) {
+	if (er == ODS_ENOTFOUND)
 		*hs = ods_resp_error_ex(w, er, ODS_C_ENTITY_NOT_FOUND,
 		    "not_found", "no such conversation");
-		return NULL;
-	}
-	if (er == ODS_OK && (er = ods_msg_add(ods_req_db(r), c, m, id)) ==
-	    ODS_OK)
-		return c;
-	*hs = ods_resp_error(w, er, "could not store the message");
-	ods_conv_free(c);
-	return NULL;
+	else if (er != ODS_OK)
+		*hs = ods_resp_error(w, er, "could not read the conversation");
+	return c;
 }
 
 enum ods_status
@@ -569,11 +646,9 @@ h_chat_conv(struct ods_req *r, struct ods_resp *w, const struct h_chat_app *app)
 	struct chat_req		 q;
 	struct h_chat_call	 call;
 	struct chat_store	 st;
-	struct ods_msg_spec	 m;
-	struct ods_conv		*c;
 	struct ods_why		 why;
 	const char		*system;
-	char			*msgs = NULL, user_id[64];
+	char			*msgs = NULL, conv_id[32];
 	int64_t			 budget;
 	enum ods_status		 hs = ODS_HTTP_500;
 	enum ods_err		 er;
@@ -591,22 +666,39 @@ h_chat_conv(struct ods_req *r, struct ods_resp *w, const struct h_chat_app *app)
 		    q.max_tokens > app->max_tokens))
 			q.max_tokens = app->max_tokens;
 	}
+	memset(&st, 0, sizeof(st));
+	st.t0 = ods_now_sec();
+	st.db = ods_req_db(r);
+	st.owner = app != NULL ? app->owner : h_user(r);
 	/* The user's message is kept whatever the model does. */
-	memset(&m, 0, sizeof(m));
-	m.role = "user";
-	m.content = q.message;
-	m.len = strlen(q.message);
-	m.latency_ms = -1;
-	if ((c = chat_conv(r, w, &q, app, &m, user_id, &hs)) == NULL)
-		return hs;
+	st.m.role = "user";
+	st.m.content = q.message;
+	st.m.len = strlen(q.message);
+	st.m.latency_ms = -1;
+	if (q.conversation_id != NULL && *q.conversation_id != '\0') {
+		if ((st.conv = chat_conv(r, w, &q, app, &hs)) == NULL)
+			return hs;
+		snprintf(conv_id, sizeof(conv_id), "%s",
+		    st.conv->conversation_id);
+	} else {
+		ods_conv_new_id(conv_id);
+		st.spec.id = conv_id;
+		st.spec.model = q.model;
+		st.spec.system_prompt = q.system_prompt;
+		st.spec.knowledge_base_id = q.kb_id;
+		st.spec.app_id = app != NULL ? app->app_id : NULL;
+	}
 	memset(&call, 0, sizeof(call));
 	call.shape = H_CHAT_WEB;
-	call.model = q.model != NULL ? q.model : c->model != NULL ? c->model :
+	call.model = q.model != NULL ? q.model : st.conv != NULL &&
+	    st.conv->model != NULL ? st.conv->model :
 	    ods_req_conf(r)->default_chat_model;
 	system = app != NULL ? app->system_prompt : q.system_prompt != NULL ?
-	    q.system_prompt : c->system_prompt;
+	    q.system_prompt : st.conv != NULL ? st.conv->system_prompt : NULL;
 	budget = ods_req_conf(r)->chat_history_tokens - q.max_tokens;
-	er = ods_conv_history(ods_req_db(r), c->conversation_id, system,
+	/* The history as it was, then this message (not stored yet). */
+	er = ods_conv_prompt(st.db, st.conv != NULL ?
+	    st.conv->conversation_id : NULL, system, q.message,
 	    budget > 0 ? budget : 1, &msgs, NULL);
 	if (er != ODS_OK) {
 		hs = ods_resp_error(w, er, "could not read the conversation");
@@ -622,19 +714,21 @@ h_chat_conv(struct ods_req *r, struct ods_resp *w, const struct h_chat_app *app)
 		call.app_id = app->app_id;
 		call.end_user = app->end_user;
 	} else
-		call.kb_id = q.kb_id != NULL ? q.kb_id : c->knowledge_base_id;
+		call.kb_id = q.kb_id != NULL ? q.kb_id : st.conv != NULL ?
+		    st.conv->knowledge_base_id : NULL;
 	call.query = q.message;
-	call.conversation_id = c->conversation_id;
-	st.db = ods_req_db(r);
-	st.conv = c;
+	call.conversation_id = conv_id;
 	st.model = call.model;
-	st.t0 = ods_now_sec();
 	call.store = store_answer;
 	call.store_arg = &st;
+	call.ready = user_stored;
+	call.ready_arg = &st;
+	store_user(&st);
 	hs = h_chat_call(r, w, &call);
 out:
+	(void)user_stored(&st);
 	free(msgs);
-	ods_conv_free(c);
+	ods_conv_free(st.conv);
 	return hs;
 }
 

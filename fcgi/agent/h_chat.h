@@ -49,6 +49,16 @@ struct h_chat_call {
 			    const char *status, const struct ods_llm_usage *u,
 			    const char *sources_json, char message_id[64]);
 	void		*store_arg;
+	/*
+	 * Called once before anything of the answer reaches the client (its
+	 * first frame, the whole answer, an error after the model was asked)
+	 * and at the latest when the call ends (may be NULL): what must be
+	 * durable by then, such as the user's message stored while the model
+	 * starts. An error is answered instead (503...), the model's call
+	 * abandoned and nothing stored.
+	 */
+	enum ods_err	(*ready)(void *arg);
+	void		*ready_arg;
 };
 
 /*

@@ -285,7 +285,9 @@ ods_secret_open(const struct ods_secret *s, const char *v, char **out,
 		if (gcm(0, &s->keys[i], buf + KID_LEN, buf + HDR_LEN,
 		    (size_t)n - HDR_LEN, (unsigned char *)plain,
 		    buf + KID_LEN + NONCE_LEN) != 0) {
-			ods_secret_clear(plain);
+			/* Not a string (no NUL): wipe the whole buffer. */
+			OPENSSL_cleanse(plain, (size_t)n - HDR_LEN + 16 + 1);
+			free(plain);
 			er = ODS_ECORRUPT;
 			continue;
 		}

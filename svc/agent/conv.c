@@ -26,8 +26,8 @@
 	"completion_tokens, latency_ms"
 
 static int	 status_ok(const char *);
-static enum ods_err msg_insert(struct ods_db_conn *, int64_t, const char *,
-		    const struct ods_msg_spec *, char[64]);
+static enum ods_err msg_row_insert(struct ods_db_conn *, const char *,
+    const struct ods_msg_spec *, char[64]);
 static int	 msg_ok(const struct ods_msg_spec *);
 static enum ods_err in_tx(struct ods_db *,
 		    enum ods_err (*)(struct ods_db_conn *, void *), void *);
@@ -103,34 +103,49 @@ create_tx(struct ods_db_conn *cn, void *arg)
 {
 	struct create_arg	*ca = arg;
 	const struct ods_conv_spec *s = ca->s;
-	struct ods_db_arg	 a[8];
+	const struct ods_msg_spec *m = ca->first;
+	struct ods_db_arg	 a[10];
+	char			 title[4 * ODS_CONV_TITLE_AUTO + 8];
 	enum ods_err		 er;
 
+	/* The first message counted and titled here: one statement less. */
+	*title = '\0';
+	if (s->title == NULL && m != NULL && strcmp(m->role, "user") == 0)
+		ods_conv_title(m->content, m->len, title, sizeof(title));
 	a[0] = ods_db_text(ca->c->conversation_id);
 	a[1] = ods_db_text(ca->owner);
-	a[2] = text_or_null(s->title);
+	a[2] = s->title != NULL ? ods_db_text(s->title) : *title != '\0' ?
+	    ods_db_text(title) : ods_db_null();
 	a[3] = ods_db_int(s->title != NULL);
 	a[4] = text_or_null(s->model);
 	a[5] = text_or_null(s->system_prompt);
 	a[6] = text_or_null(s->knowledge_base_id);
 	a[7] = text_or_null(s->app_id);
+	a[8] = ods_db_int(m != NULL);
+	a[9] = ods_db_int(m != NULL ? m->prompt_tokens + m->completion_tokens :
+	    0);
 	er = ods_db_exec(cn, "INSERT INTO conversations (conversation_id, "
 	    "user_id, title, title_custom, model, system_prompt, "
-	    "knowledge_base_id, app_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", a, 8,
-	    NULL);
+	    "knowledge_base_id, app_id, message_count, total_tokens) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", a, 10, NULL);
 	if (er != ODS_OK)
 		return er;
 	ca->c->id = (int64_t)ods_db_insert_id(cn);
-	if (ca->first == NULL)
+	if (m == NULL)
 		return ODS_OK;
-	return msg_insert(cn, ca->c->id, ca->c->conversation_id, ca->first,
-	    ca->message_id);
+	return msg_row_insert(cn, ca->c->conversation_id, m, ca->message_id);
 }
 
 static char *
 dup_or_null(const char *s)
 {
 	return s != NULL ? ods_xstrdup(s) : NULL;
+}
+
+void
+ods_conv_new_id(char out[32])
+{
+	kbi_new_id("conv", out, 32);
 }
 
 enum ods_err
@@ -149,7 +164,11 @@ ods_conv_create(struct ods_db *db, const struct ods_conv_spec *s,
 	if (owner == NULL || *owner == '\0' || (first != NULL &&
 	    !msg_ok(first)))
 		return ODS_EINVAL;
-	kbi_new_id("conv", id, sizeof(id));
+	if (s->id != NULL && strncmp(s->id, "conv-", 5) == 0 &&
+	    strlen(s->id) < sizeof(id))
+		snprintf(id, sizeof(id), "%s", s->id);
+	else
+		ods_conv_new_id(id);
 	c = ods_xcalloc(1, sizeof(*c));
 	c->conversation_id = ods_xstrdup(id);
 	ca.c = c;
@@ -378,13 +397,11 @@ status_ok(const char *s)
 
 /* Insert a message of c on cn and count it (the caller's transaction). */
 static enum ods_err
-msg_insert(struct ods_db_conn *cn, int64_t conv_num, const char *conv_id,
+msg_row_insert(struct ods_db_conn *cn, const char *conv_id,
     const struct ods_msg_spec *s, char message_id[64])
 {
 	struct ods_db_arg	 a[12];
-	char			 title[4 * ODS_CONV_TITLE_AUTO + 8];
 	int64_t			 total = s->prompt_tokens + s->completion_tokens;
-	enum ods_err		 er;
 
 	kbi_new_id("msg", message_id, 64);
 	a[0] = ods_db_text(message_id);
@@ -399,16 +416,26 @@ msg_insert(struct ods_db_conn *cn, int64_t conv_num, const char *conv_id,
 	a[9] = ods_db_text(s->status != NULL ? s->status : "complete");
 	a[10] = text_or_null(s->sources);
 	a[11] = s->latency_ms >= 0 ? ods_db_int(s->latency_ms) : ods_db_null();
-	er = ods_db_exec(cn, "INSERT INTO messages (message_id, "
+	return ods_db_exec(cn, "INSERT INTO messages (message_id, "
 	    "conversation_id, role, content, model, prompt_tokens, "
 	    "completion_tokens, total_tokens, tokens, status, sources, "
 	    "latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, 0), ?, ?, ?)",
 	    a, 12, NULL);
-	if (er != ODS_OK)
+}
+
+static enum ods_err
+msg_insert(struct ods_db_conn *cn, int64_t conv_num, const char *conv_id,
+    const struct ods_msg_spec *s, char message_id[64])
+{
+	struct ods_db_arg	 a[4];
+	char			 title[4 * ODS_CONV_TITLE_AUTO + 8];
+	enum ods_err		 er;
+
+	if ((er = msg_row_insert(cn, conv_id, s, message_id)) != ODS_OK)
 		return er;
 	/* Counted in one statement: parallel adds never lose a count. */
 	ods_conv_title(s->content, s->len, title, sizeof(title));
-	a[0] = ods_db_int(total);
+	a[0] = ods_db_int(s->prompt_tokens + s->completion_tokens);
 	a[1] = ods_db_int(strcmp(s->role, "user") == 0 && *title != '\0');
 	a[2] = ods_db_text(title);
 	a[3] = ods_db_int(conv_num);
@@ -604,33 +631,39 @@ turn_json(struct ods_jw *jw, const char *role, const char *content,
 }
 
 enum ods_err
-ods_conv_history(struct ods_db *db, const char *conv, const char *system,
-    int64_t budget, char **json, size_t *count)
+ods_conv_prompt(struct ods_db *db, const char *conv, const char *system,
+    const char *next, int64_t budget, char **json, size_t *count)
 {
 	struct ods_db_arg	 a[2];
 	struct ods_db_res	*res = NULL;
 	struct ods_buf		 b;
 	struct ods_jw		 jw;
-	size_t			 n, keep = 0, i, len;
+	size_t			 n = 0, keep = 0, i, len;
 	int64_t			 used = 0, cost;
 	enum ods_err		 er;
 
 	*json = NULL;
 	if (system != NULL && *system != '\0')
 		used = (int64_t)(strlen(system) / 4 + 1);
-	a[0] = ods_db_text(conv);
-	a[1] = ods_db_int(ODS_CONV_HISTORY_ROWS);
-	/* Newest first: the budget keeps the latest turns. */
-	er = ods_db_query_once(db, "SELECT role, content FROM messages WHERE "
-	    "conversation_id = ? AND status <> 'error' ORDER BY created_at "
-	    "DESC, id DESC LIMIT ?", a, 2, ODS_CONV_HISTORY_ROWS, &res);
-	if (er != ODS_OK)
-		return er;
-	n = ods_db_res_nrows(res);
+	if (next != NULL)
+		used += (int64_t)(strlen(next) / 4 + 1);
+	if (conv != NULL) {
+		a[0] = ods_db_text(conv);
+		a[1] = ods_db_int(ODS_CONV_HISTORY_ROWS);
+		/* Newest first: the budget keeps the latest turns. */
+		er = ods_db_query_once(db, "SELECT role, content FROM messages "
+		    "WHERE conversation_id = ? AND status <> 'error' ORDER BY "
+		    "created_at DESC, id DESC LIMIT ?", a, 2,
+		    ODS_CONV_HISTORY_ROWS, &res);
+		if (er != ODS_OK)
+			return er;
+		n = ods_db_res_nrows(res);
+	}
 	for (keep = 0; keep < n; keep++) {
 		(void)ods_db_res_text(res, keep, 1, &len);
 		cost = (int64_t)(len / 4 + 1);
-		if (keep > 0 && used + cost > budget)
+		/* The newest turn always, unless a next one ends the prompt. */
+		if ((keep > 0 || next != NULL) && used + cost > budget)
 			break;
 		used += cost;
 	}
@@ -645,6 +678,8 @@ ods_conv_history(struct ods_db *db, const char *conv, const char *system,
 		turn_json(&jw, ods_db_res_text(res, i - 1, 0, NULL),
 		    t != NULL ? t : "", t != NULL ? len : 0);
 	}
+	if (next != NULL)
+		turn_json(&jw, "user", next, strlen(next));
 	ods_jw_end(&jw);
 	ods_db_res_free(res);
 	if ((er = ods_jw_error(&jw)) == ODS_OK)
@@ -657,4 +692,11 @@ ods_conv_history(struct ods_db *db, const char *conv, const char *system,
 	if (count != NULL)
 		*count = keep;
 	return ODS_OK;
+}
+
+enum ods_err
+ods_conv_history(struct ods_db *db, const char *conv, const char *system,
+    int64_t budget, char **json, size_t *count)
+{
+	return ods_conv_prompt(db, conv, system, NULL, budget, json, count);
 }

@@ -57,7 +57,12 @@ struct ods_conv_spec {
 	const char	*system_prompt;
 	const char	*knowledge_base_id;
 	const char	*app_id;
+	const char	*id;		/* create: this id (ods_conv_new_id); */
+					/* NULL: a new one */
 };
+
+/* A new conversation id ("conv-<12 hex>") into out[32]. */
+void		 ods_conv_new_id(char out[32]);
 
 /*
  * A new conversation of owner (required), with its first message when
@@ -158,5 +163,13 @@ enum ods_err	 ods_conv_usage(struct ods_db *, const char *conversation_id,
 enum ods_err	 ods_conv_history(struct ods_db *, const char *conversation_id,
 		    const char *system, int64_t budget, char **json,
 		    size_t *count) ODS_MUSTCHECK;
+/*
+ * The same for a message not stored yet: next (the user's, may be NULL)
+ * ends the prompt and is counted first; conv NULL (a conversation being
+ * made) reads nothing: system and next only.
+ */
+enum ods_err	 ods_conv_prompt(struct ods_db *, const char *conversation_id,
+		    const char *system, const char *next, int64_t budget,
+		    char **json, size_t *count) ODS_MUSTCHECK;
 
 #endif /* SVC_CONV_H */
