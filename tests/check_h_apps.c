@@ -18,113 +18,48 @@
 #include "ods_test.h"
 #include "../fcgi/agent/h_apps.h"
 #include "ods_check.h"
+#include "ods_test_h.h"
 #include "ods_test_db.h"
 
 static const char		*dsn;
 static char			 scratch[128];
-static struct ods_arena		*arena;
-static struct ods_conf		*conf;
-static struct ods_db		*db;
-static struct fake_io		 fio;
-static struct ods_req_io	 io = { fake_read, fake_write, fake_flush, &fio };
-static struct ods_req_env	 env;
-
-static const char *const user_roles[] = { "user" };
-static const char *const admin_roles[] = { "admin" };
-static const struct ods_principal alice = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "alice", .username = "alice",
-	.roles = user_roles, .nroles = 1,
-};
-static const struct ods_principal bob = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "bob", .username = "bob",
-	.roles = user_roles, .nroles = 1,
-};
-static const struct ods_principal root = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "root", .username = "root",
-	.roles = admin_roles, .nroles = 1,
-};
+static struct ods_test_h	 th;
 
 static void
 setup(void)
 {
-	arena = ods_arena_new(8192);
-	conf = ods_test_conf(dsn, scratch);
-	db = ods_db_new(conf, 2);
-	memset(&fio, 0, sizeof(fio));
-	ods_buf_init(&fio.out, 1 << 20);
-	memset(&env, 0, sizeof(env));
-	env.conf = conf;
-	env.db = db;
-	env.service = "agent-api";
-	env.version = "test";
+	ods_test_h_init(&th, dsn, scratch, "agent-api", "/api/v1/apps");
 	ck_assert_int_eq(ods_test_sql(dsn, scratch, "DELETE FROM apps"), 0);
 }
 
 static void
 teardown(void)
 {
-	ods_db_free(db);
-	ods_conf_free(conf);
-	ods_arena_free(arena);
-	ods_buf_free(&fio.out);
+	ods_test_h_fini(&th);
 }
 
-/* A request as p with a JSON body (may be NULL) and an {id} (may be NULL). */
+/* A request as p with a JSON body and an {id} (both may be NULL). */
 static struct ods_req *
 mkreq(const char *method, const struct ods_principal *p, const char *id,
     const char *json)
 {
-	char		**e = ods_arena_alloc(arena, 6 * sizeof(char *));
-	struct ods_req	 *r;
-	size_t		  n = 0;
-
-	e[n++] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
-	e[n++] = (char *)"DOCUMENT_URI=/api/v1/apps";
-	if (json != NULL) {
-		e[n++] = (char *)"CONTENT_TYPE=application/json";
-		e[n++] = ods_arena_printf(arena, "CONTENT_LENGTH=%zu",
-		    strlen(json));
-	}
-	e[n] = NULL;
-	fio.out.len = 0;
-	fio.in = json;
-	fio.inlen = json != NULL ? strlen(json) : 0;
-	fio.inoff = 0;
-	r = ods_req_new(arena, e, &io, &env);
-	ck_assert_ptr_nonnull(r);
-	ods_req_set_principal(r, p);
-	if (id != NULL)
-		ck_assert_int_eq(ods_req_param_set(r, "id",
-		    ods_arena_strdup(arena, id)), ODS_OK);
-	return r;
+	return ods_test_h_req(&th, method, p, id, json);
 }
 
-static int
-run(enum ods_status (*h)(struct ods_req *, struct ods_resp *),
-    struct ods_req *r)
-{
-	return (int)h(r, ods_resp_new(r));
-}
-
-static const char *
-body(void)
-{
-	return fake_body(&fio);
-}
+#define run	ods_test_h_run
 
 /* The string value of "key" in the last body, into out. */
 static const char *
 field(const char *key, char *out, size_t len)
 {
-	char		 pat[64];
-	const char	*p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	p = strstr(body(), pat);
-	ck_assert_ptr_nonnull(p);
-	p += strlen(pat);
-	snprintf(out, len, "%.*s", (int)strcspn(p, "\""), p);
+	ck_assert_ptr_nonnull(ods_test_h_field(&th, key, out, len));
 	return out;
+}
+
+static const char *
+body(void)
+{
+	return ods_test_h_body(&th);
 }
 
 static const char *
@@ -140,32 +75,32 @@ START_TEST(test_apps_belong_to_their_owner)
 {
 	char	id[64];
 
-	new_app(&alice, "{\"name\":\"Helpdesk\",\"tags\":[\"a\"]}", id,
+	new_app(&ods_test_alice, "{\"name\":\"Helpdesk\",\"tags\":[\"a\"]}", id,
 	    sizeof(id));
 	ck_assert_ptr_nonnull(strstr(body(), "\"status\":\"draft\""));
 	ck_assert_ptr_nonnull(strstr(body(), "\"version\":\"1.0.0\""));
 	ck_assert_ptr_nonnull(strstr(body(), "\"type\":\"chat\""));
-	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &alice, id, NULL)), 200);
+	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &ods_test_alice, id, NULL)), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"statistics\":{"));
-	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &bob, id, NULL)), 404);
-	ck_assert_int_eq(run(h_apps_update, mkreq("PUT", &bob, id,
+	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &ods_test_bob, id, NULL)), 404);
+	ck_assert_int_eq(run(h_apps_update, mkreq("PUT", &ods_test_bob, id,
 	    "{\"name\":\"mine\"}")), 404);
-	ck_assert_int_eq(run(h_apps_publish, mkreq("POST", &bob, id, NULL)),
+	ck_assert_int_eq(run(h_apps_publish, mkreq("POST", &ods_test_bob, id, NULL)),
 	    404);
-	ck_assert_int_eq(run(h_apps_delete, mkreq("DELETE", &bob, id, NULL)),
+	ck_assert_int_eq(run(h_apps_delete, mkreq("DELETE", &ods_test_bob, id, NULL)),
 	    404);
-	ck_assert_int_eq(run(h_apps_list, mkreq("GET", &bob, NULL, NULL)),
+	ck_assert_int_eq(run(h_apps_list, mkreq("GET", &ods_test_bob, NULL, NULL)),
 	    200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"total\":0"));
-	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &root, id, NULL)), 200);
-	ck_assert_int_eq(run(h_apps_update, mkreq("PUT", &alice, id,
+	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &ods_test_root, id, NULL)), 200);
+	ck_assert_int_eq(run(h_apps_update, mkreq("PUT", &ods_test_alice, id,
 	    "{\"description\":\"d\"}")), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"name\":\"Helpdesk\""));
 	ck_assert_ptr_nonnull(strstr(body(), "\"tags\":[\"a\"]"));
-	ck_assert_int_eq(run(h_apps_delete, mkreq("DELETE", &alice, id,
+	ck_assert_int_eq(run(h_apps_delete, mkreq("DELETE", &ods_test_alice, id,
 	    NULL)), 200);
-	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &alice, id, NULL)), 404);
-	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &alice,
+	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &ods_test_alice, id, NULL)), 404);
+	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &ods_test_alice,
 	    "app-000000000000", NULL)), 404);
 }
 END_TEST
@@ -176,9 +111,9 @@ START_TEST(test_app_key_holder_sees_only_a_published_app)
 	    .user_id = "alice", .username = "alice", .name = "k" };
 	char			 id[64], kid[40];
 
-	new_app(&alice, "{\"name\":\"Bot\",\"model\":\"m1\",\"settings\":"
+	new_app(&ods_test_alice, "{\"name\":\"Bot\",\"model\":\"m1\",\"settings\":"
 	    "{\"rate_limit_rpm\":7}}", id, sizeof(id));
-	ck_assert_int_eq(run(h_apps_key_create, mkreq("POST", &alice, id,
+	ck_assert_int_eq(run(h_apps_key_create, mkreq("POST", &ods_test_alice, id,
 	    "{\"name\":\"widget\"}")), 201);
 	ck_assert_ptr_nonnull(strstr(body(), "\"api_key\":\"sk-ods-"));
 	ck_assert_ptr_nonnull(strstr(body(), "\"rpm\":7"));
@@ -186,21 +121,21 @@ START_TEST(test_app_key_holder_sees_only_a_published_app)
 	k.app_id = id;
 	ck_assert_int_eq(run(h_apps_info, mkreq("GET", &k, id, NULL)), 403);
 	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"app_not_published\""));
-	ck_assert_int_eq(run(h_apps_info, mkreq("GET", &alice, id, NULL)),
+	ck_assert_int_eq(run(h_apps_info, mkreq("GET", &ods_test_alice, id, NULL)),
 	    200);
-	ck_assert_int_eq(run(h_apps_publish, mkreq("POST", &alice, id, NULL)),
+	ck_assert_int_eq(run(h_apps_publish, mkreq("POST", &ods_test_alice, id, NULL)),
 	    200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"endpoint\":\"/api/v1/apps/"));
 	ck_assert_int_eq(run(h_apps_info, mkreq("GET", &k, id, NULL)), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"model\":\"m1\""));
 	ck_assert_ptr_null(strstr(body(), "rate_limit_rpm"));
-	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &alice, id, NULL)), 200);
+	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &ods_test_alice, id, NULL)), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"access_count\":2"));
 	ck_assert_ptr_nonnull(strstr(body(), "\"api_key_count\":1"));
-	ck_assert_int_eq(run(h_apps_key_list, mkreq("GET", &alice, id, NULL)),
+	ck_assert_int_eq(run(h_apps_key_list, mkreq("GET", &ods_test_alice, id, NULL)),
 	    200);
 	ck_assert_ptr_nonnull(strstr(body(), kid));
-	ck_assert_int_eq(run(h_apps_unpublish, mkreq("POST", &alice, id,
+	ck_assert_int_eq(run(h_apps_unpublish, mkreq("POST", &ods_test_alice, id,
 	    NULL)), 200);
 	ck_assert_int_eq(run(h_apps_info, mkreq("GET", &k, id, NULL)), 403);
 }
@@ -210,7 +145,7 @@ START_TEST(test_app_statistics_come_from_api_usage)
 {
 	char	id[64], sql[1024];
 
-	new_app(&alice, "{\"name\":\"Stats\"}", id, sizeof(id));
+	new_app(&ods_test_alice, "{\"name\":\"Stats\"}", id, sizeof(id));
 	snprintf(sql, sizeof(sql), "INSERT INTO api_usage (request_id, "
 	    "key_id, user_id, endpoint, model, status, latency_ms, app_id, "
 	    "end_user) VALUES ('s1', 'ak_1', 'alice', 'e', 'm', 200, 10, '%s', "
@@ -218,7 +153,7 @@ START_TEST(test_app_statistics_come_from_api_usage)
 	    "('s3', NULL, 'bob', 'e', 'm', 200, 20, '%s', 'eu'), ('s4', NULL, "
 	    "'bob', 'e', 'm', 200, 20, 'app-other', NULL)", id, id, id);
 	ck_assert_int_eq(ods_test_sql(dsn, scratch, sql), 0);
-	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &alice, id, NULL)), 200);
+	ck_assert_int_eq(run(h_apps_get, mkreq("GET", &ods_test_alice, id, NULL)), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"statistics\":{"
 	    "\"total_calls\":3,\"total_users\":2,\"avg_response_time_ms\":20"));
 	ck_assert_ptr_nonnull(strstr(body(), "\"success_rate\":0.66"));
@@ -229,35 +164,35 @@ START_TEST(test_apps_bad_input_names_the_field)
 {
 	char	id[64];
 
-	ck_assert_int_eq(run(h_apps_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_apps_create, mkreq("POST", &ods_test_alice, NULL,
 	    "{\"description\":\"x\"}")), 400);
 	ck_assert_ptr_nonnull(strstr(body(), "\"field\":\"name\""));
-	ck_assert_int_eq(run(h_apps_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_apps_create, mkreq("POST", &ods_test_alice, NULL,
 	    "{\"name\":\"x\",\"settings\":{\"temperature\":3}}")), 400);
 	ck_assert_ptr_nonnull(strstr(body(),
 	    "\"field\":\"settings.temperature\""));
-	ck_assert_int_eq(run(h_apps_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_apps_create, mkreq("POST", &ods_test_alice, NULL,
 	    "{\"name\":\"x\",\"knowledge_base_ids\":[\"kb-1\",\"kb-2\","
 	    "\"kb-3\",\"kb-4\",\"kb-5\",\"kb-6\",\"kb-7\",\"kb-8\","
 	    "\"kb-9\"]}")), 400);
 	ck_assert_ptr_nonnull(strstr(body(),
 	    "\"field\":\"knowledge_base_ids\""));
-	ck_assert_int_eq(run(h_apps_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_apps_create, mkreq("POST", &ods_test_alice, NULL,
 	    "{\"name\":\"x\",\"knowledge_base_ids\":[\"kb-000000000000\"]}")),
 	    400);
 	ck_assert_ptr_nonnull(strstr(body(), "kb-000000000000"));
-	ck_assert_int_eq(run(h_apps_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_apps_create, mkreq("POST", &ods_test_alice, NULL,
 	    "[1]")), 400);
-	ck_assert_int_eq(run(h_apps_list, mkreq("GET", &alice, NULL, NULL)),
+	ck_assert_int_eq(run(h_apps_list, mkreq("GET", &ods_test_alice, NULL, NULL)),
 	    200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"total\":0"));
-	new_app(&alice, "{\"name\":\"ok\"}", id, sizeof(id));
-	ck_assert_int_eq(run(h_apps_update, mkreq("PUT", &alice, id,
+	new_app(&ods_test_alice, "{\"name\":\"ok\"}", id, sizeof(id));
+	ck_assert_int_eq(run(h_apps_update, mkreq("PUT", &ods_test_alice, id,
 	    "{\"name\":\"\"}")), 400);
-	ck_assert_int_eq(run(h_apps_key_create, mkreq("POST", &alice, id,
+	ck_assert_int_eq(run(h_apps_key_create, mkreq("POST", &ods_test_alice, id,
 	    "{\"rpm\":1}")), 400);
 	ck_assert_ptr_nonnull(strstr(body(), "\"field\":\"name\""));
-	ck_assert_int_eq(run(h_apps_key_revoke, mkreq("DELETE", &alice, id,
+	ck_assert_int_eq(run(h_apps_key_revoke, mkreq("DELETE", &ods_test_alice, id,
 	    NULL)), 404);
 }
 END_TEST

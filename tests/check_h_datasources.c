@@ -20,6 +20,7 @@
 #include "ods_test.h"
 #include "../fcgi/data/h_datasources.h"
 #include "ods_check.h"
+#include "ods_test_h.h"
 #include "ods_test_db.h"
 
 #define PW	"Sekrit-Pa55word-9"
@@ -28,15 +29,9 @@
 
 static const char		*dsn;
 static char			 scratch[128];
-static struct ods_arena		*arena;
-static struct ods_conf		*conf;
-static struct ods_db		*db;
-static struct fake_io		 fio;
-static struct ods_req_io	 io = { fake_read, fake_write, fake_flush, &fio };
-static struct ods_req_env	 env;
+static struct ods_test_h	 th;
 
 static const char *const eng_roles[] = { "data_engineer" };
-static const char *const admin_roles[] = { "admin" };
 static const struct ods_principal erin = {
 	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "erin", .username = "erin",
 	.roles = eng_roles, .nroles = 1,
@@ -45,38 +40,25 @@ static const struct ods_principal eddy = {
 	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "eddy", .username = "eddy",
 	.roles = eng_roles, .nroles = 1,
 };
-static const struct ods_principal root = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "root", .username = "root",
-	.roles = admin_roles, .nroles = 1,
-};
 
 /* The pool's context with key (NULL: none). */
 static void
 context(const char *key)
 {
-	if (env.ctx != NULL)
-		h_data_fini(env.ctx);
-	env.ctx = NULL;
-	free(conf->secret_key);
-	conf->secret_key = ods_xstrdup(key != NULL ? key : "");
-	ck_assert_int_eq(h_data_init(&env, &env.ctx), ODS_OK);
+	if (th.env.ctx != NULL)
+		h_data_fini(th.env.ctx);
+	th.env.ctx = NULL;
+	free(th.conf->secret_key);
+	th.conf->secret_key = ods_xstrdup(key != NULL ? key : "");
+	ck_assert_int_eq(h_data_init(&th.env, &th.env.ctx), ODS_OK);
 }
 
 static void
 setup(void)
 {
-	arena = ods_arena_new(8192);
-	conf = ods_test_conf(dsn, scratch);
-	db = ods_db_new(conf, 2);
-	memset(&fio, 0, sizeof(fio));
-	ods_buf_init(&fio.out, 1 << 20);
-	memset(&env, 0, sizeof(env));
-	env.conf = conf;
-	env.db = db;
-	env.service = "data-api";
-	env.version = "test";
-	free(conf->datasource_secret_dir);
-	conf->datasource_secret_dir = ods_xstrdup("/run/secrets/");
+	ods_test_h_init(&th, dsn, scratch, "data-api", "/api/v1/datasources");
+	free(th.conf->datasource_secret_dir);
+	th.conf->datasource_secret_dir = ods_xstrdup("/run/secrets/");
 	context(KEY);
 	ck_assert_int_eq(ods_test_sql(dsn, scratch,
 	    "DELETE FROM datasources"), 0);
@@ -85,11 +67,8 @@ setup(void)
 static void
 teardown(void)
 {
-	h_data_fini(env.ctx);
-	ods_db_free(db);
-	ods_conf_free(conf);
-	ods_arena_free(arena);
-	ods_buf_free(&fio.out);
+	h_data_fini(th.env.ctx);
+	ods_test_h_fini(&th);
 }
 
 /* A request as p with a JSON body and an {id} (both may be NULL). */
@@ -97,48 +76,21 @@ static struct ods_req *
 mkreq(const char *method, const struct ods_principal *p, const char *json,
     const char *id)
 {
-	char		**e = ods_arena_alloc(arena, 6 * sizeof(char *));
-	struct ods_req	 *r;
-	size_t		  n = 0;
-
-	e[n++] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
-	e[n++] = (char *)"DOCUMENT_URI=/api/v1/datasources";
-	if (json != NULL) {
-		e[n++] = (char *)"CONTENT_TYPE=application/json";
-		e[n++] = ods_arena_printf(arena, "CONTENT_LENGTH=%zu",
-		    strlen(json));
-	}
-	e[n] = NULL;
-	fio.out.len = 0;
-	fio.in = json;
-	fio.inlen = json != NULL ? strlen(json) : 0;
-	fio.inoff = 0;
-	r = ods_req_new(arena, e, &io, &env);
-	ck_assert_ptr_nonnull(r);
-	ods_req_set_principal(r, p);
-	if (id != NULL)
-		ck_assert_int_eq(ods_req_param_set(r, "id",
-		    ods_arena_strdup(arena, id)), ODS_OK);
-	return r;
+	return ods_test_h_req(&th, method, p, id, json);
 }
 
-static int
-run(enum ods_status (*h)(struct ods_req *, struct ods_resp *),
-    struct ods_req *r)
-{
-	return (int)h(r, ods_resp_new(r));
-}
+#define run	ods_test_h_run
 
 static const char *
 body(void)
 {
-	return fake_body(&fio);
+	return ods_test_h_body(&th);
 }
 
 static const char *
 create_body(const char *id, const char *vis, const char *pw)
 {
-	return ods_arena_printf(arena, "{\"name\":\"n-%s\",\"source_id\":"
+	return ods_arena_printf(th.arena, "{\"name\":\"n-%s\",\"source_id\":"
 	    "\"%s\",\"type\":\"mysql\",\"visibility\":\"%s\",\"connection\":"
 	    "{\"host\":\"db.example\",\"port\":3307,\"username\":\"u\","
 	    "\"password\":\"%s\",\"database\":\"sales\"}}", id, id, vis, pw);
@@ -154,7 +106,7 @@ START_TEST(test_create_seals_the_password_and_never_answers_it)
 	    "\"password_storage\":\"encrypted\""));
 	ck_assert_ptr_nonnull(strstr(body(), "\"port\":3307"));
 	ck_assert_ptr_nonnull(strstr(body(), "\"status\":\"disconnected\""));
-	ck_assert_int_eq(ods_test_scalar(db, "SELECT COUNT(*) FROM datasources "
+	ck_assert_int_eq(ods_test_scalar(th.db, "SELECT COUNT(*) FROM datasources "
 	    "WHERE credential LIKE 'v1:%' AND INSTR(credential, ?) = 0", PW),
 	    1);
 	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &erin, NULL,
@@ -203,7 +155,7 @@ START_TEST(test_another_users_private_source_is_404)
 	    "{\"name\":\"mine\"}", "pub")), 403);
 	ck_assert_int_eq(run(h_datasources_delete, mkreq("DELETE", &eddy,
 	    NULL, "pub")), 403);
-	ck_assert_int_eq(run(h_datasources_list, mkreq("GET", &root, NULL,
+	ck_assert_int_eq(run(h_datasources_list, mkreq("GET", &ods_test_root, NULL,
 	    NULL)), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"total\":2"));
 	ck_assert_int_eq(run(h_datasources_update, mkreq("PUT", &erin,
@@ -211,9 +163,9 @@ START_TEST(test_another_users_private_source_is_404)
 	    "priv")), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"schema\":\"s\""));
 	ck_assert_ptr_nonnull(strstr(body(), "\"database\":\"sales\""));
-	ck_assert_int_eq(run(h_datasources_delete, mkreq("DELETE", &root,
+	ck_assert_int_eq(run(h_datasources_delete, mkreq("DELETE", &ods_test_root,
 	    NULL, "priv")), 200);
-	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &root, NULL,
+	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &ods_test_root, NULL,
 	    "priv")), 404);
 }
 END_TEST

@@ -18,45 +18,18 @@
 #include "../fcgi/agent/h_prompts.h"
 #include "../svc/agent/prompt.h"
 #include "ods_check.h"
+#include "ods_test_h.h"
 #include "ods_test_db.h"
 
 static const char		*dsn;
 static char			 scratch[128];
-static struct ods_arena		*arena;
-static struct ods_conf		*conf;
-static struct ods_db		*db;
-static struct fake_io		 fio;
-static struct ods_req_io	 io = { fake_read, fake_write, fake_flush, &fio };
-static struct ods_req_env	 env;
-
-static const char *const dev_roles[] = { "ai_developer" };
-static const char *const admin_roles[] = { "admin" };
-static const struct ods_principal alice = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "alice", .username = "alice",
-	.roles = dev_roles, .nroles = 1,
-};
-static const struct ods_principal bob = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "bob", .username = "bob",
-	.roles = dev_roles, .nroles = 1,
-};
-static const struct ods_principal root = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "root", .username = "root",
-	.roles = admin_roles, .nroles = 1,
-};
+static struct ods_test_h	 th;
 
 static void
 setup(void)
 {
-	arena = ods_arena_new(8192);
-	conf = ods_test_conf(dsn, scratch);
-	db = ods_db_new(conf, 2);
-	memset(&fio, 0, sizeof(fio));
-	ods_buf_init(&fio.out, 1 << 20);
-	memset(&env, 0, sizeof(env));
-	env.conf = conf;
-	env.db = db;
-	env.service = "agent-api";
-	env.version = "test";
+	ods_test_h_init(&th, dsn, scratch, "agent-api", "/api/v1/prompts");
+	th.body_max = H_PROMPT_BODY;
 	ck_assert_int_eq(ods_test_sql(dsn, scratch,
 	    "DELETE FROM prompt_template_versions"), 0);
 	ck_assert_int_eq(ods_test_sql(dsn, scratch,
@@ -66,52 +39,23 @@ setup(void)
 static void
 teardown(void)
 {
-	ods_db_free(db);
-	ods_conf_free(conf);
-	ods_arena_free(arena);
-	ods_buf_free(&fio.out);
+	ods_test_h_fini(&th);
 }
 
-/* A request as p with a JSON body (may be NULL) and an {id} (or NULL). */
+/* A request as p with a JSON body and an {id} (both may be NULL). */
 static struct ods_req *
 mkreq(const char *method, const struct ods_principal *p, const char *id,
     const char *json)
 {
-	char		**env_p = ods_arena_alloc(arena, 6 * sizeof(char *));
-	struct ods_req	 *r;
-
-	env_p[0] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
-	env_p[1] = (char *)"DOCUMENT_URI=/api/v1/prompts";
-	env_p[2] = (char *)"QUERY_STRING=";
-	env_p[3] = (char *)"CONTENT_TYPE=application/json";
-	env_p[4] = ods_arena_printf(arena, "CONTENT_LENGTH=%zu",
-	    json != NULL ? strlen(json) : 0);
-	env_p[5] = NULL;
-	fio.out.len = 0;
-	fio.in = json;
-	fio.inlen = json != NULL ? strlen(json) : 0;
-	fio.inoff = 0;
-	r = ods_req_new(arena, env_p, &io, &env);
-	ck_assert_ptr_nonnull(r);
-	ods_req_set_body_max(r, H_PROMPT_BODY);
-	ods_req_set_principal(r, p);
-	if (id != NULL)
-		ck_assert_int_eq(ods_req_param_set(r, "id",
-		    ods_arena_strdup(arena, id)), ODS_OK);
-	return r;
+	return ods_test_h_req(&th, method, p, id, json);
 }
 
-static int
-run(enum ods_status (*h)(struct ods_req *, struct ods_resp *),
-    struct ods_req *r)
-{
-	return (int)h(r, ods_resp_new(r));
-}
+#define run	ods_test_h_run
 
 static const char *
 body(void)
 {
-	return fake_body(&fio);
+	return ods_test_h_body(&th);
 }
 
 #define HAS(s)	ck_assert_msg(strstr(body(), (s)) != NULL, "no %s in %s", \
@@ -123,11 +67,11 @@ static const char greet[] = "{\"name\":\"greet\",\"content\":\"Hi {{who}}, "
 
 START_TEST(test_create_then_render_fills_defaults)
 {
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_alice, NULL,
 	    greet)), 201);
 	HAS("\"template_id\":\"tpl-");
 	HAS("\"version\":1");
-	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &alice, "greet",
+	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &ods_test_alice, "greet",
 	    "{\"variables\":{\"who\":\"Ann\"}}")), 200);
 	HAS("\"content\":\"Hi Ann, 2 times\"");
 	HAS("\"variables_used\":{\"who\":\"Ann\",\"n\":2}");
@@ -136,20 +80,20 @@ END_TEST
 
 START_TEST(test_render_errors_name_the_variables)
 {
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_alice, NULL,
 	    "{\"name\":\"t\",\"content\":\"{{a}}{{b}}{{c}}\"}")), 201);
-	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &alice, "t",
+	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &ods_test_alice, "t",
 	    "{\"variables\":{\"b\":\"x\"}}")), 400);
 	HAS("\"code\":40001");
 	HAS("missing required variables: a, c");
-	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &alice, "t",
+	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &ods_test_alice, "t",
 	    "{\"variables\":{\"a\":1,\"b\":\"x\",\"c\":\"y\"}}")), 400);
 	HAS("'a' must be a string");
-	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &alice, "t",
+	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &ods_test_alice, "t",
 	    "{\"version\":\"1\"}")), 400);
-	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &alice, "t",
+	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &ods_test_alice, "t",
 	    "not json")), 400);
-	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &alice, "nope",
+	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &ods_test_alice, "nope",
 	    "{}")), 404);
 	HAS("\"code\":40401");
 }
@@ -160,29 +104,29 @@ START_TEST(test_bad_creates_are_400_naming_the_field)
 	char	*big;
 	size_t	 n;
 
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_alice, NULL,
 	    "{\"name\":\"x\",\"content\":\"{{a}} {{b}}\",\"variables\":[]}")),
 	    400);
 	HAS("\"field\":\"variables\"");
 	HAS("undeclared variables: a, b");
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_alice, NULL,
 	    "{\"name\":\"x\",\"content\":[1]}")), 400);
 	HAS("\"field\":\"content\"");
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_alice, NULL,
 	    "{\"name\":\"x\",\"content\":\"{{}}\"}")), 400);
 	HAS("empty variable name");
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_alice, NULL,
 	    "{\"name\":\"\",\"content\":\"x\"}")), 400);
 	HAS("\"field\":\"name\"");
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_alice, NULL,
 	    greet)), 201);
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &bob, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_bob, NULL,
 	    greet)), 409);
 	big = malloc(ODS_PROMPT_CONTENT_MAX + 64);
 	n = (size_t)snprintf(big, 64, "{\"name\":\"big\",\"content\":\"");
 	memset(big + n, 'x', ODS_PROMPT_CONTENT_MAX + 1);
 	memcpy(big + n + ODS_PROMPT_CONTENT_MAX + 1, "\"}", 3);
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_alice, NULL,
 	    big)), 400);
 	HAS("\"field\":\"content\"");
 	free(big);
@@ -191,28 +135,28 @@ END_TEST
 
 START_TEST(test_owners_public_and_admin)
 {
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_alice, NULL,
 	    greet)), 201);
-	ck_assert_int_eq(run(h_prompts_get, mkreq("GET", &bob, "greet",
+	ck_assert_int_eq(run(h_prompts_get, mkreq("GET", &ods_test_bob, "greet",
 	    NULL)), 404);
-	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &bob, "greet",
+	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &ods_test_bob, "greet",
 	    "{\"variables\":{\"who\":\"b\"}}")), 404);
-	ck_assert_int_eq(run(h_prompts_list, mkreq("GET", &bob, NULL, NULL)),
+	ck_assert_int_eq(run(h_prompts_list, mkreq("GET", &ods_test_bob, NULL, NULL)),
 	    200);
 	HAS("\"total\":0");
-	ck_assert_int_eq(run(h_prompts_get, mkreq("GET", &root, "greet",
+	ck_assert_int_eq(run(h_prompts_get, mkreq("GET", &ods_test_root, "greet",
 	    NULL)), 200);
-	ck_assert_int_eq(run(h_prompts_update, mkreq("PUT", &alice, "greet",
+	ck_assert_int_eq(run(h_prompts_update, mkreq("PUT", &ods_test_alice, "greet",
 	    "{\"is_public\":true}")), 200);
-	ck_assert_int_eq(run(h_prompts_get, mkreq("GET", &bob, "greet",
+	ck_assert_int_eq(run(h_prompts_get, mkreq("GET", &ods_test_bob, "greet",
 	    NULL)), 200);
-	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &bob, "greet",
+	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &ods_test_bob, "greet",
 	    "{\"variables\":{\"who\":\"Bo\"}}")), 200);
-	ck_assert_int_eq(run(h_prompts_update, mkreq("PUT", &bob, "greet",
+	ck_assert_int_eq(run(h_prompts_update, mkreq("PUT", &ods_test_bob, "greet",
 	    "{\"content\":\"x\"}")), 404);
-	ck_assert_int_eq(run(h_prompts_delete, mkreq("DELETE", &bob, "greet",
+	ck_assert_int_eq(run(h_prompts_delete, mkreq("DELETE", &ods_test_bob, "greet",
 	    NULL)), 404);
-	ck_assert_int_eq(run(h_prompts_get, mkreq("GET", &alice, "greet",
+	ck_assert_int_eq(run(h_prompts_get, mkreq("GET", &ods_test_alice, "greet",
 	    NULL)), 200);
 	HAS("\"usage_count\":1");
 }
@@ -220,29 +164,29 @@ END_TEST
 
 START_TEST(test_update_keeps_versions_and_delete_frees_the_name)
 {
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &alice, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_alice, NULL,
 	    greet)), 201);
-	ck_assert_int_eq(run(h_prompts_update, mkreq("PUT", &alice, "greet",
+	ck_assert_int_eq(run(h_prompts_update, mkreq("PUT", &ods_test_alice, "greet",
 	    "{\"content\":\"Bye {{who}}\"}")), 200);
 	HAS("\"version\":2");
-	ck_assert_int_eq(run(h_prompts_update, mkreq("PUT", &alice, "greet",
+	ck_assert_int_eq(run(h_prompts_update, mkreq("PUT", &ods_test_alice, "greet",
 	    "{\"category\":\"x\"}")), 200);
 	HAS("\"version\":2");
-	ck_assert_int_eq(run(h_prompts_update, mkreq("PUT", &alice, "greet",
+	ck_assert_int_eq(run(h_prompts_update, mkreq("PUT", &ods_test_alice, "greet",
 	    "{\"content\":\"{{other}}\"}")), 400);
-	ck_assert_int_eq(run(h_prompts_versions, mkreq("GET", &alice, "greet",
+	ck_assert_int_eq(run(h_prompts_versions, mkreq("GET", &ods_test_alice, "greet",
 	    NULL)), 200);
 	HAS("\"version\":2,\"content\":\"Bye {{who}}\"");
 	HAS("\"version\":1,\"content\":\"Hi {{who}}, {{ n }} times\"");
 	HAS("\"total\":2");
-	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &alice, "greet",
+	ck_assert_int_eq(run(h_prompts_render, mkreq("POST", &ods_test_alice, "greet",
 	    "{\"variables\":{\"who\":\"A\"},\"version\":1}")), 200);
 	HAS("\"content\":\"Hi A, 2 times\"");
-	ck_assert_int_eq(run(h_prompts_delete, mkreq("DELETE", &alice,
+	ck_assert_int_eq(run(h_prompts_delete, mkreq("DELETE", &ods_test_alice,
 	    "greet", NULL)), 200);
-	ck_assert_int_eq(run(h_prompts_get, mkreq("GET", &alice, "greet",
+	ck_assert_int_eq(run(h_prompts_get, mkreq("GET", &ods_test_alice, "greet",
 	    NULL)), 404);
-	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &bob, NULL,
+	ck_assert_int_eq(run(h_prompts_create, mkreq("POST", &ods_test_bob, NULL,
 	    greet)), 201);
 }
 END_TEST
