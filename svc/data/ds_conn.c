@@ -51,26 +51,30 @@ mysql_slug(unsigned e)
 	}
 }
 
-static void
-probe_mysql(const struct odsi_ds_addr *a, int port, const char *user,
+/*
+ * A Connector/C session on a checked address (never a name), or NULL with
+ * res set; rw_secs bounds each read and write.
+ */
+static MYSQL *
+my_connect(const struct odsi_ds_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
-    struct ods_ds_result *res)
+    unsigned rw_secs, struct ods_ds_result *res)
 {
 	MYSQL		*m;
 	unsigned	 secs = (unsigned)((timeout_ms + 999) / 1000);
 	unsigned	 proto = MYSQL_PROTOCOL_TCP;
 	my_bool		 off = 0;
-	const char	*v;
 
 	if ((m = mysql_init(NULL)) == NULL) {
 		odsi_ds_fail(res, "connect_failed", "out of memory");
-		return;
+		return NULL;
 	}
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
-	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &secs);
-	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &secs);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw_secs);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_secs);
 	mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
 	mysql_options(m, MYSQL_OPT_LOCAL_INFILE, &off);
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	/* No option files: nothing of the worker's own configuration. */
 	if (mysql_real_connect(m, a->text, user, password,
 	    database != NULL && *database != '\0' ? database : NULL,
@@ -79,8 +83,23 @@ probe_mysql(const struct odsi_ds_addr *a, int port, const char *user,
 		    mysql_error(m));
 		one_line(res->message);
 		mysql_close(m);
-		return;
+		return NULL;
 	}
+	return m;
+}
+
+static void
+probe_mysql(const struct odsi_ds_addr *a, int port, const char *user,
+    const char *password, const char *database, int timeout_ms,
+    struct ods_ds_result *res)
+{
+	MYSQL		*m;
+	const char	*v;
+
+	m = my_connect(a, port, user, password, database, timeout_ms,
+	    (unsigned)((timeout_ms + 999) / 1000), res);
+	if (m == NULL)
+		return;
 	v = mysql_get_server_info(m);
 	if (v == NULL)
 		v = "";
@@ -107,14 +126,18 @@ pg_slug(const char *msg)
 	return "connect_failed";
 }
 
-static void
-probe_pg(const struct odsi_ds_addr *a, int port, const char *user,
+/*
+ * A libpq session on a checked address, or NULL with res set; options
+ * (may be NULL) are server settings ("-c name=value ...").
+ */
+static PGconn *
+pg_connect(const struct odsi_ds_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
-    struct ods_ds_result *res)
+    const char *options, struct ods_ds_result *res)
 {
 	const char	*keys[12], *vals[12];
 	char		 portbuf[16], tmo[16];
-	const char	*v, *msg;
+	const char	*msg;
 	PGconn		*c;
 	int		 n = 0;
 
@@ -132,19 +155,38 @@ probe_pg(const struct odsi_ds_addr *a, int port, const char *user,
 	/* Nothing of the worker's own: no ~/.pgpass, no service file. */
 	keys[n] = "passfile"; vals[n++] = "/dev/null";
 	keys[n] = "application_name"; vals[n++] = "one-data-studio";
+	keys[n] = "client_encoding"; vals[n++] = "UTF8";
+	if (options != NULL) {
+		keys[n] = "options"; vals[n++] = options;
+	}
 	keys[n] = NULL; vals[n] = NULL;
 	c = PQconnectdbParams(keys, vals, 0);
 	if (c == NULL) {
 		odsi_ds_fail(res, "connect_failed", "out of memory");
-		return;
+		return NULL;
 	}
 	if (PQstatus(c) != CONNECTION_OK) {
 		msg = PQerrorMessage(c);
 		odsi_ds_fail(res, pg_slug(msg), "%s", msg);
 		one_line(res->message);
 		PQfinish(c);
-		return;
+		return NULL;
 	}
+	return c;
+}
+
+static void
+probe_pg(const struct odsi_ds_addr *a, int port, const char *user,
+    const char *password, const char *database, int timeout_ms,
+    struct ods_ds_result *res)
+{
+	const char	*v;
+	PGconn		*c;
+
+	c = pg_connect(a, port, user, password, database, timeout_ms, NULL,
+	    res);
+	if (c == NULL)
+		return;
 	v = PQparameterStatus(c, "server_version");
 	snprintf(res->version, sizeof(res->version), "PostgreSQL %s",
 	    v != NULL ? v : "");
@@ -184,78 +226,6 @@ struct odsi_ds_conn {
 	PGconn	*pg;
 };
 
-static int
-open_mysql(struct odsi_ds_conn *c, const struct odsi_ds_addr *a, int port,
-    const char *user, const char *password, const char *database,
-    int timeout_ms, struct ods_ds_result *res)
-{
-	unsigned	 secs = (unsigned)((timeout_ms + 999) / 1000);
-	unsigned	 rsecs = secs < 60 ? 60 : secs;
-	unsigned	 proto = MYSQL_PROTOCOL_TCP;
-	my_bool		 off = 0;
-
-	if ((c->my = mysql_init(NULL)) == NULL) {
-		odsi_ds_fail(res, "connect_failed", "out of memory");
-		return -1;
-	}
-	mysql_options(c->my, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
-	/* A catalog read of a large server takes longer than a connect. */
-	mysql_options(c->my, MYSQL_OPT_READ_TIMEOUT, &rsecs);
-	mysql_options(c->my, MYSQL_OPT_WRITE_TIMEOUT, &rsecs);
-	mysql_options(c->my, MYSQL_OPT_PROTOCOL, &proto);
-	mysql_options(c->my, MYSQL_OPT_LOCAL_INFILE, &off);
-	mysql_options(c->my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-	if (mysql_real_connect(c->my, a->text, user, password,
-	    database != NULL && *database != '\0' ? database : NULL,
-	    (unsigned)port, NULL, 0) == NULL) {
-		odsi_ds_fail(res, mysql_slug(mysql_errno(c->my)), "%s",
-		    mysql_error(c->my));
-		one_line(res->message);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-open_pg(struct odsi_ds_conn *c, const struct odsi_ds_addr *a, int port,
-    const char *user, const char *password, const char *database,
-    int timeout_ms, struct ods_ds_result *res)
-{
-	const char	*keys[12], *vals[12];
-	char		 portbuf[16], tmo[16];
-	const char	*msg;
-	int		 n = 0;
-
-	snprintf(portbuf, sizeof(portbuf), "%d", port);
-	snprintf(tmo, sizeof(tmo), "%d", timeout_ms < 2000 ? 2 :
-	    (timeout_ms + 999) / 1000);
-	keys[n] = "hostaddr"; vals[n++] = a->text;
-	keys[n] = "port"; vals[n++] = portbuf;
-	keys[n] = "user"; vals[n++] = user != NULL ? user : "";
-	keys[n] = "password"; vals[n++] = password != NULL ? password : "";
-	keys[n] = "dbname"; vals[n++] = database != NULL && *database != '\0' ?
-	    database : "postgres";
-	keys[n] = "connect_timeout"; vals[n++] = tmo;
-	keys[n] = "passfile"; vals[n++] = "/dev/null";
-	keys[n] = "application_name"; vals[n++] = "one-data-studio";
-	keys[n] = "client_encoding"; vals[n++] = "UTF8";
-	/* Reads only; a catalog query on a huge server stops in 5 minutes. */
-	keys[n] = "options"; vals[n++] = "-c default_transaction_read_only=on "
-	    "-c statement_timeout=300000";
-	keys[n] = NULL; vals[n] = NULL;
-	if ((c->pg = PQconnectdbParams(keys, vals, 0)) == NULL) {
-		odsi_ds_fail(res, "connect_failed", "out of memory");
-		return -1;
-	}
-	if (PQstatus(c->pg) != CONNECTION_OK) {
-		msg = PQerrorMessage(c->pg);
-		odsi_ds_fail(res, pg_slug(msg), "%s", msg);
-		one_line(res->message);
-		return -1;
-	}
-	return 0;
-}
-
 int
 odsi_ds_open(int kind, const struct odsi_ds_addr *a, int port,
     const char *user, const char *password, const char *database,
@@ -272,9 +242,18 @@ odsi_ds_open(int kind, const struct odsi_ds_addr *a, int port,
 	}
 	c = ods_xcalloc(1, sizeof(*c));
 	c->kind = kind;
-	rc = kind == ODSI_DS_MYSQL ? open_mysql(c, a, port, user, password,
-	    database, timeout_ms, res) : open_pg(c, a, port, user, password,
-	    database, timeout_ms, res);
+	/*
+	 * A catalog read of a large server takes longer than a connect;
+	 * PostgreSQL sessions only read and stop a statement in 5 minutes.
+	 */
+	if (kind == ODSI_DS_MYSQL)
+		c->my = my_connect(a, port, user, password, database,
+		    timeout_ms, 300, res);
+	else
+		c->pg = pg_connect(a, port, user, password, database,
+		    timeout_ms, "-c default_transaction_read_only=on "
+		    "-c statement_timeout=300000", res);
+	rc = c->my != NULL || c->pg != NULL ? 0 : -1;
 	if (password != NULL && *password != '\0' &&
 	    strstr(res->message, password) != NULL)
 		snprintf(res->message, sizeof(res->message), "connection "
