@@ -4,7 +4,7 @@
  * (needs ODS_TEST_DB_DSN; exits 77 without it) holding catalog rows of
  * two sources, one private: D15–D17 and search see only the caller's and
  * public sources, removed objects only when asked, search pages and takes
- * % literally; a scan is a queued job (202), of another user's private
+ * % literally; assets likewise; a scan is a queued job (202), of another user's private
  * source a 404, of a type that cannot connect a 400; bad input is a 400
  * naming the field. tests/integration/catalog.sh scans real servers.
  */
@@ -48,6 +48,7 @@ static const char *const fixture[] = {
 	"DELETE FROM metadata_tables",
 	"DELETE FROM metadata_databases",
 	"DELETE FROM jobs",
+	"DELETE FROM data_assets",
 	"INSERT INTO datasources (source_id, name, type, connection_config, "
 	"created_by, visibility) VALUES "
 	"('pub', 'pub', 'mysql', '{\"host\":\"h\"}', 'erin', 'public'), "
@@ -67,6 +68,11 @@ static const char *const fixture[] = {
 	"('pub', 'shop', 'orders', 'id', 'bigint', 0, NULL, 1, 1), "
 	"('pub', 'shop', 'orders', 'total', 'decimal(10,2)', 1, 'gross', 2, 0), "
 	"('pub', 'shop', 'orders', 'order_date', 'date', 1, NULL, 3, 0)",
+	"INSERT INTO data_assets (asset_id, name, source_id, table_name, "
+	"description, status) VALUES "
+	"('tbl-pub', 'orders', 'pub', 'orders', 'purchase orders', 'active'), "
+	"('tbl-priv', 'salaries', 'priv', 'salaries', NULL, 'active'), "
+	"('hand', 'a report', NULL, NULL, 'made by hand', 'active')",
 };
 
 static void
@@ -252,6 +258,27 @@ START_TEST(test_scan_queues_a_job_for_sources_the_caller_sees)
 }
 END_TEST
 
+START_TEST(test_assets_of_the_sources_the_caller_sees)
+{
+	ck_assert_int_eq(run(h_assets_list, mkreq("GET", &eddy, NULL, NULL,
+	    NULL, NULL)), 200);
+	HAS("\"total\":2");
+	HAS("\"id\":\"tbl-pub\"");
+	HAS("\"id\":\"hand\"");
+	HAS("\"page_size\":20");
+	HASNT("salaries");
+	ck_assert_int_eq(run(h_assets_list, mkreq("GET", &eddy, "q=hand",
+	    NULL, NULL, NULL)), 200);
+	HAS("\"total\":1");
+	ck_assert_int_eq(run(h_assets_get, mkreq("GET", &eddy, NULL, NULL,
+	    "asset_id=tbl-priv", NULL)), 404);
+	ck_assert_int_eq(run(h_assets_get, mkreq("GET", &erin, NULL, NULL,
+	    "asset_id=tbl-priv", NULL)), 200);
+	HAS("\"table_name\":\"salaries\"");
+	HAS("\"columns\":[]");
+}
+END_TEST
+
 /* Handler, query string, body, a path parameter. */
 static const struct {
 	enum ods_status	(*h)(struct ods_req *, struct ods_resp *);
@@ -271,6 +298,7 @@ static const struct {
 	{ h_metadata_scan, NULL, "{", NULL, "\"code\":400" },
 	{ h_metadata_scan_result, NULL, NULL, "task_id=x", "\"code\":400" },
 	{ h_metadata_scan_result, NULL, NULL, "task_id=-1", "\"code\":400" },
+	{ h_assets_list, "page=x", NULL, NULL, "\"code\":400" },
 };
 
 START_TEST(test_bad_input_is_400)
@@ -295,6 +323,7 @@ suite(void)
 	tcase_add_test(tc, test_removed_tables_only_when_asked);
 	tcase_add_test(tc, test_search_finds_names_and_comments_and_pages);
 	tcase_add_test(tc, test_scan_queues_a_job_for_sources_the_caller_sees);
+	tcase_add_test(tc, test_assets_of_the_sources_the_caller_sees);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -1,6 +1,6 @@
 /*
  * fcgi/data/h_metadata.c — /metadata: the catalog's reads, its search and
- * scans (h_metadata.h).
+ * scans; /assets (h_metadata.h).
  */
 #include "config.h"
 
@@ -15,14 +15,14 @@
 
 /* The filter of the query string into f; 400 sent when it is bad. */
 static int
-filter_of(struct ods_req *r, struct ods_resp *w, struct ods_cat_filter *f,
-    struct ods_page *pg, enum ods_status *hs)
+filter_of(struct ods_req *r, struct ods_resp *w, int64_t size,
+    struct ods_cat_filter *f, struct ods_page *pg, enum ods_status *hs)
 {
 	int64_t		 rm = 0;
 	const char	*src;
 
 	memset(f, 0, sizeof(*f));
-	if (ods_req_page(r, 50, pg) != ODS_OK) {
+	if (ods_req_page(r, size, pg) != ODS_OK) {
 		*hs = ods_resp_error(w, ODS_EINVAL, "page, page_size and "
 		    "limit must be integers");
 		return -1;
@@ -62,7 +62,7 @@ h_metadata_databases(struct ods_req *r, struct ods_resp *w)
 	enum ods_err		 er;
 	int64_t			 total = 0;
 
-	if (filter_of(r, w, &f, &pg, &hs) != 0)
+	if (filter_of(r, w, 50, &f, &pg, &hs) != 0)
 		return hs;
 	jw = ods_resp_list_begin(w, "databases");
 	if ((er = ods_cat_databases(ods_req_db(r), &f, jw, &total)) != ODS_OK)
@@ -86,7 +86,7 @@ h_metadata_tables(struct ods_req *r, struct ods_resp *w)
 	if (!name_ok(db))
 		return ods_resp_error(w, ODS_EINVAL, "database must be 1 to "
 		    "128 bytes");
-	if (filter_of(r, w, &f, &pg, &hs) != 0)
+	if (filter_of(r, w, 50, &f, &pg, &hs) != 0)
 		return hs;
 	jw = ods_resp_list_begin(w, "tables");
 	if ((er = ods_cat_tables(ods_req_db(r), &f, db, jw, &total)) !=
@@ -112,7 +112,7 @@ h_metadata_table(struct ods_req *r, struct ods_resp *w)
 	if (!name_ok(db) || !name_ok(tbl))
 		return ods_resp_error(w, ODS_EINVAL, "database and table must "
 		    "be 1 to 128 bytes");
-	if (filter_of(r, w, &f, &pg, &hs) != 0)
+	if (filter_of(r, w, 50, &f, &pg, &hs) != 0)
 		return hs;
 	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
 	er = ods_cat_table(ods_req_db(r), &f, db, tbl, jw);
@@ -149,7 +149,7 @@ h_metadata_search(struct ods_req *r, struct ods_resp *w)
 		ods_why_set(&why, "type", "type is database, table or column");
 		return ods_resp_input_error(w, ODS_EINVAL, &why);
 	}
-	if (filter_of(r, w, &f, &pg, &hs) != 0)
+	if (filter_of(r, w, 50, &f, &pg, &hs) != 0)
 		return hs;
 	jw = ods_resp_list_begin(w, "results");
 	if ((er = ods_cat_search(ods_req_db(r), &f, q, type, jw, &total)) !=
@@ -242,4 +242,72 @@ h_metadata_scan_result(struct ods_req *r, struct ods_resp *w)
 	}
 	ods_jobs_row_fini(&row);
 	return hs;
+}
+
+/* An optional query parameter of at most max bytes into *v; -1: 400 sent. */
+static int
+query_of(struct ods_req *r, struct ods_resp *w, const char *name,
+    size_t max, const char **v, enum ods_status *hs)
+{
+	struct ods_why	why;
+
+	*v = ods_req_query(r, name);
+	if (*v == NULL || strlen(*v) <= max)
+		return 0;
+	memset(&why, 0, sizeof(why));
+	ods_why_set(&why, name, "%s is at most %zu bytes", name, max);
+	*hs = ods_resp_input_error(w, ODS_EINVAL, &why);
+	return -1;
+}
+
+enum ods_status
+h_assets_list(struct ods_req *r, struct ods_resp *w)
+{
+	struct ods_cat_filter	 f;
+	struct ods_page		 pg;
+	struct ods_jw		*jw;
+	enum ods_status		 hs;
+	enum ods_err		 er;
+	int64_t			 total = 0;
+	const char		*q, *cat, *type;
+
+	if (query_of(r, w, "q", ODS_CAT_QUERY_MAX, &q, &hs) != 0 ||
+	    query_of(r, w, "category", 64, &cat, &hs) != 0 ||
+	    query_of(r, w, "asset_type", 32, &type, &hs) != 0 ||
+	    filter_of(r, w, 20, &f, &pg, &hs) != 0)
+		return hs;
+	if (q == NULL)
+		q = ods_req_query(r, "keyword");
+	if (q != NULL && strlen(q) > ODS_CAT_QUERY_MAX)
+		return ods_resp_error(w, ODS_EINVAL, "keyword is too long");
+	jw = ods_resp_list_begin(w, "assets");
+	if ((er = ods_cat_assets(ods_req_db(r), &f, q, cat, type, jw,
+	    &total)) != ODS_OK)
+		return ods_resp_error(w, er, "could not read the assets");
+	ods_jw_end(jw);
+	ods_resp_list_end(jw, &pg, total);
+	return ods_resp_send(w);
+}
+
+enum ods_status
+h_assets_get(struct ods_req *r, struct ods_resp *w)
+{
+	struct ods_cat_filter	 f;
+	struct ods_jw		*jw;
+	enum ods_err		 er;
+	const char		*id = ods_req_param(r, "asset_id");
+
+	if (id == NULL || *id == '\0' || strlen(id) > 64)
+		return ods_resp_error_ex(w, ODS_ENOTFOUND, ODS_C_NOT_FOUND,
+		    "not_found", "no such asset");
+	memset(&f, 0, sizeof(f));
+	f.owner = h_owner(r);
+	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
+	er = ods_cat_asset(ods_req_db(r), &f, id, jw);
+	if (er == ODS_ENOTFOUND)
+		return ods_resp_error_ex(w, er, ODS_C_NOT_FOUND, "not_found",
+		    "no such asset");
+	if (er != ODS_OK)
+		return ods_resp_error(w, er, "could not read the asset");
+	return ods_resp_send(w);
 }

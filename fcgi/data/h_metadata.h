@@ -1,7 +1,8 @@
 /*
  * fcgi/data/h_metadata.h — the metadata catalog (reference-api §3.3
- * D15–D17): the databases, tables and one table of the catalog, a search
- * across them, and scans of data sources run by ods-worker. The domain is
+ * D15–D17, D25): the databases, tables and one table of the catalog, a
+ * search across them, scans of data sources run by ods-worker, and the
+ * data assets the scans register. The domain is
  * svc/data/catalog.h.
  *
  * Permissions (§7.2, lib/auth/ods_auth_rbac.c): metadata:read for reads
@@ -27,7 +28,11 @@
 	{ ODS_POST, "/metadata/scan", h_metadata_scan, ODS_AUTH_REQUIRED, \
 	    "metadata:create" }, \
 	{ ODS_GET, "/metadata/scan/{task_id}/result", h_metadata_scan_result, \
-	    ODS_AUTH_REQUIRED, "metadata:read" }
+	    ODS_AUTH_REQUIRED, "metadata:read" }, \
+	{ ODS_GET, "/assets", h_assets_list, ODS_AUTH_REQUIRED, \
+	    "metadata:read" }, \
+	{ ODS_GET, "/assets/{asset_id}", h_assets_get, ODS_AUTH_REQUIRED, \
+	    "metadata:read" }
 
 /*
  * Query parameters of the reads: source_id (one source), include_removed
@@ -45,5 +50,13 @@ enum ods_status	h_metadata_search(struct ods_req *, struct ods_resp *);
 enum ods_status	h_metadata_scan(struct ods_req *, struct ods_resp *);
 /* The scan job (the caller's own; an admin's any): data: the job and its result. */
 enum ods_status	h_metadata_scan_result(struct ods_req *, struct ods_resp *);
+
+/*
+ * D25: ?q=&category=&asset_type=&source_id=&include_removed=&page=
+ * &page_size= (20): data:{assets:[DataAsset], total, page, page_size}.
+ * GET /assets/{asset_id}: data: the asset, 404 code 40400.
+ */
+enum ods_status	h_assets_list(struct ods_req *, struct ods_resp *);
+enum ods_status	h_assets_get(struct ods_req *, struct ods_resp *);
 
 #endif /* H_METADATA_H */

@@ -940,3 +940,119 @@ out:
 	free(pat);
 	return er;
 }
+
+/* ---- data assets (D25): what scans registered, and rows made by hand. */
+
+/* Visible: a source the caller may read, or no source at all. */
+#define AVIS " LEFT JOIN datasources s ON s.source_id = m.source_id " \
+	"WHERE (m.source_id IS NULL OR (s.id IS NOT NULL AND (? = 1 OR " \
+	"s.created_by = ? OR s.visibility = 'public'))) AND (? = '' OR " \
+	"m.source_id = ?) AND (? = 1 OR m.removed_at IS NULL) "
+#define ACOLS "m.asset_id, m.name, m.description, m.asset_type, " \
+	"m.category_id, m.category_name, m.source_type, m.source_id, " \
+	"m.source_name, m.path, m.database_name, m.schema_name, " \
+	"m.table_name, m.`columns`, m.row_count, m.size_bytes, m.tags, " \
+	"m.owner, m.owner_name, m.data_level, m.quality_score, " \
+	"m.view_count, m.collect_count, m.usage_count, m.status, " \
+	TS("m.created_at") ", " TS("m.updated_at") ", " \
+	TS("m.last_sync_at") ", " TS("m.removed_at")
+
+static void
+asset_json(struct ods_jw *jw, const struct ods_db_res *res, size_t i)
+{
+	static const char *const str[] = {
+		"name", "description", "asset_type", "category_id",
+		"category_name", "source_type", "source_id", "source_name",
+		"path", "database_name", "schema_name", "table_name"
+	};
+	double	q;
+	size_t	k;
+
+	ods_jw_obj(jw);
+	ods_jw_kstr(jw, "id", col(res, i, 0));
+	ods_jw_kstr(jw, "asset_id", col(res, i, 0));
+	for (k = 0; k < ODS_NELEM(str); k++)
+		ods_jw_kstr(jw, str[k], col(res, i, 1 + k));
+	raw_json(jw, "columns", col(res, i, 13), "[]");
+	ods_jw_kint(jw, "row_count", col_int(res, i, 14));
+	ods_jw_kint(jw, "size_bytes", col_int(res, i, 15));
+	raw_json(jw, "tags", col(res, i, 16), "[]");
+	ods_jw_kstr(jw, "owner", col(res, i, 17));
+	ods_jw_kstr(jw, "owner_name", col(res, i, 18));
+	ods_jw_kstr(jw, "data_level", col(res, i, 19));
+	ods_jw_key(jw, "quality_score");
+	if (ods_db_res_double(res, i, 20, &q) == ODS_OK &&
+	    !ods_db_res_isnull(res, i, 20))
+		ods_jw_num(jw, q);
+	else
+		ods_jw_null(jw);
+	ods_jw_kint(jw, "view_count", col_int(res, i, 21));
+	ods_jw_kint(jw, "collect_count", col_int(res, i, 22));
+	ods_jw_kint(jw, "usage_count", col_int(res, i, 23));
+	ods_jw_kstr(jw, "status", col(res, i, 24));
+	ods_jw_kstr(jw, "created_at", col(res, i, 25));
+	ods_jw_kstr(jw, "updated_at", col(res, i, 26));
+	ods_jw_kstr(jw, "last_sync_at", col(res, i, 27));
+	ods_jw_kstr(jw, "removed_at", col(res, i, 28));
+	ods_jw_end(jw);
+}
+
+enum ods_err
+ods_cat_assets(struct ods_db *db, const struct ods_cat_filter *f,
+    const char *q, const char *category, const char *type,
+    struct ods_jw *jw, int64_t *total)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[NVIS + 8];
+	enum ods_err		 er;
+	char			*pat;
+	size_t			 i, n;
+
+	pat = like_of(q != NULL ? q : "");
+	n = filter_args(f, a);
+	a[n++] = ods_db_text(pat);
+	a[n++] = ods_db_text(pat);
+	a[n++] = ods_db_text(category != NULL ? category : "");
+	a[n++] = ods_db_text(category != NULL ? category : "");
+	a[n++] = ods_db_text(type != NULL ? type : "");
+	a[n++] = ods_db_text(type != NULL ? type : "");
+#define AWHERE "AND (m.name LIKE ? OR m.description LIKE ?) AND (? = '' OR " \
+	"m.category_id = ?) AND (? = '' OR m.asset_type = ?) "
+	if ((er = count_of(db, "SELECT COUNT(*) FROM data_assets m" AVIS
+	    AWHERE, a, n, total)) != ODS_OK)
+		goto out;
+	page_args(f, a + n);
+	er = ods_db_query_once(db, "SELECT " ACOLS " FROM data_assets m" AVIS
+	    AWHERE "ORDER BY m.name, m.database_name, m.id LIMIT ? OFFSET ?",
+	    a, n + 2, 0, &res);
+#undef AWHERE
+	for (i = 0; er == ODS_OK && i < ods_db_res_nrows(res); i++)
+		asset_json(jw, res, i);
+out:
+	ods_db_res_free(res);
+	free(pat);
+	return er;
+}
+
+enum ods_err
+ods_cat_asset(struct ods_db *db, const struct ods_cat_filter *f,
+    const char *asset_id, struct ods_jw *jw)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[NVIS + 1];
+	struct ods_cat_filter	 any = *f;
+	enum ods_err		 er;
+	size_t			 n;
+
+	any.include_removed = 1;	/* named by id: shown, with removed_at */
+	n = filter_args(&any, a);
+	a[n++] = ods_db_text(asset_id);
+	er = ods_db_query_once(db, "SELECT " ACOLS " FROM data_assets m" AVIS
+	    "AND m.asset_id = ?", a, n, 1, &res);
+	if (er == ODS_OK && ods_db_res_nrows(res) == 0)
+		er = ODS_ENOTFOUND;
+	if (er == ODS_OK)
+		asset_json(jw, res, 0);
+	ods_db_res_free(res);
+	return er;
+}

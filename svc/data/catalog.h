@@ -1,7 +1,7 @@
 /*
- * svc/data/catalog.h — the metadata catalog (reference-api §3.3 D15–D17):
- * scans of data sources into the metadata_* tables and data_assets
- * (sql/0008_catalog.sql), and the reads of the catalog.
+ * svc/data/catalog.h — the metadata catalog (reference-api §3.3 D15–D17,
+ * D25): scans of data sources into the metadata_* tables and data_assets
+ * (sql/0008_catalog.sql), and the reads of the catalog and the assets.
  *
  * A scan connects to a saved source with its stored credential through
  * the address policy (datasource.h) and reads information_schema
@@ -108,5 +108,18 @@ enum ods_err	 ods_cat_table(struct ods_db *, const struct ods_cat_filter *,
 enum ods_err	 ods_cat_search(struct ods_db *, const struct ods_cat_filter *,
 		    const char *q, const char *type, struct ods_jw *,
 		    int64_t *total) ODS_MUSTCHECK;
+
+/*
+ * Data assets (reference-api §3.3 D25): the DataAsset shape (id =
+ * asset_id). A scan registers each table as an asset "tbl-<24 hex>";
+ * rows without a source are shown to every reader. q matches name and
+ * description, category and type filter when non-NULL. ods_cat_asset
+ * shows a removed asset too (with removed_at); ODS_ENOTFOUND.
+ */
+enum ods_err	 ods_cat_assets(struct ods_db *, const struct ods_cat_filter *,
+		    const char *q, const char *category, const char *type,
+		    struct ods_jw *, int64_t *total) ODS_MUSTCHECK;
+enum ods_err	 ods_cat_asset(struct ods_db *, const struct ods_cat_filter *,
+		    const char *asset_id, struct ods_jw *) ODS_MUSTCHECK;
 
 #endif /* SVC_CATALOG_H */

@@ -7,7 +7,8 @@
 # removed (still there with include_removed=1); search by name and by
 # comment with paging; data_assets filled; RBAC (a viewer reads, cannot
 # scan; another user's private source is a 404 to scan and invisible to
-# read); bad input is a 400 naming the field. Both prefixes.
+# read); the data assets the scans register (D25); bad input is a 400
+# naming the field. Both prefixes.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
@@ -168,6 +169,22 @@ ods_expect_json '.code' 40402 "D17: code 40402"
 # data_assets: one per table.
 n=$(ods_db_sql one_data_studio -N -e "SELECT COUNT(*) FROM data_assets WHERE source_id IN ('cat-my','cat-pg') AND asset_type = 'table' AND removed_at IS NULL")
 ods_expect_eq "$n" 5 "data_assets: one per scanned table"
+# D25: the assets the scans registered.
+ods_req GET "$U/assets?source_id=cat-my" "${eng[@]}"
+ods_expect_code 200 "D25: GET /assets"
+ods_expect_json '[.data.assets[].table_name] | join(",")' customers,orders,scratch "D25: one asset per table"
+ods_expect_json '.data.total' 3 "D25: total"
+ods_expect_json '(.data.assets[] | select(.table_name == "orders") | [.columns[].name] | join(","))' id,customer_id,total "D25: the asset's columns"
+ods_expect_json '(.data.assets[] | select(.table_name == "orders") | .path)' cat-my/cat_shop/orders "D25: the asset's path"
+SCRATCH_ASSET=$(ods_json '.data.assets[] | select(.table_name == "scratch") | .id')
+ods_req GET "$UD/assets?q=sale&page_size=1" "${eng[@]}"
+ods_expect_json '.data.assets[0].table_name' products "D25: search by description"
+ods_expect_json '.page_size' 1 "D25: paging"
+ods_req GET "$UD/assets/$SCRATCH_ASSET" "${eng[@]}"
+ods_expect_code 200 "D25: GET /assets/{asset_id}"
+ods_expect_json '.data.source_type' mariadb "D25: the source's type"
+ods_req GET "$U/assets/tbl-none" "${eng[@]}"
+ods_expect_code 404 "D25: an unknown asset"
 
 # ---- ALTER, DROP, re-scan.
 ods_db_sql <<'EOF' || ods_t_fail "ALTER on MariaDB"
@@ -202,6 +219,10 @@ ods_req GET "$U/metadata/databases/cat_pg/tables/lines?include_removed=1" "${eng
 ods_expect_json '(.data.columns[] | select(.name == "legacy") | .removed_at != null)' true "PostgreSQL re-scan: the dropped column is marked removed"
 st=$(ods_db_sql one_data_studio -N -e "SELECT status FROM data_assets WHERE source_id = 'cat-my' AND table_name = 'scratch'")
 ods_expect_eq "$st" removed "data_assets: the dropped table's asset is marked removed"
+ods_req GET "$U/assets?source_id=cat-my" "${eng[@]}"
+ods_expect_json '[.data.assets[].table_name] | join(",")' customers,orders "D25: the dropped table's asset is left out"
+ods_req GET "$U/assets/$SCRATCH_ASSET" "${eng[@]}"
+ods_expect_json '[.data.status, (.data.removed_at != null)] | map(tostring) | join(",")' removed,true "D25: the asset by id says removed"
 
 # ---- search.
 ods_req GET "$U/metadata/search?q=keeping" "${eng[@]}"
@@ -231,6 +252,8 @@ ods_req GET "$U/metadata/databases/cat_pg/tables/lines" "${viewer[@]}"
 ods_expect_code 404 "viewer: another user's private source's table is a 404"
 ods_req GET "$U/metadata/search?q=keeping" "${viewer[@]}"
 ods_expect_json '.data.total' 0 "viewer: search does not reach a private source"
+ods_req GET "$U/assets" "${viewer[@]}"
+ods_expect_json '[.data.assets[].source_id] | unique | join(",")' cat-my "viewer: the assets of the public source only"
 ods_req POST "$U/metadata/scan" "${viewer[@]}" "${J[@]}" -d '{"source_id":"cat-my"}'
 ods_expect_code 403 "viewer: cannot scan"
 ods_expect_json '.required' metadata:create "viewer: the permission named"

@@ -164,6 +164,12 @@ metadata() {
 	ods_expect_code 200 "GET $u/metadata/search"
 	ods_get "$u/metadata/search" "${A[@]}"
 	ods_expect_code 400 "GET $u/metadata/search without q"
+	ods_get "$u/assets?page=1&page_size=5&q=x" "${A[@]}"
+	ods_expect_code 200 "GET $u/assets"
+	ods_get "$u/assets?page=x" "${A[@]}"
+	ods_expect_code 400 "GET $u/assets?page=x"
+	ods_get "$u/assets/tbl-none" "${A[@]}"
+	ods_expect_code 404 "GET $u/assets/tbl-none"
 	ods_req POST "$u/metadata/scan" -H "Authorization: Bearer $viewer" "${J[@]}" -d "{\"source_id\":\"$id\"}"
 	ods_expect_code 403 "POST $u/metadata/scan as a viewer"
 }
