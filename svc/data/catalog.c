@@ -111,6 +111,8 @@ static const char *const pg_q[Q__N] = {
 
 struct scan {
 	struct ods_db		*db;
+	struct ods_db_conn	*conn;		/* the open batch, or NULL */
+	size_t			 nwr;		/* statements in it */
 	const struct ods_ds	*ds;
 	const char		*skip;		/* a schema never catalogued */
 	char			 t0[32];	/* the scan's stamp */
@@ -126,6 +128,56 @@ struct scan {
 	struct ods_buf		 b1, b2;
 	struct ods_jw		 j1, j2;
 };
+
+/*
+ * Writes go in transactions of WR_BATCH statements on one connection
+ * (one log flush each, not one per row); the connection is given back
+ * between batches. A failed write rolls its batch back: the scan fails,
+ * and what earlier batches wrote is true of the source anyway.
+ */
+#define WR_BATCH	200
+
+static void
+wr_drop(struct scan *s)
+{
+	ods_db_release(s->conn);	/* rolls back what is open */
+	s->conn = NULL;
+	s->nwr = 0;
+}
+
+static enum ods_err
+wr_commit(struct scan *s)
+{
+	enum ods_err	er;
+
+	if (s->conn == NULL)
+		return ODS_OK;
+	er = ods_db_commit(s->conn);
+	wr_drop(s);
+	return er;
+}
+
+static enum ods_err
+wr(struct scan *s, const char *sql, const struct ods_db_arg *a, size_t n,
+    uint64_t *affected)
+{
+	enum ods_err	er;
+
+	if (s->conn == NULL) {
+		if ((er = ods_db_acquire(s->db, &s->conn)) != ODS_OK)
+			return er;
+		if ((er = ods_db_begin(s->conn)) != ODS_OK) {
+			wr_drop(s);
+			return er;
+		}
+	}
+	er = ods_db_exec_const(s->conn, sql, a, n, affected);
+	if (er == ODS_OK && ++s->nwr >= WR_BATCH)
+		er = wr_commit(s);
+	if (er != ODS_OK)
+		wr_drop(s);
+	return er;
+}
 
 static int
 too_long(const char *const *v, size_t n)
@@ -172,7 +224,7 @@ row_schema(void *arg, const char *const *v, size_t n)
 	a[3] = ods_db_text(v[2]);
 	a[4] = ods_db_text(s->t0);
 	s->st->databases++;
-	return step(s, ods_db_exec_once(s->db, "INSERT INTO "
+	return step(s, wr(s, "INSERT INTO "
 	    "metadata_databases (source_id, database_name, description, "
 	    "owner, scanned_at) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
 	    "description = VALUES(description), owner = VALUES(owner), "
@@ -200,7 +252,7 @@ row_table(void *arg, const char *const *v, size_t n)
 	a[7] = ods_db_text(s->t0);
 	s->st->tables++;
 	/* Relations, keys and indexes start empty: later reads fill them. */
-	er = ods_db_exec_once(s->db, "INSERT INTO metadata_tables "
+	er = wr(s, "INSERT INTO metadata_tables "
 	    "(source_id, database_name, table_name, table_type, description, "
 	    "row_count, size_bytes, scanned_at, primary_key, relations, "
 	    "indexes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', '[]', '[]') "
@@ -221,7 +273,7 @@ row_table(void *arg, const char *const *v, size_t n)
 	b[14] = a[5];
 	b[15] = a[6];
 	b[16] = ods_db_text(s->ds->created_by);
-	er = ods_db_exec_once(s->db, "INSERT INTO data_assets (asset_id, "
+	er = wr(s, "INSERT INTO data_assets (asset_id, "
 	    "source_id, database_name, schema_name, table_name, name, "
 	    "description, source_type, source_name, path, row_count, "
 	    "size_bytes, owner, asset_type, status, last_sync_at) VALUES "
@@ -294,7 +346,7 @@ gather_flush(struct scan *s, const char *sql, int with2)
 		a[n++] = ods_db_text(s->ds->source_id);
 		a[n++] = ods_db_text(s->db_name);
 		a[n++] = ods_db_text(s->tbl);
-		er = ods_db_exec_once_const(s->db, sql, a, n, NULL);
+		er = wr(s, sql, a, n, NULL);
 	}
 	free(t1);
 	free(t2);
@@ -356,7 +408,7 @@ row_column(void *arg, const char *const *v, size_t n)
 	a[9] = ods_db_int(pk);
 	a[10] = ods_db_text(s->t0);
 	s->st->columns++;
-	return step(s, ods_db_exec_once(s->db, "INSERT INTO metadata_columns "
+	return step(s, wr(s, "INSERT INTO metadata_columns "
 	    "(source_id, database_name, table_name, column_name, column_type, "
 	    "is_nullable, description, position, default_value, "
 	    "is_primary_key, scanned_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
@@ -486,7 +538,7 @@ mark_removed(struct scan *s)
 	a[1] = ods_db_text(s->t0);
 	for (i = 0; i < ODS_NELEM(sql); i++) {
 		n = 0;
-		if ((er = ods_db_exec_once_const(s->db, sql[i], a, 2, &n)) !=
+		if ((er = wr(s, sql[i], a, 2, &n)) !=
 		    ODS_OK)
 			return er;
 		if (i < 3)
@@ -533,7 +585,9 @@ scan_run(struct scan *s, struct odsi_ds_conn *c)
 	if (read_one(s, c, Q_INDEXES, row_index, scope) != 0 ||
 	    gather_flush(s, IDX_FLUSH, 0) != 0)
 		return s->er;
-	return mark_removed(s);
+	if ((s->er = mark_removed(s)) != ODS_OK)
+		return s->er;
+	return wr_commit(s);
 }
 
 enum ods_err
@@ -568,6 +622,7 @@ ods_cat_scan(struct ods_db *db, const struct ods_ds_ctx *ctx,
 	s.skip = odsi_ds_kind(d->type) == ODSI_DS_MYSQL ? ctx->sys_db : NULL;
 	er = scan_run(&s, c);
 	gather_drop(&s);
+	wr_drop(&s);
 out:
 	odsi_ds_close(c);
 	ods_ds_free(d);
