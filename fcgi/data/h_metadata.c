@@ -46,6 +46,15 @@ filter_of(struct ods_req *r, struct ods_resp *w, int64_t size,
 	return 0;
 }
 
+/* Close the items of a list, add the page, send. */
+static enum ods_status
+list_send(struct ods_resp *w, struct ods_jw *jw, const struct ods_page *pg,
+    int64_t total)
+{
+	ods_resp_list_end(jw, pg, total);
+	return ods_resp_send(w);
+}
+
 static int
 name_ok(const char *s)
 {
@@ -68,8 +77,7 @@ h_metadata_databases(struct ods_req *r, struct ods_resp *w)
 	if ((er = ods_cat_databases(ods_req_db(r), &f, jw, &total)) != ODS_OK)
 		return ods_resp_error(w, er, "could not read the catalog");
 	ods_jw_end(jw);
-	ods_resp_list_end(jw, &pg, total);
-	return ods_resp_send(w);
+	return list_send(w, jw, &pg, total);
 }
 
 enum ods_status
@@ -94,8 +102,7 @@ h_metadata_tables(struct ods_req *r, struct ods_resp *w)
 		return ods_resp_error(w, er, "could not read the catalog");
 	ods_jw_end(jw);
 	ods_jw_kstr(jw, "database", db);
-	ods_resp_list_end(jw, &pg, total);
-	return ods_resp_send(w);
+	return list_send(w, jw, &pg, total);
 }
 
 enum ods_status
@@ -157,8 +164,7 @@ h_metadata_search(struct ods_req *r, struct ods_resp *w)
 		return ods_resp_error(w, er, "could not search the catalog");
 	ods_jw_end(jw);
 	ods_jw_kstr(jw, "query", q);
-	ods_resp_list_end(jw, &pg, total);
-	return ods_resp_send(w);
+	return list_send(w, jw, &pg, total);
 }
 
 enum ods_status
@@ -285,8 +291,7 @@ h_assets_list(struct ods_req *r, struct ods_resp *w)
 	    &total)) != ODS_OK)
 		return ods_resp_error(w, er, "could not read the assets");
 	ods_jw_end(jw);
-	ods_resp_list_end(jw, &pg, total);
-	return ods_resp_send(w);
+	return list_send(w, jw, &pg, total);
 }
 
 enum ods_status

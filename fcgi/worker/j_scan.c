@@ -12,12 +12,6 @@
 #include "../../svc/data/catalog.h"
 #include "w_jobs.h"
 
-static int
-stopping(void *arg)
-{
-	return ods_job_stopping(arg);
-}
-
 enum ods_err
 j_metadata_scan(struct ods_job *j)
 {
@@ -38,7 +32,7 @@ j_metadata_scan(struct ods_job *j)
 		return ODS_EINVAL;
 	}
 	(void)ods_job_progress(j, 5, "scanning %s", src);
-	er = ods_cat_scan(env->db, wc->ds, src, stopping, j, &st);
+	er = ods_cat_scan(env->db, wc->ds, src, w_stopping, j, &st);
 	ods_buf_init(&b, 4096);
 	ods_jw_init(&jw, &b);
 	ods_jw_obj(&jw);

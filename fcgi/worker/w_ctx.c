@@ -41,3 +41,9 @@ w_fini(void *ctx)
 	ods_ds_ctx_free(wc->ds);
 	free(wc);
 }
+
+int
+w_stopping(void *job)
+{
+	return ods_job_stopping(job);
+}

@@ -23,6 +23,8 @@ struct w_ctx {
 };
 enum ods_err	w_init(const struct ods_req_env *, void **ctx);
 void		w_fini(void *ctx);
+/* ods_job_stopping for svc/ callbacks that take a void * (the job). */
+int		w_stopping(void *job);
 
 /*
  * noop: does nothing, harmlessly: for smoke tests, benchmarks and
