@@ -12,12 +12,6 @@
 #include "../../svc/agent/kb.h"
 #include "w_jobs.h"
 
-static int
-stopping(void *arg)
-{
-	return ods_job_stopping(arg);
-}
-
 static void
 progress(void *arg, int pct, const char *msg)
 {
@@ -52,7 +46,7 @@ j_kb_ingest(struct ods_job *j)
 	ie.obj = env->obj;
 	ie.llm = wc->llm;
 	ie.tmpdir = tmp;
-	ie.stopping = stopping;
+	ie.stopping = w_stopping;
 	ie.progress = progress;
 	ie.arg = j;
 	er = ods_kb_ingest(&ie, doc, &n, &why);

@@ -10,16 +10,21 @@
 #define W_JOB_TYPES \
 	{ "noop", j_noop }, \
 	{ "audit_retention", j_audit_retention }, \
-	{ "kb_ingest", j_kb_ingest }
+	{ "kb_ingest", j_kb_ingest }, \
+	{ "metadata_scan", j_metadata_scan }
 
 struct ods_llm;
+struct ods_ds_ctx;
 
 /* The worker's context (init hook): what job types share. */
 struct w_ctx {
 	struct ods_llm	*llm;		/* embeddings of ingestion */
+	struct ods_ds_ctx *ds;		/* data sources: keys, policy */
 };
 enum ods_err	w_init(const struct ods_req_env *, void **ctx);
 void		w_fini(void *ctx);
+/* ods_job_stopping for svc/ callbacks that take a void * (the job). */
+int		w_stopping(void *job);
 
 /*
  * noop: does nothing, harmlessly: for smoke tests, benchmarks and
@@ -46,6 +51,15 @@ enum ods_err	j_audit_retention(struct ods_job *);
  * and on the document (no retry: the bytes will not change).
  */
 enum ods_err	j_kb_ingest(struct ods_job *);
+
+/*
+ * metadata_scan: payload {"source_id"}: the source's catalog
+ * (svc/data/catalog.h). Result {source_id, status: "completed", databases,
+ * tables, columns, relations, indexes, removed}; a source that cannot be
+ * reached or read ends the job with status "failed", error and message
+ * in its result (not retried: the operator must fix the source first).
+ */
+enum ods_err	j_metadata_scan(struct ods_job *);
 
 /*
  * The service's tick, once a second in every worker process: each due run

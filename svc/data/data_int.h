@@ -64,4 +64,40 @@ void		 odsi_ds_probe(int kind, const struct odsi_ds_addr *, int port,
 		    const char *database, int timeout_ms,
 		    struct ods_ds_result *res);
 
+/*
+ * A session on a data source (ds_conn.c): opened on an address the
+ * policy checked, used by one thread, closed by odsi_ds_close. Only
+ * catalog reads (ods_cat_scan) use it: trusted SQL text of ours, with
+ * one text parameter ("$1" for PostgreSQL; for MySQL the session
+ * variable @ods_p, set from its hex form), every value a string.
+ */
+struct odsi_ds_conn;
+
+/* One row: n values, NULL for SQL NULL; non-zero stops the read. */
+typedef int	(*odsi_ds_row_fn)(void *arg, const char *const *v, size_t n);
+
+/* 0, or -1 with res set as a failed test (slug, message). */
+int		 odsi_ds_open(int kind, const struct odsi_ds_addr *, int port,
+		    const char *user, const char *password,
+		    const char *database, int timeout_ms,
+		    struct odsi_ds_conn **out, struct ods_ds_result *res);
+/*
+ * Run sql with param (NULL: none) and call fn for every row. 0; -1 with
+ * err set to the driver's message; 1 when fn stopped it.
+ */
+int		 odsi_ds_select(struct odsi_ds_conn *, const char *sql,
+		    const char *param, odsi_ds_row_fn fn, void *arg,
+		    char *err, size_t errlen);
+int		 odsi_ds_conn_kind(const struct odsi_ds_conn *);
+void		 odsi_ds_close(struct odsi_ds_conn *);
+
+/*
+ * Open a session on a saved source: its stored credential, the address
+ * policy, its database. 0, or -1 with res set.
+ */
+struct ods_ds;
+int		 odsi_ds_connect_saved(const struct ods_ds_ctx *,
+		    const struct ods_ds *, struct odsi_ds_conn **out,
+		    struct ods_ds_result *res);
+
 #endif /* SVC_DATA_INT_H */

@@ -781,3 +781,34 @@ ods_ds_test_saved(struct ods_db *db, const struct ods_ds_ctx *ctx,
 	ods_secret_clear(pw);
 	return record(db, d, res);
 }
+
+int
+odsi_ds_connect_saved(const struct ods_ds_ctx *ctx, const struct ods_ds *d,
+    struct odsi_ds_conn **out, struct ods_ds_result *res)
+{
+	struct odsi_ds_addr	 addr;
+	char			*pw = NULL;
+	enum ods_err		 er;
+	int			 kind = odsi_ds_kind(d->type), port, stale, rc;
+
+	*out = NULL;
+	memset(res, 0, sizeof(*res));
+	if (kind <= ODSI_DS_NONE) {
+		odsi_ds_fail(res, "unsupported_type", "only mysql, mariadb "
+		    "and postgresql sources can connect");
+		return -1;
+	}
+	if ((er = cred_open(ctx, d->credential, &pw, &stale)) != ODS_OK) {
+		odsi_ds_fail(res, "credential_unavailable", "the stored "
+		    "password cannot be read (%s)", ods_strerror(er));
+		return -1;
+	}
+	port = d->port > 0 ? d->port : odsi_ds_default_port(kind);
+	rc = odsi_ds_policy(ctx, d->host, port, kind, d->database,
+	    d->username, &addr, res);
+	if (rc == 0)
+		rc = odsi_ds_open(kind, &addr, port, d->username, pw,
+		    d->database, ctx->timeout_ms, out, res);
+	ods_secret_clear(pw);
+	return rc;
+}

@@ -7,11 +7,13 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <mysql.h>
 #include <libpq-fe.h>
 
+#include "core/ods_mem.h"
 #include "core/ods_time.h"
 #include "datasource.h"
 #include "data_int.h"
@@ -49,26 +51,30 @@ mysql_slug(unsigned e)
 	}
 }
 
-static void
-probe_mysql(const struct odsi_ds_addr *a, int port, const char *user,
+/*
+ * A Connector/C session on a checked address (never a name), or NULL with
+ * res set; rw_secs bounds each read and write.
+ */
+static MYSQL *
+my_connect(const struct odsi_ds_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
-    struct ods_ds_result *res)
+    unsigned rw_secs, struct ods_ds_result *res)
 {
 	MYSQL		*m;
 	unsigned	 secs = (unsigned)((timeout_ms + 999) / 1000);
 	unsigned	 proto = MYSQL_PROTOCOL_TCP;
 	my_bool		 off = 0;
-	const char	*v;
 
 	if ((m = mysql_init(NULL)) == NULL) {
 		odsi_ds_fail(res, "connect_failed", "out of memory");
-		return;
+		return NULL;
 	}
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
-	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &secs);
-	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &secs);
+	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw_secs);
+	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_secs);
 	mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
 	mysql_options(m, MYSQL_OPT_LOCAL_INFILE, &off);
+	mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	/* No option files: nothing of the worker's own configuration. */
 	if (mysql_real_connect(m, a->text, user, password,
 	    database != NULL && *database != '\0' ? database : NULL,
@@ -77,8 +83,23 @@ probe_mysql(const struct odsi_ds_addr *a, int port, const char *user,
 		    mysql_error(m));
 		one_line(res->message);
 		mysql_close(m);
-		return;
+		return NULL;
 	}
+	return m;
+}
+
+static void
+probe_mysql(const struct odsi_ds_addr *a, int port, const char *user,
+    const char *password, const char *database, int timeout_ms,
+    struct ods_ds_result *res)
+{
+	MYSQL		*m;
+	const char	*v;
+
+	m = my_connect(a, port, user, password, database, timeout_ms,
+	    (unsigned)((timeout_ms + 999) / 1000), res);
+	if (m == NULL)
+		return;
 	v = mysql_get_server_info(m);
 	if (v == NULL)
 		v = "";
@@ -105,14 +126,18 @@ pg_slug(const char *msg)
 	return "connect_failed";
 }
 
-static void
-probe_pg(const struct odsi_ds_addr *a, int port, const char *user,
+/*
+ * A libpq session on a checked address, or NULL with res set; options
+ * (may be NULL) are server settings ("-c name=value ...").
+ */
+static PGconn *
+pg_connect(const struct odsi_ds_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
-    struct ods_ds_result *res)
+    const char *options, struct ods_ds_result *res)
 {
 	const char	*keys[12], *vals[12];
 	char		 portbuf[16], tmo[16];
-	const char	*v, *msg;
+	const char	*msg;
 	PGconn		*c;
 	int		 n = 0;
 
@@ -130,19 +155,38 @@ probe_pg(const struct odsi_ds_addr *a, int port, const char *user,
 	/* Nothing of the worker's own: no ~/.pgpass, no service file. */
 	keys[n] = "passfile"; vals[n++] = "/dev/null";
 	keys[n] = "application_name"; vals[n++] = "one-data-studio";
+	keys[n] = "client_encoding"; vals[n++] = "UTF8";
+	if (options != NULL) {
+		keys[n] = "options"; vals[n++] = options;
+	}
 	keys[n] = NULL; vals[n] = NULL;
 	c = PQconnectdbParams(keys, vals, 0);
 	if (c == NULL) {
 		odsi_ds_fail(res, "connect_failed", "out of memory");
-		return;
+		return NULL;
 	}
 	if (PQstatus(c) != CONNECTION_OK) {
 		msg = PQerrorMessage(c);
 		odsi_ds_fail(res, pg_slug(msg), "%s", msg);
 		one_line(res->message);
 		PQfinish(c);
-		return;
+		return NULL;
 	}
+	return c;
+}
+
+static void
+probe_pg(const struct odsi_ds_addr *a, int port, const char *user,
+    const char *password, const char *database, int timeout_ms,
+    struct ods_ds_result *res)
+{
+	const char	*v;
+	PGconn		*c;
+
+	c = pg_connect(a, port, user, password, database, timeout_ms, NULL,
+	    res);
+	if (c == NULL)
+		return;
 	v = PQparameterStatus(c, "server_version");
 	snprintf(res->version, sizeof(res->version), "PostgreSQL %s",
 	    v != NULL ? v : "");
@@ -170,4 +214,157 @@ odsi_ds_probe(int kind, const struct odsi_ds_addr *a, int port,
 	    strstr(res->message, password) != NULL)
 		snprintf(res->message, sizeof(res->message), "connection "
 		    "failed (%s)", res->error);
+}
+
+/*
+ * Sessions (data_int.h): the same connection settings as the probes,
+ * kept open for a sequence of reads of our own SQL.
+ */
+struct odsi_ds_conn {
+	int	 kind;
+	MYSQL	*my;
+	PGconn	*pg;
+};
+
+int
+odsi_ds_open(int kind, const struct odsi_ds_addr *a, int port,
+    const char *user, const char *password, const char *database,
+    int timeout_ms, struct odsi_ds_conn **out, struct ods_ds_result *res)
+{
+	struct odsi_ds_conn	*c;
+	int			 rc;
+
+	*out = NULL;
+	if (kind != ODSI_DS_MYSQL && kind != ODSI_DS_PG) {
+		odsi_ds_fail(res, "unsupported_type", "this type cannot "
+		    "connect");
+		return -1;
+	}
+	c = ods_xcalloc(1, sizeof(*c));
+	c->kind = kind;
+	/*
+	 * A catalog read of a large server takes longer than a connect;
+	 * PostgreSQL sessions only read and stop a statement in 5 minutes.
+	 */
+	if (kind == ODSI_DS_MYSQL)
+		c->my = my_connect(a, port, user, password, database,
+		    timeout_ms, 300, res);
+	else
+		c->pg = pg_connect(a, port, user, password, database,
+		    timeout_ms, "-c default_transaction_read_only=on "
+		    "-c statement_timeout=300000", res);
+	rc = c->my != NULL || c->pg != NULL ? 0 : -1;
+	if (password != NULL && *password != '\0' &&
+	    strstr(res->message, password) != NULL)
+		snprintf(res->message, sizeof(res->message), "connection "
+		    "failed (%s)", res->error);
+	if (rc != 0) {
+		odsi_ds_close(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+int
+odsi_ds_conn_kind(const struct odsi_ds_conn *c)
+{
+	return c->kind;
+}
+
+void
+odsi_ds_close(struct odsi_ds_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->my != NULL)
+		mysql_close(c->my);
+	if (c->pg != NULL)
+		PQfinish(c->pg);
+	free(c);
+}
+
+static int
+select_mysql(struct odsi_ds_conn *c, const char *sql, const char *param,
+    odsi_ds_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	MYSQL_RES	*res;
+	MYSQL_ROW	 row;
+	char		*set, *p;
+	size_t		 n, len;
+	int		 rc = 0;
+
+	/* The parameter travels as a hex literal: no quoting to get wrong. */
+	len = param != NULL ? strlen(param) : 0;
+	set = ods_xmalloc(64 + 2 * len);
+	p = set + snprintf(set, 64, "SET @ods_p = CONVERT(X'");
+	for (n = 0; n < len; n++)
+		p += snprintf(p, 3, "%02x", (unsigned char)param[n]);
+	p += snprintf(p, 24, "' USING utf8mb4)");
+	if (mysql_real_query(c->my, set, (unsigned long)(p - set)) != 0 ||
+	    mysql_real_query(c->my, sql, strlen(sql)) != 0) {
+		free(set);
+		snprintf(err, errlen, "%s", mysql_error(c->my));
+		return -1;
+	}
+	free(set);
+	if ((res = mysql_use_result(c->my)) == NULL) {
+		snprintf(err, errlen, "%s", mysql_error(c->my));
+		return -1;
+	}
+	n = mysql_num_fields(res);
+	while ((row = mysql_fetch_row(res)) != NULL)
+		if (fn(arg, (const char *const *)row, n) != 0) {
+			rc = 1;
+			break;
+		}
+	if (rc == 0 && mysql_errno(c->my) != 0) {
+		snprintf(err, errlen, "%s", mysql_error(c->my));
+		rc = -1;
+	}
+	mysql_free_result(res);
+	return rc;
+}
+
+static int
+select_pg(struct odsi_ds_conn *c, const char *sql, const char *param,
+    odsi_ds_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	PGresult	*res;
+	const char	*v[64], *pv[1];
+	int		 i, j, nr, nf, rc = 0;
+
+	pv[0] = param != NULL ? param : "";
+	res = PQexecParams(c->pg, sql, 1, NULL, pv, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "%s", PQerrorMessage(c->pg));
+		PQclear(res);
+		return -1;
+	}
+	nr = PQntuples(res);
+	nf = PQnfields(res);
+	if (nf > (int)ODS_NELEM(v))
+		nf = (int)ODS_NELEM(v);
+	for (i = 0; i < nr && rc == 0; i++) {
+		for (j = 0; j < nf; j++)
+			v[j] = PQgetisnull(res, i, j) ? NULL :
+			    PQgetvalue(res, i, j);
+		if (fn(arg, v, (size_t)nf) != 0)
+			rc = 1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+int
+odsi_ds_select(struct odsi_ds_conn *c, const char *sql, const char *param,
+    odsi_ds_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	int	rc;
+
+	*err = '\0';
+	rc = c->kind == ODSI_DS_MYSQL ? select_mysql(c, sql, param, fn, arg,
+	    err, errlen) : select_pg(c, sql, param, fn, arg, err, errlen);
+	one_line(err);
+	return rc;
 }

@@ -133,6 +133,47 @@ datasources() {
 	ods_expect_code 403 "POST $u/datasources as a viewer"
 }
 
+# metadata SERVER_URL PREFIX N: the catalog's routes under PREFIX (a scan
+# of a source the address policy refuses: the job ends, failed).
+metadata() {
+	local u=$1$2 n=$3 id job
+	ods_req POST "$u/datasources" "${A[@]}" "${J[@]}" \
+	    -d "{\"name\":\"catalog contract $n\",\"type\":\"mysql\",\"connection\":{\"host\":\"169.254.169.254\",\"username\":\"u\",\"password\":\"env:ODS_DS_CONTRACT_NONE\"}}"
+	ods_expect_code 201 "POST $u/datasources (for a scan)"
+	id=$(ods_json .data.source_id)
+	ods_req POST "$u/metadata/scan" "${A[@]}" "${J[@]}" -d "{\"source_id\":\"$id\"}"
+	ods_expect_code 202 "POST $u/metadata/scan"
+	job=$(ods_json .data.job_id)
+	ods_req POST "$u/metadata/scan" "${A[@]}" "${J[@]}" -d '{}'
+	ods_expect_code 400 "POST $u/metadata/scan without a source_id"
+	ods_req POST "$u/metadata/scan" "${A[@]}" "${J[@]}" -d '{"source_id":"ds-none"}'
+	ods_expect_code 404 "POST $u/metadata/scan of an unknown source"
+	ods_get "$u/metadata/scan/$job/result" "${A[@]}"
+	ods_expect_code 200 "GET $u/metadata/scan/$job/result"
+	ods_get "$u/metadata/scan/999999999/result" "${A[@]}"
+	ods_expect_code 404 "GET $u/metadata/scan/.../result of no scan"
+	ods_get "$u/metadata/databases?page=1&page_size=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/metadata/databases"
+	ods_get "$u/metadata/databases?page=x" "${A[@]}"
+	ods_expect_code 400 "GET $u/metadata/databases?page=x"
+	ods_get "$u/metadata/databases/none/tables" "${A[@]}"
+	ods_expect_code 200 "GET $u/metadata/databases/none/tables"
+	ods_get "$u/metadata/databases/none/tables/none" "${A[@]}"
+	ods_expect_code 404 "GET $u/metadata/databases/none/tables/none"
+	ods_get "$u/metadata/search?q=contract&type=table" "${A[@]}"
+	ods_expect_code 200 "GET $u/metadata/search"
+	ods_get "$u/metadata/search" "${A[@]}"
+	ods_expect_code 400 "GET $u/metadata/search without q"
+	ods_get "$u/assets?page=1&page_size=5&q=x" "${A[@]}"
+	ods_expect_code 200 "GET $u/assets"
+	ods_get "$u/assets?page=x" "${A[@]}"
+	ods_expect_code 400 "GET $u/assets?page=x"
+	ods_get "$u/assets/tbl-none" "${A[@]}"
+	ods_expect_code 404 "GET $u/assets/tbl-none"
+	ods_req POST "$u/metadata/scan" -H "Authorization: Bearer $viewer" "${J[@]}" -d "{\"source_id\":\"$id\"}"
+	ods_expect_code 403 "POST $u/metadata/scan as a viewer"
+}
+
 # agent SERVER_URL PREFIX: the knowledge-base, document and RAG routes of
 # the agent pool under PREFIX (ods-worker ingests the uploads).
 agent() {
@@ -316,6 +357,8 @@ pool "$ODS_DATA_URL" /api/v1/data
 pool "$ODS_DATA_URL" /api/v1
 datasources "$ODS_DATA_URL" /api/v1/data 1
 datasources "$ODS_DATA_URL" /api/v1 2
+metadata "$ODS_DATA_URL" /api/v1/data 1
+metadata "$ODS_DATA_URL" /api/v1 2
 pool "$ODS_AGENT_URL" /api/v1/agent
 pool "$ODS_AGENT_URL" /api/v1
 pool "$ODS_AGENT_URL" /api
