@@ -31,16 +31,6 @@ static const char		*dsn;
 static char			 scratch[128];
 static struct ods_test_h	 th;
 
-static const char *const eng_roles[] = { "data_engineer" };
-static const struct ods_principal erin = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "erin", .username = "erin",
-	.roles = eng_roles, .nroles = 1,
-};
-static const struct ods_principal eddy = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "eddy", .username = "eddy",
-	.roles = eng_roles, .nroles = 1,
-};
-
 /* The pool's context with key (NULL: none). */
 static void
 context(const char *key)
@@ -98,7 +88,7 @@ create_body(const char *id, const char *vis, const char *pw)
 
 START_TEST(test_create_seals_the_password_and_never_answers_it)
 {
-	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &ods_test_erin,
 	    create_body("s1", "private", PW), NULL)), 201);
 	ck_assert_ptr_null(strstr(body(), PW));
 	ck_assert_ptr_nonnull(strstr(body(), "\"has_password\":true"));
@@ -109,16 +99,16 @@ START_TEST(test_create_seals_the_password_and_never_answers_it)
 	ck_assert_int_eq(ods_test_scalar(th.db, "SELECT COUNT(*) FROM datasources "
 	    "WHERE credential LIKE 'v1:%' AND INSTR(credential, ?) = 0", PW),
 	    1);
-	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &erin, NULL,
+	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &ods_test_erin, NULL,
 	    "s1")), 200);
 	ck_assert_ptr_null(strstr(body(), PW));
 	/* A reference is kept as given, and shown: it is no secret. */
-	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &ods_test_erin,
 	    create_body("s2", "private", "file:/run/secrets/db"), NULL)),
 	    201);
 	ck_assert_ptr_nonnull(strstr(body(),
 	    "\"password_ref\":\"file:/run/secrets/db\""));
-	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &ods_test_erin,
 	    create_body("s2", "private", "x"), NULL)), 409);
 	ck_assert_ptr_nonnull(strstr(body(), "\"code\":40900"));
 }
@@ -127,38 +117,38 @@ END_TEST
 START_TEST(test_create_without_a_key_takes_only_references)
 {
 	context(NULL);
-	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &ods_test_erin,
 	    create_body("s3", "private", PW), NULL)), 400);
 	ck_assert_ptr_nonnull(strstr(body(), "ODS_SECRET_KEY"));
 	ck_assert_ptr_null(strstr(body(), PW));
-	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &ods_test_erin,
 	    create_body("s3", "private", "env:ODS_DS_DB_PW"), NULL)), 201);
 }
 END_TEST
 
 START_TEST(test_another_users_private_source_is_404)
 {
-	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &ods_test_erin,
 	    create_body("priv", "private", PW), NULL)), 201);
-	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &ods_test_erin,
 	    create_body("pub", "public", PW), NULL)), 201);
-	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &eddy, NULL,
+	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &ods_test_eddy, NULL,
 	    "priv")), 404);
 	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"not_found\""));
-	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &eddy, NULL,
+	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &ods_test_eddy, NULL,
 	    "pub")), 200);
-	ck_assert_int_eq(run(h_datasources_list, mkreq("GET", &eddy, NULL,
+	ck_assert_int_eq(run(h_datasources_list, mkreq("GET", &ods_test_eddy, NULL,
 	    NULL)), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"total\":1"));
 	ck_assert_ptr_null(strstr(body(), "\"priv\""));
-	ck_assert_int_eq(run(h_datasources_update, mkreq("PUT", &eddy,
+	ck_assert_int_eq(run(h_datasources_update, mkreq("PUT", &ods_test_eddy,
 	    "{\"name\":\"mine\"}", "pub")), 403);
-	ck_assert_int_eq(run(h_datasources_delete, mkreq("DELETE", &eddy,
+	ck_assert_int_eq(run(h_datasources_delete, mkreq("DELETE", &ods_test_eddy,
 	    NULL, "pub")), 403);
 	ck_assert_int_eq(run(h_datasources_list, mkreq("GET", &ods_test_root, NULL,
 	    NULL)), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"total\":2"));
-	ck_assert_int_eq(run(h_datasources_update, mkreq("PUT", &erin,
+	ck_assert_int_eq(run(h_datasources_update, mkreq("PUT", &ods_test_erin,
 	    "{\"description\":\"d\",\"connection\":{\"schema\":\"s\"}}",
 	    "priv")), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"schema\":\"s\""));
@@ -172,25 +162,25 @@ END_TEST
 
 START_TEST(test_tests_refused_or_unsupported_are_200_failures)
 {
-	ck_assert_int_eq(run(h_datasources_test, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_test, mkreq("POST", &ods_test_erin,
 	    "{\"type\":\"mongodb\",\"connection\":{\"host\":\"h\"}}", NULL)),
 	    200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"success\":false"));
 	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"unsupported_type\""));
-	ck_assert_int_eq(run(h_datasources_test, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_test, mkreq("POST", &ods_test_erin,
 	    "{\"type\":\"mysql\",\"host\":\"169.254.169.254\"}", NULL)), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"address_refused\""));
-	ck_assert_int_eq(run(h_datasources_test, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_test, mkreq("POST", &ods_test_erin,
 	    "{\"type\":\"postgresql\",\"host\":\"10.0.0.1\"}", NULL)), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"address_refused\""));
 	/* A saved source: the refusal is recorded on the row. */
-	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &ods_test_erin,
 	    "{\"name\":\"m\",\"source_id\":\"meta\",\"host\":"
 	    "\"169.254.169.254\"}", NULL)), 201);
-	ck_assert_int_eq(run(h_datasources_test_saved, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_test_saved, mkreq("POST", &ods_test_erin,
 	    NULL, "meta")), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"error\":\"address_refused\""));
-	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &erin, NULL,
+	ck_assert_int_eq(run(h_datasources_get, mkreq("GET", &ods_test_erin, NULL,
 	    "meta")), 200);
 	ck_assert_ptr_nonnull(strstr(body(), "\"status\":\"error\""));
 }
@@ -218,7 +208,7 @@ static const char *const bad[] = {
 
 START_TEST(test_create_names_what_is_wrong)
 {
-	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &erin,
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &ods_test_erin,
 	    bad[_i], NULL)), 400);
 	ck_assert_ptr_nonnull(strstr(body(), "\"code\":400"));
 }

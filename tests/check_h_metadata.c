@@ -20,26 +20,12 @@
 #include "ods_test.h"
 #include "../fcgi/data/h_metadata.h"
 #include "ods_check.h"
+#include "ods_test_h.h"
 #include "ods_test_db.h"
 
 static const char		*dsn;
 static char			 scratch[128];
-static struct ods_arena		*arena;
-static struct ods_conf		*conf;
-static struct ods_db		*db;
-static struct fake_io		 fio;
-static struct ods_req_io	 io = { fake_read, fake_write, fake_flush, &fio };
-static struct ods_req_env	 env;
-
-static const char *const eng_roles[] = { "data_engineer" };
-static const struct ods_principal erin = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "erin", .username = "erin",
-	.roles = eng_roles, .nroles = 1,
-};
-static const struct ods_principal eddy = {
-	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "eddy", .username = "eddy",
-	.roles = eng_roles, .nroles = 1,
-};
+static struct ods_test_h	 th;
 
 /* Two sources (pub public, priv erin's) and what scans found in them. */
 static const char *const fixture[] = {
@@ -80,16 +66,7 @@ setup(void)
 {
 	size_t	i;
 
-	arena = ods_arena_new(8192);
-	conf = ods_test_conf(dsn, scratch);
-	db = ods_db_new(conf, 2);
-	memset(&fio, 0, sizeof(fio));
-	ods_buf_init(&fio.out, 1 << 20);
-	memset(&env, 0, sizeof(env));
-	env.conf = conf;
-	env.db = db;
-	env.service = "data-api";
-	env.version = "test";
+	ods_test_h_init(&th, dsn, scratch, "data-api", "/api/v1/metadata");
 	for (i = 0; i < ODS_NELEM(fixture); i++)
 		ck_assert_int_eq(ods_test_sql(dsn, scratch, fixture[i]), 0);
 }
@@ -97,10 +74,7 @@ setup(void)
 static void
 teardown(void)
 {
-	ods_db_free(db);
-	ods_conf_free(conf);
-	ods_arena_free(arena);
-	ods_buf_free(&fio.out);
+	ods_test_h_fini(&th);
 }
 
 /*
@@ -111,51 +85,22 @@ static struct ods_req *
 mkreq(const char *method, const struct ods_principal *p, const char *qs,
     const char *json, const char *p1, const char *p2)
 {
-	char		**e = ods_arena_alloc(arena, 8 * sizeof(char *));
-	const char	 *pp[2] = { p1, p2 };
-	struct ods_req	 *r;
-	size_t		  n = 0, i;
-	char		 *k, *v;
+	const char	*pp[3] = { NULL, NULL, NULL };
+	size_t		 n = 0;
 
-	e[n++] = ods_arena_printf(arena, "REQUEST_METHOD=%s", method);
-	e[n++] = (char *)"DOCUMENT_URI=/api/v1/metadata";
-	if (qs != NULL)
-		e[n++] = ods_arena_printf(arena, "QUERY_STRING=%s", qs);
-	if (json != NULL) {
-		e[n++] = (char *)"CONTENT_TYPE=application/json";
-		e[n++] = ods_arena_printf(arena, "CONTENT_LENGTH=%zu",
-		    strlen(json));
-	}
-	e[n] = NULL;
-	fio.out.len = 0;
-	fio.in = json;
-	fio.inlen = json != NULL ? strlen(json) : 0;
-	fio.inoff = 0;
-	r = ods_req_new(arena, e, &io, &env);
-	ck_assert_ptr_nonnull(r);
-	ods_req_set_principal(r, p);
-	for (i = 0; i < 2; i++) {
-		if (pp[i] == NULL)
-			continue;
-		k = ods_arena_strdup(arena, pp[i]);
-		v = strchr(k, '=');
-		*v++ = '\0';
-		ck_assert_int_eq(ods_req_param_set(r, k, v), ODS_OK);
-	}
-	return r;
+	if (p1 != NULL)
+		pp[n++] = p1;
+	if (p2 != NULL)
+		pp[n++] = p2;
+	return ods_test_h_request(&th, method, p, qs, json, pp);
 }
 
-static int
-run(enum ods_status (*h)(struct ods_req *, struct ods_resp *),
-    struct ods_req *r)
-{
-	return (int)h(r, ods_resp_new(r));
-}
+#define run	ods_test_h_run
 
 static const char *
 body(void)
 {
-	return fake_body(&fio);
+	return ods_test_h_body(&th);
 }
 
 #define HAS(s)	ck_assert_ptr_nonnull(strstr(body(), (s)))
@@ -163,22 +108,22 @@ body(void)
 
 START_TEST(test_reads_see_the_callers_and_public_sources)
 {
-	ck_assert_int_eq(run(h_metadata_databases, mkreq("GET", &eddy, NULL,
+	ck_assert_int_eq(run(h_metadata_databases, mkreq("GET", &ods_test_eddy, NULL,
 	    NULL, NULL, NULL)), 200);
 	HAS("\"name\":\"shop\"");
 	HASNT("secret");
 	HAS("\"table_count\":1");
-	ck_assert_int_eq(run(h_metadata_databases, mkreq("GET", &erin, NULL,
+	ck_assert_int_eq(run(h_metadata_databases, mkreq("GET", &ods_test_erin, NULL,
 	    NULL, NULL, NULL)), 200);
 	HAS("\"name\":\"secret\"");
 	HAS("\"total\":2");
-	ck_assert_int_eq(run(h_metadata_tables, mkreq("GET", &eddy, NULL,
+	ck_assert_int_eq(run(h_metadata_tables, mkreq("GET", &ods_test_eddy, NULL,
 	    NULL, "database=secret", NULL)), 200);
 	HAS("\"tables\":[]");
-	ck_assert_int_eq(run(h_metadata_table, mkreq("GET", &eddy, NULL,
+	ck_assert_int_eq(run(h_metadata_table, mkreq("GET", &ods_test_eddy, NULL,
 	    NULL, "database=secret", "table=salaries")), 404);
 	HAS("\"code\":40402");
-	ck_assert_int_eq(run(h_metadata_table, mkreq("GET", &erin, NULL,
+	ck_assert_int_eq(run(h_metadata_table, mkreq("GET", &ods_test_erin, NULL,
 	    NULL, "database=secret", "table=salaries")), 200);
 }
 END_TEST
@@ -187,7 +132,7 @@ START_TEST(test_one_table_has_its_columns_by_position)
 {
 	const char	*a, *b, *c;
 
-	ck_assert_int_eq(run(h_metadata_table, mkreq("GET", &eddy, NULL,
+	ck_assert_int_eq(run(h_metadata_table, mkreq("GET", &ods_test_eddy, NULL,
 	    NULL, "database=shop", "table=orders")), 200);
 	HAS("\"table_name\":\"orders\"");
 	HAS("\"sample_data\":[]");
@@ -201,40 +146,40 @@ END_TEST
 
 START_TEST(test_removed_tables_only_when_asked)
 {
-	ck_assert_int_eq(run(h_metadata_tables, mkreq("GET", &eddy, NULL,
+	ck_assert_int_eq(run(h_metadata_tables, mkreq("GET", &ods_test_eddy, NULL,
 	    NULL, "database=shop", NULL)), 200);
 	HASNT("\"old\"");
-	ck_assert_int_eq(run(h_metadata_tables, mkreq("GET", &eddy,
+	ck_assert_int_eq(run(h_metadata_tables, mkreq("GET", &ods_test_eddy,
 	    "include_removed=1", NULL, "database=shop", NULL)), 200);
 	HAS("\"name\":\"old\"");
 	HAS("\"removed\":true");
-	ck_assert_int_eq(run(h_metadata_table, mkreq("GET", &eddy, NULL,
+	ck_assert_int_eq(run(h_metadata_table, mkreq("GET", &ods_test_eddy, NULL,
 	    NULL, "database=shop", "table=old")), 404);
 }
 END_TEST
 
 START_TEST(test_search_finds_names_and_comments_and_pages)
 {
-	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &eddy,
+	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &ods_test_eddy,
 	    "q=ORDER", NULL, NULL, NULL)), 200);
 	HAS("\"total\":2");		/* orders, order_date */
 	HAS("\"matched\":\"name\"");
-	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &eddy,
+	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &ods_test_eddy,
 	    "q=gross", NULL, NULL, NULL)), 200);
 	HAS("\"matched\":\"description\"");
 	HAS("\"column\":\"total\"");
-	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &eddy,
+	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &ods_test_eddy,
 	    "q=o&page=2&page_size=1", NULL, NULL, NULL)), 200);
 	HAS("\"page\":2");
 	HAS("\"page_size\":1");
 	/* % is a character, and erin's private source stays hers. */
-	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &erin,
+	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &ods_test_erin,
 	    "q=100%25", NULL, NULL, NULL)), 200);
 	HAS("\"total\":1");
-	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &eddy,
+	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &ods_test_eddy,
 	    "q=100%25", NULL, NULL, NULL)), 200);
 	HAS("\"total\":0");
-	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &eddy,
+	ck_assert_int_eq(run(h_metadata_search, mkreq("GET", &ods_test_eddy,
 	    "q=0%25", NULL, NULL, NULL)), 200);
 	HAS("\"total\":0");
 }
@@ -242,17 +187,17 @@ END_TEST
 
 START_TEST(test_scan_queues_a_job_for_sources_the_caller_sees)
 {
-	ck_assert_int_eq(run(h_metadata_scan, mkreq("POST", &eddy, NULL,
+	ck_assert_int_eq(run(h_metadata_scan, mkreq("POST", &ods_test_eddy, NULL,
 	    "{\"source_id\":\"pub\"}", NULL, NULL)), 202);
 	HAS("\"status\":\"queued\"");
-	ck_assert_int_eq(ods_test_scalar(db, "SELECT COUNT(*) FROM jobs WHERE "
+	ck_assert_int_eq(ods_test_scalar(th.db, "SELECT COUNT(*) FROM jobs WHERE "
 	    "type = 'metadata_scan' AND JSON_VALUE(payload, '$.source_id') = "
 	    "? AND created_by = 'eddy'", "pub"), 1);
-	ck_assert_int_eq(run(h_metadata_scan, mkreq("POST", &eddy, NULL,
+	ck_assert_int_eq(run(h_metadata_scan, mkreq("POST", &ods_test_eddy, NULL,
 	    "{\"source_id\":\"priv\"}", NULL, NULL)), 404);
-	ck_assert_int_eq(run(h_metadata_scan, mkreq("POST", &erin, NULL,
+	ck_assert_int_eq(run(h_metadata_scan, mkreq("POST", &ods_test_erin, NULL,
 	    "{\"datasource_id\":\"priv\"}", NULL, NULL)), 202);
-	ck_assert_int_eq(run(h_metadata_scan, mkreq("POST", &erin, NULL,
+	ck_assert_int_eq(run(h_metadata_scan, mkreq("POST", &ods_test_erin, NULL,
 	    "{\"source_id\":\"ora\"}", NULL, NULL)), 400);
 	HAS("unsupported_type");
 }
@@ -260,19 +205,19 @@ END_TEST
 
 START_TEST(test_assets_of_the_sources_the_caller_sees)
 {
-	ck_assert_int_eq(run(h_assets_list, mkreq("GET", &eddy, NULL, NULL,
+	ck_assert_int_eq(run(h_assets_list, mkreq("GET", &ods_test_eddy, NULL, NULL,
 	    NULL, NULL)), 200);
 	HAS("\"total\":2");
 	HAS("\"id\":\"tbl-pub\"");
 	HAS("\"id\":\"hand\"");
 	HAS("\"page_size\":20");
 	HASNT("salaries");
-	ck_assert_int_eq(run(h_assets_list, mkreq("GET", &eddy, "q=hand",
+	ck_assert_int_eq(run(h_assets_list, mkreq("GET", &ods_test_eddy, "q=hand",
 	    NULL, NULL, NULL)), 200);
 	HAS("\"total\":1");
-	ck_assert_int_eq(run(h_assets_get, mkreq("GET", &eddy, NULL, NULL,
+	ck_assert_int_eq(run(h_assets_get, mkreq("GET", &ods_test_eddy, NULL, NULL,
 	    "asset_id=tbl-priv", NULL)), 404);
-	ck_assert_int_eq(run(h_assets_get, mkreq("GET", &erin, NULL, NULL,
+	ck_assert_int_eq(run(h_assets_get, mkreq("GET", &ods_test_erin, NULL, NULL,
 	    "asset_id=tbl-priv", NULL)), 200);
 	HAS("\"table_name\":\"salaries\"");
 	HAS("\"columns\":[]");
@@ -304,7 +249,7 @@ static const struct {
 START_TEST(test_bad_input_is_400)
 {
 	ck_assert_int_eq(run(bad[_i].h, mkreq(bad[_i].json != NULL ? "POST" :
-	    "GET", &erin, bad[_i].qs, bad[_i].json, bad[_i].p1, NULL)), 400);
+	    "GET", &ods_test_erin, bad[_i].qs, bad[_i].json, bad[_i].p1, NULL)), 400);
 	HAS(bad[_i].field);
 }
 END_TEST

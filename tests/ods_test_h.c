@@ -12,6 +12,7 @@
 #include "ods_test_db.h"
 
 static const char *const user_roles[] = { "user" };
+static const char *const eng_roles[] = { "data_engineer" };
 static const char *const admin_roles[] = { "admin" };
 
 const struct ods_principal ods_test_alice = {
@@ -21,6 +22,14 @@ const struct ods_principal ods_test_alice = {
 const struct ods_principal ods_test_bob = {
 	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "bob", .username = "bob",
 	.roles = user_roles, .nroles = 1,
+};
+const struct ods_principal ods_test_erin = {
+	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "erin", .username = "erin",
+	.roles = eng_roles, .nroles = 1,
+};
+const struct ods_principal ods_test_eddy = {
+	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "eddy", .username = "eddy",
+	.roles = eng_roles, .nroles = 1,
 };
 const struct ods_principal ods_test_root = {
 	.kind = ODS_PRINCIPAL_TOKEN, .user_id = "root", .username = "root",
@@ -55,16 +64,19 @@ ods_test_h_fini(struct ods_test_h *t)
 }
 
 struct ods_req *
-ods_test_h_req(struct ods_test_h *t, const char *method,
-    const struct ods_principal *p, const char *id, const char *json)
+ods_test_h_request(struct ods_test_h *t, const char *method,
+    const struct ods_principal *p, const char *query, const char *json,
+    const char *const *params)
 {
 	char		**e = ods_arena_alloc(t->arena, 6 * sizeof(char *));
 	struct ods_req	 *r;
 	size_t		  n = 0;
+	char		 *k, *v;
 
 	e[n++] = ods_arena_printf(t->arena, "REQUEST_METHOD=%s", method);
 	e[n++] = ods_arena_printf(t->arena, "DOCUMENT_URI=%s", t->uri);
-	e[n++] = (char *)"QUERY_STRING=";
+	e[n++] = ods_arena_printf(t->arena, "QUERY_STRING=%s",
+	    query != NULL ? query : "");
 	if (json != NULL) {
 		e[n++] = (char *)"CONTENT_TYPE=application/json";
 		e[n++] = ods_arena_printf(t->arena, "CONTENT_LENGTH=%zu",
@@ -80,10 +92,24 @@ ods_test_h_req(struct ods_test_h *t, const char *method,
 	if (t->body_max > 0)
 		ods_req_set_body_max(r, t->body_max);
 	ods_req_set_principal(r, p);
-	if (id != NULL)
-		ck_assert_int_eq(ods_req_param_set(r, "id",
-		    ods_arena_strdup(t->arena, id)), ODS_OK);
+	for (; params != NULL && *params != NULL; params++) {
+		k = ods_arena_strdup(t->arena, *params);
+		ck_assert_ptr_nonnull(v = strchr(k, '='));
+		*v++ = '\0';
+		ck_assert_int_eq(ods_req_param_set(r, k, v), ODS_OK);
+	}
 	return r;
+}
+
+struct ods_req *
+ods_test_h_req(struct ods_test_h *t, const char *method,
+    const struct ods_principal *p, const char *id, const char *json)
+{
+	const char	*params[2] = { NULL, NULL };
+
+	if (id != NULL)
+		params[0] = ods_arena_printf(t->arena, "id=%s", id);
+	return ods_test_h_request(t, method, p, NULL, json, params);
 }
 
 int

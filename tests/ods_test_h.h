@@ -32,8 +32,14 @@ struct ods_test_h {
 void		 ods_test_h_init(struct ods_test_h *, const char *dsn,
 		    const char *dbname, const char *service, const char *uri);
 void		 ods_test_h_fini(struct ods_test_h *);
-/* A request as p (may be NULL) with a JSON body and an {id} (both may
- * be NULL). */
+/*
+ * A request as p (may be NULL) with a query string, a JSON body and path
+ * parameters "name=value" (a NULL-terminated list); any may be NULL.
+ */
+struct ods_req	*ods_test_h_request(struct ods_test_h *, const char *method,
+		    const struct ods_principal *p, const char *query,
+		    const char *json, const char *const *params);
+/* The same with only a JSON body and an {id} (both may be NULL). */
 struct ods_req	*ods_test_h_req(struct ods_test_h *, const char *method,
 		    const struct ods_principal *p, const char *id,
 		    const char *json);
@@ -49,8 +55,11 @@ const char	*ods_test_h_body(const struct ods_test_h *);
 const char	*ods_test_h_field(const struct ods_test_h *, const char *key,
 		    char *out, size_t len);
 
-/* Token principals: users alice and bob, admin root. */
+/*
+ * Token principals: users alice and bob, data engineers erin and eddy,
+ * admin root.
+ */
 extern const struct ods_principal ods_test_alice, ods_test_bob,
-		    ods_test_root;
+		    ods_test_erin, ods_test_eddy, ods_test_root;
 
 #endif /* ODS_TEST_H_H */
