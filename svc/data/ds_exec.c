@@ -30,12 +30,14 @@ struct odsi_ds_conn {
 	int	 mysql_var;	/* 0 unknown, 1 max_statement_time, 2 MySQL's */
 };
 
+/* s as one line into msg (s may be msg itself). */
 static void
 set_msg(char *msg, size_t len, const char *s)
 {
 	char	*p;
 
-	snprintf(msg, len, "%s", s != NULL ? s : "");
+	if (s != msg)
+		snprintf(msg, len, "%s", s != NULL ? s : "");
 	for (p = msg; *p != '\0'; p++)
 		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';

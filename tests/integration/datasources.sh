@@ -13,11 +13,10 @@ set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
 . "$here/../lib/assert.sh"
+. "$here/../lib/pg.sh"
 
-PGBIN=${ODS_PG_BIN:-/usr/lib/postgresql/15/bin}
 ods_t_begin datasources
 ods_t_require socat
-[ -x "$PGBIN/initdb" ] || ods_t_skip "PostgreSQL 15 is not installed ($PGBIN)"
 export JWT_SECRET_KEY=datasources-secret-0123456789abcdefghij
 export ODS_RATE_LIMIT_DEFAULT=1000/minute ODS_RATE_LIMIT_BURST=2000
 # Two keys: OLD seals first; then NEW is current and OLD previous.
@@ -37,37 +36,10 @@ export ODS_DATASOURCE_SECRET_DIR=$S/ds-secrets
 mkdir -p "$ODS_DATASOURCE_SECRET_DIR"
 (umask 077 && printf '%s\n' "$PG_PW" >"$ODS_DATASOURCE_SECRET_DIR/warehouse")
 
-# ---- PostgreSQL 15 on a free port, as an unprivileged user when root.
-pg_as() {
-	if [ "$(id -u)" = 0 ]; then
-		runuser -u nobody -- "$@"
-	else
-		"$@"
-	fi
-}
-pg_start() {
-	mkdir -p "$S/pg" "$S/pgsock"
-	[ "$(id -u)" = 0 ] && chown nobody:nogroup "$S/pg" "$S/pgsock"
-	printf '%s\n' "$PG_PW" >"$S/pg.pw"
-	chmod 0644 "$S/pg.pw"
-	pg_as "$PGBIN/initdb" -D "$S/pg/data" -U postgres --auth=scram-sha-256 \
-	    --pwfile="$S/pg.pw" -E UTF8 >"$S/log/pg-initdb.log" 2>&1 ||
-	    { cat "$S/log/pg-initdb.log"; ods_t_fail "initdb failed"; }
-	rm -f "$S/pg.pw"
-	ods_pick_port PG_PORT
-	pg_as "$PGBIN/pg_ctl" -D "$S/pg/data" -l "$S/pg/pg.log" -w -t 30 \
-	    -o "-p $PG_PORT -k $S/pgsock -c listen_addresses=127.0.0.1" start \
-	    >/dev/null || { cat "$S/pg/pg.log"; ods_t_fail "PostgreSQL did not start"; }
-	PG_STARTED=1
-}
-pg_stop() {
-	[ "${PG_STARTED:-0}" = 1 ] || return 0
-	pg_as "$PGBIN/pg_ctl" -D "$S/pg/data" -m fast -w stop >/dev/null 2>&1
-	cp "$S/pg/pg.log" "$S/log/postgresql.log" 2>/dev/null
-	PG_STARTED=0
-}
+# ---- PostgreSQL 15 on a free port (tests/lib/pg.sh).
+pg_stop() { ods_pg_stop; }
 ODS_T_CLEANUP='pg_stop'
-pg_start
+ods_pg_start
 ods_t_ok "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT"
 
 ods_stack_up
