@@ -110,6 +110,10 @@ START_TEST(test_sql_lex_refuses_files_and_programs)
 	    ODS_SQL_PG, "forbidden_function");
 	no("SELECT lo_import('/etc/passwd')", ODS_SQL_PG,
 	    "forbidden_function");
+	no("SELECT \"load_file\"('/etc/passwd')", ODS_SQL_MYSQL,
+	    "forbidden_function");	/* a name under ANSI_QUOTES */
+	no("SELECT U&\"pg\\0072ead_file\"('x')", ODS_SQL_PG,
+	    "unicode_escape");
 	no("SELECT /*! LOAD_FILE('x') */ 1", ODS_SQL_MYSQL,
 	    "executable_comment");
 	no("SELECT /*M!100000 1 */", ODS_SQL_MYSQL, "executable_comment");

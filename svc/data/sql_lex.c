@@ -271,9 +271,18 @@ step(struct lex *l)
 		    (l->i < 2 || !word_char((unsigned char)l->s[l->i - 2])));
 		return quoted(l, '\'', r, 0);
 	}
+	/*
+	 * PostgreSQL: U&"..." spells a name in escapes (U&"pg\0072ead_file"):
+	 * refused, the words could not be checked. MySQL: under ANSI_QUOTES
+	 * "..." is a name, so its text is checked like one either way.
+	 */
+	if (c == '"' && l->d == ODS_SQL_PG && l->i >= 2 &&
+	    l->s[l->i - 1] == '&' && (l->s[l->i - 2] == 'U' ||
+	    l->s[l->i - 2] == 'u'))
+		return refuse(l, "unicode_escape", "names written with "
+		    "Unicode escapes (U&\"...\") are not allowed");
 	if (c == '"')
-		return quoted(l, '"', l->d == ODS_SQL_MYSQL,
-		    l->d == ODS_SQL_PG);
+		return quoted(l, '"', l->d == ODS_SQL_MYSQL, 1);
 	if (c == '`' && l->d == ODS_SQL_MYSQL)
 		return quoted(l, '`', 0, 1);
 	if (c == '$' && l->d == ODS_SQL_PG && (r = dollar(l)) != 0)

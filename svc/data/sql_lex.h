@@ -5,7 +5,8 @@
  * The text is untrusted. A small lexer walks it the way the server would:
  * quoted strings ('..', "..", with backslash escapes for MySQL and E'..'
  * for PostgreSQL), quoted identifiers (`..` for MySQL, ".." for
- * PostgreSQL, checked like bare words), comments (-- with MySQL's rule
+ * PostgreSQL, checked like bare words; MySQL's ".." too, a name under
+ * ANSI_QUOTES), comments (-- with MySQL's rule
  * that a space must follow, # for MySQL, nested C-style
  * comments for PostgreSQL),
  * and PostgreSQL's dollar quoting ($$..$$, $tag$..$tag$). Outside of
@@ -22,6 +23,8 @@
  *     lo_import / lo_export, dblink, set_config, query_to_xml, ...;
  *   - MySQL's executable comments (a C-style comment opened by
  *     "/" "*!" or "/" "*M!"), which the server runs;
+ *   - PostgreSQL names spelt in Unicode escapes (U&"..."), whose words
+ *     cannot be checked;
  *   - a NUL byte, an unterminated quote or comment, an empty text.
  * It is the first guard, not the only one: the driver sends one statement
  * only (multi-statement mode off; libpq's extended protocol), in a
