@@ -108,6 +108,7 @@ START_TEST(test_sql_lex_refuses_files_and_programs)
 	    "forbidden_function");
 	no("SELECT set_config('default_transaction_read_only','off',false)",
 	    ODS_SQL_PG, "forbidden_function");
+	no("SELECT GET_LOCK('x', 10)", ODS_SQL_MYSQL, "forbidden_function");
 	no("SELECT lo_import('/etc/passwd')", ODS_SQL_PG,
 	    "forbidden_function");
 	no("SELECT \"load_file\"('/etc/passwd')", ODS_SQL_MYSQL,

@@ -27,6 +27,7 @@ struct cap {
 	const struct ods_query_sink	*sink;
 	struct ods_query_result		*res;
 	int64_t				 limit;	/* -1: none */
+	int				 seen;	/* columns were sent */
 };
 
 static int
@@ -35,6 +36,7 @@ cap_columns(void *arg, size_t n, const char *const *names,
 {
 	struct cap	*c = arg;
 
+	c->seen = 1;
 	return c->sink->columns(c->sink->arg, n, names, types, numeric);
 }
 
@@ -113,7 +115,11 @@ connect_to(const struct ods_ds_ctx *ctx, const struct ods_ds *d, int kind,
 	return c;
 }
 
-/* Run on a pooled connection; the slot is given back here. */
+/*
+ * Run on a pooled connection; the slot is given back here. A pooled
+ * connection the server closed while it was idle fails before anything
+ * was sent: then once more on a new one.
+ */
 static enum ods_err
 run(const struct ods_ds_ctx *ctx, const struct ods_ds *d, int kind,
     const char *sql, size_t len, int timeout_ms, struct cap *cap)
@@ -123,8 +129,9 @@ run(const struct ods_ds_ctx *ctx, const struct ods_ds *d, int kind,
 	struct odsi_ds_conn	*c = NULL;
 	char			*fp = fingerprint(d);
 	enum ods_err		 er;
-	int			 stopped = 0;
+	int			 stopped = 0, pooled, tries = 0;
 
+again:
 	er = odsi_ds_pool_get(ctx->pool, d->source_id, fp, ctx->timeout_ms,
 	    &c);
 	if (er != ODS_OK) {
@@ -133,6 +140,7 @@ run(const struct ods_ds_ctx *ctx, const struct ods_ds *d, int kind,
 		free(fp);
 		return er;
 	}
+	pooled = c != NULL;
 	if (c == NULL &&
 	    (c = connect_to(ctx, d, kind, timeout_ms, res)) == NULL) {
 		odsi_ds_pool_put(ctx->pool, d->source_id, fp, NULL, 1);
@@ -141,9 +149,12 @@ run(const struct ods_ds_ctx *ctx, const struct ods_ds *d, int kind,
 	}
 	er = odsi_ds_run(c, sql, len, timeout_ms, &k, &stopped,
 	    res->message, sizeof(res->message));
-	res->stopped = stopped && !res->truncated;
 	odsi_ds_pool_put(ctx->pool, d->source_id, fp, c,
 	    stopped || er != ODS_OK);
+	c = NULL;
+	if (er == ODS_EUNAVAIL && pooled && !cap->seen && tries++ == 0)
+		goto again;
+	res->stopped = stopped && !res->truncated;
 	free(fp);
 	if (er == ODS_OK)
 		snprintf(res->status, sizeof(res->status), "success");
@@ -224,6 +235,7 @@ ods_query_execute(struct ods_db *db, const struct ods_ds_ctx *ctx,
 	cap.res = res;
 	cap.limit = sp->limit < 0 ? -1 : sp->limit > 0 ? sp->limit :
 	    ctx->query_max_rows;
+	cap.seen = 0;
 	er = run(ctx, d, kind, sp->sql, v.len, tmo, &cap);
 out:
 	res->duration_ms = (double)(ods_now_ms() - t0);

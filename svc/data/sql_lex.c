@@ -42,6 +42,11 @@ static const struct {
 	{ "load_file", 0, "LOAD_FILE reads a file on the server" },
 	{ "sys_exec", 0, "sys_exec runs a program on the server" },
 	{ "sys_eval", 0, "sys_eval runs a program on the server" },
+	{ "get_lock", 0, "GET_LOCK holds a lock past the query" },
+	{ "pg_advisory_lock", 1, "pg_advisory_lock holds a lock past the "
+	    "query" },
+	{ "pg_advisory_lock_shared", 1, "pg_advisory_lock_shared holds a "
+	    "lock past the query" },
 	{ "pg_read_file", 1, "pg_read_file reads a file on the server" },
 	{ "pg_read_binary_file", 1, "pg_read_binary_file reads a file on "
 	    "the server" },

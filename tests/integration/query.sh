@@ -283,6 +283,12 @@ ods_expect_code 503 "the pooled connection is not used after a PUT: the new (wro
 ods_req PUT "$U/datasources/$MY" "${eng[@]}" "${J[@]}" -d "{\"connection\":{\"password\":\"$PW\"}}"
 q "$MY" "SELECT 1 AS one"
 ods_expect_code 200 "and the right one again"
+# The server closes the pooled connections (KILL): the next query opens
+# a new one rather than failing.
+ods_db_sql -e "SELECT CONCAT('KILL ', id, ';') FROM information_schema.processlist WHERE user = 'dsuser'" |
+    ods_db_sql || ods_t_fail "cannot kill the pooled connections"
+q "$MY" "SELECT 2 AS two"
+ods_expect_json '.data.rows[0].two' 2 "a pooled connection the server closed is replaced"
 ods_pick_port HOLE
 setsid socat -u TCP-LISTEN:"$HOLE",bind=127.0.0.1,fork,reuseaddr OPEN:/dev/null \
     </dev/null >/dev/null 2>&1 &
