@@ -6,7 +6,10 @@
  * without ODS_SECRET_KEY, owner scoping, the address policy and
  * unsupported types answered as a 200 failure, bad bodies named,
  * references only to env:ODS_DS_* and ODS_DATASOURCE_SECRET_DIR.
- * tests/integration/datasources.sh connects to real servers.
+ * The query handlers (fcgi/data/h_query.c) too, with the same fixture:
+ * bodies named, an unknown or another user's private source a 404, a
+ * refused statement a 400 code 40003 kept in the caller's history.
+ * tests/integration/datasources.sh and query.sh connect to real servers.
  */
 #include "config.h"
 
@@ -19,6 +22,7 @@
 #include "auth/ods_auth.h"
 #include "ods_test.h"
 #include "../fcgi/data/h_datasources.h"
+#include "../fcgi/data/h_query.h"
 #include "ods_check.h"
 #include "ods_test_h.h"
 #include "ods_test_db.h"
@@ -52,6 +56,8 @@ setup(void)
 	context(KEY);
 	ck_assert_int_eq(ods_test_sql(dsn, scratch,
 	    "DELETE FROM datasources"), 0);
+	ck_assert_int_eq(ods_test_sql(dsn, scratch,
+	    "DELETE FROM query_history"), 0);
 }
 
 static void
@@ -214,6 +220,59 @@ START_TEST(test_create_names_what_is_wrong)
 }
 END_TEST
 
+static const char *
+query_body(const char *id, const char *sql, const char *extra)
+{
+	return ods_arena_printf(th.arena, "{\"source_id\":\"%s\",\"sql\":"
+	    "\"%s\"%s}", id, sql, extra);
+}
+
+START_TEST(test_query_names_what_is_wrong)
+{
+	ck_assert_int_eq(run(h_query_execute, mkreq("POST", &ods_test_erin,
+	    "{\"sql\":\"SELECT 1\"}", NULL)), 400);
+	ck_assert_ptr_nonnull(strstr(body(), "\"field\":\"source_id\""));
+	ck_assert_int_eq(run(h_query_execute, mkreq("POST", &ods_test_erin,
+	    "{\"source_id\":\"q1\"}", NULL)), 400);
+	ck_assert_ptr_nonnull(strstr(body(), "\"field\":\"sql\""));
+	ck_assert_int_eq(run(h_query_execute, mkreq("POST", &ods_test_erin,
+	    query_body("q1", "SELECT 1", ",\"format\":\"xml\""), NULL)), 400);
+	ck_assert_ptr_nonnull(strstr(body(), "\"field\":\"format\""));
+	ck_assert_int_eq(run(h_query_execute, mkreq("POST", &ods_test_erin,
+	    query_body("q1", "SELECT 1", ",\"limit\":0"), NULL)), 400);
+	ck_assert_ptr_nonnull(strstr(body(), "\"field\":\"limit\""));
+	ck_assert_int_eq(run(h_query_execute, mkreq("POST", &ods_test_erin,
+	    query_body("nosuch", "SELECT 1", ""), NULL)), 404);
+}
+END_TEST
+
+START_TEST(test_query_refusals_are_40003_and_kept)
+{
+	ck_assert_int_eq(run(h_datasources_create, mkreq("POST", &ods_test_erin,
+	    create_body("q1", "private", PW), NULL)), 201);
+	ck_assert_int_eq(run(h_query_execute, mkreq("POST", &ods_test_erin,
+	    query_body("q1", "SELECT 1; DROP TABLE t", ""), NULL)), 400);
+	ck_assert_ptr_nonnull(strstr(body(), "\"code\":40003"));
+	ck_assert_ptr_nonnull(strstr(body(),
+	    "\"error\":\"multiple_statements\""));
+	ck_assert_int_eq(run(h_query_execute, mkreq("POST", &ods_test_erin,
+	    query_body("q1", "SELECT LOAD_FILE('/etc/passwd')", ""), NULL)),
+	    400);
+	ck_assert_ptr_nonnull(strstr(body(), "LOAD_FILE reads a file"));
+	/* Another user: the private source is not there. */
+	ck_assert_int_eq(run(h_query_execute, mkreq("POST", &ods_test_eddy,
+	    query_body("q1", "SELECT 1", ""), NULL)), 404);
+	ck_assert_int_eq(run(h_query_history, mkreq("GET", &ods_test_erin, NULL,
+	    NULL)), 200);
+	ck_assert_ptr_nonnull(strstr(body(), "\"total\":2"));
+	ck_assert_ptr_nonnull(strstr(body(), "\"status\":\"refused\""));
+	ck_assert_ptr_nonnull(strstr(body(), "\"sql\":\"SELECT 1; DROP TABLE t\""));
+	ck_assert_int_eq(run(h_query_history, mkreq("GET", &ods_test_eddy, NULL,
+	    NULL)), 200);
+	ck_assert_ptr_nonnull(strstr(body(), "\"total\":0"));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -235,6 +294,13 @@ suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_create_names_what_is_wrong, 0,
 	    (int)ODS_NELEM(bad));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("query");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_query_names_what_is_wrong);
+	tcase_add_test(tc, test_query_refusals_are_40003_and_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include "../common/h_stats.h"
 #include "h_datasources.h"
 #include "h_metadata.h"
+#include "h_query.h"
 
 static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
 
@@ -22,6 +23,7 @@ static const struct ods_route routes[] = {
 	H_STATS_ROUTES,
 	H_DATASOURCES_ROUTES,
 	H_METADATA_ROUTES,
+	H_QUERY_ROUTES,
 };
 
 static const struct ods_service service = {

@@ -44,7 +44,7 @@ static const struct grant grants[] = {
 	{ "data_engineer", "storage", R },
 	{ "data_engineer", "model", Z },
 	{ "data_engineer", "job", R | U },
-	{ "data_engineer", "datasource", C | R | U },
+	{ "data_engineer", "datasource", C | R | U | X },
 
 	{ "data_analyst", "dataset", R | E },
 	{ "data_analyst", "metadata", R },
@@ -55,7 +55,7 @@ static const struct grant grants[] = {
 	{ "data_analyst", "workflow", R },
 	{ "data_analyst", "model", Z },
 	{ "data_analyst", "job", R | U },
-	{ "data_analyst", "datasource", R },
+	{ "data_analyst", "datasource", R | X },
 
 	{ "ai_developer", "workflow", C | R | U | X },
 	{ "ai_developer", "chat", C | R | X },

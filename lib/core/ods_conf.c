@@ -195,6 +195,10 @@ static const struct var vars[] = {
 	S("ODS_DATASOURCE_ALLOW", datasource_allow, ""),
 	S("ODS_DATASOURCE_DENY", datasource_deny, ""),
 	S("ODS_DATASOURCE_SECRET_DIR", datasource_secret_dir, ""),
+	I("ODS_DATASOURCE_POOL_SIZE", datasource_pool_size, "4", 1, 256),
+	I("ODS_DATASOURCE_IDLE_S", datasource_idle_s, "60", 1, 86400),
+	I("ODS_QUERY_TIMEOUT_MS", query_timeout_ms, "30000", 100, 3600000),
+	I("ODS_QUERY_MAX_ROWS", query_max_rows, "10000", 1, 1000000),
 };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };

@@ -161,6 +161,12 @@ struct ods_conf {
 	char	*datasource_deny;	/* ODS_DATASOURCE_DENY: CIDR list */
 	char	*datasource_secret_dir;	/* ODS_DATASOURCE_SECRET_DIR: where
 					   file: references may point */
+	/* SQL queries on data sources (svc/data/query.c) */
+	int	 datasource_pool_size;	/* ODS_DATASOURCE_POOL_SIZE: per
+					   source, per worker process */
+	int	 datasource_idle_s;	/* ODS_DATASOURCE_IDLE_S */
+	int	 query_timeout_ms;	/* ODS_QUERY_TIMEOUT_MS */
+	int	 query_max_rows;	/* ODS_QUERY_MAX_ROWS: JSON row cap */
 };
 
 /* A new configuration holding every default. Never NULL (xmalloc). */

@@ -1,16 +1,21 @@
 /*
  * svc/data/data_int.h — between the files of the data sources: the context,
- * the address policy (ds_policy.c) and the drivers (ds_conn.c, the one
- * file that includes Connector/C's and libpq's headers).
+ * the address policy (ds_policy.c) and the drivers (ds_conn.c: tests and
+ * sessions; ds_exec.c: the queries; the files that include Connector/C's
+ * and libpq's headers), the per-source connection pools (ds_pool.c).
  */
 #ifndef SVC_DATA_INT_H
 #define SVC_DATA_INT_H
 
 #include <stddef.h>
 
+#include "core/ods_err.h"
+
 struct ods_cidr;
 struct ods_secret;
 struct ods_ds_result;
+struct ods_query_sink;
+struct ods_ds;
 
 struct ods_ds_ctx {
 	struct ods_secret	*secret;
@@ -26,6 +31,9 @@ struct ods_ds_ctx {
 	char			*sys_db;
 	char			*sys_user;
 	int			 sys_socket;	/* reached by a unix socket */
+	struct odsi_ds_pool	*pool;		/* queries' connections */
+	int			 query_timeout_ms;	/* ODS_QUERY_TIMEOUT_MS */
+	int			 query_max_rows;	/* ODS_QUERY_MAX_ROWS */
 };
 
 enum odsi_ds_kind {
@@ -64,40 +72,107 @@ void		 odsi_ds_probe(int kind, const struct odsi_ds_addr *, int port,
 		    const char *database, int timeout_ms,
 		    struct ods_ds_result *res);
 
+/* ---- queries (ds_exec.c, ds_pool.c) ---- */
+
 /*
- * A session on a data source (ds_conn.c): opened on an address the
- * policy checked, used by one thread, closed by odsi_ds_close. Only
- * catalog reads (ods_cat_scan) use it: trusted SQL text of ours, with
- * one text parameter ("$1" for PostgreSQL; for MySQL the session
- * variable @ods_p, set from its hex form), every value a string.
+ * The stored password of d (sealed or a reference) into *pw, to be
+ * cleared with ods_secret_clear; "" when none is kept. ODS_OK, or the
+ * errors of ods_secret_open / ods_secret_ref_read.
  */
-struct odsi_ds_conn;
+enum ods_err	 odsi_ds_password(const struct ods_ds_ctx *,
+		    const struct ods_ds *, char **pw) ODS_MUSTCHECK;
+
+#define ODS_QUERY_COLS_MAX	512	/* columns of a query's result */
+
+/*
+ * A session on a data source: opened on an address the policy checked,
+ * read-only from the connect on (SET SESSION TRANSACTION READ ONLY;
+ * default_transaction_read_only), one statement per call (no
+ * multi-statement mode), no LOCAL INFILE; used by one thread at a time,
+ * closed by odsi_ds_close. The catalog's scans read through it
+ * (odsi_ds_select, ds_conn.c), the queries run on it (odsi_ds_run,
+ * ds_exec.c). The drivers' handles are declared, not included: only the
+ * driver files include their headers.
+ */
+struct st_mysql;
+struct pg_conn;
+struct odsi_ds_conn {
+	int		 kind;
+	struct st_mysql	*my;
+	struct pg_conn	*pg;
+	int		 timeout_ms;	/* the statement timeout set, 0 none */
+	int		 mysql_var;	/* 0 unknown, 1 max_statement_time, */
+					/* 2 MySQL's max_execution_time */
+};
+
+/*
+ * Open a session: connect_ms bounds the connect, io_ms each read and
+ * write (MySQL) and a statement (PostgreSQL, until odsi_ds_run sets its
+ * own). 0, or -1 with res filled as a failed test (slug, message).
+ */
+int		 odsi_ds_open(int kind, const struct odsi_ds_addr *, int port,
+		    const char *user, const char *password,
+		    const char *database, int connect_ms, int io_ms,
+		    struct odsi_ds_conn **out, struct ods_ds_result *res);
+void		 odsi_ds_close(struct odsi_ds_conn *);
+int		 odsi_ds_conn_kind(const struct odsi_ds_conn *);
+/* s as one line into msg (s may be msg itself). */
+void		 odsi_ds_msg(char *msg, size_t len, const char *s);
 
 /* One row: n values, NULL for SQL NULL; non-zero stops the read. */
 typedef int	(*odsi_ds_row_fn)(void *arg, const char *const *v, size_t n);
-
-/* 0, or -1 with res set as a failed test (slug, message). */
-int		 odsi_ds_open(int kind, const struct odsi_ds_addr *, int port,
-		    const char *user, const char *password,
-		    const char *database, int timeout_ms,
-		    struct odsi_ds_conn **out, struct ods_ds_result *res);
 /*
- * Run sql with param (NULL: none) and call fn for every row. 0; -1 with
- * err set to the driver's message; 1 when fn stopped it.
+ * Catalog reads: trusted SQL text of ours with one text parameter ("$1"
+ * for PostgreSQL; for MySQL the session variable @ods_p, set from its hex
+ * form), every value a string; fn for every row. 0; -1 with err set to
+ * the driver's message; 1 when fn stopped it.
  */
 int		 odsi_ds_select(struct odsi_ds_conn *, const char *sql,
 		    const char *param, odsi_ds_row_fn fn, void *arg,
 		    char *err, size_t errlen);
-int		 odsi_ds_conn_kind(const struct odsi_ds_conn *);
-void		 odsi_ds_close(struct odsi_ds_conn *);
-
 /*
- * Open a session on a saved source: its stored credential, the address
- * policy, its database. 0, or -1 with res set.
+ * Open a session on a saved source for the catalog's reads: its stored
+ * credential, the address policy, its database. 0, or -1 with res set.
  */
-struct ods_ds;
 int		 odsi_ds_connect_saved(const struct ods_ds_ctx *,
 		    const struct ods_ds *, struct odsi_ds_conn **out,
 		    struct ods_ds_result *res);
+
+
+/*
+ * Run one statement (sql, len bytes) with a statement timeout of
+ * timeout_ms, rows streamed to sink as the server sends them (never the
+ * whole result in memory). *stopped is 1 when the sink stopped it (the
+ * connection is then unusable: close it). Returns ODS_OK, ODS_EINVAL (the
+ * server refused it: msg holds its message), ODS_ETIMEOUT (the statement
+ * timeout), ODS_EUNAVAIL (the connection failed: msg), ODS_ENOMEM.
+ * After anything but ODS_OK the connection should be closed.
+ */
+enum ods_err	 odsi_ds_run(struct odsi_ds_conn *, const char *sql,
+		    size_t len, int timeout_ms, const struct ods_query_sink *,
+		    int *stopped, char *msg, size_t msglen);
+
+/*
+ * The pools: per data source (key), at most size connections, idle ones
+ * closed after idle_s seconds. fp is the connection's description (host,
+ * port, user, database, credential): a pooled connection of another fp
+ * is closed, so a PUT reaches every worker. Never holds its lock across
+ * I/O: connecting and closing happen outside it.
+ */
+struct odsi_ds_pool *odsi_ds_pool_new(unsigned size, int idle_s);
+void		 odsi_ds_pool_free(struct odsi_ds_pool *);
+/*
+ * A pooled connection of key with fp into *c (NULL: none idle, a slot
+ * taken: the caller opens one and gives it to release, or calls release
+ * with NULL). ODS_ETIMEOUT when all size are busy for wait_ms.
+ */
+enum ods_err	 odsi_ds_pool_get(struct odsi_ds_pool *, const char *key,
+		    const char *fp, int wait_ms, struct odsi_ds_conn **c)
+		    ODS_MUSTCHECK;
+/* Give back the slot; c NULL or broken non-zero closes it. */
+void		 odsi_ds_pool_put(struct odsi_ds_pool *, const char *key,
+		    const char *fp, struct odsi_ds_conn *c, int broken);
+/* Open connections (idle and in use) of key; for tests and metrics. */
+unsigned	 odsi_ds_pool_open(struct odsi_ds_pool *, const char *key);
 
 #endif /* SVC_DATA_INT_H */

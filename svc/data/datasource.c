@@ -93,6 +93,11 @@ ods_ds_ctx_new(const struct ods_conf *conf, struct ods_ds_ctx **out,
 	c->sys_user = ods_xstrdup(conf->mysql_user);
 	c->sys_socket = conf->mysql_socket != NULL &&
 	    *conf->mysql_socket != '\0';
+	/* Queries (query.c): pools per source, the timeout, the row cap. */
+	c->pool = odsi_ds_pool_new((unsigned)conf->datasource_pool_size,
+	    conf->datasource_idle_s);
+	c->query_timeout_ms = conf->query_timeout_ms;
+	c->query_max_rows = conf->query_max_rows;
 	*out = c;
 	return ODS_OK;
 }
@@ -102,6 +107,7 @@ ods_ds_ctx_free(struct ods_ds_ctx *c)
 {
 	if (c == NULL)
 		return;
+	odsi_ds_pool_free(c->pool);
 	ods_secret_free(c->secret);
 	free(c->allow);
 	free(c->deny);
@@ -305,6 +311,16 @@ cred_open(const struct ods_ds_ctx *ctx, const char *cred, char **pw,
 	if (!ref_allowed(ctx, cred, NULL))
 		return ODS_EFORBIDDEN;
 	return ods_secret_ref_read(cred, pw);
+}
+
+enum ods_err
+odsi_ds_password(const struct ods_ds_ctx *ctx, const struct ods_ds *d,
+    char **pw)
+{
+	int	stale;
+
+	*pw = NULL;
+	return cred_open(ctx, d->credential, pw, &stale);
 }
 
 /* Merge sp over d's fields (d holds the current values or defaults). */
@@ -807,8 +823,10 @@ odsi_ds_connect_saved(const struct ods_ds_ctx *ctx, const struct ods_ds *d,
 	rc = odsi_ds_policy(ctx, d->host, port, kind, d->database,
 	    d->username, &addr, res);
 	if (rc == 0)
+		/* A catalog read of a large server takes longer than a
+		 * connect: five minutes a statement. */
 		rc = odsi_ds_open(kind, &addr, port, d->username, pw,
-		    d->database, ctx->timeout_ms, out, res);
+		    d->database, ctx->timeout_ms, 300000, out, res);
 	ods_secret_clear(pw);
 	return rc;
 }

@@ -19,15 +19,17 @@
 #include "data_int.h"
 
 /* Driver messages end with a newline (libpq) or carry one: one line. */
-static void
-one_line(char *s)
+void
+odsi_ds_msg(char *msg, size_t len, const char *s)
 {
 	char	*p;
 
-	for (p = s; *p != '\0'; p++)
+	if (s != msg)
+		snprintf(msg, len, "%s", s != NULL ? s : "");
+	for (p = msg; *p != '\0'; p++)
 		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
-	while (p > s && p[-1] == ' ')
+	while (p > msg && p[-1] == ' ')
 		*--p = '\0';
 }
 
@@ -81,7 +83,7 @@ my_connect(const struct odsi_ds_addr *a, int port, const char *user,
 	    (unsigned)port, NULL, 0) == NULL) {
 		odsi_ds_fail(res, mysql_slug(mysql_errno(m)), "%s",
 		    mysql_error(m));
-		one_line(res->message);
+		odsi_ds_msg(res->message, sizeof(res->message), res->message);
 		mysql_close(m);
 		return NULL;
 	}
@@ -135,7 +137,7 @@ pg_connect(const struct odsi_ds_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
     const char *options, struct ods_ds_result *res)
 {
-	const char	*keys[12], *vals[12];
+	const char	*keys[16], *vals[16];
 	char		 portbuf[16], tmo[16];
 	const char	*msg;
 	PGconn		*c;
@@ -159,6 +161,10 @@ pg_connect(const struct odsi_ds_addr *a, int port, const char *user,
 	if (options != NULL) {
 		keys[n] = "options"; vals[n++] = options;
 	}
+	/* A server gone silent is noticed by keepalives, not never. */
+	keys[n] = "keepalives_idle"; vals[n++] = "10";
+	keys[n] = "keepalives_interval"; vals[n++] = "5";
+	keys[n] = "keepalives_count"; vals[n++] = "3";
 	keys[n] = NULL; vals[n] = NULL;
 	c = PQconnectdbParams(keys, vals, 0);
 	if (c == NULL) {
@@ -168,7 +174,7 @@ pg_connect(const struct odsi_ds_addr *a, int port, const char *user,
 	if (PQstatus(c) != CONNECTION_OK) {
 		msg = PQerrorMessage(c);
 		odsi_ds_fail(res, pg_slug(msg), "%s", msg);
-		one_line(res->message);
+		odsi_ds_msg(res->message, sizeof(res->message), res->message);
 		PQfinish(c);
 		return NULL;
 	}
@@ -217,24 +223,21 @@ odsi_ds_probe(int kind, const struct odsi_ds_addr *a, int port,
 }
 
 /*
- * Sessions (data_int.h): the same connection settings as the probes,
- * kept open for a sequence of reads of our own SQL.
+ * Sessions (data_int.h): the connection settings of the probes, kept open
+ * for a sequence of reads, read-only from the connect on.
  */
-struct odsi_ds_conn {
-	int	 kind;
-	MYSQL	*my;
-	PGconn	*pg;
-};
-
 int
 odsi_ds_open(int kind, const struct odsi_ds_addr *a, int port,
     const char *user, const char *password, const char *database,
-    int timeout_ms, struct odsi_ds_conn **out, struct ods_ds_result *res)
+    int connect_ms, int io_ms, struct odsi_ds_conn **out,
+    struct ods_ds_result *res)
 {
 	struct odsi_ds_conn	*c;
+	char			 opts[96];
 	int			 rc;
 
 	*out = NULL;
+	memset(res, 0, sizeof(*res));
 	if (kind != ODSI_DS_MYSQL && kind != ODSI_DS_PG) {
 		odsi_ds_fail(res, "unsupported_type", "this type cannot "
 		    "connect");
@@ -242,17 +245,25 @@ odsi_ds_open(int kind, const struct odsi_ds_addr *a, int port,
 	}
 	c = ods_xcalloc(1, sizeof(*c));
 	c->kind = kind;
-	/*
-	 * A catalog read of a large server takes longer than a connect;
-	 * PostgreSQL sessions only read and stop a statement in 5 minutes.
-	 */
-	if (kind == ODSI_DS_MYSQL)
+	if (kind == ODSI_DS_MYSQL) {
 		c->my = my_connect(a, port, user, password, database,
-		    timeout_ms, 300, res);
-	else
+		    connect_ms, (unsigned)((io_ms + 999) / 1000), res);
+		if (c->my != NULL && mysql_query(c->my, "SET SESSION "
+		    "TRANSACTION READ ONLY") != 0) {
+			odsi_ds_fail(res, "connect_failed", "%s",
+			    mysql_error(c->my));
+			odsi_ds_msg(res->message, sizeof(res->message),
+			    res->message);
+			mysql_close(c->my);
+			c->my = NULL;
+		}
+	} else {
+		/* Until a query sets its own, io_ms stops a statement. */
+		snprintf(opts, sizeof(opts), "-c default_transaction_read_only"
+		    "=on -c statement_timeout=%d", io_ms);
 		c->pg = pg_connect(a, port, user, password, database,
-		    timeout_ms, "-c default_transaction_read_only=on "
-		    "-c statement_timeout=300000", res);
+		    connect_ms, opts, res);
+	}
 	rc = c->my != NULL || c->pg != NULL ? 0 : -1;
 	if (password != NULL && *password != '\0' &&
 	    strstr(res->message, password) != NULL)
@@ -365,6 +376,6 @@ odsi_ds_select(struct odsi_ds_conn *c, const char *sql, const char *param,
 	*err = '\0';
 	rc = c->kind == ODSI_DS_MYSQL ? select_mysql(c, sql, param, fn, arg,
 	    err, errlen) : select_pg(c, sql, param, fn, arg, err, errlen);
-	one_line(err);
+	odsi_ds_msg(err, errlen, err);
 	return rc;
 }

@@ -174,6 +174,35 @@ metadata() {
 	ods_expect_code 403 "POST $u/metadata/scan as a viewer"
 }
 
+# query SERVER_URL PREFIX N: /query/execute and /query/history under
+# PREFIX (a source at a refused address: the statement gate answers 400,
+# the policy 503; query.sh has the 200s on real servers).
+query() {
+	local u=$1$2 n=$3 id
+	ods_req POST "$u/datasources" "${A[@]}" "${J[@]}" \
+	    -d "{\"name\":\"contract query $n\",\"type\":\"mysql\",\"connection\":{\"host\":\"169.254.169.254\",\"username\":\"u\",\"password\":\"env:ODS_DS_CONTRACT_NONE\"}}"
+	ods_expect_code 201 "POST $u/datasources (for queries)"
+	id=$(ods_json .data.source_id)
+	ods_req POST "$u/query/execute" "${A[@]}" "${J[@]}" \
+	    -d "{\"source_id\":\"$id\",\"sql\":\"SELECT 1; SELECT 2\"}"
+	ods_expect_code 400 "POST $u/query/execute: a second statement"
+	ods_req POST "$u/query/execute" "${A[@]}" "${J[@]}" \
+	    -d "{\"source_id\":\"$id\",\"sql\":\"SELECT 1\"}"
+	ods_expect_code 503 "POST $u/query/execute: a refused address"
+	ods_req POST "$u/query/execute" "${A[@]}" "${J[@]}" \
+	    -d '{"source_id":"no-such","sql":"SELECT 1"}'
+	ods_expect_code 404 "POST $u/query/execute: an unknown source"
+	ods_req POST "$u/query/execute" "${A[@]}" "${J[@]}" -d '{"sql":"SELECT 1"}'
+	ods_expect_code 400 "POST $u/query/execute without a source"
+	ods_req POST "$u/query/execute" -H "Authorization: Bearer $viewer" "${J[@]}" \
+	    -d "{\"source_id\":\"$id\",\"sql\":\"SELECT 1\"}"
+	ods_expect_code 403 "POST $u/query/execute as a viewer"
+	ods_get "$u/query/history?page=1&page_size=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/query/history"
+	ods_get "$u/query/history?page=x" "${A[@]}"
+	ods_expect_code 400 "GET $u/query/history?page=x"
+}
+
 # agent SERVER_URL PREFIX: the knowledge-base, document and RAG routes of
 # the agent pool under PREFIX (ods-worker ingests the uploads).
 agent() {
@@ -359,6 +388,8 @@ datasources "$ODS_DATA_URL" /api/v1/data 1
 datasources "$ODS_DATA_URL" /api/v1 2
 metadata "$ODS_DATA_URL" /api/v1/data 1
 metadata "$ODS_DATA_URL" /api/v1 2
+query "$ODS_DATA_URL" /api/v1/data 1
+query "$ODS_DATA_URL" /api/v1 2
 pool "$ODS_AGENT_URL" /api/v1/agent
 pool "$ODS_AGENT_URL" /api/v1
 pool "$ODS_AGENT_URL" /api

@@ -22,7 +22,8 @@ ods_pg_as() {
 
 ods_pg_start() {
 	local S=$ODS_STACK_DIR
-	mkdir -p "$S/pg" "$S/pgsock"
+	ods_pg_require
+	mkdir -p "$S/pg" "$S/pgsock" "$S/log"
 	[ "$(id -u)" = 0 ] && chown nobody:nogroup "$S/pg" "$S/pgsock"
 	printf '%s\n' "$PG_PW" >"$S/pg.pw"
 	chmod 0644 "$S/pg.pw"
@@ -44,8 +45,9 @@ ods_pg_stop() {
 	PG_STARTED=0
 }
 
-# ods_pg_psql [DB] < SQL: run SQL as postgres (stops at the first error).
+# ods_pg_psql [PSQL ARGS...] [< SQL]: psql as postgres on database
+# postgres (stops at the first error), quiet, no psqlrc.
 ods_pg_psql() {
 	PGPASSWORD=$PG_PW "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 \
-	    -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "${1:-postgres}"
+	    -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"
 }
