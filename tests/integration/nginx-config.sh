@@ -46,7 +46,10 @@ ods_t_ok "HTTP_PROXY cleared for the workers"
 for st in 400 403 404 405 408 413 414 429 500 502 503 504; do
 	grep -Eq "error_page $st @ods_$st;" <<<"$all" ||
 	    ods_t_fail "no JSON error page for $st"
-	grep -Eq "return $st '\\{\"code\":${st}00," <<<"$all" ||
+	# The reference's codes: HTTP x 100, but 50003 for a 503.
+	code=${st}00
+	[ "$st" = 503 ] && code=50003
+	grep -Eq "return $st '\\{\"code\":$code," <<<"$all" ||
 	    ods_t_fail "the $st page is not the JSON envelope"
 	grep -Eq "error_page $st @ods_oai_$st;" <<<"$all" ||
 	    ods_t_fail "no OpenAI-shaped error page for $st"
