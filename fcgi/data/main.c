@@ -9,6 +9,7 @@
 #include "../common/h_jobs.h"
 #include "../common/h_stats.h"
 #include "h_datasources.h"
+#include "h_datasets.h"
 
 static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
 
@@ -20,6 +21,7 @@ static const struct ods_route routes[] = {
 	H_JOBS_ROUTES,
 	H_STATS_ROUTES,
 	H_DATASOURCES_ROUTES,
+	H_DATASETS_ROUTES,
 };
 
 static const struct ods_service service = {
