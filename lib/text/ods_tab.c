@@ -661,6 +661,13 @@ jrow_add(struct jrows *j, const char *p, size_t n, size_t line,
 	struct ods_why		 jw;
 
 	memset(&jw, 0, sizeof(jw));
+	while (n > 0 && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	if (n == 0 || *p != '{') {
+		ods_why_set(why, "file", "line %zu: %s is not a JSON object",
+		    line, what);
+		return ODS_EMALFORMED;
+	}
 	if (ods_json_parse(p, n, 32, &o, &jw) != ODS_OK) {
 		ods_why_set(why, "file", "line %zu: %s is not valid JSON: %s",
 		    line, what, jw.msg);
@@ -1009,6 +1016,7 @@ ods_tab_count_init(struct ods_tab_count *c, enum ods_tab_format fmt)
 {
 	memset(c, 0, sizeof(*c));
 	c->fmt = fmt;
+	c->at_field = 1;
 }
 
 static void
@@ -1074,11 +1082,19 @@ ods_tab_count_feed(struct ods_tab_count *c, const char *p, size_t n)
 				c->inq = 0;
 			continue;
 		}
-		switch (*p) {
-		case '"':
-			c->inq = quotes;
+		/*
+		 * A quote opens a quoted field only at a field's start (after
+		 * a line break or a delimiter), as the reader sees it.
+		 */
+		if (*p == '"' && quotes && c->at_field) {
+			c->inq = 1;
 			c->content = 1;
-			break;
+			c->at_field = 0;
+			continue;
+		}
+		c->at_field = *p == ',' || *p == ';' || *p == '|' ||
+		    *p == '\t' || *p == '\n';
+		switch (*p) {
 		case '\n':
 			if (c->content)
 				c->records++;

@@ -26,9 +26,10 @@
  * string (integer and number make number, date and datetime datetime).
  *
  * ods_tab_count counts the records of a whole file as it streams by, in
- * constant memory (quotes are followed, so a line break inside a quoted
- * field does not count; GBK never puts '"' or a line break inside a
- * character, so the raw bytes are counted).
+ * constant memory (quotes that open a field are followed, so a line break
+ * inside a quoted field does not count; GBK never puts '"' or a line
+ * break inside a character, so the raw bytes are counted). It does not
+ * know the delimiter, so a quote after any of , ; | TAB opens a field.
  *
  * Thread-safe: no shared state.
  */
@@ -109,6 +110,7 @@ struct ods_tab_count {
 	enum ods_tab_format	 fmt;
 	uint64_t		 records;
 	int			 inq;		/* inside a quoted field */
+	int			 at_field;	/* at a field's start */
 	int			 content;	/* the line has content */
 	int			 depth;		/* JSON nesting */
 	int			 instr, esc;	/* JSON string state */
