@@ -631,24 +631,24 @@ struct jrows {
 	struct json_object	**objs;
 	size_t			 n, alloc;
 	size_t			 limit;
+	char			**keys;		/* the members seen, in order */
+	size_t			 nkeys;
 };
 
 static int
 add_key(void *arg, const char *key, struct json_object *v)
 {
-	struct ods_tab	*t = arg;
+	struct jrows	*j = arg;
 	size_t		 i;
 
 	(void)v;
-	for (i = 0; i < t->ncols; i++)
-		if (strcmp(t->cols[i].name, key) == 0)
+	for (i = 0; i < j->nkeys; i++)
+		if (strcmp(j->keys[i], key) == 0)
 			return 0;
-	if (t->ncols == ODS_TAB_COLS_MAX)
+	if (j->nkeys == ODS_TAB_COLS_MAX)
 		return 1;
-	t->cols = ods_xrealloc(t->cols, (t->ncols + 1) * sizeof(*t->cols));
-	memset(&t->cols[t->ncols], 0, sizeof(*t->cols));
-	t->cols[t->ncols].name = ods_xstrdup(key);
-	t->ncols++;
+	j->keys = ods_xrealloc(j->keys, (j->nkeys + 1) * sizeof(*j->keys));
+	j->keys[j->nkeys++] = ods_xstrdup(key);
 	return 0;
 }
 
@@ -679,7 +679,7 @@ jrow_add(struct jrows *j, const char *p, size_t n, size_t line,
 		    line, what);
 		return ODS_EMALFORMED;
 	}
-	if (ods_json_obj_each(o, add_key, j->t) != 0) {
+	if (ods_json_obj_each(o, add_key, j) != 0) {
 		ods_json_put(o);
 		ods_why_set(why, "file", "line %zu: more than %d columns",
 		    line, ODS_TAB_COLS_MAX);
@@ -703,13 +703,18 @@ jrows_finish(struct jrows *j)
 	const char		*s;
 	size_t			 r, c, k;
 
+	/* Names fit for columns: empty and long keys renamed, distinct. */
+	t->ncols = j->nkeys;
+	t->cols = ods_xcalloc(j->nkeys + 1, sizeof(*t->cols));
+	for (c = 0; c < j->nkeys; c++)
+		t->cols[c].name = col_name(t, c, j->keys[c]);
 	t->nrows = j->n;
 	t->cells = ods_xcalloc(j->n * t->ncols + 1, sizeof(*t->cells));
 	kind = ods_xcalloc(j->n * t->ncols + 1, sizeof(*kind));
 	for (r = 0; r < j->n; r++)
 		for (c = 0; c < t->ncols; c++) {
 			k = r * t->ncols + c;
-			v = ods_json_get(j->objs[r], t->cols[c].name);
+			v = ods_json_get(j->objs[r], j->keys[c]);
 			switch (ods_json_kind(v)) {
 			case ODS_JSON_NULL:
 				continue;
@@ -745,6 +750,9 @@ jrows_fini(struct jrows *j)
 	for (i = 0; i < j->n; i++)
 		ods_json_put(j->objs[i]);
 	free(j->objs);
+	for (i = 0; i < j->nkeys; i++)
+		free(j->keys[i]);
+	free(j->keys);
 }
 
 static int
@@ -1093,7 +1101,7 @@ ods_tab_count_feed(struct ods_tab_count *c, const char *p, size_t n)
 			continue;
 		}
 		c->at_field = *p == ',' || *p == ';' || *p == '|' ||
-		    *p == '\t' || *p == '\n';
+		    *p == '\t' || *p == '\n' || *p == '\r';
 		switch (*p) {
 		case '\n':
 			if (c->content)
@@ -1101,6 +1109,13 @@ ods_tab_count_feed(struct ods_tab_count *c, const char *p, size_t n)
 			c->content = 0;
 			break;
 		case '\r':
+			/* A bare CR ends a record too (the reader's rule). */
+			if (quotes) {
+				if (c->content)
+					c->records++;
+				c->content = 0;
+				c->at_field = 1;
+			}
 			break;
 		case ' ':
 		case '\t':
