@@ -1080,6 +1080,19 @@ ods_tab_count_feed(struct ods_tab_count *c, const char *p, size_t n)
 	const char	*e = p + n;
 	int		 quotes = c->fmt != ODS_TAB_JSONL;
 
+	/* A UTF-8 BOM at the start is no content (the reader drops it). */
+	while (c->bom >= 0 && p < e) {
+		if (*p != "\xef\xbb\xbf"[c->bom]) {
+			if (c->bom > 0)
+				c->content = 1;
+			c->bom = -1;
+			break;
+		}
+		p++;
+		if (++c->bom == 3)
+			c->bom = -1;
+	}
+	n = (size_t)(e - p);
 	if (c->fmt == ODS_TAB_JSON) {
 		count_json(c, p, n);
 		return;

@@ -111,6 +111,7 @@ struct ods_tab_count {
 	uint64_t		 records;
 	int			 inq;		/* inside a quoted field */
 	int			 at_field;	/* at a field's start */
+	int			 bom;		/* BOM bytes seen; -1 past */
 	int			 content;	/* the line has content */
 	int			 depth;		/* JSON nesting */
 	int			 instr, esc;	/* JSON string state */

@@ -721,7 +721,7 @@ tab_cols(const struct ods_tab *t)
 static enum ods_err
 add_once(struct ods_db_conn *c, const struct ods_dset *d,
     const struct ods_dsver_spec *sp, const char *owner, char *vid,
-    size_t vidlen)
+    size_t vidlen, int64_t *nump)
 {
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[16];
@@ -749,6 +749,7 @@ add_once(struct ods_db_conn *c, const struct ods_dset *d,
 		goto fail;
 	}
 	num = int_col(res, 0, 1);
+	*nump = num;
 	ods_db_res_free(res);
 	res = NULL;
 	snprintf(vid, vidlen, "ver-%s-%lld", d->dataset_id, (long long)num);
@@ -806,6 +807,7 @@ ods_dsver_add(struct ods_db *db, const struct ods_dset *d,
 	struct ods_db_conn	*c = NULL;
 	char			 vid[ODS_DSET_ID_MAX + 32];
 	enum ods_err		 er = ODS_OK;
+	int64_t			 num = 0;
 	int			 i;
 
 	*out = NULL;
@@ -816,7 +818,7 @@ ods_dsver_add(struct ods_db *db, const struct ods_dset *d,
 	for (i = 0; i < ADD_TRIES; i++) {
 		if ((er = ods_db_acquire(db, &c)) != ODS_OK)
 			return er;
-		er = add_once(c, d, sp, owner, vid, sizeof(vid));
+		er = add_once(c, d, sp, owner, vid, sizeof(vid), &num);
 		ods_db_release(c);
 		/*
 		 * A deadlock (or a duplicate number, which the lock makes
@@ -828,7 +830,8 @@ ods_dsver_add(struct ods_db *db, const struct ods_dset *d,
 	}
 	if (er != ODS_OK)
 		return er;
-	return ods_dsver_get(db, d->dataset_id, 0, out) == ODS_OK ? ODS_OK :
+	/* This version (by its number: others may be newer already). */
+	return ods_dsver_get(db, d->dataset_id, num, out) == ODS_OK ? ODS_OK :
 	    ODS_EINTERNAL;
 }
 

@@ -23,6 +23,9 @@ ods_dset_tab_format(const struct ods_dset *d, const struct ods_dsver *v)
 {
 	enum ods_tab_format	f = ODS_TAB_UNKNOWN;
 
+	/* A version's own format is the word (parquet has no reader). */
+	if (v != NULL && v->format != NULL && *v->format != '\0')
+		return (int)ods_tab_format_of(v->format);
 	if (v != NULL)
 		f = ods_tab_format_of_file(v->file_name);
 	if (f == ODS_TAB_UNKNOWN && v != NULL)

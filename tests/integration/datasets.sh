@@ -90,7 +90,7 @@ upload() {
 }
 
 suite() {
-	local be=$1 ds up url vn i n
+	local be=$1 ds up url vn i n pids
 	ods_t_ok "--- $be backend"
 
 	# ---- CRUD and validation.
@@ -257,12 +257,14 @@ suite() {
 
 	# ---- concurrent uploads: distinct, consecutive numbers.
 	n=6
+	pids=()
 	for i in $(seq 1 $n); do
 		printf 'x,y\n%d,%d\n' "$i" "$i" >"$t/c$i.csv"
 		curl -s -m 60 -o "$t/c$i.out" "${eng[@]}" -F "file=@$t/c$i.csv" \
 		    "$U/datasets/sales-$be/upload" &
+		pids+=($!)
 	done
-	wait
+	wait "${pids[@]}"
 	vn=$(for i in $(seq 1 $n); do jq -r .data.version_number "$t/c$i.out"; done | sort -n | tr '\n' ' ')
 	ods_expect_eq "$vn" "3 4 5 6 7 8 " "$n concurrent uploads get $n numbers ($be)"
 	ods_req GET "$U/datasets/sales-$be/versions?page_size=3" "${viewer[@]}"
