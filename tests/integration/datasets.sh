@@ -135,7 +135,7 @@ suite() {
 	ods_req PUT "$U/datasets/sales-$be" "${eng2[@]}" "${J[@]}" -d '{"description":"e2"}'
 	ods_expect_error_envelope 403 forbidden "another engineer cannot change it ($be)"
 	ods_req PUT "$U/datasets/sales-$be" "${eng[@]}" "${J[@]}" \
-	    -d '{"description":"monthly sales, EUR","tags":["finance","eur"]}'
+	    -d "{\"description\":\"monthly sales, EUR\",\"tags\":[\"finance\",\"eur-$be\"]}"
 	ods_expect_code 200 "its creator updates ($be)"
 	ods_expect_json .data.description "monthly sales, EUR" "updated"
 	ods_req PUT "$U/datasets/sales-$be" "${eng[@]}" "${J[@]}" -d '{"dataset_id":"other"}'
@@ -159,7 +159,7 @@ suite() {
 	ods_expect_code 401 "a bad token ($be)"
 
 	# ---- list: search, tags, paging.
-	ods_req GET "$U/datasets?tags=eur&page_size=1" "${viewer[@]}"
+	ods_req GET "$U/datasets?tags=eur-$be&page_size=1" "${viewer[@]}"
 	ods_expect_code 200 "list by tag ($be)"
 	ods_expect_json '[.data.datasets[0].dataset_id, .data.total, .total, .page_size]' \
 	    "$(jq -c -n --arg d "sales-$be" '[$d,1,1,1]' | jq .)" "one match, both page shapes"
