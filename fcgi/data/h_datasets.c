@@ -18,6 +18,7 @@
 #include "text/ods_tab.h"
 #include "../../svc/data/dataset.h"
 #include "../common/h_auth.h"
+#include "h_datasources.h"
 #include "h_datasets.h"
 
 #define EXPIRES_MAX	86400
@@ -79,16 +80,6 @@ dset_writable(struct ods_req *r, struct ods_resp *w, enum ods_status *hs)
 		return d;
 	ods_dset_free(d);
 	return NULL;
-}
-
-static enum ods_err
-opt_str(struct json_object *o, const char *f, size_t max, const char **dst,
-    struct ods_why *why)
-{
-	enum ods_err	er;
-
-	er = ods_json_str(o, f, 0, max, dst, why);
-	return er == ODS_ENOTFOUND ? ODS_OK : er;
 }
 
 static enum ods_err
@@ -185,18 +176,18 @@ spec_of(struct ods_req *r, struct json_object *o, struct ods_dset_spec *sp,
 	enum ods_err	er;
 
 	ods_dset_spec_init(sp);
-	if ((er = opt_str(o, "name", 400, &sp->name, why)) != ODS_OK ||
-	    (er = opt_str(o, "dataset_id", ODS_DSET_ID_MAX, &sp->dataset_id,
+	if ((er = h_optstr(o, "name", 400, &sp->name, why)) != ODS_OK ||
+	    (er = h_optstr(o, "dataset_id", ODS_DSET_ID_MAX, &sp->dataset_id,
 	    why)) != ODS_OK ||
-	    (er = opt_str(o, "description", 2000, &sp->description, why)) !=
+	    (er = h_optstr(o, "description", 2000, &sp->description, why)) !=
 	    ODS_OK ||
-	    (er = opt_str(o, "storage_type", 16, &sp->storage_type, why)) !=
+	    (er = h_optstr(o, "storage_type", 16, &sp->storage_type, why)) !=
 	    ODS_OK ||
-	    (er = opt_str(o, "storage_path", ODS_DSET_PATH_MAX,
+	    (er = h_optstr(o, "storage_path", ODS_DSET_PATH_MAX,
 	    &sp->storage_path, why)) != ODS_OK ||
-	    (er = opt_str(o, "format", 16, &sp->format, why)) != ODS_OK ||
-	    (er = opt_str(o, "status", 16, &sp->status, why)) != ODS_OK ||
-	    (er = opt_str(o, "visibility", 16, &sp->visibility, why)) !=
+	    (er = h_optstr(o, "format", 16, &sp->format, why)) != ODS_OK ||
+	    (er = h_optstr(o, "status", 16, &sp->status, why)) != ODS_OK ||
+	    (er = h_optstr(o, "visibility", 16, &sp->visibility, why)) !=
 	    ODS_OK ||
 	    (er = opt_int(o, "row_count", &sp->row_count, why)) != ODS_OK ||
 	    (er = opt_int(o, "size_bytes", &sp->size_bytes, why)) != ODS_OK ||
@@ -387,6 +378,21 @@ send_version(struct ods_resp *w, const struct ods_dsver *v,
 	return ods_resp_send(w);
 }
 
+/* The formats without a reader, by extension (NULL: not one of them). */
+static const char *
+other_format(const char *file_name)
+{
+	const char	*dot;
+
+	if (file_name == NULL || (dot = strrchr(file_name, '.')) == NULL)
+		return NULL;
+	if (strcasecmp(dot, ".parquet") == 0)
+		return "parquet";
+	if (strcasecmp(dot, ".xlsx") == 0 || strcasecmp(dot, ".xls") == 0)
+		return "excel";
+	return NULL;
+}
+
 /* A version of d from a scanned object key. */
 static enum ods_status
 make_version(struct ods_req *r, struct ods_resp *w, const struct ods_dset *d,
@@ -409,7 +415,8 @@ make_version(struct ods_req *r, struct ods_resp *w, const struct ods_dset *d,
 	vs.file_name = file_name;
 	vs.content_type = ctype;
 	f = ods_tab_format_of_file(file_name);
-	vs.format = f != ODS_TAB_UNKNOWN ? ods_tab_format_name(f) : NULL;
+	vs.format = f != ODS_TAB_UNKNOWN ? ods_tab_format_name(f) :
+	    other_format(file_name);
 	vs.has_header = sc->header;
 	vs.charset = sc->charset[0] != '\0' ? sc->charset : NULL;
 	vs.upload_id = upload_id;
@@ -564,8 +571,8 @@ h_datasets_upload_complete(struct ods_req *r, struct ods_resp *w)
 		return no_store(w);
 	if (ods_req_content_length(r) > 0 &&
 	    ((er = ods_req_json(r, &o, &why)) != ODS_OK ||
-	    (er = opt_str(o, "sha256", 64, &sha, &why)) != ODS_OK ||
-	    (er = opt_str(o, "description", 2000, &desc, &why)) != ODS_OK))
+	    (er = h_optstr(o, "sha256", 64, &sha, &why)) != ODS_OK ||
+	    (er = h_optstr(o, "description", 2000, &desc, &why)) != ODS_OK))
 		return ods_resp_input_error(w, er, &why);
 	if (sha != NULL && !sha_ok(sha)) {
 		ods_why_set(&why, "sha256", "sha256 is 64 hex digits");
@@ -635,13 +642,13 @@ h_datasets_version_add(struct ods_req *r, struct ods_resp *w)
 
 	memset(&why, 0, sizeof(why));
 	if ((er = ods_req_json(r, &o, &why)) != ODS_OK ||
-	    (er = opt_str(o, "upload_id", 64, &up, &why)) != ODS_OK ||
-	    (er = opt_str(o, "storage_path", ODS_DSET_PATH_MAX, &path,
+	    (er = h_optstr(o, "upload_id", 64, &up, &why)) != ODS_OK ||
+	    (er = h_optstr(o, "storage_path", ODS_DSET_PATH_MAX, &path,
 	    &why)) != ODS_OK ||
-	    (er = opt_str(o, "checksum", 64, &sum, &why)) != ODS_OK ||
-	    (sum == NULL && (er = opt_str(o, "sha256", 64, &sum, &why)) !=
+	    (er = h_optstr(o, "checksum", 64, &sum, &why)) != ODS_OK ||
+	    (sum == NULL && (er = h_optstr(o, "sha256", 64, &sum, &why)) !=
 	    ODS_OK) ||
-	    (er = opt_str(o, "description", 2000, &desc, &why)) != ODS_OK)
+	    (er = h_optstr(o, "description", 2000, &desc, &why)) != ODS_OK)
 		return ods_resp_input_error(w, er, &why);
 	if (up == NULL && path == NULL) {
 		ods_why_set(&why, "storage_path", "storage_path (an object of "
@@ -927,7 +934,7 @@ upload_args(struct json_object *o, const char **name, const char **ctype,
 		ods_why_set(why, "file_name", "file_name is required");
 		return ODS_EINVAL;
 	}
-	if ((er = opt_str(o, "content_type", 127, ctype, why)) != ODS_OK)
+	if ((er = h_optstr(o, "content_type", 127, ctype, why)) != ODS_OK)
 		return er;
 	if ((er = ods_json_int(o, "expires", 0, 1, EXPIRES_MAX, expires,
 	    why)) != ODS_OK && er != ODS_ENOTFOUND)
@@ -979,7 +986,7 @@ h_datasets_access(struct ods_req *r, struct ods_resp *w)
 	memset(&why, 0, sizeof(why));
 	if (ods_req_content_length(r) > 0 &&
 	    ((er = ods_req_json(r, &o, &why)) != ODS_OK ||
-	    (er = opt_str(o, "operation", 16, &op, &why)) != ODS_OK))
+	    (er = h_optstr(o, "operation", 16, &op, &why)) != ODS_OK))
 		return ods_resp_input_error(w, er, &why);
 	if (strcmp(op, "download") != 0 && strcmp(op, "upload") != 0) {
 		ods_why_set(&why, "operation", "operation is download or "

@@ -64,4 +64,8 @@ void		 odsi_ds_probe(int kind, const struct odsi_ds_addr *, int port,
 		    const char *database, int timeout_ms,
 		    struct ods_ds_result *res);
 
+/* A text cell of a result as a new string (NULL for NULL): dataset*.c. */
+struct ods_db_res;
+char	*odsi_dset_text(const struct ods_db_res *, size_t row, size_t col);
+
 #endif /* SVC_DATA_INT_H */

@@ -15,6 +15,7 @@
 #include "store/ods_db.h"
 #include "text/ods_tab.h"
 #include "dataset.h"
+#include "data_int.h"
 
 #define TS(col)	"DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%sZ')"
 /* The columns of struct ods_dset, in row_to's order. */
@@ -36,8 +37,8 @@ static const char *const statuses[] = { "active", "archived", "deleted",
 	NULL };
 static const char *const visibilities[] = { "public", "private", NULL };
 
-static char *
-dup_col(const struct ods_db_res *res, size_t row, size_t col)
+char *
+odsi_dset_text(const struct ods_db_res *res, size_t row, size_t col)
 {
 	const char	*p = ods_db_res_text(res, row, col, NULL);
 
@@ -224,20 +225,20 @@ static void
 row_to(const struct ods_db_res *res, size_t i, struct ods_dset *d)
 {
 	d->id = int_col(res, i, 0);
-	d->dataset_id = dup_col(res, i, 1);
-	d->name = dup_col(res, i, 2);
-	d->description = dup_col(res, i, 3);
-	d->storage_type = dup_col(res, i, 4);
-	d->storage_path = dup_col(res, i, 5);
-	d->format = dup_col(res, i, 6);
-	d->status = dup_col(res, i, 7);
+	d->dataset_id = odsi_dset_text(res, i, 1);
+	d->name = odsi_dset_text(res, i, 2);
+	d->description = odsi_dset_text(res, i, 3);
+	d->storage_type = odsi_dset_text(res, i, 4);
+	d->storage_path = odsi_dset_text(res, i, 5);
+	d->format = odsi_dset_text(res, i, 6);
+	d->status = odsi_dset_text(res, i, 7);
 	d->row_count = int_col(res, i, 8);
 	d->size_bytes = int_col(res, i, 9);
-	d->tags = dup_col(res, i, 10);
-	d->visibility = dup_col(res, i, 11);
-	d->created_by = dup_col(res, i, 12);
-	d->created_at = dup_col(res, i, 13);
-	d->updated_at = dup_col(res, i, 14);
+	d->tags = odsi_dset_text(res, i, 10);
+	d->visibility = odsi_dset_text(res, i, 11);
+	d->created_by = odsi_dset_text(res, i, 12);
+	d->created_at = odsi_dset_text(res, i, 13);
+	d->updated_at = odsi_dset_text(res, i, 14);
 	d->version = int_col(res, i, 15);
 }
 
@@ -309,10 +310,10 @@ load_cols(struct ods_db *db, struct ods_dset *d)
 	n = ods_db_res_nrows(res);
 	d->cols = n > 0 ? ods_xcalloc(n, sizeof(*d->cols)) : NULL;
 	for (i = 0; i < n; i++) {
-		d->cols[i].name = dup_col(res, i, 0);
-		d->cols[i].type = dup_col(res, i, 1);
+		d->cols[i].name = odsi_dset_text(res, i, 0);
+		d->cols[i].type = odsi_dset_text(res, i, 1);
 		d->cols[i].nullable = int_col(res, i, 2) != 0;
-		d->cols[i].description = dup_col(res, i, 3);
+		d->cols[i].description = odsi_dset_text(res, i, 3);
 	}
 	d->ncols = n;
 	ods_db_res_free(res);
@@ -647,22 +648,22 @@ ods_dset_json(struct ods_jw *jw, const struct ods_dset *d)
 static void
 vrow_to(const struct ods_db_res *res, size_t i, struct ods_dsver *v)
 {
-	v->version_id = dup_col(res, i, 0);
-	v->dataset_id = dup_col(res, i, 1);
+	v->version_id = odsi_dset_text(res, i, 0);
+	v->dataset_id = odsi_dset_text(res, i, 1);
 	v->number = int_col(res, i, 2);
-	v->storage_path = dup_col(res, i, 3);
-	v->description = dup_col(res, i, 4);
+	v->storage_path = odsi_dset_text(res, i, 3);
+	v->description = odsi_dset_text(res, i, 4);
 	v->row_count = int_col(res, i, 5);
 	v->size_bytes = int_col(res, i, 6);
-	v->checksum = dup_col(res, i, 7);
-	v->file_name = dup_col(res, i, 8);
-	v->content_type = dup_col(res, i, 9);
-	v->format = dup_col(res, i, 10);
+	v->checksum = odsi_dset_text(res, i, 7);
+	v->file_name = odsi_dset_text(res, i, 8);
+	v->content_type = odsi_dset_text(res, i, 9);
+	v->format = odsi_dset_text(res, i, 10);
 	v->has_header = int_col(res, i, 11) != 0;
-	v->charset = dup_col(res, i, 12);
-	v->upload_id = dup_col(res, i, 13);
-	v->created_by = dup_col(res, i, 14);
-	v->created_at = dup_col(res, i, 15);
+	v->charset = odsi_dset_text(res, i, 12);
+	v->upload_id = odsi_dset_text(res, i, 13);
+	v->created_by = odsi_dset_text(res, i, 14);
+	v->created_at = odsi_dset_text(res, i, 15);
 }
 
 static void

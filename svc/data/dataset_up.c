@@ -15,6 +15,7 @@
 #include "store/ods_db.h"
 #include "text/ods_tab.h"
 #include "dataset.h"
+#include "data_int.h"
 
 #define UCOLS "upload_id, dataset_id, file_name, content_type, " \
 	"storage_path, status, created_by, " \
@@ -43,14 +44,6 @@ ods_dset_obj_key(const char *dataset_id, const char *upload_id,
 	    file_name : "data", safe, sizeof(safe));
 	snprintf(key, len, ODS_DSET_OBJ_PREFIX "/%s/%s/%s", dataset_id,
 	    upload_id, safe);
-}
-
-static char *
-dup_col(const struct ods_db_res *res, size_t row, size_t col)
-{
-	const char	*p = ods_db_res_text(res, row, col, NULL);
-
-	return p != NULL ? ods_xstrdup(p) : NULL;
 }
 
 void
@@ -91,18 +84,18 @@ ods_dsup_get(struct ods_db *db, const char *dataset_id, const char *upload_id,
 		er = ODS_ENOTFOUND;
 	if (er == ODS_OK) {
 		u = ods_xcalloc(1, sizeof(*u));
-		u->upload_id = dup_col(res, 0, 0);
-		u->dataset_id = dup_col(res, 0, 1);
-		u->file_name = dup_col(res, 0, 2);
-		u->content_type = dup_col(res, 0, 3);
-		u->storage_path = dup_col(res, 0, 4);
-		u->status = dup_col(res, 0, 5);
-		u->created_by = dup_col(res, 0, 6);
-		u->expires_at = dup_col(res, 0, 7);
+		u->upload_id = odsi_dset_text(res, 0, 0);
+		u->dataset_id = odsi_dset_text(res, 0, 1);
+		u->file_name = odsi_dset_text(res, 0, 2);
+		u->content_type = odsi_dset_text(res, 0, 3);
+		u->storage_path = odsi_dset_text(res, 0, 4);
+		u->status = odsi_dset_text(res, 0, 5);
+		u->created_by = odsi_dset_text(res, 0, 6);
+		u->expires_at = odsi_dset_text(res, 0, 7);
 		if (ods_db_res_int(res, 0, 8, &exp) != ODS_OK)
 			exp = 0;
 		u->expired = exp != 0;
-		u->version_id = dup_col(res, 0, 9);
+		u->version_id = odsi_dset_text(res, 0, 9);
 		*out = u;
 	}
 	ods_db_res_free(res);
