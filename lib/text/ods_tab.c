@@ -13,7 +13,7 @@
 #include "core/ods_mem.h"
 #include "text/ods_tab.h"
 #include "text/ods_text.h"
-#include "ods_text_int.h"
+#include "text/ods_text_int.h"
 
 #define SNIFF_RECORDS	20
 #define CELL_MAX	(1u << 20)	/* bytes of one field */
