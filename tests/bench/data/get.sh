@@ -84,9 +84,12 @@ curl -s -f -o /dev/null -H "Authorization: Bearer $ENG" \
     -d '{"dataset_id":"bench-1","name":"bench","tags":["a","b"],"schema":{"columns":[{"name":"id","type":"integer"},{"name":"name","type":"string"},{"name":"amount","type":"number"}]}}' \
     "$ODS_DATA_URL/api/v1/datasets" || ods_die "cannot create the dataset"
 
-ROWS='F0 get'
+# me: the same token, RBAC and rate limit without the dataset's reads
+# (GET /auth/me), to tell the auth path's cost from the read's.
+ROWS='F0 me get'
 declare -A URL=(
 	[F0]=http://127.0.0.1:$BENCH_PORT/f0
+	[me]=$ODS_DATA_URL/api/v1/auth/me
 	[get]=$ODS_DATA_URL/api/v1/datasets/bench-1
 )
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $VIEW" "${URL[get]}")
@@ -114,7 +117,7 @@ median() {
 	printf '%s\n' $1 | sort -g | awk '{ v[NR] = $1 } END {
 		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
-# The median over repetitions of get/F0 within each repetition.
+# The median over repetitions of ROW/F0 within each repetition.
 ratio() {
 	local a b i out=""
 	read -ra a <<<"${RPS[$1]}"
