@@ -49,10 +49,9 @@ not_found(struct ods_resp *w)
 	    "not_found", "no such data source");
 }
 
-/* An optional string member into *dst (kept NULL when absent). */
-static enum ods_err
-opt_str(struct json_object *o, const char *f, size_t max, const char **dst,
-    struct ods_why *why)
+enum ods_err
+h_optstr(struct json_object *o, const char *f, size_t max,
+    const char **dst, struct ods_why *why)
 {
 	enum ods_err	er;
 
@@ -99,19 +98,19 @@ conn_of(struct json_object *o, struct ods_ds_spec *sp, struct ods_why *why)
 		c = o;
 	else if (er != ODS_OK)
 		return er;
-	if ((er = opt_str(c, "host", ODS_DS_HOST_MAX, &sp->host, why)) !=
+	if ((er = h_optstr(c, "host", ODS_DS_HOST_MAX, &sp->host, why)) !=
 	    ODS_OK ||
-	    (er = opt_str(c, "username", ODS_DS_FIELD_MAX, &sp->username,
+	    (er = h_optstr(c, "username", ODS_DS_FIELD_MAX, &sp->username,
 	    why)) != ODS_OK ||
-	    (sp->username == NULL && (er = opt_str(c, "user",
+	    (sp->username == NULL && (er = h_optstr(c, "user",
 	    ODS_DS_FIELD_MAX, &sp->username, why)) != ODS_OK) ||
-	    (er = opt_str(c, "password", ODS_DS_PASSWORD_MAX, &sp->password,
+	    (er = h_optstr(c, "password", ODS_DS_PASSWORD_MAX, &sp->password,
 	    why)) != ODS_OK ||
-	    (er = opt_str(c, "database", ODS_DS_FIELD_MAX, &sp->database,
+	    (er = h_optstr(c, "database", ODS_DS_FIELD_MAX, &sp->database,
 	    why)) != ODS_OK ||
-	    (sp->database == NULL && (er = opt_str(c, "database_name",
+	    (sp->database == NULL && (er = h_optstr(c, "database_name",
 	    ODS_DS_FIELD_MAX, &sp->database, why)) != ODS_OK) ||
-	    (er = opt_str(c, "schema", ODS_DS_FIELD_MAX, &sp->schema, why)) !=
+	    (er = h_optstr(c, "schema", ODS_DS_FIELD_MAX, &sp->schema, why)) !=
 	    ODS_OK)
 		return er;
 	if ((er = ods_json_int(c, "port", 0, 1, 65535, &sp->port, why)) !=
@@ -137,14 +136,14 @@ spec_of(struct json_object *o, struct ods_ds_spec *sp, struct ods_why *why)
 	enum ods_err	er;
 
 	ods_ds_spec_init(sp);
-	if ((er = opt_str(o, "name", ODS_DS_NAME_MAX, &sp->name, why)) !=
+	if ((er = h_optstr(o, "name", ODS_DS_NAME_MAX, &sp->name, why)) !=
 	    ODS_OK ||
-	    (er = opt_str(o, "description", ODS_DS_DESC_MAX,
+	    (er = h_optstr(o, "description", ODS_DS_DESC_MAX,
 	    &sp->description, why)) != ODS_OK ||
-	    (er = opt_str(o, "type", 32, &sp->type, why)) != ODS_OK ||
-	    (er = opt_str(o, "source_id", ODS_DS_ID_MAX, &sp->source_id,
+	    (er = h_optstr(o, "type", 32, &sp->type, why)) != ODS_OK ||
+	    (er = h_optstr(o, "source_id", ODS_DS_ID_MAX, &sp->source_id,
 	    why)) != ODS_OK ||
-	    (er = opt_str(o, "visibility", 16, &sp->visibility, why)) !=
+	    (er = h_optstr(o, "visibility", 16, &sp->visibility, why)) !=
 	    ODS_OK ||
 	    (er = tags_of(o, &sp->tags, why)) != ODS_OK)
 		return er;
@@ -370,7 +369,7 @@ h_datasources_test_saved(struct ods_req *r, struct ods_resp *w)
 	/* The body is optional: {} or nothing tests the stored password. */
 	if (ods_req_content_length(r) > 0 &&
 	    ((er = ods_req_json(r, &o, &why)) != ODS_OK ||
-	    (er = opt_str(o, "password", ODS_DS_PASSWORD_MAX, &pw, &why)) !=
+	    (er = h_optstr(o, "password", ODS_DS_PASSWORD_MAX, &pw, &why)) !=
 	    ODS_OK))
 		return ods_resp_input_error(w, er, &why);
 	if ((d = ds_of(r, w, &hs)) == NULL)

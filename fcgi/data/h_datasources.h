@@ -34,6 +34,15 @@ struct ods_req_env;
 	{ ODS_POST, "/datasources/{id}/test", h_datasources_test_saved, \
 	    ODS_AUTH_REQUIRED, "datasource:update" }
 
+/*
+ * An optional string member of a JSON body into *dst (kept NULL when
+ * absent; o NULL is no body): the data pool's handlers share it.
+ */
+struct json_object;
+struct ods_why;
+enum ods_err	h_optstr(struct json_object *, const char *field,
+		    size_t max, const char **dst, struct ods_why *);
+
 /* The Data API pool's context: struct ods_ds_ctx from the conf. */
 enum ods_err	h_data_init(const struct ods_req_env *, void **ctx);
 void		h_data_fini(void *ctx);

@@ -11,6 +11,7 @@
 #include "h_datasources.h"
 #include "h_metadata.h"
 #include "h_query.h"
+#include "h_datasets.h"
 
 static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
 
@@ -24,6 +25,7 @@ static const struct ods_route routes[] = {
 	H_DATASOURCES_ROUTES,
 	H_METADATA_ROUTES,
 	H_QUERY_ROUTES,
+	H_DATASETS_ROUTES,
 };
 
 static const struct ods_service service = {

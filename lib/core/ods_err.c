@@ -41,6 +41,9 @@ static const struct {
 	[ODS_EUNSUPPORTED] =	{ "unsupported media type",
 				  "unsupported_media_type", 415,
 				  ODS_C_UNSUPPORTED_MEDIA },
+	[ODS_EMALFORMED] =	{ "the file could not be parsed",
+				  "unprocessable_entity", 422,
+				  ODS_C_UNPROCESSABLE },
 };
 
 static int

@@ -29,6 +29,7 @@ enum ods_err {
 	ODS_ECORRUPT,		/* stored data failed its checksum	500 */
 	ODS_EINTERNAL,		/* a bug: never bad input		500 */
 	ODS_EUNSUPPORTED,	/* a media type we cannot read		415 */
+	ODS_EMALFORMED,		/* a stored file we cannot parse		422 */
 	ODS_ERR__MAX
 };
 
@@ -54,6 +55,7 @@ enum ods_code {
 	ODS_C_DATASET_EXISTS = 40901,
 	ODS_C_TOO_LARGE = 41300,
 	ODS_C_UNSUPPORTED_MEDIA = 41500,	/* a file format we cannot read */
+	ODS_C_UNPROCESSABLE = 42200,	/* a file that does not parse */
 	ODS_C_RATE_LIMITED = 42900,	/* with Retry-After */
 	ODS_C_INTERNAL = 50000,
 	ODS_C_AGENT_INTERNAL = 50001,

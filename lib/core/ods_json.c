@@ -398,6 +398,21 @@ ods_json_text(struct json_object *v)
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
+int
+ods_json_obj_each(struct json_object *obj,
+    int (*fn)(void *, const char *, struct json_object *), void *arg)
+{
+	int	rc;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return 0;
+	json_object_object_foreach(obj, k, v) {
+		if ((rc = fn(arg, k, v)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---- writer ---- */
 
 void

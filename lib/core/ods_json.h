@@ -91,6 +91,13 @@ const char	*ods_json_string(struct json_object *);
 struct json_object *ods_json_get(struct json_object *, const char *field);
 /* The text of any value (borrowed, valid until obj is released). */
 const char	*ods_json_text(struct json_object *);
+/*
+ * Call fn for each member of an object in order, key and value borrowed;
+ * a non-zero return stops the walk and is returned. 0 for a non-object.
+ */
+int		 ods_json_obj_each(struct json_object *,
+		    int (*fn)(void *arg, const char *key, struct json_object *),
+		    void *arg);
 
 /*
  * A streaming writer into an ods_buf: no tree is built. Commas and

@@ -203,6 +203,65 @@ query() {
 	ods_expect_code 400 "GET $u/query/history?page=x"
 }
 
+# datasets SERVER_URL PREFIX N: the /datasets routes of the data pool.
+datasets() {
+	local u=$1$2 n=$3 id up url f=$ODS_STACK_DIR/contract-ds-$3.csv
+	printf 'id,name\n1,a\n2,b\n' >"$f"
+	ods_req POST "$u/datasets" "${A[@]}" "${J[@]}" \
+	    -d "{\"name\":\"contract $n\",\"tags\":[\"c\"]}"
+	ods_expect_code 201 "POST $u/datasets"
+	id=$(ods_json .data.dataset_id)
+	ods_req POST "$u/datasets" "${A[@]}" "${J[@]}" -d '{"name":"a/b"}'
+	ods_expect_code 400 "POST $u/datasets with a bad name"
+	ods_req POST "$u/datasets" -H "Authorization: Bearer $viewer" "${J[@]}" -d '{"name":"v"}'
+	ods_expect_code 403 "POST $u/datasets as a viewer"
+	ods_get "$u/datasets?page=1&page_size=5&tags=c" "${A[@]}"
+	ods_expect_code 200 "GET $u/datasets"
+	ods_get "$u/datasets/$id" "${A[@]}"
+	ods_expect_code 200 "GET $u/datasets/$id"
+	ods_get "$u/datasets/no-such-dataset" "${A[@]}"
+	ods_expect_code 404 "GET an unknown dataset"
+	ods_req PUT "$u/datasets/$id" "${A[@]}" "${J[@]}" -d '{"description":"d"}'
+	ods_expect_code 200 "PUT $u/datasets/$id"
+	ods_get "$u/datasets/$id/preview" "${A[@]}"
+	ods_expect_code 404 "GET $u/datasets/$id/preview before a file"
+	ods_req POST "$u/datasets/$id/upload" "${A[@]}" -F "file=@$f;type=text/csv"
+	ods_expect_code 201 "POST $u/datasets/$id/upload"
+	ods_req POST "$u/datasets/$id/upload-url" "${A[@]}" "${J[@]}" -d '{"file_name":"b.csv"}'
+	ods_expect_code 200 "POST $u/datasets/$id/upload-url"
+	up=$(ods_json .data.upload_id)
+	url=$(ods_json .data.upload_url)
+	ods_req POST "$u/datasets/$id/uploads/$up/complete" "${A[@]}"
+	ods_expect_code 409 "POST $u/datasets/$id/uploads/$up/complete before the PUT"
+	ods_req PUT "$ODS_DATA_URL$url" -T "$f"
+	ods_expect_code 201 "PUT to the upload URL"
+	ods_req POST "$u/datasets/$id/uploads/$up/complete" "${A[@]}"
+	ods_expect_code 201 "POST $u/datasets/$id/uploads/$up/complete"
+	ods_req POST "$u/datasets/$id/versions" "${A[@]}" "${J[@]}" \
+	    -d "{\"storage_path\":\"$(ods_json .data.storage_path)\"}"
+	ods_expect_code 201 "POST $u/datasets/$id/versions"
+	ods_req POST "$u/datasets/$id/versions" "${A[@]}" "${J[@]}" -d '{}'
+	ods_expect_code 400 "POST $u/datasets/$id/versions without a file"
+	ods_get "$u/datasets/$id/versions" "${A[@]}"
+	ods_expect_code 200 "GET $u/datasets/$id/versions"
+	ods_get "$u/datasets/$id/preview?limit=1" "${A[@]}"
+	ods_expect_code 200 "GET $u/datasets/$id/preview"
+	ods_req POST "$u/datasets/$id/access" "${A[@]}" "${J[@]}" -d '{"expires":60}'
+	ods_expect_code 200 "POST $u/datasets/$id/access"
+	printf 'a,b\n1,2,3\n' >"$f"
+	ods_req POST "$u/datasets/$id/upload" "${A[@]}" -F "file=@$f;type=text/csv"
+	ods_get "$u/datasets/$id/preview" "${A[@]}"
+	ods_expect_code 422 "GET $u/datasets/$id/preview of a malformed file"
+	printf 'PAR1' >"$f.parquet"
+	ods_req POST "$u/datasets/$id/upload" "${A[@]}" -F "file=@$f.parquet"
+	ods_get "$u/datasets/$id/preview" "${A[@]}"
+	ods_expect_code 415 "GET $u/datasets/$id/preview of parquet"
+	ods_req DELETE "$u/datasets/$id" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/datasets/$id"
+	ods_req POST "$u/datasets/$id/upload-url" "${A[@]}" "${J[@]}" -d '{"file_name":"c.csv"}'
+	ods_expect_code 409 "POST $u/datasets/$id/upload-url of a deleted dataset"
+}
+
 # agent SERVER_URL PREFIX: the knowledge-base, document and RAG routes of
 # the agent pool under PREFIX (ods-worker ingests the uploads).
 agent() {
@@ -390,6 +449,8 @@ metadata "$ODS_DATA_URL" /api/v1/data 1
 metadata "$ODS_DATA_URL" /api/v1 2
 query "$ODS_DATA_URL" /api/v1/data 1
 query "$ODS_DATA_URL" /api/v1 2
+datasets "$ODS_DATA_URL" /api/v1/data 1
+datasets "$ODS_DATA_URL" /api/v1 2
 pool "$ODS_AGENT_URL" /api/v1/agent
 pool "$ODS_AGENT_URL" /api/v1
 pool "$ODS_AGENT_URL" /api
