@@ -5,11 +5,10 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "ods.h"
@@ -19,121 +18,7 @@
 #include "h_agent.h"
 
 #define POLL_MS		50
-#define HEAD_MAX	512
 #define META_MAX	(16u * 1024)
-
-/* The file part of a multipart upload, spooled to a temporary file. */
-struct spool {
-	char			 path[4096];
-	int			 fd;
-	int			 nfiles;
-	struct ods_sha256	*sha;
-	uint64_t		 size;
-	char			 name[256];
-	char			 ctype[128];
-	char			 head[HEAD_MAX];
-	size_t			 headlen;
-	char			 sum[65];
-};
-
-static void
-spool_drop(struct spool *s)
-{
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
-	if (s->path[0] != '\0')
-		(void)unlink(s->path);
-	s->path[0] = '\0';
-	ods_sha256_free(s->sha);
-	s->sha = NULL;
-}
-
-static enum ods_err
-s_open(void *arg, const struct ods_multipart_part *p, void **file,
-    struct ods_why *why)
-{
-	struct spool	*s = arg;
-
-	if (strcmp(p->name, "file") != 0 || s->nfiles > 0) {
-		ods_why_set(why, p->name, "one file, in the field 'file'");
-		return ODS_EINVAL;
-	}
-	s->nfiles++;
-	ods_multipart_safe_name(p->filename != NULL && *p->filename != '\0' ?
-	    p->filename : "upload", s->name, sizeof(s->name));
-	snprintf(s->ctype, sizeof(s->ctype), "%s", p->content_type);
-	if ((s->fd = mkstemp(s->path)) < 0) {
-		s->path[0] = '\0';
-		return ODS_EIO;
-	}
-	if ((s->sha = ods_sha256_new()) == NULL)
-		return ODS_ENOMEM;
-	*file = s;
-	return ODS_OK;
-}
-
-static enum ods_err
-s_write(void *arg, void *file, const char *p, size_t n, struct ods_why *why)
-{
-	struct spool	*s = arg;
-	ssize_t		 w;
-	size_t		 k;
-
-	(void)file;
-	(void)why;
-	if (s->headlen < HEAD_MAX) {
-		k = HEAD_MAX - s->headlen < n ? HEAD_MAX - s->headlen : n;
-		memcpy(s->head + s->headlen, p, k);
-		s->headlen += k;
-	}
-	ods_sha256_update(s->sha, p, n);
-	s->size += n;
-	while (n > 0) {
-		if ((w = write(s->fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno == ENOSPC ? ODS_ENOSPC : ODS_EIO;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return ODS_OK;
-}
-
-static enum ods_err
-s_close(void *arg, void *file, struct ods_why *why)
-{
-	struct spool	*s = arg;
-
-	(void)file;
-	(void)why;
-	ods_sha256_final(s->sha, s->sum);
-	return ODS_OK;
-}
-
-static void
-s_abort(void *arg, void *file)
-{
-	(void)file;
-	spool_drop(arg);
-}
-
-struct file_reader {
-	int	fd;
-};
-
-static long
-read_fd(void *arg, char *buf, size_t n)
-{
-	struct file_reader	*fr = arg;
-	ssize_t			 got;
-
-	do
-		got = read(fr->fd, buf, n);
-	while (got < 0 && errno == EINTR);
-	return (long)got;
-}
 
 /* Remove a document's object; a failure leaves an orphan, logged. */
 static void
@@ -158,7 +43,7 @@ struct upload {
 	const char	*metadata;
 	const char	*content;	/* JSON uploads */
 	size_t		 content_len;
-	struct spool	 sp;		/* multipart uploads */
+	struct ods_multipart_spool sp;	/* multipart uploads */
 };
 
 static const char *
@@ -187,8 +72,7 @@ json_object_text(const char *s)
 static enum ods_err
 read_multipart(struct ods_req *r, struct upload *u, struct ods_why *why)
 {
-	struct ods_multipart_sink	 sink = { s_open, s_write, s_close,
-	    s_abort, &u->sp };
+	struct ods_multipart_sink	 sink = ods_multipart_spool_sink(&u->sp);
 	struct ods_multipart_form	 form;
 	enum ods_err			 er;
 
@@ -337,7 +221,6 @@ ingest(struct ods_req *r, struct ods_resp *w, struct upload *u,
 {
 	struct ods_doc_spec	 ds;
 	struct ods_obj_info	 info;
-	struct file_reader	 fr;
 	struct ods_doc		*d = NULL;
 	char			 key[ODS_OBJ_KEY_MAX], doc_id[17], sum[65];
 	enum ods_err		 er;
@@ -351,12 +234,11 @@ ingest(struct ods_req *r, struct ods_resp *w, struct upload *u,
 		    u->content_len, &info);
 		ods_sha256_hex(u->content, u->content_len, sum);
 	} else {
-		if (lseek(u->sp.fd, 0, SEEK_SET) != 0)
+		if (ods_multipart_spool_rewind(&u->sp) != ODS_OK)
 			return ods_resp_error(w, ODS_EIO, "could not read the "
 			    "upload back");
-		fr.fd = u->sp.fd;
 		er = ods_obj_put(ods_req_obj(r), key, u->ctype, u->sp.sum, 0,
-		    read_fd, &fr, &info);
+		    ods_multipart_spool_read, &u->sp, &info);
 		memcpy(sum, u->sp.sum, sizeof(sum));
 	}
 	if (er != ODS_OK)
@@ -420,24 +302,22 @@ h_docs_upload(struct ods_req *r, struct ods_resp *w)
 		return ods_resp_error(w, ODS_EUNAVAIL, "no object store");
 	memset(&u, 0, sizeof(u));
 	memset(&why, 0, sizeof(why));
-	u.sp.fd = -1;
 	snprintf(dir, sizeof(dir), "%s/tmp", ods_req_conf(r)->data_dir);
-	(void)mkdir(dir, 0700);
-	snprintf(u.sp.path, sizeof(u.sp.path), "%s/upload-XXXXXX", dir);
+	ods_multipart_spool_init(&u.sp, dir, "upload", "upload", 1);
 	if (ct != NULL && strncasecmp(ct, "multipart/", 10) == 0)
 		er = read_multipart(r, &u, &why);
 	else
 		er = read_json(r, &u, &why);
 	if (er != ODS_OK) {
-		spool_drop(&u.sp);
+		ods_multipart_spool_drop(&u.sp);
 		return ods_resp_input_error(w, er, &why);
 	}
 	/* A format we cannot read is refused before anything is stored. */
 	fmt = ods_text_detect(u.file_name, u.ctype, u.content != NULL ?
 	    u.content : u.sp.head, u.content != NULL ? (u.content_len <
-	    HEAD_MAX ? u.content_len : HEAD_MAX) : u.sp.headlen);
+	    ODS_SPOOL_HEAD ? u.content_len : ODS_SPOOL_HEAD) : u.sp.headlen);
 	if (fmt == ODS_TEXT_UNKNOWN) {
-		spool_drop(&u.sp);
+		ods_multipart_spool_drop(&u.sp);
 		return ods_resp_error_ex(w, ODS_EUNSUPPORTED,
 		    ODS_C_UNSUPPORTED_MEDIA, "unsupported_media_type",
 		    "the file is not a format that can be indexed (text, "
@@ -445,12 +325,12 @@ h_docs_upload(struct ods_req *r, struct ods_resp *w)
 	}
 	if ((kb = h_kb_of(r, w, path_id != NULL ? path_id : u.kb_id,
 	    u.collection, 1, &hs)) == NULL) {
-		spool_drop(&u.sp);
+		ods_multipart_spool_drop(&u.sp);
 		return hs;
 	}
 	hs = ingest(r, w, &u, kb);
 	ods_kb_free(kb);
-	spool_drop(&u.sp);
+	ods_multipart_spool_drop(&u.sp);
 	return hs;
 }
 

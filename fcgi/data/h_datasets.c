@@ -5,14 +5,11 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "ods.h"
 #include "text/ods_tab.h"
@@ -674,116 +671,43 @@ h_datasets_version_add(struct ods_req *r, struct ods_resp *w)
 
 /* ---- multipart upload ---- */
 
-struct spool {
-	char			 path[4096];
-	int			 fd;
-	int			 nfiles;
-	int			 fmt;
-	struct ods_dset_scanner	*scan;
-	char			 name[ODS_DSET_FILE_MAX + 1];
-	char			 ctype[128];
+/*
+ * The rows of an upload are counted as it is spooled: the scanner of the
+ * dataset's format (else the file name's) sees every piece.
+ */
+struct upload_tap {
+	struct ods_multipart_spool	*sp;
+	int				 fmt;
+	struct ods_dset_scanner		*scan;
+	int				 failed;	/* no scanner */
 };
 
 static void
-spool_drop(struct spool *s)
+tap_piece(void *arg, const char *p, size_t n)
 {
-	struct ods_dset_scan	sc;
-
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
-	if (s->path[0] != '\0')
-		(void)unlink(s->path);
-	s->path[0] = '\0';
-	if (s->scan != NULL) {
-		ods_dset_scanner_end(s->scan, &sc);
-		ods_dset_scan_fini(&sc);
-		s->scan = NULL;
-	}
-}
-
-static enum ods_err
-s_open(void *arg, const struct ods_multipart_part *p, void **file,
-    struct ods_why *why)
-{
-	struct spool		*s = arg;
+	struct upload_tap	*t = arg;
 	enum ods_tab_format	 f;
 
-	if (strcmp(p->name, "file") != 0 || s->nfiles > 0) {
-		ods_why_set(why, p->name, "one file, in the field 'file'");
-		return ODS_EINVAL;
-	}
-	s->nfiles++;
-	ods_multipart_safe_name(p->filename != NULL && *p->filename != '\0' ?
-	    p->filename : "data", s->name, sizeof(s->name));
-	snprintf(s->ctype, sizeof(s->ctype), "%s", p->content_type);
-	if ((f = ods_tab_format_of_file(s->name)) != ODS_TAB_UNKNOWN)
-		s->fmt = (int)f;
-	if ((s->fd = mkstemp(s->path)) < 0) {
-		s->path[0] = '\0';
-		return ODS_EIO;
-	}
-	if ((s->scan = ods_dset_scanner_new(s->fmt)) == NULL)
-		return ODS_ENOMEM;
-	*file = s;
-	return ODS_OK;
-}
-
-static enum ods_err
-s_write(void *arg, void *file, const char *p, size_t n, struct ods_why *why)
-{
-	struct spool	*s = arg;
-	ssize_t		 k;
-
-	(void)file;
-	(void)why;
-	ods_dset_scanner_feed(s->scan, p, n);
-	while (n > 0) {
-		if ((k = write(s->fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno == ENOSPC ? ODS_ENOSPC : ODS_EIO;
+	if (t->failed)
+		return;
+	if (t->scan == NULL) {	/* the first piece: the name is known */
+		if ((f = ods_tab_format_of_file(t->sp->name)) !=
+		    ODS_TAB_UNKNOWN)
+			t->fmt = (int)f;
+		if ((t->scan = ods_dset_scanner_new(t->fmt)) == NULL) {
+			t->failed = 1;
+			return;
 		}
-		p += k;
-		n -= (size_t)k;
 	}
-	return ODS_OK;
-}
-
-static enum ods_err
-s_close(void *arg, void *file, struct ods_why *why)
-{
-	(void)arg;
-	(void)file;
-	(void)why;
-	return ODS_OK;
-}
-
-static void
-s_abort(void *arg, void *file)
-{
-	(void)file;
-	spool_drop(arg);
-}
-
-static long
-read_fd(void *arg, char *buf, size_t n)
-{
-	int	*fd = arg;
-	ssize_t	 got;
-
-	do
-		got = read(*fd, buf, n);
-	while (got < 0 && errno == EINTR);
-	return (long)got;
+	ods_dset_scanner_feed(t->scan, p, n);
 }
 
 enum ods_status
 h_datasets_upload(struct ods_req *r, struct ods_resp *w)
 {
-	struct spool			 sp;
-	struct ods_multipart_sink	 sink = { s_open, s_write, s_close,
-	    s_abort, NULL };
+	struct ods_multipart_spool	 sp;
+	struct upload_tap		 tap;
+	struct ods_multipart_sink	 sink;
 	struct ods_multipart_form	 form;
 	const struct ods_multipart_field *fd;
 	struct ods_dset_scan		 sc;
@@ -800,40 +724,45 @@ h_datasets_upload(struct ods_req *r, struct ods_resp *w)
 	/* Who may write is known before a byte of the body is read. */
 	if ((d = dset_writable(r, w, &hs)) == NULL)
 		return hs;
-	memset(&sp, 0, sizeof(sp));
 	memset(&sc, 0, sizeof(sc));
 	memset(&why, 0, sizeof(why));
-	sp.fd = -1;
-	sp.fmt = ods_dset_tab_format(d, NULL);
 	snprintf(dir, sizeof(dir), "%s/tmp", ods_req_conf(r)->data_dir);
-	(void)mkdir(dir, 0700);
-	snprintf(sp.path, sizeof(sp.path), "%s/dataset-XXXXXX", dir);
-	sink.arg = &sp;
+	/* The scanner hashes the bytes: the spool need not. */
+	ods_multipart_spool_init(&sp, dir, "dataset", "data", 0);
+	memset(&tap, 0, sizeof(tap));
+	tap.sp = &sp;
+	tap.fmt = ods_dset_tab_format(d, NULL);
+	sp.tap = tap_piece;
+	sp.tap_arg = &tap;
+	sink = ods_multipart_spool_sink(&sp);
 	er = ods_multipart_read(r, &sink, NULL, &form, &why);
 	if (er == ODS_OK && (sp.nfiles == 0 || sp.fd < 0)) {
 		ods_why_set(&why, "file", "the field 'file' is required");
 		er = ODS_EINVAL;
 	}
+	if (er == ODS_OK && (tap.failed || (tap.scan == NULL &&	/* empty */
+	    (tap.scan = ods_dset_scanner_new(tap.fmt)) == NULL)))
+		er = ODS_ENOMEM;
 	if (er != ODS_OK) {
 		hs = ods_resp_input_error(w, er, &why);
 		goto out;
 	}
-	ods_dset_scanner_end(sp.scan, &sc);
-	sp.scan = NULL;
+	ods_dset_scanner_end(tap.scan, &sc);
+	tap.scan = NULL;
 	ods_dsup_new_id(upid);
 	ods_dset_obj_key(d->dataset_id, upid, sp.name, key, sizeof(key));
-	if (lseek(sp.fd, 0, SEEK_SET) != 0) {
+	if (ods_multipart_spool_rewind(&sp) != ODS_OK) {
 		hs = ods_resp_error(w, ODS_EIO, "could not read the upload "
 		    "back");
 		goto out;
 	}
 	er = ods_obj_put(ods_req_obj(r), key, sp.ctype, sc.sha256, 0,
-	    read_fd, &sp.fd, &info);
+	    ods_multipart_spool_read, &sp, &info);
 	if (er != ODS_OK) {
 		hs = ods_resp_error(w, er, "could not store the file");
 		goto out;
 	}
-	spool_drop(&sp);
+	ods_multipart_spool_drop(&sp);
 	fd = ods_multipart_field(&form, "description");
 	hs = make_version(r, w, d, key, sp.name, sp.ctype, fd != NULL &&
 	    strlen(fd->value) == fd->len ? fd->value : NULL, upid, &sc, NULL);
@@ -841,7 +770,13 @@ h_datasets_upload(struct ods_req *r, struct ods_resp *w)
 	    ODS_OK)
 		ods_log(ODS_LOG_WARN, "dataset_object_orphan key=%s", key);
 out:
-	spool_drop(&sp);
+	ods_multipart_spool_drop(&sp);
+	if (tap.scan != NULL) {
+		struct ods_dset_scan	left;
+
+		ods_dset_scanner_end(tap.scan, &left);
+		ods_dset_scan_fini(&left);
+	}
 	ods_dset_scan_fini(&sc);
 	ods_dset_free(d);
 	return hs;

@@ -3,6 +3,7 @@
 #define ODS_MULTIPART_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/ods_err.h"
 
@@ -185,5 +186,55 @@ enum ods_err	 ods_multipart_read(struct ods_req *,
 /* The first field of that name, or NULL. */
 const struct ods_multipart_field *ods_multipart_field(
 		    const struct ods_multipart_form *, const char *name);
+
+/* ---- one file part spooled to a temporary file (ods_multipart_spool.c) */
+
+#define ODS_SPOOL_HEAD	512	/* first bytes kept (format sniffing) */
+
+/*
+ * A sink taking one file part, in the field "file", into a temporary
+ * file (another file part is a 400 naming its field): its safe file name
+ * (default_name when the part has none), content type, size, first
+ * ODS_SPOOL_HEAD bytes and, when hash was asked, its SHA-256 (sum, hex,
+ * once the part ended); tap, when set, sees every piece as well (a row
+ * counter...). Upload handlers read the body into it, then store the
+ * file (ods_multipart_spool_rewind and ods_multipart_spool_read as the
+ * object store's reader) and drop it.
+ */
+struct ods_sha256;
+struct ods_multipart_spool {
+	char		 path[4096];
+	int		 fd;		/* -1 until a file part opened */
+	int		 nfiles;
+	char		 name[256];
+	char		 ctype[128];
+	uint64_t	 size;
+	char		 head[ODS_SPOOL_HEAD];
+	size_t		 headlen;
+	char		 sum[65];
+	int		 hash;
+	struct ods_sha256 *sha;
+	const char	*default_name;
+	void		(*tap)(void *arg, const char *, size_t);
+	void		*tap_arg;
+};
+
+/*
+ * Ready s for a file made in dir (created 0700 when missing) as
+ * "<prefix>-XXXXXX". Nothing is created before a file part arrives.
+ */
+void		 ods_multipart_spool_init(struct ods_multipart_spool *,
+		    const char *dir, const char *prefix,
+		    const char *default_name, int hash);
+/* The sink that writes into s. */
+struct ods_multipart_sink ods_multipart_spool_sink(
+		    struct ods_multipart_spool *);
+/* Back to the file's start for reading: ODS_OK or ODS_EIO. */
+enum ods_err	 ods_multipart_spool_rewind(struct ods_multipart_spool *)
+		    ODS_MUSTCHECK;
+/* A reader of the spooled file (arg: the spool): bytes, 0 at its end, -1. */
+long		 ods_multipart_spool_read(void *arg, char *buf, size_t n);
+/* Close and remove the file; the spool can be dropped twice. */
+void		 ods_multipart_spool_drop(struct ods_multipart_spool *);
 
 #endif /* ODS_MULTIPART_H */
