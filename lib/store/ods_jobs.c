@@ -19,6 +19,7 @@
 
 #define BACKOFF_MAX_MS	3600000LL	/* one hour */
 #define STREAM_MAXLEN	"10000"		/* wake-ups kept (approximate) */
+#define ENQUEUE_TRIES	5		/* an INSERT losing a deadlock */
 
 static const char *const status_names[] = {
 	[ODS_JOBS_QUEUED] = "queued",
@@ -253,6 +254,7 @@ ods_jobs_enqueue(struct ods_db *db, struct ods_redis *redis,
 	struct ods_db_conn	*c = NULL;
 	struct ods_db_arg	 a[6];
 	enum ods_err		 er;
+	int			 tries;
 
 	*id = 0;
 	if (existed != NULL)
@@ -267,14 +269,26 @@ ods_jobs_enqueue(struct ods_db *db, struct ods_redis *redis,
 	a[3] = ods_db_text(s->created_by != NULL ? s->created_by : "");
 	a[4] = ods_db_text(s->idempotency_key);
 	a[5] = ods_db_int(s->delay_ms * 1000);
-	er = ods_db_exec(c, "INSERT INTO jobs (type, payload, max_attempts, "
-	    "created_by, idempotency_key, run_after) VALUES (?, ?, ?, ?, ?, "
-	    "NOW(3) + INTERVAL ? MICROSECOND)", a, 6, NULL);
-	if (er == ODS_OK)
-		*id = (int64_t)ods_db_insert_id(c);
-	else if (er == ODS_ECONFLICT && s->idempotency_key != NULL &&
-	    (er = find_by_key(c, s, id)) == ODS_OK && existed != NULL)
-		*existed = 1;
+	/*
+	 * A conflict is the idempotency key's duplicate, or a deadlock with
+	 * the workers' claims (the INSERT's gap lock against their locking
+	 * reads): the statement was rolled back, so it is sent again.
+	 */
+	for (tries = 0; tries < ENQUEUE_TRIES; tries++) {
+		er = ods_db_exec(c, "INSERT INTO jobs (type, payload, "
+		    "max_attempts, created_by, idempotency_key, run_after) "
+		    "VALUES (?, ?, ?, ?, ?, NOW(3) + INTERVAL ? MICROSECOND)",
+		    a, 6, NULL);
+		if (er == ODS_OK)
+			*id = (int64_t)ods_db_insert_id(c);
+		else if (er == ODS_ECONFLICT && s->idempotency_key != NULL &&
+		    (er = find_by_key(c, s, id)) == ODS_OK && existed != NULL)
+			*existed = 1;
+		if (er == ODS_ENOTFOUND)	/* no duplicate: a deadlock */
+			er = ODS_ECONFLICT;
+		if (er != ODS_ECONFLICT)
+			break;
+	}
 	ods_db_release(c);
 	/* Woken after the commit (autocommit), so the row is visible. */
 	if (er == ODS_OK && (existed == NULL || !*existed) && s->delay_ms == 0)

@@ -76,9 +76,8 @@ ods_req POST "$ODS_DATA_URL/api/v1/datasets" --data-binary "@$body2m" \
 ods_expect_error_envelope 413 payload_too_large "nginx 413 on a chunked body"
 
 # Upload locations (ODS_MAX_UPLOAD_BYTES, 3 MiB): 2 MiB passes nginx and
-# reaches the worker (the data pool has no upload route yet: its 404 JSON;
-# the agent's upload routes want a token: 401 JSON), 4 MiB is nginx's 413;
-# canonical and flat paths alike.
+# reaches the worker (the upload routes want a token: its 401 JSON), 4 MiB
+# is nginx's 413; canonical and flat paths alike.
 mp='Content-Type: multipart/form-data; boundary=x'
 for u in "$ODS_DATA_URL/api/v1/data/datasets/ds-1/upload" \
     "$ODS_DATA_URL/api/v1/datasets/ds-1/upload" \
@@ -86,21 +85,16 @@ for u in "$ODS_DATA_URL/api/v1/data/datasets/ds-1/upload" \
     "$ODS_AGENT_URL/api/v1/documents/upload" \
     "$ODS_AGENT_URL/api/v1/knowledge-bases/kb-1/upload"; do
 	ods_req POST "$u" --data-binary "@$body2m" -H "$mp"
-	case $u in
-	"$ODS_AGENT_URL"/*)
-		ods_expect_error_envelope 401 unauthorized "2 MiB through the upload location ${u#http://*/}" ;;
-	*)
-		ods_expect_error_envelope 404 not_found "2 MiB through the upload location ${u#http://*/}" ;;
-	esac
+	ods_expect_error_envelope 401 unauthorized "2 MiB through the upload location ${u#http://*/}"
 	ods_req POST "$u" --data-binary "@$body4m" -H "$mp"
 	ods_expect_error_envelope 413 payload_too_large "nginx 413 past ODS_MAX_UPLOAD_BYTES on ${u#http://*/}"
 done
 # The RSS sampler the upload routes' tests will use (tests/lib/rss.sh),
-# here on the data workers while curl -F sends 2 MiB to the 404.
+# here on the data workers while curl -F sends 2 MiB to the 401.
 r=$(ods_upload_rss "$(ods_pool_workers data)" \
     "$ODS_DATA_URL/api/v1/data/datasets/ds-1/upload" "$body2m")
 case $r in
-status=404\ peak_kb=[1-9]*) ods_t_ok "ods_upload_rss samples the workers: $r" ;;
+status=401\ peak_kb=[1-9]*) ods_t_ok "ods_upload_rss samples the workers: $r" ;;
 *) ods_t_fail "ods_upload_rss: $r" ;;
 esac
 # Only the upload paths: the rest of the area keeps the small cap.
