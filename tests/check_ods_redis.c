@@ -246,6 +246,7 @@ START_TEST(test_redis_url_forms_are_accepted)
 		"redis://:p%40ss@h:1/15", "redis://user:pw@h:6380",
 		"redis://[::1]:6379/2", "redis://h:6379?db=3",
 		"unix:///run/redis.sock", "unix:///tmp/r.sock?db=2&password=x",
+		"unix://ods:p%40w@/tmp/r.sock?db=1", "unix://ods@/r.sock",
 		"REDIS://H:1",
 	};
 	struct ods_why	why;

@@ -235,12 +235,27 @@ parse_tcp(const char *rest, struct rurl *u, struct ods_why *why)
 	return er;
 }
 
+/*
+ * unix://[user[:password]@]/path[?db=N&password=P], the form of
+ * redis-py: a user of Redis' ACL (the local stack's "ods") reaches the
+ * server over its socket too, which saves the TCP stack a round trip per
+ * rate-limit check.
+ */
 static enum ods_err
 parse_unix(const char *rest, struct rurl *u, struct ods_why *why)
 {
-	const char	*q = strchr(rest, '?');
-	size_t		 n = q != NULL ? (size_t)(q - rest) : strlen(rest);
+	const char	*q, *at, *slash;
+	size_t		 n;
 
+	slash = strchr(rest, '/');
+	at = memchr(rest, '@', slash != NULL ? (size_t)(slash - rest) : 0);
+	if (at != NULL) {
+		if (parse_userinfo(rest, (size_t)(at - rest), u, why) != ODS_OK)
+			return ODS_EINVAL;
+		rest = at + 1;
+	}
+	q = strchr(rest, '?');
+	n = q != NULL ? (size_t)(q - rest) : strlen(rest);
 	if (n == 0 || rest[0] != '/') {
 		ods_why_set(why, NULL, "unix:// needs an absolute socket path");
 		return ODS_EINVAL;

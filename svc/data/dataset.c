@@ -22,8 +22,8 @@
 #define COLS "d.id, d.dataset_id, d.name, d.description, d.storage_type, " \
 	"d.storage_path, d.format, d.status, d.row_count, d.size_bytes, " \
 	"d.tags, d.visibility, d.created_by, " TS("d.created_at") ", " \
-	TS("d.updated_at") ", (SELECT COALESCE(MAX(v.version_number), 0) " \
-	"FROM dataset_versions v WHERE v.dataset_id = d.dataset_id)"
+	TS("d.updated_at") ", d.latest_version"
+#define NCOLS	16	/* how many COLS are */
 #define VCOLS "version_id, dataset_id, version_number, storage_path, " \
 	"description, row_count, size_bytes, checksum, file_name, " \
 	"content_type, format, has_header, charset, upload_id, created_by, " \
@@ -293,33 +293,29 @@ ods_dset_list_free(struct ods_dset *v, size_t n)
 	free(v);
 }
 
-static enum ods_err
-load_cols(struct ods_db *db, struct ods_dset *d)
-{
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[1];
-	enum ods_err		 er;
-	size_t			 i, n;
+struct col_order {
+	int64_t	pos, id;
+	size_t	row;
+};
 
-	a[0] = ods_db_text(d->dataset_id);
-	er = ods_db_query_once(db, "SELECT column_name, column_type, "
-	    "is_nullable, description FROM dataset_columns WHERE dataset_id "
-	    "= ? ORDER BY position, id", a, 1, ODS_DSET_COLS_MAX, &res);
-	if (er != ODS_OK)
-		return er;
-	n = ods_db_res_nrows(res);
-	d->cols = n > 0 ? ods_xcalloc(n, sizeof(*d->cols)) : NULL;
-	for (i = 0; i < n; i++) {
-		d->cols[i].name = odsi_dset_text(res, i, 0);
-		d->cols[i].type = odsi_dset_text(res, i, 1);
-		d->cols[i].nullable = int_col(res, i, 2) != 0;
-		d->cols[i].description = odsi_dset_text(res, i, 3);
-	}
-	d->ncols = n;
-	ods_db_res_free(res);
-	return ODS_OK;
+static int
+col_order_cmp(const void *a, const void *b)
+{
+	const struct col_order	*x = a, *y = b;
+
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/*
+ * One statement for the row and its schema (the dataset LEFT JOIN its
+ * columns: one row per column, or one with NULL columns): a GET is the
+ * most frequent call of the Data API and each statement is a round trip
+ * and a parse on the server (tests/bench/data/get.sh). The columns are
+ * put in order here: an ORDER BY on the joined table costs the server a
+ * temporary table and a filesort per call, several times the read.
+ */
 enum ods_err
 ods_dset_get(struct ods_db *db, const char *id, const char *owner,
     struct ods_dset **out)
@@ -327,7 +323,10 @@ ods_dset_get(struct ods_db *db, const char *id, const char *owner,
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[3];
 	struct ods_dset		*d;
+	struct ods_dset_col	*c;
+	struct col_order	*ord;
 	enum ods_err		 er;
+	size_t			 i, n, m = 0;
 
 	*out = NULL;
 	if (id == NULL || !id_ok(id))
@@ -335,9 +334,12 @@ ods_dset_get(struct ods_db *db, const char *id, const char *owner,
 	a[0] = ods_db_text(id);
 	a[1] = ods_db_int(owner == NULL);
 	a[2] = ods_db_text(owner != NULL ? owner : "");
-	er = ods_db_query_once(db, "SELECT " COLS " FROM datasets d WHERE "
-	    "d.dataset_id = ? AND (? = 1 OR d.created_by = ? OR "
-	    "d.visibility = 'public')", a, 3, 1, &res);
+	er = ods_db_query_once(db, "SELECT " COLS ", c.column_name, "
+	    "c.column_type, c.is_nullable, c.description, c.position, c.id "
+	    "FROM datasets d LEFT JOIN dataset_columns c ON c.dataset_id = "
+	    "d.dataset_id WHERE d.dataset_id = ? AND (? = 1 OR "
+	    "d.created_by = ? OR d.visibility = 'public')", a, 3,
+	    ODS_DSET_COLS_MAX, &res);
 	if (er == ODS_OK && ods_db_res_nrows(res) == 0)
 		er = ODS_ENOTFOUND;
 	if (er != ODS_OK) {
@@ -346,11 +348,26 @@ ods_dset_get(struct ods_db *db, const char *id, const char *owner,
 	}
 	d = ods_xcalloc(1, sizeof(*d));
 	row_to(res, 0, d);
-	ods_db_res_free(res);
-	if ((er = load_cols(db, d)) != ODS_OK) {
-		ods_dset_free(d);
-		return er;
+	n = ods_db_res_nrows(res);
+	ord = ods_xcalloc(n, sizeof(*ord));
+	for (i = 0; i < n; i++) {
+		if (ods_db_res_isnull(res, i, NCOLS))
+			continue;
+		ord[m].pos = int_col(res, i, NCOLS + 4);
+		ord[m].id = int_col(res, i, NCOLS + 5);
+		ord[m++].row = i;
 	}
+	qsort(ord, m, sizeof(*ord), col_order_cmp);
+	d->cols = ods_xcalloc(n, sizeof(*d->cols));
+	for (i = 0; i < m; i++) {
+		c = &d->cols[d->ncols++];
+		c->name = odsi_dset_text(res, ord[i].row, NCOLS);
+		c->type = odsi_dset_text(res, ord[i].row, NCOLS + 1);
+		c->nullable = int_col(res, ord[i].row, NCOLS + 2) != 0;
+		c->description = odsi_dset_text(res, ord[i].row, NCOLS + 3);
+	}
+	free(ord);
+	ods_db_res_free(res);
 	*out = d;
 	return ODS_OK;
 }
@@ -781,10 +798,11 @@ add_once(struct ods_db_conn *c, const struct ods_dset *d,
 	a[2] = ods_db_int(sp->size_bytes > 0 ? sp->size_bytes : 0);
 	a[3] = ods_db_int(sp->format == NULL);
 	a[4] = ods_db_text(sp->format != NULL ? sp->format : "");
-	a[5] = ods_db_text(d->dataset_id);
+	a[5] = ods_db_int(num);
+	a[6] = ods_db_text(d->dataset_id);
 	if ((er = ods_db_exec(c, "UPDATE datasets SET storage_path = ?, "
-	    "row_count = ?, size_bytes = ?, format = IF(? = 1, format, ?) "
-	    "WHERE dataset_id = ?", a, 6, NULL)) != ODS_OK)
+	    "row_count = ?, size_bytes = ?, format = IF(? = 1, format, ?), "
+	    "latest_version = ? WHERE dataset_id = ?", a, 7, NULL)) != ODS_OK)
 		goto fail;
 	if (sp->tab != NULL) {
 		cols = tab_cols(sp->tab);

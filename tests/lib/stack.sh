@@ -203,6 +203,7 @@ ods_redis_start() {
 	fi
 	echo "$ODS_REDIS_PORT" >"$pf"
 	setsid redis-server --bind 127.0.0.1 --port "$ODS_REDIS_PORT" --save '' \
+	    --unixsocket "$ODS_RUN_DIR/redis.sock" --unixsocketperm 700 \
 	    --appendonly no --dir "$ODS_STACK_DIR/redis" --daemonize no \
 	    --pidfile "$ODS_STACK_DIR/run/redis.pid" \
 	    --logfile "$ODS_STACK_DIR/log/redis.log" \

@@ -11,7 +11,8 @@
 # Needs a build (ODS_BUILD_DIR, default ./var/build) and the packages of
 # scripts/test. Settings: BENCH_PROCS (2), BENCH_THREADS (4), BENCH_CONNS
 # (64), BENCH_WRK_THREADS (2), BENCH_DURATION (10 s), BENCH_WARMUP (3 s),
-# BENCH_REPS (3), ODS_NGINX_WORKERS (2).
+# BENCH_REPS (3), ODS_NGINX_WORKERS (2), BENCH_UNIX (1: MariaDB and Redis
+# over their unix sockets; 0: loopback TCP).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../lib/stack.sh"
@@ -43,6 +44,13 @@ F0=$ODS_STACK_DIR/f0
 cc -O2 -o "$F0" "$here/../http/f0.c" -lfcgi -lpthread || ods_die "cannot build f0"
 
 ods_stack_backends
+# The pools reach the local MariaDB and Redis over their unix sockets, as
+# a VM install with both on the same machine would (README, "Local
+# servers"); BENCH_UNIX=0 measures the loopback TCP path instead.
+if [ "${BENCH_UNIX:-1}" = 1 ]; then
+	export ODS_MYSQL_SOCKET=$ODS_RUN_DIR/mysqld.sock
+	export REDIS_URL="unix://ods:$(ods_stack_secret redis)@$ODS_RUN_DIR/redis.sock?db=0"
+fi
 export ODS_DATA_WORKERS=$PROCS ODS_DATA_THREADS=$THREADS
 export ODS_AGENT_WORKERS=1 ODS_PROXY_WORKERS=1 ODS_PROXY_THREADS=2
 export LOG_LEVEL=warn
