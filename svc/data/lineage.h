@@ -1,0 +1,133 @@
+/*
+ * svc/data/lineage.h — lineage recorded by ETL runs and by emitted
+ * OpenLineage events (issue 17, reference-api §3.3 D24), and what a SELECT
+ * reads, for the SQL transforms' column-level lineage.
+ *
+ * Storage (sql/0001_init.sql, sql/0013_lineage.sql): lineage_events keeps
+ * every event as OpenLineage 1.x JSON (payload) with its type, job and
+ * run; lineage_edges keeps one row per (source, target, edge type, job):
+ * a rerun of a job updates its edges (run id, transformation, time) and
+ * never adds a second copy.
+ *
+ * Thread-safe: no state of its own.
+ */
+#ifndef SVC_LINEAGE_H
+#define SVC_LINEAGE_H
+
+#include <stddef.h>
+
+#include "core/ods_err.h"
+
+struct ods_db;
+
+#define ODS_LINEAGE_NS_DEFAULT	"data-service"
+#define ODS_LINEAGE_NAME_MAX	255	/* bytes of a node's name */
+#define ODS_LINEAGE_NS_MAX	128	/* bytes of a namespace */
+#define ODS_LINEAGE_REFS_MAX	256	/* inputs, outputs of one event */
+#define ODS_LINEAGE_COLS_MAX	1024	/* column edges of one event */
+
+/* A node of the lineage graph. */
+struct ods_lineage_ref {
+	const char	*ns;	/* a data source id ("ds_..."), "dataset", or a
+				   namespace given by an emitted event; NULL:
+				   ODS_LINEAGE_NS_DEFAULT */
+	const char	*name;	/* a table "db.table" (PostgreSQL
+				   "db.schema.table"), a dataset id, or a
+				   column "db.table.column" */
+	const char	*type;	/* "table", "view", "dataset", "column";
+				   NULL: "table" */
+};
+
+/*
+ * A column-level edge: src (a column of one of the run's inputs) -> dst
+ * (a column of outputs[0]); expr is the expression text when it is not a
+ * plain copy, else NULL. src_ns NULL: ODS_LINEAGE_NS_DEFAULT.
+ */
+struct ods_lineage_col {
+	const char	*src_ns, *src_table, *src_col;
+	const char	*dst_col;
+	const char	*expr;
+};
+
+/*
+ * One run's event. The fields after cols are optional (zero/NULL when a
+ * designated initialiser leaves them out).
+ */
+struct ods_lineage_run {
+	const char			*job_name;	/* the ETL task id */
+	const char			*run_id;	/* the execution id; NULL:
+							   a new UUID */
+	const char			*event_type;	/* START, RUNNING,
+							   COMPLETE, FAIL, ABORT,
+							   OTHER */
+	const char			*transformation;/* the SQL, "table_copy" */
+	const struct ods_lineage_ref	*inputs;
+	size_t				 ninputs;
+	const struct ods_lineage_ref	*outputs;
+	size_t				 noutputs;
+	const struct ods_lineage_col	*cols;
+	size_t				 ncols;
+	/* Optional. */
+	const char			*job_namespace;	/* NULL: "data-service" */
+	const char			*event_time;	/* RFC 3339; NULL: now */
+	const char			*payload;	/* the event as received
+							   (JSON), kept as is;
+							   NULL: built */
+};
+
+/*
+ * Store run's event in lineage_events and, for COMPLETE, its edges in
+ * lineage_edges: every input -> every output (edge_type "data_flow",
+ * the transformation, job_name, run_id) and every column edge (types
+ * "column", edge_type "column_flow", src_table.src_col ->
+ * outputs[0].name.dst_col, the expression as transformation), in one
+ * transaction, upserted: recording the same run, or a rerun of the job,
+ * again never duplicates an edge or an event (an event is keyed by job,
+ * run and type).
+ *
+ * Returns ODS_OK; ODS_EINVAL (no job name, an unknown event type, a
+ * reference without a name or past the sizes above, a column edge on a
+ * run without outputs, a bad event_time); or the errors of ods_db.
+ */
+enum ods_err	 ods_lineage_record(struct ods_db *,
+		    const struct ods_lineage_run *) ODS_MUSTCHECK;
+
+/*
+ * What a SELECT reads and, where it maps columns plainly (SELECT lists,
+ * aliases, simple expressions over columns), which output column comes
+ * from which input column(s): an output computed from several columns
+ * has one entry per column, each with the same dst and expr.
+ * column_level is 0 when the query is too complex (then only tables are
+ * known): WITH, a subquery, UNION/INTERSECT/EXCEPT, a '*' in the SELECT
+ * list, no FROM. Tables are as written in the query (unqualified or
+ * db.table, quotes removed), each once, CTE names left out; the caller
+ * qualifies them.
+ */
+struct ods_lineage_sqlcol {
+	char	*dst;		/* output column name (alias or column) */
+	char	*src_table;	/* as written, resolved through aliases;
+				   NULL if ambiguous */
+	char	*src_col;
+	char	*expr;		/* NULL for a plain column, else the
+				   expression text */
+};
+struct ods_lineage_sql {
+	char			**tables;
+	size_t			  ntables;
+	struct ods_lineage_sqlcol *cols;
+	size_t			  ncols;
+	int			  column_level;
+};
+
+/*
+ * Parse sql (len bytes; MySQL/MariaDB or PostgreSQL quoting, read with
+ * svc/data/sql_lex.c's lexer) into *out (zeroed first; free with
+ * ods_lineage_sql_fini even on failure). Returns ODS_OK; ODS_EINVAL (text
+ * the lexer refuses: an unterminated quote, two statements, ...; or no
+ * SELECT at all); ODS_ENOMEM.
+ */
+enum ods_err	 ods_lineage_parse_sql(const char *sql, size_t len,
+		    struct ods_lineage_sql *out) ODS_MUSTCHECK;
+void		 ods_lineage_sql_fini(struct ods_lineage_sql *);
+
+#endif /* SVC_LINEAGE_H */
