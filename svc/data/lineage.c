@@ -315,39 +315,69 @@ refs_json(const struct ods_lineage_ref *r, size_t n, struct ods_buf *b)
 }
 
 static enum ods_err
-run_check(const struct ods_lineage_run *run)
+bad(struct ods_why *why, const char *field, const char *msg)
+{
+	ods_why_set(why, field, "%s", msg);
+	return ODS_EINVAL;
+}
+
+static enum ods_err
+refs_check(const struct ods_lineage_ref *r, size_t n, const char *field,
+    struct ods_why *why)
 {
 	size_t	i;
 
-	if (!name_ok(run->job_name, ODS_LINEAGE_NAME_MAX) ||
-	    (run->job_namespace != NULL &&
-	    !name_ok(run->job_namespace, ODS_LINEAGE_NS_MAX)) ||
-	    (run->run_id != NULL && !name_ok(run->run_id, 64)) ||
-	    run->event_type == NULL || run->ninputs > ODS_LINEAGE_REFS_MAX ||
-	    run->noutputs > ODS_LINEAGE_REFS_MAX ||
-	    run->ncols > ODS_LINEAGE_COLS_MAX ||
-	    (run->ncols > 0 && run->noutputs == 0))
-		return ODS_EINVAL;
-	for (i = 0; i < sizeof(event_types) / sizeof(event_types[0]); i++)
+	if (n > ODS_LINEAGE_REFS_MAX)
+		return bad(why, field, "too many datasets (256 at most)");
+	for (i = 0; i < n; i++)
+		if (!ref_ok(&r[i]))
+			return bad(why, field, "every dataset needs a name of "
+			    "1 to 255 bytes, a namespace of at most 128");
+	return ODS_OK;
+}
+
+static enum ods_err
+run_check(const struct ods_lineage_run *run, struct ods_why *why)
+{
+	const struct ods_lineage_col	*c;
+	size_t				 i;
+	enum ods_err			 er;
+
+	if (!name_ok(run->job_name, ODS_LINEAGE_NAME_MAX))
+		return bad(why, "job_name", "the job's name is required (1 to "
+		    "255 bytes)");
+	if (run->job_namespace != NULL &&
+	    !name_ok(run->job_namespace, ODS_LINEAGE_NS_MAX))
+		return bad(why, "job_namespace", "at most 128 bytes");
+	if (run->run_id != NULL && !name_ok(run->run_id, 64))
+		return bad(why, "run_id", "1 to 64 bytes");
+	for (i = 0; run->event_type != NULL &&
+	    i < sizeof(event_types) / sizeof(event_types[0]); i++)
 		if (strcmp(run->event_type, event_types[i]) == 0)
 			break;
-	if (i == sizeof(event_types) / sizeof(event_types[0]))
-		return ODS_EINVAL;
-	for (i = 0; i < run->ninputs; i++)
-		if (!ref_ok(&run->inputs[i]))
-			return ODS_EINVAL;
-	for (i = 0; i < run->noutputs; i++)
-		if (!ref_ok(&run->outputs[i]))
-			return ODS_EINVAL;
-	for (i = 0; i < run->ncols; i++)
-		if (!name_ok(run->cols[i].src_table, ODS_LINEAGE_NAME_MAX) ||
-		    !name_ok(run->cols[i].src_col, 128) ||
-		    !name_ok(run->cols[i].dst_col, 128) ||
-		    strlen(run->cols[i].src_table) + strlen(
-		    run->cols[i].src_col) >= ODS_LINEAGE_NAME_MAX ||
-		    strlen(run->outputs[0].name) + strlen(
-		    run->cols[i].dst_col) >= ODS_LINEAGE_NAME_MAX)
-			return ODS_EINVAL;
+	if (run->event_type == NULL ||
+	    i == sizeof(event_types) / sizeof(event_types[0]))
+		return bad(why, "event_type", "one of START, RUNNING, "
+		    "COMPLETE, FAIL, ABORT, OTHER");
+	if ((er = refs_check(run->inputs, run->ninputs, "inputs", why)) !=
+	    ODS_OK || (er = refs_check(run->outputs, run->noutputs,
+	    "outputs", why)) != ODS_OK)
+		return er;
+	if (run->ncols > ODS_LINEAGE_COLS_MAX)
+		return bad(why, "columns", "too many column edges (1024 at "
+		    "most)");
+	if (run->ncols > 0 && run->noutputs == 0)
+		return bad(why, "outputs", "column edges need an output");
+	for (i = 0; i < run->ncols; i++) {
+		c = &run->cols[i];
+		if (!name_ok(c->src_table, ODS_LINEAGE_NAME_MAX) ||
+		    !name_ok(c->src_col, 128) || !name_ok(c->dst_col, 128) ||
+		    strlen(c->src_table) + strlen(c->src_col) >=
+		    ODS_LINEAGE_NAME_MAX || strlen(run->outputs[0].name) +
+		    strlen(c->dst_col) >= ODS_LINEAGE_NAME_MAX)
+			return bad(why, "columns", "a column edge needs a "
+			    "table and columns whose names fit 255 bytes");
+	}
 	return ODS_OK;
 }
 
@@ -468,8 +498,9 @@ record_tx(struct ods_db *db, const struct ods_lineage_run *run,
 	return er;
 }
 
-enum ods_err
-ods_lineage_record(struct ods_db *db, const struct ods_lineage_run *run)
+static enum ods_err
+record(struct ods_db *db, const struct ods_lineage_run *run,
+    struct ods_why *why)
 {
 	struct ods_buf	 in, out, pl;
 	struct when	 w;
@@ -477,11 +508,12 @@ ods_lineage_record(struct ods_db *db, const struct ods_lineage_run *run)
 	const char	*run_id, *payload;
 	enum ods_err	 er;
 
-	if ((er = run_check(run)) != ODS_OK)
+	if ((er = run_check(run, why)) != ODS_OK)
 		return er;
 	if (run->event_time != NULL) {
 		if (when_parse(&w, run->event_time) != 0)
-			return ODS_EINVAL;
+			return bad(why, "event_time", "an RFC 3339 time "
+			    "(2024-05-01T10:00:00.000Z)");
 	} else
 		when_now(&w);
 	run_uuid(run->run_id, uuid);
@@ -503,5 +535,257 @@ out:
 	ods_buf_free(&in);
 	ods_buf_free(&out);
 	ods_buf_free(&pl);
+	return er;
+}
+
+enum ods_err
+ods_lineage_record(struct ods_db *db, const struct ods_lineage_run *run)
+{
+	return record(db, run, NULL);
+}
+
+/* ---- emitted events (POST /lineage/events/emit) ---- */
+
+struct emit {
+	struct ods_lineage_ref	*in, *out;
+	size_t			 nin, nout;
+	struct ods_lineage_col	*cols;
+	size_t			 ncols;
+	const char		*ns;		/* the reference's namespace */
+	struct ods_why		*why;
+	enum ods_err		 er;
+};
+
+static void
+emit_free(struct emit *e)
+{
+	free(e->in);
+	free(e->out);
+	free(e->cols);
+}
+
+/*
+ * Datasets of field: [{namespace, name}] (OpenLineage) or, for the
+ * reference's shape (loose), also ["db.table"] in e->ns.
+ */
+static enum ods_err
+emit_refs(struct emit *e, struct json_object *body, const char *field,
+    int loose, struct ods_lineage_ref **out, size_t *n)
+{
+	struct json_object	*arr = NULL, *it;
+	struct ods_lineage_ref	*r;
+	enum ods_err		 er;
+	size_t			 i, len;
+
+	er = ods_json_arr(body, field, 0, &arr, e->why);
+	if (er == ODS_ENOTFOUND)
+		return ODS_OK;
+	if (er != ODS_OK)
+		return er;
+	if ((len = ods_json_arr_len(arr)) > ODS_LINEAGE_REFS_MAX)
+		return bad(e->why, field, "too many datasets (256 at most)");
+	if (len == 0)
+		return ODS_OK;
+	if ((r = calloc(len, sizeof(*r))) == NULL)
+		return ODS_ENOMEM;
+	*out = r;
+	*n = len;
+	for (i = 0; i < len; i++) {
+		it = ods_json_arr_get(arr, i);
+		if (loose && ods_json_kind(it) == ODS_JSON_STRING) {
+			r[i].ns = e->ns;
+			r[i].name = ods_json_string(it);
+			continue;
+		}
+		if (!ods_json_is_obj(it) ||
+		    (r[i].name = ods_json_get_str(it, "name")) == NULL)
+			return bad(e->why, field, "every dataset needs a name");
+		r[i].ns = ods_json_get_str(it, "namespace");
+		if (r[i].ns == NULL && !loose)
+			return bad(e->why, field, "every dataset needs a "
+			    "namespace");
+		if (r[i].ns == NULL)
+			r[i].ns = e->ns;
+		r[i].type = ods_json_get_str(it, "type");
+	}
+	return ODS_OK;
+}
+
+/* One output field of columnLineage: {inputFields:[{namespace, name,
+ * field}], transformationDescription?, transformationType?}. */
+static int
+emit_field(void *arg, const char *dst, struct json_object *v)
+{
+	struct emit		*e = arg;
+	struct json_object	*arr = NULL, *it;
+	struct ods_lineage_col	*c;
+	const char		*type, *desc;
+	size_t			 i, len;
+
+	if (ods_json_arr(v, "inputFields", 1, &arr, e->why) != ODS_OK) {
+		e->er = bad(e->why, "outputs", "columnLineage fields need "
+		    "inputFields");
+		return 1;
+	}
+	type = ods_json_get_str(v, "transformationType");
+	desc = ods_json_get_str(v, "transformationDescription");
+	len = ods_json_arr_len(arr);
+	if (e->ncols + len > ODS_LINEAGE_COLS_MAX) {
+		e->er = bad(e->why, "outputs", "too many column edges (1024 "
+		    "at most)");
+		return 1;
+	}
+	c = reallocarray(e->cols, e->ncols + len + 1, sizeof(*c));
+	if (c == NULL) {
+		e->er = ODS_ENOMEM;
+		return 1;
+	}
+	e->cols = c;
+	for (i = 0; i < len; i++) {
+		it = ods_json_arr_get(arr, i);
+		c = &e->cols[e->ncols];
+		memset(c, 0, sizeof(*c));
+		c->src_ns = ods_json_get_str(it, "namespace");
+		c->src_table = ods_json_get_str(it, "name");
+		c->src_col = ods_json_get_str(it, "field");
+		c->dst_col = dst;
+		c->expr = type != NULL && strcmp(type, "IDENTITY") == 0 ?
+		    NULL : desc;
+		if (c->src_table == NULL || c->src_col == NULL) {
+			e->er = bad(e->why, "outputs", "inputFields need "
+			    "name and field");
+			return 1;
+		}
+		e->ncols++;
+	}
+	return 0;
+}
+
+static enum ods_err
+emit_openlineage(struct emit *e, struct json_object *body,
+    struct ods_lineage_run *run)
+{
+	struct json_object	*o = NULL, *facets;
+	const char		*producer;
+	enum ods_err		 er;
+
+	if ((er = ods_json_str(body, "eventType", 1, 32, &run->event_type,
+	    e->why)) != ODS_OK || (er = ods_json_str(body, "eventTime", 1, 64,
+	    &run->event_time, e->why)) != ODS_OK ||
+	    (er = ods_json_str(body, "producer", 1, 2048, &producer, e->why)) !=
+	    ODS_OK)
+		return er;
+	if ((er = ods_json_obj(body, "run", 1, &o, e->why)) != ODS_OK)
+		return er;
+	if ((er = ods_json_str(o, "runId", 1, 64, &run->run_id, e->why)) !=
+	    ODS_OK)
+		return er;
+	if (!uuid_shaped(run->run_id))
+		return bad(e->why, "run.runId", "a UUID");
+	if ((er = ods_json_obj(body, "job", 1, &o, e->why)) != ODS_OK)
+		return er;
+	if ((er = ods_json_str(o, "namespace", 1, ODS_LINEAGE_NS_MAX,
+	    &run->job_namespace, e->why)) != ODS_OK ||
+	    (er = ods_json_str(o, "name", 1, ODS_LINEAGE_NAME_MAX,
+	    &run->job_name, e->why)) != ODS_OK)
+		return er;
+	facets = ods_json_get(ods_json_get(o, "facets"), "sql");
+	run->transformation = ods_json_get_str(facets, "query");
+	if ((er = emit_refs(e, body, "inputs", 0, &e->in, &e->nin)) !=
+	    ODS_OK || (er = emit_refs(e, body, "outputs", 0, &e->out,
+	    &e->nout)) != ODS_OK)
+		return er;
+	if (e->nout > 0) {
+		o = ods_json_arr_get(ods_json_get(body, "outputs"), 0);
+		facets = ods_json_get(ods_json_get(ods_json_get(o, "facets"),
+		    "columnLineage"), "fields");
+		e->er = ODS_OK;
+		if (facets != NULL && ods_json_obj_each(facets, emit_field,
+		    e) != 0)
+			return e->er;
+	}
+	/* Kept as sent when it says what it is; else written again. */
+	if (ods_json_get_str(body, "schemaURL") != NULL)
+		run->payload = ods_json_text(body);
+	return ODS_OK;
+}
+
+static enum ods_err
+emit_reference(struct emit *e, struct json_object *body,
+    struct ods_lineage_run *run)
+{
+	static const struct {
+		const char	*ref, *ol;
+	} types[] = {
+		{ "JOB_STARTED", "START" }, { "JOB_COMPLETED", "COMPLETE" },
+		{ "JOB_FAILED", "FAIL" }, { "JOB_ABORTED", "ABORT" },
+	};
+	const char	*t;
+	enum ods_err	 er;
+	size_t		 i;
+
+	if ((er = ods_json_str(body, "event_type", 1, 32, &t, e->why)) !=
+	    ODS_OK)
+		return er;
+	run->event_type = t;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(t, types[i].ref) == 0)
+			run->event_type = types[i].ol;
+	if ((er = ods_json_str(body, "job_name", 1, ODS_LINEAGE_NAME_MAX,
+	    &run->job_name, e->why)) != ODS_OK)
+		return er;
+	e->ns = ODS_LINEAGE_NS_DEFAULT;
+	if ((er = ods_json_str(body, "namespace", 0, ODS_LINEAGE_NS_MAX,
+	    &e->ns, e->why)) != ODS_OK && er != ODS_ENOTFOUND)
+		return er;
+	if ((er = ods_json_str(body, "transformation", 0, 0,
+	    &run->transformation, e->why)) != ODS_OK && er != ODS_ENOTFOUND)
+		return er;
+	if ((er = ods_json_str(body, "run_id", 0, 64, &run->run_id,
+	    e->why)) != ODS_OK && er != ODS_ENOTFOUND)
+		return er;
+	if ((er = ods_json_str(body, "event_time", 0, 64, &run->event_time,
+	    e->why)) != ODS_OK && er != ODS_ENOTFOUND)
+		return er;
+	if ((er = emit_refs(e, body, "source_tables", 1, &e->in, &e->nin)) !=
+	    ODS_OK)
+		return er;
+	return emit_refs(e, body, "target_tables", 1, &e->out, &e->nout);
+}
+
+enum ods_err
+ods_lineage_emit(struct ods_db *db, struct json_object *body,
+    char run_id[65], struct ods_why *why)
+{
+	struct ods_lineage_run	run;
+	struct emit		e;
+	enum ods_err		er;
+	char			uuid[37];
+
+	memset(&run, 0, sizeof(run));
+	memset(&e, 0, sizeof(e));
+	e.why = why;
+	if (!ods_json_is_obj(body))
+		return bad(why, "", "the body must be a JSON object");
+	if (ods_json_get(body, "eventType") != NULL)
+		er = emit_openlineage(&e, body, &run);
+	else
+		er = emit_reference(&e, body, &run);
+	if (er != ODS_OK)
+		goto out;
+	run.inputs = e.in;
+	run.ninputs = e.nin;
+	run.outputs = e.out;
+	run.noutputs = e.nout;
+	run.cols = e.cols;
+	run.ncols = e.ncols;
+	if (run.run_id == NULL) {
+		run_uuid(NULL, uuid);
+		run.run_id = uuid;
+	}
+	snprintf(run_id, 65, "%s", run.run_id);
+	er = record(db, &run, why);
+out:
+	emit_free(&e);
 	return er;
 }

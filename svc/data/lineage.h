@@ -130,4 +130,102 @@ enum ods_err	 ods_lineage_parse_sql(const char *sql, size_t len,
 		    struct ods_lineage_sql *out) ODS_MUSTCHECK;
 void		 ods_lineage_sql_fini(struct ods_lineage_sql *);
 
+/* ---- reading the graph (lineage_graph.c, lineage_events.c) ---- */
+
+struct ods_jw;
+
+#define ODS_LINEAGE_DEPTH_DEFAULT	3
+#define ODS_LINEAGE_DEPTH_MAX		10
+#define ODS_LINEAGE_NODES_MAX		500	/* nodes of one walk */
+
+/*
+ * Where a walk starts. ns NULL (the web's routes): the tables named name
+ * in any namespace, by their last part when name has no '.', exactly when
+ * it has; with column, those tables' column. ns set (the reference's):
+ * exactly (ns, name). depth in 1..ODS_LINEAGE_DEPTH_MAX (the caller
+ * checks); max_nodes 0: ODS_LINEAGE_NODES_MAX.
+ */
+struct ods_lineage_query {
+	const char	*ns;
+	const char	*name;
+	const char	*column;
+	int		 depth;
+	size_t		 max_nodes;
+};
+
+/*
+ * The walks write one JSON object to jw, breadth-first with one query per
+ * level, each node once (cycles end), "truncated" when the node cap or a
+ * level's edge cap stopped them. An unknown start is an empty answer.
+ * Errors of ods_db, ODS_ENOMEM.
+ *
+ * graph (the web's /lineage/table and /lineage/column): both directions,
+ * table edges (or column edges with column): {table_name, depth,
+ * nodes:[{id, type, name, database?, schema?, source_type, properties}],
+ * edges:[{id, source, target, type: upstream|downstream, properties}],
+ * truncated}.
+ */
+enum ods_err	 ods_lineage_graph(struct ods_db *,
+		    const struct ods_lineage_query *, struct ods_jw *)
+		    ODS_MUSTCHECK;
+/* dir -1 upstream, 1 downstream: {dataset, upstream|downstream:[{fqn,
+ * namespace, name, type, depth, transformation}], total, truncated}. */
+enum ods_err	 ods_lineage_list(struct ods_db *,
+		    const struct ods_lineage_query *, int dir, struct ods_jw *)
+		    ODS_MUSTCHECK;
+/* {source, total_downstream, by_depth, by_type, direct_downstream,
+ * all_downstream, truncated}. */
+enum ods_err	 ods_lineage_impact(struct ods_db *,
+		    const struct ods_lineage_query *, struct ods_jw *)
+		    ODS_MUSTCHECK;
+/*
+ * The shortest downstream path from s to t (s->depth levels at most).
+ * s->ns set: the reference's {source, target, path:[fqn], path_length,
+ * exists}; NULL: the web's {source, target, path:[{type, name, id}], ...},
+ * t matched by name as the starts are.
+ */
+enum ods_err	 ods_lineage_path(struct ods_db *,
+		    const struct ods_lineage_query *s,
+		    const struct ods_lineage_query *t, struct ods_jw *)
+		    ODS_MUSTCHECK;
+/* Nodes whose name holds query (type "" or NULL: any): {query, results:
+ * [{id, type, name, namespace}], total, truncated}, at most limit. */
+enum ods_err	 ods_lineage_search(struct ods_db *, const char *query,
+		    const char *type, size_t limit, struct ods_jw *)
+		    ODS_MUSTCHECK;
+/* The edges job's runs recorded: {task_id, nodes, edges, runs,
+ * total_edges}; the task is a node of type etl_task. */
+enum ods_err	 ods_lineage_job(struct ods_db *, const char *job,
+		    struct ods_jw *) ODS_MUSTCHECK;
+
+/*
+ * Events, newest first: event_type (START..., or the reference's
+ * JOB_STARTED, JOB_COMPLETED, JOB_FAILED) and job_name filter when not
+ * NULL. {events:[{event_id, event_type, job_namespace, job_name, run_id,
+ * event_time, inputs, outputs, transformation}], total, stats:{by_type,
+ * jobs, edges}}. ODS_EINVAL for an unknown event_type.
+ */
+enum ods_err	 ods_lineage_events(struct ods_db *, size_t limit,
+		    const char *event_type, const char *job_name,
+		    struct ods_jw *) ODS_MUSTCHECK;
+/* {events:[OpenLineage RunEvent], total, format:"openlineage"}, oldest
+ * of the newest limit first. */
+enum ods_err	 ods_lineage_export(struct ods_db *, size_t limit,
+		    struct ods_jw *) ODS_MUSTCHECK;
+
+struct json_object;
+struct ods_why;
+/*
+ * An emitted event (POST /lineage/events/emit), checked and recorded: an
+ * OpenLineage RunEvent {eventType, eventTime, run:{runId}, job:{namespace,
+ * name}, inputs, outputs (its first output's columnLineage facet gives
+ * column edges), producer, schemaURL}, or the reference's {event_type:
+ * JOB_STARTED|JOB_COMPLETED|JOB_FAILED, job_name, source_tables,
+ * target_tables, transformation, run_id, namespace}. On success run_id
+ * (37 bytes) holds the run's id. ODS_EINVAL with why naming the field;
+ * the errors of ods_lineage_record.
+ */
+enum ods_err	 ods_lineage_emit(struct ods_db *, struct json_object *,
+		    char run_id[65], struct ods_why *) ODS_MUSTCHECK;
+
 #endif /* SVC_LINEAGE_H */
