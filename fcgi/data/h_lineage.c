@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ods.h"
@@ -58,6 +59,21 @@ invalid(struct ods_resp *w, const char *field, const char *msg)
 	return ods_resp_input_error(w, ODS_EINVAL, &why);
 }
 
+/* A missing parameter: code 40000, as the reference answers it. */
+static enum ods_status
+missing(struct ods_resp *w, const char *field)
+{
+	struct ods_error	e;
+
+	memset(&e, 0, sizeof(e));
+	e.err = ODS_EINVAL;
+	e.code = ODS_C_BAD_REQUEST;
+	e.slug = "validation_error";
+	e.msg = "required";
+	snprintf(e.field, sizeof(e.field), "%s", field);
+	return ods_resp_fail(w, &e);
+}
+
 /* A required (or optional: NULL) name of 1..255 bytes into *out. */
 static int
 name_param(struct ods_req *r, struct ods_resp *w, const char *p,
@@ -69,7 +85,7 @@ name_param(struct ods_req *r, struct ods_resp *w, const char *p,
 	if (v == NULL || *v == '\0') {
 		if (!required)
 			return 0;
-		*hs = invalid(w, p, "required");
+		*hs = missing(w, p);
 		return -1;
 	}
 	if (strlen(v) > NAME_MAX_) {
