@@ -339,22 +339,32 @@ step(struct lex *l)
 	return emit(l, ODS_SQL_TOK_PUNCT, l->i - 1, l->i, l->i - 1, 1);
 }
 
+/* Walk the whole text; 0, or -1 refused (v says why). */
+static int
+run(struct lex *l, const char *sql, size_t len, enum ods_sql_dialect d,
+    struct ods_sql_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	l->s = sql;
+	l->n = sql == NULL ? 0 : len;
+	l->d = d;
+	l->v = v;
+	v->len = l->n;
+	while (l->i < l->n)
+		if (step(l) != 0)
+			return -1;
+	return 0;
+}
+
 enum ods_err
 ods_sql_check(const char *sql, size_t len, enum ods_sql_dialect d,
     struct ods_sql_verdict *v)
 {
 	struct lex	l;
 
-	memset(v, 0, sizeof(*v));
 	memset(&l, 0, sizeof(l));
-	l.s = sql;
-	l.n = sql == NULL ? 0 : len;
-	l.d = d;
-	l.v = v;
-	v->len = l.n;
-	while (l.i < l.n)
-		if (step(&l) != 0)
-			return ODS_EINVAL;
+	if (run(&l, sql, len, d, v) != 0)
+		return ODS_EINVAL;
 	if (l.words == 0) {
 		refuse(&l, "empty", "the text holds no statement");
 		return ODS_EINVAL;
@@ -375,20 +385,10 @@ ods_sql_tokens(const char *sql, size_t len, enum ods_sql_dialect d,
 	struct ods_sql_verdict	own;
 	struct lex		l;
 
-	if (v == NULL)
-		v = &own;
-	memset(v, 0, sizeof(*v));
 	memset(&l, 0, sizeof(l));
-	l.s = sql;
-	l.n = sql == NULL ? 0 : len;
-	l.d = d;
-	l.v = v;
 	l.fn = fn;
 	l.arg = arg;
-	v->len = l.n;
-	while (l.i < l.n)
-		if (step(&l) != 0)
-			return strcmp(v->slug, "nomem") == 0 ? ODS_ENOMEM :
-			    ODS_EINVAL;
-	return ODS_OK;
+	if (run(&l, sql, len, d, v != NULL ? v : &own) == 0)
+		return ODS_OK;
+	return strcmp(l.v->slug, "nomem") == 0 ? ODS_ENOMEM : ODS_EINVAL;
 }
