@@ -75,8 +75,8 @@ has_col(const char *dst, const char *table, const char *col,
 
 START_TEST(test_select_list_and_aliases)
 {
-	parse("SELECT id, name AS customer_name, t.amount amt FROM shop.orders t"
-	    " WHERE t.amount > 10");
+	parse("SELECT id, name AS customer_name, t.amount amt FROM "
+	    "shop.orders t WHERE t.amount > 10");
 	ck_assert_int_eq(ls.column_level, 1);
 	ck_assert_uint_eq(ls.ntables, 1);
 	ck_assert(has_table("shop.orders"));

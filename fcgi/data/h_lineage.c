@@ -141,7 +141,7 @@ h_lineage_table(struct ods_req *r, struct ods_resp *w)
 	enum ods_status	hs;
 
 	if (name_param(r, w, "table_name", 1, &c.q.name, &hs) != 0 ||
-	    depth_param(r, w, 2, &c.q.depth, &hs) != 0)
+	    depth_param(r, w, ODS_LINEAGE_DEPTH_DEFAULT, &c.q.depth, &hs) != 0)
 		return hs;
 	return answer(r, w, &c);
 }

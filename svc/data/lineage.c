@@ -219,7 +219,8 @@ column_facet(struct ods_jw *jw, const struct ods_lineage_run *run)
 			    run->cols[i].dst_col) != 0)
 				continue;
 			ods_jw_obj(jw);
-			ods_jw_kstr(jw, "namespace", ns_of(run->cols[j].src_ns));
+			ods_jw_kstr(jw, "namespace",
+			    ns_of(run->cols[j].src_ns));
 			ods_jw_kstr(jw, "name", run->cols[j].src_table);
 			ods_jw_kstr(jw, "field", run->cols[j].src_col);
 			ods_jw_end(jw);

@@ -54,25 +54,26 @@ struct ods_lineage_col {
  * designated initialiser leaves them out).
  */
 struct ods_lineage_run {
-	const char			*job_name;	/* the ETL task id */
-	const char			*run_id;	/* the execution id; NULL:
-							   a new UUID */
-	const char			*event_type;	/* START, RUNNING,
-							   COMPLETE, FAIL, ABORT,
-							   OTHER */
-	const char			*transformation;/* the SQL, "table_copy" */
+	/* The ETL task id. */
+	const char			*job_name;
+	/* The execution id; NULL: a new UUID. */
+	const char			*run_id;
+	/* START, RUNNING, COMPLETE, FAIL, ABORT, OTHER. */
+	const char			*event_type;
+	/* The SQL, "table_copy", ... (may be NULL). */
+	const char			*transformation;
 	const struct ods_lineage_ref	*inputs;
 	size_t				 ninputs;
 	const struct ods_lineage_ref	*outputs;
 	size_t				 noutputs;
 	const struct ods_lineage_col	*cols;
 	size_t				 ncols;
-	/* Optional. */
-	const char			*job_namespace;	/* NULL: "data-service" */
-	const char			*event_time;	/* RFC 3339; NULL: now */
-	const char			*payload;	/* the event as received
-							   (JSON), kept as is;
-							   NULL: built */
+	/* Optional. NULL: "data-service". */
+	const char			*job_namespace;
+	/* Optional. RFC 3339; NULL: now. */
+	const char			*event_time;
+	/* Optional. The event as received (JSON), kept as is; NULL: built. */
+	const char			*payload;
 };
 
 /*

@@ -649,7 +649,8 @@ ods_lineage_path(struct ods_db *db, const struct ods_lineage_query *s,
 		goto out;
 	hit = target_find(&g, t);
 	if (hit != (size_t)-1) {
-		if ((idx = calloc((size_t)s->depth + 1, sizeof(*idx))) == NULL) {
+		idx = calloc((size_t)s->depth + 1, sizeof(*idx));
+		if (idx == NULL) {
 			er = ODS_ENOMEM;
 			goto out;
 		}
