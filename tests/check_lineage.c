@@ -35,6 +35,12 @@ parse(const char *sql)
 	    "refused: %s", sql);
 }
 
+static void
+sql_teardown(void)
+{
+	ods_lineage_sql_fini(&ls);
+}
+
 static int
 has_table(const char *t)
 {
@@ -315,6 +321,7 @@ suite(void)
 	Suite	*s = suite_create("lineage");
 	TCase	*tc = tcase_create("sql");
 
+	tcase_add_checked_fixture(tc, NULL, sql_teardown);
 	tcase_add_test(tc, test_select_list_and_aliases);
 	tcase_add_test(tc, test_joins_with_table_aliases);
 	tcase_add_test(tc, test_simple_expressions);
