@@ -16,6 +16,9 @@
 
 #include "core/ods_conf.h"
 #include "core/ods_err.h"
+#include "core/ods_json.h"
+#include "core/ods_mem.h"
+#include "core/ods_time.h"
 #include "store/ods_db.h"
 #include "../svc/data/lineage.h"
 #include "ods_check.h"
@@ -315,6 +318,123 @@ START_TEST(test_record_refuses_bad_runs)
 }
 END_TEST
 
+/* A table edge src -> dst of job (COMPLETE) in namespace "w". */
+static void
+edge(const char *job, const char *src, const char *dst)
+{
+	struct ods_lineage_ref	in = { "w", src, NULL };
+	struct ods_lineage_ref	out = { "w", dst, NULL };
+	struct ods_lineage_run	run = {
+		.job_name = job, .run_id = "r", .event_type = "COMPLETE",
+		.inputs = &in, .ninputs = 1, .outputs = &out, .noutputs = 1,
+	};
+
+	ck_assert_int_eq(ods_lineage_record(db, &run), ODS_OK);
+}
+
+/* The JSON one walk writes, parsed (released by the caller). */
+static struct json_object *
+walked(int kind, const char *name, int depth)
+{
+	struct ods_lineage_query	 q = { "w", name, NULL, depth, 0 };
+	struct ods_lineage_query	 t = { "w", "wc", NULL, depth, 0 };
+	struct json_object		*o = NULL;
+	struct ods_buf			 b;
+	struct ods_jw			 jw;
+	enum ods_err			 er;
+
+	ods_buf_init(&b, 16u << 20);
+	ods_jw_init(&jw, &b);
+	if (kind == 0)
+		er = ods_lineage_impact(db, &q, &jw);
+	else if (kind == 2)
+		er = ods_lineage_path(db, &q, &t, &jw);
+	else
+		er = ods_lineage_list(db, &q, kind, &jw);
+	ck_assert_int_eq(er, ODS_OK);
+	ck_assert_int_eq(ods_jw_error(&jw), ODS_OK);
+	ck_assert_int_eq(ods_json_parse(b.data, b.len, 64, &o, NULL), ODS_OK);
+	ods_buf_free(&b);
+	return o;
+}
+
+static int64_t
+jint(struct json_object *o, const char *f)
+{
+	int64_t	v = -1;
+
+	ck_assert_int_eq(ods_json_int(o, f, 1, -1, INT64_MAX, &v, NULL),
+	    ODS_OK);
+	return v;
+}
+
+START_TEST(test_walks_end_on_cycles)
+{
+	struct json_object	*o;
+	struct json_object	*path = NULL;
+
+	edge("ja", "wa", "wb");
+	edge("jb", "wb", "wc");
+	edge("jc", "wc", "wa");	/* the cycle */
+	o = walked(0, "wa", 10);
+	ck_assert_int_eq(jint(o, "total_downstream"), 2);
+	ods_json_put(o);
+	o = walked(-1, "wa", 10);
+	ck_assert_int_eq(jint(o, "total"), 2);	/* wc, then wb */
+	ods_json_put(o);
+	o = walked(1, "wb", 1);
+	ck_assert_int_eq(jint(o, "total"), 1);	/* depth 1: wc only */
+	ods_json_put(o);
+	o = walked(2, "wa", 5);
+	ck_assert_int_eq(ods_json_arr(o, "path", 1, &path, NULL), ODS_OK);
+	ck_assert_uint_eq(ods_json_arr_len(path), 3);	/* wa wb wc */
+	ck_assert_int_eq(jint(o, "path_length"), 2);
+	ods_json_put(o);
+}
+END_TEST
+
+/*
+ * 600 tables downstream of one: the walk stops at the node cap and says
+ * so. The figure: how long the walk takes (one query for the level).
+ */
+START_TEST(test_walks_stop_at_the_node_cap)
+{
+	static struct ods_lineage_ref	out[200];
+	static char			names[200][16];
+	struct ods_lineage_ref		in = { "w", "hub", NULL };
+	struct ods_lineage_run		run = {
+		.job_name = "fan", .event_type = "COMPLETE", .inputs = &in,
+		.ninputs = 1, .outputs = out, .noutputs = 200,
+	};
+	struct json_object		*o, *all = NULL;
+	struct json_object		*tr;
+	char				 job[8];
+	int64_t				 t0;
+	int				 k, i;
+
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < 200; i++) {
+			snprintf(names[i], sizeof(names[i]), "f%d_%d", k, i);
+			out[i].ns = "w";
+			out[i].name = names[i];
+		}
+		snprintf(job, sizeof(job), "fan%d", k);
+		run.job_name = job;
+		ck_assert_int_eq(ods_lineage_record(db, &run), ODS_OK);
+	}
+	t0 = ods_now_ms();
+	o = walked(0, "hub", 3);
+	fprintf(stderr, "check_lineage: impact over 600 edges in %lld ms\n",
+	    (long long)(ods_now_ms() - t0));
+	ck_assert_int_eq(ods_json_arr(o, "all_downstream", 1, &all, NULL),
+	    ODS_OK);
+	ck_assert_uint_eq(ods_json_arr_len(all), ODS_LINEAGE_NODES_MAX - 1);
+	tr = ods_json_get(o, "truncated");
+	ck_assert_str_eq(ods_json_text(tr), "true");
+	ods_json_put(o);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -335,6 +455,8 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_record_is_idempotent);
 	tcase_add_test(tc, test_record_refuses_bad_runs);
+	tcase_add_test(tc, test_walks_end_on_cycles);
+	tcase_add_test(tc, test_walks_stop_at_the_node_cap);
 	suite_add_tcase(s, tc);
 	return s;
 }
