@@ -23,6 +23,9 @@ struct lex {
 	struct ods_sql_verdict	*v;
 	size_t			 end;	/* the ';' seen, or 0 */
 	int			 words;	/* bare words seen */
+	/* ods_sql_tokens: words pass, every token goes to fn. */
+	int			(*fn)(void *, const struct ods_sql_tok *);
+	void			*arg;
 };
 
 /* Statement kinds sent on; writes are refused by the read-only session. */
@@ -91,6 +94,25 @@ refuse(struct lex *l, const char *slug, const char *fmt, ...)
 	return -1;
 }
 
+/* Hand a token [off, end) to the reader of ods_sql_tokens, if any. */
+static int
+emit(struct lex *l, enum ods_sql_tok_kind kind, size_t off, size_t end,
+    size_t p, size_t len)
+{
+	struct ods_sql_tok	t;
+
+	if (l->fn == NULL)
+		return 0;
+	t.kind = kind;
+	t.p = l->s + p;
+	t.len = len;
+	t.off = off;
+	t.end = end;
+	if (l->fn(l->arg, &t) != 0)
+		return refuse(l, "nomem", "out of memory");
+	return 0;
+}
+
 static int
 word_char(unsigned char c)
 {
@@ -104,7 +126,7 @@ word(struct lex *l, const char *w, size_t len, int bare)
 	char	buf[32];
 	size_t	i;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (l->fn != NULL || len == 0 || len >= sizeof(buf))
 		return 0;
 	for (i = 0; i < len; i++)
 		buf[i] = (char)tolower((unsigned char)w[i]);
@@ -153,6 +175,11 @@ quoted(struct lex *l, char q, int backslash, int ident)
 				continue;
 			}
 			l->i++;
+			if (emit(l, ident ? ODS_SQL_TOK_NAME :
+			    ODS_SQL_TOK_STRING, start - 1, l->i, ident ?
+			    start : start - 1, ident ? l->i - 1 - start :
+			    l->i - start + 1) != 0)
+				return -1;
 			return ident ? word(l, l->s + start,
 			    l->i - 1 - start, 0) : 0;
 		}
@@ -220,6 +247,9 @@ dollar(struct lex *l)
 	for (j = t + 1; j + tlen <= l->n; j++)
 		if (l->s[j] == '$' && memcmp(l->s + j, l->s + l->i, tlen) ==
 		    0) {
+			if (emit(l, ODS_SQL_TOK_STRING, l->i, j + tlen, l->i,
+			    j + tlen - l->i) != 0)
+				return -1;
 			l->i = j + tlen;
 			return 1;
 		}
@@ -267,7 +297,7 @@ step(struct lex *l)
 		l->end = l->i + 1;
 		l->v->len = l->i;
 		l->i++;
-		return 0;
+		return 0;	/* the statement's end, no token */
 	}
 	if (c == '\'') {
 		/* E'..' (PostgreSQL) escapes with backslashes. */
@@ -298,10 +328,31 @@ step(struct lex *l)
 			l->i++;
 		/* A number is no word (1e5, 0x1f). */
 		if (isdigit((unsigned char)l->s[start]))
-			return 0;
+			return emit(l, ODS_SQL_TOK_NUMBER, start, l->i, start,
+			    l->i - start);
+		if (emit(l, ODS_SQL_TOK_WORD, start, l->i, start,
+		    l->i - start) != 0)
+			return -1;
 		return word(l, l->s + start, l->i - start, 1);
 	}
 	l->i++;
+	return emit(l, ODS_SQL_TOK_PUNCT, l->i - 1, l->i, l->i - 1, 1);
+}
+
+/* Walk the whole text; 0, or -1 refused (v says why). */
+static int
+run(struct lex *l, const char *sql, size_t len, enum ods_sql_dialect d,
+    struct ods_sql_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	l->s = sql;
+	l->n = sql == NULL ? 0 : len;
+	l->d = d;
+	l->v = v;
+	v->len = l->n;
+	while (l->i < l->n)
+		if (step(l) != 0)
+			return -1;
 	return 0;
 }
 
@@ -311,16 +362,9 @@ ods_sql_check(const char *sql, size_t len, enum ods_sql_dialect d,
 {
 	struct lex	l;
 
-	memset(v, 0, sizeof(*v));
 	memset(&l, 0, sizeof(l));
-	l.s = sql;
-	l.n = sql == NULL ? 0 : len;
-	l.d = d;
-	l.v = v;
-	v->len = l.n;
-	while (l.i < l.n)
-		if (step(&l) != 0)
-			return ODS_EINVAL;
+	if (run(&l, sql, len, d, v) != 0)
+		return ODS_EINVAL;
 	if (l.words == 0) {
 		refuse(&l, "empty", "the text holds no statement");
 		return ODS_EINVAL;
@@ -331,4 +375,20 @@ ods_sql_check(const char *sql, size_t len, enum ods_sql_dialect d,
 		return ODS_EINVAL;
 	}
 	return ODS_OK;
+}
+
+enum ods_err
+ods_sql_tokens(const char *sql, size_t len, enum ods_sql_dialect d,
+    int (*fn)(void *, const struct ods_sql_tok *), void *arg,
+    struct ods_sql_verdict *v)
+{
+	struct ods_sql_verdict	own;
+	struct lex		l;
+
+	memset(&l, 0, sizeof(l));
+	l.fn = fn;
+	l.arg = arg;
+	if (run(&l, sql, len, d, v != NULL ? v : &own) == 0)
+		return ODS_OK;
+	return strcmp(l.v->slug, "nomem") == 0 ? ODS_ENOMEM : ODS_EINVAL;
 }

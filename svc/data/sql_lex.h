@@ -58,4 +58,38 @@ enum ods_err	 ods_sql_check(const char *sql, size_t len,
 		    enum ods_sql_dialect, struct ods_sql_verdict *v)
 		    ODS_MUSTCHECK;
 
+/*
+ * The same walk, for readers of a statement's structure (lineage.c): every
+ * token the server would see, in order, comments and blanks left out.
+ * Words are not refused and no kind is required; a text the server
+ * could not read (an unterminated quote or comment, a NUL, an executable
+ * comment, U&"..." names, a second statement) still is.
+ */
+enum ods_sql_tok_kind {
+	ODS_SQL_TOK_WORD = 0,	/* a bare word: SELECT, t1, a$b */
+	ODS_SQL_TOK_NAME,	/* a quoted identifier: p/len its text without
+				   the quotes, doubled quotes as written */
+	ODS_SQL_TOK_STRING,	/* a string literal, p/len with its quotes */
+	ODS_SQL_TOK_NUMBER,	/* 1, 1e5, 0x1f (the word's bytes) */
+	ODS_SQL_TOK_PUNCT	/* one other byte: ( ) , . * ; = ... */
+};
+
+struct ods_sql_tok {
+	enum ods_sql_tok_kind	 kind;
+	const char		*p;	/* into the text, not terminated */
+	size_t			 len;
+	size_t			 off;	/* its first byte (a quote included) */
+	size_t			 end;	/* past its last byte */
+};
+
+/*
+ * Call fn for every token of sql (len bytes) in order; fn returning
+ * non-zero stops the walk with ODS_ENOMEM (its only use: an allocation
+ * failed). ODS_OK, or ODS_EINVAL with v->slug and v->why (v may be NULL).
+ */
+enum ods_err	 ods_sql_tokens(const char *sql, size_t len,
+		    enum ods_sql_dialect,
+		    int (*fn)(void *, const struct ods_sql_tok *), void *arg,
+		    struct ods_sql_verdict *v) ODS_MUSTCHECK;
+
 #endif /* SVC_SQL_LEX_H */

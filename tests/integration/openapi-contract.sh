@@ -262,6 +262,45 @@ datasets() {
 	ods_expect_code 409 "POST $u/datasets/$id/upload-url of a deleted dataset"
 }
 
+# lineage SERVER_URL PREFIX N: the lineage routes under PREFIX (an event
+# emitted makes a -> b; lineage.sh has the graphs' behaviour).
+lineage() {
+	local u=$1$2 n=$3 ns=contract-$3
+	ods_req POST "$u/lineage/events/emit" "${A[@]}" "${J[@]}" \
+	    -d "{\"event_type\":\"JOB_COMPLETED\",\"job_name\":\"cj$n\",\"namespace\":\"$ns\",\"source_tables\":[\"db.a\"],\"target_tables\":[\"db.b\"]}"
+	ods_expect_code 200 "POST $u/lineage/events/emit"
+	ods_req POST "$u/lineage/events/emit" "${A[@]}" "${J[@]}" -d '{"event_type":"JOB_COMPLETED"}'
+	ods_expect_code 400 "POST $u/lineage/events/emit without job_name"
+	ods_req POST "$u/lineage/events/emit" -H "Authorization: Bearer $viewer" "${J[@]}" -d '{}'
+	ods_expect_code 403 "POST $u/lineage/events/emit as a viewer"
+	ods_get "$u/lineage/table?table_name=b&depth=2" "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/table"
+	ods_get "$u/lineage/table?table_name=b&depth=abc" "${A[@]}"
+	ods_expect_code 400 "GET $u/lineage/table?depth=abc"
+	ods_get "$u/lineage/column?table_name=b&column_name=x" "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/column"
+	ods_get "$u/lineage/search?query=db." "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/search"
+	ods_get "$u/lineage/path?source=a&target=b" "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/path (web)"
+	ods_get "$u/lineage/path?source_namespace=$ns&source_name=db.a&target_namespace=$ns&target_name=db.b" "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/path (reference)"
+	ods_get "$u/lineage/etl/cj$n" "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/etl/cj$n"
+	ods_get "$u/lineage/upstream?namespace=$ns&name=db.b" "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/upstream"
+	ods_get "$u/lineage/upstream" "${A[@]}"
+	ods_expect_code 400 "GET $u/lineage/upstream without name"
+	ods_get "$u/lineage/downstream?namespace=$ns&name=db.a" "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/downstream"
+	ods_get "$u/lineage/impact?namespace=$ns&name=db.a" "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/impact"
+	ods_get "$u/lineage/events?limit=5&job_name=cj$n" "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/events"
+	ods_get "$u/lineage/export?limit=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/lineage/export"
+}
+
 # agent SERVER_URL PREFIX: the knowledge-base, document and RAG routes of
 # the agent pool under PREFIX (ods-worker ingests the uploads).
 agent() {
@@ -451,6 +490,8 @@ query "$ODS_DATA_URL" /api/v1/data 1
 query "$ODS_DATA_URL" /api/v1 2
 datasets "$ODS_DATA_URL" /api/v1/data 1
 datasets "$ODS_DATA_URL" /api/v1 2
+lineage "$ODS_DATA_URL" /api/v1/data 1
+lineage "$ODS_DATA_URL" /api/v1 2
 pool "$ODS_AGENT_URL" /api/v1/agent
 pool "$ODS_AGENT_URL" /api/v1
 pool "$ODS_AGENT_URL" /api
