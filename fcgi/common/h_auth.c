@@ -203,6 +203,17 @@ h_auth_logout(struct ods_req *r, struct ods_resp *w)
 
 /* "allowed_models": an array of plain strings (no escapes), or absent. */
 
+enum ods_status
+h_not_owner(struct ods_resp *w, const char *what)
+{
+	char	msg[128];
+
+	snprintf(msg, sizeof(msg), "only its creator or an admin may change "
+	    "%s", what);
+	return ods_resp_error_ex(w, ODS_EFORBIDDEN, ODS_C_FORBIDDEN,
+	    "forbidden", msg);
+}
+
 const char *
 h_owner(struct ods_req *r)
 {

@@ -34,6 +34,12 @@
  */
 const char	*h_owner(struct ods_req *);
 
+/*
+ * 403 for a change to a shared object by someone who may read it but is
+ * neither its creator nor an admin; what names it ("a dataset").
+ */
+enum ods_status	 h_not_owner(struct ods_resp *, const char *what);
+
 /* The caller's user id ("" when anonymous): the creator of new rows. */
 const char	*h_user(struct ods_req *);
 

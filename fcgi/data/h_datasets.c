@@ -29,13 +29,6 @@ not_found(struct ods_resp *w, const char *what)
 }
 
 static enum ods_status
-forbidden(struct ods_resp *w)
-{
-	return ods_resp_error_ex(w, ODS_EFORBIDDEN, ODS_C_FORBIDDEN,
-	    "forbidden", "only its creator or an admin may change a dataset");
-}
-
-static enum ods_status
 no_store(struct ods_resp *w)
 {
 	return ods_resp_error(w, ODS_EUNAVAIL, "no object store");
@@ -69,7 +62,7 @@ dset_writable(struct ods_req *r, struct ods_resp *w, enum ods_status *hs)
 	if ((d = dset_of(r, w, hs)) == NULL)
 		return NULL;
 	if (!ods_dset_may_change(d, h_owner(r))) {
-		*hs = forbidden(w);
+		*hs = h_not_owner(w, "a dataset");
 	} else if (strcmp(d->status, "deleted") == 0) {
 		*hs = ods_resp_error_ex(w, ODS_ECONFLICT, ODS_C_CONFLICT,
 		    "conflict", "the dataset is deleted");
@@ -313,7 +306,7 @@ h_datasets_update(struct ods_req *r, struct ods_resp *w)
 		return hs;
 	er = ods_dset_update(ods_req_db(r), d, &sp, h_owner(r), &why);
 	if (er == ODS_EFORBIDDEN)
-		hs = forbidden(w);
+		hs = h_not_owner(w, "a dataset");
 	else if (er == ODS_EINVAL)
 		hs = ods_resp_input_error(w, er, &why);
 	else if (er != ODS_OK)
@@ -337,7 +330,7 @@ h_datasets_delete(struct ods_req *r, struct ods_resp *w)
 	er = ods_dset_delete(ods_req_db(r), d, h_owner(r));
 	ods_dset_free(d);
 	if (er == ODS_EFORBIDDEN)
-		return forbidden(w);
+		return h_not_owner(w, "a dataset");
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, "could not delete the dataset");
 	ods_jw_null(ods_resp_envelope(w, ODS_HTTP_200, "success"));
@@ -420,7 +413,7 @@ make_version(struct ods_req *r, struct ods_resp *w, const struct ods_dset *d,
 	vs.tab = sc->tab;
 	er = ods_dsver_add(ods_req_db(r), d, &vs, h_user(r), &v);
 	if (er == ODS_EFORBIDDEN)
-		return forbidden(w);
+		return h_not_owner(w, "a dataset");
 	if (er == ODS_ECONFLICT)
 		return ods_resp_error_ex(w, er, ODS_C_CONFLICT, "conflict",
 		    "the dataset is deleted");
@@ -820,7 +813,7 @@ upload_url(struct ods_req *r, struct ods_resp *w, struct ods_dset *d,
 	er = ods_dsup_create(ods_req_db(r), d, file_name, ctype, (int)expires,
 	    h_user(r), &u);
 	if (er == ODS_EFORBIDDEN)
-		return forbidden(w);
+		return h_not_owner(w, "a dataset");
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, "could not record the upload");
 	er = ods_obj_presign(ods_req_obj(r), "PUT", u->storage_path,

@@ -267,14 +267,6 @@ h_datasources_get(struct ods_req *r, struct ods_resp *w)
 	return hs;
 }
 
-static enum ods_status
-forbidden(struct ods_resp *w)
-{
-	return ods_resp_error_ex(w, ODS_EFORBIDDEN, ODS_C_FORBIDDEN,
-	    "forbidden", "only its creator or an admin may change a data "
-	    "source");
-}
-
 enum ods_status
 h_datasources_update(struct ods_req *r, struct ods_resp *w)
 {
@@ -304,7 +296,7 @@ h_datasources_update(struct ods_req *r, struct ods_resp *w)
 		    &d);
 	}
 	if (er == ODS_EFORBIDDEN)
-		hs = forbidden(w);
+		hs = h_not_owner(w, "a data source");
 	else if (er == ODS_EINVAL)
 		hs = ods_resp_input_error(w, er, &why);
 	else if (er != ODS_OK)
@@ -328,7 +320,7 @@ h_datasources_delete(struct ods_req *r, struct ods_resp *w)
 	er = ods_ds_delete(ods_req_db(r), d, h_owner(r));
 	ods_ds_free(d);
 	if (er == ODS_EFORBIDDEN)
-		return forbidden(w);
+		return h_not_owner(w, "a data source");
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, "could not delete the data "
 		    "source");
