@@ -1446,6 +1446,24 @@ ods_db_exec_trusted_text(struct ods_db_conn *c, const char *sql, size_t len,
 	return ODS_OK;
 }
 
+char *
+ods_db_res_strdup(const struct ods_db_res *r, size_t row, size_t col)
+{
+	const char	*p = ods_db_res_text(r, row, col, NULL);
+
+	return p != NULL ? ods_xstrdup(p) : NULL;
+}
+
+int64_t
+ods_db_res_int0(const struct ods_db_res *r, size_t row, size_t col)
+{
+	int64_t	v = 0;
+
+	if (ods_db_res_int(r, row, col, &v) != ODS_OK)
+		v = 0;
+	return v;
+}
+
 void
 ods_db_res_free(struct ods_db_res *r)
 {

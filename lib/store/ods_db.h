@@ -244,6 +244,15 @@ enum ods_err	 ods_db_res_int(const struct ods_db_res *, size_t row,
 		    size_t col, int64_t *) ODS_MUSTCHECK;
 enum ods_err	 ods_db_res_double(const struct ods_db_res *, size_t row,
 		    size_t col, double *) ODS_MUSTCHECK;
+/*
+ * The readers row structs are filled with: a copy of the cell's text
+ * (NULL for SQL NULL; the caller frees it) and its integer (0 for NULL or
+ * text that is not one).
+ */
+char		*ods_db_res_strdup(const struct ods_db_res *, size_t row,
+		    size_t col);
+int64_t		 ods_db_res_int0(const struct ods_db_res *, size_t row,
+		    size_t col);
 void		 ods_db_res_free(struct ods_db_res *);
 
 #ifdef ODS_DB_TRUSTED_TEXT

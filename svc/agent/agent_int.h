@@ -15,10 +15,6 @@
 struct ods_db_conn;
 struct ods_db_res;
 
-/* A text cell as a malloc'ed string; NULL for NULL. */
-char		*kbi_dup(const struct ods_db_res *, size_t row, size_t col);
-/* An integer cell; 0 for NULL or junk. */
-int64_t		 kbi_int(const struct ods_db_res *, size_t row, size_t col);
 /* "<prefix>-<12 hex>" from the kernel's random bytes into out[len]. */
 void		 kbi_new_id(const char *prefix, char *out, size_t len);
 /*

@@ -1,5 +1,5 @@
 /*
- * svc/agent/agent_util.c — the cell readers and public ids every file of
+ * svc/agent/agent_util.c — the public ids every file of
  * svc/agent uses (agent_int.h), apart from the knowledge-base code so
  * that a program using one module (the proxy: prompt templates) links
  * only that module.
@@ -13,24 +13,6 @@
 #include "core/ods_util.h"
 #include "store/ods_db.h"
 #include "agent_int.h"
-
-char *
-kbi_dup(const struct ods_db_res *res, size_t row, size_t col)
-{
-	const char	*p = ods_db_res_text(res, row, col, NULL);
-
-	return p != NULL ? ods_xstrdup(p) : NULL;
-}
-
-int64_t
-kbi_int(const struct ods_db_res *res, size_t row, size_t col)
-{
-	int64_t	v = 0;
-
-	if (ods_db_res_int(res, row, col, &v) != ODS_OK)
-		return 0;
-	return v;
-}
 
 void
 kbi_new_id(const char *prefix, char *out, size_t len)

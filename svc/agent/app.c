@@ -426,23 +426,23 @@ row_to(const struct ods_db_res *res, size_t i, struct ods_app *a)
 
 	memset(a, 0, sizeof(*a));
 	a->settings.temperature = -1;
-	a->id = kbi_int(res, i, 0);
-	a->app_id = kbi_dup(res, i, 1);
-	a->name = kbi_dup(res, i, 2);
-	a->description = kbi_dup(res, i, 3);
-	a->type = kbi_dup(res, i, 4);
-	a->status = kbi_dup(res, i, 5);
-	a->icon = kbi_dup(res, i, 6);
-	a->version = kbi_dup(res, i, 7);
-	a->workflow_id = kbi_dup(res, i, 8);
-	a->endpoint = kbi_dup(res, i, 9);
-	a->created_by = kbi_dup(res, i, 10);
-	a->created_at = kbi_dup(res, i, 11);
-	a->updated_at = kbi_dup(res, i, 12);
-	a->published_at = kbi_dup(res, i, 13);
-	a->last_accessed = kbi_dup(res, i, 14);
-	a->access_count = kbi_int(res, i, 15);
-	a->api_key_count = kbi_int(res, i, 16);
+	a->id = ods_db_res_int0(res, i, 0);
+	a->app_id = ods_db_res_strdup(res, i, 1);
+	a->name = ods_db_res_strdup(res, i, 2);
+	a->description = ods_db_res_strdup(res, i, 3);
+	a->type = ods_db_res_strdup(res, i, 4);
+	a->status = ods_db_res_strdup(res, i, 5);
+	a->icon = ods_db_res_strdup(res, i, 6);
+	a->version = ods_db_res_strdup(res, i, 7);
+	a->workflow_id = ods_db_res_strdup(res, i, 8);
+	a->endpoint = ods_db_res_strdup(res, i, 9);
+	a->created_by = ods_db_res_strdup(res, i, 10);
+	a->created_at = ods_db_res_strdup(res, i, 11);
+	a->updated_at = ods_db_res_strdup(res, i, 12);
+	a->published_at = ods_db_res_strdup(res, i, 13);
+	a->last_accessed = ods_db_res_strdup(res, i, 14);
+	a->access_count = ods_db_res_int0(res, i, 15);
+	a->api_key_count = ods_db_res_int0(res, i, 16);
 	t = ods_db_res_text(res, i, 17, &len);
 	if (t != NULL && ods_json_parse(t, len, 4, &o, NULL) == ODS_OK &&
 	    ods_json_arr_len(o) > 0)
@@ -735,12 +735,12 @@ ods_app_stats(struct ods_db *db, const char *app_id, struct ods_app_stats *st)
 	    "0), COALESCE(SUM(status < 400), 0) FROM api_usage WHERE app_id = "
 	    "?", a, 1, 1, &res);
 	if (er == ODS_OK && ods_db_res_nrows(res) == 1) {
-		st->total_calls = kbi_int(res, 0, 0);
-		st->total_users = kbi_int(res, 0, 1);
+		st->total_calls = ods_db_res_int0(res, 0, 0);
+		st->total_users = ods_db_res_int0(res, 0, 1);
 		if (ods_db_res_double(res, 0, 2, &st->avg_response_time_ms) !=
 		    ODS_OK)
 			st->avg_response_time_ms = 0;
-		ok = kbi_int(res, 0, 3);
+		ok = ods_db_res_int0(res, 0, 3);
 		if (st->total_calls > 0)
 			st->success_rate = (double)ok /
 			    (double)st->total_calls;

@@ -36,19 +36,19 @@ static void
 conv_row(const struct ods_db_res *res, size_t i, struct ods_conv *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->id = kbi_int(res, i, 0);
-	c->conversation_id = kbi_dup(res, i, 1);
-	c->user_id = kbi_dup(res, i, 2);
-	c->title = kbi_dup(res, i, 3);
-	c->model = kbi_dup(res, i, 4);
-	c->system_prompt = kbi_dup(res, i, 5);
-	c->knowledge_base_id = kbi_dup(res, i, 6);
-	c->app_id = kbi_dup(res, i, 7);
-	c->created_at = kbi_dup(res, i, 8);
-	c->updated_at = kbi_dup(res, i, 9);
-	c->message_count = kbi_int(res, i, 10);
-	c->total_tokens = kbi_int(res, i, 11);
-	c->title_custom = (int)kbi_int(res, i, 12);
+	c->id = ods_db_res_int0(res, i, 0);
+	c->conversation_id = ods_db_res_strdup(res, i, 1);
+	c->user_id = ods_db_res_strdup(res, i, 2);
+	c->title = ods_db_res_strdup(res, i, 3);
+	c->model = ods_db_res_strdup(res, i, 4);
+	c->system_prompt = ods_db_res_strdup(res, i, 5);
+	c->knowledge_base_id = ods_db_res_strdup(res, i, 6);
+	c->app_id = ods_db_res_strdup(res, i, 7);
+	c->created_at = ods_db_res_strdup(res, i, 8);
+	c->updated_at = ods_db_res_strdup(res, i, 9);
+	c->message_count = ods_db_res_int0(res, i, 10);
+	c->total_tokens = ods_db_res_int0(res, i, 11);
+	c->title_custom = (int)ods_db_res_int0(res, i, 12);
 }
 
 static void
@@ -251,7 +251,7 @@ ods_conv_list(struct ods_db *db, const char *user, size_t offset,
 	    "WHERE (? OR c.user_id = ?)", a, 2, 1, &res);
 	if (er != ODS_OK)
 		return er;
-	*total = kbi_int(res, 0, 0);
+	*total = ods_db_res_int0(res, 0, 0);
 	ods_db_res_free(res);
 	res = NULL;
 	a[2] = ods_db_int((int64_t)limit);
@@ -502,19 +502,19 @@ static void
 msg_row(const struct ods_db_res *res, size_t i, struct ods_msg *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->id = kbi_int(res, i, 0);
-	m->message_id = kbi_dup(res, i, 1);
-	m->conversation_id = kbi_dup(res, i, 2);
-	m->role = kbi_dup(res, i, 3);
-	m->content = kbi_dup(res, i, 4);
-	m->model = kbi_dup(res, i, 5);
-	m->status = kbi_dup(res, i, 6);
-	m->sources = kbi_dup(res, i, 7);
-	m->created_at = kbi_dup(res, i, 8);
-	m->prompt_tokens = kbi_int(res, i, 9);
-	m->completion_tokens = kbi_int(res, i, 10);
+	m->id = ods_db_res_int0(res, i, 0);
+	m->message_id = ods_db_res_strdup(res, i, 1);
+	m->conversation_id = ods_db_res_strdup(res, i, 2);
+	m->role = ods_db_res_strdup(res, i, 3);
+	m->content = ods_db_res_strdup(res, i, 4);
+	m->model = ods_db_res_strdup(res, i, 5);
+	m->status = ods_db_res_strdup(res, i, 6);
+	m->sources = ods_db_res_strdup(res, i, 7);
+	m->created_at = ods_db_res_strdup(res, i, 8);
+	m->prompt_tokens = ods_db_res_int0(res, i, 9);
+	m->completion_tokens = ods_db_res_int0(res, i, 10);
 	m->latency_ms = ods_db_res_isnull(res, i, 11) ? -1 :
-	    kbi_int(res, i, 11);
+	    ods_db_res_int0(res, i, 11);
 }
 
 void
@@ -554,7 +554,7 @@ ods_msg_list(struct ods_db *db, const char *conv, size_t offset,
 	    "conversation_id = ?", a, 1, 1, &res);
 	if (er != ODS_OK)
 		return er;
-	*total = kbi_int(res, 0, 0);
+	*total = ods_db_res_int0(res, 0, 0);
 	ods_db_res_free(res);
 	res = NULL;
 	a[1] = ods_db_int((int64_t)limit);
@@ -611,9 +611,9 @@ ods_conv_usage(struct ods_db *db, const char *conv, struct ods_conv_usage *u)
 	    "COALESCE(SUM(completion_tokens), 0), COUNT(*) FROM messages "
 	    "WHERE conversation_id = ?", a, 1, 1, &res);
 	if (er == ODS_OK) {
-		u->prompt_tokens = kbi_int(res, 0, 0);
-		u->completion_tokens = kbi_int(res, 0, 1);
-		u->messages = kbi_int(res, 0, 2);
+		u->prompt_tokens = ods_db_res_int0(res, 0, 0);
+		u->completion_tokens = ods_db_res_int0(res, 0, 1);
+		u->messages = ods_db_res_int0(res, 0, 2);
 	}
 	ods_db_res_free(res);
 	return er;

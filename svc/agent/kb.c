@@ -78,24 +78,24 @@ static void
 row_to(const struct ods_db_res *res, size_t i, struct ods_kb *k)
 {
 	memset(k, 0, sizeof(*k));
-	k->id = kbi_int(res, i, 0);
-	k->kb_id = kbi_dup(res, i, 1);
-	k->name = kbi_dup(res, i, 2);
-	k->description = kbi_dup(res, i, 3);
-	k->type = kbi_dup(res, i, 4);
-	k->collection = kbi_dup(res, i, 5);
-	k->embedding_model = kbi_dup(res, i, 6);
-	k->dim = (int)kbi_int(res, i, 7);
-	k->chunk_size = (int)kbi_int(res, i, 8);
-	k->chunk_overlap = (int)kbi_int(res, i, 9);
-	k->status = kbi_dup(res, i, 10);
-	k->created_by = kbi_dup(res, i, 11);
-	k->created_at = kbi_dup(res, i, 12);
-	k->updated_at = kbi_dup(res, i, 13);
-	k->last_indexed_at = kbi_dup(res, i, 14);
-	k->document_count = kbi_int(res, i, 15);
-	k->chunk_count = kbi_int(res, i, 16);
-	k->indexing = kbi_int(res, i, 17);
+	k->id = ods_db_res_int0(res, i, 0);
+	k->kb_id = ods_db_res_strdup(res, i, 1);
+	k->name = ods_db_res_strdup(res, i, 2);
+	k->description = ods_db_res_strdup(res, i, 3);
+	k->type = ods_db_res_strdup(res, i, 4);
+	k->collection = ods_db_res_strdup(res, i, 5);
+	k->embedding_model = ods_db_res_strdup(res, i, 6);
+	k->dim = (int)ods_db_res_int0(res, i, 7);
+	k->chunk_size = (int)ods_db_res_int0(res, i, 8);
+	k->chunk_overlap = (int)ods_db_res_int0(res, i, 9);
+	k->status = ods_db_res_strdup(res, i, 10);
+	k->created_by = ods_db_res_strdup(res, i, 11);
+	k->created_at = ods_db_res_strdup(res, i, 12);
+	k->updated_at = ods_db_res_strdup(res, i, 13);
+	k->last_indexed_at = ods_db_res_strdup(res, i, 14);
+	k->document_count = ods_db_res_int0(res, i, 15);
+	k->chunk_count = ods_db_res_int0(res, i, 16);
+	k->indexing = ods_db_res_int0(res, i, 17);
 }
 
 static void

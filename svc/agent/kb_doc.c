@@ -29,28 +29,28 @@ static void
 row_to(const struct ods_db_res *res, size_t i, struct ods_doc *d)
 {
 	memset(d, 0, sizeof(*d));
-	d->id = kbi_int(res, i, 0);
-	d->doc_id = kbi_dup(res, i, 1);
-	d->kb_num = kbi_int(res, i, 2);
-	d->kb_id = kbi_dup(res, i, 3);
-	d->collection = kbi_dup(res, i, 4);
-	d->file_name = kbi_dup(res, i, 5);
-	d->title = kbi_dup(res, i, 6);
-	d->content_type = kbi_dup(res, i, 7);
-	d->format = kbi_dup(res, i, 8);
-	d->charset = kbi_dup(res, i, 9);
-	d->checksum = kbi_dup(res, i, 10);
-	d->object_key = kbi_dup(res, i, 11);
-	d->status = kbi_dup(res, i, 12);
-	d->error = kbi_dup(res, i, 13);
-	d->metadata = kbi_dup(res, i, 14);
-	d->created_by = kbi_dup(res, i, 15);
-	d->created_at = kbi_dup(res, i, 16);
-	d->indexed_at = kbi_dup(res, i, 17);
-	d->size = kbi_int(res, i, 18);
-	d->chunk_count = kbi_int(res, i, 19);
-	d->job_id = kbi_int(res, i, 20);
-	d->progress = (int)kbi_int(res, i, 21);
+	d->id = ods_db_res_int0(res, i, 0);
+	d->doc_id = ods_db_res_strdup(res, i, 1);
+	d->kb_num = ods_db_res_int0(res, i, 2);
+	d->kb_id = ods_db_res_strdup(res, i, 3);
+	d->collection = ods_db_res_strdup(res, i, 4);
+	d->file_name = ods_db_res_strdup(res, i, 5);
+	d->title = ods_db_res_strdup(res, i, 6);
+	d->content_type = ods_db_res_strdup(res, i, 7);
+	d->format = ods_db_res_strdup(res, i, 8);
+	d->charset = ods_db_res_strdup(res, i, 9);
+	d->checksum = ods_db_res_strdup(res, i, 10);
+	d->object_key = ods_db_res_strdup(res, i, 11);
+	d->status = ods_db_res_strdup(res, i, 12);
+	d->error = ods_db_res_strdup(res, i, 13);
+	d->metadata = ods_db_res_strdup(res, i, 14);
+	d->created_by = ods_db_res_strdup(res, i, 15);
+	d->created_at = ods_db_res_strdup(res, i, 16);
+	d->indexed_at = ods_db_res_strdup(res, i, 17);
+	d->size = ods_db_res_int0(res, i, 18);
+	d->chunk_count = ods_db_res_int0(res, i, 19);
+	d->job_id = ods_db_res_int0(res, i, 20);
+	d->progress = (int)ods_db_res_int0(res, i, 21);
 }
 
 static void
@@ -311,7 +311,7 @@ ods_doc_collections(struct ods_db *db, const char *owner, char ***names,
 	if (er == ODS_OK && (*n = ods_db_res_nrows(res)) > 0) {
 		*names = ods_xcalloc(*n, sizeof(char *));
 		for (i = 0; i < *n; i++)
-			(*names)[i] = kbi_dup(res, i, 0);
+			(*names)[i] = ods_db_res_strdup(res, i, 0);
 	}
 	ods_db_res_free(res);
 	return er;
@@ -450,7 +450,7 @@ out:
 	ods_db_release(c);
 	n = er == ODS_OK ? ods_db_res_nrows(res) : 0;
 	for (i = 0; i < n && er == ODS_OK; i++)
-		er = ods_doc_enqueue(db, redis, kbi_int(res, i, 0),
+		er = ods_doc_enqueue(db, redis, ods_db_res_int0(res, i, 0),
 		    ods_db_res_text(res, i, 1, NULL), NULL);
 	if (ndocs != NULL)
 		*ndocs = (int64_t)i;

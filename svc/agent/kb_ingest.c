@@ -201,7 +201,7 @@ store(struct ingest *in, size_t from, size_t to, const float *vecs)
 	    BATCH, &seqs)) == ODS_OK && ods_db_res_nrows(seqs) != n)
 		er = ODS_EINTERNAL;
 	for (i = 0; er == ODS_OK && i < n; i++)
-		a[i * 10] = ods_db_int(kbi_int(seqs, i, 0));
+		a[i * 10] = ods_db_int(ods_db_res_int0(seqs, i, 0));
 	if (er == ODS_OK)
 		er = ods_db_insert_rows(c, "INSERT INTO document_chunks "
 		    "(seq, collection_name, kb_num, doc_id, doc_num, "

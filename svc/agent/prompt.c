@@ -29,21 +29,21 @@ static void
 row_to(const struct ods_db_res *res, size_t i, struct ods_prompt *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->id = kbi_int(res, i, 0);
-	p->template_id = kbi_dup(res, i, 1);
-	p->name = kbi_dup(res, i, 2);
-	p->description = kbi_dup(res, i, 3);
-	p->category = kbi_dup(res, i, 4);
-	p->content = kbi_dup(res, i, 5);
-	p->variables = kbi_dup(res, i, 6);
-	p->model = kbi_dup(res, i, 7);
-	p->tags = kbi_dup(res, i, 8);
-	p->version = (int)kbi_int(res, i, 9);
-	p->is_public = kbi_int(res, i, 10) != 0;
-	p->usage_count = kbi_int(res, i, 11);
-	p->created_by = kbi_dup(res, i, 12);
-	p->created_at = kbi_dup(res, i, 13);
-	p->updated_at = kbi_dup(res, i, 14);
+	p->id = ods_db_res_int0(res, i, 0);
+	p->template_id = ods_db_res_strdup(res, i, 1);
+	p->name = ods_db_res_strdup(res, i, 2);
+	p->description = ods_db_res_strdup(res, i, 3);
+	p->category = ods_db_res_strdup(res, i, 4);
+	p->content = ods_db_res_strdup(res, i, 5);
+	p->variables = ods_db_res_strdup(res, i, 6);
+	p->model = ods_db_res_strdup(res, i, 7);
+	p->tags = ods_db_res_strdup(res, i, 8);
+	p->version = (int)ods_db_res_int0(res, i, 9);
+	p->is_public = ods_db_res_int0(res, i, 10) != 0;
+	p->usage_count = ods_db_res_int0(res, i, 11);
+	p->created_by = ods_db_res_strdup(res, i, 12);
+	p->created_at = ods_db_res_strdup(res, i, 13);
+	p->updated_at = ods_db_res_strdup(res, i, 14);
 	if (p->content == NULL)
 		p->content = ods_xstrdup("");
 }

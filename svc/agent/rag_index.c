@@ -271,9 +271,9 @@ apply_page(struct ods_rag *rg, struct rag_ent *e, uint64_t vseq,
 	ki = ods_xcalloc(n + 1, sizeof(*ki));
 	vbuf = ods_xcalloc((size_t)(n + 1) * e->dim, sizeof(float));
 	for (i = 0; i < n && er == ODS_OK; i++) {
-		int64_t		 id = kbi_int(res, i, 0);
-		uint64_t	 seq = (uint64_t)kbi_int(res, i, 2);
-		int		 deleted = kbi_int(res, i, 3) != 0;
+		int64_t		 id = ods_db_res_int0(res, i, 0);
+		uint64_t	 seq = (uint64_t)ods_db_res_int0(res, i, 2);
+		int		 deleted = ods_db_res_int0(res, i, 3) != 0;
 		size_t		 blen = 0, tlen = 0;
 		const char	*blob, *text;
 
@@ -297,14 +297,14 @@ apply_page(struct ods_rag *rg, struct rag_ent *e, uint64_t vseq,
 		}
 		blob = ods_db_res_text(res, i, 6, &blen);
 		text = ods_db_res_text(res, i, 5, &tlen);
-		if (seq > vseq && kbi_int(res, i, 4) == (int64_t)e->dim &&
+		if (seq > vseq && ods_db_res_int0(res, i, 4) == (int64_t)e->dim &&
 		    blob != NULL && blen == e->dim * sizeof(float)) {
 			float *v = vbuf + nv * e->dim;
 
 			memcpy(v, blob, blen);
 			if (vec_ok(v, e->dim)) {
 				vi[nv].id = id;
-				vi[nv].doc_id = kbi_int(res, i, 1);
+				vi[nv].doc_id = ods_db_res_int0(res, i, 1);
 				vi[nv].kb_id = e->kb;
 				vi[nv].vec = v;
 				nv++;
@@ -330,7 +330,7 @@ apply_page(struct ods_rag *rg, struct rag_ent *e, uint64_t vseq,
 kw:
 		if (seq > kseq && text != NULL) {
 			ki[nk].id = id;
-			ki[nk].doc_id = kbi_int(res, i, 1);
+			ki[nk].doc_id = ods_db_res_int0(res, i, 1);
 			ki[nk].kb_id = e->kb;
 			ki[nk].text = text;
 			ki[nk].len = tlen;
@@ -361,7 +361,7 @@ rag_db_seq(struct ods_rag *rg, int64_t kb, uint64_t *seq)
 	er = ods_db_query_once(rg->db, "SELECT COALESCE(MAX(seq), 0) FROM "
 	    "document_chunks WHERE kb_num = ?", a, 1, 1, &res);
 	if (er == ODS_OK)
-		*seq = (uint64_t)kbi_int(res, 0, 0);
+		*seq = (uint64_t)ods_db_res_int0(res, 0, 0);
 	ods_db_res_free(res);
 	return er;
 }

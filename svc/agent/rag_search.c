@@ -131,7 +131,7 @@ doc_nums(struct ods_db *db, const struct ods_kb *kb,
 		    "kb_num = ? AND doc_id = ? AND status <> 'deleted'", a, 2,
 		    1, &res);
 		if (er == ODS_OK && ods_db_res_nrows(res) == 1)
-			out[(*n)++] = kbi_int(res, 0, 0);
+			out[(*n)++] = ods_db_res_int0(res, 0, 0);
 		ods_db_res_free(res);
 		res = NULL;
 	}
@@ -188,7 +188,7 @@ meta_nums(struct ods_db *db, const struct ods_kb *kb,
 	*n = er == ODS_OK ? ods_db_res_nrows(res) : 0;
 	*out = ods_xcalloc(*n + 1, sizeof(**out));
 	for (i = 0; i < *n; i++)
-		(*out)[i] = kbi_int(res, i, 0);
+		(*out)[i] = ods_db_res_int0(res, i, 0);
 	ods_db_res_free(res);
 	return er;
 }
@@ -375,17 +375,17 @@ hydrate(struct ods_db *db, const struct ods_kb *kb, const struct cand *cv,
 		nrows = ods_db_res_nrows(res);
 		for (j = i; j < i + HYDRATE && j < nc && *nh < want; j++) {
 			for (r = 0; r < nrows; r++)
-				if (kbi_int(res, r, 0) == cv[j].id)
+				if (ods_db_res_int0(res, r, 0) == cv[j].id)
 					break;
 			if (r == nrows)
 				continue;
 			hits[*nh].chunk_id = cv[j].id;
-			hits[*nh].doc_num = kbi_int(res, r, 1);
-			hits[*nh].chunk_index = (int)kbi_int(res, r, 2);
-			hits[*nh].content = kbi_dup(res, r, 3);
-			hits[*nh].doc_id = kbi_dup(res, r, 4);
-			hits[*nh].title = kbi_dup(res, r, 5);
-			hits[*nh].file_name = kbi_dup(res, r, 6);
+			hits[*nh].doc_num = ods_db_res_int0(res, r, 1);
+			hits[*nh].chunk_index = (int)ods_db_res_int0(res, r, 2);
+			hits[*nh].content = ods_db_res_strdup(res, r, 3);
+			hits[*nh].doc_id = ods_db_res_strdup(res, r, 4);
+			hits[*nh].title = ods_db_res_strdup(res, r, 5);
+			hits[*nh].file_name = ods_db_res_strdup(res, r, 6);
 			hits[*nh].score = cv[j].score;
 			hits[*nh].vec_score = cv[j].vs;
 			hits[*nh].kw_score = cv[j].ks;
@@ -435,12 +435,12 @@ mmr_rerank(struct ods_db *db, const struct ods_kb *kb,
 		    HYDRATE + 1, HYDRATE, &res);
 		for (r = 0; er == ODS_OK && r < ods_db_res_nrows(res); r++) {
 			for (j = i; j < i + HYDRATE && j < *n; j++)
-				if (hits[j].chunk_id == kbi_int(res, r, 0))
+				if (hits[j].chunk_id == ods_db_res_int0(res, r, 0))
 					break;
 			blob = ods_db_res_text(res, r, 2, &blen);
 			/* float32 little-endian, as rag_index.c reads them */
 			if (j == i + HYDRATE || j == *n || blob == NULL ||
-			    kbi_int(res, r, 1) != kb->dim ||
+			    ods_db_res_int0(res, r, 1) != kb->dim ||
 			    blen != dim * sizeof(float))
 				continue;
 			memcpy(vbuf + j * dim, blob, blen);

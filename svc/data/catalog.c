@@ -701,16 +701,6 @@ col(const struct ods_db_res *res, size_t i, size_t j)
 	return ods_db_res_text(res, i, j, NULL);
 }
 
-static int64_t
-col_int(const struct ods_db_res *res, size_t i, size_t j)
-{
-	int64_t	v = 0;
-
-	if (ods_db_res_int(res, i, j, &v) != ODS_OK)
-		v = 0;
-	return v;
-}
-
 /* A JSON column as it is, or fallback ("[]", "null"). */
 static void
 raw_json(struct ods_jw *jw, const char *key, const char *v,
@@ -730,7 +720,7 @@ count_of(struct ods_db *db, const char *sql, const struct ods_db_arg *a,
 	enum ods_err		 er;
 
 	er = ods_db_query_once_const(db, sql, a, n, 1, &res);
-	*total = er == ODS_OK ? col_int(res, 0, 0) : 0;
+	*total = er == ODS_OK ? ods_db_res_int0(res, 0, 0) : 0;
 	ods_db_res_free(res);
 	return er;
 }
@@ -763,7 +753,7 @@ ods_cat_databases(struct ods_db *db, const struct ods_cat_filter *f,
 		ods_jw_kstr(jw, "database_name", col(res, i, 1));
 		ods_jw_kstr(jw, "description", col(res, i, 2));
 		ods_jw_kstr(jw, "owner", col(res, i, 3));
-		ods_jw_kint(jw, "table_count", col_int(res, i, 6));
+		ods_jw_kint(jw, "table_count", ods_db_res_int0(res, i, 6));
 		ods_jw_kstr(jw, "source_id", col(res, i, 0));
 		ods_jw_kstr(jw, "source_name", col(res, i, 7));
 		ods_jw_kstr(jw, "source_type", col(res, i, 8));
@@ -803,8 +793,8 @@ ods_cat_tables(struct ods_db *db, const struct ods_cat_filter *f,
 		ods_jw_kstr(jw, "name", col(res, i, 2));
 		ods_jw_kstr(jw, "table_name", col(res, i, 2));
 		ods_jw_kstr(jw, "description", col(res, i, 3));
-		ods_jw_kint(jw, "row_count", col_int(res, i, 4));
-		ods_jw_kint(jw, "size_bytes", col_int(res, i, 5));
+		ods_jw_kint(jw, "row_count", ods_db_res_int0(res, i, 4));
+		ods_jw_kint(jw, "size_bytes", ods_db_res_int0(res, i, 5));
 		ods_jw_kstr(jw, "table_type", col(res, i, 6));
 		ods_jw_kstr(jw, "database", col(res, i, 1));
 		ods_jw_kstr(jw, "source_id", col(res, i, 0));
@@ -844,11 +834,11 @@ table_columns(struct ods_db *db, const struct ods_cat_filter *f,
 		ods_jw_obj(jw);
 		ods_jw_kstr(jw, "name", col(res, i, 0));
 		ods_jw_kstr(jw, "type", col(res, i, 1));
-		ods_jw_kbool(jw, "nullable", col_int(res, i, 2) != 0);
+		ods_jw_kbool(jw, "nullable", ods_db_res_int0(res, i, 2) != 0);
 		ods_jw_kstr(jw, "description", col(res, i, 3));
 		ods_jw_kstr(jw, "default", col(res, i, 4));
-		ods_jw_kbool(jw, "primary_key", col_int(res, i, 5) != 0);
-		ods_jw_kint(jw, "position", col_int(res, i, 6));
+		ods_jw_kbool(jw, "primary_key", ods_db_res_int0(res, i, 5) != 0);
+		ods_jw_kint(jw, "position", ods_db_res_int0(res, i, 6));
 		ods_jw_kstr(jw, "removed_at", col(res, i, 7));
 		ods_jw_end(jw);
 	}
@@ -887,8 +877,8 @@ ods_cat_table(struct ods_db *db, const struct ods_cat_filter *f,
 	ods_jw_kstr(jw, "name", col(res, 0, 2));
 	ods_jw_kstr(jw, "database", col(res, 0, 1));
 	ods_jw_kstr(jw, "description", col(res, 0, 3));
-	ods_jw_kint(jw, "row_count", col_int(res, 0, 4));
-	ods_jw_kint(jw, "size_bytes", col_int(res, 0, 5));
+	ods_jw_kint(jw, "row_count", ods_db_res_int0(res, 0, 4));
+	ods_jw_kint(jw, "size_bytes", ods_db_res_int0(res, 0, 5));
 	ods_jw_kstr(jw, "table_type", col(res, 0, 6));
 	ods_jw_kstr(jw, "source_id", col(res, 0, 0));
 	er = table_columns(db, f, col(res, 0, 0), col(res, 0, 1),
@@ -1029,8 +1019,8 @@ asset_json(struct ods_jw *jw, const struct ods_db_res *res, size_t i)
 	for (k = 0; k < ODS_NELEM(str); k++)
 		ods_jw_kstr(jw, str[k], col(res, i, 1 + k));
 	raw_json(jw, "columns", col(res, i, 13), "[]");
-	ods_jw_kint(jw, "row_count", col_int(res, i, 14));
-	ods_jw_kint(jw, "size_bytes", col_int(res, i, 15));
+	ods_jw_kint(jw, "row_count", ods_db_res_int0(res, i, 14));
+	ods_jw_kint(jw, "size_bytes", ods_db_res_int0(res, i, 15));
 	raw_json(jw, "tags", col(res, i, 16), "[]");
 	ods_jw_kstr(jw, "owner", col(res, i, 17));
 	ods_jw_kstr(jw, "owner_name", col(res, i, 18));
@@ -1041,9 +1031,9 @@ asset_json(struct ods_jw *jw, const struct ods_db_res *res, size_t i)
 		ods_jw_num(jw, q);
 	else
 		ods_jw_null(jw);
-	ods_jw_kint(jw, "view_count", col_int(res, i, 21));
-	ods_jw_kint(jw, "collect_count", col_int(res, i, 22));
-	ods_jw_kint(jw, "usage_count", col_int(res, i, 23));
+	ods_jw_kint(jw, "view_count", ods_db_res_int0(res, i, 21));
+	ods_jw_kint(jw, "collect_count", ods_db_res_int0(res, i, 22));
+	ods_jw_kint(jw, "usage_count", ods_db_res_int0(res, i, 23));
 	ods_jw_kstr(jw, "status", col(res, i, 24));
 	ods_jw_kstr(jw, "created_at", col(res, i, 25));
 	ods_jw_kstr(jw, "updated_at", col(res, i, 26));

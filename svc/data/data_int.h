@@ -174,8 +174,4 @@ void		 odsi_ds_pool_put(struct odsi_ds_pool *, const char *key,
 		    const char *fp, struct odsi_ds_conn *c, int broken);
 /* Open connections (idle and in use) of key; for tests and metrics. */
 unsigned	 odsi_ds_pool_open(struct odsi_ds_pool *, const char *key);
-/* A text cell of a result as a new string (NULL for NULL): dataset*.c. */
-struct ods_db_res;
-char	*odsi_dset_text(const struct ods_db_res *, size_t row, size_t col);
-
 #endif /* SVC_DATA_INT_H */

@@ -37,24 +37,6 @@ static const char *const statuses[] = { "active", "archived", "deleted",
 	NULL };
 static const char *const visibilities[] = { "public", "private", NULL };
 
-char *
-odsi_dset_text(const struct ods_db_res *res, size_t row, size_t col)
-{
-	const char	*p = ods_db_res_text(res, row, col, NULL);
-
-	return p != NULL ? ods_xstrdup(p) : NULL;
-}
-
-static int64_t
-int_col(const struct ods_db_res *res, size_t row, size_t col)
-{
-	int64_t	v = 0;
-
-	if (ods_db_res_int(res, row, col, &v) != ODS_OK)
-		v = 0;
-	return v;
-}
-
 static int
 one_of(const char *s, const char *const *set)
 {
@@ -224,22 +206,22 @@ ods_dset_spec_check(const struct ods_dset_spec *sp, int create,
 static void
 row_to(const struct ods_db_res *res, size_t i, struct ods_dset *d)
 {
-	d->id = int_col(res, i, 0);
-	d->dataset_id = odsi_dset_text(res, i, 1);
-	d->name = odsi_dset_text(res, i, 2);
-	d->description = odsi_dset_text(res, i, 3);
-	d->storage_type = odsi_dset_text(res, i, 4);
-	d->storage_path = odsi_dset_text(res, i, 5);
-	d->format = odsi_dset_text(res, i, 6);
-	d->status = odsi_dset_text(res, i, 7);
-	d->row_count = int_col(res, i, 8);
-	d->size_bytes = int_col(res, i, 9);
-	d->tags = odsi_dset_text(res, i, 10);
-	d->visibility = odsi_dset_text(res, i, 11);
-	d->created_by = odsi_dset_text(res, i, 12);
-	d->created_at = odsi_dset_text(res, i, 13);
-	d->updated_at = odsi_dset_text(res, i, 14);
-	d->version = int_col(res, i, 15);
+	d->id = ods_db_res_int0(res, i, 0);
+	d->dataset_id = ods_db_res_strdup(res, i, 1);
+	d->name = ods_db_res_strdup(res, i, 2);
+	d->description = ods_db_res_strdup(res, i, 3);
+	d->storage_type = ods_db_res_strdup(res, i, 4);
+	d->storage_path = ods_db_res_strdup(res, i, 5);
+	d->format = ods_db_res_strdup(res, i, 6);
+	d->status = ods_db_res_strdup(res, i, 7);
+	d->row_count = ods_db_res_int0(res, i, 8);
+	d->size_bytes = ods_db_res_int0(res, i, 9);
+	d->tags = ods_db_res_strdup(res, i, 10);
+	d->visibility = ods_db_res_strdup(res, i, 11);
+	d->created_by = ods_db_res_strdup(res, i, 12);
+	d->created_at = ods_db_res_strdup(res, i, 13);
+	d->updated_at = ods_db_res_strdup(res, i, 14);
+	d->version = ods_db_res_int0(res, i, 15);
 }
 
 static void
@@ -353,18 +335,18 @@ ods_dset_get(struct ods_db *db, const char *id, const char *owner,
 	for (i = 0; i < n; i++) {
 		if (ods_db_res_isnull(res, i, NCOLS))
 			continue;
-		ord[m].pos = int_col(res, i, NCOLS + 4);
-		ord[m].id = int_col(res, i, NCOLS + 5);
+		ord[m].pos = ods_db_res_int0(res, i, NCOLS + 4);
+		ord[m].id = ods_db_res_int0(res, i, NCOLS + 5);
 		ord[m++].row = i;
 	}
 	qsort(ord, m, sizeof(*ord), col_order_cmp);
 	d->cols = ods_xcalloc(n, sizeof(*d->cols));
 	for (i = 0; i < m; i++) {
 		c = &d->cols[d->ncols++];
-		c->name = odsi_dset_text(res, ord[i].row, NCOLS);
-		c->type = odsi_dset_text(res, ord[i].row, NCOLS + 1);
-		c->nullable = int_col(res, ord[i].row, NCOLS + 2) != 0;
-		c->description = odsi_dset_text(res, ord[i].row, NCOLS + 3);
+		c->name = ods_db_res_strdup(res, ord[i].row, NCOLS);
+		c->type = ods_db_res_strdup(res, ord[i].row, NCOLS + 1);
+		c->nullable = ods_db_res_int0(res, ord[i].row, NCOLS + 2) != 0;
+		c->description = ods_db_res_strdup(res, ord[i].row, NCOLS + 3);
 	}
 	free(ord);
 	ods_db_res_free(res);
@@ -665,22 +647,22 @@ ods_dset_json(struct ods_jw *jw, const struct ods_dset *d)
 static void
 vrow_to(const struct ods_db_res *res, size_t i, struct ods_dsver *v)
 {
-	v->version_id = odsi_dset_text(res, i, 0);
-	v->dataset_id = odsi_dset_text(res, i, 1);
-	v->number = int_col(res, i, 2);
-	v->storage_path = odsi_dset_text(res, i, 3);
-	v->description = odsi_dset_text(res, i, 4);
-	v->row_count = int_col(res, i, 5);
-	v->size_bytes = int_col(res, i, 6);
-	v->checksum = odsi_dset_text(res, i, 7);
-	v->file_name = odsi_dset_text(res, i, 8);
-	v->content_type = odsi_dset_text(res, i, 9);
-	v->format = odsi_dset_text(res, i, 10);
-	v->has_header = int_col(res, i, 11) != 0;
-	v->charset = odsi_dset_text(res, i, 12);
-	v->upload_id = odsi_dset_text(res, i, 13);
-	v->created_by = odsi_dset_text(res, i, 14);
-	v->created_at = odsi_dset_text(res, i, 15);
+	v->version_id = ods_db_res_strdup(res, i, 0);
+	v->dataset_id = ods_db_res_strdup(res, i, 1);
+	v->number = ods_db_res_int0(res, i, 2);
+	v->storage_path = ods_db_res_strdup(res, i, 3);
+	v->description = ods_db_res_strdup(res, i, 4);
+	v->row_count = ods_db_res_int0(res, i, 5);
+	v->size_bytes = ods_db_res_int0(res, i, 6);
+	v->checksum = ods_db_res_strdup(res, i, 7);
+	v->file_name = ods_db_res_strdup(res, i, 8);
+	v->content_type = ods_db_res_strdup(res, i, 9);
+	v->format = ods_db_res_strdup(res, i, 10);
+	v->has_header = ods_db_res_int0(res, i, 11) != 0;
+	v->charset = ods_db_res_strdup(res, i, 12);
+	v->upload_id = ods_db_res_strdup(res, i, 13);
+	v->created_by = ods_db_res_strdup(res, i, 14);
+	v->created_at = ods_db_res_strdup(res, i, 15);
 }
 
 static void
@@ -766,7 +748,7 @@ add_once(struct ods_db_conn *c, const struct ods_dset *d,
 		er = ODS_ECONFLICT;
 		goto fail;
 	}
-	num = int_col(res, 0, 1);
+	num = ods_db_res_int0(res, 0, 1);
 	*nump = num;
 	ods_db_res_free(res);
 	res = NULL;

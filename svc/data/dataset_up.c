@@ -84,18 +84,18 @@ ods_dsup_get(struct ods_db *db, const char *dataset_id, const char *upload_id,
 		er = ODS_ENOTFOUND;
 	if (er == ODS_OK) {
 		u = ods_xcalloc(1, sizeof(*u));
-		u->upload_id = odsi_dset_text(res, 0, 0);
-		u->dataset_id = odsi_dset_text(res, 0, 1);
-		u->file_name = odsi_dset_text(res, 0, 2);
-		u->content_type = odsi_dset_text(res, 0, 3);
-		u->storage_path = odsi_dset_text(res, 0, 4);
-		u->status = odsi_dset_text(res, 0, 5);
-		u->created_by = odsi_dset_text(res, 0, 6);
-		u->expires_at = odsi_dset_text(res, 0, 7);
+		u->upload_id = ods_db_res_strdup(res, 0, 0);
+		u->dataset_id = ods_db_res_strdup(res, 0, 1);
+		u->file_name = ods_db_res_strdup(res, 0, 2);
+		u->content_type = ods_db_res_strdup(res, 0, 3);
+		u->storage_path = ods_db_res_strdup(res, 0, 4);
+		u->status = ods_db_res_strdup(res, 0, 5);
+		u->created_by = ods_db_res_strdup(res, 0, 6);
+		u->expires_at = ods_db_res_strdup(res, 0, 7);
 		if (ods_db_res_int(res, 0, 8, &exp) != ODS_OK)
 			exp = 0;
 		u->expired = exp != 0;
-		u->version_id = odsi_dset_text(res, 0, 9);
+		u->version_id = ods_db_res_strdup(res, 0, 9);
 		*out = u;
 	}
 	ods_db_res_free(res);

@@ -119,14 +119,6 @@ ods_ds_ctx_free(struct ods_ds_ctx *c)
 }
 
 static char *
-dup_col(const struct ods_db_res *res, size_t row, size_t col)
-{
-	const char	*p = ods_db_res_text(res, row, col, NULL);
-
-	return p != NULL ? ods_xstrdup(p) : NULL;
-}
-
-static char *
 xdup(const char *s)
 {
 	return s != NULL ? ods_xstrdup(s) : NULL;
@@ -162,21 +154,21 @@ row_to(const struct ods_db_res *res, size_t i, struct ods_ds *d)
 	if (ods_db_res_int(res, i, 0, &id) != ODS_OK)
 		id = 0;
 	d->id = id;
-	d->source_id = dup_col(res, i, 1);
-	d->name = dup_col(res, i, 2);
-	d->description = dup_col(res, i, 3);
-	d->type = dup_col(res, i, 4);
-	d->status = dup_col(res, i, 5);
-	d->last_connected = dup_col(res, i, 6);
-	d->last_error = dup_col(res, i, 7);
-	d->metadata = dup_col(res, i, 8);
-	d->tags = dup_col(res, i, 9);
-	d->visibility = dup_col(res, i, 10);
-	d->created_by = dup_col(res, i, 11);
-	d->created_at = dup_col(res, i, 12);
-	d->updated_at = dup_col(res, i, 13);
+	d->source_id = ods_db_res_strdup(res, i, 1);
+	d->name = ods_db_res_strdup(res, i, 2);
+	d->description = ods_db_res_strdup(res, i, 3);
+	d->type = ods_db_res_strdup(res, i, 4);
+	d->status = ods_db_res_strdup(res, i, 5);
+	d->last_connected = ods_db_res_strdup(res, i, 6);
+	d->last_error = ods_db_res_strdup(res, i, 7);
+	d->metadata = ods_db_res_strdup(res, i, 8);
+	d->tags = ods_db_res_strdup(res, i, 9);
+	d->visibility = ods_db_res_strdup(res, i, 10);
+	d->created_by = ods_db_res_strdup(res, i, 11);
+	d->created_at = ods_db_res_strdup(res, i, 12);
+	d->updated_at = ods_db_res_strdup(res, i, 13);
 	conf_to(ods_db_res_text(res, i, 14, NULL), d);
-	d->credential = dup_col(res, i, 15);
+	d->credential = ods_db_res_strdup(res, i, 15);
 }
 
 static void
