@@ -86,9 +86,7 @@ h_apps_list(struct ods_req *r, struct ods_resp *w)
 	size_t			 n = 0, i;
 
 	if (ods_req_page(r, 20, &pg) != ODS_OK)
-		return ods_resp_error_ex(w, ODS_EINVAL, ODS_C_INVALID_FIELD,
-		    "invalid_field", "page, page_size and limit must be "
-		    "integers");
+		return ods_resp_bad_page(w);
 	f.owner = h_owner(r);
 	f.type = ods_req_query(r, "type");
 	f.status = ods_req_query(r, "status");

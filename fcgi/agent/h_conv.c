@@ -82,8 +82,7 @@ h_conv_list(struct ods_req *r, struct ods_resp *w)
 	size_t		 n = 0, i;
 
 	if (ods_req_page(r, PAGE_DEFAULT, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	/* user_id names another user's list for an admin only. */
 	q = ods_req_query(r, "user_id");
 	if (h_owner(r) == NULL && q != NULL && *q != '\0')
@@ -231,8 +230,7 @@ h_conv_messages(struct ods_req *r, struct ods_resp *w)
 	size_t		 n = 0, i;
 
 	if (ods_req_page(r, 100, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	if ((c = conv_of(r, w, h_owner(r), &hs)) == NULL)
 		return hs;
 	er = ods_msg_list(ods_req_db(r), c->conversation_id,

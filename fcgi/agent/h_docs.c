@@ -350,8 +350,7 @@ h_docs_list(struct ods_req *r, struct ods_resp *w)
 	size_t			 n = 0, nn = 0, i;
 
 	if (ods_req_page(r, 50, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	memset(&f, 0, sizeof(f));
 	f.owner = h_owner(r);
 	f.status = ods_req_query(r, "status");

@@ -66,8 +66,7 @@ h_kb_list(struct ods_req *r, struct ods_resp *w)
 	size_t		 n = 0, i;
 
 	if (ods_req_page(r, 20, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	er = ods_kb_list(ods_req_db(r), h_owner(r), (size_t)pg.offset,
 	    (size_t)pg.page_size, &v, &n, &total);
 	if (er != ODS_OK)
@@ -229,8 +228,7 @@ h_kb_documents(struct ods_req *r, struct ods_resp *w)
 	size_t			 n = 0, i;
 
 	if (ods_req_page(r, 20, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	if ((kb = h_kb_of(r, w, ods_req_param(r, "id"), NULL, 0, &hs)) ==
 	    NULL)
 		return hs;

@@ -139,8 +139,7 @@ h_prompts_versions(struct ods_req *r, struct ods_resp *w)
 	size_t			 n = 0, i;
 
 	if (h_prompt_page(r, 20, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	if ((p = prompt_of(r, w, 0, &hs)) == NULL)
 		return hs;
 	er = ods_prompt_versions(ods_req_db(r), p, (size_t)pg.offset,

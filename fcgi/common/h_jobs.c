@@ -51,8 +51,7 @@ h_jobs_list(struct ods_req *r, struct ods_resp *w)
 	size_t			 n = 0, i;
 
 	if (ods_req_page(r, 20, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	memset(&f, 0, sizeof(f));
 	f.created_by = h_owner(r);
 	if (f.created_by == NULL)

@@ -46,8 +46,7 @@ h_prompt_list(struct ods_req *r, struct ods_resp *w, const char *key,
 	if (ods_req_db(r) == NULL)
 		return ods_resp_error(w, ODS_EUNAVAIL, "no database");
 	if (h_prompt_page(r, page_size, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	memset(&f, 0, sizeof(f));
 	f.owner = h_owner(r);
 	f.category = ods_req_query(r, "category");

@@ -207,8 +207,7 @@ h_datasets_list(struct ods_req *r, struct ods_resp *w)
 	size_t			 n = 0, i;
 
 	if (ods_req_page(r, 50, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	memset(&f, 0, sizeof(f));
 	f.status = ods_req_query(r, "status");
 	f.format = ods_req_query(r, "format");
@@ -441,8 +440,7 @@ h_datasets_versions(struct ods_req *r, struct ods_resp *w)
 	size_t			 n = 0, i;
 
 	if (ods_req_page(r, 50, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	if ((d = dset_of(r, w, &hs)) == NULL)
 		return hs;
 	er = ods_dsver_list(ods_req_db(r), d->dataset_id, (size_t)pg.offset,

@@ -194,8 +194,7 @@ h_datasources_list(struct ods_req *r, struct ods_resp *w)
 	size_t		 n = 0, i;
 
 	if (ods_req_page(r, 50, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	er = ods_ds_list(ods_req_db(r), h_owner(r), ods_req_query(r, "type"),
 	    ods_req_query(r, "status"), (size_t)pg.offset,
 	    (size_t)pg.page_size, &v, &n, &total);

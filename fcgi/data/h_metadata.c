@@ -23,8 +23,7 @@ filter_of(struct ods_req *r, struct ods_resp *w, int64_t size,
 
 	memset(f, 0, sizeof(*f));
 	if (ods_req_page(r, size, pg) != ODS_OK) {
-		*hs = ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		*hs = ods_resp_bad_page(w);
 		return -1;
 	}
 	if (ods_req_query_int(r, "include_removed", 0, 0, 1, &rm) != ODS_OK) {

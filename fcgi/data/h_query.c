@@ -356,8 +356,7 @@ h_query_history(struct ods_req *r, struct ods_resp *w)
 	int64_t		 total = 0;
 
 	if (ods_req_page(r, 20, &pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
+		return ods_resp_bad_page(w);
 	jw = ods_resp_list_begin(w, "queries");
 	er = ods_query_history(ods_req_db(r), h_user(r),
 	    ods_req_query(r, "source_id"), (size_t)pg.offset,

@@ -883,6 +883,13 @@ ods_resp_error(struct ods_resp *w, enum ods_err er, const char *msg)
 }
 
 enum ods_status
+ods_resp_bad_page(struct ods_resp *w)
+{
+	return ods_resp_error(w, ODS_EINVAL, "page, page_size and limit must "
+	    "be integers");
+}
+
+enum ods_status
 ods_resp_input_error(struct ods_resp *w, enum ods_err er,
     const struct ods_why *why)
 {

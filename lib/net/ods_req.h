@@ -127,6 +127,8 @@ struct ods_page {
 };
 enum ods_err	 ods_req_page(struct ods_req *, int64_t default_size,
 		    struct ods_page *) ODS_MUSTCHECK;
+/* The 400 for paging that ods_req_page refused. */
+enum ods_status	 ods_resp_bad_page(struct ods_resp *);
 
 /*
  * The whole body, read once and capped at the configured maximum:
