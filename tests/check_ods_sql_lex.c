@@ -118,6 +118,20 @@ START_TEST(test_sql_lex_refuses_files_and_programs)
 	no("SELECT /*! LOAD_FILE('x') */ 1", ODS_SQL_MYSQL,
 	    "executable_comment");
 	no("SELECT /*M!100000 1 */", ODS_SQL_MYSQL, "executable_comment");
+	/*
+	 * User variables outlive the statement on a pooled connection: one
+	 * caller's SELECT @x := secret would be the next caller's SELECT @x.
+	 * System variables (@@x) are the server's and read-only here; '@' is
+	 * an operator of PostgreSQL.
+	 */
+	no("SELECT @x := name FROM t", ODS_SQL_MYSQL, "user_variable");
+	no("SELECT @x", ODS_SQL_MYSQL, "user_variable");
+	no("SELECT @`x`, 1", ODS_SQL_MYSQL, "user_variable");
+	no("SELECT @'x'", ODS_SQL_MYSQL, "user_variable");
+	no("SELECT 1 INTO @x", ODS_SQL_MYSQL, "user_variable");
+	ok("SELECT @@version, @@session.time_zone", ODS_SQL_MYSQL, "select");
+	ok("SELECT 'a@b.c' AS mail", ODS_SQL_MYSQL, "select");
+	ok("SELECT @ -5, a @> b FROM t", ODS_SQL_PG, "select");
 	/* Inside a string these words are only text. */
 	ok("SELECT 'INTO OUTFILE', 'pg_read_file'", ODS_SQL_MYSQL, "select");
 	ok("SELECT $$pg_read_file$$", ODS_SQL_PG, "select");

@@ -270,6 +270,25 @@ dash_comment(const struct lex *l)
 	return c <= ' ';
 }
 
+/*
+ * MySQL: '@' at l->i opens a user variable (@x, @`x`, @'x', @"x"), whose
+ * value stays with the session: on a pooled connection the next caller
+ * would read it. @@x (a system variable) is not one.
+ */
+static int
+user_variable(const struct lex *l)
+{
+	unsigned char	n;
+
+	if (l->i > 0 && l->s[l->i - 1] == '@')
+		return 0;
+	if (l->i + 1 >= l->n)
+		return 0;
+	n = (unsigned char)l->s[l->i + 1];
+	return n != '@' && (word_char(n) || n == '`' || n == '\'' ||
+	    n == '"');
+}
+
 /* One token at l->i; 0 goes on, -1 refused. */
 static int
 step(struct lex *l)
@@ -335,6 +354,11 @@ step(struct lex *l)
 			return -1;
 		return word(l, l->s + start, l->i - start, 1);
 	}
+	if (c == '@' && l->d == ODS_SQL_MYSQL && l->fn == NULL &&
+	    user_variable(l))
+		return refuse(l, "user_variable", "user variables (@name) are "
+		    "not allowed: they outlive the statement on a shared "
+		    "connection");
 	l->i++;
 	return emit(l, ODS_SQL_TOK_PUNCT, l->i - 1, l->i, l->i - 1, 1);
 }

@@ -21,6 +21,8 @@
  *   - words that reach the server's files or other sessions: INTO
  *     OUTFILE / DUMPFILE, LOAD_FILE, pg_read_file and its kin,
  *     lo_import / lo_export, dblink, set_config, query_to_xml, ...;
+ *   - MySQL's user variables (@x, @`x`; @@x system variables pass): their
+ *     values outlive the statement on a pooled connection;
  *   - MySQL's executable comments (a C-style comment opened by
  *     "/" "*!" or "/" "*M!"), which the server runs;
  *   - PostgreSQL names spelt in Unicode escapes (U&"..."), whose words

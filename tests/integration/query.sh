@@ -169,6 +169,11 @@ refused "$PG" "COPY items TO PROGRAM 'id'" forbidden_statement "COPY ... PROGRAM
 refused "$PG" "SELECT pg_read_file('/etc/passwd')" forbidden_function "pg_read_file"
 refused "$PG" "SELECT set_config('default_transaction_read_only', 'off', false)" forbidden_function "set_config"
 refused "$MY" "DROP TABLE items" forbidden_statement "DDL"
+# A user variable set by one caller would be read by the next one on the
+# same pooled connection.
+refused "$MY" "SELECT @leak := name FROM items LIMIT 1" user_variable "a user variable"
+q "$MY" "SELECT @@version_comment IS NOT NULL AS v"
+ods_expect_code 200 "a system variable (@@) is read"
 [ ! -e /tmp/ods-query-out ] || ods_t_fail "OUTFILE wrote a file"
 ods_expect_eq "$(ods_db_sql -e 'SELECT COUNT(*) FROM ds_sales.items')" 50 "nothing was deleted"
 
