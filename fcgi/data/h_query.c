@@ -327,6 +327,9 @@ h_query_execute(struct ods_req *r, struct ods_resp *w)
 	k.arg = &o;
 	er = ods_query_execute(ods_req_db(r), ods_req_ctx(r), &sp, h_owner(r),
 	    h_user(r), &k, &q);
+	/* status: success, refused, error or timeout (a bounded set). */
+	ods_metrics_business("query_execute", q.status[0] != '\0' ? q.status :
+	    er == ODS_OK ? "success" : "error", q.duration_ms / 1000.0);
 	ods_jw_end(&o.rj);
 	if (o.begun) {
 		/* Headers are out: a failure can only cut the stream. */

@@ -338,6 +338,18 @@ ods_expect_json '[.data.total, .data.queries[0].sql]' '[
 ods_req GET "$U/query/history" "${viewer[@]}"
 ods_expect_code 403 "a viewer has no history to read"
 
+# ---- metrics: every execution counted by outcome (refusals included).
+m=$(curl -s "$ODS_DATA_URL/metrics")
+for st in success refused error; do
+	n=$(awk -v k="business_operations_total{operation=\"query_execute\",status=\"$st\"}" \
+	    '$1 == k { print $2 }' <<<"$m")
+	[ -n "$n" ] && [ "${n%.*}" -ge 1 ] ||
+	    ods_t_fail "no query_execute $st in the scrape: $(grep query_execute <<<"$m")"
+done
+grep -q '^business_operation_duration_seconds_count{operation="query_execute"} ' <<<"$m" ||
+    ods_t_fail "no query_execute duration histogram"
+ods_t_ok "query executions in business_operations_total by status"
+
 # ---- nothing leaks.
 for p in "$PW" "$RW_PW" "$PG_PW"; do
 	if grep -rqF -- "$p" "$S"/log/*.log "$S/nginx/logs/"*.log 2>/dev/null; then
