@@ -15,7 +15,8 @@ struct ods_conf;
 	"  jobs enqueue TYPE [--payload JSON] [--key IDEMPOTENCY_KEY]\n" \
 	"                [--max-attempts N] [--delay-ms MS] " \
 	"[--created-by U] [--count N]\n" \
-	"                    queue a job (types: noop, audit_retention); " \
+	"                    queue a job of a type ods-worker runs (noop, " \
+	"audit_retention,\n                    uploads_expire, metadata_scan, ...); " \
 	"prints its id\n" \
 	"  jobs wait ID [--timeout S]\n" \
 	"                    until the job ends; exit 0 when it succeeded\n"

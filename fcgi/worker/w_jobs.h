@@ -11,7 +11,8 @@
 	{ "noop", j_noop }, \
 	{ "audit_retention", j_audit_retention }, \
 	{ "kb_ingest", j_kb_ingest }, \
-	{ "metadata_scan", j_metadata_scan }
+	{ "metadata_scan", j_metadata_scan }, \
+	{ "uploads_expire", j_uploads_expire }
 
 struct ods_llm;
 struct ods_ds_ctx;
@@ -42,6 +43,15 @@ enum ods_err	j_noop(struct ods_job *);
  * schedule enqueues it; `odsctl jobs enqueue audit_retention` by hand.
  */
 enum ods_err	j_audit_retention(struct ods_job *);
+
+/*
+ * uploads_expire: dataset uploads by presigned URL still pending
+ * "grace_s" (payload; default 3600) past their expiry: the object at their
+ * key deleted, the row marked expired (svc/data/dataset.h
+ * ods_dsup_expire), "batch" (1..10000, default 500) at a time. Result
+ * {"expired", "grace_s"}. An hourly schedule enqueues it.
+ */
+enum ods_err	j_uploads_expire(struct ods_job *);
 
 /*
  * kb_ingest: payload {"doc": <indexed_documents.id>}: the document's

@@ -17,28 +17,39 @@
  * operator may change or pause them: `odsctl schedules`). Audit logs are
  * kept ODS_AUDIT_RETENTION_DAYS (ops manual: 90 days): the retention job
  * runs daily at 03:15 in ODS_SCHEDULE_TZ, off-peak and after the 02:00
- * backups of the manual.
+ * backups of the manual. Abandoned dataset uploads are cleared hourly.
  */
+static const struct {
+	const char	*name, *cron;
+} builtin[] = {
+	{ "audit_retention", "15 3 * * *" },
+	{ "uploads_expire", "25 * * * *" },
+};
+
 static int
 ensure_schedules(const struct ods_req_env *env)
 {
 	struct ods_sched_spec	spec;
 	struct ods_why		why;
+	size_t			i;
+	int			rc = 0;
 
-	memset(&spec, 0, sizeof(spec));
-	spec.name = "audit_retention";
-	spec.kind = ODS_SCHED_CRON;
-	spec.cron = "15 3 * * *";
-	spec.tz = env->conf->schedule_tz;
-	spec.job_type = "audit_retention";
-	memset(&why, 0, sizeof(why));
-	if (ods_sched_ensure(env->db, &spec, (int64_t)time(NULL), &why) !=
-	    ODS_OK) {
-		ods_log(ODS_LOG_WARN, "schedule_ensure_failed name=%s why=%s",
-		    spec.name, why.msg);
-		return -1;
+	for (i = 0; i < ODS_NELEM(builtin); i++) {
+		memset(&spec, 0, sizeof(spec));
+		spec.name = builtin[i].name;
+		spec.kind = ODS_SCHED_CRON;
+		spec.cron = builtin[i].cron;
+		spec.tz = env->conf->schedule_tz;
+		spec.job_type = builtin[i].name;
+		memset(&why, 0, sizeof(why));
+		if (ods_sched_ensure(env->db, &spec, (int64_t)time(NULL),
+		    &why) != ODS_OK) {
+			ods_log(ODS_LOG_WARN, "schedule_ensure_failed "
+			    "name=%s why=%s", spec.name, why.msg);
+			rc = -1;
+		}
 	}
-	return 0;
+	return rc;
 }
 
 void

@@ -221,7 +221,8 @@ struct ods_dsup {
 	char	*file_name;
 	char	*content_type;
 	char	*storage_path;		/* the key the URL may write */
-	char	*status;		/* pending | completed | failed */
+	char	*status;		/* pending | completed | failed |
+					   expired */
 	char	*created_by;
 	char	*expires_at;
 	int	 expired;
@@ -250,6 +251,16 @@ enum ods_err	 ods_dsup_complete(struct ods_db *, const struct ods_dsup *,
 /* Back to pending after a claim whose completion failed (to retry). */
 void		 ods_dsup_reopen(struct ods_db *, const struct ods_dsup *);
 void		 ods_dsup_free(struct ods_dsup *);
+/*
+ * Uploads left pending grace_s seconds past their expiry (completion
+ * refuses them, so they never will be): up to batch of them, whatever the
+ * client PUT at the key deleted from store (NULL: rows only) and the row
+ * marked "expired". Object first, row second: a crash between the two
+ * leaves a row the next call finishes. *n: rows expired.
+ */
+struct ods_obj;
+enum ods_err	 ods_dsup_expire(struct ods_db *, struct ods_obj *store,
+		    int grace_s, size_t batch, size_t *n) ODS_MUSTCHECK;
 /* A fresh upload id and the object key for a file of d. */
 void		 ods_dsup_new_id(char out[24]);
 void		 ods_dset_obj_key(const char *dataset_id, const char *upload_id,

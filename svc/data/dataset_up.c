@@ -13,6 +13,7 @@
 #include "core/ods_util.h"
 #include "net/ods_multipart.h"
 #include "store/ods_db.h"
+#include "store/ods_obj.h"
 #include "text/ods_tab.h"
 #include "dataset.h"
 #include "data_int.h"
@@ -175,4 +176,47 @@ ods_dsup_reopen(struct ods_db *db, const struct ods_dsup *u)
 	    NULL) != ODS_OK)
 		ods_log(ODS_LOG_WARN, "dataset_upload_reopen_failed upload=%s",
 		    u->upload_id);
+}
+
+enum ods_err
+ods_dsup_expire(struct ods_db *db, struct ods_obj *store, int grace_s,
+    size_t batch, size_t *n)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[2];
+	const char		*id, *key;
+	enum ods_err		 er, de;
+	uint64_t		 hit;
+	size_t			 i;
+
+	*n = 0;
+	a[0] = ods_db_int(grace_s);
+	a[1] = ods_db_int((int64_t)batch);
+	er = ods_db_query_once(db, "SELECT upload_id, storage_path FROM "
+	    "file_uploads WHERE status = 'pending' AND expires_at < "
+	    "CURRENT_TIMESTAMP(3) - INTERVAL ? SECOND ORDER BY id LIMIT ?", a,
+	    2, batch, &res);
+	if (er != ODS_OK)
+		return er;
+	for (i = 0; i < ods_db_res_nrows(res); i++) {
+		id = ods_db_res_text(res, i, 0, NULL);
+		key = ods_db_res_text(res, i, 1, NULL);
+		if (store != NULL && key != NULL && key[0] != '\0' &&
+		    (de = ods_obj_delete(store, key)) != ODS_OK &&
+		    de != ODS_ENOTFOUND) {
+			ods_log(ODS_LOG_WARN, "dataset_upload_expire_failed "
+			    "upload=%s err=%s", id, ods_err_slug(de));
+			continue;	/* the row stays for the next run */
+		}
+		a[0] = ods_db_text(id);
+		hit = 0;
+		er = ods_db_exec_once(db, "UPDATE file_uploads SET status = "
+		    "'expired' WHERE upload_id = ? AND status = 'pending'", a,
+		    1, &hit);
+		if (er != ODS_OK)
+			break;
+		*n += (size_t)hit;
+	}
+	ods_db_res_free(res);
+	return er;
 }

@@ -241,6 +241,32 @@ suite() {
 	ods_req POST "$U/datasets/sales-$be/uploads/$up/complete" "${eng[@]}"
 	ods_expect_error_envelope 409 conflict "a second completion ($be)"
 
+	# ---- an upload never completed: its bytes and row cleared by the
+	# hourly uploads_expire job once it is past its expiry.
+	ods_req POST "$U/datasets/sales-$be/upload-url" "${eng[@]}" "${J[@]}" \
+	    -d '{"file_name":"abandoned.csv","expires":1}'
+	ods_expect_code 200 "a short-lived upload-url ($be)"
+	gone=$(ods_json .data.upload_id)
+	url=$(ods_json .data.upload_url)
+	case $url in /*) url=$ODS_DATA_URL$url ;; esac
+	printf 'a,b\n1,2\n' >"$t/abandoned.csv"
+	curl -s -f -o /dev/null -m 30 -X PUT -T "$t/abandoned.csv" "$url" ||
+	    ods_t_fail "PUT of the abandoned upload ($be)"
+	gkey=$(ods_db_sql "$MYSQL_DATABASE" -e "SELECT storage_path FROM file_uploads WHERE upload_id = '$gone'")
+	"$ctl" store head "$gkey" >/dev/null 2>&1 || ods_t_fail "the abandoned upload's object is there ($be)"
+	sleep 1.5
+	jid=$("$ctl" jobs enqueue uploads_expire --payload '{"grace_s":0}') ||
+	    ods_t_fail "enqueue uploads_expire"
+	"$ctl" jobs wait "$jid" --timeout 30 >/dev/null || ods_t_fail "uploads_expire did not succeed ($be)"
+	ods_expect_eq "$(ods_db_sql "$MYSQL_DATABASE" -e "SELECT status FROM file_uploads WHERE upload_id = '$gone'")" \
+	    expired "the abandoned upload is marked expired ($be)"
+	if "$ctl" store head "$gkey" >/dev/null 2>&1; then
+		ods_t_fail "the abandoned upload's object is still there ($be)"
+	fi
+	ods_expect_eq "$(ods_db_sql "$MYSQL_DATABASE" -e "SELECT status FROM file_uploads WHERE upload_id = '$up'")" \
+	    completed "a completed upload is left alone ($be)"
+	ods_t_ok "an abandoned presigned upload is cleared ($be)"
+
 	# ---- presigned download of the newest version.
 	ods_req POST "$U/datasets/sales-$be/access" "${viewer[@]}" "${J[@]}" \
 	    -d '{"operation":"download","expires":300}'
