@@ -61,6 +61,18 @@ page_of(struct ods_req *r, struct ods_resp *w, struct ods_page *pg)
 	return ODS_HTTP_200;
 }
 
+/* The end of a list answer: its items are written (or er says why not). */
+static enum ods_status
+list_end(struct ods_resp *w, struct ods_jw *jw, const struct ods_page *pg,
+    enum ods_err er, int64_t total)
+{
+	if (er != ODS_OK)
+		return ods_resp_error(w, er, "could not read the list");
+	ods_jw_end(jw);
+	ods_resp_list_end(jw, pg, total);
+	return ods_resp_send(w);
+}
+
 enum ods_status
 h_quality_rules_list(struct ods_req *r, struct ods_resp *w)
 {
@@ -81,11 +93,8 @@ h_quality_rules_list(struct ods_req *r, struct ods_resp *w)
 	f.offset = pg.offset;
 	f.limit = pg.page_size;
 	jw = ods_resp_list_begin(w, "rules");
-	if ((er = ods_qr_list(ods_req_db(r), &f, jw, &total)) != ODS_OK)
-		return ods_resp_error(w, er, "could not read the rules");
-	ods_jw_end(jw);
-	ods_resp_list_end(jw, &pg, total);
-	return ods_resp_send(w);
+	er = ods_qr_list(ods_req_db(r), &f, jw, &total);
+	return list_end(w, jw, &pg, er, total);
 }
 
 enum ods_status
@@ -206,12 +215,9 @@ h_quality_tasks_list(struct ods_req *r, struct ods_resp *w)
 	if (page_of(r, w, &pg) != ODS_HTTP_200)
 		return ODS_HTTP_400;
 	jw = ods_resp_list_begin(w, "tasks");
-	if ((er = ods_qt_list(ods_req_db(r), h_owner(r), pg.offset,
-	    pg.page_size, jw, &total)) != ODS_OK)
-		return ods_resp_error(w, er, "could not read the tasks");
-	ods_jw_end(jw);
-	ods_resp_list_end(jw, &pg, total);
-	return ods_resp_send(w);
+	er = ods_qt_list(ods_req_db(r), h_owner(r), pg.offset, pg.page_size,
+	    jw, &total);
+	return list_end(w, jw, &pg, er, total);
 }
 
 enum ods_status
@@ -261,11 +267,8 @@ h_quality_reports_list(struct ods_req *r, struct ods_resp *w)
 	f.offset = pg.offset;
 	f.limit = pg.page_size;
 	jw = ods_resp_list_begin(w, "reports");
-	if ((er = ods_qrep_list(ods_req_db(r), &f, jw, &total)) != ODS_OK)
-		return ods_resp_error(w, er, "could not read the reports");
-	ods_jw_end(jw);
-	ods_resp_list_end(jw, &pg, total);
-	return ods_resp_send(w);
+	er = ods_qrep_list(ods_req_db(r), &f, jw, &total);
+	return list_end(w, jw, &pg, er, total);
 }
 
 enum ods_status
@@ -322,11 +325,8 @@ h_quality_alerts_list(struct ods_req *r, struct ods_resp *w)
 	f.offset = pg.offset;
 	f.limit = pg.page_size;
 	jw = ods_resp_list_begin(w, "alerts");
-	if ((er = ods_qa_list(ods_req_db(r), &f, jw, &total)) != ODS_OK)
-		return ods_resp_error(w, er, "could not read the alerts");
-	ods_jw_end(jw);
-	ods_resp_list_end(jw, &pg, total);
-	return ods_resp_send(w);
+	er = ods_qa_list(ods_req_db(r), &f, jw, &total);
+	return list_end(w, jw, &pg, er, total);
 }
 
 static enum ods_status

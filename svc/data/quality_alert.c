@@ -22,7 +22,6 @@
 #include "datasource.h"
 #include "data_int.h"
 #include "quality.h"
-#include "quality_int.h"
 
 #define HOOK_TIMEOUT_MS	5000
 
@@ -411,11 +410,8 @@ enum ods_err
 ods_qa_list(struct ods_db *db, const struct ods_qa_filter *f,
     struct ods_jw *jw, int64_t *total)
 {
-	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[10];
 	const char		*st = f->status;
-	enum ods_err		 er;
-	size_t			 i, n;
 
 	/* The reference's active/inactive: whether it is still open. */
 	if (st != NULL && strcmp(st, "active") == 0)
@@ -430,24 +426,10 @@ ods_qa_list(struct ods_db *db, const struct ods_qa_filter *f,
 	a[7] = ods_db_text(f->rule_id != NULL ? f->rule_id : "");
 #define WHERE ALERT_FROM " AND (? = 1 OR a.status = ?) AND (? = 1 OR " \
 	"a.severity = ?) AND (? = 1 OR a.rule_id = ?)"
-	er = ods_db_query_once(db, "SELECT COUNT(*)" WHERE, a, 8, 1, &res);
-	if (er != ODS_OK)
-		return er;
-	if (ods_db_res_int(res, 0, 0, total) != ODS_OK)
-		*total = 0;
-	ods_db_res_free(res);
-	a[8] = ods_db_int(f->limit);
-	a[9] = ods_db_int(f->offset);
-	er = ods_db_query_once(db, "SELECT " ALERT_COLS WHERE " ORDER BY "
-	    "a.id DESC LIMIT ? OFFSET ?", a, 10, (size_t)f->limit, &res);
+	return odsi_qr_page(db, ODS_DB_SQL("SELECT COUNT(*)" WHERE),
+	    ODS_DB_SQL("SELECT " ALERT_COLS WHERE " ORDER BY a.id DESC LIMIT ? "
+	    "OFFSET ?"), a, 8, f->offset, f->limit, alert_json, jw, total);
 #undef WHERE
-	if (er != ODS_OK)
-		return er;
-	n = ods_db_res_nrows(res);
-	for (i = 0; i < n; i++)
-		alert_json(jw, res, i);
-	ods_db_res_free(res);
-	return ODS_OK;
 }
 
 static enum ods_err

@@ -16,7 +16,7 @@
 #include "text/ods_tab.h"
 #include "dataset.h"
 #include "quality.h"
-#include "quality_int.h"
+#include "data_int.h"
 
 static int
 cmp_str(const void *a, const void *b)

@@ -15,7 +15,7 @@
 #include "core/ods_util.h"
 #include "store/ods_db.h"
 #include "quality.h"
-#include "quality_int.h"
+#include "data_int.h"
 
 static void
 result_json(struct ods_jw *jw, const struct odsi_qr_item *it)
@@ -149,6 +149,35 @@ odsi_qr_report_store(const struct ods_quality_env *e,
 
 /* ---- reads ---- */
 
+enum ods_err
+odsi_qr_page(struct ods_db *db, const char *count_sql, const char *rows_sql,
+    struct ods_db_arg *a, size_t n, int64_t offset, int64_t limit,
+    void (*row)(struct ods_jw *, const struct ods_db_res *, size_t),
+    struct ods_jw *jw, int64_t *total)
+{
+	struct ods_db_res	*res = NULL;
+	enum ods_err		 er;
+	size_t			 i, rows;
+
+	er = ods_db_query_once_const(db, count_sql, a, n, 1, &res);
+	if (er != ODS_OK)
+		return er;
+	if (ods_db_res_int(res, 0, 0, total) != ODS_OK)
+		*total = 0;
+	ods_db_res_free(res);
+	a[n] = ods_db_int(limit);
+	a[n + 1] = ods_db_int(offset);
+	er = ods_db_query_once_const(db, rows_sql, a, n + 2, (size_t)limit,
+	    &res);
+	if (er != ODS_OK)
+		return er;
+	rows = ods_db_res_nrows(res);
+	for (i = 0; i < rows; i++)
+		row(jw, res, i);
+	ods_db_res_free(res);
+	return ODS_OK;
+}
+
 #define REP_COLS "report_id, task_id, rule_id, name, description, " \
 	"source_id, status, quality_score, total_checks, passed_checks, " \
 	"failed_checks, warning_checks, error_checks, rows_checked, " \
@@ -201,14 +230,18 @@ rep_json(struct ods_jw *jw, const struct ods_db_res *r, size_t i, int full)
 	ods_jw_end(jw);
 }
 
+/* A report of a list: without its rule_results. */
+static void
+rep_row(struct ods_jw *jw, const struct ods_db_res *r, size_t i)
+{
+	rep_json(jw, r, i, 0);
+}
+
 enum ods_err
 ods_qrep_list(struct ods_db *db, const struct ods_qrep_filter *f,
     struct ods_jw *jw, int64_t *total)
 {
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[12];
-	enum ods_err		 er;
-	size_t			 i, n;
+	struct ods_db_arg	 a[10];
 
 	a[0] = ods_db_int(f->owner == NULL);
 	a[1] = ods_db_text(f->owner != NULL ? f->owner : "");
@@ -220,24 +253,10 @@ ods_qrep_list(struct ods_db *db, const struct ods_qrep_filter *f,
 #undef FILT
 #define WHERE " FROM quality_reports WHERE " REP_VIS " AND (? = 1 OR " \
 	"status = ?) AND (? = 1 OR task_id = ?) AND (? = 1 OR rule_id = ?)"
-	er = ods_db_query_once(db, "SELECT COUNT(*)" WHERE, a, 8, 1, &res);
-	if (er != ODS_OK)
-		return er;
-	if (ods_db_res_int(res, 0, 0, total) != ODS_OK)
-		*total = 0;
-	ods_db_res_free(res);
-	a[8] = ods_db_int(f->limit);
-	a[9] = ods_db_int(f->offset);
-	er = ods_db_query_once(db, "SELECT " REP_COLS WHERE " ORDER BY id "
-	    "DESC LIMIT ? OFFSET ?", a, 10, (size_t)f->limit, &res);
+	return odsi_qr_page(db, ODS_DB_SQL("SELECT COUNT(*)" WHERE),
+	    ODS_DB_SQL("SELECT " REP_COLS WHERE " ORDER BY id DESC LIMIT ? "
+	    "OFFSET ?"), a, 8, f->offset, f->limit, rep_row, jw, total);
 #undef WHERE
-	if (er != ODS_OK)
-		return er;
-	n = ods_db_res_nrows(res);
-	for (i = 0; i < n; i++)
-		rep_json(jw, res, i, 0);
-	ods_db_res_free(res);
-	return ODS_OK;
 }
 
 enum ods_err

@@ -22,6 +22,7 @@
 #include "datasource.h"
 #include "dataset.h"
 #include "quality.h"
+#include "data_int.h"
 
 static void
 new_id(const char *prefix, char *id)
@@ -355,10 +356,7 @@ enum ods_err
 ods_qr_list(struct ods_db *db, const struct ods_qr_filter *f,
     struct ods_jw *jw, int64_t *total)
 {
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[14];
-	enum ods_err		 er;
-	size_t			 i, n;
+	struct ods_db_arg	 a[12];
 
 	a[0] = ods_db_int(f->owner == NULL);
 	a[1] = ods_db_text(f->owner != NULL ? f->owner : "");
@@ -372,24 +370,10 @@ ods_qr_list(struct ods_db *db, const struct ods_qr_filter *f,
 #define WHERE " FROM quality_rules WHERE " RULE_VIS " AND (? = 1 OR " \
 	"status = ?) AND (? = 1 OR rule_type = ?) AND (? = 1 OR " \
 	"source_id = ?) AND (? = 1 OR severity = ?)"
-	er = ods_db_query_once(db, "SELECT COUNT(*)" WHERE, a, 10, 1, &res);
-	if (er != ODS_OK)
-		return er;
-	if (ods_db_res_int(res, 0, 0, total) != ODS_OK)
-		*total = 0;
-	ods_db_res_free(res);
-	a[10] = ods_db_int(f->limit);
-	a[11] = ods_db_int(f->offset);
-	er = ods_db_query_once(db, "SELECT " RULE_COLS WHERE " ORDER BY id "
-	    "DESC LIMIT ? OFFSET ?", a, 12, (size_t)f->limit, &res);
+	return odsi_qr_page(db, ODS_DB_SQL("SELECT COUNT(*)" WHERE),
+	    ODS_DB_SQL("SELECT " RULE_COLS WHERE " ORDER BY id DESC LIMIT ? "
+	    "OFFSET ?"), a, 10, f->offset, f->limit, rule_json, jw, total);
 #undef WHERE
-	if (er != ODS_OK)
-		return er;
-	n = ods_db_res_nrows(res);
-	for (i = 0; i < n; i++)
-		rule_json(jw, res, i);
-	ods_db_res_free(res);
-	return ODS_OK;
 }
 
 /* ---- tasks ---- */
@@ -632,32 +616,14 @@ enum ods_err
 ods_qt_list(struct ods_db *db, const char *owner, int64_t offset,
     int64_t limit, struct ods_jw *jw, int64_t *total)
 {
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[4];
-	enum ods_err		 er;
-	size_t			 i, n;
+	struct ods_db_arg	a[4];
 
 	a[0] = ods_db_int(owner == NULL);
 	a[1] = ods_db_text(owner != NULL ? owner : "");
-	er = ods_db_query_once(db, "SELECT COUNT(*) FROM quality_tasks WHERE "
-	    RULE_VIS, a, 2, 1, &res);
-	if (er != ODS_OK)
-		return er;
-	if (ods_db_res_int(res, 0, 0, total) != ODS_OK)
-		*total = 0;
-	ods_db_res_free(res);
-	a[2] = ods_db_int(limit);
-	a[3] = ods_db_int(offset);
-	er = ods_db_query_once(db, "SELECT " TASK_COLS " FROM quality_tasks "
-	    "WHERE " RULE_VIS " ORDER BY id DESC LIMIT ? OFFSET ?", a, 4,
-	    (size_t)limit, &res);
-	if (er != ODS_OK)
-		return er;
-	n = ods_db_res_nrows(res);
-	for (i = 0; i < n; i++)
-		task_json(jw, res, i);
-	ods_db_res_free(res);
-	return ODS_OK;
+	return odsi_qr_page(db, ODS_DB_SQL("SELECT COUNT(*) FROM "
+	    "quality_tasks WHERE " RULE_VIS), ODS_DB_SQL("SELECT " TASK_COLS
+	    " FROM quality_tasks WHERE " RULE_VIS " ORDER BY id DESC LIMIT ? "
+	    "OFFSET ?"), a, 2, offset, limit, task_json, jw, total);
 }
 
 enum ods_err

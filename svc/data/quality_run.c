@@ -21,7 +21,6 @@
 #include "dataset.h"
 #include "query.h"
 #include "quality.h"
-#include "quality_int.h"
 #include "data_int.h"
 
 #define SAMPLE_MAX	(64u << 10)	/* bytes of one rule's sample */
