@@ -112,13 +112,10 @@ h_quality_rules_create(struct ods_req *r, struct ods_resp *w)
 	    (er = ods_qr_meta_parse(b, 1, &m, &why)) != ODS_OK ||
 	    (er = ods_qr_parse(b, 0, &d, &why)) != ODS_OK)
 		return ods_resp_input_error(w, er, &why);
-	er = ods_qr_create(ods_req_db(r), &d, &m, h_owner(r), h_user(r), id);
-	if (er == ODS_EINVAL) {
-		ods_why_set(&why, d.source_id != NULL ? "source_id" :
-		    "dataset_id", "no such %s", d.source_id != NULL ?
-		    "data source" : "dataset");
+	er = ods_qr_create(ods_req_db(r), &d, &m, h_owner(r), h_user(r), id,
+	    &why);
+	if (er == ODS_EINVAL)
 		return ods_resp_input_error(w, er, &why);
-	}
 	if (er != ODS_OK)
 		return failed(w, er, "rule");
 	return send_one(r, w, ODS_HTTP_201, ods_qr_get_json, id, "rule");

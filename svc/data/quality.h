@@ -142,12 +142,15 @@ enum ods_err	 ods_qr_meta_parse(struct json_object *, int create,
 
 /*
  * Create a rule owned by user; owner (NULL: admin) must see its source
- * or dataset (ODS_EINVAL naming source_id / dataset_id otherwise).
- * rule_id "qr_<16 hex>" into id (40 bytes).
+ * or dataset (ODS_EINVAL naming source_id / dataset_id otherwise), and a
+ * scanned source's catalog must know its table and columns (ODS_EINVAL
+ * naming table, column or ref_table; an unscanned source is not checked:
+ * its run says). rule_id "qr_<16 hex>" into id (40 bytes).
  */
 enum ods_err	 ods_qr_create(struct ods_db *, const struct ods_qr_def *,
 		    const struct ods_qr_meta *, const char *owner,
-		    const char *user, char *id) ODS_MUSTCHECK;
+		    const char *user, char *id, struct ods_why *)
+		    ODS_MUSTCHECK;
 /* The rule as QualityRule JSON; ODS_ENOTFOUND for one owner cannot see. */
 enum ods_err	 ods_qr_get_json(struct ods_db *, const char *id,
 		    const char *owner, struct ods_jw *) ODS_MUSTCHECK;

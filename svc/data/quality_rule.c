@@ -85,6 +85,81 @@ ods_qr_meta_parse(struct json_object *o, int create, struct ods_qr_meta *m,
 	return ODS_OK;
 }
 
+/*
+ * Whether the scanned catalog of source has table (in database, any when
+ * NULL) and column (NULL: not asked): 1 yes, 0 no, -1 when the source
+ * was never scanned (nothing to check against: the run's SQL will say).
+ */
+static int
+in_catalog(struct ods_db *db, const char *source, const char *database,
+    const char *table, const char *column)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[7];
+	int64_t			 scanned = 0, t = 0;
+
+	a[0] = ods_db_text(source);
+	a[1] = ods_db_text(source);
+	a[2] = ods_db_text(table);
+	a[3] = ods_db_int(database == NULL);
+	a[4] = ods_db_text(database != NULL ? database : "");
+	a[5] = ods_db_int(column == NULL);
+	a[6] = ods_db_text(column != NULL ? column : "");
+	if (ods_db_query_once(db, "SELECT (SELECT COUNT(*) FROM "
+	    "metadata_tables WHERE source_id = ? AND removed_at IS NULL), "
+	    "(SELECT COUNT(*) FROM metadata_tables m WHERE m.source_id = ? "
+	    "AND m.table_name = ? AND (? = 1 OR m.database_name = ?) AND "
+	    "m.removed_at IS NULL AND (? = 1 OR EXISTS (SELECT 1 FROM "
+	    "metadata_columns k WHERE k.source_id = m.source_id AND "
+	    "k.database_name = m.database_name AND k.table_name = "
+	    "m.table_name AND k.column_name = ? AND k.removed_at IS NULL)))",
+	    a, 7, 1, &res) != ODS_OK)
+		return -1;
+	if (ods_db_res_int(res, 0, 0, &scanned) != ODS_OK ||
+	    ods_db_res_int(res, 0, 1, &t) != ODS_OK)
+		scanned = 0;
+	ods_db_res_free(res);
+	if (scanned == 0)
+		return -1;
+	return t > 0;
+}
+
+/*
+ * A source rule's names against the source's catalog when it was
+ * scanned: a name the catalog does not know is a 400 now rather than an
+ * errored rule at every run.
+ */
+static enum ods_err
+names_known(struct ods_db *db, const struct ods_qr_def *d,
+    struct ods_why *why)
+{
+	int	k;
+
+	if (d->source_id == NULL || d->table == NULL)
+		return ODS_OK;
+	if ((k = in_catalog(db, d->source_id, d->database, d->table,
+	    NULL)) < 0)
+		return ODS_OK;
+	if (k == 0) {
+		ods_why_set(why, "table", "the source's catalog (its last "
+		    "scan) has no table %s", d->table);
+		return ODS_EINVAL;
+	}
+	if (d->column != NULL && in_catalog(db, d->source_id, d->database,
+	    d->table, d->column) == 0) {
+		ods_why_set(why, "column", "table %s has no column %s in the "
+		    "source's catalog", d->table, d->column);
+		return ODS_EINVAL;
+	}
+	if (d->ref_table != NULL && in_catalog(db, d->source_id,
+	    d->ref_database, d->ref_table, d->ref_column) == 0) {
+		ods_why_set(why, "ref_table", "the source's catalog has no "
+		    "column %s.%s", d->ref_table, d->ref_column);
+		return ODS_EINVAL;
+	}
+	return ODS_OK;
+}
+
 /* Whether owner may see the rule's target; ODS_EINVAL naming it. */
 static enum ods_err
 target_visible(struct ods_db *db, const struct ods_qr_def *d,
@@ -107,7 +182,9 @@ target_visible(struct ods_db *db, const struct ods_qr_def *d,
 		    "data source" : "dataset");
 		return ODS_EINVAL;
 	}
-	return er;
+	if (er != ODS_OK)
+		return er;
+	return names_known(db, d, why);
 }
 
 static char *
@@ -129,15 +206,13 @@ def_text(const struct ods_qr_def *d)
 enum ods_err
 ods_qr_create(struct ods_db *db, const struct ods_qr_def *d,
     const struct ods_qr_meta *m, const char *owner, const char *user,
-    char *id)
+    char *id, struct ods_why *why)
 {
 	struct ods_db_arg	 a[14];
-	struct ods_why		 why;
 	enum ods_err		 er;
 	char			*cfg;
 
-	memset(&why, 0, sizeof(why));
-	if ((er = target_visible(db, d, owner, &why)) != ODS_OK)
+	if ((er = target_visible(db, d, owner, why)) != ODS_OK)
 		return er;
 	if ((cfg = def_text(d)) == NULL)
 		return ODS_ETOOBIG;

@@ -317,20 +317,43 @@ bad "{\"name\":\"x\",\"rule_type\":\"not_null\",\"table\":\"t\",\"column\":\"c\"
 bad "{\"name\":\"x\",\"rule_type\":\"not_null\",\"source_id\":\"$MY\",\"table\":\"t\",\"column\":\"c\",\"threshold_type\":\"ratio\",\"threshold_critical\":3}" threshold_critical "a ratio above 1"
 bad "{\"name\":\"x\",\"rule_type\":\"freshness\",\"source_id\":\"$MY\",\"table\":\"t\",\"column\":\"c\"}" max_age_seconds "freshness without max_age_seconds"
 bad "{\"name\":\"x\",\"rule_type\":\"not_null\",\"source_id\":\"$MY\",\"table\":\"t\",\"column\":\"c\",\"webhook_url\":\"ftp://h/\"}" webhook_url "a webhook that is not http"
+# Once the source is scanned, its catalog checks the names at once.
+ods_req POST "$U/metadata/scan" "${eng[@]}" "${J[@]}" -d "{\"source_id\":\"$MY\"}"
+ods_expect_code 202 "a scan of the MariaDB source"
+wait_job "$(ods_json .data.job_id)" "the scan"
+bad "{\"name\":\"x\",\"rule_type\":\"not_null\",\"source_id\":\"$MY\",\"table\":\"customers\",\"column\":\"nope\"}" column "a column the catalog does not know"
+bad "{\"name\":\"x\",\"rule_type\":\"not_null\",\"source_id\":\"$MY\",\"database\":\"q_shop\",\"table\":\"nope\",\"column\":\"c\"}" table "a table the catalog does not know"
+bad "{\"name\":\"x\",\"rule_type\":\"referential\",\"source_id\":\"$MY\",\"table\":\"orders\",\"column\":\"customer_id\",\"ref_table\":\"customers\",\"ref_column\":\"nope\"}" ref_table "a referenced column the catalog does not know"
+rule "$U" "{\"name\":\"known\",\"rule_type\":\"not_null\",\"source_id\":\"$MY\",\"database\":\"q_shop\",\"table\":\"customers\",\"column\":\"email\"}"
+ods_expect_code 201 "names the catalog knows"
 ods_req POST "$U/quality/tasks" "${eng[@]}" "${J[@]}" -d '{"name":"t","rule_ids":["qr_nope"]}'
 ods_expect_code 400 "a task of an unknown rule"
 ods_expect_json .field rule_ids "the field"
 ods_req POST "$U/quality/tasks" "${eng[@]}" "${J[@]}" -d "{\"name\":\"t\",\"rule_ids\":[\"${ids_my[0]}\"],\"schedule_type\":\"cron\",\"schedule_cron\":\"not a cron\"}"
 ods_expect_code 400 "a task with a bad cron"
 
-# ---- a rule on a table that is not there: an errored rule, score 0.
-rule "$U" "{\"name\":\"ghost\",\"rule_type\":\"not_null\",\"source_id\":\"$MY\",\"table\":\"ghost\",\"column\":\"c\"}"
+# ---- a rule on a table that is not there (on the unscanned source): an
+# errored rule, score 0.
+rule "$U" "{\"name\":\"ghost\",\"rule_type\":\"not_null\",\"source_id\":\"$PG\",\"table\":\"ghost\",\"column\":\"c\"}"
 run rule "$RID" "a missing table"
 ods_expect_json '[.data.error_checks, .data.quality_score, (.data.rule_results[0].error | test("ghost"))]' "$(jq -n '[1,0,true]')" "errored, with the database's words"
 # An identifier with quotes in it is quoted, never pasted.
-rule "$U" "{\"name\":\"inject\",\"rule_type\":\"not_null\",\"source_id\":\"$MY\",\"table\":\"customers\`; DROP TABLE customers; --\",\"column\":\"email\"}"
+rule "$U" "{\"name\":\"inject\",\"rule_type\":\"not_null\",\"source_id\":\"$PG\",\"table\":\"customers\\\"; DROP TABLE customers; --\",\"column\":\"email\"}"
 ods_expect_code 201 "a strange table name is accepted as a name"
 run rule "$RID" "a quoted identifier"
-ods_expect_json '.data.rule_results[0].error | test("doesn.t exist")' true "it names a table that does not exist"
+ods_expect_json '.data.rule_results[0].error | test("does not exist")' true "it names a table that does not exist"
+
+# ---- a schedule runs a task: every second here.
+ods_req POST "$U/quality/tasks" "${eng[@]}" "${J[@]}" -d "{\"name\":\"every second\",\"rule_ids\":[\"${ids_pg[5]}\"],\"schedule_type\":\"interval\",\"schedule_interval\":1}"
+ods_expect_code 201 "a task every second"
+ST=$(ods_json .data.task_id)
+for i in $(seq 1 100); do
+	ods_req GET "$U/quality/reports?task_id=$ST" "${eng[@]}"
+	[ "$(ods_json .data.total)" -ge 2 ] 2>/dev/null && break
+	sleep 0.2
+done
+ods_expect_json '.data.total >= 2 and .data.reports[0].total_checks == 1' true "the schedule ran the task (twice within 20 s)"
+ods_req GET "$U/quality/reports/$(ods_json '.data.reports[0].report_id')" "${eng[@]}"
+ods_expect_json '.data.rule_results[0].table_rows' 10 "PostgreSQL's customers are all there after the quoted name"
 
 ods_t_end
