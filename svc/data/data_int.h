@@ -192,6 +192,7 @@ struct odsi_qr_result {
 	int64_t	 table_rows;	/* row_count, freshness: the table's */
 	int	 status;	/* enum ods_qr_status */
 	int	 errored;
+	int	 partial;	/* a dataset's head only: rows were left */
 	double	 score;
 	char	 error[512];
 	char	*sample;	/* JSON array text or NULL; owned */

@@ -108,6 +108,7 @@ check_rows(const struct ods_qr_def *d, const struct ods_tab *t, size_t col,
 	int		 bad;
 
 	r->rows = (int64_t)t->nrows;
+	r->partial = t->more;
 	if (d->type == ODS_QR_UNIQUE)
 		r->violations = duplicates(t, col, &dups, &ndups);
 	ods_buf_init(&b, 1u << 20);

@@ -37,6 +37,8 @@ result_json(struct ods_jw *jw, const struct odsi_qr_item *it)
 	    it->def->type == ODS_QR_FRESHNESS))
 		ods_jw_kint(jw, "table_rows", r->table_rows);
 	ods_jw_knum(jw, "score", r->score);
+	if (r->partial)
+		ods_jw_kbool(jw, "partial", 1);
 	ods_jw_key(jw, "sample");
 	if (r->sample != NULL)
 		ods_jw_raw(jw, r->sample, strlen(r->sample));

@@ -278,6 +278,19 @@ ods_expect_json '[.data.rule_results[0].violations, .data.rule_results[0].rows_c
 rule "$U" "{\"name\":\"status ok\",\"rule_type\":\"allowed_values\",\"dataset_id\":\"$DS\",\"column\":\"status\",\"values\":[\"ok\"]}"
 run rule "$RID" "dataset allowed_values"
 ods_expect_json '[.data.rule_results[0].violations, .data.rule_results[0].sample[0].id]' "$(jq -n '[1,"3"]')" "dataset allowed_values: row 3"
+# A dataset longer than the head that is read: the first 1 000 rows.
+{ echo 'id,v'; seq 1 1500 | awk '{ print $1 "," ($1 % 3 == 0 ? "" : $1) }'; } >"$S/long.csv"
+ods_req POST "$U/datasets" "${eng[@]}" "${J[@]}" -d '{"name":"long","format":"csv"}'
+LONG=$(ods_json .data.dataset_id)
+ods_req POST "$U/datasets/$LONG/upload" "${eng[@]}" -F "file=@$S/long.csv"
+ods_expect_code 201 "a file of 1 500 rows"
+rule "$U" "{\"name\":\"v set\",\"rule_type\":\"not_null\",\"dataset_id\":\"$LONG\",\"column\":\"v\"}"
+run rule "$RID" "dataset head"
+ods_expect_json '[.data.rule_results[0].rows_checked, .data.rule_results[0].violations, .data.rule_results[0].partial]' \
+    "$(jq -n '[1000,333,true]')" "the head's 1 000 rows, 333 empty, marked partial"
+rule "$U" "{\"name\":\"size\",\"rule_type\":\"row_count\",\"dataset_id\":\"$LONG\",\"max\":1000}"
+run rule "$RID" "dataset row_count"
+ods_expect_json '[.data.rule_results[0].table_rows, .data.rule_results[0].violations]' "$(jq -n '[1500,1]')" "row_count takes the version's exact count"
 sleep 1.1
 ods_expect_eq "$(label=$DS; printf '%.4f' "$(gauge "$ODS_DATA_URL")")" 0.8000 "data_quality_score{dataset=\"$DS\"}"
 
