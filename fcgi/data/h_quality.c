@@ -53,12 +53,10 @@ send_one(struct ods_req *r, struct ods_resp *w, enum ods_status st,
 }
 
 static enum ods_status
-page_of(struct ods_req *r, struct ods_resp *w, struct ods_page *pg)
+bad_page(struct ods_resp *w)
 {
-	if (ods_req_page(r, 50, pg) != ODS_OK)
-		return ods_resp_error(w, ODS_EINVAL, "page, page_size and "
-		    "limit must be integers");
-	return ODS_HTTP_200;
+	return ods_resp_error(w, ODS_EINVAL, "page, page_size and limit must "
+	    "be integers");
 }
 
 /* The end of a list answer: its items are written (or er says why not). */
@@ -82,8 +80,8 @@ h_quality_rules_list(struct ods_req *r, struct ods_resp *w)
 	int64_t			 total = 0;
 	enum ods_err		 er;
 
-	if (page_of(r, w, &pg) != ODS_HTTP_200)
-		return ODS_HTTP_400;
+	if (ods_req_page(r, 50, &pg) != ODS_OK)
+		return bad_page(w);
 	memset(&f, 0, sizeof(f));
 	f.owner = h_owner(r);
 	f.status = ods_req_query(r, "status");
@@ -209,8 +207,8 @@ h_quality_tasks_list(struct ods_req *r, struct ods_resp *w)
 	int64_t		 total = 0;
 	enum ods_err	 er;
 
-	if (page_of(r, w, &pg) != ODS_HTTP_200)
-		return ODS_HTTP_400;
+	if (ods_req_page(r, 50, &pg) != ODS_OK)
+		return bad_page(w);
 	jw = ods_resp_list_begin(w, "tasks");
 	er = ods_qt_list(ods_req_db(r), h_owner(r), pg.offset, pg.page_size,
 	    jw, &total);
@@ -254,8 +252,8 @@ h_quality_reports_list(struct ods_req *r, struct ods_resp *w)
 	int64_t			 total = 0;
 	enum ods_err		 er;
 
-	if (page_of(r, w, &pg) != ODS_HTTP_200)
-		return ODS_HTTP_400;
+	if (ods_req_page(r, 50, &pg) != ODS_OK)
+		return bad_page(w);
 	memset(&f, 0, sizeof(f));
 	f.owner = h_owner(r);
 	f.status = ods_req_query(r, "status");
@@ -312,8 +310,8 @@ h_quality_alerts_list(struct ods_req *r, struct ods_resp *w)
 	int64_t			 total = 0;
 	enum ods_err		 er;
 
-	if (page_of(r, w, &pg) != ODS_HTTP_200)
-		return ODS_HTTP_400;
+	if (ods_req_page(r, 50, &pg) != ODS_OK)
+		return bad_page(w);
 	memset(&f, 0, sizeof(f));
 	f.owner = h_owner(r);
 	f.status = ods_req_query(r, "status");

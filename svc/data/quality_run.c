@@ -117,6 +117,11 @@ run_sql(const struct ods_quality_env *e, const struct rule *ru,
 	sp.sql_len = strlen(sql);
 	sp.limit = limit;
 	sp.format = "json";
+	/*
+	 * As an admin (owner NULL): who may see the source was checked when
+	 * the rule was made. The statements are kept in query_history under
+	 * the user "quality".
+	 */
 	er = ods_query_execute(e->db, e->ds, &sp, NULL, "quality", k, &q);
 	if (er == ODS_OK)
 		return 0;
@@ -157,16 +162,76 @@ parse_count(const char *s, int64_t *v)
 	return 0;
 }
 
+/* Up to ODS_QR_SAMPLE violating rows of the rule into r->sample. */
+static void
+fetch_sample(const struct ods_quality_env *e, const struct rule *ru,
+    const char *sql, struct odsi_qr_result *r)
+{
+	struct sample		 s;
+	struct ods_query_sink	 k = { sample_cols, sample_row, NULL };
+	struct ods_buf		 b;
+	struct ods_jw		 jw;
+	char			 keep[sizeof(r->error)];
+	size_t			 i;
+
+	memset(&s, 0, sizeof(s));
+	ods_buf_init(&b, SAMPLE_MAX);
+	ods_jw_init(&jw, &b);
+	ods_jw_arr(&jw);
+	s.jw = &jw;
+	k.arg = &s;
+	/* A sample that cannot be read leaves the counts standing. */
+	memcpy(keep, r->error, sizeof(keep));
+	if (run_sql(e, ru, sql, &k, ODS_QR_SAMPLE, r) == 0) {
+		ods_jw_end(&jw);
+		if (ods_jw_error(&jw) == ODS_OK)
+			r->sample = ods_buf_take(&b, NULL);
+	}
+	memcpy(r->error, keep, sizeof(keep));
+	ods_buf_free(&b);
+	for (i = 0; s.names != NULL && i < s.n; i++)
+		free(s.names[i]);
+	free(s.names);
+}
+
+/*
+ * The count's row into r: (rows checked, violations) of the built
+ * checks, (violations[, rows checked]) of custom_sql. 0, or -1 with
+ * r->error set.
+ */
+static int
+counts(const struct rule *ru, const struct first *f, struct odsi_qr_result *r)
+{
+	if (ru->d.type == ODS_QR_CUSTOM_SQL) {
+		if (parse_count(f->cells[0], &r->violations) != 0) {
+			snprintf(r->error, sizeof(r->error), "custom_sql: the "
+			    "first column of its first row is no count");
+			return -1;
+		}
+		if (parse_count(f->cells[1], &r->rows) != 0)
+			r->rows = 1;
+		return 0;
+	}
+	if (parse_count(f->cells[0], &r->rows) != 0 ||
+	    parse_count(f->cells[1], &r->violations) != 0) {
+		snprintf(r->error, sizeof(r->error), "the check did not "
+		    "return a count");
+		return -1;
+	}
+	if (ru->d.type == ODS_QR_ROW_COUNT || ru->d.type == ODS_QR_FRESHNESS) {
+		/* One verdict on the table: 0 or 1 of 1. */
+		r->table_rows = r->rows;
+		r->rows = 1;
+	}
+	return 0;
+}
+
 static void
 check_source(const struct ods_quality_env *e, struct rule *ru)
 {
 	struct odsi_qr_result	*r = &ru->r;
 	struct first		 f;
 	struct ods_query_sink	 k = { first_cols, first_row, NULL };
-	struct sample		 s;
-	struct ods_query_sink	 ks = { sample_cols, sample_row, NULL };
-	struct ods_buf		 b;
-	struct ods_jw		 jw;
 	char			*count = NULL, *smp = NULL;
 	size_t			 i;
 
@@ -178,47 +243,9 @@ check_source(const struct ods_quality_env *e, struct rule *ru)
 		    "be built");
 		return;
 	}
-	if (run_sql(e, ru, count, &k, 1, r) != 0)
-		goto out;
-	if (parse_count(f.cells[0], &r->rows) != 0 ||
-	    parse_count(f.cells[1], &r->violations) != 0) {
-		if (ru->d.type != ODS_QR_CUSTOM_SQL ||
-		    parse_count(f.cells[0], &r->violations) != 0) {
-			snprintf(r->error, sizeof(r->error), "the check did "
-			    "not return a count");
-			goto out;
-		}
-	}
-	if (ru->d.type == ODS_QR_CUSTOM_SQL) {
-		/* custom_sql: (violations[, rows checked]). */
-		r->violations = 0;
-		(void)parse_count(f.cells[0], &r->violations);
-		if (parse_count(f.cells[1], &r->rows) != 0)
-			r->rows = 1;
-	} else if (ru->d.type == ODS_QR_ROW_COUNT ||
-	    ru->d.type == ODS_QR_FRESHNESS) {
-		r->table_rows = r->rows;
-		r->rows = 1;
-	}
-	if (*smp == '\0' || r->violations == 0)
-		goto out;
-	memset(&s, 0, sizeof(s));
-	ods_buf_init(&b, SAMPLE_MAX);
-	ods_jw_init(&jw, &b);
-	ods_jw_arr(&jw);
-	s.jw = &jw;
-	ks.arg = &s;
-	if (run_sql(e, ru, smp, &ks, ODS_QR_SAMPLE, r) == 0) {
-		ods_jw_end(&jw);
-		if (ods_jw_error(&jw) == ODS_OK)
-			r->sample = ods_buf_take(&b, NULL);
-	}
-	r->error[0] = '\0';	/* a sample that failed is no error */
-	ods_buf_free(&b);
-	for (i = 0; s.names != NULL && i < s.n; i++)
-		free(s.names[i]);
-	free(s.names);
-out:
+	if (run_sql(e, ru, count, &k, 1, r) == 0 && counts(ru, &f, r) == 0 &&
+	    *smp != '\0' && r->violations > 0)
+		fetch_sample(e, ru, smp, r);
 	for (i = 0; i < 3; i++)
 		free(f.cells[i]);
 	free(count);
