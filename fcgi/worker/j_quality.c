@@ -20,7 +20,7 @@ j_quality_run(struct ods_job *j)
 	struct ods_quality_env		 qe;
 	const char			*task = NULL, *rule = NULL;
 	char				 report[48], res[160];
-	double				 score = 0;
+	double				 score = 0, t0 = ods_now_sec();
 	enum ods_err			 er;
 
 	(void)ods_json_str(ods_job_json(j), "task_id", 0, 64, &task, NULL);
@@ -40,6 +40,9 @@ j_quality_run(struct ods_job *j)
 	    rule);
 	er = ods_quality_run(&qe, task, rule, ods_job_created_by(j), report,
 	    &score);
+	/* business_operations_total{operation="quality_run"}, its duration. */
+	ods_metrics_business("quality_run", er == ODS_OK ? "success" :
+	    "failed", ods_now_sec() - t0);
 	if (er == ODS_ENOTFOUND) {
 		/* Deleted since it was queued: done, nothing to retry. */
 		ods_job_set_result(j, "{\"status\":\"failed\",\"error\":"

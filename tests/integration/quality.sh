@@ -201,6 +201,9 @@ for url in "$ODS_DATA_URL" "$ODS_WORKER_URL"; do
 	ods_expect_eq "$(printf '%.4f' "$g")" "$gwant" "data_quality_score at $url/metrics"
 done
 
+runs=$(curl -s -m 10 "$ODS_WORKER_URL/metrics" | awk '$1 == "business_operations_total{operation=\"quality_run\",status=\"success\"}" { print $2 }')
+ods_expect_eq "$runs" 19 "the worker counts its quality runs (18 rules, 1 task)"
+
 # ---- the webhook: one POST per alerting rule of the task.
 for i in $(seq 1 50); do [ "$(wc -l <"$S/hook.log")" -ge 8 ] && break; sleep 0.1; done
 ods_expect_eq "$(wc -l <"$S/hook.log")" 8 "the webhook got one POST per rule over its threshold"
