@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/pg.sh"
 
 ods_t_begin quality
-ods_t_require python3
+ods_t_require python3 promtool
 export JWT_SECRET_KEY=quality-secret-0123456789abcdefghijklm
 export ODS_RATE_LIMIT_DEFAULT=1000/minute ODS_RATE_LIMIT_BURST=2000
 export ODS_SECRET_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
@@ -200,6 +200,25 @@ for url in "$ODS_DATA_URL" "$ODS_WORKER_URL"; do
 	[ -n "$g" ] || ods_t_fail "no data_quality_score{dataset=\"$label\"} at $url/metrics"
 	ods_expect_eq "$(printf '%.4f' "$g")" "$gwant" "data_quality_score at $url/metrics"
 done
+
+# The manual's DataQualityScoreLow (k8s/monitoring/alert-rules.yml) on
+# this scrape held for 15 minutes: it fires for every target under 0.7,
+# the customers table among them.
+curl -s -m 10 "$ODS_DATA_URL/metrics" >"$S/data.prom"
+out=$(promtool check metrics <"$S/data.prom" 2>&1) || { printf '%s\n' "$out"; ods_t_fail "promtool check metrics of the data pool's scrape"; }
+grep '^data_quality_score{' "$S/data.prom" >"$S/scores.prom"
+{
+	printf 'rule_files:\n  - %s\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n' \
+	    "$here/../../k8s/monitoring/alert-rules.yml"
+	awk '{ l = $1; sub(/^data_quality_score\{/, "", l); sub(/\}$/, "", l);
+	    printf "      - series: '"'"'data_quality_score{job=\"data-api\",%s}'"'"'\n        values: '"'"'%sx20'"'"'\n", l, $2 }' "$S/scores.prom"
+	printf '    alert_rule_test:\n      - eval_time: 15m\n        alertname: DataQualityScoreLow\n        exp_alerts:\n'
+	awk '$2 < 0.7 { l = $1; sub(/^.*dataset="/, "", l); sub(/".*$/, "", l);
+	    printf "          - exp_labels: {severity: warning, job: data-api, dataset: \"%s\"}\n            exp_annotations:\n              summary: \"数据质量分数低于 0.7\"\n              description: \"The data quality score of dataset %s has been below 0.7 for 10 minutes.\"\n", l, l }' "$S/scores.prom"
+} >"$S/alert.test.yml"
+grep -q "dataset: \"$label\"" "$S/alert.test.yml" || ods_t_fail "the customers table is not under 0.7 in the scrape"
+out=$(promtool test rules "$S/alert.test.yml" 2>&1) || { printf '%s\n' "$out"; ods_t_fail "DataQualityScoreLow on the scraped scores"; }
+ods_t_ok "DataQualityScoreLow fires for the $(grep -c exp_labels "$S/alert.test.yml") scraped targets under 0.7"
 
 runs=$(curl -s -m 10 "$ODS_WORKER_URL/metrics" | awk '$1 == "business_operations_total{operation=\"quality_run\",status=\"success\"}" { print $2 }')
 ods_expect_eq "$runs" 19 "the worker counts its quality runs (18 rules, 1 task)"
