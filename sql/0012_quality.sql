@@ -28,6 +28,9 @@ ALTER TABLE quality_reports
 
 CREATE INDEX IF NOT EXISTS idx_quality_reports_rule
   ON quality_reports (rule_id, created_at);
+-- One report per job: a job retried after a crash finds its report.
+CREATE UNIQUE INDEX IF NOT EXISTS uk_quality_reports_job
+  ON quality_reports (job_id);
 
 -- An alert: the report that last triggered it, its figures, and what
 -- became of its webhook notification.

@@ -20,6 +20,7 @@
 #include "ods_test.h"
 #include "../fcgi/data/h_datasources.h"
 #include "../fcgi/data/h_quality.h"
+#include "../svc/data/quality.h"
 #include "ods_check.h"
 #include "ods_test_h.h"
 #include "ods_test_db.h"
@@ -187,6 +188,32 @@ START_TEST(test_trends_refuse_an_unknown_period)
 }
 END_TEST
 
+START_TEST(test_a_retried_job_finds_its_report)
+{
+	struct ods_quality_env	e;
+	char			rep[48];
+	double			score;
+
+	ck_assert_int_eq(ods_test_sql(dsn, scratch, "INSERT INTO "
+	    "quality_reports (report_id, name, quality_score, job_id) VALUES "
+	    "('qrep_done', 'r', 0.25, 77)"), 0);
+	memset(&e, 0, sizeof(e));
+	e.db = th.db;
+	e.ds = th.env.ctx;
+	e.job_id = 77;
+	/* The rule is gone: only the stored report can answer. */
+	ck_assert_int_eq(ods_quality_run(&e, NULL, "qr_gone", "erin", rep,
+	    &score), ODS_OK);
+	ck_assert_str_eq(rep, "qrep_done");
+	ck_assert(score == 0.25);
+	e.job_id = 78;
+	ck_assert_int_eq(ods_quality_run(&e, NULL, "qr_gone", "erin", rep,
+	    &score), ODS_ENOTFOUND);
+	ck_assert_int_eq(ods_test_scalar(th.db, "SELECT COUNT(*) FROM "
+	    "quality_reports WHERE report_id <> ?", "qrep_done"), 0);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -199,6 +226,7 @@ suite(void)
 	tcase_add_test(tc, test_owners_and_runs);
 	tcase_add_test(tc, test_alert_transitions_and_conflicts);
 	tcase_add_test(tc, test_trends_refuse_an_unknown_period);
+	tcase_add_test(tc, test_a_retried_job_finds_its_report);
 	suite_add_tcase(s, tc);
 	return s;
 }

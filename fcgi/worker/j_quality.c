@@ -36,6 +36,7 @@ j_quality_run(struct ods_job *j)
 	qe.webhook_default = env->conf->quality_webhook_url;
 	qe.stopping = w_stopping;
 	qe.arg = j;
+	qe.job_id = ods_job_id(j);
 	(void)ods_job_progress(j, 5, "checking %s", task != NULL ? task :
 	    rule);
 	er = ods_quality_run(&qe, task, rule, ods_job_created_by(j), report,

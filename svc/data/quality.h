@@ -204,6 +204,7 @@ struct ods_quality_env {
 	const char			*webhook_default; /* env, or NULL */
 	int				(*stopping)(void *);
 	void				*arg;
+	int64_t				 job_id;	/* 0: none */
 };
 
 /*
@@ -211,7 +212,9 @@ struct ods_quality_env {
  * (report_id "qrep_<16 hex>" into report, 48 bytes), rule counters,
  * alerts, the webhook, the scores behind data_quality_score (*score).
  * A rule that cannot run is an errored rule of the report, never the
- * run's failure. ODS_ENOTFOUND; errors of ods_db.
+ * run's failure. A job that already stored its report (a retry after a
+ * crash) gives that report again, nothing run twice. ODS_ENOTFOUND;
+ * errors of ods_db.
  */
 enum ods_err	 ods_quality_run(const struct ods_quality_env *,
 		    const char *task_id, const char *rule_id, const char *user,

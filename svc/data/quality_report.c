@@ -94,7 +94,7 @@ enum ods_err
 odsi_qr_report_store(const struct ods_quality_env *e,
     const struct odsi_qr_run *run, char *id)
 {
-	struct ods_db_arg	 a[13];
+	struct ods_db_arg	 a[14];
 	unsigned char		 rnd[8];
 	int64_t			 c[4] = { 0, 0, 0, 0 }, rows = 0;
 	enum ods_err		 er;
@@ -124,12 +124,14 @@ odsi_qr_report_store(const struct ods_quality_env *e,
 	a[10] = ods_db_int(rows);
 	a[11] = ods_db_text(res);
 	a[12] = ods_db_text(run->user);
+	a[13] = e->job_id > 0 ? ods_db_int(e->job_id) : ods_db_null();
 	er = ods_db_exec_once(e->db, "INSERT INTO quality_reports (report_id, "
 	    "task_id, rule_id, name, status, quality_score, total_checks, "
 	    "passed_checks, failed_checks, warning_checks, error_checks, "
-	    "rows_checked, rule_results, created_by, started_at, finished_at) "
-	    "VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "CURRENT_TIMESTAMP(3), CURRENT_TIMESTAMP(3))", a, 13, NULL);
+	    "rows_checked, rule_results, created_by, job_id, started_at, "
+	    "finished_at) VALUES (?, ?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, CURRENT_TIMESTAMP(3), CURRENT_TIMESTAMP(3))", a, 14,
+	    NULL);
 	free(res);
 	if (er != ODS_OK)
 		return er;

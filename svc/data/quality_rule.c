@@ -618,6 +618,10 @@ ods_qt_create(struct ods_db *db, struct json_object *body, const char *owner,
 	    "schedule_interval, schedule_id, webhook_url, created_by, status) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active')", a, 10, NULL);
 	free(rules);
+	/* No schedule left behind that would run a task that is not there. */
+	if (er != ODS_OK && sid > 0 && ods_sched_delete(db, sid) != ODS_OK)
+		ods_log(ODS_LOG_WARN, "quality_task_schedule_orphan id=%lld",
+		    (long long)sid);
 	return er;
 }
 

@@ -396,6 +396,29 @@ run_rules(const struct ods_quality_env *e, struct rule *rs, size_t n,
 	return er;
 }
 
+/* The report job_id already stored (a retried job), into report. */
+static int
+stored(const struct ods_quality_env *e, char *report, double *score)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[1];
+	int			 found = 0;
+
+	if (e->job_id <= 0)
+		return 0;
+	a[0] = ods_db_int(e->job_id);
+	if (ods_db_query_once(e->db, "SELECT report_id, quality_score FROM "
+	    "quality_reports WHERE job_id = ? LIMIT 1", a, 1, 1, &res) ==
+	    ODS_OK && ods_db_res_nrows(res) > 0) {
+		snprintf(report, 48, "%s", ods_db_res_text(res, 0, 0, NULL));
+		if (ods_db_res_double(res, 0, 1, score) != ODS_OK)
+			*score = 0;
+		found = 1;
+	}
+	ods_db_res_free(res);
+	return found;
+}
+
 enum ods_err
 ods_quality_run(const struct ods_quality_env *e, const char *task_id,
     const char *rule_id, const char *user, char *report, double *score)
@@ -408,6 +431,8 @@ ods_quality_run(const struct ods_quality_env *e, const char *task_id,
 
 	report[0] = '\0';
 	*score = 0;
+	if (stored(e, report, score))
+		return ODS_OK;
 	if (task_id != NULL) {
 		if ((er = load_task(e->db, task_id, &idtext, &hook, &name)) !=
 		    ODS_OK)
