@@ -74,7 +74,10 @@ enum ods_status	h_quality_reports_list(struct ods_req *, struct ods_resp *);
 enum ods_status	h_quality_reports_get(struct ods_req *, struct ods_resp *);
 /* ?period=daily|weekly|monthly. */
 enum ods_status	h_quality_trends(struct ods_req *, struct ods_resp *);
-/* ?status=open|acknowledged|resolved|active&severity=&rule_id=&page=. */
+/*
+ * ?status=open|acknowledged|resolved (the reference's active: open,
+ * inactive: resolved)&severity=warning|critical&rule_id=&page=.
+ */
 enum ods_status	h_quality_alerts_list(struct ods_req *, struct ods_resp *);
 /* 200 data: the alert; 409 code 40900 from another state. */
 enum ods_status	h_quality_alerts_ack(struct ods_req *, struct ods_resp *);

@@ -224,7 +224,7 @@ enum ods_err	 ods_quality_run(const struct ods_quality_env *,
 
 struct ods_qrep_filter {
 	const char	*owner;
-	const char	*status, *task_id, *rule_id, *source_id;
+	const char	*status, *task_id, *rule_id;
 	int64_t		 offset, limit;
 };
 enum ods_err	 ods_qrep_list(struct ods_db *, const struct ods_qrep_filter *,

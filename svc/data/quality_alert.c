@@ -413,9 +413,11 @@ ods_qa_list(struct ods_db *db, const struct ods_qa_filter *f,
 	struct ods_db_arg	 a[10];
 	const char		*st = f->status;
 
-	/* The reference's active/inactive: whether it is still open. */
+	/* The reference's active/inactive: open, or done with. */
 	if (st != NULL && strcmp(st, "active") == 0)
 		st = "open";
+	else if (st != NULL && strcmp(st, "inactive") == 0)
+		st = "resolved";
 	a[0] = ods_db_int(f->owner == NULL);
 	a[1] = ods_db_text(f->owner != NULL ? f->owner : "");
 	a[2] = ods_db_int(st == NULL);

@@ -255,6 +255,8 @@ ods_expect_code 404 "an unknown alert"
 run rule "${ids_my[1]}" "unique again"
 ods_req GET "$U/quality/alerts?rule_id=${ids_my[1]}" "${eng[@]}"
 ods_expect_json '[.data.total, ([.data.alerts[].status] | sort | join(","))]' "$(jq -n '[2,"open,resolved"]')" "a resolved alert stays; the breach opens a new one"
+ods_req GET "$U/quality/alerts?status=inactive&rule_id=${ids_my[1]}" "${eng[@]}"
+ods_expect_json '[.data.total, .data.alerts[0].status]' "$(jq -n '[1,"resolved"]')" "the reference's status=inactive: the resolved one"
 
 # ---- a webhook to a metadata address: refused, recorded, the run fine.
 ods_req PUT "$U/quality/rules/${ids_my[4]}" "${eng[@]}" "${J[@]}" -d '{"webhook_url":"http://169.254.169.254/latest"}'
