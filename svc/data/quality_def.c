@@ -275,8 +275,9 @@ bad(struct ods_why *why, const char *field, const char *msg)
 static enum ods_err
 check_type(const struct ods_qr_def *d, struct ods_why *why)
 {
-	int	col = d->type != ODS_QR_ROW_COUNT && d->type != ODS_QR_CUSTOM_SQL;
+	int	col;
 
+	col = d->type != ODS_QR_ROW_COUNT && d->type != ODS_QR_CUSTOM_SQL;
 	if (col && d->column == NULL)
 		return bad(why, "column", "column is required for this "
 		    "rule_type");

@@ -129,8 +129,8 @@ run_sql(const struct ods_quality_env *e, const struct rule *ru,
 		snprintf(r->error, sizeof(r->error), "not_found: the data "
 		    "source no longer exists");
 	else
-		snprintf(r->error, sizeof(r->error), "%.40s: %.400s", q.slug[0] !=
-		    '\0' ? q.slug : ods_err_slug(er), q.message);
+		snprintf(r->error, sizeof(r->error), "%.40s: %.400s",
+		    q.slug[0] != '\0' ? q.slug : ods_err_slug(er), q.message);
 	return -1;
 }
 
