@@ -321,9 +321,11 @@ odsi_qr_after(const struct ods_quality_env *e, const struct odsi_qr_run *run,
 {
 	size_t	i;
 
+	/* A rule deleted since the task was made has nobody to alert. */
 	for (i = 0; i < run->n; i++)
 		if (run->results[i].r->status != ODS_QR_PASSED &&
-		    run->results[i].rule_id != NULL)
+		    run->results[i].rule_id != NULL &&
+		    run->results[i].def->type >= 0)
 			alert_one(e, &run->results[i], report, hook);
 	scores(e, run, report);
 }

@@ -331,10 +331,16 @@ rule "$U" "{\"name\":\"private\",\"visibility\":\"private\",\"rule_type\":\"not_
 PRIV=$RID
 ods_req GET "$U/quality/rules/$PRIV" "${viewer[@]}"
 ods_expect_code 404 "another user's private rule"
+ods_req POST "$U/quality/tasks" "${eng[@]}" "${J[@]}" -d "{\"name\":\"with a rule to go\",\"rule_ids\":[\"$PRIV\"]}"
+GONE=$(ods_json .data.task_id)
 ods_req DELETE "$U/quality/rules/$PRIV" "${admin[@]}"
 ods_expect_code 200 "an admin deletes"
 ods_req GET "$U/quality/rules/$PRIV" "${eng[@]}"
 ods_expect_code 404 "deleted"
+run task "$GONE" "a task whose rule was deleted"
+ods_expect_json '[.data.error_checks, .data.rule_results[0].error]' "$(jq -n '[1,"the rule no longer exists"]')" "its rule is an errored one"
+ods_req GET "$U/quality/alerts?rule_id=$PRIV" "${admin[@]}"
+ods_expect_json .data.total 0 "no alert for a rule that is gone"
 
 # ---- bad input: 400 naming the field.
 bad() {
