@@ -70,7 +70,10 @@ START_TEST(test_definition_errors_name_the_field)
 	    "ref_table");
 	BAD("{\"rule_type\":\"custom_sql\",\"source_id\":\"s\"}", "sql");
 	BAD("{\"rule_type\":\"regex\",\"dataset_id\":\"d\","
-	    "\"column\":\"c\",\"pattern\":\"x\"}", "rule_type");
+	    "\"column\":\"c\",\"pattern\":\"(\"}", "pattern");
+	BAD("{\"rule_type\":\"referential\",\"dataset_id\":\"d\","
+	    "\"column\":\"c\",\"ref_table\":\"t\",\"ref_column\":\"c\"}",
+	    "rule_type");
 	BAD("{\"rule_type\":\"not_null\",\"source_id\":\"s\","
 	    "\"table\":\"a\\u0001\",\"column\":\"c\"}", "table");
 	BAD("{\"rule_type\":\"not_null\",\"source_id\":\"s\",\"table\":\"t\","

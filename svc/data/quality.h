@@ -16,10 +16,11 @@
  * dialect, values as hex literals or numbers we print, never pasted;
  * they run, like custom_sql, through ods_query_execute (the statement
  * gate, a read-only session, the statement timeout, the history).
- * Dataset rules read the head of the latest version (ods_dset_preview:
- * at most ODS_TAB_ROWS_MAX rows, bounded memory; the result says
- * "partial" when rows were left); row_count uses the version's exact row
- * count.
+ * Dataset rules (not_null, unique, range, regex as POSIX ERE,
+ * allowed_values, row_count) read the head of the latest version
+ * (ods_dset_preview: at most ODS_TAB_ROWS_MAX rows, bounded memory; the
+ * result says "partial" when rows were left); row_count uses the
+ * version's exact row count.
  *
  * Violations: row rules (not_null, unique, range, regex, allowed_values,
  * referential) count violating rows out of the rows checked (unique:

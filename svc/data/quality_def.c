@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +272,18 @@ bad(struct ods_why *why, const char *field, const char *msg)
 	return ODS_EINVAL;
 }
 
+/* Whether p compiles as POSIX ERE (the dataset checks' dialect). */
+static int
+ere_ok(const char *p)
+{
+	regex_t	re;
+
+	if (regcomp(&re, p, REG_EXTENDED | REG_NOSUB) != 0)
+		return 0;
+	regfree(&re);
+	return 1;
+}
+
 /* What each type needs beyond a target. */
 static enum ods_err
 check_type(const struct ods_qr_def *d, struct ods_why *why)
@@ -292,9 +305,9 @@ check_type(const struct ods_qr_def *d, struct ods_why *why)
 	case ODS_QR_REGEX:
 		if (d->pattern == NULL || *d->pattern == '\0')
 			return bad(why, "pattern", "pattern is required");
-		if (d->dataset_id != NULL)
-			return bad(why, "rule_type", "regex rules run on data "
-			    "source tables");
+		if (d->dataset_id != NULL && !ere_ok(d->pattern))
+			return bad(why, "pattern", "on a dataset the pattern is "
+			    "a POSIX extended regular expression");
 		break;
 	case ODS_QR_ALLOWED:
 		if (!d->has_values || d->nvalues == 0)

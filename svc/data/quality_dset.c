@@ -2,11 +2,13 @@
  * svc/data/quality_dset.c — rules on a dataset (quality.h): the head of
  * its latest version read with lib/text's table reader (at most
  * ODS_TAB_ROWS_MAX rows within ODS_DSET_HEAD_BYTES: bounded memory), the
- * rule's column checked row by row; row_count takes the version's exact
- * count.
+ * rule's column checked row by row (regex: POSIX extended, the whole
+ * cell searched as MySQL's REGEXP and PostgreSQL's ~ search); row_count
+ * takes the version's exact count.
  */
 #include "config.h"
 
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +60,7 @@ is_dup(char **dups, size_t n, const char *s)
 }
 
 static int
-violates(const struct ods_qr_def *d, const char *s)
+violates(const struct ods_qr_def *d, const regex_t *re, const char *s)
 {
 	char	*end;
 	double	 v;
@@ -75,6 +77,8 @@ violates(const struct ods_qr_def *d, const char *s)
 		if (end == s || *end != '\0')
 			return 1;
 		return (d->has_min && v < d->min) || (d->has_max && v > d->max);
+	case ODS_QR_REGEX:
+		return s != NULL && regexec(re, s, 0, NULL, 0) != 0;
 	case ODS_QR_ALLOWED:
 		if (s == NULL)
 			return 0;
@@ -103,10 +107,18 @@ check_rows(const struct ods_qr_def *d, const struct ods_tab *t, size_t col,
 {
 	struct ods_buf	 b;
 	struct ods_jw	 jw;
+	regex_t		 re;
 	char		**dups = NULL;
 	size_t		 i, ndups = 0, kept = 0;
 	int		 bad;
 
+	/* Checked when the rule was made; a stored one could still fail. */
+	if (d->type == ODS_QR_REGEX &&
+	    regcomp(&re, d->pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+		snprintf(r->error, sizeof(r->error), "pattern: not a POSIX "
+		    "extended regular expression");
+		return;
+	}
 	r->rows = (int64_t)t->nrows;
 	r->partial = t->more;
 	if (d->type == ODS_QR_UNIQUE)
@@ -117,7 +129,7 @@ check_rows(const struct ods_qr_def *d, const struct ods_tab *t, size_t col,
 	for (i = 0; i < t->nrows; i++) {
 		bad = d->type == ODS_QR_UNIQUE ?
 		    is_dup(dups, ndups, ods_tab_cell(t, i, col)) :
-		    violates(d, ods_tab_cell(t, i, col));
+		    violates(d, &re, ods_tab_cell(t, i, col));
 		if (!bad)
 			continue;
 		if (d->type != ODS_QR_UNIQUE)
@@ -130,6 +142,8 @@ check_rows(const struct ods_qr_def *d, const struct ods_tab *t, size_t col,
 		r->sample = ods_buf_take(&b, NULL);
 	ods_buf_free(&b);
 	free(dups);
+	if (d->type == ODS_QR_REGEX)
+		regfree(&re);
 }
 
 void

@@ -302,6 +302,13 @@ ods_expect_json '[.data.rule_results[0].violations, .data.rule_results[0].rows_c
 rule "$U" "{\"name\":\"status ok\",\"rule_type\":\"allowed_values\",\"dataset_id\":\"$DS\",\"column\":\"status\",\"values\":[\"ok\"]}"
 run rule "$RID" "dataset allowed_values"
 ods_expect_json '[.data.rule_results[0].violations, .data.rule_results[0].sample[0].id]' "$(jq -n '[1,"3"]')" "dataset allowed_values: row 3"
+rule "$U" "{\"name\":\"status form\",\"rule_type\":\"regex\",\"dataset_id\":\"$DS\",\"column\":\"status\",\"pattern\":\"^o[a-z]\$\"}"
+ods_expect_code 201 "a dataset regex rule"
+run rule "$RID" "dataset regex"
+ods_expect_json '[.data.rule_results[0].violations, .data.rule_results[0].sample[0].status]' "$(jq -n '[1,"bad"]')" "dataset regex: the one status off the pattern"
+rule "$U" "{\"name\":\"x\",\"rule_type\":\"regex\",\"dataset_id\":\"$DS\",\"column\":\"status\",\"pattern\":\"(\"}"
+ods_expect_code 400 "a dataset regex that does not compile"
+ods_expect_json .field pattern "the field"
 # A dataset longer than the head that is read: the first 1 000 rows.
 { echo 'id,v'; seq 1 1500 | awk '{ print $1 "," ($1 % 3 == 0 ? "" : $1) }'; } >"$S/long.csv"
 ods_req POST "$U/datasets" "${eng[@]}" "${J[@]}" -d '{"name":"long","format":"csv"}'
