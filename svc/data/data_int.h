@@ -239,5 +239,14 @@ enum ods_err	odsi_qr_page(struct ods_db *, const char *count_sql,
 		    int64_t offset, int64_t limit,
 		    void (*row)(struct ods_jw *, const struct ods_db_res *,
 		    size_t), struct ods_jw *, int64_t *total) ODS_MUSTCHECK;
+/*
+ * The row of id that owner (NULL: an admin) sees, by sql (parameters:
+ * id, owner is NULL, owner), written by row into jw (NULL: only asked).
+ * ODS_ENOTFOUND, errors of ods_db.
+ */
+enum ods_err	odsi_qr_one(struct ods_db *, const char *sql, const char *id,
+		    const char *owner,
+		    void (*row)(struct ods_jw *, const struct ods_db_res *,
+		    size_t), struct ods_jw *) ODS_MUSTCHECK;
 
 #endif /* SVC_DATA_INT_H */

@@ -234,6 +234,29 @@ rep_json(struct ods_jw *jw, const struct ods_db_res *r, size_t i, int full)
 	ods_jw_end(jw);
 }
 
+enum ods_err
+odsi_qr_one(struct ods_db *db, const char *sql, const char *id,
+    const char *owner,
+    void (*row)(struct ods_jw *, const struct ods_db_res *, size_t),
+    struct ods_jw *jw)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[3];
+	enum ods_err		 er;
+
+	a[0] = ods_db_text(id);
+	a[1] = ods_db_int(owner == NULL);
+	a[2] = ods_db_text(owner != NULL ? owner : "");
+	if ((er = ods_db_query_once_const(db, sql, a, 3, 1, &res)) != ODS_OK)
+		return er;
+	if (ods_db_res_nrows(res) == 0)
+		er = ODS_ENOTFOUND;
+	else if (jw != NULL)
+		row(jw, res, 0);
+	ods_db_res_free(res);
+	return er;
+}
+
 /* A report of a list: without its rule_results. */
 static void
 rep_row(struct ods_jw *jw, const struct ods_db_res *r, size_t i)
@@ -263,27 +286,20 @@ ods_qrep_list(struct ods_db *db, const struct ods_qrep_filter *f,
 #undef WHERE
 }
 
+/* A report alone: with its rule_results. */
+static void
+rep_full(struct ods_jw *jw, const struct ods_db_res *r, size_t i)
+{
+	rep_json(jw, r, i, 1);
+}
+
 enum ods_err
 ods_qrep_get_json(struct ods_db *db, const char *id, const char *owner,
     struct ods_jw *jw)
 {
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[3];
-	enum ods_err		 er;
-
-	a[0] = ods_db_text(id);
-	a[1] = ods_db_int(owner == NULL);
-	a[2] = ods_db_text(owner != NULL ? owner : "");
-	er = ods_db_query_once(db, "SELECT " REP_COLS " FROM quality_reports "
-	    "WHERE report_id = ? AND " REP_VIS, a, 3, 1, &res);
-	if (er != ODS_OK)
-		return er;
-	if (ods_db_res_nrows(res) == 0)
-		er = ODS_ENOTFOUND;
-	else
-		rep_json(jw, res, 0, 1);
-	ods_db_res_free(res);
-	return er;
+	return odsi_qr_one(db, ODS_DB_SQL("SELECT " REP_COLS " FROM "
+	    "quality_reports WHERE report_id = ? AND " REP_VIS), id, owner,
+	    rep_full, jw);
 }
 
 enum ods_err

@@ -330,14 +330,9 @@ enum ods_err
 ods_qr_get_json(struct ods_db *db, const char *id, const char *owner,
     struct ods_jw *jw)
 {
-	struct ods_db_res	*res = NULL;
-	enum ods_err		 er;
-
-	if ((er = rule_row(db, id, owner, &res)) != ODS_OK)
-		return er;
-	rule_json(jw, res, 0);
-	ods_db_res_free(res);
-	return ODS_OK;
+	return odsi_qr_one(db, ODS_DB_SQL("SELECT " RULE_COLS " FROM "
+	    "quality_rules WHERE rule_id = ? AND " RULE_VIS), id, owner,
+	    rule_json, jw);
 }
 
 /* Whether owner may change the rule of row 0 (creator or admin). */
@@ -672,23 +667,9 @@ enum ods_err
 ods_qt_get_json(struct ods_db *db, const char *id, const char *owner,
     struct ods_jw *jw)
 {
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[3];
-	enum ods_err		 er;
-
-	a[0] = ods_db_text(id);
-	a[1] = ods_db_int(owner == NULL);
-	a[2] = ods_db_text(owner != NULL ? owner : "");
-	er = ods_db_query_once(db, "SELECT " TASK_COLS " FROM quality_tasks "
-	    "WHERE task_id = ? AND " RULE_VIS, a, 3, 1, &res);
-	if (er != ODS_OK)
-		return er;
-	if (ods_db_res_nrows(res) == 0)
-		er = ODS_ENOTFOUND;
-	else if (jw != NULL)
-		task_json(jw, res, 0);
-	ods_db_res_free(res);
-	return er;
+	return odsi_qr_one(db, ODS_DB_SQL("SELECT " TASK_COLS " FROM "
+	    "quality_tasks WHERE task_id = ? AND " RULE_VIS), id, owner,
+	    task_json, jw);
 }
 
 enum ods_err
