@@ -13,6 +13,7 @@
 #include "h_query.h"
 #include "h_datasets.h"
 #include "h_lineage.h"
+#include "h_quality.h"
 
 static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
 
@@ -28,6 +29,7 @@ static const struct ods_route routes[] = {
 	H_QUERY_ROUTES,
 	H_DATASETS_ROUTES,
 	H_LINEAGE_ROUTES,
+	H_QUALITY_ROUTES,
 };
 
 static const struct ods_service service = {
@@ -40,6 +42,7 @@ static const struct ods_service service = {
 	.object_store = 1,
 	.init = h_data_init,
 	.fini = h_data_fini,
+	.scrape = h_quality_scrape,
 };
 
 int

@@ -12,7 +12,8 @@
 	{ "audit_retention", j_audit_retention }, \
 	{ "kb_ingest", j_kb_ingest }, \
 	{ "metadata_scan", j_metadata_scan }, \
-	{ "uploads_expire", j_uploads_expire }
+	{ "uploads_expire", j_uploads_expire }, \
+	{ "quality_run", j_quality_run }
 
 struct ods_llm;
 struct ods_ds_ctx;
@@ -70,6 +71,14 @@ enum ods_err	j_kb_ingest(struct ods_job *);
  * in its result (not retried: the operator must fix the source first).
  */
 enum ods_err	j_metadata_scan(struct ods_job *);
+
+/*
+ * quality_run: payload {"task_id"} or {"rule_id"}: the rules checked, a
+ * report stored, alerts, webhook, scores (svc/data/quality.h). Result
+ * {status: "completed", report_id, quality_score}; a rule that cannot
+ * run is an errored rule of the report, not the job's failure.
+ */
+enum ods_err	j_quality_run(struct ods_job *);
 
 /*
  * The service's tick, once a second in every worker process: each due run

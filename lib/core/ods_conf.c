@@ -199,6 +199,7 @@ static const struct var vars[] = {
 	I("ODS_DATASOURCE_IDLE_S", datasource_idle_s, "60", 1, 86400),
 	I("ODS_QUERY_TIMEOUT_MS", query_timeout_ms, "30000", 100, 3600000),
 	I("ODS_QUERY_MAX_ROWS", query_max_rows, "10000", 1, 1000000),
+	S("ODS_QUALITY_WEBHOOK_URL", quality_webhook_url, ""),
 };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };

@@ -167,6 +167,10 @@ struct ods_conf {
 	int	 datasource_idle_s;	/* ODS_DATASOURCE_IDLE_S */
 	int	 query_timeout_ms;	/* ODS_QUERY_TIMEOUT_MS */
 	int	 query_max_rows;	/* ODS_QUERY_MAX_ROWS: JSON row cap */
+	/* Data quality (svc/data/quality.h) */
+	char	*quality_webhook_url;	/* ODS_QUALITY_WEBHOOK_URL: alerts'
+					   webhook when a rule or task
+					   names none; "" none */
 };
 
 /* A new configuration holding every default. Never NULL (xmalloc). */

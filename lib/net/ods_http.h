@@ -62,6 +62,13 @@ struct ods_http_req {
 	const char	*aws_sigv4;
 	const char	*userpwd;		/* a secret: never logged */
 	int		 path_as_is;
+	/*
+	 * "HOST:PORT:ADDR:PORT" (may be NULL): connect to ADDR instead of
+	 * resolving the URL's host again, keeping the URL's name for Host
+	 * and TLS. For callers that checked the address against a policy:
+	 * a second lookup could give another one (DNS rebinding).
+	 */
+	const char	*connect_to;
 };
 
 struct ods_http_resp {

@@ -65,6 +65,12 @@ struct ods_req_env {
 	volatile int		*draining;	/* non-zero: readiness is 503 */
 	int			 openai_errors;	/* /v1/ errors in OpenAI shape */
 	void			*ctx;		/* the service's (init hook) */
+	/*
+	 * Called before /metrics renders (may be NULL): a service sets the
+	 * gauges whose truth is in the database (data_quality_score).
+	 */
+	void			(*scrape)(const struct ods_req_env *,
+				    void *ctx);
 };
 
 /*

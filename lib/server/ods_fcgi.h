@@ -41,6 +41,9 @@ struct ods_service {
 	enum ods_err		(*register_metrics)(void);
 	enum ods_err		(*init)(const struct ods_req_env *, void **ctx);
 	void			(*fini)(void *ctx);
+	/* Before each /metrics render (may be NULL): ods_req_env.scrape. */
+	void			(*scrape)(const struct ods_req_env *,
+				    void *ctx);
 	/*
 	 * Background jobs (ods-worker; server/ods_job.h): with job types,
 	 * each worker also runs ODS_WORKER_CONCURRENCY job threads beside

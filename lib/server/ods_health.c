@@ -197,6 +197,8 @@ ods_health_metrics(struct ods_req *r, struct ods_resp *w)
 
 	if (env->metrics == NULL)
 		return ods_resp_error(w, ODS_EUNAVAIL, "metrics are off");
+	if (env->scrape != NULL)
+		env->scrape(env, env->ctx);
 	ods_buf_init(&b, 64u << 20);
 	if ((er = ods_metrics_render(env->metrics, &b)) != ODS_OK)
 		st = ods_resp_error(w, ODS_EUNAVAIL, ods_strerror(er));

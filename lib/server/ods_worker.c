@@ -570,6 +570,7 @@ worker_init(struct worker *w, const struct ods_service *svc,
 	w->env.prefixes = svc->prefixes;
 	w->env.draining = &sb->draining;
 	w->env.openai_errors = svc->openai_errors;
+	w->env.scrape = svc->scrape;
 	/* Connections are per process, opened lazily after the fork. */
 	db_observer.arg = conf->mysql_database;
 	pool = (unsigned)w->nthreads;

@@ -8,6 +8,7 @@
 #define SVC_DATA_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/ods_err.h"
 
@@ -174,4 +175,75 @@ void		 odsi_ds_pool_put(struct odsi_ds_pool *, const char *key,
 		    const char *fp, struct odsi_ds_conn *c, int broken);
 /* Open connections (idle and in use) of key; for tests and metrics. */
 unsigned	 odsi_ds_pool_open(struct odsi_ds_pool *, const char *key);
+/* ---- data quality (quality_run.c, quality_dset.c, quality_report.c,
+ * quality_alert.c): a rule's result, the dataset checks, the report and
+ * what follows it: rule counters, alerts, the webhook, the scores. ---- */
+
+struct ods_qr_def;
+struct ods_quality_env;
+
+struct odsi_qr_result {
+	int64_t	 rows;		/* checked (the score's denominator) */
+	int64_t	 violations;
+	int64_t	 table_rows;	/* row_count, freshness: the table's */
+	int	 status;	/* enum ods_qr_status */
+	int	 errored;
+	int	 partial;	/* a dataset's head only: rows were left */
+	double	 score;
+	char	 error[512];
+	char	*sample;	/* JSON array text or NULL; owned */
+};
+
+struct odsi_qr_item {
+	const char			*rule_id, *name, *severity;
+	const struct ods_qr_def		*def;	/* type -1: none */
+	const struct odsi_qr_result	*r;
+	char				 label[256];
+};
+
+struct odsi_qr_run {
+	const char		*task_id, *rule_id, *name, *user;
+	double			 score;
+	size_t			 n;
+	struct odsi_qr_item	*results;
+};
+
+/* A dataset rule on the head of its latest version; fills r. */
+void		odsi_qr_check_dataset(const struct ods_quality_env *,
+		    const struct ods_qr_def *, struct odsi_qr_result *);
+/* Store the report ("qrep_<16 hex>" into id) and the rules' counters. */
+enum ods_err	odsi_qr_report_store(const struct ods_quality_env *,
+		    const struct odsi_qr_run *, char *id) ODS_MUSTCHECK;
+/*
+ * After a stored report: alerts of the rules over a threshold (and their
+ * webhook: the rule's URL, else hook, else the default), the scores.
+ * Failures are logged and recorded, never the run's.
+ */
+void		odsi_qr_after(const struct ods_quality_env *,
+		    const struct odsi_qr_run *, const char *report,
+		    const char *hook);
+/*
+ * One page of a list: count_sql (n arguments in a) into *total, then
+ * rows_sql with a[n], a[n + 1] set to limit and offset (a has room for
+ * n + 2), each row written by row. Errors of ods_db.
+ */
+struct ods_db_arg;
+struct ods_db_res;
+struct ods_db;
+struct ods_jw;
+enum ods_err	odsi_qr_page(struct ods_db *, const char *count_sql,
+		    const char *rows_sql, struct ods_db_arg *a, size_t n,
+		    int64_t offset, int64_t limit,
+		    void (*row)(struct ods_jw *, const struct ods_db_res *,
+		    size_t), struct ods_jw *, int64_t *total) ODS_MUSTCHECK;
+/*
+ * The row of id that owner (NULL: an admin) sees, by sql (parameters:
+ * id, owner is NULL, owner), written by row into jw (NULL: only asked).
+ * ODS_ENOTFOUND, errors of ods_db.
+ */
+enum ods_err	odsi_qr_one(struct ods_db *, const char *sql, const char *id,
+		    const char *owner,
+		    void (*row)(struct ods_jw *, const struct ods_db_res *,
+		    size_t), struct ods_jw *) ODS_MUSTCHECK;
+
 #endif /* SVC_DATA_INT_H */

@@ -203,6 +203,75 @@ query() {
 	ods_expect_code 400 "GET $u/query/history?page=x"
 }
 
+# quality SERVER_URL PREFIX N: the /quality routes of the data pool (a
+# rule on a source at a refused address: its run is an errored rule, a
+# report and an alert; quality.sh has the real checks).
+quality() {
+	local u=$1$2 n=$3 id rule task job rep al i
+	ods_req POST "$u/datasources" "${A[@]}" "${J[@]}" \
+	    -d "{\"name\":\"contract quality $n\",\"type\":\"mysql\",\"connection\":{\"host\":\"169.254.169.254\",\"username\":\"u\",\"password\":\"env:ODS_DS_CONTRACT_NONE\"}}"
+	id=$(ods_json .data.source_id)
+	ods_req POST "$u/quality/rules" "${A[@]}" "${J[@]}" \
+	    -d "{\"name\":\"c$n\",\"rule_type\":\"not_null\",\"source_id\":\"$id\",\"table\":\"t\",\"column\":\"c\"}"
+	ods_expect_code 201 "POST $u/quality/rules"
+	rule=$(ods_json .data.rule_id)
+	ods_req POST "$u/quality/rules" "${A[@]}" "${J[@]}" -d '{"name":"x","rule_type":"nope"}'
+	ods_expect_code 400 "POST $u/quality/rules with a bad type"
+	ods_req POST "$u/quality/rules" -H "Authorization: Bearer $viewer" "${J[@]}" -d '{}'
+	ods_expect_code 403 "POST $u/quality/rules as a viewer"
+	ods_get "$u/quality/rules?page=1&page_size=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/quality/rules"
+	ods_get "$u/quality/rules/$rule" "${A[@]}"
+	ods_expect_code 200 "GET $u/quality/rules/$rule"
+	ods_get "$u/quality/rules/qr_none" "${A[@]}"
+	ods_expect_code 404 "GET an unknown rule"
+	ods_req PUT "$u/quality/rules/$rule" "${A[@]}" "${J[@]}" -d '{"description":"d"}'
+	ods_expect_code 200 "PUT $u/quality/rules/$rule"
+	ods_req POST "$u/quality/tasks" "${A[@]}" "${J[@]}" -d "{\"name\":\"t$n\",\"rule_ids\":[\"$rule\"]}"
+	ods_expect_code 201 "POST $u/quality/tasks"
+	task=$(ods_json .data.task_id)
+	ods_req POST "$u/quality/tasks" "${A[@]}" "${J[@]}" -d '{"name":"t"}'
+	ods_expect_code 400 "POST $u/quality/tasks without rules"
+	ods_get "$u/quality/tasks" "${A[@]}"
+	ods_expect_code 200 "GET $u/quality/tasks"
+	ods_get "$u/quality/tasks/$task" "${A[@]}"
+	ods_expect_code 200 "GET $u/quality/tasks/$task"
+	ods_req POST "$u/quality/tasks/$task/run" "${A[@]}"
+	ods_expect_code 202 "POST $u/quality/tasks/$task/run"
+	ods_req POST "$u/quality/rules/$rule/run" "${A[@]}"
+	ods_expect_code 202 "POST $u/quality/rules/$rule/run"
+	job=$(ods_json .data.job_id)
+	for i in $(seq 1 100); do
+		ods_get "$u/jobs/$job" "${A[@]}"
+		[ "$(ods_json .data.status)" = succeeded ] && break
+		sleep 0.2
+	done
+	ods_get "$u/quality/reports?rule_id=$rule" "${A[@]}"
+	ods_expect_code 200 "GET $u/quality/reports"
+	rep=$(ods_json '.data.reports[0].report_id')
+	ods_get "$u/quality/reports/$rep" "${A[@]}"
+	ods_expect_code 200 "GET $u/quality/reports/$rep"
+	ods_get "$u/quality/reports/qrep_none" "${A[@]}"
+	ods_expect_code 404 "GET an unknown report"
+	ods_get "$u/quality/trends?period=weekly" "${A[@]}"
+	ods_expect_code 200 "GET $u/quality/trends"
+	ods_get "$u/quality/trends?period=x" "${A[@]}"
+	ods_expect_code 400 "GET $u/quality/trends?period=x"
+	ods_get "$u/quality/alerts?rule_id=$rule" "${A[@]}"
+	ods_expect_code 200 "GET $u/quality/alerts"
+	al=$(ods_json '.data.alerts[0].alert_id')
+	ods_req POST "$u/quality/alerts/$al/acknowledge" "${A[@]}"
+	ods_expect_code 200 "POST $u/quality/alerts/$al/acknowledge"
+	ods_req PUT "$u/quality/alerts/$al/acknowledge" "${A[@]}"
+	ods_expect_code 409 "PUT $u/quality/alerts/$al/acknowledge twice"
+	ods_req POST "$u/quality/alerts/$al/resolve" "${A[@]}"
+	ods_expect_code 200 "POST $u/quality/alerts/$al/resolve"
+	ods_req POST "$u/quality/alerts/$al/resolve" "${A[@]}"
+	ods_expect_code 409 "POST $u/quality/alerts/$al/resolve twice"
+	ods_req DELETE "$u/quality/rules/$rule" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/quality/rules/$rule"
+}
+
 # datasets SERVER_URL PREFIX N: the /datasets routes of the data pool.
 datasets() {
 	local u=$1$2 n=$3 id up url f=$ODS_STACK_DIR/contract-ds-$3.csv
@@ -492,6 +561,8 @@ datasets "$ODS_DATA_URL" /api/v1/data 1
 datasets "$ODS_DATA_URL" /api/v1 2
 lineage "$ODS_DATA_URL" /api/v1/data 1
 lineage "$ODS_DATA_URL" /api/v1 2
+quality "$ODS_DATA_URL" /api/v1/data 1
+quality "$ODS_DATA_URL" /api/v1 2
 pool "$ODS_AGENT_URL" /api/v1/agent
 pool "$ODS_AGENT_URL" /api/v1
 pool "$ODS_AGENT_URL" /api
