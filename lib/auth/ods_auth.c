@@ -194,16 +194,42 @@ ev_init(struct audit_ev *e, struct ods_req *r, const struct ods_route *rt,
 static void	rate_who(struct ods_req *, const struct ods_principal *,
 		    char *, size_t);
 
-/* One more refused credential for the client's address. */
-static void
-fail_count(struct ods_auth *a, struct ods_req *r)
-{
-	char	who[128];
+static enum ods_err	refuse_429(struct ods_req *, const struct ods_route *,
+		    struct ods_resp *, const struct rate_res *, const char *,
+		    const char *);
 
-	if (a->conf->auth_fail_limit <= 0)
-		return;
-	rate_who(r, NULL, who, sizeof(who));
-	odsi_rate_fail_hit(a, who);
+/* 429 for an address over ODS_AUTH_FAIL_LIMIT refused credentials. */
+static enum ods_err
+refuse_throttled(struct ods_auth *a, struct ods_req *r,
+    const struct ods_route *rt, struct ods_resp *w, const struct rate_res *rr,
+    const char *who)
+{
+	struct audit_ev	e;
+
+	ev_init(&e, r, rt, NULL);
+	e.action = "login_throttled";
+	e.outcome = "failure";
+	e.status = 429;
+	e.reason = "too_many_failures";
+	e.sampled = 1;
+	odsi_audit_emit(a->audit, &e);
+	return refuse_429(r, rt, w, rr, who, "auth_fail");
+}
+
+/*
+ * One more refused credential for the client's address; 1 when that one
+ * is over the limit (a JWT is checked before the address is, so this is
+ * where an address that keeps sending bad ones is stopped: who and rr
+ * then say for how long).
+ */
+static int
+fail_count(struct ods_auth *a, struct ods_req *r, char *who, size_t len,
+    struct rate_res *rr)
+{
+	if (a->conf->auth_fail_limit <= 0 || a->redis == NULL)
+		return 0;
+	rate_who(r, NULL, who, len);
+	return odsi_rate_fail_hit(a, who, rr) == ODS_OK && !rr->allowed;
 }
 
 static enum ods_err
@@ -211,6 +237,8 @@ refuse_401(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
     struct ods_resp *w, int missing, const char *why)
 {
 	struct audit_ev	e;
+	struct rate_res	rr;
+	char		who[128];
 
 	ev_init(&e, r, rt, NULL);
 	e.action = "login_failed";
@@ -219,7 +247,8 @@ refuse_401(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	e.reason = why;
 	e.sampled = 1;
 	odsi_audit_emit(a->audit, &e);
-	fail_count(a, r);
+	if (fail_count(a, r, who, sizeof(who), &rr))
+		return refuse_throttled(a, r, rt, w, &rr, who);
 	(void)ods_resp_header(w, "WWW-Authenticate", missing ?
 	    "Bearer realm=\"one-data-studio\"" :
 	    "Bearer realm=\"one-data-studio\", error=\"invalid_token\"");
@@ -445,28 +474,41 @@ rate_unavailable(struct ods_auth *a, struct ods_resp *w, enum ods_err er)
 	return ODS_EUNAVAIL;
 }
 
+static enum ods_err	fail_gate(struct ods_auth *, struct ods_req *,
+		    const struct ods_route *, struct ods_resp *);
+
+/*
+ * The caller's limit; with gate, the address's refused credentials too
+ * (in the same round trip when both are on): the caller brought a JWT,
+ * which was checked before the address was.
+ */
 static enum ods_err
 rate_limit(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
-    struct ods_resp *w, const struct ods_principal *p)
+    struct ods_resp *w, const struct ods_principal *p, int gate)
 {
 	const struct ods_conf		*c = a->conf;
 	const struct ods_req_env	*env = ods_req_env(r);
 	struct rate_res			 rr;
 	enum ods_method			 m = ods_req_method(r);
 	enum ods_err			 er;
-	char				 who[128];
+	char				 who[128], addr[128];
 	int				 keyed = p != NULL && p->rpm > 0;
 
+	gate = gate && c->auth_mode && c->auth_fail_limit > 0;
 	if (!c->rate_limit_enabled)
-		return ODS_OK;
+		return gate ? fail_gate(a, r, rt, w) : ODS_OK;
+	if (gate)
+		rate_who(r, NULL, addr, sizeof(addr));
 	rate_who(r, p, who, sizeof(who));
 	er = odsi_rate_take(a, env != NULL && env->service != NULL ? env->service :
 	    "ods", m == ODS_GET || m == ODS_HEAD || m == ODS_OPTIONS ?
 	    "read" : "write", who, keyed ? p->rpm : c->rate_limit_count,
 	    keyed ? 60 : c->rate_limit_window, keyed ? p->rpm :
-	    c->rate_limit_burst, &rr);
+	    c->rate_limit_burst, gate ? addr : NULL, &rr);
 	if (er != ODS_OK)
 		return rate_unavailable(a, w, er);
+	if (rr.throttled)
+		return refuse_throttled(a, r, rt, w, &rr, addr);
 	rate_headers(w, &rr);
 	return rr.allowed ? ODS_OK : refuse_429(r, rt, w, &rr, who,
 	    m == ODS_GET || m == ODS_HEAD || m == ODS_OPTIONS ? "read" :
@@ -484,7 +526,6 @@ static enum ods_err
 fail_gate(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
     struct ods_resp *w)
 {
-	struct audit_ev	e;
 	struct rate_res	rr;
 	char		who[128];
 
@@ -498,14 +539,7 @@ fail_gate(struct ods_auth *a, struct ods_req *r, const struct ods_route *rt,
 	}
 	if (rr.allowed)
 		return ODS_OK;
-	ev_init(&e, r, rt, NULL);
-	e.action = "login_throttled";
-	e.outcome = "failure";
-	e.status = 429;
-	e.reason = "too_many_failures";
-	e.sampled = 1;
-	odsi_audit_emit(a->audit, &e);
-	return refuse_429(r, rt, w, &rr, who, "auth_fail");
+	return refuse_throttled(a, r, rt, w, &rr, who);
 }
 
 /* ---- cross-site requests ---- */
@@ -636,6 +670,17 @@ find_token(struct ods_req *r, const char **tok, const char **why,
 	return ODS_OK;
 }
 
+/* The request carries a token that is not an API key (a JWT, or junk). */
+static int
+bears_jwt(struct ods_req *r)
+{
+	const char	*tok, *why;
+	int		 cookie;
+
+	return find_token(r, &tok, &why, &cookie) == ODS_OK &&
+	    strncmp(tok, ODS_APIKEY_PREFIX, strlen(ODS_APIKEY_PREFIX)) != 0;
+}
+
 static enum ods_err
 authenticate(struct ods_auth *a, struct ods_req *r,
     const struct ods_principal **p, const char **why, int *cookie)
@@ -672,11 +717,18 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 	const struct ods_principal	*p = NULL;
 	const char			*why = NULL;
 	enum ods_err			 er;
-	int				 cookie, scoped;
+	int				 cookie, scoped, jwt;
 
 	if (a == NULL || rt == NULL || rt->auth == ODS_AUTH_OPEN)
 		return ODS_OK;
-	if ((er = fail_gate(a, r, rt, w)) != ODS_OK)
+	/*
+	 * An address over its refused credentials is stopped before an API
+	 * key (a database query) or no token is looked at; a JWT costs a
+	 * signature check, less than the round trip a gate of its own would
+	 * add to every good request: its gate is rate_limit's (a bad one's,
+	 * refuse_401's count).
+	 */
+	if (!(jwt = bears_jwt(r)) && (er = fail_gate(a, r, rt, w)) != ODS_OK)
 		return er;
 	er = authenticate(a, r, &p, &why, &cookie);
 	if (er == ODS_ENOTFOUND && (rt->auth == ODS_AUTH_REQUIRED ||
@@ -697,7 +749,7 @@ ods_auth_check(struct ods_auth *a, struct ods_req *r,
 		if (!ods_auth_allows(p, rt->perm))
 			return refuse_403(a, r, rt, w, p);
 	}
-	return rate_limit(a, r, rt, w, p);
+	return rate_limit(a, r, rt, w, p, jwt);
 }
 
 void

@@ -150,23 +150,32 @@ enum ods_err	 odsi_auth_form_add(struct ods_buf *, const char *key,
 void		 odsi_rate_init(struct ods_auth *);
 struct rate_res {
 	int	allowed;
+	int	throttled;	/* take: the address is over its failures */
 	int	limit, remaining;
 	int64_t	reset_s;	/* epoch seconds */
 	int	retry_after;	/* seconds, when refused */
 };
-/* ODS_OK (res filled) or ODS_EUNAVAIL (Redis down: caller decides). */
+/*
+ * ODS_OK (res filled) or ODS_EUNAVAIL (Redis down: caller decides). With
+ * fail_who (the client's address), the same round trip first peeks at
+ * its refused credentials: over ODS_AUTH_FAIL_LIMIT, res->throttled and
+ * nothing is counted.
+ */
 enum ods_err	 odsi_rate_take(struct ods_auth *, const char *service,
 		    const char *klass, const char *who, int count,
-		    int window_s, int burst, struct rate_res *);
+		    int window_s, int burst, const char *fail_who,
+		    struct rate_res *);
 
 /*
  * Refused credentials of one client ("ip:..."): peek says whether the
  * address is over ODS_AUTH_FAIL_LIMIT in its window (ODS_OK, res filled)
- * or ODS_EUNAVAIL; hit counts one more (Redis down: not counted).
+ * or ODS_EUNAVAIL; hit counts one more and says whether that one went
+ * over (ODS_EUNAVAIL: Redis down, not counted).
  */
 enum ods_err	 odsi_rate_fail_peek(struct ods_auth *, const char *who,
 		    struct rate_res *);
-void		 odsi_rate_fail_hit(struct ods_auth *, const char *who);
+enum ods_err	 odsi_rate_fail_hit(struct ods_auth *, const char *who,
+		    struct rate_res *);
 
 /* ods_auth_audit.c */
 /*

@@ -11,6 +11,10 @@
  * keys expire with it, so idle callers cost no memory. INCR, PEXPIRE and
  * PTTL run in one script: atomic, one round trip.
  *
+ * The same script peeks at the address's refused credentials (below)
+ * when the caller brings a JWT: its signature is checked before the
+ * peek, which costs less than a second round trip on every good request.
+ *
  * Refused credentials have a limit of their own, per client address
  * (REMOTE_ADDR as nginx passes it): every 401 counts one in a fixed
  * window of ODS_AUTH_FAIL_WINDOW seconds, and an address that reached
@@ -30,6 +34,14 @@
 #include "store/ods_redis.h"
 
 static const char rate_lua[] =
+    "if KEYS[3] then\n"
+    "  local f = tonumber(redis.call('GET', KEYS[3]) or '0')\n"
+    "  if f >= tonumber(ARGV[4]) then\n"
+    "    local fttl = redis.call('PTTL', KEYS[3])\n"
+    "    if fttl < 0 then fttl = 0 end\n"
+    "    return {2, 0, fttl, fttl}\n"
+    "  end\n"
+    "end\n"
     "local win = tonumber(ARGV[3])\n"
     "local function hit(k)\n"
     "  local n = redis.call('INCR', k)\n"
@@ -57,10 +69,12 @@ static const char fail_peek_lua[] =
 
 static const char fail_hit_lua[] =
     "local n = redis.call('INCR', KEYS[1])\n"
-    "if redis.call('PTTL', KEYS[1]) < 0 then\n"
-    "  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))\n"
+    "local ttl = redis.call('PTTL', KEYS[1])\n"
+    "if ttl < 0 then\n"
+    "  ttl = tonumber(ARGV[1])\n"
+    "  redis.call('PEXPIRE', KEYS[1], ttl)\n"
     "end\n"
-    "return n\n";
+    "return {n, ttl}\n";
 
 void
 odsi_rate_init(struct ods_auth *a)
@@ -82,14 +96,16 @@ reply_int(const struct ods_redis_reply *r, size_t i, long long *v)
 
 enum ods_err
 odsi_rate_take(struct ods_auth *a, const char *service, const char *klass,
-    const char *who, int count, int window_s, int burst,
+    const char *who, int count, int window_s, int burst, const char *fail_who,
     struct rate_res *res)
 {
 	struct ods_redis_reply	*rep = NULL;
-	const char		*argv[5];
-	char			 k1[256], k2[256], cnt[16], bst[16], win[24];
+	const char		*argv[7];
+	char			 k1[256], k2[256], k3[160], cnt[16], bst[16];
+	char			 win[24], lim[16];
 	long long		 allowed, left, wait, ttl;
 	enum ods_err		 er;
+	int			 nkeys = 2;
 
 	if (a->redis == NULL)
 		return ODS_EUNAVAIL;
@@ -100,10 +116,17 @@ odsi_rate_take(struct ods_auth *a, const char *service, const char *klass,
 	snprintf(win, sizeof(win), "%lld", (long long)window_s * 1000);
 	argv[0] = k1;
 	argv[1] = k2;
-	argv[2] = cnt;
-	argv[3] = bst;
-	argv[4] = win;
-	er = ods_redis_eval(a->redis, &a->rl_script, 2, 5, argv, NULL, &rep);
+	if (fail_who != NULL) {
+		snprintf(k3, sizeof(k3), "ods:af:%s", fail_who);
+		argv[nkeys++] = k3;
+	}
+	argv[nkeys] = cnt;
+	argv[nkeys + 1] = bst;
+	argv[nkeys + 2] = win;
+	snprintf(lim, sizeof(lim), "%d", a->conf->auth_fail_limit);
+	argv[nkeys + 3] = lim;
+	er = ods_redis_eval(a->redis, &a->rl_script, nkeys, nkeys + 4, argv,
+	    NULL, &rep);
 	if (er == ODS_OK && (reply_int(rep, 0, &allowed) < 0 ||
 	    reply_int(rep, 1, &left) < 0 || reply_int(rep, 2, &wait) < 0 ||
 	    reply_int(rep, 3, &ttl) < 0))
@@ -112,8 +135,9 @@ odsi_rate_take(struct ods_auth *a, const char *service, const char *klass,
 	if (er != ODS_OK)
 		return er == ODS_EINTERNAL || er == ODS_EINVAL ?
 		    ODS_EUNAVAIL : er;
+	res->throttled = allowed == 2;
 	res->allowed = allowed == 1;
-	res->limit = count;
+	res->limit = res->throttled ? a->conf->auth_fail_limit : count;
 	res->remaining = (int)left;
 	res->retry_after = (int)((wait + 999) / 1000);
 	if (!res->allowed && res->retry_after < 1)
@@ -153,23 +177,40 @@ odsi_rate_fail_peek(struct ods_auth *a, const char *who, struct rate_res *res)
 	return ODS_OK;
 }
 
-void
-odsi_rate_fail_hit(struct ods_auth *a, const char *who)
+enum ods_err
+odsi_rate_fail_hit(struct ods_auth *a, const char *who, struct rate_res *res)
 {
 	struct ods_redis_reply	*rep = NULL;
 	const char		*argv[2];
 	char			 k[160], win[24];
+	long long		 n, ttl;
+	enum ods_err		 er;
 
+	memset(res, 0, sizeof(*res));
+	res->allowed = 1;
 	if (a->redis == NULL)
-		return;
+		return ODS_EUNAVAIL;
 	snprintf(k, sizeof(k), "ods:af:%s", who);
 	snprintf(win, sizeof(win), "%lld",
 	    (long long)a->conf->auth_fail_window * 1000);
 	argv[0] = k;
 	argv[1] = win;
-	/* Redis down: the failure is not counted; the peek fails open. */
-	if (ods_redis_eval(a->redis, &a->fail_hit, 1, 2, argv, NULL, &rep) !=
-	    ODS_OK)
-		atomic_store(&a->rl_fail_ms, ods_now_ms());
+	er = ods_redis_eval(a->redis, &a->fail_hit, 1, 2, argv, NULL, &rep);
+	if (er == ODS_OK && (reply_int(rep, 0, &n) < 0 ||
+	    reply_int(rep, 1, &ttl) < 0))
+		er = ODS_EINTERNAL;
 	ods_redis_reply_free(rep);
+	if (er != ODS_OK) {
+		/* Redis down: the failure is not counted; the peek fails open. */
+		atomic_store(&a->rl_fail_ms, ods_now_ms());
+		return ODS_EUNAVAIL;
+	}
+	res->limit = a->conf->auth_fail_limit;
+	res->allowed = n <= res->limit;
+	res->remaining = res->allowed ? (int)(res->limit - n) : 0;
+	res->retry_after = (int)((ttl + 999) / 1000);
+	if (res->retry_after < 1)
+		res->retry_after = 1;
+	res->reset_s = (ods_wall_ms() + ttl + 999) / 1000;
+	return ODS_OK;
 }

@@ -116,6 +116,23 @@ grep -q '"msg":"rate_limited".*"route":"/api-keys/{id}"' "$ODS_STACK_DIR/log/dat
     ods_t_fail "the rate_limited line does not name the route"
 ods_t_ok "rate_limited names the route template"
 
+# --- one Redis call per request with a JWT ---------------------------------------
+# The address's refused credentials are read in the rate limiter's own
+# script: a good (or rate-limited) request is one script, not two.
+scripts() {
+	ods_redis_cli INFO commandstats | tr -d '\r' |
+	    awk -F'[:=,]' '/^cmdstat_eval(sha)?:/ { n += $3 } END { print n + 0 }'
+}
+s0=$(scripts)
+for i in 1 2 3 4 5 6; do
+	ods_get "$me" -H "Authorization: Bearer $admin"
+done
+ods_expect_eq "$(( $(scripts) - s0 ))" 6 "6 requests with a JWT, 6 Redis scripts"
+# (those used the admin's reads of this minute: a new window for the rest)
+for k in $(ods_redis_cli --scan --pattern 'ods:rl:*'); do
+	ods_redis_cli DEL "$k" >/dev/null
+done
+
 # --- refused credentials per address --------------------------------------------
 ods_redis_cli DEL ods:af:ip:127.0.0.1 >/dev/null
 for i in 1 2 3 4 5 6 7 8; do
@@ -126,6 +143,8 @@ ods_get "$me" -H "Authorization: Bearer $admin"
 ods_expect_error_envelope 429 rate_limited "a good token from an address past the limit"
 ods_expect_header Retry-After '^[0-9]+$' "429 Retry-After"
 ods_expect_json '.code' 42900 "429 code"
+ods_get "$me" -H "Authorization: Bearer bad.token.9"
+ods_expect_error_envelope 429 rate_limited "a bad token from an address past the limit"
 ods_get "$ODS_PROXY_URL/v1/models" -H "Authorization: Bearer sk-ods-bogus"
 ods_expect_openai_error 429 "the proxy shares the count (one Redis)"
 ods_get "$ODS_DATA_URL/api/v1/health"
