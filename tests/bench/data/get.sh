@@ -17,6 +17,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../lib/stack.sh"
 . "$here/../../lib/assert.sh"
+. "$here/../../lib/cpu.sh"
 
 PROCS=${BENCH_PROCS:-2}
 THREADS=${BENCH_THREADS:-4}
@@ -103,14 +104,18 @@ declare -A URL=(
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $VIEW" "${URL[get]}")
 [ "$code" = 200 ] || ods_die "GET ${URL[get]} answers $code"
 
-declare -A RPS P50 P99
+declare -A RPS P50 P99 NREQ
 for rep in $(seq 1 "$REPS"); do
 	for r in $ROWS; do
 		wrk -t "$WT" -c "$CONNS" -d "${WARM}s" \
 		    -H "Authorization: Bearer $VIEW" "${URL[$r]}" >/dev/null 2>&1 || true
+		ods_cpu_snap "$ODS_STACK_DIR" "$ODS_STACK_DIR/cpu.a"
 		WRK_OUT=$(wrk -t "$WT" -c "$CONNS" -d "${DUR}s" --timeout 10s \
 		    --latency -H "Authorization: Bearer $VIEW" "${URL[$r]}" 2>&1) || true
 		_ods_wrk_parse
+		ods_cpu_snap "$ODS_STACK_DIR" "$ODS_STACK_DIR/cpu.b"
+		ods_cpu_add "$ODS_STACK_DIR/cpu.a" "$ODS_STACK_DIR/cpu.b" "$ODS_STACK_DIR/cpu.$r"
+		NREQ[$r]=$(( ${NREQ[$r]:-0} + $(awk -v x="$WRK_RPS" -v d="$DUR" 'BEGIN { printf "%d", x * d }') ))
 		if [ "$WRK_NON2XX" != 0 ] || [ "$WRK_SOCKERR" != 0 ]; then
 			ods_die "$r: $WRK_NON2XX non-2xx, $WRK_SOCKERR socket errors: not a measure"
 		fi
@@ -143,6 +148,14 @@ printf '%-6s %12s %10s %10s %8s\n' row req/s p50_ms p99_ms x_F0
 for r in $ROWS; do
 	printf '%-6s %12.0f %10.3f %10.3f %8.3f\n' "$r" "$(median "${RPS[$r]}")" \
 	    "$(median "${P50[$r]}")" "$(median "${P99[$r]}")" "$(ratio "$r")"
+done
+# Where the CPU goes: µs per request of the responder (f0 or the data
+# pool) and of MariaDB, summed over the repetitions (/proc stat ticks).
+printf '\nCPU per request (us): %-6s %12s %10s\n' row responder mariadbd
+for r in $ROWS; do
+	read -r f0u dau dbu <<<"$(ods_cpu_per_req "$ODS_STACK_DIR/cpu.$r" "${NREQ[$r]}" f0 ods-data-api mariadbd)"
+	printf '                      %-6s %12s %10s\n' "$r" \
+	    "$(awk -v a="$f0u" -v b="$dau" 'BEGIN { printf "%.1f", a + b }')" "$dbu"
 done
 got=$(ratio get)
 if awk -v a="$got" 'BEGIN { exit !(a >= 0.5) }'; then
