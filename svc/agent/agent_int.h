@@ -77,4 +77,14 @@ struct rag_ent	*rag_ent(struct ods_rag *, const struct ods_kb *);
 enum ods_err	 rag_ent_sync(struct ods_rag *, struct rag_ent *, int wait_ms)
 		    ODS_MUSTCHECK;
 
+/* Built-in tools in their own files (tool.h): the run functions. */
+struct json_object;
+struct ods_jw;
+struct ods_tool_ctx;
+struct ods_why;
+enum ods_err	 odsi_tool_datetime(const struct ods_tool_ctx *,
+		    struct json_object *, struct ods_jw *, struct ods_why *);
+enum ods_err	 odsi_tool_http(const struct ods_tool_ctx *,
+		    struct json_object *, struct ods_jw *, struct ods_why *);
+
 #endif /* SVC_AGENT_INT_H */

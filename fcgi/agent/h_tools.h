@@ -1,0 +1,42 @@
+/*
+ * fcgi/agent/h_tools.h — tools (svc/agent/tool.h) and agents
+ * (svc/agent/agent.h) of the Agent API (reference-api §4.3 G20–G21):
+ * listing and schemas for readers, execution and agent runs for
+ * chat:execute. A tool runs as its caller (their knowledge bases, their
+ * data sources); an agent's model calls count against the caller's rate
+ * and token limits like /chat's.
+ */
+#ifndef H_TOOLS_H
+#define H_TOOLS_H
+
+#include "net/ods_req.h"
+#include "server/ods_router.h"
+
+#define H_TOOLS_ROUTES \
+	{ ODS_GET, "/tools", h_tools_list, ODS_AUTH_REQUIRED, "chat:read" }, \
+	{ ODS_GET, "/tools/schemas", h_tools_schemas, ODS_AUTH_REQUIRED, \
+	    "chat:read" }, \
+	{ ODS_POST, "/tools/{name}/execute", h_tools_execute, \
+	    ODS_AUTH_REQUIRED, "chat:execute", 256 * 1024 }
+
+struct ods_tool_ctx;
+struct ods_why;
+
+/* The caller's tool context: their principal, the pool's services. */
+void		h_tool_ctx(struct ods_req *, struct ods_tool_ctx *);
+/* A tool's failure: the status of its error, the argument named. */
+enum ods_status	h_tool_fail(struct ods_resp *, enum ods_err,
+		    const struct ods_why *);
+
+/* ?category: data:{tools:[Tool], total}. */
+enum ods_status	h_tools_list(struct ods_req *, struct ods_resp *);
+/* ?names=a,b: data:{schemas:[{type:"function",function}], total}. */
+enum ods_status	h_tools_schemas(struct ods_req *, struct ods_resp *);
+/*
+ * The body is the arguments (or {arguments:{...}}): data:{tool, result,
+ * duration_ms}; 400 naming the argument, 403 for a refused host, 404 for
+ * an unknown tool, 502/503/504 when what the tool calls fails.
+ */
+enum ods_status	h_tools_execute(struct ods_req *, struct ods_resp *);
+
+#endif /* H_TOOLS_H */
