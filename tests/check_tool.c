@@ -14,6 +14,7 @@
 #include "core/ods_err.h"
 #include "core/ods_json.h"
 #include "core/ods_mem.h"
+#include "../svc/agent/agent.h"
 #include "../svc/agent/calc.h"
 #include "../svc/agent/tool.h"
 #include "ods_check.h"
@@ -232,6 +233,49 @@ START_TEST(test_tools_run_and_refuse)
 }
 END_TEST
 
+/* The part at off/len of text as a string. */
+static char *
+part(const char *text, size_t off, size_t len)
+{
+	static char	buf[256];
+
+	snprintf(buf, sizeof(buf), "%.*s", (int)len, text + off);
+	return buf;
+}
+
+START_TEST(test_react_parses_action_and_final)
+{
+	struct ods_react	 r;
+	const char		*t;
+
+	t = "Thought: I need to compute.\nAction: calculator\n"
+	    "Action Input: {\"expression\":\n \"6*7\"}\nObservation: 42";
+	ods_react_parse(t, strlen(t), &r);
+	ck_assert_int_eq(r.has_action, 1);
+	ck_assert_int_eq(r.has_final, 0);
+	ck_assert_str_eq(part(t, r.thought, r.thought_len),
+	    "I need to compute.");
+	ck_assert_str_eq(part(t, r.action, r.action_len), "calculator");
+	ck_assert_str_eq(part(t, r.input, r.input_len),
+	    "{\"expression\":\n \"6*7\"}");
+	t = "**Thought:** done\n**Final Answer:** It is 42.\n";
+	ods_react_parse(t, strlen(t), &r);
+	ck_assert_int_eq(r.has_action, 0);
+	ck_assert_int_eq(r.has_final, 1);
+	ck_assert_str_eq(part(t, r.final, r.final_len), "It is 42.");
+	t = "action: datetime\naction input: ```json\n{\"operation\":"
+	    "\"now\"}\n```";
+	ods_react_parse(t, strlen(t), &r);
+	ck_assert_str_eq(part(t, r.action, r.action_len), "datetime");
+	ck_assert_str_eq(part(t, r.input, r.input_len),
+	    "{\"operation\":\"now\"}");
+	t = "just an answer";
+	ods_react_parse(t, strlen(t), &r);
+	ck_assert_int_eq(r.has_action + r.has_final, 0);
+	ck_assert_str_eq(part(t, r.thought, r.thought_len), t);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -246,6 +290,9 @@ suite(void)
 	tc = tcase_create("schema");
 	tcase_add_test(tc, test_check_names_the_bad_argument);
 	tcase_add_test(tc, test_tools_run_and_refuse);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("react");
+	tcase_add_test(tc, test_react_parses_action_and_final);
 	suite_add_tcase(s, tc);
 	return s;
 }

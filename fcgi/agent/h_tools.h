@@ -17,7 +17,15 @@
 	{ ODS_GET, "/tools/schemas", h_tools_schemas, ODS_AUTH_REQUIRED, \
 	    "chat:read" }, \
 	{ ODS_POST, "/tools/{name}/execute", h_tools_execute, \
-	    ODS_AUTH_REQUIRED, "chat:execute", 256 * 1024 }
+	    ODS_AUTH_REQUIRED, "chat:execute", 256 * 1024 }, \
+	{ ODS_POST, "/run", h_agent_run, ODS_AUTH_REQUIRED, "chat:execute", \
+	    64 * 1024 }, \
+	{ ODS_POST, "/run-stream", h_agent_run_stream, ODS_AUTH_REQUIRED, \
+	    "chat:execute", 64 * 1024 }, \
+	{ ODS_POST, "/agent/run", h_agent_run, ODS_AUTH_REQUIRED, \
+	    "chat:execute", 64 * 1024 }, \
+	{ ODS_POST, "/agent/run-stream", h_agent_run_stream, \
+	    ODS_AUTH_REQUIRED, "chat:execute", 64 * 1024 }
 
 struct ods_tool_ctx;
 struct ods_why;
@@ -38,5 +46,16 @@ enum ods_status	h_tools_schemas(struct ods_req *, struct ods_resp *);
  * an unknown tool, 502/503/504 when what the tool calls fails.
  */
 enum ods_status	h_tools_execute(struct ods_req *, struct ods_resp *);
+
+/*
+ * {query, agent_type: function_calling|react|plan_execute (react),
+ * model (DEFAULT_CHAT_MODEL), max_iterations (10, 1..20), tools?}:
+ * data:{success, answer|error, iterations, steps, agent_type, model,
+ * total_tokens}. "/run" is the reference's /api/v1/agent/run under the
+ * pool's /api/v1/agent prefix; "/agent/run" the same under /api.
+ */
+enum ods_status	h_agent_run(struct ods_req *, struct ods_resp *);
+/* The same body; text/event-stream, each event flushed as it happens. */
+enum ods_status	h_agent_run_stream(struct ods_req *, struct ods_resp *);
 
 #endif /* H_TOOLS_H */

@@ -87,4 +87,53 @@ enum ods_err	 odsi_tool_datetime(const struct ods_tool_ctx *,
 enum ods_err	 odsi_tool_http(const struct ods_tool_ctx *,
 		    struct json_object *, struct ods_jw *, struct ods_why *);
 
+/* ---- one agent run (agent.c, agent_react.c) ---- */
+
+#include "core/ods_mem.h"
+
+struct ods_agent_io;
+struct ods_agent_result;
+struct ods_agent_spec;
+
+#define AGENT_SYSTEM	"You are a helpful assistant. Use the tools when " \
+	"they help; answer the user's question directly when you know the " \
+	"answer."
+
+struct agent_run {
+	const struct ods_tool_ctx	*tc;
+	const struct ods_agent_spec	*spec;
+	const struct ods_agent_io	*io;
+	struct ods_agent_result		*res;
+	struct ods_buf			 msgs;	/* "[" and messages, no "]" */
+	int				 msgs_full;
+	int				 calls;	/* model calls made */
+	int				 done;
+	int				 gone;	/* nobody listens */
+};
+
+void		 agent_add(struct ods_buf *, const char *, size_t);
+void		 agent_addf(struct ods_buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Send the event in b (freed); 1 when the listener is gone. */
+int		 agent_emit(struct agent_run *, struct ods_buf *b);
+int		 agent_event(struct agent_run *, const char *type,
+		    const char *key, const char *val);
+int		 agent_step(struct agent_run *, const char *type,
+		    const char *content, size_t len, const char *output,
+		    size_t olen);
+void		 agent_msg(struct agent_run *, const char *role,
+		    const char *content, size_t len, const char *tool_call_id);
+void		 agent_msg_raw(struct agent_run *, const char *json,
+		    size_t len);
+enum ods_err	 agent_llm(struct agent_run *, const char *tools_json,
+		    char **out);
+int		 agent_tool_allowed(const struct agent_run *, const char *);
+void		 agent_tool(struct agent_run *, const char *name,
+		    const char *args, size_t len, struct ods_buf *out);
+void		 agent_final(struct agent_run *, const char *answer);
+void		 agent_fail(struct agent_run *, const char *msg);
+int		 agent_next(struct agent_run *);
+/* ReAct, and plan_execute (agent_react.c). */
+enum ods_err	 agent_react(struct agent_run *);
+
 #endif /* SVC_AGENT_INT_H */
