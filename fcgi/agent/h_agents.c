@@ -18,6 +18,7 @@
 #include "h_tools.h"
 
 struct agent_call {
+	struct h_tool_src	 src;	/* first: io->arg for the accounting */
 	struct ods_req		*r;
 	struct ods_resp		*w;
 	int			 stream;
@@ -115,27 +116,6 @@ on_event(void *arg, const char *json, size_t len)
 	return er != ODS_OK;
 }
 
-static void
-on_llm(void *arg, const char *model, enum ods_err er, int64_t pt, int64_t ct,
-    double seconds)
-{
-	struct agent_call	*c = arg;
-	struct ods_llm_usage	 u;
-	struct h_llm_call	 lc;
-
-	memset(&u, 0, sizeof(u));
-	u.prompt_tokens = pt;
-	u.completion_tokens = ct;
-	memset(&lc, 0, sizeof(lc));
-	lc.endpoint = c->stream ? "/agent/run-stream" : "/agent/run";
-	lc.model = model;
-	lc.er = er;
-	lc.status = er == ODS_OK ? 200 : ods_err_http(er);
-	lc.usage = &u;
-	lc.seconds = seconds;
-	h_agent_account(c->r, &lc);
-}
-
 /* A run that failed before anything happened: its own status. */
 static enum ods_status
 run_error(struct ods_resp *w, enum ods_err er,
@@ -194,12 +174,9 @@ agent_call(struct ods_req *r, struct ods_resp *w, int stream)
 	if ((er = spec_of(&c, &why)) != ODS_OK)
 		return ods_resp_input_error(w, er, &why);
 	h_tool_ctx(r, &tc);
-	memset(&io, 0, sizeof(io));
+	c.src.endpoint = stream ? "/agent/run-stream" : "/agent/run";
+	h_tool_io(r, &c.src, &io);
 	io.event = on_event;
-	io.llm_done = on_llm;
-	io.arg = &c;
-	io.redis = ods_req_redis(r);
-	io.principal = ods_req_principal(r);
 	er = ods_agent_run(&tc, &c.spec, &io, &res, &why);
 	if (c.begun)
 		hs = ODS_HTTP_200;	/* the stream said the rest */

@@ -9,6 +9,7 @@
 
 #include "ods.h"
 #include "../common/h_auth.h"
+#include "../../svc/agent/agent.h"
 #include "../../svc/agent/tool.h"
 #include "h_agent.h"
 #include "h_tools.h"
@@ -24,8 +25,41 @@ h_tool_ctx(struct ods_req *r, struct ods_tool_ctx *c)
 	c->conf = ods_req_conf(r);
 	c->llm = h_agent(r)->llm;
 	c->rag = h_agent(r)->rag;
+	c->ds = h_agent(r)->ds;
 	c->user = h_user(r);
 	c->owner = h_owner(r);
+}
+
+void
+h_tool_llm_done(void *arg, const char *model, enum ods_err er, int64_t pt,
+    int64_t ct, double seconds)
+{
+	const struct h_tool_src	*src = arg;
+	struct ods_llm_usage	 u;
+	struct h_llm_call	 lc;
+
+	memset(&u, 0, sizeof(u));
+	u.prompt_tokens = pt;
+	u.completion_tokens = ct;
+	memset(&lc, 0, sizeof(lc));
+	lc.endpoint = src->endpoint;
+	lc.model = model;
+	lc.er = er;
+	lc.status = er == ODS_OK ? 200 : ods_err_http(er);
+	lc.usage = &u;
+	lc.seconds = seconds;
+	h_agent_account(src->r, &lc);
+}
+
+void
+h_tool_io(struct ods_req *r, struct h_tool_src *src, struct ods_agent_io *io)
+{
+	src->r = r;
+	memset(io, 0, sizeof(*io));
+	io->llm_done = h_tool_llm_done;
+	io->arg = src;
+	io->redis = ods_req_redis(r);
+	io->principal = ods_req_principal(r);
 }
 
 /* A tool's failure: the status of its error, the argument named. */
@@ -115,6 +149,8 @@ h_tools_execute(struct ods_req *r, struct ods_resp *w)
 {
 	const struct ods_tool	*t;
 	struct ods_tool_ctx	 c;
+	struct ods_agent_io	 io;
+	struct h_tool_src	 src;
 	struct json_object	*o = NULL, *args;
 	struct ods_buf		 b;
 	struct ods_jw		 res, *jw;
@@ -133,6 +169,9 @@ h_tools_execute(struct ods_req *r, struct ods_resp *w)
 	if (args == NULL || !ods_json_is_obj(args))
 		args = o;
 	h_tool_ctx(r, &c);
+	src.endpoint = "/tools/execute";
+	h_tool_io(r, &src, &io);
+	c.io = &io;
 	ods_buf_init(&b, ODS_TOOL_RESULT_MAX);
 	ods_jw_init(&res, &b);
 	er = ods_tool_run(&c, t, args, &res, &why);

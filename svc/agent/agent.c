@@ -179,71 +179,91 @@ agent_msg_raw(struct agent_run *a, const char *json, size_t len)
 
 /* ---- model calls on the caller's behalf ---- */
 
+/*
+ * Reserve est tokens of the caller's limits (none without io->redis);
+ * on a refusal err gets the reason and *retry_after the seconds.
+ */
 static enum ods_err
-reserve(struct agent_run *a, int64_t est, struct ods_llm_hold *h)
+reserve(const struct ods_tool_ctx *tc, const struct ods_agent_io *io,
+    const char *model, int64_t est, struct ods_llm_hold *h,
+    struct ods_agent_call *c)
 {
 	struct ods_why	why;
 	int		quota = 0;
 	enum ods_err	er;
 
 	memset(h, 0, sizeof(*h));
-	if (a->io == NULL || a->io->redis == NULL)
+	if (io == NULL || io->redis == NULL)
 		return ODS_OK;
 	memset(&why, 0, sizeof(why));
-	er = ods_llm_limits_reserve(a->io->redis, a->tc->db, a->tc->conf,
-	    a->io->principal, a->spec->model, est, h, &a->res->retry_after,
-	    &quota, &why);
+	er = ods_llm_limits_reserve(io->redis, tc->db, tc->conf,
+	    io->principal, model, est, h, &c->retry_after, &quota, &why);
 	if (er != ODS_OK)
-		snprintf(a->res->error, sizeof(a->res->error), "%s",
+		snprintf(c->error, sizeof(c->error), "%s",
 		    why.msg[0] != '\0' ? why.msg : ods_strerror(er));
 	return er;
 }
 
-/*
- * One model call: the messages so far (and tools_json when given); the
- * answer's message JSON (tools) or text into *out (malloc'ed).
- */
 enum ods_err
-agent_llm(struct agent_run *a, const char *tools_json, char **out)
+ods_agent_llm(const struct ods_tool_ctx *tc, const struct ods_agent_io *io,
+    const char *model, const char *msgs, const char *tools_json,
+    struct ods_agent_call *c, char **out)
 {
 	struct ods_llm_opts	 o;
 	struct ods_llm_usage	 u;
 	struct ods_llm_hold	 h;
-	char			*msgs;
 	double			 t0 = ods_now_sec();
 	int64_t			 est;
 	enum ods_err		 er;
 
 	*out = NULL;
-	if (a->msgs_full)
-		return ODS_ETOOBIG;
-	ods_xasprintf(&msgs, "%.*s]", (int)a->msgs.len, a->msgs.data);
 	est = (int64_t)(strlen(msgs) / 4 + 1) +
-	    (a->tc->conf != NULL ? a->tc->conf->llm_estimate_tokens : 1024);
-	if ((er = reserve(a, est, &h)) != ODS_OK) {
-		free(msgs);
+	    (tc->conf != NULL ? tc->conf->llm_estimate_tokens : 1024);
+	if ((er = reserve(tc, io, model, est, &h, c)) != ODS_OK)
 		return er;
-	}
 	ods_llm_opts_init(&o);
 	o.tools_json = tools_json;
-	o.user = a->tc->user;
+	o.user = tc->user;
 	memset(&u, 0, sizeof(u));
 	if (tools_json != NULL)
-		er = ods_llm_chat_message(a->tc->llm, a->spec->model, msgs, &o,
-		    out, &u);
+		er = ods_llm_chat_message(tc->llm, model, msgs, &o, out, &u);
 	else
-		er = ods_llm_chat(a->tc->llm, a->spec->model, msgs, &o, out,
-		    &u);
-	free(msgs);
+		er = ods_llm_chat(tc->llm, model, msgs, &o, out, &u);
 	if (!u.known && er == ODS_OK)
 		u.prompt_tokens = est;
-	if (a->io != NULL && a->io->redis != NULL)
-		ods_llm_limits_settle(a->io->redis, &h, u.prompt_tokens +
+	if (io != NULL && io->redis != NULL)
+		ods_llm_limits_settle(io->redis, &h, u.prompt_tokens +
 		    u.completion_tokens);
-	if (a->io != NULL && a->io->llm_done != NULL)
-		a->io->llm_done(a->io->arg, a->spec->model, er,
-		    u.prompt_tokens, u.completion_tokens, ods_now_sec() - t0);
-	a->res->tokens += u.prompt_tokens + u.completion_tokens;
+	if (io != NULL && io->llm_done != NULL)
+		io->llm_done(io->arg, model, er, u.prompt_tokens,
+		    u.completion_tokens, ods_now_sec() - t0);
+	c->tokens += u.prompt_tokens + u.completion_tokens;
+	if (er != ODS_OK && c->error[0] == '\0')
+		snprintf(c->error, sizeof(c->error), "the model failed: %s",
+		    ods_strerror(er));
+	return er;
+}
+
+/* A model call of the run: the messages so far. */
+enum ods_err
+agent_llm(struct agent_run *a, const char *tools_json, char **out)
+{
+	struct ods_agent_call	 c;
+	char			*msgs;
+	enum ods_err		 er;
+
+	*out = NULL;
+	if (a->msgs_full)
+		return ODS_ETOOBIG;
+	memset(&c, 0, sizeof(c));
+	ods_xasprintf(&msgs, "%.*s]", (int)a->msgs.len, a->msgs.data);
+	er = ods_agent_llm(a->tc, a->io, a->spec->model, msgs, tools_json,
+	    &c, out);
+	free(msgs);
+	a->res->tokens += c.tokens;
+	a->res->retry_after = c.retry_after;
+	if (er != ODS_OK)
+		snprintf(a->res->error, sizeof(a->res->error), "%s", c.error);
 	a->calls++;
 	return er;
 }
@@ -501,6 +521,7 @@ ods_agent_run(const struct ods_tool_ctx *tc, const struct ods_agent_spec *s,
     struct ods_why *why)
 {
 	struct agent_run	a;
+	struct ods_tool_ctx	c = *tc;
 	struct ods_buf		b;
 	enum ods_err		er;
 
@@ -510,7 +531,8 @@ ods_agent_run(const struct ods_tool_ctx *tc, const struct ods_agent_spec *s,
 	if ((er = check_spec(s, why)) != ODS_OK)
 		return er;
 	memset(&a, 0, sizeof(a));
-	a.tc = tc;
+	c.io = io;	/* the tools' model calls are the caller's too */
+	a.tc = &c;
 	a.spec = s;
 	a.io = io;
 	a.res = res;
@@ -526,8 +548,8 @@ ods_agent_run(const struct ods_tool_ctx *tc, const struct ods_agent_spec *s,
 	agent_add(&res->steps, "]", 1);
 	if (er != ODS_OK && !a.done) {
 		if (res->error[0] == '\0')
-			snprintf(res->error, sizeof(res->error), "the model "
-			    "failed: %s", ods_strerror(er));
+			snprintf(res->error, sizeof(res->error), "%s",
+			    ods_strerror(er));
 		(void)agent_event(&a, "error", "message", res->error);
 	}
 	send_end(&a);

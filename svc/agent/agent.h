@@ -97,6 +97,27 @@ enum ods_err	 ods_agent_run(const struct ods_tool_ctx *,
 		    struct ods_agent_result *, struct ods_why *) ODS_MUSTCHECK;
 void		 ods_agent_result_fini(struct ods_agent_result *);
 
+/* What one model call cost and, failing, why (ods_agent_llm). */
+struct ods_agent_call {
+	int64_t	 tokens;		/* prompt + completion, added to */
+	int	 retry_after;		/* seconds, with ODS_ELIMIT */
+	char	 error[256];		/* on failure: for people */
+};
+
+/*
+ * One model call on the caller's behalf (agents, text to SQL, a
+ * workflow's llm node): their limits reserved before and settled after
+ * (io->redis NULL: none), io->llm_done told. messages_json is the chat's
+ * messages array; with tools_json *out is the answer's message JSON
+ * (ods_llm_chat_message), else its text (malloc'ed). Returns ODS_OK,
+ * ODS_ELIMIT / ODS_EFORBIDDEN (the limits: c->error, c->retry_after) or
+ * the errors of ods_llm_chat.
+ */
+enum ods_err	 ods_agent_llm(const struct ods_tool_ctx *,
+		    const struct ods_agent_io *, const char *model,
+		    const char *messages_json, const char *tools_json,
+		    struct ods_agent_call *c, char **out) ODS_MUSTCHECK;
+
 /*
  * One ReAct answer. Offsets into the text: the thought (before Action or
  * Final Answer, "Thought:" dropped), the action's name, its input (the

@@ -86,6 +86,19 @@ enum ods_err	 odsi_tool_datetime(const struct ods_tool_ctx *,
 		    struct json_object *, struct ods_jw *, struct ods_why *);
 enum ods_err	 odsi_tool_http(const struct ods_tool_ctx *,
 		    struct json_object *, struct ods_jw *, struct ods_why *);
+enum ods_err	 odsi_tool_sql(const struct ods_tool_ctx *,
+		    struct json_object *, struct ods_jw *, struct ods_why *);
+enum ods_err	 odsi_tool_t2s(const struct ods_tool_ctx *,
+		    struct json_object *, struct ods_jw *, struct ods_why *);
+/*
+ * Run the read-only sql on source_id as the caller (svc/data/query.h),
+ * at most limit rows, written to jw as {columns, rows, row_count,
+ * truncated, query_id}. The errors of ods_query_execute (why: the
+ * database's words).
+ */
+enum ods_err	 odsi_sql_rows(const struct ods_tool_ctx *,
+		    const char *source_id, const char *sql, int64_t limit,
+		    struct ods_jw *, struct ods_why *);
 
 /* ---- one agent run (agent.c, agent_react.c) ---- */
 

@@ -21,7 +21,8 @@
 #define PROMPT_MAX	((size_t)256 * 1024)
 
 static const char *const builtin_order[] = {
-	"calculator", "datetime", "http_request", "vector_search"
+	"calculator", "datetime", "http_request", "vector_search",
+	"sql_query", "text_to_sql"
 };
 
 /* "- name: description. Arguments (JSON Schema): {...}" for each tool. */

@@ -79,6 +79,25 @@ static const struct ods_tool tools[] = {
 	    "\"maxLength\":128},\"top_k\":{\"type\":\"integer\",\"minimum\":1,"
 	    "\"maximum\":50}},\"required\":[\"query\"]}",
 	    run_search },
+	{ "sql_query", "SQL query", "data",
+	    "Run one read-only SQL statement (SELECT, WITH, EXPLAIN, SHOW) on "
+	    "a data source the caller can read; returns columns and rows "
+	    "(at most limit).",
+	    "{\"type\":\"object\",\"properties\":{\"source_id\":{\"type\":"
+	    "\"string\",\"maxLength\":64},\"sql\":{\"type\":\"string\","
+	    "\"maxLength\":65536},\"limit\":{\"type\":\"integer\","
+	    "\"minimum\":1,\"maximum\":100}},\"required\":[\"source_id\","
+	    "\"sql\"]}",
+	    odsi_tool_sql },
+	{ "text_to_sql", "Text to SQL", "data",
+	    "Write a read-only SQL query answering a question about a data "
+	    "source (its scanned catalog as context), checked and validated; "
+	    "with execute, its rows.",
+	    "{\"type\":\"object\",\"properties\":{\"question\":{\"type\":"
+	    "\"string\",\"maxLength\":1000},\"source_id\":{\"type\":"
+	    "\"string\",\"maxLength\":64},\"execute\":{\"type\":"
+	    "\"boolean\"}},\"required\":[\"question\",\"source_id\"]}",
+	    odsi_tool_t2s },
 };
 
 #define NTOOLS	(sizeof(tools) / sizeof(tools[0]))

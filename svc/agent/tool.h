@@ -10,7 +10,8 @@
  * to a host HTTP_TOOL_ALLOWED_DOMAINS names, "" any, at an address the
  * outbound policy of net/ods_addr.h lets through; ODS_HTTP_TOOL_ALLOW
  * opens private ranges), vector_search (the caller's knowledge bases
- * through rag.h).
+ * through rag.h), sql_query (read-only, on a data source the caller can
+ * read, through svc/data/query.h), text_to_sql (text2sql.h).
  *
  * Every run is bounded by ctx->timeout_ms (ODS_TOOL_TIMEOUT_MS): it is
  * the deadline of the tool's outbound calls; the pure tools are bounded
@@ -27,8 +28,10 @@
 #include "core/ods_err.h"
 
 struct json_object;
+struct ods_agent_io;
 struct ods_conf;
 struct ods_db;
+struct ods_ds_ctx;
 struct ods_jw;
 struct ods_llm;
 struct ods_rag;
@@ -42,9 +45,12 @@ struct ods_tool_ctx {
 	const struct ods_conf	*conf;
 	struct ods_llm		*llm;
 	struct ods_rag		*rag;
+	const struct ods_ds_ctx	*ds;		/* data sources (NULL: none) */
 	const char		*user;		/* the caller's user id */
 	const char		*owner;		/* NULL: an admin (sees all) */
 	int			 timeout_ms;	/* 0: conf->tool_timeout_ms */
+	/* The caller's limits for a tool's model calls (text_to_sql). */
+	const struct ods_agent_io *io;
 };
 
 struct ods_tool;

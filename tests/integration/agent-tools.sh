@@ -14,7 +14,10 @@
 #     plan_execute; the reference path /api/v1/agent/run;
 #   - /agent/run-stream: events in order, flushed as they happen (the
 #     model slowed down: timing asserted);
-#   - limits: a caller over their token budget gets 429;
+#   - text to SQL on a MariaDB fixture with a scanned catalog: the SQL
+#     from the catalog's tables and columns (the relevant ones of 14),
+#     validated by EXPLAIN (confidence), refused when not read-only,
+#     executed on request; the sql_query and text_to_sql tools;
 #   - RBAC: a viewer lists tools but cannot execute (403); no token 401;
 # every JSON answer checked against openapi/openapi.yaml.
 set -u -o pipefail
@@ -41,6 +44,9 @@ export VLLM_CHAT_URL=$MOCK LLM_BACKEND=vllm DEFAULT_CHAT_MODEL=mock-chat
 export ODS_LLM_RETRIES=0 ODS_LLM_BREAKER_FAILURES=1000
 export ODS_HTTP_TOOL_ALLOW='127.0.0.2/32 169.254.0.0/16'
 export HTTP_TOOL_ALLOWED_DOMAINS='127.0.0.2,127.0.0.1,169.254.169.254,::1,localhost'
+export ODS_SECRET_KEY=$(head -c 32 /dev/urandom | base64)
+export ODS_DATASOURCE_ALLOW='127.0.0.1/32'
+PW=T2s-$(ods_secret 20)
 ods_stack_up
 ods_wait_http "http://127.0.0.2:$WEBPORT/hello.txt" 200 10 ||
     ods_t_fail "the web server on 127.0.0.2 did not start"
@@ -63,7 +69,7 @@ exec_tool() {	# NAME BODY [WHO-ARRAY-NAME]
 ods_req GET "$A/tools" "${alice[@]}"
 ods_expect_code 200 "list tools"
 ods_expect_json '[.data.tools[].name] | sort | join(",")' \
-    'calculator,datetime,http_request,vector_search' "the built-in tools"
+    'calculator,datetime,http_request,sql_query,text_to_sql,vector_search' "the built-in tools"
 ods_expect_json '.data.tools[] | select(.name == "calculator") | .parameters.required[0]' \
     expression "a tool carries its JSON schema"
 ods_req GET "$A/tools?category=utility" "${alice[@]}"
@@ -146,7 +152,7 @@ ods_expect_json '.data.steps[1].tool_output | fromjson | .result' 20 "the observ
 ods_expect_json .data.iterations 2 "two model calls"
 sent=$(curl -s "$MOCK/_mock/stats" | jq -r .last_body)
 ods_expect_eq "$(jq -c '[.messages[-1].role, .messages[-1].tool_call_id, (.tools | length)]' <<<"$sent")" \
-    '["tool","call_1",4]' "the tool's result went back as a tool message, tools offered"
+    '["tool","call_1",6]' "the tool's result went back as a tool message, tools offered"
 run '{"query":"in parallel: 6*7","agent_type":"function_calling"}'
 ods_expect_json .data.answer 'The answer is 42 and 84.' "two tool calls in one answer"
 run '{"query":"What is 6*7?","agent_type":"react","max_iterations":3}'
@@ -200,6 +206,87 @@ tail -n1 "$t/sse" | cut -d' ' -f2- | sed 's/^data: //' | jq -e '.success == true
 ods_t_ok "the end event carries the answer"
 ods_req POST "$ODS_AGENT_URL/api/v1/agent/agent/run-stream" "${alice[@]}" "${J[@]}" -d '{"agent_type":"react"}'
 ods_expect_code 400 "run-stream: bad input before the stream"
+
+# -------------------------------------------------------- text to SQL
+{
+	cat <<EOF
+CREATE DATABASE IF NOT EXISTS t2s_shop;
+CREATE USER IF NOT EXISTS 't2suser'@'127.0.0.1' IDENTIFIED BY '$PW';
+GRANT SELECT ON t2s_shop.* TO 't2suser'@'127.0.0.1';
+CREATE TABLE t2s_shop.customers (
+  id INT NOT NULL AUTO_INCREMENT COMMENT 'customer key',
+  email VARCHAR(255) NOT NULL COMMENT 'contact address',
+  PRIMARY KEY (id)) COMMENT='people who buy';
+CREATE TABLE t2s_shop.invoices (id INT PRIMARY KEY,
+  customer_id INT NOT NULL COMMENT 'who pays', amount DECIMAL(10,2))
+  COMMENT='bills sent';
+INSERT INTO t2s_shop.customers (email) VALUES ('a@x'), ('b@x'), ('c@x');
+EOF
+	for i in $(seq 1 12); do
+		echo "CREATE TABLE t2s_shop.misc_$i (id INT PRIMARY KEY, note TEXT);"
+	done
+} | ods_db_sql || ods_t_fail "cannot make the MariaDB fixture"
+eng=(-H "Authorization: Bearer $(tok erin data_engineer)")
+D=$ODS_DATA_URL/api/v1
+ods_req POST "$D/datasources" "${eng[@]}" "${J[@]}" -d "{\"source_id\":\"t2s-my\",\"name\":\"shop\",\"type\":\"mariadb\",\"visibility\":\"public\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"t2suser\",\"password\":\"$PW\",\"database\":\"t2s_shop\"}}"
+ods_expect_code 201 "a MariaDB source"
+ods_req POST "$A/text2sql" "${alice[@]}" "${J[@]}" -d '{"natural_language":"How many customers?","source_id":"t2s-my"}'
+ods_expect_code 404 "text2sql before the catalog was scanned"
+ods_expect_json '.message | test("scan")' true "it says to scan first"
+ods_req POST "$D/metadata/scan" "${eng[@]}" "${J[@]}" -d '{"source_id":"t2s-my"}'
+ods_expect_code 202 "scan queued"
+job=$(ods_json .data.job_id)
+ods_wait_until 30 eval 'ods_req GET "$D/metadata/scan/$job/result" "${eng[@]}"; [ "$(ods_json .data.status)" = succeeded ]' ||
+    ods_t_fail "the scan did not succeed: $HTTP_BODY"
+ods_t_ok "the catalog is scanned"
+
+t2s() {	# URL BODY
+	ods_req POST "$1" "${alice[@]}" "${J[@]}" -d "$2"
+}
+t2s "$A/text2sql" '{"natural_language":"How many customers are there?","source_id":"t2s-my"}'
+ods_expect_code 200 "text2sql"
+ods_expect_json .data.sql 'SELECT COUNT(*) AS n FROM customers' "the SQL, code fences and ';' stripped"
+ods_expect_json '[.data.validated, .data.confidence] | tojson' '[true,0.9]' "validated by EXPLAIN"
+ods_expect_json '.data.tables_used | index("customers") != null' true "the tables used"
+ods_expect_json .data.dialect mysql "the dialect"
+sys=$(curl -s "$MOCK/_mock/stats" | jq -r '.last_body | fromjson | .messages[0].content')
+grep -q 'email varchar(255) -- contact address' <<<"$sys" || ods_t_fail "the column and its comment are not in the context: $sys"
+grep -Eq 'id int(\(11\))? PRIMARY KEY' <<<"$sys" || ods_t_fail "the primary key is not in the context: $sys"
+n=$(grep -c '^Table: ' <<<"$sys")
+[ "$n" -le 8 ] || ods_t_fail "$n tables in the context: not the relevant ones"
+ods_t_ok "the context: $n of 14 tables, columns with types, keys and comments"
+t2s "$A/sql/generate" '{"question":"list the invoices","database":"t2s_shop","execute":true}'
+ods_expect_code 200 "/sql/generate by database, executed"
+ods_expect_json .data.sql 'SELECT * FROM invoices' "the relevant table of 14"
+ods_expect_json '.data.result.columns | join(",")' id,customer_id,amount "the columns of the run"
+t2s "$A/text2sql" '{"natural_language":"how many customers","source_id":"t2s-my","execute":true}'
+ods_expect_json '.data.result.rows[0][0]' 3 "executed: the count"
+t2s "$A/text2sql" '{"natural_language":"the bogus customers","source_id":"t2s-my"}'
+ods_expect_code 200 "SQL the database refuses"
+ods_expect_json '[.data.validated, .data.confidence] | tojson' '[false,0.2]' "not validated: low confidence"
+ods_expect_json '.data.validation_error | test("bogus_column")' true "the database's words"
+t2s "$A/text2sql" '{"natural_language":"drop the customers","source_id":"t2s-my"}'
+ods_expect_code 400 "a statement that is not read-only"
+ods_expect_json .code 40003 "refused by the query gate"
+t2s "$A/text2sql" '{"source_id":"t2s-my"}'
+ods_expect_json .field natural_language "no question"
+t2s "$A/text2sql" '{"natural_language":"x"}'
+ods_expect_json .field source_id "no source"
+t2s "$A/text2sql" '{"natural_language":"x","source_id":"ds-000000000000"}'
+ods_expect_code 404 "an unknown source"
+t2s "$A/text2sql" '{"natural_language":"x","source_id":"t2s-my","selected_tables":["nope"]}'
+ods_expect_json .field selected_tables "selected tables that do not exist"
+ods_req POST "$A/text2sql" "${viewer[@]}" "${J[@]}" -d '{"natural_language":"x","source_id":"t2s-my"}'
+ods_expect_code 403 "a viewer cannot generate SQL"
+exec_tool sql_query '{"source_id":"t2s-my","sql":"SELECT email FROM customers ORDER BY id","limit":2}'
+ods_expect_code 200 "sql_query"
+ods_expect_json '[.data.result.rows[][0]] | join(",")' 'a@x,b@x' "the rows, capped"
+ods_expect_json .data.result.truncated true "truncated at the limit"
+exec_tool sql_query '{"source_id":"t2s-my","sql":"DELETE FROM customers"}'
+ods_expect_code 400 "sql_query refuses a write"
+exec_tool text_to_sql '{"question":"how many customers","source_id":"t2s-my","execute":true}'
+ods_expect_code 200 "the text_to_sql tool"
+ods_expect_json .data.result.result.rows[0][0] 3 "its rows"
 
 # -------------------------------------------------------------- usage
 sql() { ods_db_sql "$MYSQL_DATABASE" -e "$1"; }

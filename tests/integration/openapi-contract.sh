@@ -510,6 +510,14 @@ tools() {
 		ods_req POST "$u/$r-stream" "${A[@]}" "${J[@]}" -d '{"query":"x","max_iterations":0}'
 		ods_expect_code 400 "POST $u/$r-stream with max_iterations 0"
 	done
+	# Text to SQL: no source scanned here, so its input errors.
+	for r in text2sql sql/generate; do
+		ods_req POST "$u/$r" "${A[@]}" "${J[@]}" -d '{"source_id":"x"}'
+		ods_expect_code 400 "POST $u/$r without a question"
+		ods_req POST "$u/$r" "${A[@]}" "${J[@]}" \
+		    -d '{"question":"how many?","source_id":"ds-000000000000","model":"mock-chat"}'
+		ods_expect_code 404 "POST $u/$r on an unknown source"
+	done
 }
 
 pool "$ODS_DATA_URL" /api/v1/data

@@ -100,6 +100,17 @@ function agentMessage(req) {
 			    '*2' }) } });
 		return { role: 'assistant', content: null, tool_calls: calls };
 	}
+	if (sys && /^You translate questions into one read-only SQL/.test(sys.content)) {
+		// Text to SQL: a table of the context the question names.
+		const tables = [...sys.content.matchAll(/^Table: ([^.\s]+)\.(\w+)/gm)].map((m) => m[2]);
+		const q = String(user && user.content).toLowerCase();
+		const t = tables.find((x) => q.includes(x.replace(/s$/, ''))) || tables[0] || 'missing';
+		const sql = /drop/.test(q) ? 'DROP TABLE ' + t :
+		    /bogus/.test(q) ? 'SELECT bogus_column FROM ' + t :
+		    /how many/.test(q) ? 'SELECT COUNT(*) AS n FROM ' + t :
+		    'SELECT * FROM ' + t;
+		return { role: 'assistant', content: '```sql\n' + sql + ';\n```' };
+	}
 	if (sys && /numbered plan/.test(sys.content))
 		return { role: 'assistant', content: '1. Compute the ' +
 		    'expression with the calculator.\n2. Give the result.' };
