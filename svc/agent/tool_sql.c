@@ -12,7 +12,7 @@
 #include "core/ods_conf.h"
 #include "core/ods_err.h"
 #include "core/ods_json.h"
-#include "../data/query.h"
+#include "svc/data/query.h"
 #include "agent.h"
 #include "agent_int.h"
 #include "text2sql.h"
