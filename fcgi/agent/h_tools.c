@@ -83,14 +83,23 @@ h_tool_fail(struct ods_resp *w, enum ods_err er, const struct ods_why *why)
 enum ods_status
 h_tools_list(struct ods_req *r, struct ods_resp *w)
 {
+	const char	*cat = ods_req_query(r, "category");
 	struct ods_jw	*jw;
-	size_t		 n;
+	size_t		 n, nu = 0;
+	enum ods_err	 er;
 
+	if (cat != NULL && *cat == '\0')
+		cat = NULL;
 	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
 	ods_jw_obj(jw);
 	ods_jw_key(jw, "tools");
 	ods_jw_arr(jw);
-	n = ods_tool_list_json(jw, ods_req_query(r, "category"));
+	n = ods_tool_list_json(jw, cat);
+	/* Stored tools after the built-ins; the database down: these. */
+	if ((er = ods_tool_user_list(ods_req_db(r), cat, jw, &nu)) != ODS_OK)
+		ods_log(ODS_LOG_WARN, "tools_stored_unread err=%s",
+		    ods_strerror(er));
+	n += nu;
 	ods_jw_end(jw);
 	ods_jw_kint(jw, "total", (int64_t)n);
 	ods_jw_end(jw);
@@ -159,9 +168,7 @@ h_tools_execute(struct ods_req *r, struct ods_resp *w)
 	enum ods_err		 er;
 
 	memset(&why, 0, sizeof(why));
-	if ((t = ods_tool_find(ods_req_param(r, "name"))) == NULL)
-		return ods_resp_error_ex(w, ODS_ENOTFOUND,
-		    ODS_C_ENTITY_NOT_FOUND, "tool_not_found", "no such tool");
+	t = ods_tool_find(ods_req_param(r, "name"));
 	if (ods_req_content_length(r) != 0 &&
 	    (er = ods_req_json(r, &o, &why)) != ODS_OK)
 		return ods_resp_input_error(w, er, &why);
@@ -174,7 +181,16 @@ h_tools_execute(struct ods_req *r, struct ods_resp *w)
 	c.io = &io;
 	ods_buf_init(&b, ODS_TOOL_RESULT_MAX);
 	ods_jw_init(&res, &b);
-	er = ods_tool_run(&c, t, args, &res, &why);
+	if (t != NULL)
+		er = ods_tool_run(&c, t, args, &res, &why);
+	else
+		er = ods_tool_user_run(&c, ods_req_param(r, "name"), args,
+		    &res, &why);
+	if (er == ODS_ENOTFOUND && why.field[0] == '\0') {
+		ods_buf_free(&b);
+		return ods_resp_error_ex(w, ODS_ENOTFOUND,
+		    ODS_C_ENTITY_NOT_FOUND, "tool_not_found", "no such tool");
+	}
 	if (er == ODS_OK && (er = ods_jw_error(&res)) == ODS_ETOOBIG)
 		ods_why_set(&why, NULL, "the tool's result is too large");
 	if (er != ODS_OK) {
@@ -183,7 +199,7 @@ h_tools_execute(struct ods_req *r, struct ods_resp *w)
 	}
 	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
 	ods_jw_obj(jw);
-	ods_jw_kstr(jw, "tool", ods_tool_name(t));
+	ods_jw_kstr(jw, "tool", ods_req_param(r, "name"));
 	ods_jw_key(jw, "result");
 	ods_jw_raw(jw, b.data, b.len);
 	ods_jw_knum(jw, "duration_ms", (ods_now_sec() - t0) * 1000.0);

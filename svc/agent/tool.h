@@ -105,4 +105,20 @@ enum ods_err	 ods_tool_run_text(const struct ods_tool_ctx *,
 		    const char *name, const char *args, size_t len,
 		    struct ods_jw *jw, struct ods_why *) ODS_MUSTCHECK;
 
+/*
+ * User-defined HTTP tools (tool_user.c): enabled rows of the tools table
+ * with tool_type "http", parameters a JSON Schema and config {url,
+ * method: GET|POST (POST), headers?}. ods_tool_user_list writes their
+ * Tool objects (a built-in's name left out: the built-in wins) into an
+ * open array, *n of them. ods_tool_user_run checks args against the
+ * row's schema and calls its URL as http_request would (same host list,
+ * address policy and caps; a POST carries the arguments as JSON).
+ * ODS_ENOTFOUND for no such enabled tool; else as ods_tool_run.
+ */
+enum ods_err	 ods_tool_user_list(struct ods_db *, const char *category,
+		    struct ods_jw *, size_t *n) ODS_MUSTCHECK;
+enum ods_err	 ods_tool_user_run(const struct ods_tool_ctx *,
+		    const char *name, struct json_object *args,
+		    struct ods_jw *, struct ods_why *) ODS_MUSTCHECK;
+
 #endif /* SVC_TOOL_H */

@@ -138,6 +138,30 @@ ods_expect_code 400 "not http(s)"
 exec_tool http_request "{\"url\":\"http://127.0.0.2:$WEBPORT/\",\"method\":\"DELETE\"}"
 ods_expect_code 400 "a method outside the enum"
 
+# User-defined HTTP tools: rows of the tools table.
+ods_db_sql "$MYSQL_DATABASE" <<EOF || ods_t_fail "cannot store the user tools"
+INSERT INTO tools (tool_id, name, description, category, tool_type, parameters, config) VALUES
+ ('tool-hello', 'hello_page', 'the allowed host''s page', 'custom', 'http',
+  '{"type":"object","properties":{"q":{"type":"string","maxLength":5}},"required":["q"]}',
+  '{"url":"http://127.0.0.2:$WEBPORT/hello.txt","method":"GET"}'),
+ ('tool-meta', 'metadata_peek', 'refused', 'custom', 'http', NULL,
+  '{"url":"http://169.254.169.254/latest/meta-data/","method":"GET"}'),
+ ('tool-off', 'disabled_one', 'off', 'custom', 'http', NULL, '{"url":"http://127.0.0.2/"}');
+UPDATE tools SET enabled = 0 WHERE name = 'disabled_one';
+EOF
+ods_req GET "$A/tools?category=custom" "${alice[@]}"
+ods_expect_json '[.data.tools[].name] | join(",")' hello_page,metadata_peek "stored tools are listed (the disabled one not)"
+exec_tool hello_page '{"q":"hi"}'
+ods_expect_code 200 "a stored HTTP tool"
+ods_expect_json '.data.result.body | startswith("hello from the allowed host")' true "it called its URL"
+exec_tool hello_page '{"q":"too long"}'
+ods_expect_code 400 "a stored tool's schema is checked"
+ods_expect_json .field q "the argument is named"
+exec_tool metadata_peek '{}'
+ods_expect_code 403 "a stored tool is held to the address policy"
+exec_tool disabled_one '{}'
+ods_expect_code 404 "a disabled tool"
+
 # ------------------------------------------------------------- agents
 run() {	# BODY [URL]
 	ods_req POST "${2:-$A/agent/run}" "${alice[@]}" "${J[@]}" -d "$1"
