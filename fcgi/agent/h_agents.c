@@ -33,25 +33,16 @@ struct agent_call {
 static enum ods_err
 tools_of(struct json_object *o, struct agent_call *c, struct ods_why *why)
 {
-	struct json_object	*t = NULL;
-	size_t			 i, n;
-	enum ods_err		 er;
+	size_t		n;
+	enum ods_err	er;
 
-	if ((er = ods_json_arr(o, "tools", 0, &t, why)) != ODS_OK)
-		return er == ODS_ENOTFOUND ? ODS_OK : er;
-	if ((n = ods_json_arr_len(t)) > ODS_AGENT_TOOLS_MAX) {
-		ods_why_set(why, "tools", "at most %d tools",
-		    ODS_AGENT_TOOLS_MAX);
-		return ODS_EINVAL;
+	er = ods_json_strs(o, "tools", ODS_AGENT_TOOLS_MAX, 64, c->names, &n,
+	    why);
+	if (er == ODS_OK) {
+		c->spec.tools = c->names;
+		c->spec.ntools = n;
 	}
-	for (i = 0; i < n; i++)
-		if ((c->names[i] = ods_json_arr_str(t, i)) == NULL) {
-			ods_why_set(why, "tools", "tools must be names");
-			return ODS_EINVAL;
-		}
-	c->spec.tools = c->names;
-	c->spec.ntools = n;
-	return ODS_OK;
+	return er == ODS_ENOTFOUND ? ODS_OK : er;
 }
 
 static enum ods_err

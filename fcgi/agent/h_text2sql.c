@@ -25,28 +25,16 @@ struct t2s_call {
 static enum ods_err
 selected_of(struct json_object *o, struct t2s_call *c, struct ods_why *why)
 {
-	struct json_object	*t = NULL;
-	size_t			 i, n;
-	enum ods_err		 er;
+	size_t		n;
+	enum ods_err	er;
 
-	if ((er = ods_json_arr(o, "selected_tables", 0, &t, why)) != ODS_OK)
-		return er == ODS_ENOTFOUND ? ODS_OK : er;
-	if ((n = ods_json_arr_len(t)) > ODS_T2S_SELECTED_MAX) {
-		ods_why_set(why, "selected_tables", "at most %d tables",
-		    ODS_T2S_SELECTED_MAX);
-		return ODS_EINVAL;
-	}
-	for (i = 0; i < n; i++)
-		if ((c->names[i] = ods_json_arr_str(t, i)) == NULL) {
-			ods_why_set(why, "selected_tables", "selected_tables "
-			    "must be names");
-			return ODS_EINVAL;
-		}
-	if (n > 0) {
+	er = ods_json_strs(o, "selected_tables", ODS_T2S_SELECTED_MAX, 128,
+	    c->names, &n, why);
+	if (er == ODS_OK && n > 0) {
 		c->spec.tables = c->names;
 		c->spec.ntables = n;
 	}
-	return ODS_OK;
+	return er == ODS_ENOTFOUND ? ODS_OK : er;
 }
 
 static enum ods_err

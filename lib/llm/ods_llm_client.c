@@ -238,22 +238,33 @@ message_of(struct json_object *o, char **content)
 	return ODS_OK;
 }
 
+/* A non-streaming chat call's answer as parsed JSON (a new reference). */
+static enum ods_err
+chat_call(struct ods_llm *l, const char *model, const char *messages,
+    const struct ods_llm_opts *opts, struct json_object **o,
+    struct ods_llm_usage *u)
+{
+	struct ods_buf	b;
+	enum ods_err	er;
+
+	if (model == NULL || messages == NULL)
+		return ODS_EINVAL;
+	ods_buf_init(&b, REQ_MAX);
+	if ((er = chat_body(l, model, messages, opts, 0, &b)) == ODS_OK)
+		er = call_json(l, ODS_LLM_CHAT, model, &b, o, u);
+	ods_buf_free(&b);
+	return er;
+}
+
 enum ods_err
 ods_llm_chat(struct ods_llm *l, const char *model, const char *messages,
     const struct ods_llm_opts *opts, char **content, struct ods_llm_usage *u)
 {
 	struct json_object	*o = NULL;
-	struct ods_buf		 b;
 	enum ods_err		 er;
 
 	*content = NULL;
-	if (model == NULL || messages == NULL)
-		return ODS_EINVAL;
-	ods_buf_init(&b, REQ_MAX);
-	if ((er = chat_body(l, model, messages, opts, 0, &b)) == ODS_OK)
-		er = call_json(l, ODS_LLM_CHAT, model, &b, &o, u);
-	ods_buf_free(&b);
-	if (er != ODS_OK)
+	if ((er = chat_call(l, model, messages, opts, &o, u)) != ODS_OK)
 		return er;
 	er = message_of(o, content);
 	ods_json_put(o);
@@ -283,17 +294,10 @@ ods_llm_chat_message(struct ods_llm *l, const char *model,
     struct ods_llm_usage *u)
 {
 	struct json_object	*o = NULL;
-	struct ods_buf		 b;
 	enum ods_err		 er;
 
 	*message = NULL;
-	if (model == NULL || messages == NULL)
-		return ODS_EINVAL;
-	ods_buf_init(&b, REQ_MAX);
-	if ((er = chat_body(l, model, messages, opts, 0, &b)) == ODS_OK)
-		er = call_json(l, ODS_LLM_CHAT, model, &b, &o, u);
-	ods_buf_free(&b);
-	if (er != ODS_OK)
+	if ((er = chat_call(l, model, messages, opts, &o, u)) != ODS_OK)
 		return er;
 	er = whole_message_of(o, message);
 	ods_json_put(o);

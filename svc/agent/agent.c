@@ -256,6 +256,8 @@ agent_llm(struct agent_run *a, const char *tools_json, char **out)
 	if (a->msgs_full)
 		return ODS_ETOOBIG;
 	memset(&c, 0, sizeof(c));
+	if (agent_event(a, "status", "message", "waiting for the model"))
+		return ODS_EIO;
 	ods_xasprintf(&msgs, "%.*s]", (int)a->msgs.len, a->msgs.data);
 	er = ods_agent_llm(a->tc, a->io, a->spec->model, msgs, tools_json,
 	    &c, out);
@@ -402,26 +404,37 @@ fc_answer(struct agent_run *a, const char *msg)
 static enum ods_err
 function_calling(struct agent_run *a)
 {
-	char		*tools = schemas(a), *msg = NULL;
-	enum ods_err	 er = ODS_OK;
+	char		*tools = schemas(a);
+	enum ods_err	 er;
 
 	agent_msg(a, "system", AGENT_SYSTEM, strlen(AGENT_SYSTEM), NULL);
 	agent_msg(a, "user", a->spec->query, strlen(a->spec->query), NULL);
-	while (agent_next(a)) {
-		if ((er = agent_llm(a, tools, &msg)) != ODS_OK)
-			break;
-		if (fc_answer(a, msg)) {
-			free(msg);
-			break;
-		}
-		free(msg);
-		msg = NULL;
-	}
+	er = agent_loop(a, tools, fc_answer);
 	free(tools);
 	return er;
 }
 
 /* ---- the run ---- */
+
+enum ods_err
+agent_loop(struct agent_run *a, const char *tools_json,
+    int (*answer)(struct agent_run *, const char *))
+{
+	char		*out = NULL;
+	enum ods_err	 er = ODS_OK;
+	int		 final;
+
+	while (agent_next(a)) {
+		if ((er = agent_llm(a, tools_json, &out)) != ODS_OK)
+			break;
+		final = answer(a, out);
+		free(out);
+		out = NULL;
+		if (final)
+			break;
+	}
+	return er;
+}
 
 void
 agent_final(struct agent_run *a, const char *answer)

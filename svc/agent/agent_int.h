@@ -146,6 +146,13 @@ void		 agent_tool(struct agent_run *, const char *name,
 void		 agent_final(struct agent_run *, const char *answer);
 void		 agent_fail(struct agent_run *, const char *msg);
 int		 agent_next(struct agent_run *);
+/*
+ * Model calls until answer() says the run is over (1) or agent_next
+ * stops it: answer gets each call's output (message JSON with
+ * tools_json, else text). The error of a failed call, or ODS_OK.
+ */
+enum ods_err	 agent_loop(struct agent_run *, const char *tools_json,
+		    int (*answer)(struct agent_run *, const char *));
 /* ReAct, and plan_execute (agent_react.c). */
 enum ods_err	 agent_react(struct agent_run *);
 

@@ -105,25 +105,6 @@ react_answer(struct agent_run *a, const char *text)
 	return 0;
 }
 
-static enum ods_err
-react_loop(struct agent_run *a)
-{
-	char		*text = NULL;
-	enum ods_err	 er = ODS_OK;
-
-	while (agent_next(a)) {
-		if ((er = agent_llm(a, NULL, &text)) != ODS_OK)
-			break;
-		if (react_answer(a, text)) {
-			free(text);
-			break;
-		}
-		free(text);
-		text = NULL;
-	}
-	return er;
-}
-
 /* plan_execute's first call: a numbered plan (a step of type "plan"). */
 static enum ods_err
 make_plan(struct agent_run *a, char **plan)
@@ -160,5 +141,5 @@ agent_react(struct agent_run *a)
 	system_prompt(a, plan);
 	free(plan);
 	agent_msg(a, "user", a->spec->query, strlen(a->spec->query), NULL);
-	return react_loop(a);
+	return agent_loop(a, NULL, react_answer);
 }

@@ -217,7 +217,7 @@ mock_mode '{"mode":"ok","delay_ms":0}'
 grep -qi '^content-type: text/event-stream' "$t/hdr" || ods_t_fail "not text/event-stream: $(cat "$t/hdr")"
 types=$(sed 's/^[0-9]* data: //' "$t/sse" | jq -r '.type + (if .type == "step" then ":" + .data.type else "" end)' | paste -sd, -)
 ods_expect_eq "$types" \
-    start,iteration,step:action,tool_start,tool_end,step:observation,iteration,step:final,end \
+    start,iteration,status,step:action,tool_start,tool_end,step:observation,iteration,status,step:final,end \
     "the events in order"
 at() { grep -m1 " data: {\"type\":\"$1\"" "$t/sse" | cut -d' ' -f1; }
 first=$(at start); tool=$(at tool_start); last=$(at end)
