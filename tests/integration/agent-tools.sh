@@ -206,6 +206,23 @@ ods_expect_json .field model "an unknown model"
 ods_req POST "$A/agent/run" "${viewer[@]}" "${J[@]}" -d '{"query":"x"}'
 ods_expect_code 403 "a viewer cannot run agents"
 
+# The caller's limits: "broke" has used up this minute's requests.
+broke=(-H "Authorization: Bearer $(tok broke user)")
+min=$(($(date +%s) / 60))
+for m in $min $((min + 1)); do
+	ods_redis_cli SET "ods:rpm:u:broke:$m" 1000 EX 180 >/dev/null ||
+	    ods_t_fail "cannot fill broke's counter"
+done
+ods_req POST "$A/agent/run" "${broke[@]}" "${J[@]}" -d '{"query":"What is 1+1?","agent_type":"function_calling"}'
+ods_expect_code 429 "an agent run over the caller's rate limit"
+[ -n "$(ods_header Retry-After)" ] || ods_t_fail "no Retry-After on the 429"
+curl -sN -m 30 "${broke[@]}" "${J[@]}" -d '{"query":"What is 1+1?"}' \
+    "$ODS_AGENT_URL/api/v1/agent/run-stream" | sed -n 's/^data: //p' >"$t/broke"
+ods_expect_eq "$(jq -r .type "$t/broke" | paste -sd, -)" start,iteration,status,error,end \
+    "run-stream over the limit: an error event, then end"
+ods_expect_eq "$(tail -n1 "$t/broke" | jq -c '[.success, (.error | test("limit|[Rr]ate"))]')" \
+    '[false,true]' "the end says why"
+
 # ------------------------------------------------------------- stream
 mock_mode '{"mode":"slow","delay_ms":400}'
 t0=$(now_ms)
