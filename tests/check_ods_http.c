@@ -68,7 +68,7 @@ START_TEST(test_http_returns_status_type_and_body)
 }
 END_TEST
 
-START_TEST(test_http_connect_to_pins_the_address)
+START_TEST(test_http_pin_reaches_the_address)
 {
 	struct fake_script	s = { 200, "text/plain", { "pinned" }, 1, 0, 0,
 	    0, 0 };
@@ -79,12 +79,11 @@ START_TEST(test_http_connect_to_pins_the_address)
 	/* A name that never resolves: only the pinned address is reached. */
 	fake_set(&srv, &s);
 	snprintf(u, sizeof(u), "http://hook.invalid:%d/x", srv.port);
-	snprintf(to, sizeof(to), "hook.invalid:%d:127.0.0.1:%d", srv.port,
-	    srv.port);
+	snprintf(to, sizeof(to), "hook.invalid:%d:127.0.0.1", srv.port);
 	req_init(&req, u);
 	ck_assert_int_ne(ods_http_do(&req, &resp), ODS_OK);
 	ods_http_resp_fini(&resp);
-	req.connect_to = to;
+	req.pin = to;
 	ck_assert_int_eq(ods_http_do(&req, &resp), ODS_OK);
 	ck_assert_int_eq(resp.status, 200);
 	ck_assert_str_eq(resp.body.data, "pinned");
@@ -244,7 +243,7 @@ suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_http_returns_status_type_and_body);
-	tcase_add_test(tc, test_http_connect_to_pins_the_address);
+	tcase_add_test(tc, test_http_pin_reaches_the_address);
 	tcase_add_test(tc, test_http_reuses_the_thread_connection);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");

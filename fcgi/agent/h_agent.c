@@ -15,6 +15,7 @@
 #include "ods.h"
 #include "../../svc/agent/kb.h"
 #include "../../svc/agent/rag.h"
+#include "../../svc/data/datasource.h"
 #include "../common/h_auth.h"
 #include "h_agent.h"
 
@@ -59,6 +60,10 @@ h_agent_init(const struct ods_req_env *env, void **ctx)
 		ac->pub.usage = ods_llm_usage_new(env->conf);
 	snprintf(root, sizeof(root), "%s/index", env->conf->data_dir);
 	ac->pub.rag = ods_rag_new(root, env->db, ac->pub.llm);
+	/* The lists were checked at start-up: a failure here leaves the
+	 * SQL tools unavailable (503), not the pool down. */
+	if (ods_ds_ctx_new(env->conf, &ac->pub.ds, NULL) != ODS_OK)
+		ac->pub.ds = NULL;
 	/* Signals belong to the worker's main thread (local-stack.md). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
@@ -82,6 +87,7 @@ h_agent_fini(void *ctx)
 		pthread_join(ac->follower, NULL);
 	ods_llm_usage_free(ac->pub.usage);
 	ods_rag_free(ac->pub.rag);
+	ods_ds_ctx_free(ac->pub.ds);
 	ods_llm_free(ac->pub.llm);
 	free(ac);
 }

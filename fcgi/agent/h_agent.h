@@ -13,6 +13,7 @@ struct ods_kb;
 struct ods_llm;
 struct ods_llm_usage_q;
 struct ods_rag;
+struct ods_ds_ctx;
 struct ods_req_env;
 
 /* Made by the init hook in every worker: the LLM client, the indexes. */
@@ -21,6 +22,7 @@ struct h_agent {
 	struct ods_rag	*rag;
 	struct ods_llm_usage_q *usage;	/* api_usage rows of our LLM calls */
 	int		 sync_ms;	/* ODS_INGEST_SYNC_MS */
+	struct ods_ds_ctx *ds;		/* data sources, for the SQL tools */
 };
 
 enum ods_err	 h_agent_init(const struct ods_req_env *, void **ctx);

@@ -13,6 +13,7 @@
 #include "h_prompts.h"
 #include "../common/h_prompt.h"
 #include "h_chat.h"
+#include "h_tools.h"
 
 static const char *const prefixes[] = {
 	"/api/v1/agent", "/api/v1", "/api", NULL
@@ -30,6 +31,7 @@ static const struct ods_route routes[] = {
 	H_PROMPT_ROUTES,
 	H_TEMPLATE_ROUTES(""),
 	H_CHAT_ROUTES,
+	H_TOOLS_ROUTES,
 };
 
 static const struct ods_service service = {

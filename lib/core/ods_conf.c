@@ -200,6 +200,11 @@ static const struct var vars[] = {
 	I("ODS_QUERY_TIMEOUT_MS", query_timeout_ms, "30000", 100, 3600000),
 	I("ODS_QUERY_MAX_ROWS", query_max_rows, "10000", 1, 1000000),
 	S("ODS_QUALITY_WEBHOOK_URL", quality_webhook_url, ""),
+
+	S("HTTP_TOOL_ALLOWED_DOMAINS", http_tool_domains, ""),
+	S("ODS_HTTP_TOOL_ALLOW", http_tool_allow, ""),
+	I("ODS_TOOL_TIMEOUT_MS", tool_timeout_ms, "10000", 100, 600000),
+	I("ODS_AGENT_MAX_TOKENS", agent_max_tokens, "32000", 100, 10000000),
 };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -586,6 +591,11 @@ datasource_check(const struct ods_conf *c, FILE *report)
 	free(v);
 	if (ods_cidr_list_parse(c->datasource_deny, &v, &n, &why) != ODS_OK) {
 		report_bad(report, "ODS_DATASOURCE_DENY", why.msg);
+		bad++;
+	}
+	free(v);
+	if (ods_cidr_list_parse(c->http_tool_allow, &v, &n, &why) != ODS_OK) {
+		report_bad(report, "ODS_HTTP_TOOL_ALLOW", why.msg);
 		bad++;
 	}
 	free(v);

@@ -171,6 +171,14 @@ struct ods_conf {
 	char	*quality_webhook_url;	/* ODS_QUALITY_WEBHOOK_URL: alerts'
 					   webhook when a rule or task
 					   names none; "" none */
+
+	/* the agents' tools (svc/agent/tool.c) */
+	char	*http_tool_domains;	/* HTTP_TOOL_ALLOWED_DOMAINS: names
+					   http_request may reach ("" any) */
+	char	*http_tool_allow;	/* ODS_HTTP_TOOL_ALLOW: CIDR list of
+					   private addresses it may reach */
+	int	 tool_timeout_ms;	/* ODS_TOOL_TIMEOUT_MS: one tool call */
+	int	 agent_max_tokens;	/* ODS_AGENT_MAX_TOKENS: one agent run */
 };
 
 /* A new configuration holding every default. Never NULL (xmalloc). */

@@ -291,6 +291,36 @@ ods_json_arr(struct json_object *obj, const char *field, int required,
 	return typed(obj, field, required, json_type_array, out, e);
 }
 
+enum ods_err
+ods_json_strs(struct json_object *obj, const char *field, size_t max,
+    size_t maxlen, const char **out, size_t *n, struct ods_why *e)
+{
+	struct json_object	*a = NULL;
+	const char		*s;
+	size_t			 i, len;
+	enum ods_err		 er;
+
+	*n = 0;
+	if ((er = ods_json_arr(obj, field, 0, &a, e)) != ODS_OK)
+		return er;
+	if ((len = ods_json_arr_len(a)) > max) {
+		ods_why_set(e, field, "field '%s' holds at most %zu names",
+		    field, max);
+		return ODS_EINVAL;
+	}
+	for (i = 0; i < len; i++) {
+		s = ods_json_arr_str(a, i);
+		if (s == NULL || (maxlen > 0 && strlen(s) > maxlen)) {
+			ods_why_set(e, field, "field '%s' must hold strings "
+			    "(at most %zu bytes)", field, maxlen);
+			return ODS_EINVAL;
+		}
+		out[i] = s;
+	}
+	*n = len;
+	return ODS_OK;
+}
+
 size_t
 ods_json_arr_len(struct json_object *a)
 {

@@ -55,6 +55,14 @@ enum ods_err	 ods_json_obj(struct json_object *, const char *field,
 enum ods_err	 ods_json_arr(struct json_object *, const char *field,
 		    int required, struct json_object **out,
 		    struct ods_why *);
+/*
+ * An optional array of at most max strings of at most maxlen bytes (0:
+ * any) into out[] (borrowed from obj), *n of them. ODS_ENOTFOUND when
+ * absent or null (*n 0); ODS_EINVAL naming the field otherwise.
+ */
+enum ods_err	 ods_json_strs(struct json_object *, const char *field,
+		    size_t max, size_t maxlen, const char **out, size_t *n,
+		    struct ods_why *);
 size_t		 ods_json_arr_len(struct json_object *);
 struct json_object *ods_json_arr_get(struct json_object *, size_t);
 /*

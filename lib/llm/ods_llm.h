@@ -250,6 +250,11 @@ struct ods_llm_opts {
 	double		 temperature;
 	int64_t		 max_tokens;
 	const char	*user;
+	/*
+	 * OpenAI's tools: a JSON array of function schemas sent as they
+	 * are (NULL: none), with tool_choice "auto".
+	 */
+	const char	*tools_json;
 };
 void		 ods_llm_opts_init(struct ods_llm_opts *);
 
@@ -260,6 +265,17 @@ void		 ods_llm_opts_init(struct ods_llm_opts *);
 enum ods_err	 ods_llm_chat(struct ods_llm *, const char *model,
 		    const char *messages_json, const struct ods_llm_opts *,
 		    char **content, struct ods_llm_usage *) ODS_MUSTCHECK;
+
+/*
+ * A chat call whose answer may call tools (opts->tools_json): messages
+ * may hold assistant messages with tool_calls and "tool" messages.
+ * *message is the first choice's message as JSON text ({role, content,
+ * tool_calls?}; malloc'ed), to be put back into the next call's messages
+ * as it is. Errors as ods_llm_chat.
+ */
+enum ods_err	 ods_llm_chat_message(struct ods_llm *, const char *model,
+		    const char *messages_json, const struct ods_llm_opts *,
+		    char **message, struct ods_llm_usage *) ODS_MUSTCHECK;
 
 /*
  * Streaming chat for the other modules: the request of ods_llm_chat with

@@ -205,6 +205,11 @@ chat_body(struct ods_llm *l, const char *model, const char *messages,
 		ods_jw_kint(&jw, "max_tokens", o->max_tokens);
 	if (o != NULL && o->user != NULL && *o->user != '\0')
 		ods_jw_kstr(&jw, "user", o->user);
+	if (o != NULL && o->tools_json != NULL) {
+		ods_jw_key(&jw, "tools");
+		ods_jw_raw(&jw, o->tools_json, strlen(o->tools_json));
+		ods_jw_kstr(&jw, "tool_choice", "auto");
+	}
 	ods_jw_kbool(&jw, "stream", stream);
 	if (stream) {
 		ods_jw_key(&jw, "stream_options");
@@ -233,24 +238,68 @@ message_of(struct json_object *o, char **content)
 	return ODS_OK;
 }
 
+/* A non-streaming chat call's answer as parsed JSON (a new reference). */
+static enum ods_err
+chat_call(struct ods_llm *l, const char *model, const char *messages,
+    const struct ods_llm_opts *opts, struct json_object **o,
+    struct ods_llm_usage *u)
+{
+	struct ods_buf	b;
+	enum ods_err	er;
+
+	if (model == NULL || messages == NULL)
+		return ODS_EINVAL;
+	ods_buf_init(&b, REQ_MAX);
+	if ((er = chat_body(l, model, messages, opts, 0, &b)) == ODS_OK)
+		er = call_json(l, ODS_LLM_CHAT, model, &b, o, u);
+	ods_buf_free(&b);
+	return er;
+}
+
 enum ods_err
 ods_llm_chat(struct ods_llm *l, const char *model, const char *messages,
     const struct ods_llm_opts *opts, char **content, struct ods_llm_usage *u)
 {
 	struct json_object	*o = NULL;
-	struct ods_buf		 b;
 	enum ods_err		 er;
 
 	*content = NULL;
-	if (model == NULL || messages == NULL)
-		return ODS_EINVAL;
-	ods_buf_init(&b, REQ_MAX);
-	if ((er = chat_body(l, model, messages, opts, 0, &b)) == ODS_OK)
-		er = call_json(l, ODS_LLM_CHAT, model, &b, &o, u);
-	ods_buf_free(&b);
-	if (er != ODS_OK)
+	if ((er = chat_call(l, model, messages, opts, &o, u)) != ODS_OK)
 		return er;
 	er = message_of(o, content);
+	ods_json_put(o);
+	return er;
+}
+
+/* choices[0].message of a chat answer as JSON text (malloc'ed). */
+static enum ods_err
+whole_message_of(struct json_object *o, char **message)
+{
+	struct json_object	*ch, *msg;
+
+	if (!json_object_object_get_ex(o, "choices", &ch) ||
+	    !json_object_is_type(ch, json_type_array) ||
+	    json_object_array_length(ch) == 0 ||
+	    !json_object_object_get_ex(json_object_array_get_idx(ch, 0),
+	    "message", &msg) || !json_object_is_type(msg, json_type_object))
+		return ODS_EUPSTREAM;
+	*message = ods_xstrdup(json_object_to_json_string_ext(msg,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	return ODS_OK;
+}
+
+enum ods_err
+ods_llm_chat_message(struct ods_llm *l, const char *model,
+    const char *messages, const struct ods_llm_opts *opts, char **message,
+    struct ods_llm_usage *u)
+{
+	struct json_object	*o = NULL;
+	enum ods_err		 er;
+
+	*message = NULL;
+	if ((er = chat_call(l, model, messages, opts, &o, u)) != ODS_OK)
+		return er;
+	er = whole_message_of(o, message);
 	ods_json_put(o);
 	return er;
 }

@@ -335,7 +335,7 @@ enum ods_err
 ods_http_do(const struct ods_http_req *req, struct ods_http_resp *resp)
 {
 	struct tls_handles	*h;
-	struct curl_slist	*hdrs, *to = NULL;
+	struct curl_slist	*hdrs, *pin = NULL;
 	struct xfer		 x;
 	enum ods_err		 ours = ODS_OK;
 	CURLcode		 cc;
@@ -355,24 +355,24 @@ ods_http_do(const struct ods_http_req *req, struct ods_http_resp *resp)
 	x.easy = h->easy;
 	if ((hdrs = set_options(h->easy, req, &x)) == NULL)
 		return ODS_ENOMEM;
-	if (req->connect_to != NULL) {
-		if ((to = curl_slist_append(NULL, req->connect_to)) == NULL) {
+	if (req->pin != NULL) {
+		if ((pin = curl_slist_append(NULL, req->pin)) == NULL) {
 			curl_slist_free_all(hdrs);
 			return ODS_ENOMEM;
 		}
-		curl_easy_setopt(h->easy, CURLOPT_CONNECT_TO, to);
+		curl_easy_setopt(h->easy, CURLOPT_RESOLVE, pin);
 	}
 	x.t0 = ods_now_sec();
 	if (curl_multi_add_handle(h->multi, h->easy) != CURLM_OK) {
 		curl_slist_free_all(hdrs);
-		curl_slist_free_all(to);
+		curl_slist_free_all(pin);
 		return ODS_ENOMEM;
 	}
 	cc = drive(h->multi, &x, &ours);
 	/* An unfinished transfer's connection is closed here. */
 	curl_multi_remove_handle(h->multi, h->easy);
 	curl_slist_free_all(hdrs);
-	curl_slist_free_all(to);
+	curl_slist_free_all(pin);
 	resp->total_s = ods_now_sec() - x.t0;
 	return result(&x, cc, ours);
 }

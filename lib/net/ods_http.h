@@ -45,6 +45,10 @@ struct ods_http_limits {
  * hash itself (x-amz-content-sha256) and a path already encoded the way
  * the canonical request wants it: path_as_is keeps "/../" and "/./" as
  * they are (an S3 key may hold them). Method "HEAD" asks for no body.
+ *
+ * pin ("HOST:PORT:ADDRESS", may be NULL) connects to that address for
+ * HOST:PORT instead of looking the name up: an address checked by the
+ * caller's policy (net/ods_addr.h) is the one reached.
  */
 struct ods_http_req {
 	const char	*method;		/* "GET", "POST" */
@@ -63,12 +67,12 @@ struct ods_http_req {
 	const char	*userpwd;		/* a secret: never logged */
 	int		 path_as_is;
 	/*
-	 * "HOST:PORT:ADDR:PORT" (may be NULL): connect to ADDR instead of
-	 * resolving the URL's host again, keeping the URL's name for Host
-	 * and TLS. For callers that checked the address against a policy:
-	 * a second lookup could give another one (DNS rebinding).
+	 * "HOST:PORT:ADDR" (ods_addr_pin; may be NULL): connect to ADDR
+	 * instead of resolving the URL's host again, which keeps its name
+	 * for Host and TLS. For callers that checked the address against
+	 * a policy: a second lookup could give another one (DNS rebinding).
 	 */
-	const char	*connect_to;
+	const char	*pin;
 };
 
 struct ods_http_resp {

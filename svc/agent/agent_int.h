@@ -73,4 +73,83 @@ struct rag_ent	*rag_ent(struct ods_rag *, const struct ods_kb *);
 enum ods_err	 rag_ent_sync(struct ods_rag *, struct rag_ent *, int wait_ms)
 		    ODS_MUSTCHECK;
 
+/* Built-in tools in their own files (tool.h): the run functions. */
+struct json_object;
+struct ods_jw;
+struct ods_tool_ctx;
+struct ods_why;
+enum ods_err	 odsi_tool_datetime(const struct ods_tool_ctx *,
+		    struct json_object *, struct ods_jw *, struct ods_why *);
+enum ods_err	 odsi_tool_http(const struct ods_tool_ctx *,
+		    struct json_object *, struct ods_jw *, struct ods_why *);
+enum ods_err	 odsi_tool_sql(const struct ods_tool_ctx *,
+		    struct json_object *, struct ods_jw *, struct ods_why *);
+enum ods_err	 odsi_tool_t2s(const struct ods_tool_ctx *,
+		    struct json_object *, struct ods_jw *, struct ods_why *);
+/*
+ * Run the read-only sql on source_id as the caller (svc/data/query.h),
+ * at most limit rows, written to jw as {columns, rows, row_count,
+ * truncated, query_id}. The errors of ods_query_execute (why: the
+ * database's words).
+ */
+enum ods_err	 odsi_sql_rows(const struct ods_tool_ctx *,
+		    const char *source_id, const char *sql, int64_t limit,
+		    struct ods_jw *, struct ods_why *);
+
+/* ---- one agent run (agent.c, agent_react.c) ---- */
+
+#include "core/ods_mem.h"
+
+struct ods_agent_io;
+struct ods_agent_result;
+struct ods_agent_spec;
+
+#define AGENT_SYSTEM	"You are a helpful assistant. Use the tools when " \
+	"they help; answer the user's question directly when you know the " \
+	"answer."
+
+struct agent_run {
+	const struct ods_tool_ctx	*tc;
+	const struct ods_agent_spec	*spec;
+	const struct ods_agent_io	*io;
+	struct ods_agent_result		*res;
+	struct ods_buf			 msgs;	/* "[" and messages, no "]" */
+	int				 msgs_full;
+	int				 calls;	/* model calls made */
+	int				 done;
+	int				 gone;	/* nobody listens */
+};
+
+void		 agent_add(struct ods_buf *, const char *, size_t);
+void		 agent_addf(struct ods_buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Send the event in b (freed); 1 when the listener is gone. */
+int		 agent_emit(struct agent_run *, struct ods_buf *b);
+int		 agent_event(struct agent_run *, const char *type,
+		    const char *key, const char *val);
+int		 agent_step(struct agent_run *, const char *type,
+		    const char *content, size_t len, const char *output,
+		    size_t olen);
+void		 agent_msg(struct agent_run *, const char *role,
+		    const char *content, size_t len, const char *tool_call_id);
+void		 agent_msg_raw(struct agent_run *, const char *json,
+		    size_t len);
+enum ods_err	 agent_llm(struct agent_run *, const char *tools_json,
+		    char **out);
+int		 agent_tool_allowed(const struct agent_run *, const char *);
+void		 agent_tool(struct agent_run *, const char *name,
+		    const char *args, size_t len, struct ods_buf *out);
+void		 agent_final(struct agent_run *, const char *answer);
+void		 agent_fail(struct agent_run *, const char *msg);
+int		 agent_next(struct agent_run *);
+/*
+ * Model calls until answer() says the run is over (1) or agent_next
+ * stops it: answer gets each call's output (message JSON with
+ * tools_json, else text). The error of a failed call, or ODS_OK.
+ */
+enum ods_err	 agent_loop(struct agent_run *, const char *tools_json,
+		    int (*answer)(struct agent_run *, const char *));
+/* ReAct, and plan_execute (agent_react.c). */
+enum ods_err	 agent_react(struct agent_run *);
+
 #endif /* SVC_AGENT_INT_H */

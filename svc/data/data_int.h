@@ -17,6 +17,7 @@ struct ods_secret;
 struct ods_ds_result;
 struct ods_query_sink;
 struct ods_ds;
+struct ods_addr;
 
 struct ods_ds_ctx {
 	struct ods_secret	*secret;
@@ -43,12 +44,6 @@ enum odsi_ds_kind {
 	ODSI_DS_PG
 };
 
-/* A checked address: what the driver connects to. */
-struct odsi_ds_addr {
-	int	 family;		/* 4 or 6 */
-	unsigned char a[16];
-	char	 text[64];		/* numeric form */
-};
 
 /* The kind of a type name; -1 for a name that is no type at all. */
 int		 odsi_ds_kind(const char *type);
@@ -65,10 +60,10 @@ void		 odsi_ds_fail(struct ods_ds_result *, const char *slug,
  */
 int		 odsi_ds_policy(const struct ods_ds_ctx *, const char *host,
 		    int port, int kind, const char *database, const char *user,
-		    struct odsi_ds_addr *out, struct ods_ds_result *res);
+		    struct ods_addr *out, struct ods_ds_result *res);
 
 /* Connect to addr:port, read the server version, close; fills res. */
-void		 odsi_ds_probe(int kind, const struct odsi_ds_addr *, int port,
+void		 odsi_ds_probe(int kind, const struct ods_addr *, int port,
 		    const char *user, const char *password,
 		    const char *database, int timeout_ms,
 		    struct ods_ds_result *res);
@@ -111,7 +106,7 @@ struct odsi_ds_conn {
  * write (MySQL) and a statement (PostgreSQL, until odsi_ds_run sets its
  * own). 0, or -1 with res filled as a failed test (slug, message).
  */
-int		 odsi_ds_open(int kind, const struct odsi_ds_addr *, int port,
+int		 odsi_ds_open(int kind, const struct ods_addr *, int port,
 		    const char *user, const char *password,
 		    const char *database, int connect_ms, int io_ms,
 		    struct odsi_ds_conn **out, struct ods_ds_result *res);

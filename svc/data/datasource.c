@@ -17,6 +17,7 @@
 #include "core/ods_mem.h"
 #include "core/ods_secret.h"
 #include "core/ods_util.h"
+#include "net/ods_addr.h"
 #include "store/ods_db.h"
 #include "datasource.h"
 #include "data_int.h"
@@ -693,7 +694,7 @@ run_test(const struct ods_ds_ctx *ctx, const char *type, const char *host,
     int port, const char *user, const char *pw, const char *database,
     struct ods_ds_result *res)
 {
-	struct odsi_ds_addr	addr;
+	struct ods_addr	addr;
 	int		kind = odsi_ds_kind(type);
 
 	memset(res, 0, sizeof(*res));
@@ -794,7 +795,7 @@ int
 odsi_ds_connect_saved(const struct ods_ds_ctx *ctx, const struct ods_ds *d,
     struct odsi_ds_conn **out, struct ods_ds_result *res)
 {
-	struct odsi_ds_addr	 addr;
+	struct ods_addr	 addr;
 	char			*pw = NULL;
 	enum ods_err		 er;
 	int			 kind = odsi_ds_kind(d->type), port, stale, rc;

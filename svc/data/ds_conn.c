@@ -15,6 +15,7 @@
 
 #include "core/ods_mem.h"
 #include "core/ods_time.h"
+#include "net/ods_addr.h"
 #include "datasource.h"
 #include "data_int.h"
 
@@ -58,7 +59,7 @@ mysql_slug(unsigned e)
  * res set; rw_secs bounds each read and write.
  */
 static MYSQL *
-my_connect(const struct odsi_ds_addr *a, int port, const char *user,
+my_connect(const struct ods_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
     unsigned rw_secs, struct ods_ds_result *res)
 {
@@ -91,7 +92,7 @@ my_connect(const struct odsi_ds_addr *a, int port, const char *user,
 }
 
 static void
-probe_mysql(const struct odsi_ds_addr *a, int port, const char *user,
+probe_mysql(const struct ods_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
     struct ods_ds_result *res)
 {
@@ -133,7 +134,7 @@ pg_slug(const char *msg)
  * (may be NULL) are server settings ("-c name=value ...").
  */
 static PGconn *
-pg_connect(const struct odsi_ds_addr *a, int port, const char *user,
+pg_connect(const struct ods_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
     const char *options, struct ods_ds_result *res)
 {
@@ -182,7 +183,7 @@ pg_connect(const struct odsi_ds_addr *a, int port, const char *user,
 }
 
 static void
-probe_pg(const struct odsi_ds_addr *a, int port, const char *user,
+probe_pg(const struct ods_addr *a, int port, const char *user,
     const char *password, const char *database, int timeout_ms,
     struct ods_ds_result *res)
 {
@@ -201,7 +202,7 @@ probe_pg(const struct odsi_ds_addr *a, int port, const char *user,
 }
 
 void
-odsi_ds_probe(int kind, const struct odsi_ds_addr *a, int port,
+odsi_ds_probe(int kind, const struct ods_addr *a, int port,
     const char *user, const char *password, const char *database,
     int timeout_ms, struct ods_ds_result *res)
 {
@@ -227,7 +228,7 @@ odsi_ds_probe(int kind, const struct odsi_ds_addr *a, int port,
  * for a sequence of reads, read-only from the connect on.
  */
 int
-odsi_ds_open(int kind, const struct odsi_ds_addr *a, int port,
+odsi_ds_open(int kind, const struct ods_addr *a, int port,
     const char *user, const char *password, const char *database,
     int connect_ms, int io_ms, struct odsi_ds_conn **out,
     struct ods_ds_result *res)

@@ -18,34 +18,16 @@
 
 #include "core/ods_cidr.h"
 #include "core/ods_err.h"
+#include "net/ods_addr.h"
 #include "datasource.h"
 #include "data_int.h"
 
-#define MAX_ADDRS	16
-
-/* Never reachable: link-local, cloud metadata, unspecified, multicast. */
-static const char *const never[] = {
-	"169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "0.0.0.0/8",
-	"::/128", "224.0.0.0/4", "ff00::/8", "255.255.255.255/32"
-};
-/* Reachable only when ODS_DATASOURCE_ALLOW lists them. */
-static const char *const inside[] = {
-	"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12",
-	"192.168.0.0/16", "100.64.0.0/10", "fc00::/7"
-};
-static const char *const loopback[] = { "127.0.0.0/8", "::1/128" };
-
-static int
-in_table(const char *const *t, size_t n, const struct odsi_ds_addr *a)
+/* Why a is refused, or NULL: the one outbound policy, with our lists. */
+static const char *
+refusal(const struct ods_ds_ctx *ctx, const struct ods_addr *a)
 {
-	struct ods_cidr	c;
-	size_t		i;
-
-	for (i = 0; i < n; i++)
-		if (ods_cidr_parse(t[i], strlen(t[i]), &c) == ODS_OK &&
-		    ods_cidr_match(&c, 1, a->family, a->a))
-			return 1;
-	return 0;
+	return ods_addr_refusal(a, ctx->allow, ctx->nallow, ctx->deny,
+	    ctx->ndeny);
 }
 
 void
@@ -60,72 +42,24 @@ odsi_ds_fail(struct ods_ds_result *res, const char *slug, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Why a is refused, or NULL. */
-static const char *
-refusal(const struct ods_ds_ctx *ctx, const struct odsi_ds_addr *a)
-{
-	if (in_table(never, sizeof(never) / sizeof(never[0]), a))
-		return "a link-local, metadata or unspecified address";
-	if (ods_cidr_match(ctx->deny, ctx->ndeny, a->family, a->a))
-		return "an address ODS_DATASOURCE_DENY lists";
-	if (in_table(inside, sizeof(inside) / sizeof(inside[0]), a) &&
-	    !ods_cidr_match(ctx->allow, ctx->nallow, a->family, a->a))
-		return "a loopback or private address ODS_DATASOURCE_ALLOW "
-		    "does not list";
-	return NULL;
-}
-
-static size_t
-resolve(const char *host, struct odsi_ds_addr *v, size_t max)
-{
-	struct addrinfo	 hints, *ai = NULL, *p;
-	size_t		 n = 0;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, NULL, &hints, &ai) != 0)
-		return 0;
-	for (p = ai; p != NULL && n < max; p = p->ai_next) {
-		memset(&v[n], 0, sizeof(v[n]));
-		if (p->ai_family == AF_INET) {
-			v[n].family = 4;
-			memcpy(v[n].a, &((struct sockaddr_in *)(void *)
-			    p->ai_addr)->sin_addr, 4);
-			inet_ntop(AF_INET, v[n].a, v[n].text,
-			    sizeof(v[n].text));
-		} else if (p->ai_family == AF_INET6) {
-			v[n].family = 6;
-			memcpy(v[n].a, &((struct sockaddr_in6 *)(void *)
-			    p->ai_addr)->sin6_addr, 16);
-			inet_ntop(AF_INET6, v[n].a, v[n].text,
-			    sizeof(v[n].text));
-		} else
-			continue;
-		n++;
-	}
-	freeaddrinfo(ai);
-	return n;
-}
-
 /* Whether a:port is the system database's server. */
 static int
-is_system_server(const struct ods_ds_ctx *ctx, const struct odsi_ds_addr *a,
+is_system_server(const struct ods_ds_ctx *ctx, const struct ods_addr *a,
     int port)
 {
-	struct odsi_ds_addr	sys[MAX_ADDRS];
+	struct ods_addr	sys[ODS_ADDR_MAX];
 	size_t		n, i;
 
 	if (port != ctx->sys_port)
 		return 0;
 	/* Over a socket, or on loopback: any loopback address is it. */
-	if (in_table(loopback, 2, a) && (ctx->sys_socket ||
+	if (ods_addr_is_loopback(a) && (ctx->sys_socket ||
 	    ctx->sys_host == NULL || *ctx->sys_host == '\0' ||
 	    strcasecmp(ctx->sys_host, "localhost") == 0))
 		return 1;
-	n = resolve(ctx->sys_host, sys, MAX_ADDRS);
+	n = ods_addr_resolve(ctx->sys_host, sys, ODS_ADDR_MAX);
 	for (i = 0; i < n; i++) {
-		if (in_table(loopback, 2, &sys[i]) && in_table(loopback, 2, a))
+		if (ods_addr_is_loopback(&sys[i]) && ods_addr_is_loopback(a))
 			return 1;
 		if (sys[i].family == a->family && memcmp(sys[i].a, a->a,
 		    a->family == 4 ? 4 : 16) == 0)
@@ -139,7 +73,7 @@ is_system_server(const struct ods_ds_ctx *ctx, const struct odsi_ds_addr *a,
  * the system user are refused. 1 (res set) or 0.
  */
 static int
-system_refused(const struct ods_ds_ctx *ctx, const struct odsi_ds_addr *a,
+system_refused(const struct ods_ds_ctx *ctx, const struct ods_addr *a,
     int port, const char *database, const char *user,
     struct ods_ds_result *res)
 {
@@ -164,14 +98,14 @@ system_refused(const struct ods_ds_ctx *ctx, const struct odsi_ds_addr *a,
 
 int
 odsi_ds_policy(const struct ods_ds_ctx *ctx, const char *host, int port,
-    int kind, const char *database, const char *user, struct odsi_ds_addr *out,
+    int kind, const char *database, const char *user, struct ods_addr *out,
     struct ods_ds_result *res)
 {
-	struct odsi_ds_addr	 v[MAX_ADDRS];
+	struct ods_addr	 v[ODS_ADDR_MAX];
 	const char		*why = NULL, *w;
 	size_t			 n, i;
 
-	n = resolve(host, v, MAX_ADDRS);
+	n = ods_addr_resolve(host, v, ODS_ADDR_MAX);
 	if (n == 0) {
 		odsi_ds_fail(res, "resolve_failed", "the host name does not "
 		    "resolve");

@@ -17,6 +17,7 @@
 #include "core/ods_mem.h"
 #include "core/ods_util.h"
 #include "metrics/ods_metrics.h"
+#include "net/ods_addr.h"
 #include "net/ods_http.h"
 #include "store/ods_db.h"
 #include "datasource.h"
@@ -78,7 +79,7 @@ static void
 deliver(const struct ods_quality_env *e, const char *url, const char *body,
     char *st, size_t stlen)
 {
-	struct odsi_ds_addr	 addr;
+	struct ods_addr		 addr;
 	struct ods_ds_result	 res;
 	struct ods_http_req	 req;
 	struct ods_http_resp	 resp;
@@ -96,9 +97,7 @@ deliver(const struct ods_quality_env *e, const char *url, const char *body,
 		snprintf(st, stlen, "refused: %.200s", res.message);
 		return;
 	}
-	snprintf(to, sizeof(to), "%s%s%s:%d:%s%s%s:%d", v6 ? "[" : "", host,
-	    v6 ? "]" : "", port, addr.family == 6 ? "[" : "", addr.text,
-	    addr.family == 6 ? "]" : "", port);
+	ods_addr_pin(host, port, &addr, to, sizeof(to));
 	memset(&req, 0, sizeof(req));
 	req.method = "POST";
 	req.url = url;
@@ -109,7 +108,7 @@ deliver(const struct ods_quality_env *e, const char *url, const char *body,
 	req.limits.connect_ms = 2000;
 	req.limits.total_ms = HOOK_TIMEOUT_MS;
 	req.limits.max_body = 64u << 10;
-	req.connect_to = to;
+	req.pin = to;
 	er = ods_http_do(&req, &resp);
 	if (er != ODS_OK)
 		snprintf(st, stlen, "failed: %s", ods_strerror(er));

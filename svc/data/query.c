@@ -16,6 +16,7 @@
 #include "core/ods_secret.h"
 #include "core/ods_time.h"
 #include "core/ods_util.h"
+#include "net/ods_addr.h"
 #include "store/ods_db.h"
 #include "datasource.h"
 #include "data_int.h"
@@ -89,7 +90,7 @@ static struct odsi_ds_conn *
 connect_to(const struct ods_ds_ctx *ctx, const struct ods_ds *d, int kind,
     int timeout_ms, struct ods_query_result *res)
 {
-	struct odsi_ds_addr	 addr;
+	struct ods_addr	 addr;
 	struct ods_ds_result	 r;
 	struct odsi_ds_conn	*c;
 	char			*pw = NULL;

@@ -549,6 +549,46 @@ conv() {
 	ods_expect_code 200 "DELETE $u/conversations/$c"
 }
 
+# tools SERVER_URL PREFIX: the tools and agent routes under PREFIX (the
+# agent's /run and /agent/run both: /api/v1 + /agent/run is the canonical
+# /api/v1/agent/run).
+tools() {
+	local u=$1$2 r
+	ods_get "$u/tools?category=utility" "${A[@]}"
+	ods_expect_code 200 "GET $u/tools"
+	ods_get "$u/tools/schemas?names=calculator" "${A[@]}"
+	ods_expect_code 200 "GET $u/tools/schemas"
+	ods_get "$u/tools/schemas?names=nope" "${A[@]}"
+	ods_expect_code 404 "GET $u/tools/schemas with an unknown name"
+	ods_req POST "$u/tools/calculator/execute" "${A[@]}" "${J[@]}" -d '{"expression":"2*21"}'
+	ods_expect_code 200 "POST $u/tools/calculator/execute"
+	ods_req POST "$u/tools/calculator/execute" "${A[@]}" "${J[@]}" -d '{}'
+	ods_expect_code 400 "POST $u/tools/calculator/execute without an expression"
+	ods_req POST "$u/tools/http_request/execute" "${A[@]}" "${J[@]}" \
+	    -d '{"url":"http://169.254.169.254/"}'
+	ods_expect_code 403 "POST $u/tools/http_request/execute to the metadata address"
+	for r in run agent/run; do
+		ods_req POST "$u/$r" "${A[@]}" "${J[@]}" \
+		    -d '{"query":"What is 2*3?","agent_type":"function_calling","model":"mock-chat"}'
+		ods_expect_code 200 "POST $u/$r"
+		ods_req POST "$u/$r" "${A[@]}" "${J[@]}" -d '{"agent_type":"react"}'
+		ods_expect_code 400 "POST $u/$r without a query"
+		ods_req POST "$u/$r-stream" "${A[@]}" "${J[@]}" \
+		    -d '{"query":"What is 2*3?","agent_type":"react","model":"mock-chat"}'
+		ods_expect_code 200 "POST $u/$r-stream"
+		ods_req POST "$u/$r-stream" "${A[@]}" "${J[@]}" -d '{"query":"x","max_iterations":0}'
+		ods_expect_code 400 "POST $u/$r-stream with max_iterations 0"
+	done
+	# Text to SQL: no source scanned here, so its input errors.
+	for r in text2sql sql/generate; do
+		ods_req POST "$u/$r" "${A[@]}" "${J[@]}" -d '{"source_id":"x"}'
+		ods_expect_code 400 "POST $u/$r without a question"
+		ods_req POST "$u/$r" "${A[@]}" "${J[@]}" \
+		    -d '{"question":"how many?","source_id":"ds-000000000000","model":"mock-chat"}'
+		ods_expect_code 404 "POST $u/$r on an unknown source"
+	done
+}
+
 pool "$ODS_DATA_URL" /api/v1/data
 pool "$ODS_DATA_URL" /api/v1
 datasources "$ODS_DATA_URL" /api/v1/data 1
@@ -578,6 +618,9 @@ prompts "$ODS_AGENT_URL" /api 3
 conv "$ODS_AGENT_URL" /api/v1/agent
 conv "$ODS_AGENT_URL" /api/v1
 conv "$ODS_AGENT_URL" /api
+tools "$ODS_AGENT_URL" /api/v1/agent
+tools "$ODS_AGENT_URL" /api/v1
+tools "$ODS_AGENT_URL" /api
 
 # The proxy's own routes.
 P=$ODS_PROXY_URL

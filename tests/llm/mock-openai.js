@@ -49,8 +49,96 @@ function words(v) {
 	return s.split(/\s+/).filter(Boolean).length;
 }
 
+// Agents (issue 18): with `tools` in the request and no "tool" message
+// yet, the answer calls the calculator on the last arithmetic expression
+// of the user's message (two calls in one answer when it says
+// "parallel"); after the tool messages, it answers with their results.
+// Without tools, a ReAct system prompt ("Action Input:") gets a
+// Thought/Action/Action Input answer, then after an "Observation:" a
+// Final Answer; a request for a numbered plan gets a plan.
+function expressionOf(text) {
+	const m = String(text || '').match(/[-+*\/%^().\d\s]*\d[-+*\/%^().\d\s]*/g) || [];
+	const e = m.map((x) => x.trim()).filter((x) => /\d\s*[-+*\/%^]\s*[\d(]/.test(x));
+	return e.length ? e[e.length - 1] : '1+1';
+}
+
+function lastOf(msgs, role) {
+	for (let i = msgs.length - 1; i >= 0; i--)
+		if (msgs[i].role === role)
+			return msgs[i];
+	return null;
+}
+
+function resultOf(text) {
+	try {
+		const o = JSON.parse(text);
+		return o.result !== undefined ? String(o.result) :
+		    JSON.stringify(o);
+	} catch (e) {
+		return String(text);
+	}
+}
+
+function agentMessage(req) {
+	const msgs = Array.isArray(req.messages) ? req.messages : [];
+	const user = lastOf(msgs, 'user');
+	const sys = lastOf(msgs, 'system');
+	if (Array.isArray(req.tools) && req.tools.length) {
+		const tools = msgs.filter((m) => m.role === 'tool');
+		if (tools.length)
+			return { role: 'assistant', content: 'The answer is ' +
+			    tools.map((t) => resultOf(t.content)).join(' and ') +
+			    '.' };
+		const expr = expressionOf(user && user.content);
+		const calls = [{ id: 'call_1', type: 'function', function: {
+		    name: 'calculator',
+		    arguments: JSON.stringify({ expression: expr }) } }];
+		if (/parallel/.test(user && user.content))
+			calls.push({ id: 'call_2', type: 'function', function: {
+			    name: 'calculator',
+			    arguments: JSON.stringify({ expression: expr +
+			    '*2' }) } });
+		return { role: 'assistant', content: null, tool_calls: calls };
+	}
+	if (sys && /^You translate questions into one read-only SQL/.test(sys.content)) {
+		// Text to SQL: a table of the context the question names.
+		const tables = [...sys.content.matchAll(/^Table: ([^.\s]+)\.(\w+)/gm)].map((m) => m[2]);
+		const q = String(user && user.content).toLowerCase();
+		const t = tables.find((x) => q.includes(x.replace(/s$/, ''))) || tables[0] || 'missing';
+		const sql = /drop/.test(q) ? 'DROP TABLE ' + t :
+		    /bogus/.test(q) ? 'SELECT bogus_column FROM ' + t :
+		    /how many/.test(q) ? 'SELECT COUNT(*) AS n FROM ' + t :
+		    'SELECT * FROM ' + t;
+		return { role: 'assistant', content: '```sql\n' + sql + ';\n```' };
+	}
+	if (sys && /numbered plan/.test(sys.content))
+		return { role: 'assistant', content: '1. Compute the ' +
+		    'expression with the calculator.\n2. Give the result.' };
+	if (sys && /Action Input:/.test(sys.content)) {
+		const obs = lastOf(msgs, 'user');
+		if (obs && /^Observation:/.test(obs.content))
+			return { role: 'assistant', content: 'Thought: I know ' +
+			    'the answer.\nFinal Answer: The answer is ' +
+			    resultOf(obs.content.replace(/^Observation:\s*/, '')) +
+			    '.' };
+		const q = msgs.filter((m) => m.role === 'user')[0];
+		return { role: 'assistant', content: 'Thought: I should ' +
+		    'compute it.\nAction: calculator\nAction Input: ' +
+		    JSON.stringify({ expression: expressionOf(q && q.content) }) };
+	}
+	return null;
+}
+
 function chatBody(req) {
 	const pt = words(req.messages);
+	const am = agentMessage(req);
+	if (am)
+		return { id: 'chatcmpl-mock', object: 'chat.completion',
+		    created: 1700000000, model: req.model,
+		    choices: [{ index: 0, message: am, logprobs: null,
+		    finish_reason: am.tool_calls ? 'tool_calls' : 'stop' }],
+		    usage: { prompt_tokens: pt, completion_tokens: 12,
+		    total_tokens: pt + 12 } };
 	return { id: 'chatcmpl-mock', object: 'chat.completion',
 	    created: 1700000000, model: req.model,
 	    choices: [{ index: 0, message: { role: 'assistant',

@@ -1,0 +1,94 @@
+/*
+ * fcgi/agent/h_tools.h — tools (svc/agent/tool.h) and agents
+ * (svc/agent/agent.h) of the Agent API (reference-api §4.3 G20–G21):
+ * listing and schemas for readers, execution and agent runs for
+ * chat:execute. A tool runs as its caller (their knowledge bases, their
+ * data sources); an agent's model calls count against the caller's rate
+ * and token limits like /chat's.
+ */
+#ifndef H_TOOLS_H
+#define H_TOOLS_H
+
+#include "net/ods_req.h"
+#include "server/ods_router.h"
+
+#include <stdint.h>
+
+#define H_TOOLS_ROUTES \
+	{ ODS_GET, "/tools", h_tools_list, ODS_AUTH_REQUIRED, "chat:read" }, \
+	{ ODS_GET, "/tools/schemas", h_tools_schemas, ODS_AUTH_REQUIRED, \
+	    "chat:read" }, \
+	{ ODS_POST, "/tools/{name}/execute", h_tools_execute, \
+	    ODS_AUTH_REQUIRED, "chat:execute", 256 * 1024 }, \
+	{ ODS_POST, "/run", h_agent_run, ODS_AUTH_REQUIRED, "chat:execute", \
+	    64 * 1024 }, \
+	{ ODS_POST, "/run-stream", h_agent_run_stream, ODS_AUTH_REQUIRED, \
+	    "chat:execute", 64 * 1024 }, \
+	{ ODS_POST, "/agent/run", h_agent_run, ODS_AUTH_REQUIRED, \
+	    "chat:execute", 64 * 1024 }, \
+	{ ODS_POST, "/agent/run-stream", h_agent_run_stream, \
+	    ODS_AUTH_REQUIRED, "chat:execute", 64 * 1024 }, \
+	{ ODS_POST, "/text2sql", h_text2sql, ODS_AUTH_REQUIRED, \
+	    "chat:execute", 64 * 1024 }, \
+	{ ODS_POST, "/sql/generate", h_text2sql, ODS_AUTH_REQUIRED, \
+	    "chat:execute", 64 * 1024 }
+
+struct ods_agent_io;
+struct ods_tool_ctx;
+struct ods_why;
+
+/*
+ * The caller's limits (reserved and settled around each model call) and
+ * accounting (ai_* metrics, an api_usage row with src->endpoint): io
+ * set up with src (set src->endpoint; io->arg is src: a caller that
+ * needs its own arg puts a struct h_tool_src first in it).
+ */
+struct h_tool_src {
+	struct ods_req	*r;
+	const char	*endpoint;
+};
+void		h_tool_io(struct ods_req *, struct h_tool_src *,
+		    struct ods_agent_io *);
+/* io->llm_done of h_tool_io (arg: a struct h_tool_src). */
+void		h_tool_llm_done(void *arg, const char *model, enum ods_err,
+		    int64_t prompt_tokens, int64_t completion_tokens,
+		    double seconds);
+/* The caller's tool context: their principal, the pool's services. */
+void		h_tool_ctx(struct ods_req *, struct ods_tool_ctx *);
+/* A tool's failure: the status of its error, the argument named. */
+enum ods_status	h_tool_fail(struct ods_resp *, enum ods_err,
+		    const struct ods_why *);
+
+/* ?category: data:{tools:[Tool], total}. */
+enum ods_status	h_tools_list(struct ods_req *, struct ods_resp *);
+/* ?names=a,b: data:{schemas:[{type:"function",function}], total}. */
+enum ods_status	h_tools_schemas(struct ods_req *, struct ods_resp *);
+/*
+ * The body is the arguments (or {arguments:{...}}): data:{tool, result,
+ * duration_ms}; 400 naming the argument, 403 for a refused host, 404 for
+ * an unknown tool, 502/503/504 when what the tool calls fails.
+ */
+enum ods_status	h_tools_execute(struct ods_req *, struct ods_resp *);
+
+/*
+ * {query, agent_type: function_calling|react|plan_execute (react),
+ * model (DEFAULT_CHAT_MODEL), max_iterations (10, 1..20), tools?}:
+ * data:{success, answer|error, iterations, steps, agent_type, model,
+ * total_tokens}. "/run" is the reference's /api/v1/agent/run under the
+ * pool's /api/v1/agent prefix; "/agent/run" the same under /api.
+ */
+enum ods_status	h_agent_run(struct ods_req *, struct ods_resp *);
+/* The same body; text/event-stream, each event flushed as it happens. */
+enum ods_status	h_agent_run_stream(struct ods_req *, struct ods_resp *);
+
+/*
+ * {natural_language|question, source_id|database, selected_tables?,
+ * execute?, limit?, model?} (h_text2sql.c): data:{sql, confidence,
+ * validated, validation_error?, tables_used, source_id, database,
+ * dialect, model, user, result?}; 400 naming the field, 404 for a source
+ * the caller cannot read or one never scanned, 400 40003 sql_rejected
+ * when the model's SQL is not a read-only SELECT.
+ */
+enum ods_status	h_text2sql(struct ods_req *, struct ods_resp *);
+
+#endif /* H_TOOLS_H */
