@@ -12,6 +12,7 @@
 #include "h_metadata.h"
 #include "h_query.h"
 #include "h_datasets.h"
+#include "h_etl.h"
 
 static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
 
@@ -26,6 +27,7 @@ static const struct ods_route routes[] = {
 	H_METADATA_ROUTES,
 	H_QUERY_ROUTES,
 	H_DATASETS_ROUTES,
+	H_ETL_ROUTES,
 };
 
 static const struct ods_service service = {

@@ -11,7 +11,8 @@
 	{ "noop", j_noop }, \
 	{ "audit_retention", j_audit_retention }, \
 	{ "kb_ingest", j_kb_ingest }, \
-	{ "metadata_scan", j_metadata_scan }
+	{ "metadata_scan", j_metadata_scan }, \
+	{ "etl_run", j_etl_run }
 
 struct ods_llm;
 struct ods_ds_ctx;
@@ -60,6 +61,20 @@ enum ods_err	j_kb_ingest(struct ods_job *);
  * in its result (not retried: the operator must fix the source first).
  */
 enum ods_err	j_metadata_scan(struct ods_job *);
+
+/*
+ * etl_run: payload {"task_id", "execution_id"} (a schedule's run gives
+ * only task_id: its execution is made, named after the job): one run of
+ * an ETL task (svc/data/etl.h). Result {task_id, execution_id, status:
+ * success | failed | stopped, rows_read, rows_written, rows_rejected,
+ * bytes_read, bytes_written, duration_seconds, error}; a run that fails
+ * for good (the database refused the SQL) succeeds as a job with status
+ * "failed"; a lost connection is retried. Counts etl_jobs_total,
+ * etl_rows_total and etl_run_duration_seconds.
+ */
+enum ods_err	j_etl_run(struct ods_job *);
+/* The worker's own metric families (etl_rows_total, ...), in the master. */
+enum ods_err	w_register_metrics(void);
 
 /*
  * The service's tick, once a second in every worker process: each due run

@@ -114,6 +114,11 @@ int		 odsi_ds_open(int kind, const struct odsi_ds_addr *, int port,
 		    const char *user, const char *password,
 		    const char *database, int connect_ms, int io_ms,
 		    struct odsi_ds_conn **out, struct ods_ds_result *res);
+/* The same, rw non-zero: a session that may write (ETL targets). */
+int		 odsi_ds_open_mode(int kind, const struct odsi_ds_addr *,
+		    int port, const char *user, const char *password,
+		    const char *database, int connect_ms, int io_ms, int rw,
+		    struct odsi_ds_conn **out, struct ods_ds_result *res);
 void		 odsi_ds_close(struct odsi_ds_conn *);
 int		 odsi_ds_conn_kind(const struct odsi_ds_conn *);
 /* s as one line into msg (s may be msg itself). */
@@ -136,6 +141,10 @@ int		 odsi_ds_select(struct odsi_ds_conn *, const char *sql,
  */
 int		 odsi_ds_connect_saved(const struct ods_ds_ctx *,
 		    const struct ods_ds *, struct odsi_ds_conn **out,
+		    struct ods_ds_result *res);
+/* The same for a session that may write (odsi_ds_open_mode). */
+int		 odsi_ds_connect_saved_rw(const struct ods_ds_ctx *,
+		    const struct ods_ds *, int rw, struct odsi_ds_conn **out,
 		    struct ods_ds_result *res);
 
 

@@ -1,0 +1,495 @@
+/*
+ * svc/data/etl_drv.c — ETL's side of the drivers (etl_int.h): streamed
+ * reads with the columns' full types (lengths, precision, unsigned),
+ * statements that write, and literals escaped for the session's dialect.
+ * Beside ds_conn.c and ds_exec.c, the third file that includes
+ * Connector/C's and libpq's headers.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mysql.h>
+#include <libpq-fe.h>
+
+#include "core/ods_mem.h"
+#include "datasource.h"
+#include "data_int.h"
+#include "etl_int.h"
+
+#define COLS_MAX	ODS_QUERY_COLS_MAX
+
+int
+odsi_etl_is_pg(const struct odsi_ds_conn *c)
+{
+	return c->kind == ODSI_DS_PG;
+}
+
+/* ---- MySQL / MariaDB ---- */
+
+static enum ods_err
+my_err(MYSQL *m, char *msg, size_t msglen)
+{
+	unsigned	e = mysql_errno(m);
+
+	odsi_ds_msg(msg, msglen, mysql_error(m));
+	if (e == 1146)		/* ER_NO_SUCH_TABLE */
+		return ODS_ENOTFOUND;
+	if (e == 2006 || e == 2013 || e == 2055)
+		return ODS_EUNAVAIL;
+	return ODS_EINVAL;
+}
+
+static void
+my_coltype(const MYSQL_FIELD *f, struct ods_etl_coltype *ct)
+{
+	int	uns = (f->flags & UNSIGNED_FLAG) != 0;
+
+	memset(ct, 0, sizeof(*ct));
+	switch (f->type) {
+	case MYSQL_TYPE_TINY:
+		ct->t = f->length == 1 ? ODS_ETL_T_BOOL : ODS_ETL_T_INT16;
+		break;
+	case MYSQL_TYPE_SHORT: case MYSQL_TYPE_YEAR:
+		ct->t = uns ? ODS_ETL_T_INT32 : ODS_ETL_T_INT16;
+		break;
+	case MYSQL_TYPE_INT24: case MYSQL_TYPE_LONG:
+		ct->t = uns ? ODS_ETL_T_INT64 : ODS_ETL_T_INT32;
+		break;
+	case MYSQL_TYPE_LONGLONG:
+		ct->t = uns ? ODS_ETL_T_UINT64 : ODS_ETL_T_INT64;
+		break;
+	case MYSQL_TYPE_FLOAT:
+		ct->t = ODS_ETL_T_FLOAT32;
+		break;
+	case MYSQL_TYPE_DOUBLE:
+		ct->t = ODS_ETL_T_FLOAT64;
+		break;
+	case MYSQL_TYPE_DECIMAL: case MYSQL_TYPE_NEWDECIMAL:
+		ct->t = ODS_ETL_T_DECIMAL;
+		ct->scale = (int)f->decimals;
+		/* length counts the sign and the point. */
+		ct->prec = (int)f->length - (f->decimals > 0) - !uns;
+		break;
+	case MYSQL_TYPE_DATE: case MYSQL_TYPE_NEWDATE:
+		ct->t = ODS_ETL_T_DATE;
+		break;
+	case MYSQL_TYPE_TIME:
+		ct->t = ODS_ETL_T_TIME;
+		break;
+	case MYSQL_TYPE_DATETIME: case MYSQL_TYPE_TIMESTAMP:
+		ct->t = ODS_ETL_T_DATETIME;
+		break;
+	case MYSQL_TYPE_BIT:
+		ct->t = f->length == 1 ? ODS_ETL_T_BOOL : ODS_ETL_T_INT64;
+		break;
+	case MYSQL_TYPE_JSON:
+		ct->t = ODS_ETL_T_JSON;
+		break;
+	case MYSQL_TYPE_TINY_BLOB: case MYSQL_TYPE_MEDIUM_BLOB:
+	case MYSQL_TYPE_LONG_BLOB: case MYSQL_TYPE_BLOB:
+		ct->t = f->charsetnr == 63 ? ODS_ETL_T_BYTES : ODS_ETL_T_TEXT;
+		break;
+	case MYSQL_TYPE_VARCHAR: case MYSQL_TYPE_VAR_STRING:
+	case MYSQL_TYPE_STRING:
+		if (f->charsetnr == 63) {
+			ct->t = ODS_ETL_T_BYTES;
+			break;
+		}
+		ct->t = ODS_ETL_T_VARCHAR;
+		/* utf8mb4: four bytes a character. */
+		ct->len = (int)(f->length / 4);
+		if (ct->len <= 0)
+			ct->len = 1;
+		break;
+	default:
+		ct->t = ODS_ETL_T_TEXT;
+		break;
+	}
+}
+
+static enum ods_err
+read_mysql(struct odsi_ds_conn *c, const char *sql,
+    const struct odsi_etl_reader *rd, int *stopped, char *msg, size_t msglen)
+{
+	struct odsi_etl_col	*cols = NULL;
+	size_t			 lens[COLS_MAX];
+	MYSQL_RES		*res;
+	MYSQL_FIELD		*f;
+	MYSQL_ROW		 row;
+	unsigned long		*l;
+	unsigned		 n, i;
+	enum ods_err		 er = ODS_OK;
+
+	if (mysql_real_query(c->my, sql, strlen(sql)) != 0)
+		return my_err(c->my, msg, msglen);
+	if ((res = mysql_use_result(c->my)) == NULL)
+		return mysql_field_count(c->my) != 0 ?
+		    my_err(c->my, msg, msglen) : ODS_OK;
+	n = mysql_num_fields(res);
+	if (n > COLS_MAX) {
+		snprintf(msg, msglen, "the result has %u columns, more than "
+		    "%d", n, COLS_MAX);
+		er = ODS_EINVAL;
+		goto stop;
+	}
+	cols = ods_xcalloc(n + 1, sizeof(*cols));
+	f = mysql_fetch_fields(res);
+	for (i = 0; i < n; i++) {
+		snprintf(cols[i].name, sizeof(cols[i].name), "%s", f[i].name);
+		my_coltype(&f[i], &cols[i].ct);
+	}
+	if (rd->cols(rd->arg, n, cols) != 0)
+		goto stop;
+	while ((row = mysql_fetch_row(res)) != NULL) {
+		l = mysql_fetch_lengths(res);
+		for (i = 0; i < n; i++)
+			lens[i] = l[i];
+		if (rd->row(rd->arg, n, (const char *const *)row, lens) != 0)
+			goto stop;
+	}
+	if (mysql_errno(c->my) != 0)
+		er = my_err(c->my, msg, msglen);
+	mysql_free_result(res);
+	free(cols);
+	return er;
+stop:
+	/* Freeing an unbuffered result reads the rest: cut it first. */
+	*stopped = 1;
+	shutdown((int)mysql_get_socket(c->my), SHUT_RDWR);
+	mysql_free_result(res);
+	free(cols);
+	return er;
+}
+
+/* ---- PostgreSQL ---- */
+
+static enum ods_err
+pg_err(PGconn *pg, const PGresult *r, char *msg, size_t msglen)
+{
+	const char	*st = r != NULL ?
+	    PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	odsi_ds_msg(msg, msglen, r != NULL ? PQresultErrorMessage(r) :
+	    PQerrorMessage(pg));
+	if (PQstatus(pg) != CONNECTION_OK)
+		return ODS_EUNAVAIL;
+	if (st != NULL && strcmp(st, "42P01") == 0)	/* undefined_table */
+		return ODS_ENOTFOUND;
+	return ODS_EINVAL;
+}
+
+static void
+pg_coltype(Oid t, int mod, struct ods_etl_coltype *ct)
+{
+	memset(ct, 0, sizeof(*ct));
+	switch (t) {
+	case 16: ct->t = ODS_ETL_T_BOOL; break;
+	case 21: ct->t = ODS_ETL_T_INT16; break;
+	case 23: case 26: ct->t = ODS_ETL_T_INT32; break;
+	case 20: ct->t = ODS_ETL_T_INT64; break;
+	case 700: ct->t = ODS_ETL_T_FLOAT32; break;
+	case 701: ct->t = ODS_ETL_T_FLOAT64; break;
+	case 1700:
+		ct->t = ODS_ETL_T_DECIMAL;
+		if (mod >= 4) {
+			ct->prec = ((mod - 4) >> 16) & 0xffff;
+			ct->scale = (mod - 4) & 0xffff;
+		}
+		break;
+	case 1082: ct->t = ODS_ETL_T_DATE; break;
+	case 1083: case 1266: ct->t = ODS_ETL_T_TIME; break;
+	case 1114: ct->t = ODS_ETL_T_DATETIME; break;
+	case 1184: ct->t = ODS_ETL_T_TIMESTAMPTZ; break;
+	case 1043: case 1042:
+		ct->t = ODS_ETL_T_VARCHAR;
+		ct->len = mod >= 4 ? mod - 4 : 255;
+		if (mod < 4)
+			ct->t = ODS_ETL_T_TEXT;
+		break;
+	case 114: case 3802: ct->t = ODS_ETL_T_JSON; break;
+	case 17: ct->t = ODS_ETL_T_BYTES; break;
+	case 2950: ct->t = ODS_ETL_T_UUID; break;
+	default: ct->t = ODS_ETL_T_TEXT; break;
+	}
+}
+
+static int
+pg_cols(PGresult *r, const struct odsi_etl_reader *rd)
+{
+	struct odsi_etl_col	*cols;
+	int			 n = PQnfields(r), i, rc;
+
+	if (n > COLS_MAX)
+		n = COLS_MAX;
+	cols = ods_xcalloc((size_t)n + 1, sizeof(*cols));
+	for (i = 0; i < n; i++) {
+		snprintf(cols[i].name, sizeof(cols[i].name), "%s",
+		    PQfname(r, i));
+		pg_coltype(PQftype(r, i), PQfmod(r, i), &cols[i].ct);
+	}
+	rc = rd->cols(rd->arg, (size_t)n, cols);
+	free(cols);
+	return rc;
+}
+
+static int
+pg_row(PGresult *r, const struct odsi_etl_reader *rd)
+{
+	const char	*v[COLS_MAX];
+	size_t		 l[COLS_MAX];
+	int		 n = PQnfields(r), i;
+
+	if (n > COLS_MAX)
+		n = COLS_MAX;
+	for (i = 0; i < n; i++) {
+		v[i] = PQgetisnull(r, 0, i) ? NULL : PQgetvalue(r, 0, i);
+		l[i] = (size_t)PQgetlength(r, 0, i);
+	}
+	return rd->row(rd->arg, (size_t)n, v, l);
+}
+
+static void
+pg_cancel(PGconn *pg)
+{
+	PGcancel	*cn;
+	char		 buf[64];
+
+	if ((cn = PQgetCancel(pg)) != NULL) {
+		PQcancel(cn, buf, sizeof(buf));
+		PQfreeCancel(cn);
+	}
+}
+
+static enum ods_err
+read_pg(struct odsi_ds_conn *c, const char *sql,
+    const struct odsi_etl_reader *rd, int *stopped, char *msg, size_t msglen)
+{
+	PGresult	*r;
+	enum ods_err	 er = ODS_OK;
+	int		 cols = 0;
+
+	if (!PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return pg_err(c->pg, NULL, msg, msglen);
+	PQsetSingleRowMode(c->pg);
+	while ((r = PQgetResult(c->pg)) != NULL) {
+		if (*stopped || er != ODS_OK) {
+			PQclear(r);
+			continue;
+		}
+		switch (PQresultStatus(r)) {
+		case PGRES_SINGLE_TUPLE:
+			if ((!cols++ && pg_cols(r, rd) != 0) ||
+			    pg_row(r, rd) != 0) {
+				*stopped = 1;
+				pg_cancel(c->pg);
+			}
+			break;
+		case PGRES_TUPLES_OK:
+			if (!cols++ && pg_cols(r, rd) != 0)
+				*stopped = 1;
+			break;
+		case PGRES_COMMAND_OK:
+			break;
+		default:
+			er = pg_err(c->pg, r, msg, msglen);
+			break;
+		}
+		PQclear(r);
+	}
+	return er;
+}
+
+enum ods_err
+odsi_etl_read(struct odsi_ds_conn *c, const char *sql,
+    const struct odsi_etl_reader *rd, int *stopped, char *msg, size_t msglen)
+{
+	*stopped = 0;
+	msg[0] = '\0';
+	if (c->kind == ODSI_DS_MYSQL)
+		return read_mysql(c, sql, rd, stopped, msg, msglen);
+	return read_pg(c, sql, rd, stopped, msg, msglen);
+}
+
+enum ods_err
+odsi_etl_exec(struct odsi_ds_conn *c, const char *sql, size_t len,
+    int64_t *affected, char *msg, size_t msglen)
+{
+	PGresult	*r;
+	MYSQL_RES	*res;
+	enum ods_err	 er = ODS_OK;
+	const char	*t;
+
+	msg[0] = '\0';
+	if (c->kind == ODSI_DS_MYSQL) {
+		if (mysql_real_query(c->my, sql, (unsigned long)len) != 0)
+			return my_err(c->my, msg, msglen);
+		if ((res = mysql_store_result(c->my)) != NULL)
+			mysql_free_result(res);
+		if (affected != NULL)
+			*affected = (int64_t)mysql_affected_rows(c->my);
+		return ODS_OK;
+	}
+	/* Simple protocol: the statement text as it is (one statement). */
+	(void)len;
+	r = PQexec(c->pg, sql);
+	if (r == NULL)
+		return pg_err(c->pg, NULL, msg, msglen);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK)
+		er = pg_err(c->pg, r, msg, msglen);
+	else if (affected != NULL) {
+		t = PQcmdTuples(r);
+		*affected = t != NULL && *t != '\0' ? strtoll(t, NULL, 10) : 0;
+	}
+	PQclear(r);
+	return er;
+}
+
+static int
+scalar_fn(void *arg, size_t n, const char *const *v, const size_t *lens)
+{
+	char	**out = arg;
+
+	(void)lens;
+	if (*out == NULL && n > 0 && v[0] != NULL)
+		*out = ods_xstrdup(v[0]);
+	return 0;
+}
+
+static int
+scalar_cols(void *arg, size_t n, const struct odsi_etl_col *c)
+{
+	(void)arg;
+	(void)n;
+	(void)c;
+	return 0;
+}
+
+enum ods_err
+odsi_etl_scalar(struct odsi_ds_conn *c, const char *sql, char **out,
+    char *msg, size_t msglen)
+{
+	struct odsi_etl_reader	rd = { scalar_cols, scalar_fn, out };
+	int			stopped = 0;
+
+	*out = NULL;
+	return odsi_etl_read(c, sql, &rd, &stopped, msg, msglen);
+}
+
+/* ---- literals ---- */
+
+static enum ods_err
+add_hex(struct ods_buf *b, const unsigned char *p, size_t n)
+{
+	static const char	 hx[] = "0123456789abcdef";
+	char			 chunk[512];
+	size_t			 i, o = 0;
+	enum ods_err		 er;
+
+	for (i = 0; i < n; i++) {
+		chunk[o++] = hx[p[i] >> 4];
+		chunk[o++] = hx[p[i] & 15];
+		if (o == sizeof(chunk)) {
+			if ((er = ods_buf_add(b, chunk, o)) != ODS_OK)
+				return er;
+			o = 0;
+		}
+	}
+	return ods_buf_add(b, chunk, o);
+}
+
+/*
+ * s quoted: runs of plain bytes added at once, the special ones escaped.
+ * bs: backslashes are escapes (MySQL without NO_BACKSLASH_ESCAPES, a
+ * PostgreSQL E'' string); otherwise only quotes are doubled.
+ */
+static enum ods_err
+add_quoted(struct ods_buf *b, const char *s, size_t n, int bs)
+{
+	const char	*set = bs ? "'\\\n\r\032\"" : "'";
+	enum ods_err	 er;
+	size_t		 i = 0, run;
+	char		 e[2];
+
+	if ((er = ods_buf_add(b, "'", 1)) != ODS_OK)
+		return er;
+	while (i < n) {
+		for (run = i; run < n && s[run] != '\0' &&
+		    strchr(set, s[run]) == NULL; run++)
+			;
+		if (run > i && (er = ods_buf_add(b, s + i, run - i)) != ODS_OK)
+			return er;
+		if ((i = run) >= n)
+			break;
+		e[0] = bs ? '\\' : '\'';
+		switch (s[i]) {
+		case '\0': e[1] = '0'; break;
+		case '\n': e[1] = 'n'; break;
+		case '\r': e[1] = 'r'; break;
+		case '\032': e[1] = 'Z'; break;
+		default: e[1] = s[i]; break;
+		}
+		if (!bs && s[i] == '\0') {
+			i++;	/* PostgreSQL text holds no NUL */
+			continue;
+		}
+		if ((er = ods_buf_add(b, e, 2)) != ODS_OK)
+			return er;
+		i++;
+	}
+	return ods_buf_add(b, "'", 1);
+}
+
+static int
+is_pg_true(const char *v, size_t n)
+{
+	return n == 1 && v[0] == 't';
+}
+
+enum ods_err
+odsi_etl_lit(struct odsi_ds_conn *c, struct ods_buf *b, const char *v,
+    size_t n, enum ods_etl_ctype t, int from_pg)
+{
+	enum ods_err	 er;
+	const char	*scs;
+
+	if (v == NULL)
+		return ods_buf_add(b, "NULL", 4);
+	if (c->kind == ODSI_DS_MYSQL) {
+		if (t == ODS_ETL_T_BOOL && from_pg)
+			return ods_buf_add(b, is_pg_true(v, n) ? "1" : "0", 1);
+		if (t == ODS_ETL_T_BYTES) {
+			if (from_pg && n >= 2 && v[0] == '\\' && v[1] == 'x') {
+				if ((er = ods_buf_add(b, "X'", 2)) != ODS_OK ||
+				    (er = ods_buf_add(b, v + 2, n - 2)) !=
+				    ODS_OK)
+					return er;
+				return ods_buf_add(b, "'", 1);
+			}
+			if ((er = ods_buf_add(b, "X'", 2)) != ODS_OK ||
+			    (er = add_hex(b, (const unsigned char *)v, n)) !=
+			    ODS_OK)
+				return er;
+			return ods_buf_add(b, "'", 1);
+		}
+		return add_quoted(b, v, n, !(c->my->server_status &
+		    SERVER_STATUS_NO_BACKSLASH_ESCAPES));
+	}
+	if (t == ODS_ETL_T_BYTES && !from_pg) {
+		if ((er = ods_buf_add(b, "'\\x", 3)) != ODS_OK ||
+		    (er = add_hex(b, (const unsigned char *)v, n)) != ODS_OK)
+			return er;
+		return ods_buf_add(b, "'", 1);
+	}
+	scs = PQparameterStatus(c->pg, "standard_conforming_strings");
+	if (scs != NULL && strcmp(scs, "on") == 0)
+		return add_quoted(b, v, n, 0);
+	if ((er = ods_buf_add(b, "E", 1)) != ODS_OK)
+		return er;
+	return add_quoted(b, v, n, 1);
+}
