@@ -161,6 +161,9 @@ ods_etl_type_parse(const char *s, struct ods_etl_coltype *ct)
 	for (i = 0; i < n; i++)
 		base[i] = (char)tolower((unsigned char)s[i]);
 	base[n] = '\0';
+	/* MariaDB's "int unsigned" (no length): the attribute is no type. */
+	if (n > 9 && strcmp(base + n - 9, " unsigned") == 0)
+		base[n - 9] = '\0';
 	if ((p = strchr(s, '(')) != NULL)
 		(void)sscanf(p, "(%d,%d", &a, &b);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -196,8 +199,10 @@ ods_etl_type_decl(const struct ods_etl_coltype *ct, int pg, char *buf,
 
 	if (p > 65)
 		p = 65;
-	if (s > 30 || s > p)
-		s = s > p ? p : 30;
+	if (s > 30)
+		s = 30;
+	if (s > p)
+		s = p;
 	switch (ct->t) {
 	case ODS_ETL_T_BOOL:
 		snprintf(buf, len, "%s", pg ? "BOOLEAN" : "TINYINT(1)");
