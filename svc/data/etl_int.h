@@ -81,16 +81,74 @@ void		 odsi_etl_line(struct ods_db *, const char *task_id,
 		    const char *step, const char *fmt, ...)
 		    __attribute__((format(printf, 7, 8)));
 
+/* ---- a run (etl_run.c: SQL reads, the staging load; etl_file.c) ---- */
+
+#include "core/ods_mem.h"
+
+#define QID_MAX		(ODS_ETL_IDENT_MAX * 2 + 8)	/* a quoted name */
+#define ODSI_ETL_SAMPLE	10	/* rejected rows kept with why */
+
+struct odsi_etl_run {
+	const struct ods_etl_env	*env;
+	const struct ods_etl_task	*t;
+	const char			*exec_id;
+	struct ods_etl_outcome		*out;
+	struct odsi_ds_conn		*src, *dst;
+	int				 src_pg, dst_pg;
+	char				 qtarget[QID_MAX];
+	char				 qstage[QID_MAX];
+	char				 qold[QID_MAX];
+	char				 stage_base[40], old_base[40];
+	char				 schema[ODS_ETL_IDENT_MAX + 1];
+	int				 target_exists, staged, in_tx;
+	char				*inc_key;	/* table_copy */
+	struct odsi_etl_col		*cols;
+	size_t				 ncols;
+	struct ods_buf			 ins;
+	size_t				 prefix_len, batch_rows, batches;
+	int64_t				 last_ms;
+	enum ods_err			 er;
+	int				 stop;
+	struct ods_buf			 rejects;	/* JSON array text */
+	size_t				 nrejects;
+};
+
+/* Record why the run fails (er, msg): returns 1 (a reader's "stop"). */
+int		 odsi_etl_fail(struct odsi_etl_run *, enum ods_err,
+		    const char *msg);
+/* A line of the run's log. */
+void		 odsi_etl_rline(struct odsi_etl_run *, const char *level,
+		    const char *step, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+/* A session on data source id (rw: one that may write): 0 or failed. */
+int		 odsi_etl_connect(struct odsi_etl_run *, const char *id,
+		    int rw, struct odsi_ds_conn **);
 /*
- * The runs of file_import and export (etl_file.c), called by ods_etl_run
- * once the execution is claimed: ODS_OK with out filled, ODS_ETIMEOUT
- * when stopping, or an error with out->error set.
+ * The load into the staging table (an odsi_etl_reader's two calls, arg
+ * the run): the columns once (the staging table made), then each row;
+ * non-zero stops (failed, or stopping).
  */
-enum ods_err	 odsi_etl_run_file(const struct ods_etl_env *,
-		    const struct ods_etl_task *, const char *exec_id,
-		    struct ods_etl_outcome *) ODS_MUSTCHECK;
-enum ods_err	 odsi_etl_run_export(const struct ods_etl_env *,
-		    const struct ods_etl_task *, const char *exec_id,
-		    struct ods_etl_outcome *) ODS_MUSTCHECK;
+int		 odsi_etl_load_cols(void *run, size_t n,
+		    const struct odsi_etl_col *);
+int		 odsi_etl_load_row(void *run, size_t n, const char *const *v,
+		    const size_t *lens);
+
+/*
+ * file_import's reader (etl_file.c): the dataset version of the task's
+ * source_config through odsi_etl_load_cols/_row, rows whose values do
+ * not cast counted in out->rows_rejected with a sample in r->rejects.
+ * 0, or non-zero with the run failed or stopping.
+ */
+int		 odsi_etl_read_file(struct odsi_etl_run *);
+/* export: the task's query to a new version of its dataset. 0 or not. */
+int		 odsi_etl_export(struct odsi_etl_run *);
+
+/*
+ * Check and normalise v (n bytes) for a column of type t: *out (may be v
+ * itself) and *outn the text to load, or why non-NULL when it does not
+ * cast (etl_type.c).
+ */
+const char	*odsi_etl_cast(enum ods_etl_ctype, const char *v, size_t n,
+		    char *buf, size_t buflen, const char **out, size_t *outn);
 
 #endif /* SVC_ETL_INT_H */

@@ -37,37 +37,10 @@
 #define BATCH_BYTES	(1u << 20)	/* one INSERT statement */
 #define COMMIT_EVERY	8		/* batches per transaction */
 #define PROGRESS_MS	1000
-#define QID_MAX		(ODS_ETL_IDENT_MAX * 2 + 8)
 
-struct run {
-	const struct ods_etl_env	*env;
-	const struct ods_etl_task	*t;
-	const char			*exec_id;
-	struct ods_etl_outcome		*out;
-	struct odsi_ds_conn		*src, *dst;
-	int				 src_pg, dst_pg;
-	char				 qtarget[QID_MAX];
-	char				 qstage[QID_MAX];
-	char				 qold[QID_MAX];
-	char				 stage_base[40], old_base[40];
-	char				 schema[ODS_ETL_IDENT_MAX + 1];
-	int				 target_exists, staged, in_tx;
-	char				*inc_key;	/* table_copy */
-	struct odsi_etl_col		*cols;
-	size_t				 ncols;
-	struct ods_buf			 ins;
-	size_t				 prefix_len, batch_rows, batches;
-	int64_t				 last_ms;
-	enum ods_err			 er;
-	int				 stop;
-};
 
-static void
-line(struct run *r, const char *level, const char *step, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
-
-static void
-line(struct run *r, const char *level, const char *step, const char *fmt,
+void
+odsi_etl_rline(struct odsi_etl_run *r, const char *level, const char *step, const char *fmt,
     ...)
 {
 	char	msg[1536];
@@ -80,8 +53,8 @@ line(struct run *r, const char *level, const char *step, const char *fmt,
 	    level, step, "%s", msg);
 }
 
-static int
-fail(struct run *r, enum ods_err er, const char *msg)
+int
+odsi_etl_fail(struct odsi_etl_run *r, enum ods_err er, const char *msg)
 {
 	r->er = er;
 	snprintf(r->out->error, sizeof(r->out->error), "%s", msg);
@@ -89,14 +62,14 @@ fail(struct run *r, enum ods_err er, const char *msg)
 }
 
 static enum ods_err
-exec(struct run *r, const char *sql, int64_t *n)
+exec(struct odsi_etl_run *r, const char *sql, int64_t *n)
 {
 	char		msg[1024];
 	enum ods_err	er;
 
 	er = odsi_etl_exec(r->dst, sql, strlen(sql), n, msg, sizeof(msg));
 	if (er != ODS_OK && er != ODS_ENOTFOUND)
-		fail(r, er, msg);
+		odsi_etl_fail(r, er, msg);
 	return er;
 }
 
@@ -107,7 +80,7 @@ exec(struct run *r, const char *sql, int64_t *n)
  * tables' names derived from the execution id ("exec_<hex>").
  */
 static int
-names(struct run *r)
+names(struct odsi_etl_run *r)
 {
 	const char	*tb = r->t->target_table, *dot;
 	const char	*hex = strchr(r->exec_id, '_');
@@ -121,7 +94,7 @@ names(struct run *r)
 		    (int)(dot - tb), tb);
 	if (ods_etl_quote_ident(tb, r->dst_pg, r->qtarget,
 	    sizeof(r->qtarget)) != 0 || !ods_etl_ident_ok(r->stage_base, 1))
-		return fail(r, ODS_EINVAL, "bad target table name");
+		return odsi_etl_fail(r, ODS_EINVAL, "bad target table name");
 	snprintf(q, sizeof(q), "%s%s%s", r->schema, *r->schema ? "." : "",
 	    r->stage_base);
 	(void)ods_etl_quote_ident(q, r->dst_pg, r->qstage, sizeof(r->qstage));
@@ -161,7 +134,7 @@ stale_cols(void *arg, size_t n, const struct odsi_etl_col *c)
 
 /* Whether the run of a staging table's execution may still use it. */
 static int
-live_exec(struct run *r, const char *table)
+live_exec(struct odsi_etl_run *r, const char *table)
 {
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[1];
@@ -185,7 +158,7 @@ live_exec(struct run *r, const char *table)
  * leave them) in the target's schema.
  */
 static void
-drop_stale(struct run *r)
+drop_stale(struct odsi_etl_run *r)
 {
 	struct odsi_etl_reader	 rd = { stale_cols, stale_row, NULL };
 	struct stale		 s;
@@ -219,7 +192,7 @@ drop_stale(struct run *r)
 		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", qq);
 		if (odsi_etl_exec(r->dst, sql, strlen(sql), NULL, msg,
 		    sizeof(msg)) == ODS_OK)
-			line(r, "info", "cleanup", "dropped %s, left by a run "
+			odsi_etl_rline(r, "info", "cleanup", "dropped %s, left by a run "
 			    "that is over", s.names[i]);
 	}
 }
@@ -227,7 +200,7 @@ drop_stale(struct run *r)
 /* ---- staging ---- */
 
 static int
-create_stage(struct run *r)
+create_stage(struct odsi_etl_run *r)
 {
 	struct ods_buf	b;
 	char		q[QID_MAX], decl[64];
@@ -262,7 +235,7 @@ create_stage(struct run *r)
 }
 
 static int
-begin_batch(struct run *r)
+begin_batch(struct odsi_etl_run *r)
 {
 	char	q[QID_MAX];
 	size_t	i;
@@ -285,7 +258,7 @@ begin_batch(struct run *r)
 }
 
 static void
-report(struct run *r, int force)
+report(struct odsi_etl_run *r, int force)
 {
 	struct ods_db_arg	a[6];
 	int64_t			now = ods_now_ms();
@@ -310,7 +283,7 @@ report(struct run *r, int force)
 }
 
 static int
-flush(struct run *r)
+flush(struct odsi_etl_run *r)
 {
 	int64_t	n = 0;
 
@@ -339,51 +312,51 @@ flush(struct run *r)
 	return begin_batch(r);
 }
 
-static int
-on_cols(void *arg, size_t n, const struct odsi_etl_col *cols)
+int
+odsi_etl_load_cols(void *arg, size_t n, const struct odsi_etl_col *cols)
 {
-	struct run	*r = arg;
+	struct odsi_etl_run	*r = arg;
 	size_t		 i;
 	char		 msg[256];
 
 	if (n == 0)
-		return fail(r, ODS_EINVAL, "the query returns no columns");
+		return odsi_etl_fail(r, ODS_EINVAL, "the query returns no columns");
 	for (i = 0; i < n; i++)
 		if (!ods_etl_ident_ok(cols[i].name, 1)) {
 			snprintf(msg, sizeof(msg), "column %zu (\"%.64s\") is "
 			    "not a plain name: give it an alias", i + 1,
 			    cols[i].name);
-			return fail(r, ODS_EINVAL, msg);
+			return odsi_etl_fail(r, ODS_EINVAL, msg);
 		}
 	r->cols = ods_xcalloc(n, sizeof(*r->cols));
 	memcpy(r->cols, cols, n * sizeof(*cols));
 	r->ncols = n;
 	if (create_stage(r) != 0 || begin_batch(r) != 0)
 		return 1;
-	line(r, "info", "load", "loading %zu columns into %s", n,
+	odsi_etl_rline(r, "info", "load", "loading %zu columns into %s", n,
 	    r->stage_base);
 	return 0;
 }
 
-static int
-on_row(void *arg, size_t n, const char *const *v, const size_t *lens)
+int
+odsi_etl_load_row(void *arg, size_t n, const char *const *v, const size_t *lens)
 {
-	struct run	*r = arg;
+	struct odsi_etl_run	*r = arg;
 	size_t		 i;
 
 	r->out->rows_read++;
 	if (ods_buf_add(&r->ins, r->batch_rows > 0 ? ",(" : "(", 
 	    r->batch_rows > 0 ? 2 : 1) != ODS_OK)
-		return fail(r, ODS_ENOMEM, "a row is too large");
+		return odsi_etl_fail(r, ODS_ENOMEM, "a row is too large");
 	for (i = 0; i < n && i < r->ncols; i++) {
 		r->out->bytes_read += (int64_t)lens[i];
 		if ((i > 0 && ods_buf_add(&r->ins, ",", 1) != ODS_OK) ||
 		    odsi_etl_lit(r->dst, &r->ins, v[i], lens[i],
 		    r->cols[i].ct.t, r->src_pg) != ODS_OK)
-			return fail(r, ODS_ENOMEM, "a row is too large");
+			return odsi_etl_fail(r, ODS_ENOMEM, "a row is too large");
 	}
 	if (ods_buf_add(&r->ins, ")", 1) != ODS_OK)
-		return fail(r, ODS_ENOMEM, "a row is too large");
+		return odsi_etl_fail(r, ODS_ENOMEM, "a row is too large");
 	r->batch_rows++;
 	/* A slow source fills a batch slowly: look for a stop meanwhile. */
 	if ((r->out->rows_read & 255) == 0 && r->env->stopping != NULL &&
@@ -397,7 +370,7 @@ on_row(void *arg, size_t n, const char *const *v, const size_t *lens)
 /* ---- the swap ---- */
 
 static int
-swap(struct run *r)
+swap(struct odsi_etl_run *r)
 {
 	char		 sql[4 * QID_MAX + 128], q[QID_MAX];
 	const char	*base;
@@ -468,7 +441,7 @@ rollback:
  * highest key when incremental.
  */
 static char *
-select_sql(struct run *r, struct json_object *cfg)
+select_sql(struct odsi_etl_run *r, struct json_object *cfg)
 {
 	struct ods_sql_verdict	 v;
 	struct ods_buf		 b;
@@ -479,7 +452,7 @@ select_sql(struct run *r, struct json_object *cfg)
 	if (r->t->kind == ODS_ETL_SQL_TRANSFORM) {
 		if (ods_sql_check(r->t->source_query, strlen(r->t->source_query),
 		    r->src_pg ? ODS_SQL_PG : ODS_SQL_MYSQL, &v) != ODS_OK) {
-			fail(r, ODS_EINVAL, v.why);
+			odsi_etl_fail(r, ODS_EINVAL, v.why);
 			return NULL;
 		}
 		return ods_xstrndup(r->t->source_query, v.len);
@@ -489,7 +462,7 @@ select_sql(struct run *r, struct json_object *cfg)
 	if (ods_etl_quote_ident(tb, r->src_pg, q, sizeof(q)) != 0 ||
 	    (key != NULL && ods_etl_quote_ident(key, r->src_pg, k,
 	    sizeof(k)) != 0)) {
-		fail(r, ODS_EINVAL, "bad source table or incremental key");
+		odsi_etl_fail(r, ODS_EINVAL, "bad source table or incremental key");
 		return NULL;
 	}
 	ods_buf_init(&b, 1u << 16);
@@ -502,7 +475,7 @@ select_sql(struct run *r, struct json_object *cfg)
 			    r->qtarget);
 			if (odsi_etl_scalar(r->dst, sql, &wm, msg, sizeof(msg))
 			    != ODS_OK) {
-				fail(r, ODS_EINVAL, msg);
+				odsi_etl_fail(r, ODS_EINVAL, msg);
 				ods_buf_free(&b);
 				return NULL;
 			}
@@ -512,7 +485,7 @@ select_sql(struct run *r, struct json_object *cfg)
 			odsi_etl_ignore(ods_buf_addf(&b, " WHERE %s > ", k));
 			(void)odsi_etl_lit(r->src, &b, wm, strlen(wm),
 			    ODS_ETL_T_TEXT, 0);
-			line(r, "info", "read", "incremental: rows with %s > "
+			odsi_etl_rline(r, "info", "read", "incremental: rows with %s > "
 			    "%s", key, wm);
 		}
 		odsi_etl_ignore(ods_buf_addf(&b, " ORDER BY %s", k));
@@ -523,8 +496,8 @@ select_sql(struct run *r, struct json_object *cfg)
 
 /* ---- connections ---- */
 
-static int
-connect_ds(struct run *r, const char *id, int rw, struct odsi_ds_conn **c)
+int
+odsi_etl_connect(struct odsi_etl_run *r, const char *id, int rw, struct odsi_ds_conn **c)
 {
 	struct ods_ds_result	 res;
 	struct ods_ds		*d = NULL;
@@ -533,15 +506,15 @@ connect_ds(struct run *r, const char *id, int rw, struct odsi_ds_conn **c)
 
 	er = ods_ds_get(r->env->db, id, NULL, &d);
 	if (er == ODS_ENOTFOUND)
-		return fail(r, ODS_ENOTFOUND, "the data source no longer "
+		return odsi_etl_fail(r, ODS_ENOTFOUND, "the data source no longer "
 		    "exists");
 	if (er != ODS_OK)
-		return fail(r, er, "cannot read the data source");
+		return odsi_etl_fail(r, er, "cannot read the data source");
 	if (odsi_ds_connect_saved_rw(r->env->ds, d, rw, c, &res) != 0) {
 		snprintf(msg, sizeof(msg), "%s: %s", res.error, res.message);
 		ods_ds_free(d);
 		/* A refused address or credential will not heal by itself. */
-		return fail(r, strcmp(res.error, "connect_failed") == 0 ||
+		return odsi_etl_fail(r, strcmp(res.error, "connect_failed") == 0 ||
 		    strcmp(res.error, "connection_refused") == 0 ||
 		    strcmp(res.error, "timeout") == 0 ? ODS_EUNAVAIL :
 		    ODS_EINVAL, msg);
@@ -551,7 +524,7 @@ connect_ds(struct run *r, const char *id, int rw, struct odsi_ds_conn **c)
 }
 
 static int
-table_exists(struct run *r)
+table_exists(struct odsi_etl_run *r)
 {
 	char		sql[QID_MAX + 48], msg[512];
 	enum ods_err	er;
@@ -561,7 +534,7 @@ table_exists(struct run *r)
 	if (er == ODS_OK)
 		r->target_exists = 1;
 	else if (er != ODS_ENOTFOUND)
-		return fail(r, er, msg);
+		return odsi_etl_fail(r, er, msg);
 	return 0;
 }
 
@@ -593,7 +566,7 @@ qualify(char *dst, size_t len, const struct ods_ds *d, const char *tb)
 }
 
 static void
-lineage(struct run *r, const char *status)
+lineage(struct odsi_etl_run *r, const char *status)
 {
 	struct ods_lineage_ref	 in[16], out[1];
 	struct ods_lineage_col	 cols[64];
@@ -675,7 +648,7 @@ out:
 /* ---- the run ---- */
 
 static void
-cleanup(struct run *r)
+cleanup(struct odsi_etl_run *r)
 {
 	char	sql[QID_MAX + 32], msg[256];
 
@@ -690,9 +663,9 @@ cleanup(struct run *r)
 
 /* Steps of a SQL-reading run; 0 or non-zero with r->er (or r->stop). */
 static int
-steps(struct run *r)
+steps(struct odsi_etl_run *r)
 {
-	struct odsi_etl_reader	 rd = { on_cols, on_row, r };
+	struct odsi_etl_reader	 rd = { odsi_etl_load_cols, odsi_etl_load_row, r };
 	struct json_object	*cfg = NULL;
 	struct ods_why		 why;
 	char			*sql = NULL, msg[1024], wsql[QID_MAX * 2 + 64];
@@ -700,10 +673,13 @@ steps(struct run *r)
 	int			 stopped = 0, rc = 1;
 	enum ods_err		 er;
 
-	if (connect_ds(r, r->t->source_id, 0, &r->src) != 0 ||
-	    connect_ds(r, r->t->target_id, 1, &r->dst) != 0)
+	if (r->t->kind == ODS_ETL_EXPORT)
+		return odsi_etl_export(r);
+	if ((r->t->kind != ODS_ETL_FILE_IMPORT &&
+	    odsi_etl_connect(r, r->t->source_id, 0, &r->src) != 0) ||
+	    odsi_etl_connect(r, r->t->target_id, 1, &r->dst) != 0)
 		return 1;
-	r->src_pg = odsi_etl_is_pg(r->src);
+	r->src_pg = r->src != NULL && odsi_etl_is_pg(r->src);
 	r->dst_pg = odsi_etl_is_pg(r->dst);
 	if (r->src_pg)
 		(void)odsi_etl_exec(r->src, "SET statement_timeout = 0", 25,
@@ -713,22 +689,29 @@ steps(struct run *r)
 	drop_stale(r);
 	if (table_exists(r) != 0)
 		return 1;
-	if (r->t->source_config != NULL && ods_json_parse(r->t->source_config,
-	    strlen(r->t->source_config), 8, &cfg, &why) != ODS_OK)
-		cfg = NULL;
-	if ((sql = select_sql(r, cfg)) == NULL)
-		goto out;
-	line(r, "info", "read", "reading the source%s", r->target_exists ?
-	    "" : " (the target table will be created)");
+	odsi_etl_rline(r, "info", "read", "reading the source%s",
+	    r->target_exists ? "" : " (the target table will be created)");
 	ods_buf_init(&r->ins, BATCH_BYTES * 2 + (64u << 20));
-	er = odsi_etl_read(r->src, sql, &rd, &stopped, msg, sizeof(msg));
-	if (r->stop || r->er != ODS_OK)
-		goto out;
-	if (er != ODS_OK) {
-		fail(r, er, msg);
-		goto out;
+	if (r->t->kind == ODS_ETL_FILE_IMPORT) {
+		if (odsi_etl_read_file(r) != 0)
+			goto out;
+	} else {
+		if (r->t->source_config != NULL &&
+		    ods_json_parse(r->t->source_config,
+		    strlen(r->t->source_config), 8, &cfg, &why) != ODS_OK)
+			cfg = NULL;
+		if ((sql = select_sql(r, cfg)) == NULL)
+			goto out;
+		er = odsi_etl_read(r->src, sql, &rd, &stopped, msg,
+		    sizeof(msg));
+		if (r->stop || r->er != ODS_OK)
+			goto out;
+		if (er != ODS_OK) {
+			odsi_etl_fail(r, er, msg);
+			goto out;
+		}
 	}
-	if (r->ncols == 0 && on_cols(r, 0, NULL) != 0)
+	if (r->ncols == 0 && odsi_etl_load_cols(r, 0, NULL) != 0)
 		goto out;
 	if (flush(r) != 0 || (r->in_tx && exec(r, "COMMIT", NULL) != ODS_OK))
 		goto out;
@@ -737,7 +720,7 @@ steps(struct run *r)
 		r->stop = 1;
 		goto out;
 	}
-	line(r, "info", "swap", "%lld rows loaded; %s", (long long)
+	odsi_etl_rline(r, "info", "swap", "%lld rows loaded; %s", (long long)
 	    r->out->rows_written, r->inc_key != NULL && r->target_exists ?
 	    "appending them to the target" : "swapping the target in");
 	if (swap(r) != 0)
@@ -766,7 +749,7 @@ out:
 
 /* Mark the execution running; 0 when it was stopped meanwhile. */
 static int
-claim_exec(struct run *r)
+claim_exec(struct odsi_etl_run *r)
 {
 	struct ods_db_arg	a[3];
 	uint64_t		n = 0;
@@ -790,11 +773,12 @@ claim_exec(struct run *r)
 }
 
 static void
-finish_exec(struct run *r)
+finish_exec(struct odsi_etl_run *r)
 {
 	struct ods_db_arg	a[12];
 	const char		*st = r->out->status;
 	int			ok = strcmp(st, "success") == 0;
+	enum ods_err		er;
 
 	a[0] = ods_db_text(st);
 	a[1] = ods_db_double(r->out->seconds);
@@ -804,12 +788,18 @@ finish_exec(struct run *r)
 	a[5] = ods_db_int(r->out->bytes_read);
 	a[6] = ods_db_int(r->out->bytes_written);
 	a[7] = ods_db_text(*r->out->error ? r->out->error : NULL);
-	a[8] = ods_db_text(r->exec_id);
-	odsi_etl_ignore(ods_db_exec_once(r->env->db, "UPDATE etl_task_logs SET status = "
-	    "?, finished_at = NOW(3), duration_seconds = ?, rows_read = ?, "
-	    "rows_written = ?, rows_rejected = ?, bytes_read = ?, "
-	    "bytes_written = ?, error_message = ?, progress = 100, updated_at "
-	    "= NOW(3) WHERE log_id = ? AND status = 'running'", a, 9, NULL));
+	a[8] = r->nrejects > 0 && ods_buf_add(&r->rejects, "]", 1) == ODS_OK ?
+	    ods_db_text(r->rejects.data) : ods_db_null();
+	a[9] = ods_db_text(r->exec_id);
+	er = ods_db_exec_once(r->env->db, "UPDATE etl_task_logs "
+	    "SET status = ?, finished_at = NOW(3), duration_seconds = ?, "
+	    "rows_read = ?, rows_written = ?, rows_rejected = ?, bytes_read = "
+	    "?, bytes_written = ?, error_message = ?, reject_sample = ?, "
+	    "progress = 100, updated_at = NOW(3) WHERE log_id = ? AND status = "
+	    "'running'", a, 10, NULL);
+	if (er != ODS_OK)
+		ods_log(ODS_LOG_WARN, "etl_finish_failed exec=%s err=%s",
+		    r->exec_id, ods_err_slug(er));
 	a[0] = ods_db_text(st);
 	a[1] = ods_db_text(st);
 	a[2] = ods_db_int(ok);
@@ -823,7 +813,7 @@ finish_exec(struct run *r)
 
 /* Back to pending for the retry (shutdown or a transient failure). */
 static void
-release_exec(struct run *r, const char *why)
+release_exec(struct odsi_etl_run *r, const char *why)
 {
 	struct ods_db_arg	a[2];
 
@@ -839,13 +829,14 @@ ods_etl_run(const struct ods_etl_env *env, const char *task_id,
     const char *exec_id, struct ods_etl_outcome *out)
 {
 	struct ods_etl_task	*t = NULL;
-	struct run		 r;
+	struct odsi_etl_run		 r;
 	enum ods_err		 er;
 	int64_t			 t0 = ods_now_ms();
 	int			 c, rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
+	ods_buf_init(&r.rejects, 64u << 10);
 	if ((er = ods_etl_get(env->db, task_id, NULL, &t)) == ODS_ENOTFOUND) {
 		snprintf(out->status, sizeof(out->status), "failed");
 		snprintf(out->error, sizeof(out->error), "the task no longer "
@@ -860,22 +851,15 @@ ods_etl_run(const struct ods_etl_env *env, const char *task_id,
 	r.out = out;
 	if ((c = claim_exec(&r)) <= 0) {
 		ods_etl_free(t);
+		ods_buf_free(&r.rejects);
 		if (c < 0)
 			return ODS_EUNAVAIL;
 		snprintf(out->status, sizeof(out->status), "stopped");
 		return ODS_OK;
 	}
-	line(&r, "info", "start", "%s run, attempt %d",
+	odsi_etl_rline(&r, "info", "start", "%s run, attempt %d",
 	    ods_etl_kind_name(t->kind), env->attempt);
-	if (t->kind == ODS_ETL_FILE_IMPORT || t->kind == ODS_ETL_EXPORT) {
-		if (t->kind == ODS_ETL_FILE_IMPORT)
-			r.er = odsi_etl_run_file(env, t, exec_id, out);
-		else
-			r.er = odsi_etl_run_export(env, t, exec_id, out);
-		rc = r.er != ODS_OK;
-		r.stop = r.er == ODS_ETIMEOUT;
-	} else
-		rc = steps(&r);
+	rc = steps(&r);
 	cleanup(&r);
 	odsi_ds_close(r.src);
 	odsi_ds_close(r.dst);
@@ -885,33 +869,36 @@ ods_etl_run(const struct ods_etl_env *env, const char *task_id,
 	out->seconds = (double)(ods_now_ms() - t0) / 1000.0;
 	if (rc != 0 && (r.stop || (env->stopping != NULL &&
 	    env->stopping(env->arg)))) {
-		line(&r, "warn", "stop", "stopped after %lld rows; the target "
+		odsi_etl_rline(&r, "warn", "stop", "stopped after %lld rows; the target "
 		    "is unchanged", (long long)out->rows_written);
 		release_exec(&r, "interrupted");
 		snprintf(out->status, sizeof(out->status), "stopped");
 		ods_etl_free(t);
+		ods_buf_free(&r.rejects);
 		return ODS_ETIMEOUT;
 	}
 	if (rc != 0 && (r.er == ODS_EUNAVAIL || r.er == ODS_ETIMEOUT) &&
 	    env->attempt < 3) {
-		line(&r, "warn", "retry", "%s (will retry)", out->error);
+		odsi_etl_rline(&r, "warn", "retry", "%s (will retry)", out->error);
 		release_exec(&r, out->error);
 		ods_etl_free(t);
+		ods_buf_free(&r.rejects);
 		return ODS_EUNAVAIL;
 	}
 	snprintf(out->status, sizeof(out->status), "%s", rc == 0 ?
 	    "success" : "failed");
 	if (rc == 0)
-		line(&r, "info", "done", "%lld rows read, %lld written, %lld "
+		odsi_etl_rline(&r, "info", "done", "%lld rows read, %lld written, %lld "
 		    "rejected in %.3f s", (long long)out->rows_read,
 		    (long long)out->rows_written, (long long)out->rows_rejected,
 		    out->seconds);
 	else
-		line(&r, "error", "failed", "%s", out->error);
+		odsi_etl_rline(&r, "error", "failed", "%s", out->error);
 	finish_exec(&r);
 	if (rc == 0 && t->kind != ODS_ETL_FILE_IMPORT &&
 	    t->kind != ODS_ETL_EXPORT)
 		lineage(&r, "COMPLETE");
 	ods_etl_free(t);
+	ods_buf_free(&r.rejects);
 	return ODS_OK;
 }

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "etl.h"
+#include "etl_int.h"
 
 static const char *const kinds[] = {
 	NULL, "sql_transform", "table_copy", "file_import", "export"
@@ -262,5 +263,136 @@ ods_etl_type_decl(const struct ods_etl_coltype *ct, int pg, char *buf,
 	default:
 		snprintf(buf, len, "%s", pg ? "TEXT" : "LONGTEXT");
 		break;
+	}
+}
+
+/* n digits of s, all of them. */
+static int
+digits(const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return n > 0;
+}
+
+static int
+is_int(const char *v, size_t n)
+{
+	if (n > 0 && (v[0] == '-' || v[0] == '+'))
+		return n > 1 && n <= 20 && digits(v + 1, n - 1);
+	return n <= 20 && digits(v, n);
+}
+
+static int
+is_num(const char *v, size_t n, char *buf, size_t len)
+{
+	char	*end;
+
+	if (n == 0 || n >= len)
+		return 0;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	/* strtod takes "inf", "nan" and hex: a number of the databases' does not. */
+	if (strpbrk(buf, "xXiInN") != NULL)
+		return 0;
+	(void)strtod(buf, &end);
+	return *end == '\0';
+}
+
+/* YYYY-MM-DD with a month and a day in range. */
+static int
+is_date(const char *v, size_t n)
+{
+	int	m, d;
+
+	if (n != 10 || !digits(v, 4) || v[4] != '-' || !digits(v + 5, 2) ||
+	    v[7] != '-' || !digits(v + 8, 2))
+		return 0;
+	m = (v[5] - '0') * 10 + (v[6] - '0');
+	d = (v[8] - '0') * 10 + (v[9] - '0');
+	return m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/*
+ * YYYY-MM-DD[T ]hh:mm[:ss[.ffffff]][Z]: normalised to "YYYY-MM-DD
+ * hh:mm:ss[.f]" into buf (both dialects read it).
+ */
+static int
+is_datetime(const char *v, size_t n, char *buf, size_t len)
+{
+	size_t	k;
+
+	if (n > 0 && v[n - 1] == 'Z')
+		n--;
+	if (n == 10 && is_date(v, n)) {
+		snprintf(buf, len, "%.10s 00:00:00", v);
+		return 1;
+	}
+	if (n < 16 || n >= len || !is_date(v, 10) || (v[10] != 'T' &&
+	    v[10] != ' ') || !digits(v + 11, 2) || v[13] != ':' ||
+	    !digits(v + 14, 2))
+		return 0;
+	k = 16;
+	if (n > k && (v[k] != ':' || n < k + 3 || !digits(v + k + 1, 2)))
+		return 0;
+	if (n > k)
+		k += 3;
+	if (n > k && (v[k] != '.' || !digits(v + k + 1, n - k - 1)))
+		return 0;
+	memcpy(buf, v, n);
+	buf[10] = ' ';
+	buf[n] = '\0';
+	return 1;
+}
+
+static const char *
+is_bool(const char *v, size_t n)
+{
+	static const char *const t[] = { "1", "true", "t", "yes", "y" };
+	static const char *const f[] = { "0", "false", "f", "no", "n" };
+	size_t	i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (strlen(t[i]) == n && strncasecmp(v, t[i], n) == 0)
+			return "1";
+		if (strlen(f[i]) == n && strncasecmp(v, f[i], n) == 0)
+			return "0";
+	}
+	return NULL;
+}
+
+const char *
+odsi_etl_cast(enum ods_etl_ctype t, const char *v, size_t n, char *buf,
+    size_t len, const char **out, size_t *outn)
+{
+	const char	*b;
+
+	*out = v;
+	*outn = n;
+	switch (t) {
+	case ODS_ETL_T_INT16: case ODS_ETL_T_INT32: case ODS_ETL_T_INT64:
+	case ODS_ETL_T_UINT64:
+		return is_int(v, n) ? NULL : "is not an integer";
+	case ODS_ETL_T_FLOAT32: case ODS_ETL_T_FLOAT64: case ODS_ETL_T_DECIMAL:
+		return is_num(v, n, buf, len) ? NULL : "is not a number";
+	case ODS_ETL_T_DATE:
+		return is_date(v, n) ? NULL : "is not a date (YYYY-MM-DD)";
+	case ODS_ETL_T_DATETIME: case ODS_ETL_T_TIMESTAMPTZ:
+		if (!is_datetime(v, n, buf, len))
+			return "is not a date and time (ISO-8601)";
+		*out = buf;
+		*outn = strlen(buf);
+		return NULL;
+	case ODS_ETL_T_BOOL:
+		if ((b = is_bool(v, n)) == NULL)
+			return "is not a boolean";
+		*out = b;
+		*outn = 1;
+		return NULL;
+	default:
+		return NULL;
 	}
 }
