@@ -79,7 +79,9 @@ START_TEST(test_etl_types_mariadb_to_postgresql)
 	ck_assert_str_eq(decl("tinyint(1)", 1), "SMALLINT");
 	ck_assert_str_eq(decl("decimal(12,2)", 1), "NUMERIC(12,2)");
 	ck_assert_str_eq(decl("varchar(40)", 1), "VARCHAR(40)");
-	ck_assert_str_eq(decl("datetime", 1), "TIMESTAMP");
+	ck_assert_str_eq(decl("datetime", 1), "TIMESTAMP(0)");
+	ck_assert_str_eq(decl("datetime(3)", 1), "TIMESTAMP(3)");
+	ck_assert_str_eq(decl("time", 1), "TIME(0)");
 	ck_assert_str_eq(decl("double", 1), "DOUBLE PRECISION");
 	ck_assert_str_eq(decl("longtext", 1), "TEXT");
 	ck_assert_str_eq(decl("longblob", 1), "BYTEA");
@@ -99,6 +101,7 @@ START_TEST(test_etl_types_postgresql_to_mariadb)
 	ck_assert_str_eq(decl("character varying(20)", 0), "VARCHAR(20)");
 	ck_assert_str_eq(decl("character varying(70000)", 0), "LONGTEXT");
 	ck_assert_str_eq(decl("timestamp with time zone", 0), "DATETIME(6)");
+	ck_assert_str_eq(decl("timestamp(2)", 0), "DATETIME(2)");
 	ck_assert_str_eq(decl("text", 0), "LONGTEXT");
 	ck_assert_str_eq(decl("bytea", 0), "LONGBLOB");
 	ck_assert_str_eq(decl("uuid", 0), "CHAR(36)");

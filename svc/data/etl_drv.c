@@ -80,9 +80,11 @@ my_coltype(const MYSQL_FIELD *f, struct ods_etl_coltype *ct)
 		break;
 	case MYSQL_TYPE_TIME:
 		ct->t = ODS_ETL_T_TIME;
+		ct->scale = (int)f->decimals;	/* fractional digits */
 		break;
 	case MYSQL_TYPE_DATETIME: case MYSQL_TYPE_TIMESTAMP:
 		ct->t = ODS_ETL_T_DATETIME;
+		ct->scale = (int)f->decimals;
 		break;
 	case MYSQL_TYPE_BIT:
 		ct->t = f->length == 1 ? ODS_ETL_T_BOOL : ODS_ETL_T_INT64;
@@ -202,9 +204,12 @@ pg_coltype(Oid t, int mod, struct ods_etl_coltype *ct)
 		}
 		break;
 	case 1082: ct->t = ODS_ETL_T_DATE; break;
-	case 1083: case 1266: ct->t = ODS_ETL_T_TIME; break;
-	case 1114: ct->t = ODS_ETL_T_DATETIME; break;
-	case 1184: ct->t = ODS_ETL_T_TIMESTAMPTZ; break;
+	case 1083: case 1266: case 1114: case 1184:
+		ct->t = t == 1114 ? ODS_ETL_T_DATETIME : t == 1184 ?
+		    ODS_ETL_T_TIMESTAMPTZ : ODS_ETL_T_TIME;
+		/* The fractional digits; -1: PostgreSQL's default, 6. */
+		ct->scale = mod >= 0 ? mod : 6;
+		break;
 	case 1043: case 1042:
 		ct->t = ODS_ETL_T_VARCHAR;
 		ct->len = mod >= 4 ? mod - 4 : 255;
@@ -451,6 +456,52 @@ is_pg_true(const char *v, size_t n)
 	return n == 1 && v[0] == 't';
 }
 
+/*
+ * A number as both dialects write it: sent bare, as mariadb-dump does,
+ * so the server does not convert a string. Anything else is quoted.
+ */
+static size_t
+digits_at(const char *v, size_t n, size_t i)
+{
+	while (i < n && v[i] >= '0' && v[i] <= '9')
+		i++;
+	return i;
+}
+
+static int
+bare_number(const char *v, size_t n, enum ods_etl_ctype t)
+{
+	size_t	i, j;
+
+	if (t != ODS_ETL_T_INT16 && t != ODS_ETL_T_INT32 &&
+	    t != ODS_ETL_T_INT64 && t != ODS_ETL_T_UINT64 &&
+	    t != ODS_ETL_T_DECIMAL && t != ODS_ETL_T_FLOAT64 &&
+	    t != ODS_ETL_T_FLOAT32)
+		return 0;
+	/* -?D+(.D+)?([eE][+-]?D+)? exactly: nothing the server could
+	 * read as an expression. */
+	if (n == 0 || n > 80)
+		return 0;
+	i = v[0] == '-';
+	if ((j = digits_at(v, n, i)) == i)
+		return 0;
+	i = j;
+	if (i < n && v[i] == '.') {
+		if ((j = digits_at(v, n, i + 1)) == i + 1)
+			return 0;
+		i = j;
+	}
+	if (i < n && (v[i] == 'e' || v[i] == 'E')) {
+		i++;
+		if (i < n && (v[i] == '+' || v[i] == '-'))
+			i++;
+		if ((j = digits_at(v, n, i)) == i)
+			return 0;
+		i = j;
+	}
+	return i == n;
+}
+
 enum ods_err
 odsi_etl_lit(struct odsi_ds_conn *c, struct ods_buf *b, const char *v,
     size_t n, enum ods_etl_ctype t, int from_pg)
@@ -460,6 +511,8 @@ odsi_etl_lit(struct odsi_ds_conn *c, struct ods_buf *b, const char *v,
 
 	if (v == NULL)
 		return ods_buf_add(b, "NULL", 4);
+	if (bare_number(v, n, t))
+		return ods_buf_add(b, v, n);
 	if (c->kind == ODSI_DS_MYSQL) {
 		if (t == ODS_ETL_T_BOOL && from_pg)
 			return ods_buf_add(b, is_pg_true(v, n) ? "1" : "0", 1);

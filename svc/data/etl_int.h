@@ -88,6 +88,7 @@ void		 odsi_etl_line(struct ods_db *, const char *task_id,
 #define QID_MAX		(ODS_ETL_IDENT_MAX * 2 + 8)	/* a quoted name */
 #define ODSI_ETL_SAMPLE	10	/* rejected rows kept with why */
 
+struct odsi_etl_writer;
 struct odsi_etl_run {
 	const struct ods_etl_env	*env;
 	const struct ods_etl_task	*t;
@@ -109,6 +110,7 @@ struct odsi_etl_run {
 	int64_t				 last_ms;
 	enum ods_err			 er;
 	int				 stop;
+	struct odsi_etl_writer		*w;		/* etl_run.c's thread */
 	struct ods_buf			 rejects;	/* JSON array text */
 	size_t				 nrejects;
 };

@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,154 @@ create_stage(struct odsi_etl_run *r)
 	return rc;
 }
 
+/*
+ * The writer: a thread of the run that sends the INSERTs to the target
+ * while the run reads the next rows from the source and builds the next
+ * statement (two buffers: the one being sent, the one being built), as
+ * the two ends of `mariadb-dump | mariadb` overlap. It owns the target's
+ * session from the staging table's creation to the end of the load and
+ * the transaction of every COMMIT_EVERY batches.
+ */
+struct odsi_etl_writer {
+	pthread_t		 th;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct odsi_ds_conn	*c;
+	int			 pg;
+	struct ods_buf		 job;		/* the statement handed over */
+	int			 have;		/* job waits to be sent */
+	int			 quit, commit;	/* end: commit or not */
+	int			 in_tx, failed;
+	size_t			 batches;
+	int64_t			 written, bytes;
+	enum ods_err		 er;
+	char			 msg[1024];
+};
+
+/* One statement on the writer's session; 0, or -1 with the error kept. */
+static int
+wexec(struct odsi_etl_writer *w, const char *sql, size_t len, int64_t *n)
+{
+	char		msg[1024];
+	enum ods_err	er;
+
+	er = odsi_etl_exec(w->c, sql, len, n, msg, sizeof(msg));
+	if (er == ODS_OK)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	w->failed = 1;
+	w->er = er == ODS_ENOTFOUND ? ODS_EINVAL : er;
+	snprintf(w->msg, sizeof(w->msg), "%s", msg);
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return -1;
+}
+
+static int
+wsend(struct odsi_etl_writer *w)
+{
+	const char	*begin = w->pg ? "BEGIN" : "START TRANSACTION";
+	int64_t		 n = 0;
+
+	if (!w->in_tx && wexec(w, begin, strlen(begin), NULL) != 0)
+		return -1;
+	w->in_tx = 1;
+	if (wexec(w, w->job.data, w->job.len, &n) != 0)
+		return -1;
+	pthread_mutex_lock(&w->mu);
+	w->written += n;
+	w->bytes += (int64_t)w->job.len;
+	pthread_mutex_unlock(&w->mu);
+	if (++w->batches % COMMIT_EVERY == 0) {
+		if (wexec(w, "COMMIT", 6, NULL) != 0)
+			return -1;
+		w->in_tx = 0;
+	}
+	return 0;
+}
+
+static void *
+wmain(void *arg)
+{
+	struct odsi_etl_writer	*w = arg;
+	int			 quit, rc = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (!w->have && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		quit = w->quit && !w->have;
+		pthread_mutex_unlock(&w->mu);
+		if (quit)
+			break;
+		if (rc == 0 && !w->failed)
+			rc = wsend(w);
+		pthread_mutex_lock(&w->mu);
+		w->have = 0;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+	}
+	if (w->in_tx && !w->failed && w->commit &&
+	    wexec(w, "COMMIT", 6, NULL) == 0)
+		w->in_tx = 0;
+	return NULL;
+}
+
+static int
+writer_start(struct odsi_etl_run *r)
+{
+	struct odsi_etl_writer	*w;
+
+	w = ods_xcalloc(1, sizeof(*w));
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	w->c = r->dst;
+	w->pg = r->dst_pg;
+	ods_buf_init(&w->job, r->ins.max);
+	if (pthread_create(&w->th, NULL, wmain, w) != 0) {
+		ods_buf_free(&w->job);
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		free(w);
+		return odsi_etl_fail(r, ODS_ENOMEM, "cannot start the writer");
+	}
+	r->w = w;
+	return 0;
+}
+
+/*
+ * Wait for the statements handed over, commit (commit non-zero) or
+ * leave the transaction open for the caller's ROLLBACK, and end the
+ * thread: the session is the run's again. 0, or 1 with the run failed.
+ */
+static int
+writer_end(struct odsi_etl_run *r, int commit)
+{
+	struct odsi_etl_writer	*w = r->w;
+	int			 failed;
+
+	if (w == NULL)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	w->commit = commit;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->th, NULL);
+	r->out->rows_written = w->written;
+	r->out->bytes_written = w->bytes;
+	r->in_tx = w->in_tx;
+	failed = w->failed;
+	if (failed && r->er == ODS_OK)
+		odsi_etl_fail(r, w->er, w->msg);
+	ods_buf_free(&w->job);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	free(w);
+	r->w = NULL;
+	return failed;
+}
+
 static int
 begin_batch(struct odsi_etl_run *r)
 {
@@ -285,25 +434,28 @@ report(struct odsi_etl_run *r, int force)
 static int
 flush(struct odsi_etl_run *r)
 {
-	int64_t	n = 0;
+	struct odsi_etl_writer	*w = r->w;
+	struct ods_buf		 t;
+	int			 failed;
 
 	if (r->batch_rows == 0)
 		return 0;
-	if (!r->in_tx) {
-		if (exec(r, r->dst_pg ? "BEGIN" : "START TRANSACTION", NULL) !=
-		    ODS_OK)
-			return 1;
-		r->in_tx = 1;
+	pthread_mutex_lock(&w->mu);
+	while (w->have && !w->failed)
+		pthread_cond_wait(&w->cv, &w->mu);
+	if (!(failed = w->failed)) {
+		/* Hand the statement over; build the next in its buffer. */
+		t = w->job;
+		w->job = r->ins;
+		r->ins = t;
+		w->have = 1;
+		pthread_cond_broadcast(&w->cv);
 	}
-	if (exec(r, r->ins.data, &n) != ODS_OK)
-		return 1;
-	r->out->rows_written += n;
-	r->out->bytes_written += (int64_t)r->ins.len;
-	if (++r->batches % COMMIT_EVERY == 0) {
-		if (exec(r, "COMMIT", NULL) != ODS_OK)
-			return 1;
-		r->in_tx = 0;
-	}
+	r->out->rows_written = w->written;
+	r->out->bytes_written = w->bytes;
+	pthread_mutex_unlock(&w->mu);
+	if (failed)
+		return odsi_etl_fail(r, w->er, w->msg);
 	report(r, 0);
 	if (r->env->stopping != NULL && r->env->stopping(r->env->arg)) {
 		r->stop = 1;
@@ -331,7 +483,8 @@ odsi_etl_load_cols(void *arg, size_t n, const struct odsi_etl_col *cols)
 	r->cols = ods_xcalloc(n, sizeof(*r->cols));
 	memcpy(r->cols, cols, n * sizeof(*cols));
 	r->ncols = n;
-	if (create_stage(r) != 0 || begin_batch(r) != 0)
+	if (create_stage(r) != 0 || begin_batch(r) != 0 ||
+	    writer_start(r) != 0)
 		return 1;
 	odsi_etl_rline(r, "info", "load", "loading %zu columns into %s", n,
 	    r->stage_base);
@@ -652,6 +805,7 @@ cleanup(struct odsi_etl_run *r)
 {
 	char	sql[QID_MAX + 32], msg[256];
 
+	(void)writer_end(r, 0);
 	if (r->dst == NULL || !r->staged)
 		return;
 	if (r->in_tx)
@@ -713,7 +867,7 @@ steps(struct odsi_etl_run *r)
 	}
 	if (r->ncols == 0 && odsi_etl_load_cols(r, 0, NULL) != 0)
 		goto out;
-	if (flush(r) != 0 || (r->in_tx && exec(r, "COMMIT", NULL) != ODS_OK))
+	if (flush(r) != 0 || writer_end(r, 1) != 0)
 		goto out;
 	r->in_tx = 0;
 	if (r->env->stopping != NULL && r->env->stopping(r->env->arg)) {

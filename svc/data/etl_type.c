@@ -182,6 +182,10 @@ ods_etl_type_parse(const char *s, struct ods_etl_coltype *ct)
 	}
 	if (ct->t == ODS_ETL_T_VARCHAR)
 		ct->len = a > 0 ? a : 255;
+	if (ct->t == ODS_ETL_T_DATETIME || ct->t == ODS_ETL_T_TIME ||
+	    ct->t == ODS_ETL_T_TIMESTAMPTZ)
+		ct->scale = p != NULL ? a : strcmp(base, "datetime") == 0 ||
+		    strcmp(base, "time") == 0 ? 0 : 6;
 	if (ct->t == ODS_ETL_T_DECIMAL) {
 		ct->prec = a > 0 ? a : 38;
 		ct->scale = a > 0 ? b : 10;
@@ -197,6 +201,8 @@ ods_etl_type_decl(const struct ods_etl_coltype *ct, int pg, char *buf,
 {
 	int	vl = ct->len > 0 ? ct->len : 255;
 	int	p = ct->prec > 0 ? ct->prec : 38, s = ct->scale;
+	/* Fractional seconds of times: the source's, at most 6. */
+	int	fsp = ct->scale < 0 ? 0 : ct->scale > 6 ? 6 : ct->scale;
 
 	if (p > 65)
 		p = 65;
@@ -236,13 +242,14 @@ ods_etl_type_decl(const struct ods_etl_coltype *ct, int pg, char *buf,
 		snprintf(buf, len, "DATE");
 		break;
 	case ODS_ETL_T_TIME:
-		snprintf(buf, len, "%s", pg ? "TIME" : "TIME(6)");
+		snprintf(buf, len, "%s(%d)", pg ? "TIME" : "TIME", fsp);
 		break;
 	case ODS_ETL_T_DATETIME:
-		snprintf(buf, len, "%s", pg ? "TIMESTAMP" : "DATETIME(6)");
+		snprintf(buf, len, "%s(%d)", pg ? "TIMESTAMP" : "DATETIME", fsp);
 		break;
 	case ODS_ETL_T_TIMESTAMPTZ:
-		snprintf(buf, len, "%s", pg ? "TIMESTAMPTZ" : "DATETIME(6)");
+		snprintf(buf, len, "%s(%d)", pg ? "TIMESTAMPTZ" : "DATETIME",
+		    fsp);
 		break;
 	case ODS_ETL_T_VARCHAR:
 		/* Past MariaDB's row size a long VARCHAR becomes TEXT. */
