@@ -490,11 +490,13 @@ store(struct ods_db *db, const struct ods_etl_spec *sp, const char *id,
 	a[15] = ods_db_text(id);
 	a[16] = ods_db_text(owner != NULL ? owner : "");
 	if (!create)
-		return ods_db_exec_once(db, "UPDATE etl_tasks SET name = ?, "
+		return ods_db_exec_once(db,
+		    "UPDATE etl_tasks SET name = ?, "
 		    "description = ?, task_type = ?, task_kind = ?, "
 		    "source_id = ?, source_query = ?, source_config = ?, "
 		    "target_id = ?, target_table = ?, target_config = ?, "
-		    "transform_rules = ?, schedule_type = ?, schedule_cron = ?, "
+		    "transform_rules = ?, schedule_type = ?, schedule_cron = "
+		    "?, "
 		    "schedule_interval = ?, visibility = ? WHERE task_id = ?",
 		    a, 16, NULL);
 	return ods_db_exec_once(db, "INSERT INTO etl_tasks (name, description, "
@@ -585,9 +587,11 @@ ods_etl_list(struct ods_db *db, const char *owner,
 	a[8] = ods_db_text(f->keyword != NULL ? f->keyword : "");
 	a[9] = ods_db_int((int64_t)limit);
 	a[10] = ods_db_int((int64_t)offset);
-#define WHERE " FROM etl_tasks t WHERE (? = 1 OR t.created_by = ? OR " \
-	"t.visibility = 'public') AND (? = 1 OR t.status = ?) AND (? = 1 OR " \
-	"t.task_kind = ? OR t.task_type = ?) AND (? = 1 OR INSTR(t.name, ?) > 0)"
+#define WHERE                                                                  \
+	" FROM etl_tasks t WHERE (? = 1 OR t.created_by = ? OR "               \
+	"t.visibility = 'public') AND (? = 1 OR t.status = ?) AND (? = 1 OR "  \
+	"t.task_kind = ? OR t.task_type = ?) AND (? = 1 OR INSTR(t.name, ?) "  \
+	"> 0)"
 	er = ods_db_query_once(db, "SELECT " COLS WHERE " ORDER BY "
 	    "t.created_at DESC, t.id DESC LIMIT ? OFFSET ?", a, 11, limit,
 	    &res);
@@ -832,11 +836,15 @@ ods_etl_start(struct ods_db *db, struct ods_redis *redis,
 		return er;
 	a[0] = ods_db_int(job);
 	a[1] = ods_db_text(exec_id);
-	odsi_etl_ignore(ods_db_exec_once(db, "UPDATE etl_task_logs SET job_id = ? "
-	    "WHERE log_id = ?", a, 2, NULL));
+	odsi_etl_ignore(ods_db_exec_once(db,
+	    "UPDATE etl_task_logs SET job_id = ? "
+	    "WHERE log_id = ?",
+	    a, 2, NULL));
 	a[0] = ods_db_text(t->task_id);
-	odsi_etl_ignore(ods_db_exec_once(db, "UPDATE etl_tasks SET status = 'pending' "
-	    "WHERE task_id = ?", a, 1, NULL));
+	odsi_etl_ignore(ods_db_exec_once(db,
+	    "UPDATE etl_tasks SET status = 'pending' "
+	    "WHERE task_id = ?",
+	    a, 1, NULL));
 	return ODS_OK;
 }
 
@@ -911,8 +919,10 @@ ods_etl_stop(struct ods_db *db, const struct ods_etl_task *t,
 	    "'running')", a, 1, NULL)) != ODS_OK)
 		return er;
 	a[0] = ods_db_text(t->task_id);
-	odsi_etl_ignore(ods_db_exec_once(db, "UPDATE etl_tasks SET status = 'stopped', "
-	    "last_run_status = 'stopped' WHERE task_id = ?", a, 1, NULL));
+	odsi_etl_ignore(ods_db_exec_once(db,
+	    "UPDATE etl_tasks SET status = 'stopped', "
+	    "last_run_status = 'stopped' WHERE task_id = ?",
+	    a, 1, NULL));
 	odsi_etl_line(db, t->task_id, exec_id, 0, "info", "stop",
 	    "stop requested");
 	return ODS_OK;
@@ -1002,10 +1012,13 @@ ods_etl_logs(struct ods_db *db, const char *task_id, const char *exec_id,
 	a[2] = ods_db_text(exec_id != NULL ? exec_id : "");
 	a[3] = ods_db_int((int64_t)limit);
 	a[4] = ods_db_int((int64_t)offset);
-	er = ods_db_query_once(db, "SELECT log_id, attempt, level, step, "
-	    "message, " TS("created_at") " FROM etl_run_lines WHERE task_id = ? "
-	    "AND (? = 1 OR log_id = ?) ORDER BY id LIMIT ? OFFSET ?", a, 5,
-	    limit, &res);
+	er = ods_db_query_once(db,
+	    "SELECT log_id, attempt, level, step, "
+	    "message, " TS(
+		"created_at") " FROM etl_run_lines WHERE task_id = ? "
+			      "AND (? = 1 OR log_id = ?) ORDER BY id LIMIT ? "
+			      "OFFSET ?",
+	    a, 5, limit, &res);
 	if (er != ODS_OK)
 		return er;
 	for (i = 0; i < ods_db_res_nrows(res); i++) {

@@ -18,10 +18,10 @@
 
 #include "core/ods_mem.h"
 #include "datasource.h"
+#include "query.h"
 #include "data_int.h"
 #include "etl_int.h"
 
-#define COLS_MAX	ODS_QUERY_COLS_MAX
 
 int
 odsi_etl_is_pg(const struct odsi_ds_conn *c)
@@ -44,130 +44,6 @@ my_err(MYSQL *m, char *msg, size_t msglen)
 	return ODS_EINVAL;
 }
 
-static void
-my_coltype(const MYSQL_FIELD *f, struct ods_etl_coltype *ct)
-{
-	int	uns = (f->flags & UNSIGNED_FLAG) != 0;
-
-	memset(ct, 0, sizeof(*ct));
-	switch (f->type) {
-	case MYSQL_TYPE_TINY:
-		ct->t = f->length == 1 ? ODS_ETL_T_BOOL : ODS_ETL_T_INT16;
-		break;
-	case MYSQL_TYPE_SHORT: case MYSQL_TYPE_YEAR:
-		ct->t = uns ? ODS_ETL_T_INT32 : ODS_ETL_T_INT16;
-		break;
-	case MYSQL_TYPE_INT24: case MYSQL_TYPE_LONG:
-		ct->t = uns ? ODS_ETL_T_INT64 : ODS_ETL_T_INT32;
-		break;
-	case MYSQL_TYPE_LONGLONG:
-		ct->t = uns ? ODS_ETL_T_UINT64 : ODS_ETL_T_INT64;
-		break;
-	case MYSQL_TYPE_FLOAT:
-		ct->t = ODS_ETL_T_FLOAT32;
-		break;
-	case MYSQL_TYPE_DOUBLE:
-		ct->t = ODS_ETL_T_FLOAT64;
-		break;
-	case MYSQL_TYPE_DECIMAL: case MYSQL_TYPE_NEWDECIMAL:
-		ct->t = ODS_ETL_T_DECIMAL;
-		ct->scale = (int)f->decimals;
-		/* length counts the sign and the point. */
-		ct->prec = (int)f->length - (f->decimals > 0) - !uns;
-		break;
-	case MYSQL_TYPE_DATE: case MYSQL_TYPE_NEWDATE:
-		ct->t = ODS_ETL_T_DATE;
-		break;
-	case MYSQL_TYPE_TIME:
-		ct->t = ODS_ETL_T_TIME;
-		ct->scale = (int)f->decimals;	/* fractional digits */
-		break;
-	case MYSQL_TYPE_DATETIME: case MYSQL_TYPE_TIMESTAMP:
-		ct->t = ODS_ETL_T_DATETIME;
-		ct->scale = (int)f->decimals;
-		break;
-	case MYSQL_TYPE_BIT:
-		ct->t = f->length == 1 ? ODS_ETL_T_BOOL : ODS_ETL_T_INT64;
-		break;
-	case MYSQL_TYPE_JSON:
-		ct->t = ODS_ETL_T_JSON;
-		break;
-	case MYSQL_TYPE_TINY_BLOB: case MYSQL_TYPE_MEDIUM_BLOB:
-	case MYSQL_TYPE_LONG_BLOB: case MYSQL_TYPE_BLOB:
-		ct->t = f->charsetnr == 63 ? ODS_ETL_T_BYTES : ODS_ETL_T_TEXT;
-		break;
-	case MYSQL_TYPE_VARCHAR: case MYSQL_TYPE_VAR_STRING:
-	case MYSQL_TYPE_STRING:
-		if (f->charsetnr == 63) {
-			ct->t = ODS_ETL_T_BYTES;
-			break;
-		}
-		ct->t = ODS_ETL_T_VARCHAR;
-		/* utf8mb4: four bytes a character. */
-		ct->len = (int)(f->length / 4);
-		if (ct->len <= 0)
-			ct->len = 1;
-		break;
-	default:
-		ct->t = ODS_ETL_T_TEXT;
-		break;
-	}
-}
-
-static enum ods_err
-read_mysql(struct odsi_ds_conn *c, const char *sql,
-    const struct odsi_etl_reader *rd, int *stopped, char *msg, size_t msglen)
-{
-	struct odsi_etl_col	*cols = NULL;
-	size_t			 lens[COLS_MAX];
-	MYSQL_RES		*res;
-	MYSQL_FIELD		*f;
-	MYSQL_ROW		 row;
-	unsigned long		*l;
-	unsigned		 n, i;
-	enum ods_err		 er = ODS_OK;
-
-	if (mysql_real_query(c->my, sql, strlen(sql)) != 0)
-		return my_err(c->my, msg, msglen);
-	if ((res = mysql_use_result(c->my)) == NULL)
-		return mysql_field_count(c->my) != 0 ?
-		    my_err(c->my, msg, msglen) : ODS_OK;
-	n = mysql_num_fields(res);
-	if (n > COLS_MAX) {
-		snprintf(msg, msglen, "the result has %u columns, more than "
-		    "%d", n, COLS_MAX);
-		er = ODS_EINVAL;
-		goto stop;
-	}
-	cols = ods_xcalloc(n + 1, sizeof(*cols));
-	f = mysql_fetch_fields(res);
-	for (i = 0; i < n; i++) {
-		snprintf(cols[i].name, sizeof(cols[i].name), "%s", f[i].name);
-		my_coltype(&f[i], &cols[i].ct);
-	}
-	if (rd->cols(rd->arg, n, cols) != 0)
-		goto stop;
-	while ((row = mysql_fetch_row(res)) != NULL) {
-		l = mysql_fetch_lengths(res);
-		for (i = 0; i < n; i++)
-			lens[i] = l[i];
-		if (rd->row(rd->arg, n, (const char *const *)row, lens) != 0)
-			goto stop;
-	}
-	if (mysql_errno(c->my) != 0)
-		er = my_err(c->my, msg, msglen);
-	mysql_free_result(res);
-	free(cols);
-	return er;
-stop:
-	/* Freeing an unbuffered result reads the rest: cut it first. */
-	*stopped = 1;
-	shutdown((int)mysql_get_socket(c->my), SHUT_RDWR);
-	mysql_free_result(res);
-	free(cols);
-	return er;
-}
-
 /* ---- PostgreSQL ---- */
 
 static enum ods_err
@@ -185,139 +61,65 @@ pg_err(PGconn *pg, const PGresult *r, char *msg, size_t msglen)
 	return ODS_EINVAL;
 }
 
-static void
-pg_coltype(Oid t, int mod, struct ods_etl_coltype *ct)
+/* Between odsi_ds_run's sink and a reader: the names, then the types. */
+struct adapt {
+	const struct odsi_etl_reader	*rd;
+	const char *const		*names;
+};
+
+static int
+ad_columns(void *arg, size_t n, const char *const *names,
+    const char *const *types, const int *numeric)
 {
-	memset(ct, 0, sizeof(*ct));
-	switch (t) {
-	case 16: ct->t = ODS_ETL_T_BOOL; break;
-	case 21: ct->t = ODS_ETL_T_INT16; break;
-	case 23: case 26: ct->t = ODS_ETL_T_INT32; break;
-	case 20: ct->t = ODS_ETL_T_INT64; break;
-	case 700: ct->t = ODS_ETL_T_FLOAT32; break;
-	case 701: ct->t = ODS_ETL_T_FLOAT64; break;
-	case 1700:
-		ct->t = ODS_ETL_T_DECIMAL;
-		if (mod >= 4) {
-			ct->prec = ((mod - 4) >> 16) & 0xffff;
-			ct->scale = (mod - 4) & 0xffff;
-		}
-		break;
-	case 1082: ct->t = ODS_ETL_T_DATE; break;
-	case 1083: case 1266: case 1114: case 1184:
-		ct->t = t == 1114 ? ODS_ETL_T_DATETIME : t == 1184 ?
-		    ODS_ETL_T_TIMESTAMPTZ : ODS_ETL_T_TIME;
-		/* The fractional digits; -1: PostgreSQL's default, 6. */
-		ct->scale = mod >= 0 ? mod : 6;
-		break;
-	case 1043: case 1042:
-		ct->t = ODS_ETL_T_VARCHAR;
-		ct->len = mod >= 4 ? mod - 4 : 255;
-		if (mod < 4)
-			ct->t = ODS_ETL_T_TEXT;
-		break;
-	case 114: case 3802: ct->t = ODS_ETL_T_JSON; break;
-	case 17: ct->t = ODS_ETL_T_BYTES; break;
-	case 2950: ct->t = ODS_ETL_T_UUID; break;
-	default: ct->t = ODS_ETL_T_TEXT; break;
-	}
+	struct adapt	*a = arg;
+
+	(void)n;
+	(void)types;
+	(void)numeric;
+	a->names = names;
+	return 0;
 }
 
 static int
-pg_cols(PGresult *r, const struct odsi_etl_reader *rd)
+ad_coltypes(void *arg, size_t n, const struct ods_etl_coltype *ct)
 {
+	struct adapt		*a = arg;
 	struct odsi_etl_col	*cols;
-	int			 n = PQnfields(r), i, rc;
+	size_t			 i;
+	int			 rc;
 
-	if (n > COLS_MAX)
-		n = COLS_MAX;
-	cols = ods_xcalloc((size_t)n + 1, sizeof(*cols));
+	cols = ods_xcalloc(n + 1, sizeof(*cols));
 	for (i = 0; i < n; i++) {
 		snprintf(cols[i].name, sizeof(cols[i].name), "%s",
-		    PQfname(r, i));
-		pg_coltype(PQftype(r, i), PQfmod(r, i), &cols[i].ct);
+		    a->names[i]);
+		cols[i].ct = ct[i];
 	}
-	rc = rd->cols(rd->arg, (size_t)n, cols);
+	rc = a->rd->cols(a->rd->arg, n, cols);
 	free(cols);
 	return rc;
 }
 
 static int
-pg_row(PGresult *r, const struct odsi_etl_reader *rd)
+ad_row(void *arg, size_t n, const char *const *v, const size_t *l)
 {
-	const char	*v[COLS_MAX];
-	size_t		 l[COLS_MAX];
-	int		 n = PQnfields(r), i;
+	struct adapt	*a = arg;
 
-	if (n > COLS_MAX)
-		n = COLS_MAX;
-	for (i = 0; i < n; i++) {
-		v[i] = PQgetisnull(r, 0, i) ? NULL : PQgetvalue(r, 0, i);
-		l[i] = (size_t)PQgetlength(r, 0, i);
-	}
-	return rd->row(rd->arg, (size_t)n, v, l);
-}
-
-static void
-pg_cancel(PGconn *pg)
-{
-	PGcancel	*cn;
-	char		 buf[64];
-
-	if ((cn = PQgetCancel(pg)) != NULL) {
-		PQcancel(cn, buf, sizeof(buf));
-		PQfreeCancel(cn);
-	}
-}
-
-static enum ods_err
-read_pg(struct odsi_ds_conn *c, const char *sql,
-    const struct odsi_etl_reader *rd, int *stopped, char *msg, size_t msglen)
-{
-	PGresult	*r;
-	enum ods_err	 er = ODS_OK;
-	int		 cols = 0;
-
-	if (!PQsendQueryParams(c->pg, sql, 0, NULL, NULL, NULL, NULL, 0))
-		return pg_err(c->pg, NULL, msg, msglen);
-	PQsetSingleRowMode(c->pg);
-	while ((r = PQgetResult(c->pg)) != NULL) {
-		if (*stopped || er != ODS_OK) {
-			PQclear(r);
-			continue;
-		}
-		switch (PQresultStatus(r)) {
-		case PGRES_SINGLE_TUPLE:
-			if ((!cols++ && pg_cols(r, rd) != 0) ||
-			    pg_row(r, rd) != 0) {
-				*stopped = 1;
-				pg_cancel(c->pg);
-			}
-			break;
-		case PGRES_TUPLES_OK:
-			if (!cols++ && pg_cols(r, rd) != 0)
-				*stopped = 1;
-			break;
-		case PGRES_COMMAND_OK:
-			break;
-		default:
-			er = pg_err(c->pg, r, msg, msglen);
-			break;
-		}
-		PQclear(r);
-	}
-	return er;
+	return a->rd->row(a->rd->arg, n, v, l);
 }
 
 enum ods_err
 odsi_etl_read(struct odsi_ds_conn *c, const char *sql,
     const struct odsi_etl_reader *rd, int *stopped, char *msg, size_t msglen)
 {
-	*stopped = 0;
-	msg[0] = '\0';
-	if (c->kind == ODSI_DS_MYSQL)
-		return read_mysql(c, sql, rd, stopped, msg, msglen);
-	return read_pg(c, sql, rd, stopped, msg, msglen);
+	struct adapt		a = { rd, NULL };
+	struct ods_query_sink	k = { ad_columns, ad_row, &a, ad_coltypes };
+
+	/*
+	 * No statement timeout (0): a load takes as long as its rows do.
+	 * The session's own (a read-only session's default) is set anew.
+	 */
+	c->timeout_ms = -1;
+	return odsi_ds_run(c, sql, strlen(sql), 0, &k, stopped, msg, msglen);
 }
 
 enum ods_err

@@ -47,7 +47,7 @@ struct imp {
 	int			 header;	/* the first record names */
 	int			 started;	/* columns sent */
 	size_t			 ncols;
-	int			 src[MAP_MAX];	/* field index, -1: by name */
+	int			 src[MAP_MAX];	/* field, -1: by name */
 	char			*srcname[MAP_MAX];
 	struct odsi_etl_col	 cols[MAP_MAX];
 	size_t			 nfields;	/* of the header */
@@ -127,7 +127,8 @@ columns(struct imp *m, const char **f, const size_t *l, size_t n)
 		if (tg == NULL)
 			tg = m->srcname[i];
 		if (tg == NULL || !ods_etl_ident_ok(tg, 1)) {
-			snprintf(msg, sizeof(msg), "column %zu: \"%.64s\" is no "
+			snprintf(msg, sizeof(msg),
+			    "column %zu: \"%.64s\" is no "
 			    "plain column name: map it with columns[].target",
 			    i + 1, tg != NULL ? tg : "");
 			return odsi_etl_fail(m->r, ODS_EINVAL, msg);
@@ -549,7 +550,7 @@ odsi_etl_export(struct odsi_etl_run *r)
 		odsi_etl_fail(r, ODS_EUNAVAIL, "cannot make a temporary file");
 		goto out;
 	}
-	(void)unlink(path);	/* gone with the descriptor, even on a kill */
+	(void)unlink(path); /* gone with the descriptor, even on a kill */
 	ods_buf_init(&x.b, 64u << 20);
 	odsi_etl_rline(r, "info", "read", "exporting the query to %s", dsid);
 	er = odsi_etl_read(r->src, sql, &rd, &stopped, msg, sizeof(msg));

@@ -39,10 +39,9 @@
 #define COMMIT_EVERY	8		/* batches per transaction */
 #define PROGRESS_MS	1000
 
-
 void
-odsi_etl_rline(struct odsi_etl_run *r, const char *level, const char *step, const char *fmt,
-    ...)
+odsi_etl_rline(struct odsi_etl_run *r, const char *level, const char *step,
+    const char *fmt, ...)
 {
 	char	msg[1536];
 	va_list	ap;
@@ -163,17 +162,21 @@ drop_stale(struct odsi_etl_run *r)
 {
 	struct odsi_etl_reader	 rd = { stale_cols, stale_row, NULL };
 	struct stale		 s;
-	char			 sql[512], q[QID_MAX], qq[QID_MAX], msg[256];
+	char			 sql[512], msg[256];
+	char			 q[QID_MAX], qq[QID_MAX];
 	size_t			 i;
 	int			 stopped = 0;
 
 	memset(&s, 0, sizeof(s));
 	rd.arg = &s;
 	if (r->dst_pg)
-		snprintf(sql, sizeof(sql), "SELECT tablename FROM pg_tables "
-		    "WHERE schemaname = %s%s%s AND (tablename LIKE 'ods\\_stg\\_%%'"
-		    " OR tablename LIKE 'ods\\_old\\_%%')", *r->schema ? "'" :
-		    "current_schema()", r->schema, *r->schema ? "'" : "");
+		snprintf(sql, sizeof(sql),
+		    "SELECT tablename FROM pg_tables "
+		    "WHERE schemaname = %s%s%s AND (tablename LIKE "
+		    "'ods\\_stg\\_%%'"
+		    " OR tablename LIKE 'ods\\_old\\_%%')",
+		    *r->schema ? "'" : "current_schema()", r->schema,
+		    *r->schema ? "'" : "");
 	else
 		snprintf(sql, sizeof(sql), "SELECT table_name FROM "
 		    "information_schema.tables WHERE table_schema = %s%s%s AND "
@@ -193,8 +196,10 @@ drop_stale(struct odsi_etl_run *r)
 		snprintf(sql, sizeof(sql), "DROP TABLE IF EXISTS %s", qq);
 		if (odsi_etl_exec(r->dst, sql, strlen(sql), NULL, msg,
 		    sizeof(msg)) == ODS_OK)
-			odsi_etl_rline(r, "info", "cleanup", "dropped %s, left by a run "
-			    "that is over", s.names[i]);
+			odsi_etl_rline(r, "info", "cleanup",
+			    "dropped %s, left by a run "
+			    "that is over",
+			    s.names[i]);
 	}
 }
 
@@ -210,19 +215,23 @@ create_stage(struct odsi_etl_run *r)
 
 	ods_buf_init(&b, 1u << 20);
 	if (r->target_exists)
-		odsi_etl_ignore(ods_buf_addf(&b, r->dst_pg ? "CREATE TABLE %s (LIKE %s "
-		    "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING "
-		    "INDEXES)" : "CREATE TABLE %s LIKE %s", r->qstage,
-		    r->qtarget));
+		odsi_etl_ignore(ods_buf_addf(&b,
+		    r->dst_pg
+			? "CREATE TABLE %s (LIKE %s "
+			  "INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING "
+			  "INDEXES)"
+			: "CREATE TABLE %s LIKE %s",
+		    r->qstage, r->qtarget));
 	else {
-		odsi_etl_ignore(ods_buf_addf(&b, "CREATE TABLE %s (", r->qstage));
+		odsi_etl_ignore(
+		    ods_buf_addf(&b, "CREATE TABLE %s (", r->qstage));
 		for (i = 0; i < r->ncols; i++) {
 			(void)ods_etl_quote_ident(r->cols[i].name, r->dst_pg,
 			    q, sizeof(q));
 			ods_etl_type_decl(&r->cols[i].ct, r->dst_pg, decl,
 			    sizeof(decl));
-			odsi_etl_ignore(ods_buf_addf(&b, "%s%s %s", i > 0 ? ", " : "", q,
-			    decl));
+			odsi_etl_ignore(ods_buf_addf(
+			    &b, "%s%s %s", i > 0 ? ", " : "", q, decl));
 		}
 		odsi_etl_ignore(ods_buf_addf(&b, ")%s", r->dst_pg ? "" :
 		    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
@@ -249,8 +258,8 @@ struct odsi_etl_writer {
 	pthread_cond_t		 cv;
 	struct odsi_ds_conn	*c;
 	int			 pg;
-	struct ods_buf		 job;		/* the statement handed over */
-	int			 have;		/* job waits to be sent */
+	struct ods_buf		 job;	/* the statement handed over */
+	int			 have;	/* job waits to be sent */
 	int			 quit, commit;	/* end: commit or not */
 	int			 in_tx, failed;
 	size_t			 batches;
@@ -472,7 +481,8 @@ odsi_etl_load_cols(void *arg, size_t n, const struct odsi_etl_col *cols)
 	char		 msg[256];
 
 	if (n == 0)
-		return odsi_etl_fail(r, ODS_EINVAL, "the query returns no columns");
+		return odsi_etl_fail(
+		    r, ODS_EINVAL, "the query returns no columns");
 	for (i = 0; i < n; i++)
 		if (!ods_etl_ident_ok(cols[i].name, 1)) {
 			snprintf(msg, sizeof(msg), "column %zu (\"%.64s\") is "
@@ -506,7 +516,8 @@ odsi_etl_load_row(void *arg, size_t n, const char *const *v, const size_t *lens)
 		if ((i > 0 && ods_buf_add(&r->ins, ",", 1) != ODS_OK) ||
 		    odsi_etl_lit(r->dst, &r->ins, v[i], lens[i],
 		    r->cols[i].ct.t, r->src_pg) != ODS_OK)
-			return odsi_etl_fail(r, ODS_ENOMEM, "a row is too large");
+			return odsi_etl_fail(
+			    r, ODS_ENOMEM, "a row is too large");
 	}
 	if (ods_buf_add(&r->ins, ")", 1) != ODS_OK)
 		return odsi_etl_fail(r, ODS_ENOMEM, "a row is too large");
@@ -599,12 +610,14 @@ select_sql(struct odsi_etl_run *r, struct json_object *cfg)
 	struct ods_sql_verdict	 v;
 	struct ods_buf		 b;
 	const char		*tb, *key;
-	char			 q[QID_MAX], k[QID_MAX], sql[QID_MAX * 2 + 64];
+	char			 q[QID_MAX], k[QID_MAX];
+	char			 sql[QID_MAX * 2 + 64];
 	char			*wm = NULL, msg[512];
 
 	if (r->t->kind == ODS_ETL_SQL_TRANSFORM) {
-		if (ods_sql_check(r->t->source_query, strlen(r->t->source_query),
-		    r->src_pg ? ODS_SQL_PG : ODS_SQL_MYSQL, &v) != ODS_OK) {
+		if (ods_sql_check(r->t->source_query,
+			strlen(r->t->source_query),
+			r->src_pg ? ODS_SQL_PG : ODS_SQL_MYSQL, &v) != ODS_OK) {
 			odsi_etl_fail(r, ODS_EINVAL, v.why);
 			return NULL;
 		}
@@ -615,7 +628,8 @@ select_sql(struct odsi_etl_run *r, struct json_object *cfg)
 	if (ods_etl_quote_ident(tb, r->src_pg, q, sizeof(q)) != 0 ||
 	    (key != NULL && ods_etl_quote_ident(key, r->src_pg, k,
 	    sizeof(k)) != 0)) {
-		odsi_etl_fail(r, ODS_EINVAL, "bad source table or incremental key");
+		odsi_etl_fail(
+		    r, ODS_EINVAL, "bad source table or incremental key");
 		return NULL;
 	}
 	ods_buf_init(&b, 1u << 16);
@@ -638,8 +652,10 @@ select_sql(struct odsi_etl_run *r, struct json_object *cfg)
 			odsi_etl_ignore(ods_buf_addf(&b, " WHERE %s > ", k));
 			(void)odsi_etl_lit(r->src, &b, wm, strlen(wm),
 			    ODS_ETL_T_TEXT, 0);
-			odsi_etl_rline(r, "info", "read", "incremental: rows with %s > "
-			    "%s", key, wm);
+			odsi_etl_rline(r, "info", "read",
+			    "incremental: rows with %s > "
+			    "%s",
+			    key, wm);
 		}
 		odsi_etl_ignore(ods_buf_addf(&b, " ORDER BY %s", k));
 		free(wm);
@@ -650,7 +666,8 @@ select_sql(struct odsi_etl_run *r, struct json_object *cfg)
 /* ---- connections ---- */
 
 int
-odsi_etl_connect(struct odsi_etl_run *r, const char *id, int rw, struct odsi_ds_conn **c)
+odsi_etl_connect(
+    struct odsi_etl_run *r, const char *id, int rw, struct odsi_ds_conn **c)
 {
 	struct ods_ds_result	 res;
 	struct ods_ds		*d = NULL;
@@ -659,7 +676,8 @@ odsi_etl_connect(struct odsi_etl_run *r, const char *id, int rw, struct odsi_ds_
 
 	er = ods_ds_get(r->env->db, id, NULL, &d);
 	if (er == ODS_ENOTFOUND)
-		return odsi_etl_fail(r, ODS_ENOTFOUND, "the data source no longer "
+		return odsi_etl_fail(r, ODS_ENOTFOUND,
+		    "the data source no longer "
 		    "exists");
 	if (er != ODS_OK)
 		return odsi_etl_fail(r, er, "cannot read the data source");
@@ -667,10 +685,13 @@ odsi_etl_connect(struct odsi_etl_run *r, const char *id, int rw, struct odsi_ds_
 		snprintf(msg, sizeof(msg), "%s: %s", res.error, res.message);
 		ods_ds_free(d);
 		/* A refused address or credential will not heal by itself. */
-		return odsi_etl_fail(r, strcmp(res.error, "connect_failed") == 0 ||
-		    strcmp(res.error, "connection_refused") == 0 ||
-		    strcmp(res.error, "timeout") == 0 ? ODS_EUNAVAIL :
-		    ODS_EINVAL, msg);
+		return odsi_etl_fail(r,
+		    strcmp(res.error, "connect_failed") == 0 ||
+			    strcmp(res.error, "connection_refused") == 0 ||
+			    strcmp(res.error, "timeout") == 0
+			? ODS_EUNAVAIL
+			: ODS_EINVAL,
+		    msg);
 	}
 	ods_ds_free(d);
 	return 0;
@@ -741,7 +762,8 @@ lineage(struct odsi_etl_run *r, const char *status)
 		    strlen(r->t->source_query), &ps) != ODS_OK)
 			goto out;
 		for (i = 0; i < ps.ntables && nin < 16; i++, nin++)
-			qualify(names[nin], sizeof(names[nin]), sd, ps.tables[i]);
+			qualify(
+			    names[nin], sizeof(names[nin]), sd, ps.tables[i]);
 	} else {
 		if (r->t->source_config != NULL &&
 		    ods_json_parse(r->t->source_config,
@@ -819,10 +841,12 @@ cleanup(struct odsi_etl_run *r)
 static int
 steps(struct odsi_etl_run *r)
 {
-	struct odsi_etl_reader	 rd = { odsi_etl_load_cols, odsi_etl_load_row, r };
+	struct odsi_etl_reader	 rd = { odsi_etl_load_cols,
+				    odsi_etl_load_row, r };
 	struct json_object	*cfg = NULL;
 	struct ods_why		 why;
-	char			*sql = NULL, msg[1024], wsql[QID_MAX * 2 + 64];
+	char			*sql = NULL, msg[1024];
+	char			 wsql[QID_MAX * 2 + 64];
 	char			*wm = NULL, k[QID_MAX];
 	int			 stopped = 0, rc = 1;
 	enum ods_err		 er;
@@ -835,9 +859,6 @@ steps(struct odsi_etl_run *r)
 		return 1;
 	r->src_pg = r->src != NULL && odsi_etl_is_pg(r->src);
 	r->dst_pg = odsi_etl_is_pg(r->dst);
-	if (r->src_pg)
-		(void)odsi_etl_exec(r->src, "SET statement_timeout = 0", 25,
-		    NULL, msg, sizeof(msg));
 	if (names(r) != 0)
 		return 1;
 	drop_stale(r);
@@ -889,8 +910,10 @@ steps(struct odsi_etl_run *r)
 			struct ods_db_arg a[2] = { ods_db_text(wm),
 			    ods_db_text(r->t->task_id) };
 
-			odsi_etl_ignore(ods_db_exec_once(r->env->db, "UPDATE etl_tasks "
-			    "SET watermark = ? WHERE task_id = ?", a, 2, NULL));
+			odsi_etl_ignore(ods_db_exec_once(r->env->db,
+			    "UPDATE etl_tasks "
+			    "SET watermark = ? WHERE task_id = ?",
+			    a, 2, NULL));
 		}
 		free(wm);
 	}
@@ -920,8 +943,10 @@ claim_exec(struct odsi_etl_run *r)
 		return -1;
 	if (n > 0) {
 		a[0] = ods_db_text(r->t->task_id);
-		odsi_etl_ignore(ods_db_exec_once(r->env->db, "UPDATE etl_tasks SET "
-		    "status = 'running' WHERE task_id = ?", a, 1, NULL));
+		odsi_etl_ignore(ods_db_exec_once(r->env->db,
+		    "UPDATE etl_tasks SET "
+		    "status = 'running' WHERE task_id = ?",
+		    a, 1, NULL));
 	}
 	return n > 0;
 }
@@ -959,10 +984,12 @@ finish_exec(struct odsi_etl_run *r)
 	a[2] = ods_db_int(ok);
 	a[3] = ods_db_int(!ok);
 	a[4] = ods_db_text(r->t->task_id);
-	odsi_etl_ignore(ods_db_exec_once(r->env->db, "UPDATE etl_tasks SET status = ?, "
+	odsi_etl_ignore(ods_db_exec_once(r->env->db,
+	    "UPDATE etl_tasks SET status = ?, "
 	    "last_run_status = ?, last_run_at = NOW(3), total_runs = "
 	    "total_runs + 1, success_runs = success_runs + ?, failed_runs = "
-	    "failed_runs + ? WHERE task_id = ?", a, 5, NULL));
+	    "failed_runs + ? WHERE task_id = ?",
+	    a, 5, NULL));
 }
 
 /* Back to pending for the retry (shutdown or a transient failure). */
@@ -973,9 +1000,11 @@ release_exec(struct odsi_etl_run *r, const char *why)
 
 	a[0] = ods_db_text(why);
 	a[1] = ods_db_text(r->exec_id);
-	odsi_etl_ignore(ods_db_exec_once(r->env->db, "UPDATE etl_task_logs SET status = "
+	odsi_etl_ignore(ods_db_exec_once(r->env->db,
+	    "UPDATE etl_task_logs SET status = "
 	    "'pending', error_message = ?, updated_at = NOW(3) WHERE log_id = "
-	    "? AND status = 'running'", a, 2, NULL));
+	    "? AND status = 'running'",
+	    a, 2, NULL));
 }
 
 enum ods_err
@@ -1023,8 +1052,10 @@ ods_etl_run(const struct ods_etl_env *env, const char *task_id,
 	out->seconds = (double)(ods_now_ms() - t0) / 1000.0;
 	if (rc != 0 && (r.stop || (env->stopping != NULL &&
 	    env->stopping(env->arg)))) {
-		odsi_etl_rline(&r, "warn", "stop", "stopped after %lld rows; the target "
-		    "is unchanged", (long long)out->rows_written);
+		odsi_etl_rline(&r, "warn", "stop",
+		    "stopped after %lld rows; the target "
+		    "is unchanged",
+		    (long long)out->rows_written);
 		release_exec(&r, "interrupted");
 		snprintf(out->status, sizeof(out->status), "stopped");
 		ods_etl_free(t);
@@ -1033,7 +1064,8 @@ ods_etl_run(const struct ods_etl_env *env, const char *task_id,
 	}
 	if (rc != 0 && (r.er == ODS_EUNAVAIL || r.er == ODS_ETIMEOUT) &&
 	    env->attempt < 3) {
-		odsi_etl_rline(&r, "warn", "retry", "%s (will retry)", out->error);
+		odsi_etl_rline(
+		    &r, "warn", "retry", "%s (will retry)", out->error);
 		release_exec(&r, out->error);
 		ods_etl_free(t);
 		ods_buf_free(&r.rejects);
@@ -1042,10 +1074,11 @@ ods_etl_run(const struct ods_etl_env *env, const char *task_id,
 	snprintf(out->status, sizeof(out->status), "%s", rc == 0 ?
 	    "success" : "failed");
 	if (rc == 0)
-		odsi_etl_rline(&r, "info", "done", "%lld rows read, %lld written, %lld "
-		    "rejected in %.3f s", (long long)out->rows_read,
-		    (long long)out->rows_written, (long long)out->rows_rejected,
-		    out->seconds);
+		odsi_etl_rline(&r, "info", "done",
+		    "%lld rows read, %lld written, %lld "
+		    "rejected in %.3f s",
+		    (long long)out->rows_read, (long long)out->rows_written,
+		    (long long)out->rows_rejected, out->seconds);
 	else
 		odsi_etl_rline(&r, "error", "failed", "%s", out->error);
 	finish_exec(&r);

@@ -245,7 +245,8 @@ ods_etl_type_decl(const struct ods_etl_coltype *ct, int pg, char *buf,
 		snprintf(buf, len, "%s(%d)", pg ? "TIME" : "TIME", fsp);
 		break;
 	case ODS_ETL_T_DATETIME:
-		snprintf(buf, len, "%s(%d)", pg ? "TIMESTAMP" : "DATETIME", fsp);
+		snprintf(
+		    buf, len, "%s(%d)", pg ? "TIMESTAMP" : "DATETIME", fsp);
 		break;
 	case ODS_ETL_T_TIMESTAMPTZ:
 		snprintf(buf, len, "%s(%d)", pg ? "TIMESTAMPTZ" : "DATETIME",
@@ -302,7 +303,8 @@ is_num(const char *v, size_t n, char *buf, size_t len)
 		return 0;
 	memcpy(buf, v, n);
 	buf[n] = '\0';
-	/* strtod takes "inf", "nan" and hex: a number of the databases' does not. */
+	/* strtod takes "inf", "nan" and hex: a number of the databases' does
+	 * not. */
 	if (strpbrk(buf, "xXiInN") != NULL)
 		return 0;
 	(void)strtod(buf, &end);
