@@ -164,7 +164,7 @@ static const struct {
 } bad[] = {
 	{ "{\"task_type\":\"export\"}", "\"field\":\"name\"" },
 	{ "{\"name\":\"x\",\"task_type\":\"nope\"}", "\"field\":\"task_type\"" },
-	{ "{\"name\":\"x\",\"task_type\":\"table_copy\",\"source_id\":\"priv\","
+	{ "{\"name\":\"x\",\"task_type\":\"table_copy\",\"source_id\":\"pub\","
 	  "\"target_id\":\"pub\",\"target_table\":\"b\"}",
 	  "\"field\":\"source_config.table\"" },
 	{ "{\"name\":\"x\",\"task_type\":\"sql_transform\",\"source_id\":"

@@ -21,7 +21,6 @@
 #include "datasource.h"
 #include "data_int.h"
 #include "sql_lex.h"
-#include "etl_int.h"
 
 #define TS(col)	"DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
 #define COLS "t.id, t.task_id, t.name, t.description, t.task_type, " \

@@ -1,5 +1,5 @@
 /*
- * svc/data/etl_drv.c — ETL's side of the drivers (etl_int.h): streamed
+ * svc/data/etl_drv.c — ETL's side of the drivers (data_int.h): streamed
  * reads with the columns' full types (lengths, precision, unsigned),
  * statements that write, and literals escaped for the session's dialect.
  * Beside ds_conn.c and ds_exec.c, the third file that includes
@@ -20,7 +20,6 @@
 #include "datasource.h"
 #include "query.h"
 #include "data_int.h"
-#include "etl_int.h"
 
 
 int

@@ -1,6 +1,6 @@
 /*
  * svc/data/etl_file.c — the runs that read or write dataset files
- * (etl_int.h): file_import, a dataset version (CSV, TSV, JSON Lines) read
+ * (data_int.h): file_import, a dataset version (CSV, TSV, JSON Lines) read
  * record by record (lib/text's ods_tab_rec) into the staging load of
  * etl_run.c, each value cast to its column's type and the rows that do
  * not cast rejected (counted, the first few kept with why); export, a
@@ -35,7 +35,6 @@
 #include "datasource.h"
 #include "data_int.h"
 #include "sql_lex.h"
-#include "etl_int.h"
 
 #define MAP_MAX		ODS_QUERY_COLS_MAX
 #define CELL_MAX	64	/* bytes of a normalised value */

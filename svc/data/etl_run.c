@@ -33,7 +33,6 @@
 #include "data_int.h"
 #include "lineage.h"
 #include "sql_lex.h"
-#include "etl_int.h"
 
 #define BATCH_BYTES	(1u << 20)	/* one INSERT statement */
 #define COMMIT_EVERY	8		/* batches per transaction */

@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "etl.h"
-#include "etl_int.h"
+#include "data_int.h"
 
 static const char *const kinds[] = {
 	NULL, "sql_transform", "table_copy", "file_import", "export"
