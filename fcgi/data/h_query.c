@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ods.h"
+#include "text/ods_tab.h"
 #include "../../svc/data/datasource.h"
 #include "../../svc/data/query.h"
 #include "../common/h_auth.h"
@@ -84,29 +85,6 @@ json_columns(struct out *o, size_t n, const char *const *names,
 	return 0;
 }
 
-/* CSV field: quoted when it holds a separator, a quote or a line end. */
-static enum ods_err
-csv_field(struct ods_buf *b, const char *s, size_t n)
-{
-	enum ods_err	er;
-	size_t		i, start;
-
-	if (strcspn(s, ",\"\r\n") >= n)
-		return ods_buf_add(b, s, n);
-	if ((er = ods_buf_add(b, "\"", 1)) != ODS_OK)
-		return er;
-	for (i = start = 0; i < n; i++)
-		if (s[i] == '"') {
-			if ((er = ods_buf_add(b, s + start, i - start + 1)) !=
-			    ODS_OK)
-				return er;
-			start = i;
-		}
-	if ((er = ods_buf_add(b, s + start, n - start)) != ODS_OK)
-		return er;
-	return ods_buf_add(b, "\"", 1);
-}
-
 static int
 csv_flush(struct out *o)
 {
@@ -129,8 +107,8 @@ csv_line(struct out *o, size_t n, const char *const *cells,
 
 	for (i = 0; i < n; i++)
 		if ((i > 0 && ods_buf_add(&o->chunk, ",", 1) != ODS_OK) ||
-		    (cells[i] != NULL && csv_field(&o->chunk, cells[i],
-		    lens != NULL ? lens[i] : strlen(cells[i])) != ODS_OK))
+		    (cells[i] != NULL && ods_tab_csv_field(&o->chunk, cells[i],
+		    lens != NULL ? lens[i] : strlen(cells[i]), ',') != ODS_OK))
 			return 1;
 	if (ods_buf_add(&o->chunk, "\r\n", 2) != ODS_OK)
 		return 1;

@@ -14,6 +14,7 @@
 #include "h_datasets.h"
 #include "h_lineage.h"
 #include "h_quality.h"
+#include "h_etl.h"
 
 static const char *const prefixes[] = { "/api/v1/data", "/api/v1", NULL };
 
@@ -30,6 +31,7 @@ static const struct ods_route routes[] = {
 	H_DATASETS_ROUTES,
 	H_LINEAGE_ROUTES,
 	H_QUALITY_ROUTES,
+	H_ETL_ROUTES,
 };
 
 static const struct ods_service service = {

@@ -28,6 +28,7 @@ static const struct ods_service service = {
 	.job_types = job_types,
 	.njob_types = ODS_NELEM(job_types),
 	.tick = w_tick,
+	.register_metrics = w_register_metrics,
 	.init = w_init,
 	.fini = w_fini,
 	.object_store = 1,

@@ -13,7 +13,8 @@
 	{ "kb_ingest", j_kb_ingest }, \
 	{ "metadata_scan", j_metadata_scan }, \
 	{ "uploads_expire", j_uploads_expire }, \
-	{ "quality_run", j_quality_run }
+	{ "quality_run", j_quality_run }, \
+	{ "etl_run", j_etl_run }
 
 struct ods_llm;
 struct ods_ds_ctx;
@@ -81,10 +82,25 @@ enum ods_err	j_metadata_scan(struct ods_job *);
 enum ods_err	j_quality_run(struct ods_job *);
 
 /*
+ * etl_run: payload {"task_id", "execution_id"} (a schedule's run gives
+ * only task_id: its execution is made, named after the job): one run of
+ * an ETL task (svc/data/etl.h). Result {task_id, execution_id, status:
+ * success | failed | stopped, rows_read, rows_written, rows_rejected,
+ * bytes_read, bytes_written, duration_seconds, error}; a run that fails
+ * for good (the database refused the SQL) succeeds as a job with status
+ * "failed"; a lost connection is retried. Counts etl_jobs_total,
+ * etl_rows_total and etl_run_duration_seconds.
+ */
+enum ods_err	j_etl_run(struct ods_job *);
+/* The worker's own metric families (etl_rows_total, ...), in the master. */
+enum ods_err	w_register_metrics(void);
+
+/*
  * The service's tick, once a second in every worker process: each due run
  * of the schedules (lib/store/ods_sched) becomes a job, claimed by exactly
  * one worker across machines; the first tick that reaches the database
- * makes the built-in schedules (audit_retention daily at 03:15).
+ * makes the built-in schedules (audit_retention daily at 03:15,
+ * uploads_expire hourly).
  */
 void		w_tick(const struct ods_req_env *, void *ctx);
 

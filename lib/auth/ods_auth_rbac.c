@@ -45,6 +45,7 @@ static const struct grant grants[] = {
 	{ "data_engineer", "model", Z },
 	{ "data_engineer", "job", R | U },
 	{ "data_engineer", "datasource", C | R | U | X },
+	{ "data_engineer", "etl", C | R | U | X },
 
 	{ "data_analyst", "dataset", R | E },
 	{ "data_analyst", "metadata", R },
@@ -56,6 +57,7 @@ static const struct grant grants[] = {
 	{ "data_analyst", "model", Z },
 	{ "data_analyst", "job", R | U },
 	{ "data_analyst", "datasource", R | X },
+	{ "data_analyst", "etl", R },
 
 	{ "ai_developer", "workflow", C | R | U | X },
 	{ "ai_developer", "chat", C | R | X },
@@ -93,6 +95,7 @@ static const struct grant grants[] = {
 	{ "viewer", "template", R },
 	{ "viewer", "job", R | U },
 	{ "viewer", "datasource", R },
+	{ "viewer", "etl", R },
 
 	{ "guest", "dataset", R },
 	{ "guest", "metadata", R },
@@ -101,15 +104,15 @@ static const struct grant grants[] = {
 /*
  * Every resource a route may name: reference-api §7.2's, plus "usage"
  * (the /v1 usage report, ours), "job" (background jobs: read and cancel
- * one's own; admin sees all) and "datasource" (data sources,
- * sql/0007). One that no role is granted here is admin-only, and says so
- * by being listed.
+ * one's own; admin sees all), "datasource" (data sources, sql/0007)
+ * and "etl" (ETL tasks, sql/0011). One that no role is granted here is
+ * admin-only, and says so by being listed.
  */
 static const char *const resources[] = {
 	"user", "system", "dataset", "metadata", "database", "table", "column",
 	"storage", "workflow", "chat", "agent", "schedule", "document",
 	"execution", "template", "model", "prompt_template", "usage", "job",
-	"datasource"
+	"datasource", "etl"
 };
 
 static unsigned

@@ -124,4 +124,45 @@ void		 ods_tab_count_feed(struct ods_tab_count *, const char *,
 /* Records seen (rows: the header, when header, is not one). */
 uint64_t	 ods_tab_count_end(struct ods_tab_count *, int header);
 
+/*
+ * Records of a whole delimited file as it streams by (ods_tab_rec.c), in
+ * memory bounded by the longest record: init, feed the bytes in order,
+ * end. delim is the field delimiter (',' or '\t'), or '\0' for lines
+ * (JSON Lines: one field a non-blank line). fn gets each record: n fields
+ * (f[i], l[i] bytes, not NUL-terminated), bad non-NULL when the record is
+ * malformed (why, for people): a character after a closing quote, an
+ * unterminated quote at the end, a record past max_record bytes (its
+ * fields cut) or of more than 2 * ODS_TAB_COLS_MAX fields. Non-zero from
+ * fn stops: feed and end return it. feed and end return -1 out of memory.
+ */
+typedef int	(*ods_tab_rec_fn)(void *arg, const char **f, const size_t *l,
+		    size_t n, const char *bad);
+struct ods_tab_rec {
+	char		 delim;
+	size_t		 max;
+	ods_tab_rec_fn	 fn;
+	void		*arg;
+	int		 st, bom;
+	int		 malformed, toobig, quoted_seen;
+	char		*buf;
+	size_t		 len, cap;
+	size_t		*off;	/* each field's end in buf */
+	size_t		 nf, capf;
+	uint64_t	 records;
+};
+void		 ods_tab_rec_init(struct ods_tab_rec *, char delim,
+		    size_t max_record, ods_tab_rec_fn, void *arg);
+int		 ods_tab_rec_feed(struct ods_tab_rec *, const char *, size_t);
+/* The last record (one without a line end) and the memory released. */
+int		 ods_tab_rec_end(struct ods_tab_rec *);
+
+struct ods_buf;
+/*
+ * s (n bytes) as one CSV field into b: quoted ("" for a quote) when it
+ * holds delim, a quote or a line end. ODS_OK or the errors of
+ * ods_buf_add.
+ */
+enum ods_err	 ods_tab_csv_field(struct ods_buf *, const char *s, size_t n,
+		    char delim) ODS_MUSTCHECK;
+
 #endif /* ODS_TAB_H */

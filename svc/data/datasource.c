@@ -795,7 +795,14 @@ int
 odsi_ds_connect_saved(const struct ods_ds_ctx *ctx, const struct ods_ds *d,
     struct odsi_ds_conn **out, struct ods_ds_result *res)
 {
-	struct ods_addr	 addr;
+	return odsi_ds_connect_saved_rw(ctx, d, 0, out, res);
+}
+
+int
+odsi_ds_connect_saved_rw(const struct ods_ds_ctx *ctx, const struct ods_ds *d,
+    int rw, struct odsi_ds_conn **out, struct ods_ds_result *res)
+{
+	struct ods_addr		 addr;
 	char			*pw = NULL;
 	enum ods_err		 er;
 	int			 kind = odsi_ds_kind(d->type), port, stale, rc;
@@ -818,8 +825,8 @@ odsi_ds_connect_saved(const struct ods_ds_ctx *ctx, const struct ods_ds *d,
 	if (rc == 0)
 		/* A catalog read of a large server takes longer than a
 		 * connect: five minutes a statement. */
-		rc = odsi_ds_open(kind, &addr, port, d->username, pw,
-		    d->database, ctx->timeout_ms, 300000, out, res);
+		rc = odsi_ds_open_mode(kind, &addr, port, d->username, pw,
+		    d->database, ctx->timeout_ms, 300000, rw, out, res);
 	ods_secret_clear(pw);
 	return rc;
 }

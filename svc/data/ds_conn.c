@@ -233,6 +233,21 @@ odsi_ds_open(int kind, const struct ods_addr *a, int port,
     int connect_ms, int io_ms, struct odsi_ds_conn **out,
     struct ods_ds_result *res)
 {
+	return odsi_ds_open_mode(kind, a, port, user, password, database,
+	    connect_ms, io_ms, 0, out, res);
+}
+
+/*
+ * rw non-zero: a session that may write (ETL's target), with no
+ * statement timeout (a load takes as long as it takes; io_ms still bounds
+ * each read and write on MySQL). Otherwise read-only as above.
+ */
+int
+odsi_ds_open_mode(int kind, const struct ods_addr *a, int port,
+    const char *user, const char *password, const char *database,
+    int connect_ms, int io_ms, int rw, struct odsi_ds_conn **out,
+    struct ods_ds_result *res)
+{
 	struct odsi_ds_conn	*c;
 	char			 opts[96];
 	int			 rc;
@@ -249,7 +264,7 @@ odsi_ds_open(int kind, const struct ods_addr *a, int port,
 	if (kind == ODSI_DS_MYSQL) {
 		c->my = my_connect(a, port, user, password, database,
 		    connect_ms, (unsigned)((io_ms + 999) / 1000), res);
-		if (c->my != NULL && mysql_query(c->my, "SET SESSION "
+		if (c->my != NULL && !rw && mysql_query(c->my, "SET SESSION "
 		    "TRANSACTION READ ONLY") != 0) {
 			odsi_ds_fail(res, "connect_failed", "%s",
 			    mysql_error(c->my));
@@ -260,8 +275,11 @@ odsi_ds_open(int kind, const struct ods_addr *a, int port,
 		}
 	} else {
 		/* Until a query sets its own, io_ms stops a statement. */
-		snprintf(opts, sizeof(opts), "-c default_transaction_read_only"
-		    "=on -c statement_timeout=%d", io_ms);
+		if (rw)
+			snprintf(opts, sizeof(opts), "-c statement_timeout=0");
+		else
+			snprintf(opts, sizeof(opts), "-c default_transaction_"
+			    "read_only=on -c statement_timeout=%d", io_ms);
 		c->pg = pg_connect(a, port, user, password, database,
 		    connect_ms, opts, res);
 	}

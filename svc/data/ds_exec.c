@@ -20,6 +20,7 @@
 #include "core/ods_mem.h"
 #include "datasource.h"
 #include "query.h"
+#include "etl.h"
 #include "data_int.h"
 
 /* ---- MySQL / MariaDB ---- */
@@ -104,6 +105,90 @@ mysql_timeout(struct odsi_ds_conn *c, int ms, char *msg, size_t msglen)
 	return ODS_OK;
 }
 
+/* The full type of a column, for sinks that make tables (ETL). */
+static void
+my_coltype(const MYSQL_FIELD *f, struct ods_etl_coltype *ct)
+{
+	int	uns = (f->flags & UNSIGNED_FLAG) != 0;
+
+	memset(ct, 0, sizeof(*ct));
+	switch (f->type) {
+	case MYSQL_TYPE_TINY:
+		ct->t = f->length == 1 ? ODS_ETL_T_BOOL : ODS_ETL_T_INT16;
+		break;
+	case MYSQL_TYPE_SHORT: case MYSQL_TYPE_YEAR:
+		ct->t = uns ? ODS_ETL_T_INT32 : ODS_ETL_T_INT16;
+		break;
+	case MYSQL_TYPE_INT24: case MYSQL_TYPE_LONG:
+		ct->t = uns ? ODS_ETL_T_INT64 : ODS_ETL_T_INT32;
+		break;
+	case MYSQL_TYPE_LONGLONG:
+		ct->t = uns ? ODS_ETL_T_UINT64 : ODS_ETL_T_INT64;
+		break;
+	case MYSQL_TYPE_FLOAT:
+		ct->t = ODS_ETL_T_FLOAT32;
+		break;
+	case MYSQL_TYPE_DOUBLE:
+		ct->t = ODS_ETL_T_FLOAT64;
+		break;
+	case MYSQL_TYPE_DECIMAL: case MYSQL_TYPE_NEWDECIMAL:
+		ct->t = ODS_ETL_T_DECIMAL;
+		ct->scale = (int)f->decimals;
+		/* length counts the sign and the point. */
+		ct->prec = (int)f->length - (f->decimals > 0) - !uns;
+		break;
+	case MYSQL_TYPE_DATE: case MYSQL_TYPE_NEWDATE:
+		ct->t = ODS_ETL_T_DATE;
+		break;
+	case MYSQL_TYPE_TIME:
+		ct->t = ODS_ETL_T_TIME;
+		ct->scale = (int)f->decimals;	/* fractional digits */
+		break;
+	case MYSQL_TYPE_DATETIME: case MYSQL_TYPE_TIMESTAMP:
+		ct->t = ODS_ETL_T_DATETIME;
+		ct->scale = (int)f->decimals;
+		break;
+	case MYSQL_TYPE_BIT:
+		ct->t = f->length == 1 ? ODS_ETL_T_BOOL : ODS_ETL_T_INT64;
+		break;
+	case MYSQL_TYPE_JSON:
+		ct->t = ODS_ETL_T_JSON;
+		break;
+	case MYSQL_TYPE_TINY_BLOB: case MYSQL_TYPE_MEDIUM_BLOB:
+	case MYSQL_TYPE_LONG_BLOB: case MYSQL_TYPE_BLOB:
+		ct->t = f->charsetnr == 63 ? ODS_ETL_T_BYTES : ODS_ETL_T_TEXT;
+		break;
+	case MYSQL_TYPE_VARCHAR: case MYSQL_TYPE_VAR_STRING:
+	case MYSQL_TYPE_STRING:
+		if (f->charsetnr == 63) {
+			ct->t = ODS_ETL_T_BYTES;
+			break;
+		}
+		ct->t = ODS_ETL_T_VARCHAR;
+		/* utf8mb4: four bytes a character. */
+		ct->len = (int)(f->length / 4);
+		if (ct->len <= 0)
+			ct->len = 1;
+		break;
+	default:
+		ct->t = ODS_ETL_T_TEXT;
+		break;
+	}
+}
+
+static int
+my_coltypes(MYSQL_FIELD *f, unsigned n, const struct ods_query_sink *k)
+{
+	struct ods_etl_coltype	ct[ODS_QUERY_COLS_MAX];
+	unsigned		i;
+
+	if (k->coltypes == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		my_coltype(&f[i], &ct[i]);
+	return k->coltypes(k->arg, n, ct);
+}
+
 static enum ods_err
 run_mysql(struct odsi_ds_conn *c, const char *sql, size_t len,
     int timeout_ms, const struct ods_query_sink *k, int *stopped, char *msg,
@@ -142,7 +227,8 @@ run_mysql(struct odsi_ds_conn *c, const char *sql, size_t len,
 		names[i] = f[i].name;
 		types[i] = mysql_type(f[i].type, &num[i]);
 	}
-	if (k->columns(k->arg, n, names, types, num) != 0) {
+	if (k->columns(k->arg, n, names, types, num) != 0 ||
+	    my_coltypes(f, n, k) != 0) {
 		*stopped = 1;
 		er = ODS_OK;
 		goto stop;
@@ -230,9 +316,48 @@ pg_timeout(struct odsi_ds_conn *c, int ms, char *msg, size_t msglen)
 	return er;
 }
 
+static void
+pg_coltype(Oid t, int mod, struct ods_etl_coltype *ct)
+{
+	memset(ct, 0, sizeof(*ct));
+	switch (t) {
+	case 16: ct->t = ODS_ETL_T_BOOL; break;
+	case 21: ct->t = ODS_ETL_T_INT16; break;
+	case 23: case 26: ct->t = ODS_ETL_T_INT32; break;
+	case 20: ct->t = ODS_ETL_T_INT64; break;
+	case 700: ct->t = ODS_ETL_T_FLOAT32; break;
+	case 701: ct->t = ODS_ETL_T_FLOAT64; break;
+	case 1700:
+		ct->t = ODS_ETL_T_DECIMAL;
+		if (mod >= 4) {
+			ct->prec = ((mod - 4) >> 16) & 0xffff;
+			ct->scale = (mod - 4) & 0xffff;
+		}
+		break;
+	case 1082: ct->t = ODS_ETL_T_DATE; break;
+	case 1083: case 1266: case 1114: case 1184:
+		ct->t = t == 1114 ? ODS_ETL_T_DATETIME : t == 1184 ?
+		    ODS_ETL_T_TIMESTAMPTZ : ODS_ETL_T_TIME;
+		/* The fractional digits; -1: PostgreSQL's default, 6. */
+		ct->scale = mod >= 0 ? mod : 6;
+		break;
+	case 1043: case 1042:
+		ct->t = ODS_ETL_T_VARCHAR;
+		ct->len = mod >= 4 ? mod - 4 : 255;
+		if (mod < 4)
+			ct->t = ODS_ETL_T_TEXT;
+		break;
+	case 114: case 3802: ct->t = ODS_ETL_T_JSON; break;
+	case 17: ct->t = ODS_ETL_T_BYTES; break;
+	case 2950: ct->t = ODS_ETL_T_UUID; break;
+	default: ct->t = ODS_ETL_T_TEXT; break;
+	}
+}
+
 static int
 pg_cols(PGresult *r, const struct ods_query_sink *k)
 {
+	struct ods_etl_coltype	 ct[ODS_QUERY_COLS_MAX];
 	const char	*names[ODS_QUERY_COLS_MAX], *types[ODS_QUERY_COLS_MAX];
 	int		 num[ODS_QUERY_COLS_MAX];
 	int		 n = PQnfields(r), i;
@@ -243,7 +368,13 @@ pg_cols(PGresult *r, const struct ods_query_sink *k)
 		names[i] = PQfname(r, i);
 		types[i] = pg_type(PQftype(r, i), &num[i]);
 	}
-	return k->columns(k->arg, (size_t)n, names, types, num);
+	if (k->columns(k->arg, (size_t)n, names, types, num) != 0)
+		return 1;
+	if (k->coltypes == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		pg_coltype(PQftype(r, i), PQfmod(r, i), &ct[i]);
+	return k->coltypes(k->arg, (size_t)n, ct);
 }
 
 static int

@@ -24,6 +24,7 @@ struct ods_db;
 struct ods_ds_ctx;
 struct ods_jw;
 struct ods_why;
+struct ods_etl_coltype;
 
 #define ODS_QUERY_SQL_MAX	(256u * 1024)	/* bytes of one statement */
 #define ODS_QUERY_LIMIT_MAX	100000		/* JSON rows, at most */
@@ -41,6 +42,13 @@ struct ods_query_sink {
 	int	(*row)(void *arg, size_t n, const char *const *cells,
 		    const size_t *lens);
 	void	*arg;
+	/*
+	 * Optional (NULL: not called): right after columns, each column's
+	 * type in full (lengths, precision, unsigned: svc/data/etl.h), for
+	 * a sink that makes a table of the result. Non-zero stops.
+	 */
+	int	(*coltypes)(void *arg, size_t n,
+		    const struct ods_etl_coltype *);
 };
 
 struct ods_query_spec {
