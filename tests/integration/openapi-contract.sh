@@ -587,6 +587,8 @@ tools() {
 		    -d '{"question":"how many?","source_id":"ds-000000000000","model":"mock-chat"}'
 		ods_expect_code 404 "POST $u/$r on an unknown source"
 	done
+}
+
 # etl SERVER_URL PREFIX N: the /etl/tasks routes of the data pool (a source
 # at a refused address: runs fail in ods-worker; etl.sh has real runs).
 etl() {
