@@ -617,13 +617,46 @@ out:
 enum ods_err
 ods_ds_delete(struct ods_db *db, const struct ods_ds *d, const char *owner)
 {
-	struct ods_db_arg	a[1];
+	struct ods_db_arg	 a[1];
+	struct ods_db_conn	*c = NULL;
+	enum ods_err		 er;
 
 	if (!may_change(d, owner))
 		return ODS_EFORBIDDEN;
+	/*
+	 * Its catalog goes with it, in the same transaction: marked removed
+	 * (as a scan marks what it no longer sees), not left as a source's
+	 * tables that nothing can reach any more.
+	 */
+	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
+		return er;
+	if ((er = ods_db_begin(c)) != ODS_OK)
+		goto out;
+	a[0] = ods_db_text(d->source_id);
+	if ((er = ods_db_exec(c, "UPDATE metadata_databases SET removed_at = "
+	    "CURRENT_TIMESTAMP(3) WHERE source_id = ? AND removed_at IS NULL",
+	    a, 1, NULL)) != ODS_OK ||
+	    (er = ods_db_exec(c, "UPDATE metadata_tables SET removed_at = "
+	    "CURRENT_TIMESTAMP(3) WHERE source_id = ? AND removed_at IS NULL",
+	    a, 1, NULL)) != ODS_OK ||
+	    (er = ods_db_exec(c, "UPDATE metadata_columns SET removed_at = "
+	    "CURRENT_TIMESTAMP(3) WHERE source_id = ? AND removed_at IS NULL",
+	    a, 1, NULL)) != ODS_OK ||
+	    (er = ods_db_exec(c, "UPDATE data_assets SET removed_at = "
+	    "CURRENT_TIMESTAMP(3), status = 'removed' WHERE source_id = ? AND "
+	    "removed_at IS NULL", a, 1, NULL)) != ODS_OK)
+		goto fail;
 	a[0] = ods_db_int(d->id);
-	return ods_db_exec_once(db, "DELETE FROM datasources WHERE id = ?",
-	    a, 1, NULL);
+	if ((er = ods_db_exec(c, "DELETE FROM datasources WHERE id = ?", a, 1,
+	    NULL)) != ODS_OK)
+		goto fail;
+	er = ods_db_commit(c);
+	goto out;
+fail:
+	(void)ods_db_rollback(c);
+out:
+	ods_db_release(c);
+	return er;
 }
 
 void

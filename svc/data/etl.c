@@ -673,6 +673,30 @@ ods_etl_update(struct ods_db *db, struct ods_etl_task *t,
 }
 #undef MERGE
 
+/* Cancel the jobs of task_id's pending and running executions. */
+static enum ods_err
+cancel_runs(struct ods_db *db, const char *task_id)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[1];
+	enum ods_err		 er;
+	int64_t			 job;
+	size_t			 i;
+
+	a[0] = ods_db_text(task_id);
+	er = ods_db_query_once(db, "SELECT job_id FROM etl_task_logs WHERE "
+	    "task_id = ? AND status IN ('pending', 'running') AND job_id > 0",
+	    a, 1, 1000, &res);
+	for (i = 0; er == ODS_OK && i < ods_db_res_nrows(res); i++) {
+		job = ods_db_res_int0(res, i, 0);
+		er = ods_jobs_cancel(db, job, NULL, NULL);
+		if (er == ODS_ECONFLICT || er == ODS_ENOTFOUND)
+			er = ODS_OK;	/* it ended meanwhile */
+	}
+	ods_db_res_free(res);
+	return er;
+}
+
 enum ods_err
 ods_etl_delete(struct ods_db *db, const struct ods_etl_task *t,
     const char *owner)
@@ -684,6 +708,9 @@ ods_etl_delete(struct ods_db *db, const struct ods_etl_task *t,
 		return ODS_EFORBIDDEN;
 	if (t->schedule_id > 0 && (er = ods_sched_delete(db, t->schedule_id)) !=
 	    ODS_OK && er != ODS_ENOTFOUND)
+		return er;
+	/* Its runs stop with it (the worker drops their staging tables). */
+	if ((er = cancel_runs(db, t->task_id)) != ODS_OK)
 		return er;
 	a[0] = ods_db_text(t->task_id);
 	if ((er = ods_db_exec_once(db, "DELETE FROM etl_run_lines WHERE "

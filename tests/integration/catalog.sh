@@ -298,4 +298,13 @@ ods_expect_eq "$(res .status)" failed "a scan that cannot connect: failed"
 ods_expect_eq "$(res .error)" auth_failed "a scan that cannot connect: why"
 ods_req GET "$U/metadata/databases/cat_shop/tables" "${eng[@]}"
 ods_expect_json '.data.tables | length' 2 "a failed scan marks nothing removed"
+# Deleting a source takes its catalog with it: marked removed, not left
+# as tables of a source that no longer exists.
+ods_req DELETE "$U/datasources/cat-my" -H "Authorization: Bearer $(tok ada admin)"
+ods_expect_code 200 "the MariaDB source deleted"
+n=$(ods_db_sql "$MYSQL_DATABASE" -N -e "SELECT (SELECT COUNT(*) FROM metadata_tables WHERE source_id = 'cat-my' AND removed_at IS NULL) + (SELECT COUNT(*) FROM metadata_columns WHERE source_id = 'cat-my' AND removed_at IS NULL) + (SELECT COUNT(*) FROM data_assets WHERE source_id = 'cat-my' AND removed_at IS NULL)")
+ods_expect_eq "$n" 0 "no live catalog row of the deleted source"
+ods_req GET "$U/metadata/search?q=cat_shop" "${eng[@]}"
+ods_expect_code 200 "search after the delete"
+ods_expect_json '[.. | objects | select(.source_id? == "cat-my")] | length' 0 "search finds nothing of the deleted source"
 ods_t_end

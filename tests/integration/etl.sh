@@ -217,6 +217,30 @@ ods_req GET "$U/etl/tasks/$SLOW/executions" "${eng[@]}"
 ods_expect_json '.data.executions[0].status' stopped "the run is stopped"
 ods_expect_eq "$(my1 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'etl_db' AND table_name IN ('slow_t')")" 0 "a stopped run made no target"
 
+# ---- a task deleted while it runs: its run stops too.
+mktask "{\"name\":\"slow2\",\"task_type\":\"sql_transform\",\"source_id\":\"$MY\",\"source_query\":\"SELECT id, v FROM big WHERE SLEEP(0.0005) = 0\",\"target_id\":\"$MY\",\"target_table\":\"slow_d\"}"
+SLOW2=$TID
+start "$SLOW2"
+for i in $(seq 1 100); do
+	ods_req GET "$U/etl/tasks/$SLOW2/executions" "${eng[@]}"
+	[ "$(ods_json '.data.executions[0].status')" = running ] && break
+	sleep 0.1
+done
+JOB=$(ods_json '.data.executions[0].job_id')
+ods_req DELETE "$U/etl/tasks/$SLOW2" "${admin[@]}"
+ods_expect_code 200 "DELETE of a running task"
+for i in $(seq 1 100); do
+	st=$(my1 "SELECT status FROM $MYSQL_DATABASE.jobs WHERE id = $JOB")
+	[ "$st" = cancelled ] && break
+	sleep 0.05
+done
+ods_expect_eq "$st" cancelled "the deleted task's run is cancelled"
+no_slow_d() {
+	[ "$(my1 "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'etl_db' AND (table_name = 'slow_d' OR table_name LIKE 'ods\\_stg\\_%')")" = 0 ]
+}
+ods_wait_until 10 no_slow_d || ods_t_fail "the deleted task's run left a table"
+ods_t_ok "the deleted task's run left no table"
+
 # ---- incremental copy: only the new rows.
 mktask "{\"name\":\"inc\",\"task_type\":\"table_copy\",\"source_id\":\"$MY\",\"source_config\":{\"table\":\"inc\",\"incremental_key\":\"id\"},\"target_id\":\"$PG\",\"target_table\":\"inc_c\"}"
 INC=$TID
