@@ -760,7 +760,6 @@ odsi_runner_start(const struct ods_service *svc,
 {
 	struct runner	*r;
 	struct ods_conf	 wc;
-	char		 host[64];
 	int		 i;
 
 	r = ods_xcalloc(1, sizeof(*r));
@@ -777,9 +776,6 @@ odsi_runner_start(const struct ods_service *svc,
 	wc = *r->conf;
 	wc.redis_timeout_ms = r->conf->job_poll_ms + r->conf->redis_timeout_ms;
 	r->wait_redis = ods_redis_new(&wc, (unsigned)r->nthreads);
-	if (gethostname(host, sizeof(host)) < 0)
-		strcpy(host, "host");
-	host[sizeof(host) - 1] = '\0';
 	r->threads = ods_xcalloc((size_t)r->nthreads, sizeof(*r->threads));
 	r->fins = ods_xcalloc((size_t)r->nthreads, sizeof(*r->fins));
 	r->hb_ok_ms = ods_now_ms();
@@ -792,9 +788,16 @@ odsi_runner_start(const struct ods_service *svc,
 	for (i = 0; i < r->nthreads; i++) {
 		r->threads[i].r = r;
 		r->threads[i].index = i;
-		/* Stable per slot: respawned workers reuse the names. */
+		/*
+		 * Named by slot and thread only, not by host: a pod of a
+		 * new deployment is a new host, and host names would pile
+		 * up consumers in the group forever. The waits are NOACK
+		 * (no pending entries), so machines sharing a name each
+		 * still get their own wake-ups; the set stays bounded by
+		 * the largest pool.
+		 */
 		snprintf(r->threads[i].consumer, sizeof(r->threads[i].consumer),
-		    "%s:%d:%d", host, slot, i);
+		    "w:%d:%d", slot, i);
 		if (pthread_create(&r->threads[i].tid, NULL, jthread_main,
 		    &r->threads[i]) != 0) {
 			ods_log(ODS_LOG_ERR | ODS_LOG_ERRNO,

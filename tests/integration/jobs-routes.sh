@@ -153,4 +153,13 @@ for m in 'jobs_total{type="noop",status="succeeded"} 2' \
 done
 ods_get "$W/metrics" --interface 127.0.0.2
 ods_expect_error_envelope 403 forbidden "worker /metrics from 127.0.0.2"
+# The wake-up group's consumers are named by slot and thread, not host:
+# pods of new deployments reuse them instead of piling up new ones.
+names=$(ods_redis_cli XINFO CONSUMERS ods:jobs:wake ods-worker |
+    grep -E '^w:[0-9]+:[0-9]+$' | sort -u | tr '\n' ' ')
+others=$(ods_redis_cli XINFO CONSUMERS ods:jobs:wake ods-worker |
+    grep -c "$(hostname)" || true)
+[ -n "$names" ] && [ "$others" -eq 0 ] ||
+    ods_t_fail "consumers '$names', $others named after the host"
+ods_t_ok "the wake-up group's consumers are per slot and thread: $names"
 ods_t_end
