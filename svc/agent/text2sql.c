@@ -374,6 +374,7 @@ validate(struct t2s *x, const char *sql)
 	qs.limit = 1;
 	qs.timeout_ms = x->tc->timeout_ms > 0 ? x->tc->timeout_ms : 10000;
 	qs.format = "json";
+	qs.no_history = 1;	/* our check, not a query they ran */
 	memset(&qr, 0, sizeof(qr));
 	er = ods_query_execute(x->tc->db, x->tc->ds, &qs, x->tc->owner,
 	    x->tc->user, &sink, &qr);

@@ -241,7 +241,8 @@ ods_query_execute(struct ods_db *db, const struct ods_ds_ctx *ctx,
 	er = run(ctx, d, kind, sp->sql, v.len, tmo, &cap);
 out:
 	res->duration_ms = (double)(ods_now_ms() - t0);
-	record(db, sp, user, res);
+	if (!sp->no_history)
+		record(db, sp, user, res);
 	ods_ds_free(d);
 	return er;
 }

@@ -59,6 +59,11 @@ struct ods_query_spec {
 					   -1: none (CSV) */
 	int		 timeout_ms;	/* 0 or more: ODS_QUERY_TIMEOUT_MS */
 	const char	*format;	/* "json" | "csv", for the history */
+	/*
+	 * A check made on the caller's behalf (text to SQL's EXPLAIN), not
+	 * a query they ran: kept out of their history.
+	 */
+	int		 no_history;
 };
 
 struct ods_query_result {

@@ -308,6 +308,11 @@ t2s "$A/text2sql" '{"natural_language":"the bogus customers","source_id":"t2s-my
 ods_expect_code 200 "SQL the database refuses"
 ods_expect_json '[.data.validated, .data.confidence] | tojson' '[false,0.2]' "not validated: low confidence"
 ods_expect_json '.data.validation_error | test("bogus_column")' true "the database's words"
+kinds=$(ods_db_sql "$MYSQL_DATABASE" -e "SELECT GROUP_CONCAT(kind ORDER BY kind) FROM query_history WHERE user_id = 'alice'") ||
+    ods_t_fail "query_history"
+[ "$kinds" = select,select ] ||
+    ods_t_fail "alice's query history holds '$kinds', not only her two runs"
+ods_t_ok "her query history holds the two runs she asked for, not the EXPLAINs made to validate"
 t2s "$A/text2sql" '{"natural_language":"drop the customers","source_id":"t2s-my"}'
 ods_expect_code 400 "a statement that is not read-only"
 ods_expect_json .code 40003 "refused by the query gate"
