@@ -129,14 +129,26 @@ enum ods_status
 h_apikeys_list(struct ods_req *r, struct ods_resp *w)
 {
 	struct ods_apikey	*keys = NULL;
+	struct ods_page		 pg;
+	struct ods_jw		*jw;
 	enum ods_err		 er;
-	size_t			 n = 0;
+	int64_t			 total = 0;
+	size_t			 i, n = 0;
 
-	er = ods_apikey_list(ods_req_db(r), ods_req_query(r, "owner"), &keys,
-	    &n);
+	if (ods_req_page(r, 50, &pg) != ODS_OK)
+		return ods_resp_bad_page(w);
+	er = ods_apikey_page(ods_req_db(r), ods_req_query(r, "owner"),
+	    pg.offset, pg.page_size, &keys, &n, &total);
 	if (er != ODS_OK)
 		return ods_resp_error(w, er, "could not list the keys");
-	return h_apikeys_send(w, "items", keys, n);
+	/* items, total and the page numbers (reference-api §11.3). */
+	jw = ods_resp_list_begin(w, "items");
+	for (i = 0; i < n; i++)
+		ods_apikey_json(jw, &keys[i]);
+	ods_jw_end(jw);
+	ods_resp_list_end(jw, &pg, total);
+	ods_apikey_list_free(keys, n);
+	return ods_resp_send(w);
 }
 
 enum ods_status

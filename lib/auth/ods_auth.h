@@ -284,6 +284,14 @@ enum ods_err	 ods_apikey_verify(struct ods_db *, const char *secret,
 /* Every key (owner NULL) or one owner's, newest first, at most 1000. */
 enum ods_err	 ods_apikey_list(struct ods_db *, const char *owner,
 		    struct ods_apikey **keys, size_t *n) ODS_MUSTCHECK;
+/*
+ * One page of them: limit (1..1000) keys from offset, and the count of
+ * all in *total (may be NULL). ODS_EINVAL for a limit or offset out of
+ * range.
+ */
+enum ods_err	 ods_apikey_page(struct ods_db *, const char *owner,
+		    int64_t offset, int64_t limit, struct ods_apikey **keys,
+		    size_t *n, int64_t *total) ODS_MUSTCHECK;
 /* The keys of one app (revoked ones too), newest first, at most 1000. */
 enum ods_err	 ods_apikey_list_app(struct ods_db *, const char *app_id,
 		    struct ods_apikey **keys, size_t *n) ODS_MUSTCHECK;

@@ -287,14 +287,18 @@ ods_apikey_list_free(struct ods_apikey *v, size_t n)
 	free(v);
 }
 
-/* Keys of owner v (NULL: all), or with by_app those of app v. */
+/*
+ * Keys of owner v (NULL: all), or with by_app those of app v, newest
+ * first: limit of them from offset, and with total (may be NULL) how
+ * many there are in all.
+ */
 static enum ods_err
-list_by(struct ods_db *db, int by_app, const char *v,
-    struct ods_apikey **keys, size_t *n)
+list_by(struct ods_db *db, int by_app, const char *v, int64_t offset,
+    int64_t limit, struct ods_apikey **keys, size_t *n, int64_t *total)
 {
 	struct ods_db_conn	*c = NULL;
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[2];
+	struct ods_db_res	*res = NULL, *cnt = NULL;
+	struct ods_db_arg	 a[4];
 	enum ods_err		 er;
 	size_t			 i;
 
@@ -304,18 +308,34 @@ list_by(struct ods_db *db, int by_app, const char *v,
 		return ODS_EUNAVAIL;
 	a[0] = ods_db_text(v);
 	a[1] = ods_db_text(v);
+	a[2] = ods_db_int(limit);
+	a[3] = ods_db_int(offset);
 	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
 		return er;
 	if (by_app)
 		er = ods_db_query(c, "SELECT " KEY_COLS " FROM api_keys WHERE "
-		    "app_id = ? ORDER BY id DESC LIMIT 1000", a, 1, 1000, &res);
+		    "app_id = ? ORDER BY id DESC LIMIT ? OFFSET ?", a + 1, 3,
+		    (size_t)limit, &res);
 	else
 		er = ods_db_query(c, "SELECT " KEY_COLS " FROM api_keys WHERE "
-		    "(? IS NULL OR owner = ?) ORDER BY id DESC LIMIT 1000", a, 2,
-		    1000, &res);
+		    "(? IS NULL OR owner = ?) ORDER BY id DESC LIMIT ? "
+		    "OFFSET ?", a, 4, (size_t)limit, &res);
+	if (er == ODS_OK && total != NULL) {
+		if (by_app)
+			er = ods_db_query(c, "SELECT COUNT(*) FROM api_keys "
+			    "WHERE app_id = ?", a + 1, 1, 1, &cnt);
+		else
+			er = ods_db_query(c, "SELECT COUNT(*) FROM api_keys "
+			    "WHERE (? IS NULL OR owner = ?)", a, 2, 1, &cnt);
+		if (er == ODS_OK)
+			*total = ods_db_res_int0(cnt, 0, 0);
+		ods_db_res_free(cnt);
+	}
 	ods_db_release(c);
-	if (er != ODS_OK)
+	if (er != ODS_OK) {
+		ods_db_res_free(res);
 		return er;
+	}
 	*n = ods_db_res_nrows(res);
 	*keys = ods_xcalloc(*n + 1, sizeof(**keys));
 	for (i = 0; i < *n; i++)
@@ -325,10 +345,22 @@ list_by(struct ods_db *db, int by_app, const char *v,
 }
 
 enum ods_err
+ods_apikey_page(struct ods_db *db, const char *owner, int64_t offset,
+    int64_t limit, struct ods_apikey **keys, size_t *n, int64_t *total)
+{
+	if (limit < 1 || limit > 1000 || offset < 0) {
+		*keys = NULL;
+		*n = 0;
+		return ODS_EINVAL;
+	}
+	return list_by(db, 0, owner, offset, limit, keys, n, total);
+}
+
+enum ods_err
 ods_apikey_list(struct ods_db *db, const char *owner,
     struct ods_apikey **keys, size_t *n)
 {
-	return list_by(db, 0, owner, keys, n);
+	return list_by(db, 0, owner, 0, 1000, keys, n, NULL);
 }
 
 enum ods_err
@@ -340,7 +372,7 @@ ods_apikey_list_app(struct ods_db *db, const char *app_id,
 		*n = 0;
 		return ODS_EINVAL;
 	}
-	return list_by(db, 1, app_id, keys, n);
+	return list_by(db, 1, app_id, 0, 1000, keys, n, NULL);
 }
 
 /* Note the use at most once a minute per key: no write per request. */

@@ -70,8 +70,17 @@ pool() {
 	ods_req POST "$u/api-keys" "${J[@]}" -d '{"name":"x"}' \
 	    -H "Authorization: Bearer $viewer"
 	ods_expect_code 403 "POST $u/api-keys as a viewer"
+	ods_req POST "$u/api-keys" "${A[@]}" "${J[@]}" -d '{"name":"contract 2"}'
+	ods_expect_code 201 "POST $u/api-keys (a second)"
+	local id2; id2=$(ods_json '.data.key.key_id')
 	ods_get "$u/api-keys?owner=contract-admin" "${A[@]}"
 	ods_expect_code 200 "GET $u/api-keys"
+	ods_get "$u/api-keys?owner=contract-admin&page=2&page_size=1" "${A[@]}"
+	ods_expect_code 200 "GET $u/api-keys, page 2 of 1"
+	ods_expect_json '[.data.items[0].key_id, .data.total >= 2, .data.page, .page_size] | tojson' \
+	    "[\"$id\",true,2,1]" "the second newest key on page 2 of size 1"
+	ods_req DELETE "$u/api-keys/$id2" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/api-keys/$id2"
 	ods_req DELETE "$u/api-keys/$id" "${A[@]}"
 	ods_expect_code 200 "DELETE $u/api-keys/$id"
 	ods_req DELETE "$u/api-keys/ak_0000000000000000" "${A[@]}"
