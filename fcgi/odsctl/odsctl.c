@@ -423,7 +423,9 @@ usage_report(int argc, char *argv[])
 	db = ods_db_new(conf, 1);
 	ods_buf_init(&b, 64u << 20);
 	ods_jw_init(&jw, &b);
-	er = ods_llm_usage_report(db, o.key_id, o.from, o.to, &jw);
+	/* The operator's view: every row at once. */
+	er = ods_llm_usage_report(db, o.key_id, o.from, o.to, 0, INT64_MAX,
+	    &jw, NULL);
 	if (er == ODS_OK)
 		er = ods_jw_error(&jw);
 	if (er == ODS_OK)

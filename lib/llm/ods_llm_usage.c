@@ -597,20 +597,24 @@ report_row(struct ods_jw *jw, const struct ods_db_res *res, size_t i)
 
 enum ods_err
 ods_llm_usage_report(struct ods_db *db, const char *key_id, const char *from,
-    const char *to, struct ods_jw *jw)
+    const char *to, int64_t offset, int64_t limit, struct ods_jw *jw,
+    int64_t *total)
 {
 	struct ods_db_conn	*c = NULL;
-	struct ods_db_res	*res = NULL;
-	struct ods_db_arg	 a[4];
+	struct ods_db_res	*res = NULL, *cnt = NULL;
+	struct ods_db_arg	 a[6];
 	enum ods_err		 er;
 	size_t			 i;
 
-	if ((from != NULL && !date_ok(from)) || (to != NULL && !date_ok(to)))
+	if ((from != NULL && !date_ok(from)) || (to != NULL && !date_ok(to)) ||
+	    offset < 0 || limit < 1)
 		return ODS_EINVAL;
 	a[0] = from != NULL ? ods_db_text(from) : ods_db_null();
 	a[1] = to != NULL ? ods_db_text(to) : ods_db_null();
 	a[2] = key_id != NULL ? ods_db_text(key_id) : ods_db_null();
 	a[3] = a[2];
+	a[4] = ods_db_int(limit);
+	a[5] = ods_db_int(offset);
 	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
 		return er;
 	er = ods_db_query(c, "SELECT DATE_FORMAT(created_at, '%Y-%m-%d') AS d, "
@@ -620,10 +624,25 @@ ods_llm_usage_report(struct ods_db *db, const char *key_id, const char *from,
 	    "COALESCE(?, CURRENT_DATE - INTERVAL 30 DAY) AND created_at < "
 	    "COALESCE(?, CURRENT_DATE) + INTERVAL 1 DAY AND (? IS NULL OR "
 	    "key_id = ?) GROUP BY d, key_id, user_id, model "
-	    "ORDER BY d, key_id, model", a, 4, 0, &res);
+	    "ORDER BY d, key_id, model, user_id LIMIT ? OFFSET ?", a, 6, 0,
+	    &res);
+	/* The groups in all, for the page numbers. */
+	if (er == ODS_OK && total != NULL) {
+		er = ods_db_query(c, "SELECT COUNT(*) FROM (SELECT 1 FROM "
+		    "api_usage WHERE created_at >= COALESCE(?, CURRENT_DATE - "
+		    "INTERVAL 30 DAY) AND created_at < COALESCE(?, "
+		    "CURRENT_DATE) + INTERVAL 1 DAY AND (? IS NULL OR key_id "
+		    "= ?) GROUP BY DATE(created_at), key_id, user_id, model) g",
+		    a, 4, 1, &cnt);
+		if (er == ODS_OK)
+			*total = ods_db_res_int0(cnt, 0, 0);
+		ods_db_res_free(cnt);
+	}
 	ods_db_release(c);
-	if (er != ODS_OK)
+	if (er != ODS_OK) {
+		ods_db_res_free(res);
 		return er;
+	}
 	ods_jw_arr(jw);
 	for (i = 0; i < ods_db_res_nrows(res); i++)
 		report_row(jw, res, i);

@@ -105,11 +105,13 @@ void		 ods_llm_limits_settle(struct ods_redis *,
  * Usage per key, model and day between from and to ("YYYY-MM-DD",
  * inclusive; NULL: the last 30 days), one key or all (key_id NULL), as a
  * JSON array of {day,key_id,user_id,model,requests,prompt_tokens,
- * completion_tokens,total_tokens,errors,avg_latency_ms}. Returns ODS_OK,
- * ODS_EINVAL (bad date) or the database's errors.
+ * completion_tokens,total_tokens,errors,avg_latency_ms}: limit rows from
+ * offset, and the count of all in *total (may be NULL). Returns ODS_OK,
+ * ODS_EINVAL (bad date, offset or limit) or the database's errors.
  */
 enum ods_err	 ods_llm_usage_report(struct ods_db *, const char *key_id,
-		    const char *from, const char *to, struct ods_jw *)
+		    const char *from, const char *to, int64_t offset,
+		    int64_t limit, struct ods_jw *, int64_t *total)
 		    ODS_MUSTCHECK;
 
 #endif /* ODS_LLM_USAGE_H */

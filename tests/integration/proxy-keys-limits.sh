@@ -83,6 +83,13 @@ ods_get "$P/api/v1/usage?key_id=ak_models" -H "Authorization: Bearer $tok"
 ods_expect_code 200 "usage report"
 ods_expect_json '.data[0].total_tokens' 21 "report total_tokens of ak_models"
 ods_expect_json '.data[0].requests' 3 "report requests of ak_models"
+ods_get "$P/api/v1/usage" -H "Authorization: Bearer $tok"
+all=$(ods_json '.total')
+[ "$all" -ge 2 ] && [ "$(ods_json '.data | length')" -eq "$all" ] ||
+    ods_t_fail "the report's total $all against its rows: $HTTP_BODY"
+ods_get "$P/api/v1/usage?page=2&page_size=1" -H "Authorization: Bearer $tok"
+ods_expect_json '[(.data | length), .total, .page, .page_size] | tojson' "[1,$all,2,1]" \
+    "usage report paged: page 2 of size 1"
 ods_get "$P/api/v1/usage" -H "Authorization: Bearer $KEY_TPM"
 ods_expect_code 403 "usage report with a plain API key"
 ods_get "$P/api/v1/usage?from=yesterday" -H "Authorization: Bearer $tok"
