@@ -82,6 +82,14 @@ enum ods_err	 odsi_tool_datetime(const struct ods_tool_ctx *,
 		    struct json_object *, struct ods_jw *, struct ods_why *);
 enum ods_err	 odsi_tool_http(const struct ods_tool_ctx *,
 		    struct json_object *, struct ods_jw *, struct ods_why *);
+/*
+ * url an http(s) URL without credentials (ODS_EINVAL) on a host
+ * HTTP_TOOL_ALLOWED_DOMAINS names (ODS_EFORBIDDEN); why names field.
+ * No lookup: the address policy is the run's.
+ */
+struct ods_conf;
+enum ods_err	 odsi_tool_url_check(const struct ods_conf *, const char *url,
+		    const char *field, struct ods_why *);
 enum ods_err	 odsi_tool_sql(const struct ods_tool_ctx *,
 		    struct json_object *, struct ods_jw *, struct ods_why *);
 enum ods_err	 odsi_tool_t2s(const struct ods_tool_ctx *,
