@@ -347,8 +347,9 @@ START_TEST(test_toolset_of_builtins)
 	ck_assert(ods_toolset_has(s, "calculator"));
 	ck_assert(!ods_toolset_has(s, "http_request"));
 	ods_toolset_free(s);
-	ck_assert_int_ne(ods_toolset_load(NULL, unknown, 2, &s, &why),
-	    ODS_OK);
+	ck_assert_int_eq(ods_toolset_load(NULL, unknown, 2, &s, &why),
+	    ODS_ENOTFOUND);
+	ck_assert_str_eq(why.field, "tools");
 	ck_assert_ptr_null(s);
 }
 END_TEST

@@ -174,45 +174,6 @@ ods_tool_list_json(struct ods_jw *jw, const char *category)
 	return n;
 }
 
-static void
-schema_json(struct ods_jw *jw, const struct ods_tool *t)
-{
-	ods_jw_obj(jw);
-	ods_jw_kstr(jw, "type", "function");
-	ods_jw_key(jw, "function");
-	ods_jw_obj(jw);
-	ods_jw_kstr(jw, "name", t->name);
-	ods_jw_kstr(jw, "description", t->description);
-	ods_jw_key(jw, "parameters");
-	ods_jw_raw(jw, t->params, strlen(t->params));
-	ods_jw_end(jw);
-	ods_jw_end(jw);
-}
-
-enum ods_err
-ods_tool_schemas_json(struct ods_jw *jw, const char *const *names, size_t n,
-    struct ods_why *why)
-{
-	const struct ods_tool	*t;
-	size_t			 i;
-
-	if (names == NULL) {
-		for (i = 0; i < NTOOLS; i++)
-			schema_json(jw, &tools[i]);
-		return ODS_OK;
-	}
-	for (i = 0; i < n; i++)
-		if (ods_tool_find(names[i]) == NULL) {
-			ods_why_set(why, "tools", "no tool named '%.64s'",
-			    names[i]);
-			return ODS_ENOTFOUND;
-		}
-	for (i = 0; i < n; i++)
-		if ((t = ods_tool_find(names[i])) != NULL)
-			schema_json(jw, t);
-	return ODS_OK;
-}
-
 enum ods_err
 ods_tool_run(const struct ods_tool_ctx *ctx, const struct ods_tool *t,
     struct json_object *args, struct ods_jw *jw, struct ods_why *why)

@@ -75,16 +75,6 @@ size_t		 ods_tool_list_json(struct ods_jw *, const char *category);
 /* One built-in's Tool object. */
 void		 ods_tool_json(struct ods_jw *, const struct ods_tool *);
 /*
- * OpenAI function schemas {type:"function", function:{name,
- * description, parameters}} of the named tools (names NULL: all), into
- * an array the caller opened. ODS_ENOTFOUND naming the first unknown
- * name in why.
- */
-enum ods_err	 ods_tool_schemas_json(struct ods_jw *,
-		    const char *const *names, size_t n, struct ods_why *)
-		    ODS_MUSTCHECK;
-
-/*
  * Check args (an object; NULL counts as {}) against schema (a JSON
  * Schema object) for the subset the tools use: type (object, string,
  * integer, number, boolean, array), required, properties, enum, minimum,
