@@ -233,6 +233,127 @@ START_TEST(test_tools_run_and_refuse)
 }
 END_TEST
 
+/* Check a stored tool's definition; why's field in f. */
+static enum ods_err
+def(const char *json, int create, char *f, size_t n)
+{
+	static struct ods_conf	 conf;
+	static char		 domains[] = "example.com,127.0.0.2";
+	struct json_object	*o = NULL;
+	struct ods_why		 why;
+	enum ods_err		 er;
+
+	conf.http_tool_domains = domains;
+	memset(&why, 0, sizeof(why));
+	ck_assert_int_eq(ods_json_parse(json, strlen(json), 0, &o, &why),
+	    ODS_OK);
+	er = ods_tool_def_check(&conf, o, create, &why);
+	ck_assert(er == ODS_OK || why.msg[0] != '\0');
+	snprintf(f, n, "%s", why.field);
+	ods_json_put(o);
+	return er;
+}
+
+#define P_OK	"\"parameters\":{\"type\":\"object\",\"properties\":{\"q\":" \
+	"{\"type\":\"string\",\"maxLength\":5,\"description\":\"d\"},\"l\":" \
+	"{\"type\":\"array\",\"maxItems\":3,\"items\":{\"type\":\"integer\"," \
+	"\"minimum\":0}}},\"required\":[\"q\"]}"
+#define C_OK	"\"config\":{\"url\":\"https://api.example.com/x\"," \
+	"\"method\":\"POST\",\"headers\":{\"X-Key\":\"k\"}}"
+
+START_TEST(test_tool_def_names_the_bad_field)
+{
+	char	f[128];
+
+	ck_assert_int_eq(def("{\"name\":\"echo_1\"," P_OK "," C_OK "}", 1, f,
+	    sizeof(f)), ODS_OK);
+	ck_assert_int_eq(def("{\"description\":\"only this\"}", 0, f,
+	    sizeof(f)), ODS_OK);
+	ck_assert_int_eq(def("{\"description\":\"only this\"}", 1, f,
+	    sizeof(f)), ODS_EINVAL);
+	ck_assert_str_eq(f, "name");
+	ck_assert_int_eq(def("{\"name\":\"Echo\"," P_OK "," C_OK "}", 1, f,
+	    sizeof(f)), ODS_EINVAL);
+	ck_assert_str_eq(f, "name");
+	ck_assert_int_eq(def("{\"name\":\"calculator\"," P_OK "," C_OK "}", 1,
+	    f, sizeof(f)), ODS_EINVAL);
+	ck_assert_str_eq(f, "name");
+	ck_assert_int_eq(def("{\"name\":\"schemas\"," P_OK "," C_OK "}", 1,
+	    f, sizeof(f)), ODS_EINVAL);
+	ck_assert_int_eq(def("{\"name\":\"a\"," C_OK "}", 1, f, sizeof(f)),
+	    ODS_EINVAL);
+	ck_assert_str_eq(f, "parameters");
+	ck_assert_int_eq(def("{\"name\":\"a\",\"parameters\":{\"type\":"
+	    "\"string\"}," C_OK "}", 1, f, sizeof(f)), ODS_EINVAL);
+	ck_assert_str_eq(f, "parameters");
+	ck_assert_int_eq(def("{\"parameters\":{\"type\":\"object\","
+	    "\"properties\":{\"a\":{\"type\":\"strnig\"}}}}", 0, f, sizeof(f)),
+	    ODS_EINVAL);
+	ck_assert_str_eq(f, "parameters.properties.a.type");
+	ck_assert_int_eq(def("{\"parameters\":{\"type\":\"object\","
+	    "\"properties\":{\"a\":{\"pattern\":\"x\"}}}}", 0, f, sizeof(f)),
+	    ODS_EINVAL);
+	ck_assert_str_eq(f, "parameters.properties.a.pattern");
+	ck_assert_int_eq(def("{\"parameters\":{\"type\":\"object\","
+	    "\"properties\":{\"a\":{\"maxLength\":-1}}}}", 0, f, sizeof(f)),
+	    ODS_EINVAL);
+	ck_assert_int_eq(def("{\"parameters\":{\"type\":\"object\","
+	    "\"required\":[1]}}", 0, f, sizeof(f)), ODS_EINVAL);
+	ck_assert_str_eq(f, "parameters.required");
+	ck_assert_int_eq(def("{\"config\":{\"url\":\"ftp://example.com/\"}}",
+	    0, f, sizeof(f)), ODS_EINVAL);
+	ck_assert_str_eq(f, "config.url");
+	ck_assert_int_eq(def("{\"config\":{\"url\":\"http://evil.test/\"}}",
+	    0, f, sizeof(f)), ODS_EINVAL);
+	ck_assert_str_eq(f, "config.url");
+	ck_assert_int_eq(def("{\"config\":{\"url\":\"http://127.0.0.2:81/\","
+	    "\"method\":\"DELETE\"}}", 0, f, sizeof(f)), ODS_EINVAL);
+	ck_assert_str_eq(f, "config.method");
+	ck_assert_int_eq(def("{\"config\":{\"url\":\"http://example.com/\","
+	    "\"headers\":{\"X\":\"a\\r\\nEvil: 1\"}}}", 0, f, sizeof(f)),
+	    ODS_EINVAL);
+	ck_assert_str_eq(f, "config.headers");
+	ck_assert_int_eq(def("{\"config\":{\"url\":\"http://example.com/\","
+	    "\"headers\":{\"Host\":\"a\"}}}", 0, f, sizeof(f)), ODS_EINVAL);
+	ck_assert_int_eq(def("{\"config\":{\"url\":\"http://example.com/\","
+	    "\"body\":\"x\"}}", 0, f, sizeof(f)), ODS_EINVAL);
+	ck_assert_str_eq(f, "config");
+	ck_assert_int_eq(def("{\"owner\":\"me\"}", 0, f, sizeof(f)),
+	    ODS_EINVAL);
+	ck_assert_str_eq(f, "owner");
+	ck_assert_int_eq(def("{\"enabled\":\"yes\"}", 0, f, sizeof(f)),
+	    ODS_EINVAL);
+	ck_assert_str_eq(f, "enabled");
+	ck_assert_int_eq(def("[]", 0, f, sizeof(f)), ODS_EINVAL);
+}
+END_TEST
+
+/* Without a database the set is the built-ins; a stored name is unknown. */
+START_TEST(test_toolset_of_builtins)
+{
+	struct ods_toolset	*s = NULL;
+	struct ods_why		 why;
+	const char		*names[] = { "datetime", "calculator",
+	    "datetime" };
+	const char		*unknown[] = { "calculator", "my_tool" };
+
+	memset(&why, 0, sizeof(why));
+	ck_assert_int_eq(ods_toolset_load(NULL, NULL, 0, &s, &why), ODS_OK);
+	ck_assert_uint_eq(ods_toolset_count(s), ods_tool_count());
+	ck_assert_str_eq(ods_toolset_name(s, 0), "calculator");
+	ods_toolset_free(s);
+	ck_assert_int_eq(ods_toolset_load(NULL, names, 3, &s, &why), ODS_OK);
+	ck_assert_uint_eq(ods_toolset_count(s), 2);	/* offered once */
+	ck_assert(ods_toolset_has(s, "calculator"));
+	ck_assert(!ods_toolset_has(s, "http_request"));
+	ods_toolset_free(s);
+	ck_assert_int_eq(ods_toolset_load(NULL, unknown, 2, &s, &why),
+	    ODS_ENOTFOUND);
+	ck_assert_str_eq(why.field, "tools");
+	ck_assert_ptr_null(s);
+}
+END_TEST
+
 /* The part at off/len of text as a string. */
 static char *
 part(const char *text, size_t off, size_t len)
@@ -290,6 +411,8 @@ suite(void)
 	tc = tcase_create("schema");
 	tcase_add_test(tc, test_check_names_the_bad_argument);
 	tcase_add_test(tc, test_tools_run_and_refuse);
+	tcase_add_test(tc, test_tool_def_names_the_bad_field);
+	tcase_add_test(tc, test_toolset_of_builtins);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("react");
 	tcase_add_test(tc, test_react_parses_action_and_final);

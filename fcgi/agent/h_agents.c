@@ -50,7 +50,7 @@ spec_of(struct agent_call *c, struct ods_why *why)
 {
 	struct json_object	*o = NULL;
 	const char		*type = "react";
-	int64_t			 iter = 10;
+	int64_t			 iter = 10, maxtok;
 	enum ods_err		 er;
 
 	if ((er = ods_req_json(c->r, &o, why)) != ODS_OK)
@@ -70,7 +70,10 @@ spec_of(struct agent_call *c, struct ods_why *why)
 	}
 	c->spec.type = (enum ods_agent_type)ods_agent_type_parse(type);
 	c->spec.max_iterations = (int)iter;
-	c->spec.max_tokens = ods_req_conf(c->r)->agent_max_tokens;
+	/* The caller may ask for less than the server's cap, not more. */
+	maxtok = ods_req_conf(c->r)->agent_max_tokens;
+	OPT(ods_json_int(o, "max_tokens", 0, 1, maxtok, &maxtok, why));
+	c->spec.max_tokens = maxtok;
 	if (c->spec.model == NULL || *c->spec.model == '\0' ||
 	    !ods_llm_model_known(h_agent(c->r)->llm, c->spec.model)) {
 		ods_why_set(why, "model", "no backend serves that model (or "

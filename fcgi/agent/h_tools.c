@@ -123,33 +123,30 @@ split_names(struct ods_req *r, const char *q, const char **names)
 enum ods_status
 h_tools_schemas(struct ods_req *r, struct ods_resp *w)
 {
-	const char	*names[NAMES_MAX], *q = ods_req_query(r, "names");
-	struct ods_buf	 b;
-	struct ods_jw	 tmp, *jw;
-	struct ods_why	 why;
-	size_t		 n = 0;
-	enum ods_err	 er;
+	const char		*names[NAMES_MAX], *q = ods_req_query(r, "names");
+	struct ods_toolset	*set = NULL;
+	struct ods_jw		*jw;
+	struct ods_why		 why;
+	size_t			 n = 0;
+	enum ods_err		 er;
 
 	memset(&why, 0, sizeof(why));
 	if (q != NULL && *q != '\0')
 		n = split_names(r, q, names);
-	/* Written aside first: an unknown name is a 404, not half a list. */
-	ods_buf_init(&b, ODS_TOOL_RESULT_MAX);
-	ods_jw_init(&tmp, &b);
-	ods_jw_arr(&tmp);
-	er = ods_tool_schemas_json(&tmp, n > 0 ? names : NULL, n, &why);
-	ods_jw_end(&tmp);
-	if (er != ODS_OK) {
-		ods_buf_free(&b);
+	/* Built-ins and stored tools; an unknown name is a 404. */
+	er = ods_toolset_load(ods_req_db(r), n > 0 ? names : NULL, n, &set,
+	    &why);
+	if (er != ODS_OK)
 		return h_tool_fail(w, er, &why);
-	}
 	jw = ods_resp_envelope(w, ODS_HTTP_200, NULL);
 	ods_jw_obj(jw);
 	ods_jw_key(jw, "schemas");
-	ods_jw_raw(jw, b.data, b.len);
-	ods_jw_kint(jw, "total", (int64_t)(n > 0 ? n : ods_tool_count()));
+	ods_jw_arr(jw);
+	ods_toolset_schemas_json(set, jw);
 	ods_jw_end(jw);
-	ods_buf_free(&b);
+	ods_jw_kint(jw, "total", (int64_t)ods_toolset_count(set));
+	ods_jw_end(jw);
+	ods_toolset_free(set);
 	return ods_resp_send(w);
 }
 
@@ -205,5 +202,145 @@ h_tools_execute(struct ods_req *r, struct ods_resp *w)
 	ods_jw_knum(jw, "duration_ms", (ods_now_sec() - t0) * 1000.0);
 	ods_jw_end(jw);
 	ods_buf_free(&b);
+	return ods_resp_send(w);
+}
+
+/* ---- stored tools ---- */
+
+/* A stored tool's error: 404, 403 (not its owner), 409, 400, 503. */
+static enum ods_status
+stored_fail(struct ods_resp *w, enum ods_err er, const struct ods_why *why)
+{
+	if (er == ODS_ENOTFOUND)
+		return ods_resp_error_ex(w, ODS_ENOTFOUND,
+		    ODS_C_ENTITY_NOT_FOUND, "tool_not_found",
+		    "no such stored tool");
+	if (er == ODS_EFORBIDDEN)
+		return h_not_owner(w, "a tool");
+	if (er == ODS_ECONFLICT)
+		return ods_resp_error(w, er, why->msg[0] != '\0' ? why->msg :
+		    NULL);
+	return h_tool_fail(w, er, why);
+}
+
+/* The body checked as a definition (create: whole), or the answer sent. */
+static struct json_object *
+def_body(struct ods_req *r, struct ods_resp *w, int create,
+    enum ods_status *hs)
+{
+	struct json_object	*o = NULL;
+	struct ods_why		 why;
+	enum ods_err		 er;
+
+	memset(&why, 0, sizeof(why));
+	if ((er = ods_req_json(r, &o, &why)) != ODS_OK ||
+	    (er = ods_tool_def_check(ods_req_conf(r), o, create, &why)) !=
+	    ODS_OK) {
+		*hs = ods_resp_input_error(w, er, &why);
+		return NULL;
+	}
+	return o;
+}
+
+/* The tool written aside in b, sent in the envelope with status. */
+static enum ods_status
+send_tool(struct ods_resp *w, enum ods_status st, struct ods_buf *b,
+    const char *msg)
+{
+	struct ods_jw	*jw = ods_resp_envelope(w, st, msg);
+
+	ods_jw_raw(jw, b->data, b->len);
+	ods_buf_free(b);
+	return ods_resp_send(w);
+}
+
+enum ods_status
+h_tools_create(struct ods_req *r, struct ods_resp *w)
+{
+	struct json_object	*o;
+	struct ods_buf		 b;
+	struct ods_jw		 jw;
+	struct ods_why		 why;
+	enum ods_status		 hs;
+	enum ods_err		 er;
+
+	if ((o = def_body(r, w, 1, &hs)) == NULL)
+		return hs;
+	memset(&why, 0, sizeof(why));
+	ods_buf_init(&b, ODS_TOOL_RESULT_MAX);
+	ods_jw_init(&jw, &b);
+	er = ods_tool_user_create(ods_req_db(r), o, h_user(r), &jw, &why);
+	if (er != ODS_OK) {
+		ods_buf_free(&b);
+		return stored_fail(w, er, &why);
+	}
+	return send_tool(w, ODS_HTTP_201, &b, "tool created");
+}
+
+enum ods_status
+h_tools_get(struct ods_req *r, struct ods_resp *w)
+{
+	const char		*name = ods_req_param(r, "name");
+	const struct ods_tool	*t = ods_tool_find(name);
+	struct ods_buf		 b;
+	struct ods_jw		 jw;
+	struct ods_why		 why;
+	enum ods_err		 er;
+
+	memset(&why, 0, sizeof(why));
+	ods_buf_init(&b, ODS_TOOL_RESULT_MAX);
+	ods_jw_init(&jw, &b);
+	if (t != NULL) {
+		/* A built-in: its descriptor, as in the list. */
+		ods_tool_json(&jw, t);
+	} else if ((er = ods_tool_user_get(ods_req_db(r), name, h_user(r),
+	    h_owner(r) == NULL, &jw)) != ODS_OK) {
+		ods_buf_free(&b);
+		return stored_fail(w, er, &why);
+	}
+	return send_tool(w, ODS_HTTP_200, &b, NULL);
+}
+
+enum ods_status
+h_tools_update(struct ods_req *r, struct ods_resp *w)
+{
+	struct json_object	*o;
+	struct ods_buf		 b;
+	struct ods_jw		 jw;
+	struct ods_why		 why;
+	enum ods_status		 hs;
+	enum ods_err		 er;
+
+	if ((o = def_body(r, w, 0, &hs)) == NULL)
+		return hs;
+	memset(&why, 0, sizeof(why));
+	ods_buf_init(&b, ODS_TOOL_RESULT_MAX);
+	ods_jw_init(&jw, &b);
+	er = ods_tool_user_update(ods_req_db(r), ods_req_param(r, "name"), o,
+	    h_owner(r), &jw, &why);
+	if (er != ODS_OK) {
+		ods_buf_free(&b);
+		return stored_fail(w, er, &why);
+	}
+	return send_tool(w, ODS_HTTP_200, &b, "tool updated");
+}
+
+enum ods_status
+h_tools_delete(struct ods_req *r, struct ods_resp *w)
+{
+	const char	*name = ods_req_param(r, "name");
+	struct ods_jw	*jw;
+	struct ods_why	 why;
+	enum ods_err	 er;
+
+	memset(&why, 0, sizeof(why));
+	if ((er = ods_tool_user_delete(ods_req_db(r), name, h_owner(r))) !=
+	    ODS_OK)
+		return stored_fail(w, er, &why);
+	jw = ods_resp_envelope(w, ODS_HTTP_200, "tool deleted");
+	ods_jw_obj(jw);
+	ods_jw_kstr(jw, "name", name);
+	ods_jw_kbool(jw, "deleted", 1);
+	ods_jw_end(jw);
 	return ods_resp_send(w);
 }

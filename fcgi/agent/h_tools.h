@@ -14,12 +14,27 @@
 
 #include <stdint.h>
 
+/*
+ * Stored tools are agent configuration: defining one needs
+ * "agent:create" (user and ai_developer have it, a viewer not; the
+ * "agent" resource has no update or delete, so the same permission
+ * covers changing one's own), reading one "chat:read" as the list.
+ */
+#define H_TOOL_BODY	(64 * 1024)
 #define H_TOOLS_ROUTES \
 	{ ODS_GET, "/tools", h_tools_list, ODS_AUTH_REQUIRED, "chat:read" }, \
 	{ ODS_GET, "/tools/schemas", h_tools_schemas, ODS_AUTH_REQUIRED, \
 	    "chat:read" }, \
 	{ ODS_POST, "/tools/{name}/execute", h_tools_execute, \
 	    ODS_AUTH_REQUIRED, "chat:execute", 256 * 1024 }, \
+	{ ODS_POST, "/tools", h_tools_create, ODS_AUTH_REQUIRED, \
+	    "agent:create", H_TOOL_BODY }, \
+	{ ODS_GET, "/tools/{name}", h_tools_get, ODS_AUTH_REQUIRED, \
+	    "chat:read" }, \
+	{ ODS_PUT, "/tools/{name}", h_tools_update, ODS_AUTH_REQUIRED, \
+	    "agent:create", H_TOOL_BODY }, \
+	{ ODS_DELETE, "/tools/{name}", h_tools_delete, ODS_AUTH_REQUIRED, \
+	    "agent:create" }, \
 	{ ODS_POST, "/run", h_agent_run, ODS_AUTH_REQUIRED, "chat:execute", \
 	    64 * 1024 }, \
 	{ ODS_POST, "/run-stream", h_agent_run_stream, ODS_AUTH_REQUIRED, \
@@ -71,8 +86,22 @@ enum ods_status	h_tools_schemas(struct ods_req *, struct ods_resp *);
 enum ods_status	h_tools_execute(struct ods_req *, struct ods_resp *);
 
 /*
+ * Stored HTTP tools (svc/agent/tool.h): POST {name, parameters, config,
+ * display_name?, description?, category?, enabled?} → 201 data:Tool with
+ * config; GET /tools/{name} (a built-in's descriptor too; the header
+ * values of another's tool hidden); PUT the fields to change (not the
+ * name); DELETE. 400 naming the field, 403 for another user's tool, 404,
+ * 409 for a name taken.
+ */
+enum ods_status	h_tools_create(struct ods_req *, struct ods_resp *);
+enum ods_status	h_tools_get(struct ods_req *, struct ods_resp *);
+enum ods_status	h_tools_update(struct ods_req *, struct ods_resp *);
+enum ods_status	h_tools_delete(struct ods_req *, struct ods_resp *);
+
+/*
  * {query, agent_type: function_calling|react|plan_execute (react),
- * model (DEFAULT_CHAT_MODEL), max_iterations (10, 1..20), tools?}:
+ * model (DEFAULT_CHAT_MODEL), max_iterations (10, 1..20), max_tokens
+ * (ODS_AGENT_MAX_TOKENS, at most that), tools? (built-in or stored)}:
  * data:{success, answer|error, iterations, steps, agent_type, model,
  * total_tokens}. "/run" is the reference's /api/v1/agent/run under the
  * pool's /api/v1/agent prefix; "/agent/run" the same under /api.

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "core/ods_conf.h"
 #include "core/ods_err.h"
 #include "core/ods_json.h"
+#include "core/ods_log.h"
 #include "core/ods_mem.h"
 #include "core/ods_time.h"
 #include "llm/ods_llm.h"
@@ -24,6 +27,7 @@
 
 #define MSGS_MAX	((size_t)8 << 20)	/* the conversation, bytes */
 #define OUTPUT_KEEP	4096			/* of a tool's result, in a step */
+#define CALLS_PARALLEL	4	/* threads running one answer's tool calls */
 
 static const char *const type_names[] = {
 	"function_calling", "react", "plan_execute"
@@ -83,14 +87,18 @@ agent_addf(struct ods_buf *b, const char *fmt, ...)
 int
 agent_emit(struct agent_run *a, struct ods_buf *b)
 {
-	int	rc = 0;
+	int	rc = 0, gone;
 
+	/* Tool calls of one answer emit from their threads. */
+	pthread_mutex_lock(&a->emit_mu);
 	if (a->io != NULL && a->io->event != NULL && !a->gone)
 		rc = a->io->event(a->io->arg, b->data, b->len);
-	ods_buf_free(b);
 	if (rc != 0)
 		a->gone = 1;
-	return a->gone;
+	gone = a->gone;
+	pthread_mutex_unlock(&a->emit_mu);
+	ods_buf_free(b);
+	return gone;
 }
 
 /* An event with one string member besides its type (key NULL: none). */
@@ -276,28 +284,37 @@ agent_llm(struct agent_run *a, const char *tools_json, char **out)
 int
 agent_tool_allowed(const struct agent_run *a, const char *name)
 {
-	size_t	i;
-
-	if (ods_tool_find(name) == NULL)
-		return 0;
-	if (a->spec->tools == NULL)
-		return 1;
-	for (i = 0; i < a->spec->ntools; i++)
-		if (strcmp(a->spec->tools[i], name) == 0)
-			return 1;
-	return 0;
+	return ods_toolset_has(a->set, name);
 }
 
-/* Run one tool: tool_start, the result (or {"error":...}) in out, tool_end. */
+/* tool_start or tool_end: {type, tool, tool_call_id?}. */
+static void
+tool_event(struct agent_run *a, const char *type, const char *name,
+    const char *id)
+{
+	struct ods_buf	b;
+	struct ods_jw	jw;
+
+	ods_buf_init(&b, 4096);
+	ods_jw_init(&jw, &b);
+	ods_jw_obj(&jw);
+	ods_jw_kstr(&jw, "type", type);
+	ods_jw_kstr(&jw, "tool", name);
+	if (id != NULL)
+		ods_jw_kstr(&jw, "tool_call_id", id);
+	ods_jw_end(&jw);
+	(void)agent_emit(a, &b);
+}
+
 void
 agent_tool(struct agent_run *a, const char *name, const char *args,
-    size_t len, struct ods_buf *out)
+    size_t len, const char *id, struct ods_buf *out)
 {
 	struct ods_jw	jw;
 	struct ods_why	why;
 	enum ods_err	er;
 
-	(void)agent_event(a, "tool_start", "tool", name);
+	tool_event(a, "tool_start", name, id);
 	ods_buf_init(out, ODS_TOOL_RESULT_MAX);
 	ods_jw_init(&jw, out);
 	memset(&why, 0, sizeof(why));
@@ -319,7 +336,7 @@ agent_tool(struct agent_run *a, const char *name, const char *args,
 		    ods_strerror(er));
 		ods_jw_end(&jw);
 	}
-	(void)agent_event(a, "tool_end", "tool", name);
+	tool_event(a, "tool_end", name, id);
 }
 
 /* ---- function calling ---- */
@@ -331,46 +348,127 @@ schemas(const struct agent_run *a)
 	struct ods_buf	 b;
 	struct ods_jw	 jw;
 	size_t		 len;
-	enum ods_err	 er;
 
-	ods_buf_init(&b, 1 << 20);
+	ods_buf_init(&b, 4 << 20);
 	ods_jw_init(&jw, &b);
 	ods_jw_arr(&jw);
-	/* The names were checked with the spec: nothing to refuse here. */
-	er = ods_tool_schemas_json(&jw, a->spec->tools, a->spec->ntools,
-	    NULL);
-	(void)er;
+	ods_toolset_schemas_json(a->set, &jw);
 	ods_jw_end(&jw);
 	return ods_buf_take(&b, &len);
 }
 
-/* Each call of the answer's tool_calls, in order; their results kept. */
+/* One call of an answer: what it asks, what it got. */
+struct call {
+	const char	*name, *args, *id;
+	struct ods_buf	 out;
+	int		 ran;
+};
+
+/* The calls of one answer and the threads taking them in turn. */
+struct calls {
+	struct agent_run	*a;
+	struct call		*v;
+	size_t			 n;
+	size_t			 next;	/* the next call to take */
+	pthread_mutex_t		 mu;
+};
+
+static void *
+calls_main(void *arg)
+{
+	struct calls	*cs = arg;
+	struct call	*c;
+	size_t		 i;
+	int		 gone;
+
+	ods_log_set_request_id(cs->a->reqid[0] != '\0' ? cs->a->reqid :
+	    NULL);
+	for (;;) {
+		pthread_mutex_lock(&cs->mu);
+		i = cs->next < cs->n ? cs->next++ : cs->n;
+		pthread_mutex_unlock(&cs->mu);
+		if (i == cs->n)
+			break;
+		pthread_mutex_lock(&cs->a->emit_mu);
+		gone = cs->a->gone;
+		pthread_mutex_unlock(&cs->a->emit_mu);
+		if (gone)
+			continue;	/* nobody listens: the run stops */
+		c = &cs->v[i];
+		agent_tool(cs->a, c->name, c->args, strlen(c->args), c->id,
+		    &c->out);
+		c->ran = 1;
+	}
+	return NULL;
+}
+
+/*
+ * Run the calls: one in this thread; several at once on up to
+ * CALLS_PARALLEL threads (this one among them), each bounded by the tool
+ * timeout, so an answer costs its slowest call rather than their sum.
+ * tool_start and tool_end go out as they happen; the results stay in
+ * the calls' order.
+ */
+static void
+calls_run(struct agent_run *a, struct call *v, size_t n)
+{
+	struct calls	cs;
+	pthread_t	th[CALLS_PARALLEL - 1];
+	sigset_t	all, old;
+	size_t		i, nth = 0;
+
+	memset(&cs, 0, sizeof(cs));
+	cs.a = a;
+	cs.v = v;
+	cs.n = n;
+	pthread_mutex_init(&cs.mu, NULL);
+	/* Signals stay with the worker's main thread (local-stack.md). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; n > 1 && i < CALLS_PARALLEL - 1 && i < n - 1; i++)
+		if (pthread_create(&th[nth], NULL, calls_main, &cs) == 0)
+			nth++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	(void)calls_main(&cs);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	pthread_mutex_destroy(&cs.mu);
+}
+
+/* Each call of the answer's tool_calls; their results kept in order. */
 static void
 run_calls(struct agent_run *a, struct json_object *calls)
 {
 	struct json_object	*c, *fn;
-	struct ods_buf		 out;
-	const char		*name, *args, *id;
+	struct call		*v;
 	size_t			 i, n = ods_json_arr_len(calls);
 
-	for (i = 0; i < n && !a->gone; i++) {
+	v = ods_xcalloc(n, sizeof(*v));
+	for (i = 0; i < n; i++) {
 		c = ods_json_arr_get(calls, i);
 		fn = ods_json_get(c, "function");
-		name = ods_json_get_str(fn, "name");
-		args = ods_json_get_str(fn, "arguments");
-		id = ods_json_get_str(c, "id");
-		if (name == NULL)
-			name = "";
-		if (args == NULL)
-			args = "";
-		(void)agent_step(a, "action", name, strlen(name), args,
-		    strlen(args));
-		agent_tool(a, name, args, strlen(args), &out);
-		(void)agent_step(a, "observation", name, strlen(name),
-		    out.data, out.len);
-		agent_msg(a, "tool", out.data, out.len, id != NULL ? id : "");
-		ods_buf_free(&out);
+		v[i].name = ods_json_get_str(fn, "name");
+		v[i].args = ods_json_get_str(fn, "arguments");
+		v[i].id = ods_json_get_str(c, "id");
+		if (v[i].name == NULL)
+			v[i].name = "";
+		if (v[i].args == NULL)
+			v[i].args = "";
+		(void)agent_step(a, "action", v[i].name, strlen(v[i].name),
+		    v[i].args, strlen(v[i].args));
 	}
+	if (!a->gone)
+		calls_run(a, v, n);
+	for (i = 0; i < n; i++) {
+		if (v[i].ran) {
+			(void)agent_step(a, "observation", v[i].name,
+			    strlen(v[i].name), v[i].out.data, v[i].out.len);
+			agent_msg(a, "tool", v[i].out.data, v[i].out.len,
+			    v[i].id != NULL ? v[i].id : "");
+		}
+		ods_buf_free(&v[i].out);
+	}
+	free(v);
 }
 
 /* One answer: 1 when it is final (the answer set), 0 to go on. */
@@ -488,8 +586,6 @@ agent_next(struct agent_run *a)
 static enum ods_err
 check_spec(const struct ods_agent_spec *s, struct ods_why *why)
 {
-	size_t	i;
-
 	if (s->query == NULL || *s->query == '\0') {
 		ods_why_set(why, "query", "field 'query' is required");
 		return ODS_EINVAL;
@@ -499,12 +595,11 @@ check_spec(const struct ods_agent_spec *s, struct ods_why *why)
 		    "must be 1..%d", ODS_AGENT_ITER_MAX);
 		return ODS_EINVAL;
 	}
-	for (i = 0; s->tools != NULL && i < s->ntools; i++)
-		if (ods_tool_find(s->tools[i]) == NULL) {
-			ods_why_set(why, "tools", "no tool named '%.64s'",
-			    s->tools[i]);
-			return ODS_EINVAL;
-		}
+	if (s->max_tokens < 0) {
+		ods_why_set(why, "max_tokens", "field 'max_tokens' must be "
+		    "positive");
+		return ODS_EINVAL;
+	}
 	return ODS_OK;
 }
 
@@ -544,6 +639,15 @@ ods_agent_run(const struct ods_tool_ctx *tc, const struct ods_agent_spec *s,
 	if ((er = check_spec(s, why)) != ODS_OK)
 		return er;
 	memset(&a, 0, sizeof(a));
+	/* The tools offered: built-ins and the stored ones, or those named. */
+	er = ods_toolset_load(tc->db, s->tools, s->ntools, &a.set, why);
+	if (er == ODS_ENOTFOUND)
+		return ODS_EINVAL;
+	if (er != ODS_OK)
+		return er;
+	pthread_mutex_init(&a.emit_mu, NULL);
+	if (ods_log_request_id() != NULL)
+		snprintf(a.reqid, sizeof(a.reqid), "%s", ods_log_request_id());
 	c.io = io;	/* the tools' model calls are the caller's too */
 	a.tc = &c;
 	a.spec = s;
@@ -566,6 +670,8 @@ ods_agent_run(const struct ods_tool_ctx *tc, const struct ods_agent_spec *s,
 		(void)agent_event(&a, "error", "message", res->error);
 	}
 	send_end(&a);
+	ods_toolset_free(a.set);
+	pthread_mutex_destroy(&a.emit_mu);
 	if (er != ODS_OK && a.calls <= 1 && res->steps.len <= 2) {
 		/* The first call failed: an error answer, not a run. */
 		res->first_err = er;

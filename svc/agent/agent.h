@@ -1,13 +1,19 @@
 /*
  * svc/agent/agent.h — agents that answer a query with the tools of
  * tool.h (reference-api §4.3 G21): function_calling (OpenAI's
- * tools/tool_calls protocol: every call of one answer runs in that step),
+ * tools/tool_calls protocol: the calls of one answer run in that step, in
+ * parallel on up to 4 threads, their results kept in the calls' order),
  * react (Thought / Action / Action Input / Final Answer in plain text,
  * for models without tools) and plan_execute (a numbered plan, then
  * ReAct with the plan in view).
  *
+ * The tools offered are the built-ins and the enabled stored tools
+ * (tool.h's toolset), or those spec->tools names.
+ *
  * Bounded: max_iterations model calls (plus the plan), max_tokens over
- * the run (ODS_AGENT_MAX_TOKENS), each tool by the tool timeout. Every
+ * the run (checked before each model call: the call that crosses it is
+ * the last, and the run fails saying so), each tool by the tool
+ * timeout. Every
  * model call is made on the caller's behalf: their rate and token limits
  * are reserved before it and settled after (llm/ods_llm_usage.h), so an
  * agent cannot spend more than its caller may.
@@ -53,7 +59,7 @@ struct ods_agent_spec {
 	enum ods_agent_type	 type;
 	const char		*model;
 	int			 max_iterations;	/* 1..ODS_AGENT_ITER_MAX */
-	const char *const	*tools;		/* NULL: every tool */
+	const char *const	*tools;		/* NULL: every enabled tool */
 	size_t			 ntools;
 	int64_t			 max_tokens;	/* 0: no cap */
 };
@@ -89,8 +95,10 @@ struct ods_agent_result {
 /*
  * Run spec with the tools of tc (the caller's context). Always fills
  * res (release with ods_agent_result_fini). ODS_OK when the run ended
- * (success or not: res says), ODS_EINVAL (spec: why names the field),
- * ODS_EIO (ev stopped it), or res->first_err.
+ * (success or not: res says), ODS_EINVAL (spec: why names the field,
+ * "tools" for a tool that is not offered), the database's errors when
+ * a stored tool named cannot be read, ODS_EIO (ev stopped it), or
+ * res->first_err.
  */
 enum ods_err	 ods_agent_run(const struct ods_tool_ctx *,
 		    const struct ods_agent_spec *, const struct ods_agent_io *,

@@ -82,6 +82,14 @@ enum ods_err	 odsi_tool_datetime(const struct ods_tool_ctx *,
 		    struct json_object *, struct ods_jw *, struct ods_why *);
 enum ods_err	 odsi_tool_http(const struct ods_tool_ctx *,
 		    struct json_object *, struct ods_jw *, struct ods_why *);
+/*
+ * url an http(s) URL without credentials (ODS_EINVAL) on a host
+ * HTTP_TOOL_ALLOWED_DOMAINS names (ODS_EFORBIDDEN); why names field.
+ * No lookup: the address policy is the run's.
+ */
+struct ods_conf;
+enum ods_err	 odsi_tool_url_check(const struct ods_conf *, const char *url,
+		    const char *field, struct ods_why *);
 enum ods_err	 odsi_tool_sql(const struct ods_tool_ctx *,
 		    struct json_object *, struct ods_jw *, struct ods_why *);
 enum ods_err	 odsi_tool_t2s(const struct ods_tool_ctx *,
@@ -108,11 +116,21 @@ struct ods_agent_spec;
 	"they help; answer the user's question directly when you know the " \
 	"answer."
 
+struct ods_toolset;
+
+/*
+ * One run. The tool calls of one answer run in parallel threads: they
+ * share only the events (emit_mu serialises them and guards gone) and
+ * read the rest.
+ */
 struct agent_run {
 	const struct ods_tool_ctx	*tc;
 	const struct ods_agent_spec	*spec;
 	const struct ods_agent_io	*io;
 	struct ods_agent_result		*res;
+	struct ods_toolset		*set;	/* the tools offered */
+	pthread_mutex_t			 emit_mu;
+	char				 reqid[72];	/* for the threads' logs */
 	struct ods_buf			 msgs;	/* "[" and messages, no "]" */
 	int				 msgs_full;
 	int				 calls;	/* model calls made */
@@ -137,8 +155,13 @@ void		 agent_msg_raw(struct agent_run *, const char *json,
 enum ods_err	 agent_llm(struct agent_run *, const char *tools_json,
 		    char **out);
 int		 agent_tool_allowed(const struct agent_run *, const char *);
+/*
+ * Run one tool (any thread): tool_start, the result (or {"error":...})
+ * in out, tool_end; id (may be NULL) is the call's, in both events.
+ */
 void		 agent_tool(struct agent_run *, const char *name,
-		    const char *args, size_t len, struct ods_buf *out);
+		    const char *args, size_t len, const char *id,
+		    struct ods_buf *out);
 void		 agent_final(struct agent_run *, const char *answer);
 void		 agent_fail(struct agent_run *, const char *msg);
 int		 agent_next(struct agent_run *);

@@ -20,29 +20,15 @@
 
 #define PROMPT_MAX	((size_t)256 * 1024)
 
-static const char *const builtin_order[] = {
-	"calculator", "datetime", "http_request", "vector_search",
-	"sql_query", "text_to_sql"
-};
-
-/* "- name: description. Arguments (JSON Schema): {...}" for each tool. */
+/* "- name: arguments (JSON Schema) {...}" for each tool offered. */
 static void
 describe_tools(const struct agent_run *a, struct ods_buf *b)
 {
-	const struct ods_tool	*t;
-	size_t			 i, n;
-	const char *const	*names = a->spec->tools;
+	size_t	i;
 
-	n = names != NULL ? a->spec->ntools : sizeof(builtin_order) /
-	    sizeof(builtin_order[0]);
-	if (names == NULL)
-		names = builtin_order;
-	for (i = 0; i < n; i++) {
-		if ((t = ods_tool_find(names[i])) == NULL)
-			continue;
+	for (i = 0; i < ods_toolset_count(a->set); i++)
 		agent_addf(b, "- %s: arguments (JSON Schema) %s\n",
-		    ods_tool_name(t), ods_tool_params(t));
-	}
+		    ods_toolset_name(a->set, i), ods_toolset_params(a->set, i));
 }
 
 static void
@@ -94,7 +80,7 @@ react_answer(struct agent_run *a, const char *text)
 	(void)agent_step(a, "action", name, strlen(name), text + r.input,
 	    r.input_len);
 	agent_msg(a, "assistant", text, r.input + r.input_len, NULL);
-	agent_tool(a, name, text + r.input, r.input_len, &out);
+	agent_tool(a, name, text + r.input, r.input_len, NULL, &out);
 	(void)agent_step(a, "observation", name, strlen(name), out.data,
 	    out.len);
 	ods_buf_init(&obs, out.len + 32);

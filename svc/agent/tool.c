@@ -125,10 +125,38 @@ ods_tool_count(void)
 	return NTOOLS;
 }
 
+const struct ods_tool *
+ods_tool_at(size_t i)
+{
+	return i < NTOOLS ? &tools[i] : NULL;
+}
+
+const char *
+ods_tool_description(const struct ods_tool *t)
+{
+	return t->description;
+}
+
 const char *
 ods_tool_params(const struct ods_tool *t)
 {
 	return t->params;
+}
+
+void
+ods_tool_json(struct ods_jw *jw, const struct ods_tool *t)
+{
+	ods_jw_obj(jw);
+	ods_jw_kstr(jw, "tool_id", t->name);
+	ods_jw_kstr(jw, "name", t->name);
+	ods_jw_kstr(jw, "display_name", t->display);
+	ods_jw_kstr(jw, "description", t->description);
+	ods_jw_kstr(jw, "category", t->category);
+	ods_jw_kstr(jw, "tool_type", "builtin");
+	ods_jw_key(jw, "parameters");
+	ods_jw_raw(jw, t->params, strlen(t->params));
+	ods_jw_kbool(jw, "enabled", 1);
+	ods_jw_end(jw);
 }
 
 size_t
@@ -140,59 +168,10 @@ ods_tool_list_json(struct ods_jw *jw, const char *category)
 		if (category != NULL && *category != '\0' &&
 		    strcmp(category, tools[i].category) != 0)
 			continue;
-		ods_jw_obj(jw);
-		ods_jw_kstr(jw, "tool_id", tools[i].name);
-		ods_jw_kstr(jw, "name", tools[i].name);
-		ods_jw_kstr(jw, "display_name", tools[i].display);
-		ods_jw_kstr(jw, "description", tools[i].description);
-		ods_jw_kstr(jw, "category", tools[i].category);
-		ods_jw_kstr(jw, "tool_type", "builtin");
-		ods_jw_key(jw, "parameters");
-		ods_jw_raw(jw, tools[i].params, strlen(tools[i].params));
-		ods_jw_kbool(jw, "enabled", 1);
-		ods_jw_end(jw);
+		ods_tool_json(jw, &tools[i]);
 		n++;
 	}
 	return n;
-}
-
-static void
-schema_json(struct ods_jw *jw, const struct ods_tool *t)
-{
-	ods_jw_obj(jw);
-	ods_jw_kstr(jw, "type", "function");
-	ods_jw_key(jw, "function");
-	ods_jw_obj(jw);
-	ods_jw_kstr(jw, "name", t->name);
-	ods_jw_kstr(jw, "description", t->description);
-	ods_jw_key(jw, "parameters");
-	ods_jw_raw(jw, t->params, strlen(t->params));
-	ods_jw_end(jw);
-	ods_jw_end(jw);
-}
-
-enum ods_err
-ods_tool_schemas_json(struct ods_jw *jw, const char *const *names, size_t n,
-    struct ods_why *why)
-{
-	const struct ods_tool	*t;
-	size_t			 i;
-
-	if (names == NULL) {
-		for (i = 0; i < NTOOLS; i++)
-			schema_json(jw, &tools[i]);
-		return ODS_OK;
-	}
-	for (i = 0; i < n; i++)
-		if (ods_tool_find(names[i]) == NULL) {
-			ods_why_set(why, "tools", "no tool named '%.64s'",
-			    names[i]);
-			return ODS_ENOTFOUND;
-		}
-	for (i = 0; i < n; i++)
-		if ((t = ods_tool_find(names[i])) != NULL)
-			schema_json(jw, t);
-	return ODS_OK;
 }
 
 enum ods_err
@@ -223,13 +202,13 @@ ods_tool_run_text(const struct ods_tool_ctx *ctx, const char *name,
 	struct json_object	*o = NULL;
 	enum ods_err		 er;
 
-	if ((t = ods_tool_find(name)) == NULL) {
-		ods_why_set(why, "name", "no tool named '%.64s'", name);
-		return ODS_ENOTFOUND;
-	}
 	if (len > 0 && (er = ods_json_parse(args, len, 0, &o, why)) != ODS_OK)
 		return er;
-	er = ods_tool_run(ctx, t, o, jw, why);
+	if ((t = ods_tool_find(name)) != NULL)
+		er = ods_tool_run(ctx, t, o, jw, why);
+	else if ((er = ods_tool_user_run(ctx, name, o, jw, why)) ==
+	    ODS_ENOTFOUND && why != NULL && why->msg[0] == '\0')
+		ods_why_set(why, "name", "no tool named '%.64s'", name);
 	ods_json_put(o);
 	return er;
 }

@@ -62,6 +62,9 @@ const char	*ods_tool_name(const struct ods_tool *);
 size_t		 ods_tool_count(void);
 /* Its parameters: a JSON Schema object text (static). */
 const char	*ods_tool_params(const struct ods_tool *);
+const char	*ods_tool_description(const struct ods_tool *);
+/* The i-th built-in (registry order), NULL past the last. */
+const struct ods_tool *ods_tool_at(size_t i);
 
 /*
  * The tools of category (NULL: all) as Tool objects {tool_id, name,
@@ -69,16 +72,8 @@ const char	*ods_tool_params(const struct ods_tool *);
  * in an array the caller opened; returns how many were written.
  */
 size_t		 ods_tool_list_json(struct ods_jw *, const char *category);
-/*
- * OpenAI function schemas {type:"function", function:{name,
- * description, parameters}} of the named tools (names NULL: all), into
- * an array the caller opened. ODS_ENOTFOUND naming the first unknown
- * name in why.
- */
-enum ods_err	 ods_tool_schemas_json(struct ods_jw *,
-		    const char *const *names, size_t n, struct ods_why *)
-		    ODS_MUSTCHECK;
-
+/* One built-in's Tool object. */
+void		 ods_tool_json(struct ods_jw *, const struct ods_tool *);
 /*
  * Check args (an object; NULL counts as {}) against schema (a JSON
  * Schema object) for the subset the tools use: type (object, string,
@@ -100,7 +95,10 @@ enum ods_err	 ods_tool_run(const struct ods_tool_ctx *,
 		    const struct ods_tool *, struct json_object *args,
 		    struct ods_jw *jw, struct ods_why *) ODS_MUSTCHECK;
 
-/* The same by name, args as JSON text (agents' tool calls). */
+/*
+ * The same by name, args as JSON text (agents' tool calls): a built-in,
+ * else an enabled stored tool (ods_tool_user_run).
+ */
 enum ods_err	 ods_tool_run_text(const struct ods_tool_ctx *,
 		    const char *name, const char *args, size_t len,
 		    struct ods_jw *jw, struct ods_why *) ODS_MUSTCHECK;
@@ -120,5 +118,82 @@ enum ods_err	 ods_tool_user_list(struct ods_db *, const char *category,
 enum ods_err	 ods_tool_user_run(const struct ods_tool_ctx *,
 		    const char *name, struct json_object *args,
 		    struct ods_jw *, struct ods_why *) ODS_MUSTCHECK;
+
+/*
+ * Stored tools by route (tool_store.c). A definition is {name,
+ * display_name?, description?, category? ("custom"), parameters, config,
+ * enabled? (true)}: name [a-z][a-z0-9_]{0,63}, not a built-in's nor
+ * "schemas" (GET /tools/schemas); parameters a JSON Schema object of the
+ * subset ods_tool_check understands (ods_tool_schema_valid); config
+ * {url: http(s) on a host HTTP_TOOL_ALLOWED_DOMAINS names, method:
+ * GET|POST (POST), headers?: {name: single-line string}}. The address
+ * policy applies when the tool runs (an address may change).
+ *
+ * Tools are shared (as GET /tools always listed every stored tool):
+ * every reader lists, reads and runs them; only their owner (created_by)
+ * or an admin (owner NULL) changes or deletes one: another's is
+ * ODS_EFORBIDDEN (the 403 of h_not_owner for shared objects), a missing
+ * one ODS_ENOTFOUND. A reader who is not the owner sees the header names
+ * of config, not their values (they may hold the owner's credentials).
+ */
+#define ODS_TOOL_NAME_MAX	64
+/*
+ * Check body (create: every required field; else the fields present).
+ * ODS_EINVAL naming the field ("config.url", "parameters.properties.q").
+ */
+enum ods_err	 ods_tool_def_check(const struct ods_conf *,
+		    struct json_object *body, int create, struct ods_why *)
+		    ODS_MUSTCHECK;
+/* Whether name is one a stored tool may take. */
+int		 ods_tool_name_ok(const char *name);
+/*
+ * JSON Schema of a tool's parameters: an object schema whose keywords
+ * are those ods_tool_check understands (and description, title,
+ * default). ODS_EINVAL naming the place (path "parameters...").
+ */
+enum ods_err	 ods_tool_schema_valid(struct json_object *schema,
+		    const char *path, struct ods_why *) ODS_MUSTCHECK;
+/*
+ * A checked create body stored as user's (ODS_ECONFLICT: the name is
+ * taken); the tool is written to jw (as ods_tool_user_get).
+ */
+enum ods_err	 ods_tool_user_create(struct ods_db *,
+		    struct json_object *body, const char *user,
+		    struct ods_jw *, struct ods_why *) ODS_MUSTCHECK;
+/* The fields of a checked body replace the stored ones; jw as get. */
+enum ods_err	 ods_tool_user_update(struct ods_db *, const char *name,
+		    struct json_object *body, const char *owner,
+		    struct ods_jw *, struct ods_why *) ODS_MUSTCHECK;
+enum ods_err	 ods_tool_user_delete(struct ods_db *, const char *name,
+		    const char *owner) ODS_MUSTCHECK;
+/*
+ * {tool_id, name, display_name, description, category, tool_type,
+ * parameters, config, enabled, created_by, created_at, updated_at}: an
+ * enabled tool for anyone, a disabled one for its owner (user) or an
+ * admin (admin non-zero). ODS_ENOTFOUND.
+ */
+enum ods_err	 ods_tool_user_get(struct ods_db *, const char *name,
+		    const char *user, int admin, struct ods_jw *)
+		    ODS_MUSTCHECK;
+
+/*
+ * The tools an agent or a schema list offers: the named ones (n of
+ * them), or, names NULL, every built-in then every enabled stored tool
+ * (the database down: the built-ins, logged). ODS_ENOTFOUND naming the
+ * first unknown name (field "tools"); the database's errors when a name
+ * needs it and it fails.
+ */
+struct ods_toolset;
+enum ods_err	 ods_toolset_load(struct ods_db *, const char *const *names,
+		    size_t n, struct ods_toolset **, struct ods_why *)
+		    ODS_MUSTCHECK;
+void		 ods_toolset_free(struct ods_toolset *);
+size_t		 ods_toolset_count(const struct ods_toolset *);
+int		 ods_toolset_has(const struct ods_toolset *, const char *);
+const char	*ods_toolset_name(const struct ods_toolset *, size_t);
+const char	*ods_toolset_params(const struct ods_toolset *, size_t);
+/* Their OpenAI function schemas into an array the caller opened. */
+void		 ods_toolset_schemas_json(const struct ods_toolset *,
+		    struct ods_jw *);
 
 #endif /* SVC_TOOL_H */

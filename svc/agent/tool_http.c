@@ -97,6 +97,26 @@ domain_allowed(const char *list, const char *host)
 	return 0;
 }
 
+enum ods_err
+odsi_tool_url_check(const struct ods_conf *c, const char *url,
+    const char *field, struct ods_why *why)
+{
+	struct target	t;
+
+	memset(&t, 0, sizeof(t));
+	if (url == NULL || parse_url(url, &t) != 0) {
+		ods_why_set(why, field, "'%s' must be an http(s) URL without "
+		    "credentials", field);
+		return ODS_EINVAL;
+	}
+	if (!domain_allowed(c->http_tool_domains, t.host)) {
+		ods_why_set(why, field, "host '%.200s' is not in "
+		    "HTTP_TOOL_ALLOWED_DOMAINS", t.host);
+		return ODS_EFORBIDDEN;
+	}
+	return ODS_OK;
+}
+
 /* The policy's address for t, written as libcurl's pin; or why not. */
 static enum ods_err
 check_target(const struct ods_conf *c, struct target *t, struct ods_why *why)

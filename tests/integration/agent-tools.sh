@@ -178,7 +178,7 @@ ods_expect_json '.data.steps[1].tool_output | fromjson | .result' 20 "the observ
 ods_expect_json .data.iterations 2 "two model calls"
 sent=$(curl -s "$MOCK/_mock/stats" | jq -r .last_body)
 ods_expect_eq "$(jq -c '[.messages[-1].role, .messages[-1].tool_call_id, (.tools | length)]' <<<"$sent")" \
-    '["tool","call_1",6]' "the tool's result went back as a tool message, tools offered"
+    '["tool","call_1",8]' "the tool's result went back as a tool message, tools offered (built-in and stored)"
 run '{"query":"in parallel: 6*7","agent_type":"function_calling"}'
 ods_expect_json .data.answer 'The answer is 42 and 84.' "two tool calls in one answer"
 run '{"query":"What is 6*7?","agent_type":"react","max_iterations":3}'

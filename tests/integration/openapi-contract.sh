@@ -28,6 +28,7 @@ admin=$("$(ods_bin odsctl)" token --sub contract-admin --roles admin --ttl 600) 
 viewer=$("$(ods_bin odsctl)" token --sub contract-viewer --roles viewer --ttl 600) ||
     ods_t_fail "odsctl token"
 A=(-H "Authorization: Bearer $admin")
+V=(-H "Authorization: Bearer $viewer")
 J=(-H 'Content-Type: application/json')
 
 # pool SERVER_URL PREFIX: the routes every API pool serves, under PREFIX.
@@ -576,6 +577,36 @@ tools() {
 	ods_req POST "$u/tools/http_request/execute" "${A[@]}" "${J[@]}" \
 	    -d '{"url":"http://169.254.169.254/"}'
 	ods_expect_code 403 "POST $u/tools/http_request/execute to the metadata address"
+	# Stored HTTP tools: one per prefix (the names are global).
+	r=contract_$(printf '%s' "$2" | tr -dc a-z)
+	ods_req POST "$u/tools" "${A[@]}" "${J[@]}" \
+	    -d "{\"name\":\"$r\",\"parameters\":{\"type\":\"object\"},\"config\":{\"url\":\"https://example.org/x\",\"headers\":{\"X-Key\":\"k\"}}}"
+	ods_expect_code 201 "POST $u/tools"
+	ods_req POST "$u/tools" "${A[@]}" "${J[@]}" \
+	    -d "{\"name\":\"$r\",\"parameters\":{\"type\":\"object\"},\"config\":{\"url\":\"https://example.org/x\"}}"
+	ods_expect_code 409 "POST $u/tools with a name taken"
+	ods_req POST "$u/tools" "${A[@]}" "${J[@]}" -d '{"name":"Bad"}'
+	ods_expect_code 400 "POST $u/tools with a bad name"
+	ods_req POST "$u/tools" "${V[@]}" "${J[@]}" -d '{"name":"by_viewer"}'
+	ods_expect_code 403 "POST $u/tools by a viewer"
+	ods_get "$u/tools/$r" "${V[@]}"
+	ods_expect_code 200 "GET $u/tools/{name}"
+	ods_get "$u/tools/calculator" "${A[@]}"
+	ods_expect_code 200 "GET $u/tools/{name} of a built-in"
+	ods_get "$u/tools/no_such_tool" "${A[@]}"
+	ods_expect_code 404 "GET $u/tools/{name} unknown"
+	ods_req PUT "$u/tools/$r" "${A[@]}" "${J[@]}" -d '{"description":"changed"}'
+	ods_expect_code 200 "PUT $u/tools/{name}"
+	ods_req PUT "$u/tools/$r" "${A[@]}" "${J[@]}" -d '{"config":{"url":"ftp://x/"}}'
+	ods_expect_code 400 "PUT $u/tools/{name} with a bad URL"
+	ods_req PUT "$u/tools/no_such_tool" "${A[@]}" "${J[@]}" -d '{}'
+	ods_expect_code 404 "PUT $u/tools/{name} unknown"
+	ods_req DELETE "$u/tools/$r" "${V[@]}"
+	ods_expect_code 403 "DELETE $u/tools/{name} by a viewer"
+	ods_req DELETE "$u/tools/$r" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/tools/{name}"
+	ods_req DELETE "$u/tools/$r" "${A[@]}"
+	ods_expect_code 404 "DELETE $u/tools/{name} twice"
 	for r in run agent/run; do
 		ods_req POST "$u/$r" "${A[@]}" "${J[@]}" \
 		    -d '{"query":"What is 2*3?","agent_type":"function_calling","model":"mock-chat"}'

@@ -11,7 +11,7 @@
 // /chat/completions, POST /completions, POST /embeddings.  Control (no
 // prefix): POST /_mock/mode {"mode":"ok"|"500"|"429"|"401"|"400key"|"reset"|"hang"|"midreset"|
 // "stall"|"dribble"|"malformed"|"slow","delay_ms":N,"pace_ms":N,"chunks":N,"split":bool,
-// "null_usage":bool}, GET /_mock/stats, POST /_mock/reset-stats.
+// "null_usage":bool,"usage_tokens":N (prompt tokens each chat answer reports; 0: counted)}, GET /_mock/stats, POST /_mock/reset-stats.
 // Streams: each event is one write (two writes with a pause when split),
 // paced pace_ms apart (pace_ms 0: bursts of 1000, as fast as it goes); a
 // usage-only event before [DONE] when the request
@@ -31,6 +31,7 @@ const models = opt('models', 'mock-chat,mock-embed').split(',');
 const state = {
 	mode: 'ok', delay_ms: 0, pace_ms: Number(opt('pace-ms', '20')),
 	chunks: Number(opt('chunks', '8')), split: false, null_usage: false,
+	usage_tokens: 0,
 };
 const stats = {
 	requests: 0, by_path: {}, streams_open: 0, streams_done: 0,
@@ -52,7 +53,9 @@ function words(v) {
 // Agents (issue 18): with `tools` in the request and no "tool" message
 // yet, the answer calls the calculator on the last arithmetic expression
 // of the user's message (two calls in one answer when it says
-// "parallel"); after the tool messages, it answers with their results.
+// "parallel"); "call NAME {json}" (several separated by ";") calls
+// those tools with those arguments instead. After the tool messages, it
+// answers with their results.
 // Without tools, a ReAct system prompt ("Action Input:") gets a
 // Thought/Action/Action Input answer, then after an "Observation:" a
 // Final Answer; a request for a numbered plan gets a plan.
@@ -89,6 +92,14 @@ function agentMessage(req) {
 			return { role: 'assistant', content: 'The answer is ' +
 			    tools.map((t) => resultOf(t.content)).join(' and ') +
 			    '.' };
+		const named = String(user && user.content).split(/;\s*/)
+		    .map((x) => x.match(/^\s*call ([a-z][a-z0-9_]*) (\{.*\})\s*$/))
+		    .filter(Boolean);
+		if (named.length)
+			return { role: 'assistant', content: null, tool_calls:
+			    named.map((m, i) => ({ id: 'call_' + (i + 1),
+			    type: 'function', function: { name: m[1],
+			    arguments: m[2] } })) };
 		const expr = expressionOf(user && user.content);
 		const calls = [{ id: 'call_1', type: 'function', function: {
 		    name: 'calculator',
@@ -130,7 +141,9 @@ function agentMessage(req) {
 }
 
 function chatBody(req) {
-	const pt = words(req.messages);
+	// usage_tokens: what each answer says it cost (the token limits).
+	const pt = state.usage_tokens > 0 ? state.usage_tokens :
+	    words(req.messages);
 	const am = agentMessage(req);
 	if (am)
 		return { id: 'chatcmpl-mock', object: 'chat.completion',
