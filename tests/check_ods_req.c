@@ -72,6 +72,44 @@ START_TEST(test_req_strips_the_service_prefixes)
 }
 END_TEST
 
+/* An alias is tried before the prefixes, on segment boundaries only. */
+START_TEST(test_req_path_aliases)
+{
+	static const char *const pre[] = { "/api/v1/agent", "/api/v1",
+	    "/api", NULL };
+	static const struct ods_path_alias al[] = {
+		{ "/api/v1/agent/templates", "/agent/templates" },
+		{ NULL, NULL }
+	};
+	char	*p1[] = { "DOCUMENT_URI=/api/v1/agent/templates", NULL };
+	char	*p2[] = { "DOCUMENT_URI=/api/v1/agent/templates/atpl-1", NULL };
+	char	*p3[] = { "DOCUMENT_URI=/api/v1/agent/templatesX", NULL };
+	char	*p4[] = { "DOCUMENT_URI=/api/v1/templates", NULL };
+	char	*p5[] = { "DOCUMENT_URI=/api/v1/agent/run", NULL };
+	char	*p6[] = { "REQUEST_URI=/api/v1/agent/templates?page=2", NULL };
+	struct ods_req	*r;
+
+	env.prefixes = pre;
+	env.aliases = al;
+	r = req(p1, NULL);
+	ck_assert_str_eq(ods_req_path(r), "/agent/templates");
+	ck_assert_str_eq(ods_req_raw_path(r), "/api/v1/agent/templates");
+	ck_assert_str_eq(ods_req_path(req(p2, NULL)),
+	    "/agent/templates/atpl-1");
+	ck_assert_str_eq(ods_req_path(req(p3, NULL)), "/templatesX");
+	ck_assert_str_eq(ods_req_path(req(p4, NULL)), "/templates");
+	ck_assert_str_eq(ods_req_path(req(p5, NULL)), "/run");
+	ck_assert_str_eq(ods_req_path(req(p6, NULL)), "/agent/templates");
+	ck_assert_ptr_eq(ods_path_alias_find(al, "/api/v1/agent/templates/"),
+	    &al[0]);
+	ck_assert_ptr_null(ods_path_alias_find(al, "/api/v1/agent/template"));
+	ck_assert_ptr_null(ods_path_alias_find(al, "/api/v1/agent/templatesX"));
+	ck_assert_ptr_null(ods_path_alias_find(NULL, "/api/v1/agent/templates"));
+	env.aliases = NULL;
+	env.prefixes = prefixes;
+}
+END_TEST
+
 START_TEST(test_req_query_cookie_and_headers)
 {
 	char		*p[] = { "REQUEST_METHOD=POST", "DOCUMENT_URI=/x",
@@ -276,6 +314,7 @@ suite(void)
 	tcase_add_checked_fixture(limits, setup, teardown);
 	tcase_add_checked_fixture(errors, setup, teardown);
 	tcase_add_test(core, test_req_strips_the_service_prefixes);
+	tcase_add_test(core, test_req_path_aliases);
 	tcase_add_test(core, test_req_query_cookie_and_headers);
 	tcase_add_test(core, test_req_id_comes_from_header_then_nginx_then_new);
 	tcase_add_test(core, test_resp_envelope_with_request_id);

@@ -153,13 +153,32 @@ reqid_new(struct ods_arena *a)
 	return ods_arena_printf(a, "%016llx", (unsigned long long)x);
 }
 
-/* The path inside the service: decoded, query removed, prefix stripped. */
+const struct ods_path_alias *
+ods_path_alias_find(const struct ods_path_alias *v, const char *path)
+{
+	size_t	n;
+
+	for (; v != NULL && v->from != NULL; v++) {
+		n = strlen(v->from);
+		/* On a segment boundary: /templatesX is not /templates. */
+		if (strncmp(path, v->from, n) == 0 && (path[n] == '/' ||
+		    path[n] == '\0'))
+			return v;
+	}
+	return NULL;
+}
+
+/*
+ * The path inside the service: decoded, query removed, an alias applied
+ * or else a prefix stripped.
+ */
 static const char *
 inner_path(struct ods_req *r)
 {
-	const char		*p, *q, *info;
-	const char *const	*pre;
-	size_t			 n;
+	const struct ods_path_alias	*al;
+	const char			*p, *q, *info;
+	const char *const		*pre;
+	size_t				 n;
 
 	if ((p = param(r->params, "DOCUMENT_URI")) != NULL && *p == '/')
 		p = ods_arena_strdup(r->arena, p);
@@ -174,6 +193,9 @@ inner_path(struct ods_req *r)
 	if (p == NULL)
 		return NULL;
 	r->raw_path = p;
+	if ((al = ods_path_alias_find(r->env->aliases, p)) != NULL)
+		return ods_arena_printf(r->arena, "%s%s", al->to,
+		    p + strlen(al->from));
 	for (pre = r->env->prefixes; pre != NULL && *pre != NULL; pre++) {
 		n = strlen(*pre);
 		if (strncmp(p, *pre, n) == 0 && (p[n] == '/' || p[n] == '\0'))

@@ -51,6 +51,23 @@ struct ods_req_io {
 	int	(*gone)(void *ctx);
 };
 
+/*
+ * A path alias: a raw path that is from, or begins with from then '/',
+ * is served as to followed by the rest, and no prefix is stripped. It
+ * lets a path under a service's longest prefix reach a route that the
+ * prefix would hide (the agent pool strips /api/v1/agent, so the
+ * reference's /api/v1/agent/templates would land on /templates): list
+ * them in a table ending with a NULL from.
+ */
+struct ods_path_alias {
+	const char	*from;		/* "/api/v1/agent/templates" */
+	const char	*to;		/* "/agent/templates" */
+};
+
+/* The first alias of v matching path on a segment boundary, or NULL. */
+const struct ods_path_alias *ods_path_alias_find(const struct ods_path_alias *v,
+		    const char *path);
+
 /* Services a handler may use, owned by the worker (any may be NULL). */
 struct ods_req_env {
 	const struct ods_conf	*conf;
@@ -62,6 +79,7 @@ struct ods_req_env {
 	const char		*service;	/* "data-api" */
 	const char		*version;
 	const char *const	*prefixes;	/* stripped from the path */
+	const struct ods_path_alias *aliases;	/* before prefixes, or NULL */
 	volatile int		*draining;	/* non-zero: readiness is 503 */
 	int			 openai_errors;	/* /v1/ errors in OpenAI shape */
 	void			*ctx;		/* the service's (init hook) */

@@ -849,7 +849,8 @@ pid_file_write(const char *path)
 
 /*
  * --routes: "METHOD PATH" per route, under each prefix the service strips
- * (the paths clients send through nginx), then the built-in /metrics,
+ * (the paths clients send through nginx) but those an alias takes, then
+ * under each alias the routes it reaches, then the built-in /metrics,
  * which is matched on the unstripped path.
  */
 static int
@@ -857,17 +858,33 @@ routes_print(const struct ods_service *svc)
 {
 	static const char *const	 none[] = { "", NULL };
 	const char *const		*pre = none;
+	const struct ods_path_alias	*al;
 	const struct ods_route		*rt;
-	size_t				 i;
+	char				 path[1024];
+	size_t				 i, n;
 
 	if (svc->prefixes != NULL && svc->prefixes[0] != NULL)
 		pre = svc->prefixes;
 	for (; *pre != NULL; pre++)
 		for (i = 0; i < svc->nroutes; i++) {
 			rt = &svc->routes[i];
-			printf("%s %s%s\n", ods_method_name(rt->method), *pre,
+			snprintf(path, sizeof(path), "%s%s", *pre,
 			    rt->pattern);
+			/* Shadowed: that path reaches the alias's route. */
+			if (ods_path_alias_find(svc->aliases, path) == NULL)
+				printf("%s %s\n", ods_method_name(rt->method),
+				    path);
 		}
+	for (al = svc->aliases; al != NULL && al->from != NULL; al++) {
+		n = strlen(al->to);
+		for (i = 0; i < svc->nroutes; i++) {
+			rt = &svc->routes[i];
+			if (strncmp(rt->pattern, al->to, n) == 0 &&
+			    (rt->pattern[n] == '/' || rt->pattern[n] == '\0'))
+				printf("%s %s%s\n", ods_method_name(rt->method),
+				    al->from, rt->pattern + n);
+		}
+	}
 	rt = &odsi_metrics_route;
 	printf("%s %s\n", ods_method_name(rt->method), rt->pattern);
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;

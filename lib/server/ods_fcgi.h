@@ -9,6 +9,7 @@
 #include "server/ods_router.h"
 
 struct ods_job_type;
+struct ods_path_alias;
 
 /*
  * What a FastCGI program is; main() passes one to ods_fcgi_main(). Write
@@ -21,6 +22,8 @@ struct ods_service {
 	const struct ods_route	*routes;
 	size_t			 nroutes;
 	const char *const	*prefixes;	/* stripped, longest first */
+	/* Tried before the prefixes (net/ods_req.h); NULL from ends it. */
+	const struct ods_path_alias *aliases;
 	int			 default_threads; /* without --threads */
 	int			 openai_errors;	/* /v1/ errors in OpenAI shape */
 	/*

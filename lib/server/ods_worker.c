@@ -568,6 +568,7 @@ worker_init(struct worker *w, const struct ods_service *svc,
 	w->env.service = svc->name;
 	w->env.version = svc->version;
 	w->env.prefixes = svc->prefixes;
+	w->env.aliases = svc->aliases;
 	w->env.draining = &sb->draining;
 	w->env.openai_errors = svc->openai_errors;
 	w->env.scrape = svc->scrape;
