@@ -12,6 +12,7 @@
 #include "ods.h"
 #include "../common/h_auth.h"
 #include "../../svc/agent/agent.h"
+#include "../../svc/agent/agent_tpl.h"
 #include "../../svc/agent/tool.h"
 #include "h_agent.h"
 #include "h_sse.h"
@@ -25,6 +26,8 @@ struct agent_call {
 	int			 begun;
 	const char		*names[ODS_AGENT_TOOLS_MAX];
 	struct ods_agent_spec	 spec;
+	struct ods_agent_tpl	 tpl;	/* template_id's, or zeroes */
+	int			 no_tpl;	/* template_id names none */
 };
 
 #define OPT(e)	do { if ((er = (e)) != ODS_OK && er != ODS_ENOTFOUND) \
@@ -45,12 +48,48 @@ tools_of(struct json_object *o, struct agent_call *c, struct ods_why *why)
 	return er == ODS_ENOTFOUND ? ODS_OK : er;
 }
 
+/*
+ * template_id's settings as the spec's defaults (a template the caller
+ * cannot see: no_tpl set, ODS_ENOTFOUND).
+ */
+static enum ods_err
+tpl_defaults(struct agent_call *c, struct json_object *o, const char **type,
+    int64_t *iter, int64_t *maxtok, struct ods_why *why)
+{
+	const char	*id = NULL;
+	enum ods_err	 er;
+
+	er = ods_json_str(o, "template_id", 0, ODS_ATPL_ID_MAX, &id, why);
+	if (er == ODS_ENOTFOUND)
+		return ODS_OK;
+	if (er != ODS_OK)
+		return er;
+	er = ods_agent_tpl_load(ods_req_db(c->r), id, h_owner(c->r), &c->tpl);
+	if (er == ODS_ENOTFOUND)
+		c->no_tpl = 1;
+	if (er != ODS_OK)
+		return er;
+	*type = ods_agent_type_name(c->tpl.type);
+	if (c->tpl.model != NULL)
+		c->spec.model = c->tpl.model;
+	*iter = c->tpl.max_iterations;
+	/* The server's cap may have come down since the template was saved. */
+	if (c->tpl.max_tokens > 0 && c->tpl.max_tokens < *maxtok)
+		*maxtok = c->tpl.max_tokens;
+	c->spec.system = c->tpl.system_prompt;
+	if (c->tpl.tools != NULL) {
+		c->spec.tools = (const char *const *)c->tpl.tools;
+		c->spec.ntools = c->tpl.ntools;
+	}
+	return ODS_OK;
+}
+
 static enum ods_err
 spec_of(struct agent_call *c, struct ods_why *why)
 {
 	struct json_object	*o = NULL;
 	const char		*type = "react";
-	int64_t			 iter = 10, maxtok;
+	int64_t			 iter = 10, maxtok, cap;
 	enum ods_err		 er;
 
 	if ((er = ods_req_json(c->r, &o, why)) != ODS_OK)
@@ -58,6 +97,10 @@ spec_of(struct agent_call *c, struct ods_why *why)
 	c->spec.model = ods_req_conf(c->r)->default_chat_model;
 	if ((er = ods_json_str(o, "query", 1, ODS_AGENT_QUERY_MAX,
 	    &c->spec.query, why)) != ODS_OK)
+		return er;
+	/* The caller may ask for less than the server's cap, not more. */
+	maxtok = cap = ods_req_conf(c->r)->agent_max_tokens;
+	if ((er = tpl_defaults(c, o, &type, &iter, &maxtok, why)) != ODS_OK)
 		return er;
 	OPT(ods_json_str(o, "agent_type", 0, 32, &type, why));
 	OPT(ods_json_str(o, "model", 0, 256, &c->spec.model, why));
@@ -70,9 +113,7 @@ spec_of(struct agent_call *c, struct ods_why *why)
 	}
 	c->spec.type = (enum ods_agent_type)ods_agent_type_parse(type);
 	c->spec.max_iterations = (int)iter;
-	/* The caller may ask for less than the server's cap, not more. */
-	maxtok = ods_req_conf(c->r)->agent_max_tokens;
-	OPT(ods_json_int(o, "max_tokens", 0, 1, maxtok, &maxtok, why));
+	OPT(ods_json_int(o, "max_tokens", 0, 1, cap, &maxtok, why));
 	c->spec.max_tokens = maxtok;
 	if (c->spec.model == NULL || *c->spec.model == '\0' ||
 	    !ods_llm_model_known(h_agent(c->r)->llm, c->spec.model)) {
@@ -146,6 +187,8 @@ result_json(struct ods_jw *jw, const struct agent_call *c,
 	ods_jw_kstr(jw, "agent_type", ods_agent_type_name(c->spec.type));
 	ods_jw_kstr(jw, "model", c->spec.model);
 	ods_jw_kint(jw, "total_tokens", res->tokens);
+	if (c->tpl.template_id != NULL)
+		ods_jw_kstr(jw, "template_id", c->tpl.template_id);
 	ods_jw_end(jw);
 }
 
@@ -165,8 +208,14 @@ agent_call(struct ods_req *r, struct ods_resp *w, int stream)
 	c.r = r;
 	c.w = w;
 	c.stream = stream;
-	if ((er = spec_of(&c, &why)) != ODS_OK)
+	if ((er = spec_of(&c, &why)) != ODS_OK) {
+		ods_agent_tpl_fini(&c.tpl);
+		if (c.no_tpl)
+			return ods_resp_error_ex(w, ODS_ENOTFOUND,
+			    ODS_C_ENTITY_NOT_FOUND, "agent_template_not_found",
+			    "no such agent template");
 		return ods_resp_input_error(w, er, &why);
+	}
 	h_tool_ctx(r, &tc);
 	c.src.endpoint = stream ? "/agent/run-stream" : "/agent/run";
 	h_tool_io(r, &c.src, &io);
@@ -183,6 +232,7 @@ agent_call(struct ods_req *r, struct ods_resp *w, int stream)
 	}
 	ods_metrics_business("agent", res.success ? "success" : "error", 0);
 	ods_agent_result_fini(&res);
+	ods_agent_tpl_fini(&c.tpl);
 	return hs;
 }
 

@@ -43,10 +43,30 @@
 	    "chat:execute", 64 * 1024 }, \
 	{ ODS_POST, "/agent/run-stream", h_agent_run_stream, \
 	    ODS_AUTH_REQUIRED, "chat:execute", 64 * 1024 }, \
+	H_AGENT_TPL_ROUTES, \
 	{ ODS_POST, "/text2sql", h_text2sql, ODS_AUTH_REQUIRED, \
 	    "chat:execute", 64 * 1024 }, \
 	{ ODS_POST, "/sql/generate", h_text2sql, ODS_AUTH_REQUIRED, \
 	    "chat:execute", 64 * 1024 }
+
+/*
+ * Agent templates (h_agent_tpl.c) are agent configuration as stored
+ * tools are: reading needs "agent:read", saving, changing and deleting
+ * one's own "agent:create" (the resource has no update or delete). The
+ * pool's alias sends /api/v1/agent/templates here (main.c).
+ */
+#define H_AGENT_TPL_BODY	(64 * 1024)
+#define H_AGENT_TPL_ROUTES \
+	{ ODS_GET, "/agent/templates", h_agent_tpl_list, ODS_AUTH_REQUIRED, \
+	    "agent:read" }, \
+	{ ODS_POST, "/agent/templates", h_agent_tpl_create, \
+	    ODS_AUTH_REQUIRED, "agent:create", H_AGENT_TPL_BODY }, \
+	{ ODS_GET, "/agent/templates/{template_id}", h_agent_tpl_get, \
+	    ODS_AUTH_REQUIRED, "agent:read" }, \
+	{ ODS_PUT, "/agent/templates/{template_id}", h_agent_tpl_update, \
+	    ODS_AUTH_REQUIRED, "agent:create", H_AGENT_TPL_BODY }, \
+	{ ODS_DELETE, "/agent/templates/{template_id}", h_agent_tpl_delete, \
+	    ODS_AUTH_REQUIRED, "agent:create" }
 
 struct ods_agent_io;
 struct ods_tool_ctx;
@@ -99,9 +119,27 @@ enum ods_status	h_tools_update(struct ods_req *, struct ods_resp *);
 enum ods_status	h_tools_delete(struct ods_req *, struct ods_resp *);
 
 /*
+ * Agent templates: ?page&page_size → data:{templates:[AgentTemplate],
+ * total, page, page_size} (the caller's and the public ones, newest
+ * first); POST {name, description?, agent_type?, model?, system_prompt?,
+ * tools?, max_iterations?, max_tokens?, visibility?} → 201; GET, PUT
+ * (the fields to change), DELETE /agent/templates/{template_id}. 400
+ * naming the field (an unknown tool too), 403 for another user's public
+ * template, 404 for another's private one.
+ */
+enum ods_status	h_agent_tpl_list(struct ods_req *, struct ods_resp *);
+enum ods_status	h_agent_tpl_create(struct ods_req *, struct ods_resp *);
+enum ods_status	h_agent_tpl_get(struct ods_req *, struct ods_resp *);
+enum ods_status	h_agent_tpl_update(struct ods_req *, struct ods_resp *);
+enum ods_status	h_agent_tpl_delete(struct ods_req *, struct ods_resp *);
+
+/*
  * {query, agent_type: function_calling|react|plan_execute (react),
  * model (DEFAULT_CHAT_MODEL), max_iterations (10, 1..20), max_tokens
- * (ODS_AGENT_MAX_TOKENS, at most that), tools? (built-in or stored)}:
+ * (ODS_AGENT_MAX_TOKENS, at most that), tools? (built-in or stored),
+ * template_id? (an agent template's settings as the defaults of the
+ * others, its system prompt the model's; 404 for one the caller cannot
+ * see)}:
  * data:{success, answer|error, iterations, steps, agent_type, model,
  * total_tokens}. "/run" is the reference's /api/v1/agent/run under the
  * pool's /api/v1/agent prefix; "/agent/run" the same under /api.

@@ -19,6 +19,16 @@ static const char *const prefixes[] = {
 	"/api/v1/agent", "/api/v1", "/api", NULL
 };
 
+/*
+ * The reference's agent templates live at /api/v1/agent/templates, which
+ * the /api/v1/agent prefix would turn into /templates (the prompt
+ * templates, still at /api/v1/templates and /api/templates).
+ */
+static const struct ods_path_alias aliases[] = {
+	{ "/api/v1/agent/templates", "/agent/templates" },
+	{ NULL, NULL }
+};
+
 static const struct ods_route routes[] = {
 	{ ODS_GET, "/health",  ods_health_ready, ODS_AUTH_OPEN, NULL },
 	{ ODS_GET, "/healthz", ods_health_live,  ODS_AUTH_OPEN, NULL },
@@ -40,6 +50,7 @@ static const struct ods_service service = {
 	.routes = routes,
 	.nroutes = ODS_NELEM(routes),
 	.prefixes = prefixes,
+	.aliases = aliases,
 	.default_threads = 4,
 	.object_store = 1,
 	.init = h_agent_init,

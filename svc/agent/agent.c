@@ -66,6 +66,14 @@ agent_add(struct ods_buf *b, const char *s, size_t n)
 	(void)er;
 }
 
+const char *
+agent_system(const struct agent_run *a)
+{
+	const char	*s = a->spec->system;
+
+	return s != NULL && *s != '\0' ? s : AGENT_SYSTEM;
+}
+
 void
 agent_addf(struct ods_buf *b, const char *fmt, ...)
 {
@@ -505,7 +513,8 @@ function_calling(struct agent_run *a)
 	char		*tools = schemas(a);
 	enum ods_err	 er;
 
-	agent_msg(a, "system", AGENT_SYSTEM, strlen(AGENT_SYSTEM), NULL);
+	agent_msg(a, "system", agent_system(a), strlen(agent_system(a)),
+	    NULL);
 	agent_msg(a, "user", a->spec->query, strlen(a->spec->query), NULL);
 	er = agent_loop(a, tools, fc_answer);
 	free(tools);

@@ -62,6 +62,12 @@ struct ods_agent_spec {
 	const char *const	*tools;		/* NULL: every enabled tool */
 	size_t			 ntools;
 	int64_t			 max_tokens;	/* 0: no cap */
+	/*
+	 * The system prompt (an agent template's), or NULL for the agents'
+	 * own; react and plan_execute add the tools and the answer format
+	 * after it.
+	 */
+	const char		*system;
 };
 
 /* Where events go; and the caller's accounting of each model call. */

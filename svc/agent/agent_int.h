@@ -138,6 +138,8 @@ struct agent_run {
 	int				 gone;	/* nobody listens */
 };
 
+/* The run's system prompt: the spec's (a template's), or AGENT_SYSTEM. */
+const char	*agent_system(const struct agent_run *);
 void		 agent_add(struct ods_buf *, const char *, size_t);
 void		 agent_addf(struct ods_buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));

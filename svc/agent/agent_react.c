@@ -38,7 +38,7 @@ system_prompt(struct agent_run *a, const char *plan)
 
 	ods_buf_init(&b, PROMPT_MAX);
 	agent_addf(&b, "%s\n\nYou can use these tools:\n",
-	    AGENT_SYSTEM);
+	    agent_system(a));
 	describe_tools(a, &b);
 	agent_addf(&b, "\nAnswer in this format:\n"
 	    "Thought: what to do next\n"
