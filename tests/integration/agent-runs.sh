@@ -19,7 +19,8 @@
 #     caller's own token budget (ODS_LLM_USER_BUDGET) refuses the first
 #     model call (429) and a later one (the run ends, the error says so);
 #   - the reference paths /api/v1/agent/run, /run-stream (unbuffered) and
-#     /templates reach their handlers despite the /api/v1/agent prefix.
+#     /templates (agent templates, through the pool's path alias) reach
+#     their handlers despite the /api/v1/agent prefix.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
@@ -289,14 +290,16 @@ ods_expect_eq "$(head -n1 "$t/ref" | cut -d' ' -f2- | jq -r .type),$(tail -n1 "$
 [ $((first - t0)) -lt 400 ] && [ $((last - first)) -ge 900 ] ||
     ods_t_fail "run-stream buffered: start at +$((first - t0)) ms, end $((last - first)) ms later"
 ods_t_ok "its start came at +$((first - t0)) ms, its end $((last - first)) ms later: not buffered by nginx"
-# /templates is reference §5's prompt templates (openapi: agentTemplateList),
-# the pool's "/templates" once /api/v1/agent is stripped.
+# /templates: the reference's /api/v1/agent/templates is agent-api's
+# agent templates, which the pool's path alias reaches
+# (agent-templates.sh tests them); the prompt templates of reference §5
+# stay at /api/v1/templates.
 ods_req POST "$ODS_AGENT_URL/api/v1/templates" "${admin[@]}" "${J[@]}" -d '{"name":"runs_tpl","template":"Hello {{ who }}"}'
 ods_expect_code 201 "a prompt template"
-ods_req GET "$ODS_AGENT_URL/api/v1/agent/templates" "${admin[@]}"
-ods_expect_code 200 "GET /api/v1/agent/templates"
-ods_expect_json '[.data.templates[].name] | index("runs_tpl") != null' true "reaches the templates list"
-ods_req GET "$ODS_AGENT_URL/api/v1/agent/templates/runs_tpl" "${admin[@]}"
-ods_expect_json .data.template 'Hello {{ who }}' "and one template by name"
+ods_req GET "$ODS_AGENT_URL/api/v1/templates/runs_tpl" "${admin[@]}"
+ods_expect_json .data.template 'Hello {{ who }}' "GET /api/v1/templates/{name}: the prompt template"
+ods_req POST "$ODS_AGENT_URL/api/v1/agent/templates" "${alice[@]}" "${J[@]}" -d '{"name":"runs agent","tools":["calculator"]}'
+ods_expect_code 201 "POST /api/v1/agent/templates: an agent template"
+ods_expect_json '.data.template_id | startswith("atpl-")' true "reaches the agent templates"
 
 ods_t_end

@@ -458,12 +458,45 @@ prompts() {
 	ods_expect_code 400 "POST $u/prompts/$id/render with a wrong type"
 	ods_req DELETE "$u/prompts/$id" "${A[@]}"
 	ods_expect_code 200 "DELETE $u/prompts/$id"
+	# /api/v1/agent/templates is the agent templates (agent_templates).
+	[ "$2" = /api/v1/agent ] && return 0
 	ods_req POST "$u/templates" "${A[@]}" "${J[@]}" -d "{\"name\":\"contract-t$n\",\"template\":\"Q: {{q}}\"}"
 	ods_expect_code 201 "POST $u/templates"
 	ods_get "$u/templates?page_size=5" "${A[@]}"
 	ods_expect_code 200 "GET $u/templates"
 	ods_get "$u/templates/contract-t$n" "${A[@]}"
 	ods_expect_code 200 "GET $u/templates/contract-t$n"
+}
+
+# agent_templates URL: the agent template routes at URL (.../templates).
+agent_templates() {
+	local u=$1 id
+	ods_req POST "$u" "${A[@]}" "${J[@]}" \
+	    -d '{"name":"contract","agent_type":"function_calling","tools":["calculator"],"system_prompt":"Be brief.","max_iterations":3}'
+	ods_expect_code 201 "POST $u"
+	id=$(ods_json .data.template_id)
+	ods_req POST "$u" "${A[@]}" "${J[@]}" -d '{"name":"x","agent_type":"nope"}'
+	ods_expect_code 400 "POST $u with a bad agent_type"
+	ods_req POST "$u" "${V[@]}" "${J[@]}" -d '{"name":"by_viewer"}'
+	ods_expect_code 403 "POST $u by a viewer"
+	ods_get "$u?page=1&page_size=5" "${V[@]}"
+	ods_expect_code 200 "GET $u"
+	ods_get "$u/$id" "${A[@]}"
+	ods_expect_code 200 "GET $u/{template_id}"
+	ods_get "$u/atpl-00000000" "${A[@]}"
+	ods_expect_code 404 "GET $u/{template_id} unknown"
+	ods_req PUT "$u/$id" "${A[@]}" "${J[@]}" -d '{"description":"changed","visibility":"public"}'
+	ods_expect_code 200 "PUT $u/{template_id}"
+	ods_req PUT "$u/$id" "${A[@]}" "${J[@]}" -d '{"tools":["no_such_tool"]}'
+	ods_expect_code 400 "PUT $u/{template_id} with an unknown tool"
+	ods_req PUT "$u/atpl-00000000" "${A[@]}" "${J[@]}" -d '{}'
+	ods_expect_code 404 "PUT $u/{template_id} unknown"
+	ods_req DELETE "$u/$id" "${V[@]}"
+	ods_expect_code 403 "DELETE $u/{template_id} by a viewer"
+	ods_req DELETE "$u/$id" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/{template_id}"
+	ods_req DELETE "$u/$id" "${A[@]}"
+	ods_expect_code 404 "DELETE $u/{template_id} twice"
 }
 
 # apps SERVER_URL PREFIX: the app routes under PREFIX, with a key of the
@@ -709,6 +742,11 @@ conv "$ODS_AGENT_URL" /api
 tools "$ODS_AGENT_URL" /api/v1/agent
 tools "$ODS_AGENT_URL" /api/v1
 tools "$ODS_AGENT_URL" /api
+# The reference path (the pool's alias), and /agent/templates under the
+# canonical and short prefixes.
+agent_templates "$ODS_AGENT_URL/api/v1/agent/templates"
+agent_templates "$ODS_AGENT_URL/api/v1/agent/agent/templates"
+agent_templates "$ODS_AGENT_URL/api/agent/templates"
 
 # The proxy's own routes.
 P=$ODS_PROXY_URL
