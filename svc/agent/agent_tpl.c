@@ -283,7 +283,7 @@ enum ods_err
 ods_agent_tpl_create(struct ods_db *db, struct json_object *o,
     const char *user, struct ods_jw *jw, struct ods_why *why)
 {
-	struct ods_db_arg	 a[10];
+	struct ods_db_arg	 a[11];
 	const char		*type = ods_json_get_str(o, "agent_type");
 	const char		*vis = ods_json_get_str(o, "visibility");
 	char			 id[ODS_ATPL_ID_MAX];
@@ -301,19 +301,16 @@ ods_agent_tpl_create(struct ods_db *db, struct json_object *o,
 		a[7] = ods_db_int(10);
 	a[8] = opt_int(o, "max_tokens");
 	a[9] = ods_db_text(vis != NULL ? vis : "private");
+	a[10] = ods_db_text(user);
 	/* 32 random bits: a clash is rare, and retried. */
 	for (tries = 0; tries < 4 && er == ODS_ECONFLICT; tries++) {
-		struct ods_db_arg	b[11];
-
 		new_id(id, sizeof(id));
-		memcpy(b, a, sizeof(a));
-		b[0] = ods_db_text(id);
-		b[10] = ods_db_text(user);
+		a[0] = ods_db_text(id);
 		er = ods_db_exec_once(db, "INSERT INTO agent_templates "
 		    "(template_id, name, description, agent_type, model, "
 		    "system_prompt, tools, max_iterations, max_tokens, "
 		    "visibility, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-		    "?, ?, ?)", b, 11, NULL);
+		    "?, ?, ?)", a, 11, NULL);
 	}
 	if (er == ODS_ECONFLICT)
 		ods_why_set(why, NULL, "no free template id, try again");
