@@ -177,6 +177,7 @@ placeholder(struct wf_ev *c, const char *t, size_t tlen, size_t p,
     size_t *end)
 {
 	struct json_object	*v;
+	const char		*q;
 	size_t			 lim;
 
 	lim = tlen - p > ODS_WF_EXPR_MAX + 4 ? p + ODS_WF_EXPR_MAX + 4 : tlen;
@@ -184,8 +185,12 @@ placeholder(struct wf_ev *c, const char *t, size_t tlen, size_t p,
 	c->n = lim;
 	c->i = p + 2;
 	c->depth = -1;
-	if (memmem(t + p + 2, tlen - p - 2, "}}", 2) == NULL)
+	/* Its end is at the first "}}" or past it (in a string literal). */
+	if ((q = memmem(t + p + 2, tlen - p - 2, "}}", 2)) == NULL)
 		return odsi_wf_fail(c, ODS_EINVAL, p, "unterminated '{{'");
+	if ((size_t)(q - (t + p + 2)) > ODS_WF_EXPR_MAX)
+		return odsi_wf_fail(c, ODS_EINVAL, p, "a placeholder longer "
+		    "than %d bytes", ODS_WF_EXPR_MAX);
 	odsi_wf_skip(c);
 	if (c->n - c->i >= 2 && memcmp(t + c->i, "}}", 2) == 0)
 		return odsi_wf_fail(c, ODS_EINVAL, p, "an empty placeholder");
