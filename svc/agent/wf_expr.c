@@ -27,7 +27,6 @@
 #include "config.h"
 
 #include <json-c/json.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -158,178 +157,6 @@ int
 odsi_wf_expect(struct wf_ev *c, const char *o)
 {
 	return expect(c, o);
-}
-
-/* --- literals ------------------------------------------------------- */
-
-static struct json_object *
-number(struct wf_ev *c)
-{
-	char		 buf[64];
-	size_t		 j = c->i, at = c->i;
-	long long	 x;
-	double		 d;
-	int		 real = 0;
-
-	while (j < c->n && is_digit((unsigned char)c->s[j]))
-		j++;
-	if (j + 1 < c->n && c->s[j] == '.' &&
-	    is_digit((unsigned char)c->s[j + 1])) {
-		real = 1;
-		for (j++; j < c->n && is_digit((unsigned char)c->s[j]); j++)
-			;
-	}
-	if (j < c->n && (c->s[j] == 'e' || c->s[j] == 'E')) {
-		real = 1;
-		j++;
-		if (j < c->n && (c->s[j] == '+' || c->s[j] == '-'))
-			j++;
-		if (j >= c->n || !is_digit((unsigned char)c->s[j]))
-			return odsi_wf_fail(c, ODS_EINVAL, at, "bad number");
-		while (j < c->n && is_digit((unsigned char)c->s[j]))
-			j++;
-	}
-	if (j - at >= sizeof(buf))
-		return odsi_wf_fail(c, ODS_EINVAL, at, "number too long");
-	memcpy(buf, c->s + at, j - at);
-	buf[j - at] = '\0';
-	c->i = j;
-	if (is_alpha(c->i < c->n ? (unsigned char)c->s[c->i] : 0))
-		return odsi_wf_fail(c, ODS_EINVAL, c->i, "bad number");
-	if (!c->run)
-		return NULL;
-	if (!real) {
-		errno = 0;
-		x = strtoll(buf, NULL, 10);
-		if (errno == 0)
-			return odsi_wf_int(c, x);
-	}
-	d = strtod(buf, NULL);
-	return odsi_wf_dbl(c, d, at);
-}
-
-/* The UTF-8 bytes of code point u into b (at least 4 bytes); the count. */
-static size_t
-utf8(unsigned long u, char *b)
-{
-	if (u < 0x80) {
-		b[0] = (char)u;
-		return 1;
-	}
-	if (u < 0x800) {
-		b[0] = (char)(0xc0 | (u >> 6));
-		b[1] = (char)(0x80 | (u & 0x3f));
-		return 2;
-	}
-	if (u < 0x10000) {
-		b[0] = (char)(0xe0 | (u >> 12));
-		b[1] = (char)(0x80 | ((u >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (u & 0x3f));
-		return 3;
-	}
-	b[0] = (char)(0xf0 | (u >> 18));
-	b[1] = (char)(0x80 | ((u >> 12) & 0x3f));
-	b[2] = (char)(0x80 | ((u >> 6) & 0x3f));
-	b[3] = (char)(0x80 | (u & 0x3f));
-	return 4;
-}
-
-/* Four hex digits at s[i]; -1 when they are not. */
-static long
-hex4(struct wf_ev *c)
-{
-	long	u = 0;
-	int	k, ch;
-
-	if (c->n - c->i < 4)
-		return -1;
-	for (k = 0; k < 4; k++) {
-		ch = (unsigned char)c->s[c->i + k];
-		u <<= 4;
-		if (is_digit(ch))
-			u |= ch - '0';
-		else if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
-			u |= (ch | 0x20) - 'a' + 10;
-		else
-			return -1;
-	}
-	c->i += 4;
-	return u;
-}
-
-/* The escape after a backslash at s[i - 1] into b; its byte count. */
-static size_t
-escape(struct wf_ev *c, char *b)
-{
-	static const char	 from[] = "\\'\"/nrtbf", to[] = "\\'\"/\n\r\t\b\f";
-	const char		*p;
-	size_t			 at = c->i - 1;
-	long			 u, lo;
-
-	if (c->i >= c->n)
-		return odsi_wf_fail(c, ODS_EINVAL, at, "unterminated string"),
-		    0;
-	if ((p = strchr(from, c->s[c->i])) != NULL && c->s[c->i] != '\0') {
-		c->i++;
-		b[0] = to[p - from];
-		return 1;
-	}
-	if (c->s[c->i++] != 'u' || (u = hex4(c)) < 0)
-		return odsi_wf_fail(c, ODS_EINVAL, at, "bad escape"), 0;
-	if (u >= 0xdc00 && u <= 0xdfff)
-		return odsi_wf_fail(c, ODS_EINVAL, at, "lone surrogate"), 0;
-	if (u >= 0xd800 && u <= 0xdbff) {
-		if (c->n - c->i < 2 || c->s[c->i] != '\\' ||
-		    c->s[c->i + 1] != 'u')
-			return odsi_wf_fail(c, ODS_EINVAL, at,
-			    "lone surrogate"), 0;
-		c->i += 2;
-		if ((lo = hex4(c)) < 0xdc00 || lo > 0xdfff)
-			return odsi_wf_fail(c, ODS_EINVAL, at,
-			    "lone surrogate"), 0;
-		u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-	}
-	return utf8((unsigned long)u, b);
-}
-
-struct json_object *
-odsi_wf_string(struct wf_ev *c)
-{
-	struct json_object	*v = NULL;
-	struct ods_buf		 b;
-	char			 e[4];
-	size_t			 at = c->i, from, k;
-	char			 q = c->s[c->i++];
-
-	/* A literal is never longer than the source that holds it. */
-	ods_buf_init(&b, c->n - at + 8);
-	for (;;) {
-		from = c->i;
-		while (c->i < c->n && c->s[c->i] != q && c->s[c->i] != '\\')
-			c->i++;
-		if (c->run && ods_buf_add(&b, c->s + from, c->i - from) !=
-		    ODS_OK) {
-			odsi_wf_oom(c);
-			break;
-		}
-		if (c->i >= c->n) {
-			odsi_wf_fail(c, ODS_EINVAL, at, "unterminated string");
-			break;
-		}
-		if (c->s[c->i++] == q)
-			break;
-		k = escape(c, e);
-		if (c->er != ODS_OK)
-			break;
-		if (c->run && ods_buf_add(&b, e, k) != ODS_OK) {
-			odsi_wf_oom(c);
-			break;
-		}
-	}
-	if (c->er == ODS_OK && c->run)
-		v = odsi_wf_str(c, b.data != NULL ? b.data : "", b.len, at);
-	ods_buf_free(&b);
-	return v;
 }
 
 /* "[" a, b, ... "]" after its "[". */
@@ -491,7 +318,7 @@ primary(struct wf_ev *c)
 		v = odsi_wf_string(c);
 	} else if (is_digit(ch) || (ch == '.' && c->i + 1 < c->n &&
 	    is_digit((unsigned char)c->s[c->i + 1]))) {
-		v = number(c);
+		v = odsi_wf_number(c);
 	} else if (is_alpha(ch)) {
 		v = name(c);
 	} else if (ch == 0) {
@@ -727,7 +554,7 @@ static struct json_object *
 cmp(struct wf_ev *c)
 {
 	struct json_object	*l, *r, *v = NULL;
-	size_t			 at, k, save;
+	size_t			 at, k;
 	int			 o, t = 0;
 
 	l = add(c);
@@ -737,10 +564,8 @@ cmp(struct wf_ev *c)
 	for (k = 0; k < ODS_NELEM(cmp_ops); k++)
 		if (k >= 6 ? word(c, cmp_ops[k]) : op(c, cmp_ops[k]))
 			break;
-	save = c->i;
 	if (k == 7 && !word(c, "in")) {	/* "not" without "in" */
 		c->i = at;
-		(void)save;
 		k = ODS_NELEM(cmp_ops);
 	}
 	if (k == ODS_NELEM(cmp_ops))

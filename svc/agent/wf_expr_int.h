@@ -1,7 +1,8 @@
 /*
- * svc/agent/wf_expr_int.h — what the three files of the workflow
+ * svc/agent/wf_expr_int.h — what the four files of the workflow
  * expression language share (wf_expr.c: the parser and its operators,
- * wf_fn.c: the functions, wf_tmpl.c: picks, references and templates).
+ * wf_val.c: values, literals and path steps, wf_fn.c: the functions,
+ * wf_tmpl.c: picks, references and templates).
  * Included only by them.
  */
 #ifndef SVC_WF_EXPR_INT_H
@@ -56,6 +57,8 @@ struct json_object *odsi_wf_missing(struct wf_ev *, size_t at,
 void		 odsi_wf_skip(struct wf_ev *);
 /* One expression at s[i] (the lowest level); a new reference. */
 struct json_object *odsi_wf_expr(struct wf_ev *);
+/* The number at s[i]; a new reference (NULL on error or !run). */
+struct json_object *odsi_wf_number(struct wf_ev *);
 /* A quoted string at s[i]; a new reference (NULL on error or !run). */
 struct json_object *odsi_wf_string(struct wf_ev *);
 /*
