@@ -85,9 +85,9 @@ enum ods_err	odsi_wf_ref(struct wf_task *, const char *ref,
 enum ods_err	odsi_wf_render(struct wf_task *, const char *tmpl,
 		    struct ods_buf *out);
 /* A value as text: a string raw, null "", anything else its JSON. */
-const char	*odsi_wf_text(struct json_object *);
+const char	*odsi_wf_value_text(struct json_object *);
 /* Set t->error (printf) and return er. */
-enum ods_err	odsi_wf_fail(struct wf_task *, enum ods_err er,
+enum ods_err	odsi_wf_task_fail(struct wf_task *, enum ods_err er,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*

@@ -67,7 +67,7 @@ eval(struct wf_task *t, const char *src, struct json_object **out)
 	memset(&why, 0, sizeof(why));
 	er = ods_wf_expr_eval(src, &t->scope, out, &why);
 	if (er != ODS_OK)
-		(void)odsi_wf_fail(t, er, "expression: %s", why.msg[0] ?
+		(void)odsi_wf_task_fail(t, er, "expression: %s", why.msg[0] ?
 		    why.msg : ods_strerror(er));
 	return er;
 }
@@ -82,7 +82,7 @@ render_json(struct wf_task *t, struct json_object *tmpl,
 	memset(&why, 0, sizeof(why));
 	er = ods_wf_render_json(tmpl, &t->scope, out, &why);
 	if (er != ODS_OK)
-		(void)odsi_wf_fail(t, er, "template: %s", why.msg[0] ?
+		(void)odsi_wf_task_fail(t, er, "template: %s", why.msg[0] ?
 		    why.msg : ods_strerror(er));
 	return er;
 }
@@ -204,7 +204,7 @@ odsi_wf_n_switch(struct wf_task *t, struct ods_jw *jw)
 
 	if ((er = eval(t, cfg(t, "expression"), &v)) != ODS_OK)
 		return er;
-	text = odsi_wf_text(v);
+	text = odsi_wf_value_text(v);
 	for (k = 0; k < ods_json_arr_len(cases); k++)
 		if ((c = ods_json_arr_str(cases, k)) != NULL &&
 		    strcmp(c, text) == 0) {
@@ -246,13 +246,13 @@ odsi_wf_n_loop(struct wf_task *t, struct ods_jw *jw)
 		return er;
 	if (ods_json_kind(list) != ODS_JSON_ARRAY) {
 		ods_json_put(list);
-		return odsi_wf_fail(t, ODS_EINVAL, "%s is not a list",
+		return odsi_wf_task_fail(t, ODS_EINVAL, "%s is not a list",
 		    cfg(t, "over"));
 	}
 	n = ods_json_arr_len(list);
 	if (n > (size_t)max) {
 		ods_json_put(list);
-		return odsi_wf_fail(t, ODS_EINVAL, "%zu items, more than "
+		return odsi_wf_task_fail(t, ODS_EINVAL, "%zu items, more than "
 		    "max_iterations (%lld)", n, (long long)max);
 	}
 	tmpl = ods_json_get(t->node->config, "template");

@@ -484,15 +484,15 @@ attempt(struct wf_task *t, struct result *res)
 	ods_jw_init(&jw, &b);
 	t->cond = -1;
 	t->error[0] = '\0';
-	er = fn != NULL ? fn(t, &jw) : odsi_wf_fail(t, ODS_EINTERNAL,
+	er = fn != NULL ? fn(t, &jw) : odsi_wf_task_fail(t, ODS_EINTERNAL,
 	    "unknown node type");
 	if (er == ODS_OK && (er = ods_jw_error(&jw)) != ODS_OK)
-		(void)odsi_wf_fail(t, er, "%s", er == ODS_ETOOBIG ?
+		(void)odsi_wf_task_fail(t, er, "%s", er == ODS_ETOOBIG ?
 		    "the output is larger than 4 MiB" : ods_strerror(er));
 	if (er == ODS_OK && ods_now_ms() > t->deadline)
 		er = ODS_ETIMEOUT;
 	if (er == ODS_ETIMEOUT && !t->run->stop)
-		(void)odsi_wf_fail(t, er, "timed out after %d ms",
+		(void)odsi_wf_task_fail(t, er, "timed out after %d ms",
 		    t->node->timeout_ms);
 	if (er == ODS_OK) {
 		res->output = ods_buf_take(&b, &res->outlen);
@@ -500,7 +500,7 @@ attempt(struct wf_task *t, struct result *res)
 		res->branch = t->branch;
 		t->branch = NULL;
 	} else if (t->error[0] == '\0')
-		(void)odsi_wf_fail(t, er, "%s", ods_strerror(er));
+		(void)odsi_wf_task_fail(t, er, "%s", ods_strerror(er));
 	ods_buf_free(&b);
 	free(t->branch);
 	t->branch = NULL;
