@@ -231,7 +231,7 @@ odsi_wf_n_switch(struct wf_task *t, struct ods_jw *jw)
 enum ods_err
 odsi_wf_n_loop(struct wf_task *t, struct ods_jw *jw)
 {
-	struct json_object	*list = NULL, *tmpl, *v;
+	struct json_object	*list = NULL, *tmpl, *v, *hold = NULL;
 	const char		*expr = cfg(t, "expression");
 	struct ods_buf		 b;
 	struct ods_why		 why;
@@ -271,10 +271,13 @@ odsi_wf_n_loop(struct wf_task *t, struct ods_jw *jw)
 		if (ods_wf_pick(ods_json_arr_get(list, i), "", &t->item,
 		    NULL) != ODS_OK)
 			t->item = NULL;
-		snprintf(num, sizeof(num), "%zu", i);
-		if (ods_json_parse(num, strlen(num), 0, &t->index, NULL) !=
-		    ODS_OK)
+		/* A bare number does not end for the parser: in a list. */
+		snprintf(num, sizeof(num), "[%zu]", i);
+		if (ods_json_parse(num, strlen(num), 0, &hold, NULL) != ODS_OK ||
+		    ods_wf_pick(hold, "[0]", &t->index, NULL) != ODS_OK)
 			t->index = NULL;
+		ods_json_put(hold);
+		hold = NULL;
 		v = NULL;
 		if (ods_json_kind(tmpl) == ODS_JSON_STRING) {
 			ods_buf_reset(&b);
