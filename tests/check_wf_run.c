@@ -152,7 +152,8 @@ START_TEST(test_wf_run_switch_loop_merge)
 	struct ods_wf_outcome	o;
 
 	mkexec("exec-s1", "{\"version\":\"1.0\",\"nodes\":["
-	    "{\"id\":\"src\",\"type\":\"input\",\"config\":{\"key\":\"query\"}},"
+	    "{\"id\":\"src\",\"type\":\"input\",\"config\":{\"key\":"
+	    "\"query\"}},"
 	    "{\"id\":\"sw\",\"type\":\"switch\",\"config\":{\"expression\":"
 	    "\"src.value\",\"cases\":[\"a\",\"b\"]}},"
 	    "{\"id\":\"ta\",\"type\":\"transform\",\"config\":{\"template\":"

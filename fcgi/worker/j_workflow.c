@@ -62,8 +62,10 @@ count(const struct ods_wf_outcome *o)
 	const char	*l[1] = { o->status };
 	double		 s = (double)o->duration_ms / 1000.0;
 
-	ods_metrics_business("workflow_run", strcmp(o->status,
-	    "completed") == 0 ? "success" : "failed", s);
+	/* The dashboards' operation; a stop is neither. */
+	if (strcmp(o->status, "stopped") != 0)
+		ods_metrics_business("workflow_run", strcmp(o->status,
+		    "completed") == 0 ? "success" : "failed", s);
 	if (!registered)
 		return;
 	(void)ods_metrics_counter_add(fam_runs, l, 1);

@@ -148,11 +148,11 @@ const char	*ods_wf_builtin_rag(void);
 /* What a run needs: the worker's pools and its job. */
 struct ods_wf_env {
 	struct ods_db		*db;
-	struct ods_redis	*redis;		/* events, limits; may be NULL */
+	struct ods_redis	*redis;		/* events, limits (or NULL) */
 	const struct ods_conf	*conf;
 	struct ods_llm		*llm;
-	struct ods_rag		*rag;		/* retriever nodes; may be NULL */
-	const struct ods_ds_ctx	*ds;		/* database nodes; may be NULL */
+	struct ods_rag		*rag;		/* retriever nodes (or NULL) */
+	const struct ods_ds_ctx	*ds;		/* database nodes (or NULL) */
 	int			 parallel;	/* 0: conf->wf_parallel */
 	int			 attempt;	/* the job's attempt, 1 first */
 	/* Non-zero when the run must stop (its job cancelled, shut down). */

@@ -18,7 +18,7 @@
 #include "core/ods_json.h"
 #include "core/ods_mem.h"
 #include "wf.h"
-#include "wf_int.h"
+#include "wf_node.h"
 #include "tool.h"
 
 static const char *const type_names[ODS_WF__NTYPES] = {
@@ -311,7 +311,8 @@ check_type(struct msgs *m, const struct ods_wf_def *d,
 	case ODS_WF_MERGE:
 		if (cstr(m, n, "mode", 16, &a) == ODS_OK &&
 		    strcmp(a, "object") != 0 && strcmp(a, "list") != 0)
-			nmsg(m, n, "config.mode must be \"object\" or \"list\"");
+			nmsg(m, n, "config.mode must be \"object\" or "
+			    "\"list\"");
 		break;
 	case ODS_WF_TRANSFORM:
 		o = ods_json_get(n->config, "mapping");
@@ -371,7 +372,8 @@ check_type(struct msgs *m, const struct ods_wf_def *d,
 		if (cstr(m, n, "agent_type", 32, &c) == ODS_OK &&
 		    strcmp(c, "function_calling") != 0 &&
 		    strcmp(c, "react") != 0 && strcmp(c, "plan_execute") != 0)
-			nmsg(m, n, "config.agent_type must be function_calling, "
+			nmsg(m, n, "config.agent_type must be "
+			    "function_calling, "
 			    "react or plan_execute");
 		(void)cint(m, n, "max_iterations", 1, 20, 5);
 		break;

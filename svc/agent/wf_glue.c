@@ -11,7 +11,7 @@
 #include "core/ods_err.h"
 #include "core/ods_json.h"
 #include "core/ods_mem.h"
-#include "wf_int.h"
+#include "wf_node.h"
 
 enum ods_err
 odsi_wf_expr_check(const char *s, size_t len, struct ods_why *why)
@@ -38,7 +38,7 @@ odsi_wf_value_text(struct json_object *v)
 }
 
 enum ods_err
-odsi_wf_task_fail(struct wf_task *t, enum ods_err er, const char *fmt, ...)
+odsi_wf_tfail(struct wf_task *t, enum ods_err er, const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -57,7 +57,7 @@ odsi_wf_ref(struct wf_task *t, const char *ref, struct json_object **out)
 	memset(&why, 0, sizeof(why));
 	er = ods_wf_ref(&t->scope, ref, out, &why);
 	if (er != ODS_OK)
-		(void)odsi_wf_task_fail(t, er, "%s: %s", ref, why.msg[0] ?
+		(void)odsi_wf_tfail(t, er, "%s: %s", ref, why.msg[0] ?
 		    why.msg : ods_strerror(er));
 	return er;
 }
@@ -71,7 +71,7 @@ odsi_wf_render(struct wf_task *t, const char *tmpl, struct ods_buf *out)
 	memset(&why, 0, sizeof(why));
 	er = ods_wf_render(tmpl, &t->scope, out, &why);
 	if (er != ODS_OK)
-		(void)odsi_wf_task_fail(t, er, "template: %s", why.msg[0] ?
+		(void)odsi_wf_tfail(t, er, "template: %s", why.msg[0] ?
 		    why.msg : ods_strerror(er));
 	return er;
 }

@@ -1,5 +1,5 @@
 /*
- * svc/agent/wf_node.c — the node types that compute (wf_int.h): input,
+ * svc/agent/wf_node.c — the node types that compute (wf_node.h): input,
  * output, condition, switch, loop, merge, transform. Each writes its
  * output object into the task's writer; values come from the task's
  * scope through the expression language (wf_expr.h).
@@ -12,7 +12,7 @@
 
 #include "core/ods_json.h"
 #include "core/ods_mem.h"
-#include "wf_int.h"
+#include "wf_node.h"
 
 static const wf_node_fn fns[ODS_WF__NTYPES] = {
 	[ODS_WF_INPUT] = odsi_wf_n_input,
@@ -67,7 +67,7 @@ eval(struct wf_task *t, const char *src, struct json_object **out)
 	memset(&why, 0, sizeof(why));
 	er = ods_wf_expr_eval(src, &t->scope, out, &why);
 	if (er != ODS_OK)
-		(void)odsi_wf_task_fail(t, er, "expression: %s", why.msg[0] ?
+		(void)odsi_wf_tfail(t, er, "expression: %s", why.msg[0] ?
 		    why.msg : ods_strerror(er));
 	return er;
 }
@@ -82,7 +82,7 @@ render_json(struct wf_task *t, struct json_object *tmpl,
 	memset(&why, 0, sizeof(why));
 	er = ods_wf_render_json(tmpl, &t->scope, out, &why);
 	if (er != ODS_OK)
-		(void)odsi_wf_task_fail(t, er, "template: %s", why.msg[0] ?
+		(void)odsi_wf_tfail(t, er, "template: %s", why.msg[0] ?
 		    why.msg : ods_strerror(er));
 	return er;
 }
@@ -246,13 +246,13 @@ odsi_wf_n_loop(struct wf_task *t, struct ods_jw *jw)
 		return er;
 	if (ods_json_kind(list) != ODS_JSON_ARRAY) {
 		ods_json_put(list);
-		return odsi_wf_task_fail(t, ODS_EINVAL, "%s is not a list",
+		return odsi_wf_tfail(t, ODS_EINVAL, "%s is not a list",
 		    cfg(t, "over"));
 	}
 	n = ods_json_arr_len(list);
 	if (n > (size_t)max) {
 		ods_json_put(list);
-		return odsi_wf_task_fail(t, ODS_EINVAL, "%zu items, more than "
+		return odsi_wf_tfail(t, ODS_EINVAL, "%zu items, more than "
 		    "max_iterations (%lld)", n, (long long)max);
 	}
 	tmpl = ods_json_get(t->node->config, "template");
@@ -273,8 +273,9 @@ odsi_wf_n_loop(struct wf_task *t, struct ods_jw *jw)
 			t->item = NULL;
 		/* A bare number does not end for the parser: in a list. */
 		snprintf(num, sizeof(num), "[%zu]", i);
-		if (ods_json_parse(num, strlen(num), 0, &hold, NULL) != ODS_OK ||
-		    ods_wf_pick(hold, "[0]", &t->index, NULL) != ODS_OK)
+		if (ods_json_parse(num, strlen(num), 0, &hold, NULL) !=
+		    ODS_OK || ods_wf_pick(hold, "[0]", &t->index, NULL) !=
+		    ODS_OK)
 			t->index = NULL;
 		ods_json_put(hold);
 		hold = NULL;
@@ -310,11 +311,12 @@ enum ods_err
 odsi_wf_n_merge(struct wf_task *t, struct ods_jw *jw)
 {
 	const char		*mode = cfg(t, "mode");
-	int			 list = mode != NULL && strcmp(mode, "list") == 0;
+	int			 list;
 	struct json_object	*v;
 	const char		*id;
 	size_t			 k;
 
+	list = mode != NULL && strcmp(mode, "list") == 0;
 	ods_jw_obj(jw);
 	ods_jw_key(jw, "merged");
 	if (list)

@@ -1,5 +1,5 @@
 /*
- * svc/agent/wf_node_io.c — the node types that reach out (wf_int.h):
+ * svc/agent/wf_node_io.c — the node types that reach out (wf_node.h):
  * llm (streamed, on the run creator's limits), retriever (the creator's
  * knowledge bases through rag.h), http and database (the http_request
  * and sql_query tools: one allow-list, one address policy, one read-only
@@ -26,7 +26,7 @@
 #include "kb.h"
 #include "rag.h"
 #include "tool.h"
-#include "wf_int.h"
+#include "wf_node.h"
 
 static const char *
 cfg(const struct wf_task *t, const char *key)
@@ -147,7 +147,7 @@ llm_messages(struct wf_task *t, struct ods_buf *msgs)
 	ods_buf_init(&u, ODS_WF_TMPL_MAX);
 	ods_buf_init(&c, ODS_WF_TMPL_MAX);
 	if (from != NULL && (e = odsi_wf_node_error(t, from)) != NULL)
-		er = odsi_wf_task_fail(t, ODS_EUPSTREAM, "%s failed: %s", from, e);
+		er = odsi_wf_tfail(t, ODS_EUPSTREAM, "%s failed: %s", from, e);
 	if (er == ODS_OK && from != NULL &&
 	    (er = odsi_wf_ref(t, from, &v)) == ODS_OK)
 		as_text(v, &c);
@@ -181,7 +181,7 @@ llm_messages(struct wf_task *t, struct ods_buf *msgs)
 		if (er == ODS_OK)
 			er = ods_jw_error(&jw);
 		if (er != ODS_OK && t->error[0] == '\0')
-			(void)odsi_wf_task_fail(t, er, "the prompt is too large");
+			(void)odsi_wf_tfail(t, er, "the prompt is too large");
 	}
 	ods_json_put(v);
 	ods_buf_free(&s);
@@ -215,7 +215,7 @@ odsi_wf_n_llm(struct wf_task *t, struct ods_jw *jw)
 	if (model == NULL && env->conf != NULL)
 		model = env->conf->default_chat_model;
 	if (env->llm == NULL || model == NULL)
-		return odsi_wf_task_fail(t, ODS_EUNAVAIL, "no model configured");
+		return odsi_wf_tfail(t, ODS_EUNAVAIL, "no model configured");
 	ods_buf_init(&msgs, (size_t)2 * ODS_WF_TMPL_MAX + 4096);
 	if ((er = llm_messages(t, &msgs)) != ODS_OK) {
 		ods_buf_free(&msgs);
@@ -247,7 +247,7 @@ odsi_wf_n_llm(struct wf_task *t, struct ods_jw *jw)
 	if (er == ODS_OK && odsi_wf_task_stopping(t))
 		er = ODS_ETIMEOUT;
 	if (er != ODS_OK)
-		(void)odsi_wf_task_fail(t, er, "%s", call.error[0] ? call.error :
+		(void)odsi_wf_tfail(t, er, "%s", call.error[0] ? call.error :
 		    ods_strerror(er));
 	else {
 		ods_jw_obj(jw);
@@ -322,7 +322,7 @@ odsi_wf_n_retriever(struct wf_task *t, struct ods_jw *jw)
 	enum ods_err		 er;
 
 	if (env->rag == NULL)
-		return odsi_wf_task_fail(t, ODS_EUNAVAIL, "retrieval is not "
+		return odsi_wf_tfail(t, ODS_EUNAVAIL, "retrieval is not "
 		    "available on this worker");
 	ods_buf_init(&qt, ODS_RAG_MAX_QUERY);
 	ods_buf_init(&id, 256);
@@ -331,7 +331,7 @@ odsi_wf_n_retriever(struct wf_task *t, struct ods_jw *jw)
 	if ((er = retr_query(t, &qt)) != ODS_OK)
 		goto out;
 	if (qt.len == 0) {
-		er = odsi_wf_task_fail(t, ODS_EINVAL, "the query is empty");
+		er = odsi_wf_tfail(t, ODS_EINVAL, "the query is empty");
 		goto out;
 	}
 	if (kid != NULL && (er = odsi_wf_render(t, kid, &id)) != ODS_OK)
@@ -344,7 +344,7 @@ odsi_wf_n_retriever(struct wf_task *t, struct ods_jw *jw)
 	else
 		er = ODS_EINVAL;
 	if (er != ODS_OK) {
-		er = odsi_wf_task_fail(t, er, er == ODS_EINVAL ? "no knowledge "
+		er = odsi_wf_tfail(t, er, er == ODS_EINVAL ? "no knowledge "
 		    "base given" : er == ODS_ENOTFOUND ? "no such knowledge "
 		    "base: %s" : "the knowledge base cannot be read: %s",
 		    id.len ? id.data : coll != NULL ? coll : "");
@@ -365,7 +365,7 @@ odsi_wf_n_retriever(struct wf_task *t, struct ods_jw *jw)
 	q.threshold = (float)th;
 	if ((er = ods_rag_retrieve(env->rag, kb, &q, &hits, &n, &why)) !=
 	    ODS_OK) {
-		er = odsi_wf_task_fail(t, er, "retrieval failed: %s", why.msg[0] ?
+		er = odsi_wf_tfail(t, er, "retrieval failed: %s", why.msg[0] ?
 		    why.msg : ods_strerror(er));
 		goto out;
 	}
@@ -419,9 +419,9 @@ tool(struct wf_task *t, const char *name, struct json_object *args,
 	if (er == ODS_OK)
 		return ODS_OK;
 	if (odsi_wf_task_stopping(t) && er != ODS_EFORBIDDEN)
-		return odsi_wf_task_fail(t, ODS_ETIMEOUT, "%s: stopped or timed "
+		return odsi_wf_tfail(t, ODS_ETIMEOUT, "%s: stopped or timed "
 		    "out", name);
-	return odsi_wf_task_fail(t, er, "%s%s: %s", er == ODS_EFORBIDDEN ?
+	return odsi_wf_tfail(t, er, "%s%s: %s", er == ODS_EFORBIDDEN ?
 	    "refused by policy: " : "", name, why.msg[0] ? why.msg :
 	    ods_strerror(er));
 }
@@ -453,7 +453,7 @@ args_parse(struct wf_task *t, struct ods_buf *b, struct json_object **out)
 	memset(&why, 0, sizeof(why));
 	if (b->data == NULL || ods_json_parse(b->data, b->len, 0, out,
 	    &why) != ODS_OK)
-		return odsi_wf_task_fail(t, ODS_EINVAL, "arguments: %s",
+		return odsi_wf_tfail(t, ODS_EINVAL, "arguments: %s",
 		    why.msg[0] ? why.msg : "too large");
 	return ODS_OK;
 }
@@ -486,7 +486,7 @@ odsi_wf_n_http(struct wf_task *t, struct ods_jw *jw)
 	if (er == ODS_OK && hdr != NULL) {
 		if ((er = ods_wf_render_json(hdr, &t->scope, &h, &why)) !=
 		    ODS_OK)
-			(void)odsi_wf_task_fail(t, er, "headers: %s", why.msg);
+			(void)odsi_wf_tfail(t, er, "headers: %s", why.msg);
 		else {
 			ods_jw_key(&a, "headers");
 			ods_jw_raw(&a, ods_json_text(h),
@@ -551,7 +551,7 @@ odsi_wf_n_tool_call(struct wf_task *t, struct ods_jw *jw)
 	memset(&why, 0, sizeof(why));
 	if (tmpl != NULL &&
 	    (er = ods_wf_render_json(tmpl, &t->scope, &args, &why)) != ODS_OK)
-		return odsi_wf_task_fail(t, er, "args: %s", why.msg);
+		return odsi_wf_tfail(t, er, "args: %s", why.msg);
 	ods_jw_obj(jw);
 	ods_jw_kstr(jw, "tool", name);
 	ods_jw_key(jw, "result");
@@ -617,10 +617,10 @@ odsi_wf_n_agent(struct wf_task *t, struct ods_jw *jw)
 	io_of(t, &p, &io);
 	er = ods_agent_run(&tc, &sp, &io, &res, &why);
 	if (er != ODS_OK)
-		(void)odsi_wf_task_fail(t, er, "agent: %s", res.error[0] ?
+		(void)odsi_wf_tfail(t, er, "agent: %s", res.error[0] ?
 		    res.error : why.msg[0] ? why.msg : ods_strerror(er));
 	else if (!res.success)
-		er = odsi_wf_task_fail(t, ODS_EUPSTREAM, "agent: %s", res.error);
+		er = odsi_wf_tfail(t, ODS_EUPSTREAM, "agent: %s", res.error);
 	else {
 		ods_jw_obj(jw);
 		ods_jw_kstr(jw, "output", res.answer);

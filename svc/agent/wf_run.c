@@ -39,7 +39,7 @@
 #include "store/ods_redis.h"
 #include "tool.h"
 #include "wf.h"
-#include "wf_int.h"
+#include "wf_node.h"
 
 enum nst { N_WAIT = 0, N_QUEUED, N_RUNNING, N_DONE, N_ERROR, N_SKIPPED };
 
@@ -273,7 +273,8 @@ flush(struct wf_run *r)
 		s = &r->ns[nr[i]];
 		a[k++] = ods_db_text(r->exec);
 		a[k++] = ods_db_text(r->def->nodes[nr[i]].id);
-		a[k++] = ods_db_text(ods_wf_type_name(r->def->nodes[nr[i]].type));
+		a[k++] = ods_db_text(ods_wf_type_name(
+		    r->def->nodes[nr[i]].type));
 		a[k++] = ods_db_text(nst_names[s->st]);
 		a[k++] = ods_db_int(s->attempts);
 		a[k++] = s->st == N_DONE ? ods_db_textn(s->output, s->outlen) :
@@ -484,15 +485,15 @@ attempt(struct wf_task *t, struct result *res)
 	ods_jw_init(&jw, &b);
 	t->cond = -1;
 	t->error[0] = '\0';
-	er = fn != NULL ? fn(t, &jw) : odsi_wf_task_fail(t, ODS_EINTERNAL,
+	er = fn != NULL ? fn(t, &jw) : odsi_wf_tfail(t, ODS_EINTERNAL,
 	    "unknown node type");
 	if (er == ODS_OK && (er = ods_jw_error(&jw)) != ODS_OK)
-		(void)odsi_wf_task_fail(t, er, "%s", er == ODS_ETOOBIG ?
+		(void)odsi_wf_tfail(t, er, "%s", er == ODS_ETOOBIG ?
 		    "the output is larger than 4 MiB" : ods_strerror(er));
 	if (er == ODS_OK && ods_now_ms() > t->deadline)
 		er = ODS_ETIMEOUT;
 	if (er == ODS_ETIMEOUT && !t->run->stop)
-		(void)odsi_wf_task_fail(t, er, "timed out after %d ms",
+		(void)odsi_wf_tfail(t, er, "timed out after %d ms",
 		    t->node->timeout_ms);
 	if (er == ODS_OK) {
 		res->output = ods_buf_take(&b, &res->outlen);
@@ -500,7 +501,7 @@ attempt(struct wf_task *t, struct result *res)
 		res->branch = t->branch;
 		t->branch = NULL;
 	} else if (t->error[0] == '\0')
-		(void)odsi_wf_task_fail(t, er, "%s", ods_strerror(er));
+		(void)odsi_wf_tfail(t, er, "%s", ods_strerror(er));
 	ods_buf_free(&b);
 	free(t->branch);
 	t->branch = NULL;
@@ -951,8 +952,10 @@ finish(struct wf_run *r, struct ods_wf_outcome *o)
 	event_status(r, "status", o->status, NULL, -1);
 	event_status(r, "end", o->status, o->error, o->duration_ms);
 	if (r->env->redis != NULL) {
-		const char		*argv[3] = { "EXPIRE", r->evkey, "86400" };
+		const char		*argv[3] = { "EXPIRE", NULL, "86400" };
 		struct ods_redis_reply	*rep = NULL;
+
+		argv[1] = r->evkey;
 
 		if (ods_redis_command(r->env->redis, 3, argv, NULL, &rep) ==
 		    ODS_OK || rep != NULL)

@@ -1,9 +1,11 @@
 /*
- * svc/agent/wf_int.h — what the files of the workflow engine share
- * (wf_def.c, wf_run.c, wf_node*.c); not for callers outside it.
+ * svc/agent/wf_node.h — the node interface of the workflow engine: what
+ * a node type (wf_node.c, wf_node_io.c) gets from the run (wf_run.c) and
+ * the expression language (wf_glue.c). Only the engine's files include
+ * it (svc/agent's one private header is agent_int.h; callers use wf.h).
  */
-#ifndef SVC_WF_INT_H
-#define SVC_WF_INT_H
+#ifndef SVC_WF_NODE_H
+#define SVC_WF_NODE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -87,7 +89,7 @@ enum ods_err	odsi_wf_render(struct wf_task *, const char *tmpl,
 /* A value as text: a string raw, null "", anything else its JSON. */
 const char	*odsi_wf_value_text(struct json_object *);
 /* Set t->error (printf) and return er. */
-enum ods_err	odsi_wf_task_fail(struct wf_task *, enum ods_err er,
+enum ods_err	odsi_wf_tfail(struct wf_task *, enum ods_err er,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /*
@@ -111,4 +113,4 @@ enum ods_err	odsi_wf_n_database(struct wf_task *, struct ods_jw *);
 enum ods_err	odsi_wf_n_tool_call(struct wf_task *, struct ods_jw *);
 enum ods_err	odsi_wf_n_agent(struct wf_task *, struct ods_jw *);
 
-#endif /* SVC_WF_INT_H */
+#endif /* SVC_WF_NODE_H */
