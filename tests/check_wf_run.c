@@ -297,6 +297,32 @@ START_TEST(test_wf_run_refuses_a_bad_snapshot)
 }
 END_TEST
 
+START_TEST(test_wf_check_tools_knows_user_tools)
+{
+	struct ods_buf	errs;
+	const char	*def = "{\"version\":\"1.0\",\"nodes\":["
+	    "{\"id\":\"src\",\"type\":\"input\"},"
+	    "{\"id\":\"a\",\"type\":\"tool_call\",\"config\":{\"tool\":"
+	    "\"calculator\"}},"
+	    "{\"id\":\"b\",\"type\":\"tool_call\",\"config\":{\"tool\":"
+	    "\"weather\"}}],\"edges\":[{\"source\":\"src\",\"target\":"
+	    "\"a\"},{\"source\":\"src\",\"target\":\"b\"}]}";
+
+	ods_buf_init(&errs, 65536);
+	ck_assert_int_eq(ods_wf_check_tools(db, def, strlen(def), &errs),
+	    ODS_EINVAL);
+	ck_assert_str_eq(errs.data, "[\"node 'b' (tool_call): config.tool "
+	    "names no built-in or enabled user tool\"]");
+	ck_assert_int_eq(ods_test_sql(dsn, scratch, "INSERT INTO tools "
+	    "(tool_id, name, tool_type, enabled, parameters, config) VALUES "
+	    "('tool-w', 'weather', 'http', 1, '{}', '{}')"), 0);
+	ck_assert_int_eq(ods_wf_check_tools(db, def, strlen(def), &errs),
+	    ODS_OK);
+	ck_assert_str_eq(errs.data, "[]");
+	ods_buf_free(&errs);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -310,6 +336,7 @@ suite(void)
 	tcase_add_test(tc, test_wf_run_resumes_from_recorded_outcomes);
 	tcase_add_test(tc, test_wf_run_stops_and_gives_back);
 	tcase_add_test(tc, test_wf_run_refuses_a_bad_snapshot);
+	tcase_add_test(tc, test_wf_check_tools_knows_user_tools);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -132,6 +132,16 @@ enum ods_err	 ods_wf_validate(const char *def_json, size_t len,
 		    struct ods_buf *errors) ODS_MUSTCHECK;
 
 /*
+ * What validation alone cannot know: every tool_call node of d names a
+ * built-in tool or an enabled user tool of the tools table. Messages are
+ * appended to errors (a JSON array as ods_wf_validate writes it; NULL or
+ * empty: a new one). ODS_OK, ODS_EINVAL (a tool unknown), or a database
+ * error.
+ */
+enum ods_err	 ods_wf_check_tools(struct ods_db *, const char *def_json,
+		    size_t len, struct ods_buf *errors) ODS_MUSTCHECK;
+
+/*
  * The built-in RAG definition (static text): input (key "query") ->
  * retriever (top_k 5, the knowledge base of the inputs'
  * "knowledge_base_id", "collection" else) -> llm -> output; the

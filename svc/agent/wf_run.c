@@ -587,6 +587,16 @@ pool_main(void *arg)
 			break;
 		i = r->queue[r->qh++ % r->def->nnodes];
 		s = &r->ns[i];
+		if (r->stop) {
+			/* The run ends: what was queued never starts. */
+			s->st = N_ERROR;
+			s->aborted = 1;
+			s->error = ods_xstrdup("stopped");
+			s->output = error_output(s->error, &s->outlen);
+			r->fin[r->nfin++] = i;
+			pthread_cond_signal(&r->done);
+			continue;
+		}
 		s->st = N_RUNNING;
 		now_text(s->started, sizeof(s->started));
 		log_row(r, (long)i, "info", "start", 1, -1, -1, "%s started",
