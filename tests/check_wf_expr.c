@@ -127,6 +127,22 @@ START_TEST(test_expr_follows_precedence)
 }
 END_TEST
 
+START_TEST(test_expr_integers_stay_exact_until_they_overflow)
+{
+	EV("-9223372036854775807 - 1", "-9223372036854775808");
+	EV("9007199254740993 + 0", "9007199254740993");
+	EV("9223372036854775807 * 2", "1.8446744073709552e+19");
+	EV("-(-9223372036854775807 - 1)", "9.223372036854776e+18");
+	EV("abs(-9223372036854775807 - 1)", "9.223372036854776e+18");
+	EV("(-9223372036854775807 - 1) / -1", "9.223372036854776e+18");
+	EV("(-9223372036854775807 - 1) % -1", "0");
+	EV("-7 % 3", "-1");		/* C's sign, not Python's */
+	EV("7.5 % 2", "1.5");
+	EV("1 / 3 * 3", "1");
+	EV("'lo' not in 'hello'", "false");
+}
+END_TEST
+
 START_TEST(test_expr_compares_across_types)
 {
 	EV("1 == 1.0", "true");
@@ -689,6 +705,7 @@ suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_expr_follows_precedence);
+	tcase_add_test(tc, test_expr_integers_stay_exact_until_they_overflow);
 	tcase_add_test(tc, test_expr_compares_across_types);
 	tcase_add_test(tc, test_expr_in_looks_in_arrays_strings_and_objects);
 	tcase_add_test(tc,

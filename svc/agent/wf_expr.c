@@ -37,8 +37,8 @@
 #include "core/ods_err.h"
 #include "core/ods_json.h"
 #include "core/ods_mem.h"
+#include "agent_int.h"
 #include "wf_expr.h"
-#include "wf_expr_int.h"
 
 void
 odsi_wf_init(struct wf_ev *c, const char *s, size_t n,

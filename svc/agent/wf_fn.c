@@ -17,8 +17,8 @@
 #include "core/ods_err.h"
 #include "core/ods_json.h"
 #include "core/ods_mem.h"
+#include "agent_int.h"
 #include "wf_expr.h"
-#include "wf_expr_int.h"
 
 #define MAX_ARGS	16
 

@@ -15,8 +15,8 @@
 #include "core/ods_err.h"
 #include "core/ods_json.h"
 #include "core/ods_mem.h"
+#include "agent_int.h"
 #include "wf_expr.h"
-#include "wf_expr_int.h"
 
 /* An integer index of a path: [-]digits, at most 15 of them. */
 static int
@@ -29,8 +29,8 @@ path_index(struct wf_ev *c, struct wf_seg *sg)
 		neg = 1;
 		c->i++;
 	}
-	for (b = c->i; c->i < c->n && c->s[c->i] >= '0' && c->s[c->i] <= '9';
-	    c->i++)
+	for (b = c->i; c->i < c->n && c->s[c->i] >= '0' && c->s[c->i] <= '9' &&
+	    c->i - b < 16; c->i++)
 		sg->idx = sg->idx * 10 + (c->s[c->i] - '0');
 	if (c->i == b || c->i - b > 15) {
 		odsi_wf_fail(c, ODS_EINVAL, b, "an index is an integer, '*' or "
