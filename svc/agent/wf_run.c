@@ -217,59 +217,43 @@ log_row(struct wf_run *r, long node, const char *level, const char *event,
 	l->bytes = bytes;
 }
 
-/*
- * Write what is buffered: execution_logs rows, then the outcomes (and the
- * run's progress). The rows are taken under the lock and written outside
- * it, so the pool keeps running meanwhile. A failed write is logged and
- * dropped: the outcomes' nodes run again if the run is resumed.
- */
-static void
-flush(struct wf_run *r)
+static enum ods_err
+write_logs(struct ods_db_conn *c, struct wf_run *r, const struct logrow *l,
+    size_t n, struct ods_db_arg *a)
 {
-	struct logrow		*logs;
-	struct ods_db_arg	*a = NULL;
-	struct ods_db_conn	*c = NULL;
-	size_t			*nr, nl, nn, i, k;
-	struct nstate		*s;
-	enum ods_err		 er;
+	size_t	i, k;
 
-	pthread_mutex_lock(&r->mu);
-	logs = r->logs;
-	nl = r->nlogs;
-	nr = r->nrows;
-	nn = r->nnrows;
-	r->logs = NULL;
-	r->nlogs = r->caplogs = 0;
-	r->nrows = ods_xcalloc(r->def->nnodes + 1, sizeof(size_t));
-	r->nnrows = 0;
-	pthread_mutex_unlock(&r->mu);
-	r->last_flush = ods_now_ms();
-	if (nl == 0 && nn == 0)
-		goto out;
-	if ((er = ods_db_acquire(r->env->db, &c)) != ODS_OK)
-		goto fail;
-	a = ods_xcalloc((nl > nn ? nl : nn) * 11 + 1, sizeof(*a));
-	for (i = 0, k = 0; i < nl; i++) {
+	for (i = 0, k = 0; i < n; i++) {
 		a[k++] = ods_db_text(r->exec);
-		a[k++] = logs[i].node < 0 ? ods_db_null() :
-		    ods_db_text(r->def->nodes[logs[i].node].id);
-		a[k++] = ods_db_text(logs[i].level);
-		a[k++] = ods_db_text(logs[i].msg);
-		a[k++] = ods_db_text(logs[i].event);
-		a[k++] = logs[i].attempt > 0 ? ods_db_int(logs[i].attempt) :
+		a[k++] = l[i].node < 0 ? ods_db_null() :
+		    ods_db_text(r->def->nodes[l[i].node].id);
+		a[k++] = ods_db_text(l[i].level);
+		a[k++] = ods_db_text(l[i].msg);
+		a[k++] = ods_db_text(l[i].event);
+		a[k++] = l[i].attempt > 0 ? ods_db_int(l[i].attempt) :
 		    ods_db_null();
-		a[k++] = logs[i].dur >= 0 ? ods_db_int(logs[i].dur) :
-		    ods_db_null();
-		a[k++] = logs[i].bytes >= 0 ? ods_db_int(logs[i].bytes) :
+		a[k++] = l[i].dur >= 0 ? ods_db_int(l[i].dur) : ods_db_null();
+		a[k++] = l[i].bytes >= 0 ? ods_db_int(l[i].bytes) :
 		    ods_db_null();
 	}
-	er = ods_db_insert_rows(c, "INSERT INTO execution_logs (execution_id, "
-	    "node_id, level, message, event, attempt, duration_ms, "
-	    "output_bytes)", 8, a, nl, NULL);
-	if (er != ODS_OK)
-		goto fail;
-	/* The nodes' state is stable once ended: read without the lock. */
-	for (i = 0, k = 0; i < nn; i++) {
+	return ods_db_insert_rows(c, "INSERT INTO execution_logs "
+	    "(execution_id, node_id, level, message, event, attempt, "
+	    "duration_ms, output_bytes)", 8, a, n, NULL);
+}
+
+/*
+ * The outcomes, INSERT IGNORE: the first recorded wins (a zombie worker
+ * whose lease was taken over cannot record a node twice). A node's state
+ * is stable once it ended: read without the lock.
+ */
+static enum ods_err
+write_outcomes(struct ods_db_conn *c, struct wf_run *r, const size_t *nr,
+    size_t n, struct ods_db_arg *a)
+{
+	const struct nstate	*s;
+	size_t			 i, k;
+
+	for (i = 0, k = 0; i < n; i++) {
 		s = &r->ns[nr[i]];
 		a[k++] = ods_db_text(r->exec);
 		a[k++] = ods_db_text(r->def->nodes[nr[i]].id);
@@ -286,27 +270,60 @@ flush(struct wf_run *r)
 		a[k++] = ods_db_int(s->duration_ms);
 		a[k++] = ods_db_int(s->st == N_DONE ? (int64_t)s->outlen : 0);
 	}
-	er = ods_db_insert_rows(c, "INSERT IGNORE INTO workflow_node_runs "
+	return ods_db_insert_rows(c, "INSERT IGNORE INTO workflow_node_runs "
 	    "(execution_id, node_id, node_type, status, attempts, output, "
 	    "error, started_at, completed_at, duration_ms, output_bytes)", 11,
-	    a, nn, NULL);
-	if (er != ODS_OK)
-		goto fail;
-	{
-		struct ods_db_arg	pa[2];
+	    a, n, NULL);
+}
 
-		pa[0] = ods_db_int((int64_t)(r->ended * 100 /
-		    (r->def->nnodes ? r->def->nnodes : 1)));
-		pa[1] = ods_db_text(r->exec);
-		er = ods_db_exec(c, "UPDATE workflow_executions SET progress = "
-		    "?, updated_at = NOW(3) WHERE execution_id = ? AND status "
-		    "IN ('pending', 'running')", pa, 2, NULL);
-	}
-	if (er == ODS_OK)
+static enum ods_err
+write_progress(struct ods_db_conn *c, struct wf_run *r)
+{
+	struct ods_db_arg	a[2];
+
+	a[0] = ods_db_int((int64_t)(r->ended * 100 /
+	    (r->def->nnodes ? r->def->nnodes : 1)));
+	a[1] = ods_db_text(r->exec);
+	return ods_db_exec(c, "UPDATE workflow_executions SET progress = ?, "
+	    "updated_at = NOW(3) WHERE execution_id = ? AND status IN "
+	    "('pending', 'running')", a, 2, NULL);
+}
+
+/*
+ * Write what is buffered: execution_logs rows, then the outcomes (and the
+ * run's progress). The rows are taken under the lock and written outside
+ * it, so the pool keeps running meanwhile. A failed write is logged and
+ * dropped: the outcomes' nodes run again if the run is resumed.
+ */
+static void
+flush(struct wf_run *r)
+{
+	struct logrow		*logs;
+	struct ods_db_arg	*a = NULL;
+	struct ods_db_conn	*c = NULL;
+	size_t			*nr, nl, nn, i;
+	enum ods_err		 er;
+
+	pthread_mutex_lock(&r->mu);
+	logs = r->logs;
+	nl = r->nlogs;
+	nr = r->nrows;
+	nn = r->nnrows;
+	r->logs = NULL;
+	r->nlogs = r->caplogs = 0;
+	r->nrows = ods_xcalloc(r->def->nnodes + 1, sizeof(size_t));
+	r->nnrows = 0;
+	pthread_mutex_unlock(&r->mu);
+	r->last_flush = ods_now_ms();
+	if (nl == 0 && nn == 0)
 		goto out;
-fail:
-	ods_log(ODS_LOG_WARN, "wf_flush exec=%s logs=%zu outcomes=%zu "
-	    "error=%s", r->exec, nl, nn, ods_err_slug(er));
+	a = ods_xcalloc((nl > nn ? nl : nn) * 11 + 1, sizeof(*a));
+	if ((er = ods_db_acquire(r->env->db, &c)) != ODS_OK ||
+	    (er = write_logs(c, r, logs, nl, a)) != ODS_OK ||
+	    (er = write_outcomes(c, r, nr, nn, a)) != ODS_OK ||
+	    (er = write_progress(c, r)) != ODS_OK)
+		ods_log(ODS_LOG_WARN, "wf_flush exec=%s logs=%zu outcomes=%zu "
+		    "error=%s", r->exec, nl, nn, ods_err_slug(er));
 out:
 	ods_db_release(c);
 	for (i = 0; i < nl; i++)
