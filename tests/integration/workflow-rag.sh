@@ -7,8 +7,11 @@
 # answer is the run's output, and the model's pieces reach the run's
 # event stream as llm_delta events while it writes (paced, not at the
 # end). Then a retriever on bob's knowledge base as alice: not found
-# (the run creator's identity), and an llm node whose upstream node
-# failed fails too.
+# (the run creator's identity), an llm node whose upstream node failed
+# fails too; with 127.0.0.1 allowed (ODS_HTTP_TOOL_ALLOW) an http node
+# reaches the mock, and against a model that never answers the node's
+# timeout_ms and retries hold (two attempts of 500 ms), and a stop during
+# a streaming llm node ends the job within 2 s with the row stopped.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
@@ -25,6 +28,7 @@ ODS_T_CLEANUP='ods_llm_mocks_stop'
 ods_llm_mock_start MOCK mock --pace-ms 150 --chunks 8
 export VLLM_CHAT_URL=$MOCK LLM_BACKEND=vllm DEFAULT_CHAT_MODEL=mock-chat
 export ODS_LLM_RETRIES=0 ODS_LLM_BREAKER_FAILURES=1000
+export ODS_HTTP_TOOL_ALLOW=127.0.0.1/32
 ods_stack_up
 ctl=$(ods_bin odsctl)
 alice=(-H "Authorization: Bearer $("$ctl" token --sub alice --roles user --ttl 600)")
@@ -125,4 +129,47 @@ case $(sql "SELECT error FROM workflow_node_runs WHERE execution_id = 'exec-rag0
 "r.documents failed: no such knowledge base"*) ods_t_ok "the upstream error is the llm node's" ;;
 *) ods_t_fail "l: $(sql "SELECT error FROM workflow_node_runs WHERE execution_id = 'exec-rag000000003' AND node_id = 'l'")" ;;
 esac
+# ---- http allowed; a node's timeout and retries; a stop in an llm node ----
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+def="{\"version\":\"1.0\",\"nodes\":[{\"id\":\"src\",\"type\":\"input\"},
+{\"id\":\"h\",\"type\":\"http\",\"config\":{\"url\":\"$MOCK/v1/models\"}}],
+\"edges\":[{\"source\":\"src\",\"target\":\"h\"}]}"
+mkexec exec-rag000000004 alice '{"input":"q"}' "$def"
+ods_wait_until 30 ended exec-rag000000004 || ods_t_fail "the http run did not end"
+ods_expect_eq "$(status exec-rag000000004)" completed "an http node to an allowed address"
+ods_expect_eq "$(sql "SELECT JSON_VALUE(output, '$.status') FROM workflow_node_runs WHERE execution_id = 'exec-rag000000004' AND node_id = 'h'")" \
+    200 "its output has the answer's status"
+
+curl -sf -X POST "$MOCK/_mock/mode" -d '{"mode":"hang"}' >/dev/null
+def="{\"version\":\"1.0\",\"nodes\":[{\"id\":\"src\",\"type\":\"input\"},
+{\"id\":\"h\",\"type\":\"http\",\"config\":{\"url\":\"$MOCK/v1/chat/completions\",
+\"method\":\"POST\",\"body\":\"{}\",\"timeout_ms\":500,\"retries\":1,\"retry_delay_ms\":100}}],
+\"edges\":[{\"source\":\"src\",\"target\":\"h\"}]}"
+t0=$(now_ms)
+mkexec exec-rag000000005 alice '{"input":"q"}' "$def"
+ods_wait_until 30 ended exec-rag000000005 || ods_t_fail "the hanging http run did not end"
+ods_expect_eq "$(status exec-rag000000005)" failed "an http node past its timeout"
+ods_expect_eq "$(sql "SELECT CONCAT(attempts, ' ', error) FROM workflow_node_runs WHERE execution_id = 'exec-rag000000005' AND node_id = 'h'")" \
+    "2 timed out after 500 ms" "two attempts of 500 ms each"
+ods_expect_le "$(($(now_ms) - t0))" 3000 "the run ended in about the two attempts (ms)"
+
+def='{"version":"1.0","nodes":[{"id":"src","type":"input"},
+{"id":"l","type":"llm","config":{"prompt":"{{ src.value }}"}}],
+"edges":[{"source":"src","target":"l"}]}'
+mkexec exec-rag000000006 alice '{"input":"q"}' "$def"
+job=$(sql "SELECT id FROM jobs WHERE idempotency_key = 'exec-rag000000006'")
+in_llm() { [ "$(sql "SELECT COUNT(*) FROM execution_logs WHERE execution_id = 'exec-rag000000006' AND node_id = 'l' AND event = 'start'")" = 1 ]; }
+ods_wait_until 15 in_llm || ods_t_fail "the llm node never started"
+sleep 0.5
+t0=$(now_ms)
+sql "UPDATE workflow_executions SET status = 'stopped', completed_at = NOW(3),
+    error = 'stopped by alice' WHERE execution_id = 'exec-rag000000006'
+    AND status IN ('pending', 'running')"
+"$ctl" jobs cancel "$job" >/dev/null || ods_t_fail "cancel job $job"
+job_over() { [ "$(sql "SELECT status FROM jobs WHERE id = $job")" != running ]; }
+ods_wait_until 10 job_over || ods_t_fail "job $job still running"
+ods_expect_le "$(($(now_ms) - t0))" 2000 "the llm node let go of the model (ms after the stop)"
+sleep 1
+ods_expect_eq "$(status exec-rag000000006)" stopped "the run stays stopped"
+curl -sf -X POST "$MOCK/_mock/mode" -d '{"mode":"ok"}' >/dev/null
 ods_t_end
