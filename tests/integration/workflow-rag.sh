@@ -11,7 +11,9 @@
 # fails too; with 127.0.0.1 allowed (ODS_HTTP_TOOL_ALLOW) an http node
 # reaches the mock, and against a model that never answers the node's
 # timeout_ms and retries hold (two attempts of 500 ms), and a stop during
-# a streaming llm node ends the job within 2 s with the row stopped.
+# a streaming llm node ends the job within 2 s with the row stopped; a
+# database node reads a data source alice may read (the SQL rendered),
+# and a write is refused.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
@@ -28,7 +30,8 @@ ODS_T_CLEANUP='ods_llm_mocks_stop'
 ods_llm_mock_start MOCK mock --pace-ms 150 --chunks 8
 export VLLM_CHAT_URL=$MOCK LLM_BACKEND=vllm DEFAULT_CHAT_MODEL=mock-chat
 export ODS_LLM_RETRIES=0 ODS_LLM_BREAKER_FAILURES=1000
-export ODS_HTTP_TOOL_ALLOW=127.0.0.1/32
+export ODS_HTTP_TOOL_ALLOW=127.0.0.1/32 ODS_DATASOURCE_ALLOW=127.0.0.1/32
+export ODS_SECRET_KEY=$(head -c 32 /dev/urandom | base64)
 ods_stack_up
 ctl=$(ods_bin odsctl)
 alice=(-H "Authorization: Bearer $("$ctl" token --sub alice --roles user --ttl 600)")
@@ -172,4 +175,29 @@ ods_expect_le "$(($(now_ms) - t0))" 2000 "the llm node let go of the model (ms a
 sleep 1
 ods_expect_eq "$(status exec-rag000000006)" stopped "the run stays stopped"
 curl -sf -X POST "$MOCK/_mock/mode" -d '{"mode":"ok"}' >/dev/null
+# ---- database nodes -------------------------------------------------------
+PW=Wf-$(ods_secret 20)
+ods_db_sql <<EOF || ods_t_fail "cannot make the MariaDB fixture"
+CREATE DATABASE IF NOT EXISTS wf_shop;
+CREATE USER IF NOT EXISTS 'wfuser'@'127.0.0.1' IDENTIFIED BY '$PW';
+GRANT SELECT ON wf_shop.* TO 'wfuser'@'127.0.0.1';
+CREATE TABLE wf_shop.customers (id INT PRIMARY KEY, email VARCHAR(64));
+INSERT INTO wf_shop.customers VALUES (1, 'a@x'), (2, 'b@x'), (3, 'c@x');
+EOF
+eng=(-H "Authorization: Bearer $("$ctl" token --sub erin --roles data_engineer --ttl 600)")
+ods_req POST "$ODS_DATA_URL/api/v1/datasources" "${eng[@]}" "${J[@]}" -d "{\"source_id\":\"wf-my\",\"name\":\"shop\",\"type\":\"mariadb\",\"visibility\":\"public\",\"connection\":{\"host\":\"127.0.0.1\",\"port\":$ODS_DB_PORT,\"username\":\"wfuser\",\"password\":\"$PW\",\"database\":\"wf_shop\"}}"
+ods_expect_code 201 "a MariaDB source"
+def='{"version":"1.0","nodes":[{"id":"src","type":"input"},
+{"id":"q","type":"database","config":{"source_id":"wf-my","sql":"SELECT email FROM customers WHERE id <= {{ src.value }} ORDER BY id","limit":10}},
+{"id":"w","type":"database","config":{"source_id":"wf-my","sql":"DELETE FROM customers","continue_on_error":true}}],
+"edges":[{"source":"src","target":"q"},{"source":"src","target":"w"}]}'
+mkexec exec-rag000000007 alice '{"input":"2"}' "$def"
+ods_wait_until 30 ended exec-rag000000007 || ods_t_fail "the database run did not end"
+ods_expect_eq "$(status exec-rag000000007)" completed \
+    "a database node ($(sql "SELECT error FROM workflow_node_runs WHERE execution_id = 'exec-rag000000007' AND node_id = 'q'"))"
+ods_expect_eq "$(sql "SELECT output FROM workflow_node_runs WHERE execution_id = 'exec-rag000000007' AND node_id = 'q'" | jq -c '[.rows[][0]]')" \
+    '["a@x","b@x"]' "it read the rows the rendered SQL selects"
+ods_expect_eq "$(sql "SELECT status FROM workflow_node_runs WHERE execution_id = 'exec-rag000000007' AND node_id = 'w'")" \
+    error "a write is refused ($(sql "SELECT error FROM workflow_node_runs WHERE execution_id = 'exec-rag000000007' AND node_id = 'w'"))"
+ods_expect_eq "$(ods_db_sql -e 'SELECT COUNT(*) FROM wf_shop.customers')" 3 "and nothing was deleted"
 ods_t_end
