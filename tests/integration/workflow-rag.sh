@@ -13,7 +13,8 @@
 # timeout_ms and retries hold (two attempts of 500 ms), and a stop during
 # a streaming llm node ends the job within 2 s with the row stopped; a
 # database node reads a data source alice may read (the SQL rendered),
-# and a write is refused.
+# and a write is refused; an agent node calls the calculator through the
+# model's tool_calls and answers.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
@@ -200,4 +201,15 @@ ods_expect_eq "$(sql "SELECT output FROM workflow_node_runs WHERE execution_id =
 ods_expect_eq "$(sql "SELECT status FROM workflow_node_runs WHERE execution_id = 'exec-rag000000007' AND node_id = 'w'")" \
     error "a write is refused ($(sql "SELECT error FROM workflow_node_runs WHERE execution_id = 'exec-rag000000007' AND node_id = 'w'"))"
 ods_expect_eq "$(ods_db_sql -e 'SELECT COUNT(*) FROM wf_shop.customers')" 3 "and nothing was deleted"
+# ---- an agent node --------------------------------------------------------
+def='{"version":"1.0","nodes":[{"id":"src","type":"input"},
+{"id":"a","type":"agent","config":{"query":"What is {{ src.value }}?","tools":["calculator"],"max_iterations":3}},
+{"id":"out","type":"output","config":{"input_from":"a.output"}}],
+"edges":[{"source":"src","target":"a"},{"source":"a","target":"out"}]}'
+mkexec exec-rag000000008 alice '{"input":"6*7"}' "$def"
+ods_wait_until 30 ended exec-rag000000008 || ods_t_fail "the agent run did not end"
+ods_expect_eq "$(status exec-rag000000008)" completed \
+    "an agent node ($(sql "SELECT error FROM workflow_executions WHERE execution_id = 'exec-rag000000008'"))"
+ods_expect_eq "$(sql "SELECT JSON_VALUE(outputs, '$.out.output') FROM workflow_executions WHERE execution_id = 'exec-rag000000008'")" \
+    "The answer is 42." "the agent called the calculator and answered"
 ods_t_end
