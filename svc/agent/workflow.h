@@ -48,13 +48,25 @@ struct ods_why;
 
 #define ODS_WF_NAME_MAX		255
 #define ODS_WF_DESC_MAX		4000
-#define ODS_WF_DEF_MAX		(1024 * 1024)	/* a definition's JSON */
+#define ODS_WF_DEF_MAX		((size_t)4 << 20) /* a definition's JSON */
 #define ODS_WF_INPUTS_MAX	(256 * 1024)	/* a run's inputs JSON */
 #define ODS_WF_COMMENT_MAX	500
 #define ODS_WF_LIST_MAX		1000
 #define ODS_WF_JOB_TYPE		"workflow_run"
 #define ODS_WF_JOB_ATTEMPTS	3
 #define ODS_WF_EV_PREFIX	"ods:wf:ev:"	/* + execution_id: events */
+
+struct ods_buf;
+
+/*
+ * The engine's (wf.h), declared here too so that this side builds on its
+ * own: ODS_OK for a valid definition, else ODS_EINVAL (ODS_ETOOBIG past
+ * its size cap) with errors holding a JSON array of messages.
+ */
+enum ods_err	 ods_wf_validate(const char *def_json, size_t len,
+		    struct ods_buf *errors) ODS_MUSTCHECK;
+/* The definition of a workflow that has none (static text). */
+const char	*ods_wf_builtin_rag(void);
 
 /* ---- workflows ---- */
 
