@@ -16,7 +16,6 @@
 #include "store/ods_db.h"
 #include "store/ods_jobs.h"
 #include "workflow.h"
-#include "wf_int.h"
 #include "agent_int.h"
 
 /* The columns of struct ods_wf_exec, in row_to's order. */
@@ -282,10 +281,8 @@ node_results(struct ods_db *db, struct ods_wf_exec *e)
 	}
 	ods_jw_end(&jw);
 	ods_db_res_free(res);
-	if ((er = ods_jw_error(&jw)) == ODS_OK) {
-		(void)ods_buf_add(&b, "", 1);
+	if ((er = ods_jw_error(&jw)) == ODS_OK)
 		e->node_results = ods_buf_take(&b, NULL);
-	}
 	ods_buf_free(&b);
 	return er == ODS_ETOOBIG ? ODS_OK : er;
 }

@@ -21,7 +21,6 @@
 #include "store/ods_jobs.h"
 #include "store/ods_sched.h"
 #include "workflow.h"
-#include "wf_int.h"
 #include "agent_int.h"
 
 #define SCOLS "s.id, s.schedule_id, s.workflow_id, s.schedule_type, " \

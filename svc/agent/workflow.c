@@ -15,7 +15,6 @@
 #include "core/ods_util.h"
 #include "store/ods_db.h"
 #include "workflow.h"
-#include "wf_int.h"
 #include "agent_int.h"
 
 /* The columns of struct ods_wf, in row_to's order. */
@@ -46,13 +45,16 @@ wfi_new_id(const char *prefix, size_t nbytes, char *out, size_t len)
 {
 	unsigned char	b[16];
 	char		hex[33];
+	int		n;
 
 	if (nbytes > sizeof(b))
 		nbytes = sizeof(b);
 	ods_random(b, nbytes);
 	ods_hex(b, nbytes, hex);
 	hex[nbytes * 2] = '\0';
-	snprintf(out, len, "%s-%s", prefix, hex);
+	n = snprintf(out, len, "%s-%s", prefix, hex);
+	if (n < 0 || (size_t)n >= len)
+		out[0] = '\0';	/* the callers' buffers hold their ids */
 }
 
 /*
