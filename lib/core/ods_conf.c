@@ -205,6 +205,7 @@ static const struct var vars[] = {
 	S("ODS_HTTP_TOOL_ALLOW", http_tool_allow, ""),
 	I("ODS_TOOL_TIMEOUT_MS", tool_timeout_ms, "10000", 100, 600000),
 	I("ODS_AGENT_MAX_TOKENS", agent_max_tokens, "32000", 100, 10000000),
+	I("ODS_WF_PARALLEL", wf_parallel, "4", 1, 64),
 };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };

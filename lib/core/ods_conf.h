@@ -179,6 +179,10 @@ struct ods_conf {
 					   private addresses it may reach */
 	int	 tool_timeout_ms;	/* ODS_TOOL_TIMEOUT_MS: one tool call */
 	int	 agent_max_tokens;	/* ODS_AGENT_MAX_TOKENS: one agent run */
+
+	/* the workflow engine (svc/agent/wf.h) */
+	int	 wf_parallel;		/* ODS_WF_PARALLEL: nodes of one run
+					   at once */
 };
 
 /* A new configuration holding every default. Never NULL (xmalloc). */
