@@ -39,6 +39,8 @@
 #include <stdint.h>
 
 #include "core/ods_err.h"
+/* The engine: ods_wf_validate, ods_wf_builtin_rag. */
+#include "wf.h"
 
 struct json_object;
 struct ods_db;
@@ -55,18 +57,6 @@ struct ods_why;
 #define ODS_WF_JOB_TYPE		"workflow_run"
 #define ODS_WF_JOB_ATTEMPTS	3
 #define ODS_WF_EV_PREFIX	"ods:wf:ev:"	/* + execution_id: events */
-
-struct ods_buf;
-
-/*
- * The engine's (wf.h), declared here too so that this side builds on its
- * own: ODS_OK for a valid definition, else ODS_EINVAL (ODS_ETOOBIG past
- * its size cap) with errors holding a JSON array of messages.
- */
-enum ods_err	 ods_wf_validate(const char *def_json, size_t len,
-		    struct ods_buf *errors) ODS_MUSTCHECK;
-/* The definition of a workflow that has none (static text). */
-const char	*ods_wf_builtin_rag(void);
 
 /* ---- workflows ---- */
 
