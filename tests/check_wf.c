@@ -45,7 +45,7 @@ valid(const char *s)
 	ods_buf_free(&errs);
 }
 
-#define IN	"{\"id\":\"in\",\"type\":\"input\"}"
+#define IN	"{\"id\":\"src\",\"type\":\"input\"}"
 #define DEF(nodes, edges) \
 	"{\"version\":\"1.0\",\"nodes\":[" IN nodes "],\"edges\":[" edges "]}"
 #define E(a, b)	"{\"source\":\"" a "\",\"target\":\"" b "\"}"
@@ -93,18 +93,18 @@ END_TEST
 START_TEST(test_wf_refuses_bad_nodes)
 {
 	refused(DEF(",1", ""), "nodes[1] must be an object");
-	refused(DEF(",{\"id\":\"a b\",\"type\":\"merge\"}", E("in", "a b")),
+	refused(DEF(",{\"id\":\"a b\",\"type\":\"merge\"}", E("src", "a b")),
 	    "nodes[1]: id must be 1..64 characters of [A-Za-z0-9_-]");
 	refused(DEF(",{\"type\":\"merge\"}", ""),
 	    "nodes[1]: id must be");
-	refused(DEF(",{\"id\":\"in\",\"type\":\"merge\"}", ""),
-	    "node id 'in' is used more than once");
-	refused(DEF(",{\"id\":\"x\",\"type\":\"think\"}", E("in", "x")),
+	refused(DEF(",{\"id\":\"src\",\"type\":\"merge\"}", ""),
+	    "node id 'src' is used more than once");
+	refused(DEF(",{\"id\":\"x\",\"type\":\"think\"}", E("src", "x")),
 	    "node 'x': unknown type 'think'");
 	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\",\"config\":[]}",
-	    E("in", "x")), "node 'x': config must be an object");
+	    E("src", "x")), "node 'x': config must be an object");
 	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\",\"name\":5}",
-	    E("in", "x")), "node 'x': name must be a string");
+	    E("src", "x")), "node 'x': name must be a string");
 	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\"}", ""),
 	    "node 'x' is not connected to any edge");
 }
@@ -112,28 +112,28 @@ END_TEST
 
 START_TEST(test_wf_refuses_bad_edges)
 {
-	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\"}", E("in", "y")),
+	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\"}", E("src", "y")),
 	    "edges[0]: target 'y' is not a node");
 	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\"}",
 	    "{\"target\":\"x\"}"), "edges[0]: source is required");
 	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\"}", "3"),
 	    "edges[0] must be an object");
-	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\"}", E("x", "in")),
-	    "edges[0]: target 'in' is an input node");
+	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\"}", E("x", "src")),
+	    "edges[0]: target 'src' is an input node");
 	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\"}",
-	    "{\"source\":\"in\",\"target\":\"x\",\"condition\":\"true\"}"),
-	    "edges[0]: a condition on an edge from 'in', which is not a "
+	    "{\"source\":\"src\",\"target\":\"x\",\"condition\":\"true\"}"),
+	    "edges[0]: a condition on an edge from 'src', which is not a "
 	    "condition node");
 	refused(DEF(",{\"id\":\"c\",\"type\":\"condition\",\"config\":"
 	    "{\"expression\":\"1\"}},{\"id\":\"x\",\"type\":\"merge\"}",
-	    E("in", "c") ",{\"source\":\"c\",\"target\":\"x\",\"condition\":"
+	    E("src", "c") ",{\"source\":\"c\",\"target\":\"x\",\"condition\":"
 	    "\"maybe\"}"), "edges[1]: condition must be \\\"true\\\" or");
 	refused(DEF(",{\"id\":\"x\",\"type\":\"merge\"}",
-	    "{\"source\":\"in\",\"target\":\"x\",\"branch\":\"a\"}"),
-	    "edges[0]: a branch on an edge from 'in', which is not a switch");
+	    "{\"source\":\"src\",\"target\":\"x\",\"branch\":\"a\"}"),
+	    "edges[0]: a branch on an edge from 'src', which is not a switch");
 	refused(DEF(",{\"id\":\"s\",\"type\":\"switch\",\"config\":"
 	    "{\"expression\":\"1\",\"cases\":[\"a\"]}},{\"id\":\"x\","
-	    "\"type\":\"merge\"}", E("in", "s") ",{\"source\":\"s\","
+	    "\"type\":\"merge\"}", E("src", "s") ",{\"source\":\"s\","
 	    "\"target\":\"x\",\"branch\":\"b\"}"),
 	    "edges[1]: branch 'b' is not one of the cases of 's'");
 }
@@ -143,10 +143,10 @@ START_TEST(test_wf_names_the_cycle)
 {
 	refused(DEF(",{\"id\":\"a\",\"type\":\"merge\"},{\"id\":\"b\","
 	    "\"type\":\"merge\"},{\"id\":\"c\",\"type\":\"merge\"}",
-	    E("in", "a") "," E("a", "b") "," E("b", "c") "," E("c", "a")),
+	    E("src", "a") "," E("a", "b") "," E("b", "c") "," E("c", "a")),
 	    "cycle: ");
 	refused(DEF(",{\"id\":\"a\",\"type\":\"merge\"}",
-	    E("in", "a") "," E("a", "a")), "cycle: a <- a");
+	    E("src", "a") "," E("a", "a")), "cycle: a <- a");
 	/* Two disjoint cycles, two messages; the downstream node is not one. */
 	ods_buf_init(&errs, 1 << 20);
 	{
@@ -154,8 +154,8 @@ START_TEST(test_wf_names_the_cycle)
 		    "{\"id\":\"b\",\"type\":\"merge\"},{\"id\":\"c\",\"type\":"
 		    "\"merge\"},{\"id\":\"d\",\"type\":\"merge\"},{\"id\":"
 		    "\"z\",\"type\":\"merge\"}",
-		    E("in", "a") "," E("a", "b") "," E("b", "a") ","
-		    E("in", "c") "," E("c", "d") "," E("d", "c") ","
+		    E("src", "a") "," E("a", "b") "," E("b", "a") ","
+		    E("src", "c") "," E("c", "d") "," E("d", "c") ","
 		    E("d", "z"));
 
 		ck_assert_int_eq(ods_wf_validate(s, strlen(s), &errs),
@@ -171,13 +171,13 @@ END_TEST
 START_TEST(test_wf_requires_each_types_config)
 {
 #define ONE(type, cfg) DEF(",{\"id\":\"x\",\"type\":\"" type "\"," \
-	"\"config\":" cfg "}", E("in", "x"))
+	"\"config\":" cfg "}", E("src", "x"))
 	refused(ONE("llm", "{}"),
 	    "node 'x' (llm): config.prompt or config.input_from is required");
 	refused(ONE("llm", "{\"input_from\":\"nope.output\"}"),
 	    "node 'x' (llm): config.input_from refers to 'nope', which is not "
 	    "a node");
-	refused(ONE("llm", "{\"prompt\":\"{{ in.value\"}"),
+	refused(ONE("llm", "{\"prompt\":\"{{ src.value\"}"),
 	    "node 'x' (llm): config.prompt: ");
 	refused(ONE("llm", "{\"prompt\":\"a\",\"temperature\":3}"),
 	    "config.temperature must be a number in 0..2");
@@ -196,9 +196,9 @@ START_TEST(test_wf_requires_each_types_config)
 	refused(ONE("loop", "{\"template\":\"x\"}"),
 	    "node 'x' (loop): config.over (a reference to a list) is "
 	    "required");
-	refused(ONE("loop", "{\"over\":\"in.value\"}"),
+	refused(ONE("loop", "{\"over\":\"src.value\"}"),
 	    "config.template or config.expression is required");
-	refused(ONE("loop", "{\"over\":\"in.value\",\"template\":\"a\","
+	refused(ONE("loop", "{\"over\":\"src.value\",\"template\":\"a\","
 	    "\"max_iterations\":1001}"),
 	    "config.max_iterations must be an integer in 1..1000");
 	refused(ONE("merge", "{\"mode\":\"set\"}"),
@@ -240,9 +240,9 @@ START_TEST(test_wf_requires_each_types_config)
 	valid(ONE("tool_call", "{\"tool\":\"calculator\",\"args\":"
 	    "{\"expression\":\"1+1\"}}"));
 	valid(ONE("tool_call", "{\"tool\":\"my_user_tool\"}"));
-	valid(ONE("http", "{\"url\":\"http://x/{{ in.value }}\","
+	valid(ONE("http", "{\"url\":\"http://x/{{ src.value }}\","
 	    "\"method\":\"POST\",\"retries\":2,\"timeout_ms\":5000}"));
-	valid(ONE("transform", "{\"mapping\":{\"a\":\"{{ in.value }}\"},"
+	valid(ONE("transform", "{\"mapping\":{\"a\":\"{{ src.value }}\"},"
 	    "\"delay_ms\":10,\"continue_on_error\":true}"));
 	valid(ONE("loop", "{\"over\":\"inputs.items\",\"template\":"
 	    "\"{{ item }}\"}"));
@@ -311,7 +311,7 @@ START_TEST(test_wf_orders_a_diamond)
 {
 	const char	*s = DEF(",{\"id\":\"a\",\"type\":\"merge\"},"
 	    "{\"id\":\"b\",\"type\":\"merge\"},{\"id\":\"c\",\"type\":"
-	    "\"merge\"}", E("in", "a") "," E("in", "b") "," E("a", "c") ","
+	    "\"merge\"}", E("src", "a") "," E("src", "b") "," E("a", "c") ","
 	    E("b", "c"));
 	struct ods_wf_def	*d = NULL;
 	size_t			 pos[4], i;

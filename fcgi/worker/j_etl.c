@@ -45,7 +45,7 @@ w_register_metrics(void)
 	    (er = ods_metrics_register(&dur, &fam_dur)) != ODS_OK)
 		return er;
 	registered = 1;
-	return ODS_OK;
+	return w_wf_register_metrics();
 }
 
 /*

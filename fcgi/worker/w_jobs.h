@@ -14,15 +14,18 @@
 	{ "metadata_scan", j_metadata_scan }, \
 	{ "uploads_expire", j_uploads_expire }, \
 	{ "quality_run", j_quality_run }, \
-	{ "etl_run", j_etl_run }
+	{ "etl_run", j_etl_run }, \
+	{ "workflow_run", j_workflow_run }
 
 struct ods_llm;
 struct ods_ds_ctx;
+struct ods_rag;
 
 /* The worker's context (init hook): what job types share. */
 struct w_ctx {
-	struct ods_llm	*llm;		/* embeddings of ingestion */
+	struct ods_llm	*llm;		/* embeddings, workflows' models */
 	struct ods_ds_ctx *ds;		/* data sources: keys, policy */
+	struct ods_rag	*rag;		/* workflows' retriever nodes */
 };
 enum ods_err	w_init(const struct ods_req_env *, void **ctx);
 void		w_fini(void *ctx);
@@ -92,6 +95,19 @@ enum ods_err	j_quality_run(struct ods_job *);
  * etl_rows_total and etl_run_duration_seconds.
  */
 enum ods_err	j_etl_run(struct ods_job *);
+
+/*
+ * workflow_run: payload {"execution_id"} (a run started by the API), or
+ * {"workflow_id", "schedule_id"} (a schedule's run: its execution is
+ * made first, once per job): the execution run to its end through
+ * svc/agent/wf.h, resumed from its recorded nodes by a later attempt
+ * (after a crash or a shutdown). Result {execution_id, status, duration_ms,
+ * nodes, resumed, error?}; a run that fails is a job that succeeded
+ * (the execution says why); a cancel ends it stopped. Counts
+ * workflow_runs_total and workflow_run_duration_seconds.
+ */
+enum ods_err	j_workflow_run(struct ods_job *);
+enum ods_err	w_wf_register_metrics(void);
 /* The worker's own metric families (etl_rows_total, ...), in the master. */
 enum ods_err	w_register_metrics(void);
 

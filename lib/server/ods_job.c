@@ -204,6 +204,12 @@ ods_job_stopping(const struct ods_job *j)
 }
 
 int
+ods_job_cancelled(const struct ods_job *j)
+{
+	return atomic_load(&j->cancel);
+}
+
+int
 ods_job_sleep(const struct ods_job *j, int ms)
 {
 	int64_t	end = ods_now_ms() + ms, left;

@@ -63,6 +63,11 @@ const struct ods_req_env *ods_job_env(const struct ods_job *);
  * worker is shutting down and the drain budget is nearly spent.
  */
 int		 ods_job_stopping(const struct ods_job *);
+/*
+ * Non-zero when the stop is a cancel request (ods_job_stopping is also
+ * true for a shutdown and a lost lease, after which the job runs again).
+ */
+int		 ods_job_cancelled(const struct ods_job *);
 /* Sleep up to ms; returns early, non-zero, when the job is stopping. */
 int		 ods_job_sleep(const struct ods_job *, int ms);
 

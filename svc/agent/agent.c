@@ -244,6 +244,46 @@ ods_agent_llm(const struct ods_tool_ctx *tc, const struct ods_agent_io *io,
 	return er;
 }
 
+enum ods_err
+ods_agent_llm_stream(const struct ods_tool_ctx *tc,
+    const struct ods_agent_io *io, const char *model, const char *msgs,
+    const struct ods_llm_opts *opts, const struct ods_llm_chat_sink *sink,
+    struct ods_agent_call *c)
+{
+	struct ods_llm_opts	 o;
+	struct ods_llm_usage	 u;
+	struct ods_llm_hold	 h;
+	double			 t0 = ods_now_sec();
+	int64_t			 est;
+	int			 started = 0;
+	enum ods_err		 er;
+
+	est = (int64_t)(strlen(msgs) / 4 + 1) +
+	    (tc->conf != NULL ? tc->conf->llm_estimate_tokens : 1024);
+	if ((er = reserve(tc, io, model, est, &h, c)) != ODS_OK)
+		return er;
+	if (opts != NULL)
+		o = *opts;
+	else
+		ods_llm_opts_init(&o);
+	o.user = tc->user;
+	memset(&u, 0, sizeof(u));
+	er = ods_llm_chat_stream(tc->llm, model, msgs, &o, sink, &started, &u);
+	if (!u.known && er == ODS_OK)
+		u.prompt_tokens = est;
+	if (io != NULL && io->redis != NULL)
+		ods_llm_limits_settle(io->redis, &h, u.prompt_tokens +
+		    u.completion_tokens);
+	if (io != NULL && io->llm_done != NULL)
+		io->llm_done(io->arg, model, er, u.prompt_tokens,
+		    u.completion_tokens, ods_now_sec() - t0);
+	c->tokens += u.prompt_tokens + u.completion_tokens;
+	if (er != ODS_OK && c->error[0] == '\0')
+		snprintf(c->error, sizeof(c->error), "the model failed: %s",
+		    ods_strerror(er));
+	return er;
+}
+
 /* A model call of the run: the messages so far. */
 enum ods_err
 agent_llm(struct agent_run *a, const char *tools_json, char **out)

@@ -119,6 +119,19 @@ enum ods_err	 ods_agent_llm(const struct ods_tool_ctx *,
 		    struct ods_agent_call *c, char **out) ODS_MUSTCHECK;
 
 /*
+ * The same call streamed (ods_llm_chat_stream) to sink: the limits
+ * reserved and settled as ods_agent_llm does; opts may be NULL (the
+ * defaults), its user is tc's. Errors as ods_agent_llm.
+ */
+struct ods_llm_chat_sink;
+struct ods_llm_opts;
+enum ods_err	 ods_agent_llm_stream(const struct ods_tool_ctx *,
+		    const struct ods_agent_io *, const char *model,
+		    const char *messages_json, const struct ods_llm_opts *,
+		    const struct ods_llm_chat_sink *, struct ods_agent_call *c)
+		    ODS_MUSTCHECK;
+
+/*
  * One ReAct answer. Offsets into the text: the thought (before Action or
  * Final Answer, "Thought:" dropped), the action's name, its input (the
  * rest of the line after "Action Input:", or a JSON object spanning

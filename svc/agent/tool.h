@@ -51,6 +51,12 @@ struct ods_tool_ctx {
 	int			 timeout_ms;	/* 0: conf->tool_timeout_ms */
 	/* The caller's limits for a tool's model calls (text_to_sql). */
 	const struct ods_agent_io *io;
+	/*
+	 * Polled while an outbound HTTP call waits (may be NULL): non-zero
+	 * aborts it (a workflow run stopped by its user).
+	 */
+	int			(*should_stop)(void *arg);
+	void			*stop_arg;
 };
 
 struct ods_tool;

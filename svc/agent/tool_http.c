@@ -216,6 +216,8 @@ odsi_tool_http(const struct ods_tool_ctx *ctx, struct json_object *args,
 	rq.limits.connect_ms = ctx->timeout_ms < 3000 ? ctx->timeout_ms : 3000;
 	rq.limits.total_ms = ctx->timeout_ms;
 	rq.limits.max_body = HTTP_KEEP;
+	rq.should_stop = ctx->should_stop;
+	rq.arg = ctx->stop_arg;
 	er = ods_http_do(&rq, &rs);
 	if (er == ODS_OK)
 		answer(jw, &rs, url);

@@ -27,6 +27,12 @@
 
 struct json_object;
 struct ods_buf;
+struct ods_conf;
+struct ods_db;
+struct ods_ds_ctx;
+struct ods_llm;
+struct ods_rag;
+struct ods_redis;
 
 #define ODS_WF_MAX_NODES	2000
 #define ODS_WF_MAX_EDGES	10000
@@ -126,11 +132,69 @@ enum ods_err	 ods_wf_validate(const char *def_json, size_t len,
 		    struct ods_buf *errors) ODS_MUSTCHECK;
 
 /*
+ * What validation alone cannot know: every tool_call node of d names a
+ * built-in tool or an enabled user tool of the tools table. Messages are
+ * appended to errors (a JSON array as ods_wf_validate writes it; NULL or
+ * empty: a new one). ODS_OK, ODS_EINVAL (a tool unknown), or a database
+ * error.
+ */
+enum ods_err	 ods_wf_check_tools(struct ods_db *, const char *def_json,
+		    size_t len, struct ods_buf *errors) ODS_MUSTCHECK;
+
+/*
  * The built-in RAG definition (static text): input (key "query") ->
  * retriever (top_k 5, the knowledge base of the inputs'
  * "knowledge_base_id", "collection" else) -> llm -> output; the
  * definition of a workflow that has none.
  */
 const char	*ods_wf_builtin_rag(void);
+
+/* ---- runs (wf_run.c) ---- */
+
+#define ODS_WF_OUTPUT_MAX	((size_t)4 << 20)	/* a node's output */
+#define ODS_WF_FLUSH_MS		50	/* outcome rows written at least */
+#define ODS_WF_FLUSH_ROWS	500	/* ... or every this many rows */
+
+/* What a run needs: the worker's pools and its job. */
+struct ods_wf_env {
+	struct ods_db		*db;
+	struct ods_redis	*redis;		/* events, limits (or NULL) */
+	const struct ods_conf	*conf;
+	struct ods_llm		*llm;
+	struct ods_rag		*rag;		/* retriever nodes (or NULL) */
+	const struct ods_ds_ctx	*ds;		/* database nodes (or NULL) */
+	int			 parallel;	/* 0: conf->wf_parallel */
+	int			 attempt;	/* the job's attempt, 1 first */
+	/* Non-zero when the run must stop (its job cancelled, shut down). */
+	int			(*stopping)(void *arg);
+	/* Non-zero when that stop is a cancel (NULL: every stop is). */
+	int			(*cancelled)(void *arg);
+	void			*arg;
+};
+
+struct ods_wf_outcome {
+	char	 status[16];	/* completed | failed | stopped */
+	char	 error[512];
+	int64_t	 duration_ms;
+	size_t	 nodes;		/* run by this call (not the resumed ones) */
+	size_t	 resumed;	/* outcomes found recorded at the start */
+	int	 written;	/* our final UPDATE matched the row */
+};
+
+/*
+ * Run the execution exec_id (a row of workflow_executions, pending or
+ * running) to its end: its definition snapshot (the built-in RAG graph
+ * when NULL) on its inputs, as its creator (created_by) for ownership
+ * checks, resuming after the nodes recorded in workflow_node_runs. The
+ * run's end is written with a conditional UPDATE (a stopped row stays
+ * stopped) and told in o. Returns ODS_OK when the run ended (whatever
+ * its status: o says; also for a row already ended), ODS_ENOTFOUND (no
+ * such row), or a database error before the run could start (the job
+ * retries it). A cancel (env->cancelled) ends the run stopped; another
+ * stop (the worker shutting down, its lease lost) leaves it running for
+ * the next attempt of the job to resume, and returns ODS_ETIMEOUT.
+ */
+enum ods_err	 ods_wf_run(const struct ods_wf_env *, const char *exec_id,
+		    struct ods_wf_outcome *o) ODS_MUSTCHECK;
 
 #endif /* SVC_WF_H */

@@ -17,8 +17,9 @@
 
 #include "core/ods_json.h"
 #include "core/ods_mem.h"
+#include "store/ods_db.h"
 #include "wf.h"
-#include "wf_int.h"
+#include "wf_node.h"
 #include "tool.h"
 
 static const char *const type_names[ODS_WF__NTYPES] = {
@@ -311,7 +312,8 @@ check_type(struct msgs *m, const struct ods_wf_def *d,
 	case ODS_WF_MERGE:
 		if (cstr(m, n, "mode", 16, &a) == ODS_OK &&
 		    strcmp(a, "object") != 0 && strcmp(a, "list") != 0)
-			nmsg(m, n, "config.mode must be \"object\" or \"list\"");
+			nmsg(m, n, "config.mode must be \"object\" or "
+			    "\"list\"");
 		break;
 	case ODS_WF_TRANSFORM:
 		o = ods_json_get(n->config, "mapping");
@@ -371,7 +373,8 @@ check_type(struct msgs *m, const struct ods_wf_def *d,
 		if (cstr(m, n, "agent_type", 32, &c) == ODS_OK &&
 		    strcmp(c, "function_calling") != 0 &&
 		    strcmp(c, "react") != 0 && strcmp(c, "plan_execute") != 0)
-			nmsg(m, n, "config.agent_type must be function_calling, "
+			nmsg(m, n, "config.agent_type must be "
+			    "function_calling, "
 			    "react or plan_execute");
 		(void)cint(m, n, "max_iterations", 1, 20, 5);
 		break;
@@ -796,6 +799,66 @@ ods_wf_validate(const char *s, size_t len, struct ods_buf *errors)
 
 	er = ods_wf_def_parse(s, len, &d, errors);
 	ods_wf_def_free(d);
+	return er;
+}
+
+/* Whether name is an enabled user tool (ODS_ENOTFOUND if not). */
+static enum ods_err
+user_tool(struct ods_db *db, const char *name)
+{
+	struct ods_db_arg	 a = ods_db_text(name);
+	struct ods_db_res	*res = NULL;
+	enum ods_err		 er;
+
+	er = ods_db_query_once(db, "SELECT 1 FROM tools WHERE name = ? AND "
+	    "enabled = 1 AND tool_type = 'http'", &a, 1, 1, &res);
+	if (er == ODS_OK && ods_db_res_nrows(res) == 0)
+		er = ODS_ENOTFOUND;
+	ods_db_res_free(res);
+	return er;
+}
+
+enum ods_err
+ods_wf_check_tools(struct ods_db *db, const char *s, size_t len,
+    struct ods_buf *errors)
+{
+	struct ods_wf_def	*d = NULL;
+	const char		*name;
+	struct msgs		 m;
+	size_t			 i;
+	enum ods_err		 er;
+
+	if ((er = ods_wf_def_parse(s, len, &d, errors)) != ODS_OK)
+		return er;
+	memset(&m, 0, sizeof(m));
+	m.buf = errors;
+	if (errors != NULL) {
+		/* Reopen the array ods_wf_def_parse closed ("[]"). */
+		ods_buf_reset(errors);
+		ods_jw_init(&m.jw, errors);
+		ods_jw_arr(&m.jw);
+	}
+	for (i = 0; i < d->nnodes && er == ODS_OK; i++) {
+		if (d->nodes[i].type != ODS_WF_TOOL_CALL)
+			continue;
+		name = ods_json_get_str(d->nodes[i].config, "tool");
+		if (name == NULL || *name == '\0')
+			name = ods_json_get_str(d->nodes[i].config,
+			    "tool_name");
+		if (name == NULL || ods_tool_find(name) != NULL)
+			continue;
+		er = user_tool(db, name);
+		if (er == ODS_ENOTFOUND) {
+			nmsg(&m, &d->nodes[i], "config.tool names no built-in "
+			    "or enabled user tool");
+			er = ODS_OK;
+		}
+	}
+	if (errors != NULL)
+		ods_jw_end(&m.jw);
+	ods_wf_def_free(d);
+	if (er == ODS_OK && m.n > 0)
+		er = ODS_EINVAL;
 	return er;
 }
 

@@ -1,38 +1,77 @@
 /*
  * svc/agent/wf_glue.c — the engine's view of the expression language
- * (wf_int.h): validation's checks of expressions and templates.
+ * (wf_expr.h): validation's checks, and the scope of a node's task.
  */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/ods_err.h"
-#include "wf_int.h"
+#include "core/ods_json.h"
+#include "core/ods_mem.h"
+#include "wf_node.h"
 
 enum ods_err
 odsi_wf_expr_check(const char *s, size_t len, struct ods_why *why)
 {
-	if (len == 0 || len > 4096) {
-		ods_why_set(why, NULL, "an expression of 1..4096 bytes");
-		return ODS_EINVAL;
-	}
-	(void)s;
-	return ODS_OK;
+	(void)len;
+	return ods_wf_expr_check(s, why);
 }
 
 enum ods_err
 odsi_wf_template_check(const char *s, size_t len, struct ods_why *why)
 {
-	const char	*p = s, *e = s + len, *o, *c;
+	(void)len;
+	return ods_wf_render_check(s, why);
+}
 
-	while ((o = memmem(p, (size_t)(e - p), "{{", 2)) != NULL) {
-		c = memmem(o + 2, (size_t)(e - o - 2), "}}", 2);
-		if (c == NULL) {
-			ods_why_set(why, NULL, "'{{' at byte %zu is not "
-			    "closed", (size_t)(o - s));
-			return ODS_EINVAL;
-		}
-		p = c + 2;
-	}
-	return ODS_OK;
+const char *
+odsi_wf_value_text(struct json_object *v)
+{
+	if (v == NULL)
+		return "";
+	if (ods_json_kind(v) == ODS_JSON_STRING)
+		return ods_json_string(v);
+	return ods_json_text(v);
+}
+
+enum ods_err
+odsi_wf_tfail(struct wf_task *t, enum ods_err er, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->error, sizeof(t->error), fmt, ap);
+	va_end(ap);
+	return er;
+}
+
+enum ods_err
+odsi_wf_ref(struct wf_task *t, const char *ref, struct json_object **out)
+{
+	struct ods_why	why;
+	enum ods_err	er;
+
+	memset(&why, 0, sizeof(why));
+	er = ods_wf_ref(&t->scope, ref, out, &why);
+	if (er != ODS_OK)
+		(void)odsi_wf_tfail(t, er, "%s: %s", ref, why.msg[0] ?
+		    why.msg : ods_strerror(er));
+	return er;
+}
+
+enum ods_err
+odsi_wf_render(struct wf_task *t, const char *tmpl, struct ods_buf *out)
+{
+	struct ods_why	why;
+	enum ods_err	er;
+
+	memset(&why, 0, sizeof(why));
+	er = ods_wf_render(tmpl, &t->scope, out, &why);
+	if (er != ODS_OK)
+		(void)odsi_wf_tfail(t, er, "template: %s", why.msg[0] ?
+		    why.msg : ods_strerror(er));
+	return er;
 }
