@@ -152,10 +152,7 @@ h_sched_get(struct ods_req *r, struct ods_resp *w)
 	return hs;
 }
 
-/*
- * The schedule, when the caller may change it: its workflow's owner or
- * its creator (sched_of has checked), and the workflow still exists.
- */
+/* The platform schedule first: no run fires once this answers. */
 enum ods_status
 h_sched_delete(struct ods_req *r, struct ods_resp *w)
 {

@@ -398,6 +398,35 @@ ods_expect_code 200 "delete the schedule"
 ods_expect_eq "$(sql "SELECT COUNT(*) FROM schedules WHERE name = 'workflow:$sid'")" 0 "its platform schedule is gone"
 ods_get "$A/schedules/$sid" "${alice[@]}"
 ods_expect_code 404 "a deleted schedule"
+# Retries of a failed scheduled run: a run that fails (an http node to a
+# refused address), a schedule with one retry 1 s later.
+if [ "$engine" = 1 ]; then
+	FAILING='{"version":"1.0","nodes":[{"id":"src","type":"input"},{"id":"call","type":"http","config":{"url":"http://127.0.0.1:9/"}},{"id":"out","type":"output","config":{"input_from":"call"}}],"edges":[{"source":"src","target":"call"},{"source":"call","target":"out"}]}'
+	ods_req POST "$A/workflows" "${alice[@]}" "${J[@]}" -d "{\"name\":\"fails\",\"type\":\"custom\",\"definition\":$FAILING}"
+	ods_expect_code 201 "a workflow that fails"
+	fwf=$(ods_json .data.workflow_id)
+	ods_req POST "$A/workflows/$fwf/schedules" "${alice[@]}" "${J[@]}" \
+	    -d '{"type":"cron","cron_expression":"0 0 1 1 *","max_retries":1,"retry_delay_seconds":1,"retry_backoff_base":2}'
+	fsid=$(ods_json .data.schedule_id)
+	ods_req POST "$A/schedules/$fsid/trigger" "${alice[@]}"
+	ods_expect_code 202 "trigger it"
+	first=$(ods_json .data.execution_id)
+	for i in $(seq 1 100); do
+		[ "$(sql "SELECT COUNT(*) FROM workflow_executions WHERE schedule_id = '$fsid' AND status = 'failed'")" -ge 2 ] && break
+		sleep 0.1
+	done
+	ods_expect_eq "$(sql "SELECT status FROM workflow_executions WHERE execution_id = '$first'")" failed "the triggered run failed"
+	ods_expect_eq "$(sql "SELECT COUNT(*), MIN(run_after >= created_at + INTERVAL 900000 MICROSECOND) FROM jobs WHERE JSON_VALUE(payload, '\$.retry_of') = '$first'" | tr '\t' ' ')" \
+	    "1 1" "one retry job, 1 s later"
+	ods_expect_eq "$(sql "SELECT COUNT(*) FROM workflow_executions WHERE schedule_id = '$fsid' AND triggered_by = 'schedule' AND status = 'failed'")" 1 \
+	    "the retry ran as a run of the schedule (and failed too)"
+	sleep 1.5
+	ods_expect_eq "$(sql "SELECT COUNT(*) FROM jobs WHERE JSON_VALUE(payload, '\$.schedule_id') = '$fsid'")" 1 \
+	    "no second retry: max_retries 1"
+	ods_get "$A/schedules/$fsid/statistics" "${alice[@]}"
+	jeq '[.data.failed, .data.retry_count]' '[2, 0]' "statistics: 2 failed runs, the retries spent and reset"
+fi
+
 # A second schedule, for the delete below.
 ods_req POST "$A/workflows/$wf/schedules" "${alice[@]}" "${J[@]}" -d '{"type":"cron","cron_expression":"0 0 1 1 *","max_retries":1}'
 ods_expect_code 201 "a yearly schedule"
