@@ -33,6 +33,12 @@ known_status(const char *s)
 	return 0;
 }
 
+static void
+json_release(void *o)
+{
+	ods_json_put(o);
+}
+
 enum ods_err
 h_wf_body(struct ods_req *r, struct json_object **o, struct ods_why *why)
 {
@@ -56,8 +62,7 @@ h_wf_body(struct ods_req *r, struct json_object **o, struct ods_why *why)
 		/* Nothing sent: the routes that take no body accept it. */
 		if ((er = ods_json_parse("{}", 2, 0, o, why)) != ODS_OK)
 			return er;
-		if (ods_req_defer(r, (void (*)(void *))ods_json_put, *o) !=
-		    ODS_OK) {
+		if (ods_req_defer(r, json_release, *o) != ODS_OK) {
 			ods_json_put(*o);
 			return ODS_ENOMEM;
 		}
