@@ -154,10 +154,12 @@ send_row(struct ev *e, const char *type, const struct ods_wf_exec *x)
 
 /* ---- the fallback: execution_logs and the status ---- */
 
+/* The event of a row: a node's, or "log" (the run's own rows: its end
+ * event is made from the execution row). */
 static const char *
-log_type(const char *event)
+log_type(const char *node, const char *event)
 {
-	if (event == NULL)
+	if (node == NULL || event == NULL)
 		return "log";
 	if (strcmp(event, "start") == 0)
 		return "node_start";
@@ -189,7 +191,7 @@ send_logs(struct ev *e)
 		return er;
 	ods_buf_init(&b, FRAME_MAX);
 	for (i = 0; i < n && !e->gone; i++) {
-		type = log_type(v[i].event);
+		type = log_type(v[i].node_id, v[i].event);
 		ods_buf_reset(&b);
 		ods_jw_init(&jw, &b);
 		ods_jw_obj(&jw);

@@ -447,5 +447,22 @@ ods_get "$A/workflows/$wf" "${alice[@]}"
 ods_expect_code 404 "a deleted workflow"
 ods_expect_json .code 40401 "Workflow not found: 40401"
 
+# Redis down: a run completes (the worker polls) and its events come from
+# its log rows, each node's start and end, then end.
+if [ "$engine" = 1 ]; then
+	ods_redis_stop
+	ods_req POST "$A/workflows" "${alice[@]}" "${J[@]}" -d "{\"name\":\"no redis\",\"definition\":$DEF}"
+	ods_expect_code 201 "a workflow, Redis down"
+	nwf=$(ods_json .data.workflow_id)
+	ods_req POST "$A/workflows/$nwf/start" "${alice[@]}" "${J[@]}" -d '{"inputs":{"text":"rows"}}'
+	ods_expect_code 202 "start it, Redis down"
+	nex=$(ods_json .data.execution_id)
+	sse "$A/executions/$nex/events" "${alice[@]}"
+	got=$(grep '^event: ' <<<"$SSE" | cut -d' ' -f2 | grep -v '^log$' | tr '\n' ' ')
+	ods_expect_eq "$got" "status node_start node_end node_start node_end node_start node_end end " \
+	    "Redis down: the rows' node events in order, then end"
+	ods_expect_eq "$(grep '^data: ' <<<"$SSE" | tail -1 | cut -c7- | jq -r .status)" completed "the end says completed"
+fi
+
 ods_t_spec_validate
 ods_t_end
