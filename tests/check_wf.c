@@ -187,6 +187,10 @@ START_TEST(test_wf_requires_each_types_config)
 	    "config.top_k must be an integer in 1..50");
 	refused(ONE("condition", "{}"),
 	    "node 'x' (condition): config.expression is required");
+	refused(ONE("condition", "{\"expression\":\"1 +\"}"),
+	    "node 'x' (condition): config.expression: at ");
+	refused(ONE("transform", "{\"template\":\"{{ eval(1) }}\"}"),
+	    "node 'x' (transform): config.template: ");
 	refused(ONE("switch", "{\"expression\":\"1\"}"),
 	    "node 'x' (switch): config.cases must be an array");
 	refused(ONE("switch", "{\"cases\":[\"a\"]}"),

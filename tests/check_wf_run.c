@@ -297,6 +297,30 @@ START_TEST(test_wf_run_refuses_a_bad_snapshot)
 }
 END_TEST
 
+START_TEST(test_wf_run_calls_tools)
+{
+	struct ods_wf_outcome	o;
+
+	mkexec("exec-t1", "{\"version\":\"1.0\",\"nodes\":["
+	    "{\"id\":\"src\",\"type\":\"input\"},"
+	    "{\"id\":\"calc\",\"type\":\"tool_call\",\"config\":{\"tool\":"
+	    "\"calculator\",\"args\":{\"expression\":"
+	    "\"{{ len(inputs.items) }} * 14\"}}},"
+	    "{\"id\":\"nope\",\"type\":\"tool_call\",\"config\":{\"tool\":"
+	    "\"no_such_tool\",\"continue_on_error\":true}}],"
+	    "\"edges\":[{\"source\":\"src\",\"target\":\"calc\"},"
+	    "{\"source\":\"src\",\"target\":\"nope\"}]}");
+	ck_assert_int_eq(run("exec-t1", &o), ODS_OK);
+	ck_assert_str_eq(o.status, "completed");
+	ck_assert_str_eq(cell("SELECT JSON_VALUE(output, '$.result.result') "
+	    "FROM workflow_node_runs WHERE execution_id = ? AND node_id = "
+	    "'calc'", "exec-t1"), "42");
+	ck_assert_ptr_nonnull(strstr(cell("SELECT error FROM "
+	    "workflow_node_runs WHERE execution_id = ? AND node_id = 'nope'",
+	    "exec-t1"), "no_such_tool: "));
+}
+END_TEST
+
 START_TEST(test_wf_check_tools_knows_user_tools)
 {
 	struct ods_buf	errs;
@@ -336,6 +360,7 @@ suite(void)
 	tcase_add_test(tc, test_wf_run_resumes_from_recorded_outcomes);
 	tcase_add_test(tc, test_wf_run_stops_and_gives_back);
 	tcase_add_test(tc, test_wf_run_refuses_a_bad_snapshot);
+	tcase_add_test(tc, test_wf_run_calls_tools);
 	tcase_add_test(tc, test_wf_check_tools_knows_user_tools);
 	suite_add_tcase(s, tc);
 	return s;

@@ -203,7 +203,8 @@ j_workflow_run(struct ods_job *j)
 	if (exec == NULL) {
 		if ((er = sched_exec(j, wf, sid, own)) != ODS_OK) {
 			ods_job_set_error(j, "schedule %s: %s", sid,
-			    ods_err_slug(er));
+			    er == ODS_EUNSUPPORTED ? "this worker is built "
+			    "without svc/agent/workflow.h" : ods_err_slug(er));
 			return er;
 		}
 		exec = own;

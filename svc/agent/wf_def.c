@@ -220,7 +220,10 @@ ctemplate(struct msgs *m, const struct ods_wf_node *n, const char *f,
 	}
 }
 
-/* The rules of each type's config. */
+/*
+ * The rules of each type's config: one case per type, read as a table
+ * (hence its length).
+ */
 static void
 check_type(struct msgs *m, const struct ods_wf_def *d,
     const struct ods_wf_node *n)

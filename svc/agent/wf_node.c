@@ -226,7 +226,9 @@ odsi_wf_n_switch(struct wf_task *t, struct ods_jw *jw)
  * (with its index) goes through config.template (a string rendered, or
  * an object rendered as JSON) or config.expression: {items, count}. A
  * list longer than max_iterations (default 100, at most 1000) is an
- * error rather than a silent cut.
+ * error rather than a silent cut. An item that is JSON null is not a
+ * name the scope resolves (json-c's null is no object): default(item,
+ * ...) reads it.
  */
 enum ods_err
 odsi_wf_n_loop(struct wf_task *t, struct ods_jw *jw)

@@ -298,6 +298,41 @@ retr_query(struct wf_task *t, struct ods_buf *q)
 }
 
 /*
+ * The creator's knowledge base: knowledge_base_id (a template), or a
+ * collection's.
+ */
+static enum ods_err
+retr_kb(struct wf_task *t, struct ods_kb **kb)
+{
+	const struct ods_wf_env	*env = odsi_wf_env(t);
+	const char		*kid = cfg(t, "knowledge_base_id");
+	const char		*coll = cfg(t, "collection");
+	const char		*owner = odsi_wf_owner(t);
+	struct ods_buf		 id;
+	enum ods_err		 er = ODS_OK;
+
+	ods_buf_init(&id, 256);
+	if (kid != NULL && (er = odsi_wf_render(t, kid, &id)) != ODS_OK) {
+		ods_buf_free(&id);
+		return er;
+	}
+	if (id.len > 0)
+		er = ods_kb_get(env->db, id.data, *owner ? owner : NULL, kb);
+	else if (coll != NULL)
+		er = ods_kb_by_collection(env->db, env->llm, coll,
+		    *owner ? owner : NULL, NULL, kb);
+	else
+		er = ODS_EINVAL;
+	if (er != ODS_OK)
+		er = odsi_wf_tfail(t, er, er == ODS_EINVAL ? "no knowledge "
+		    "base given" : er == ODS_ENOTFOUND ? "no such knowledge "
+		    "base: %s" : "the knowledge base cannot be read: %s",
+		    id.len ? id.data : coll != NULL ? coll : "");
+	ods_buf_free(&id);
+	return er;
+}
+
+/*
  * retriever: the creator's knowledge base (knowledge_base_id, a
  * template, or collection) searched with the question; no fallback: an
  * index that cannot be read is the node's error. {query, documents:
@@ -311,11 +346,8 @@ odsi_wf_n_retriever(struct wf_task *t, struct ods_jw *jw)
 	struct ods_rag_query	 q;
 	struct ods_rag_hit	*hits = NULL;
 	struct ods_kb		*kb = NULL;
-	struct ods_buf		 qt, id, text;
+	struct ods_buf		 qt, text;
 	struct ods_why		 why;
-	const char		*kid = cfg(t, "knowledge_base_id");
-	const char		*coll = cfg(t, "collection");
-	const char		*owner = odsi_wf_owner(t);
 	double			 th = 0;
 	int64_t			 k = 5;
 	size_t			 n = 0, i;
@@ -325,7 +357,6 @@ odsi_wf_n_retriever(struct wf_task *t, struct ods_jw *jw)
 		return odsi_wf_tfail(t, ODS_EUNAVAIL, "retrieval is not "
 		    "available on this worker");
 	ods_buf_init(&qt, ODS_RAG_MAX_QUERY);
-	ods_buf_init(&id, 256);
 	ods_buf_init(&text, ODS_WF_OUTPUT_MAX / 2);
 	memset(&why, 0, sizeof(why));
 	if ((er = retr_query(t, &qt)) != ODS_OK)
@@ -334,22 +365,8 @@ odsi_wf_n_retriever(struct wf_task *t, struct ods_jw *jw)
 		er = odsi_wf_tfail(t, ODS_EINVAL, "the query is empty");
 		goto out;
 	}
-	if (kid != NULL && (er = odsi_wf_render(t, kid, &id)) != ODS_OK)
+	if ((er = retr_kb(t, &kb)) != ODS_OK)
 		goto out;
-	if (id.len > 0)
-		er = ods_kb_get(env->db, id.data, *owner ? owner : NULL, &kb);
-	else if (coll != NULL)
-		er = ods_kb_by_collection(env->db, env->llm, coll,
-		    *owner ? owner : NULL, NULL, &kb);
-	else
-		er = ODS_EINVAL;
-	if (er != ODS_OK) {
-		er = odsi_wf_tfail(t, er, er == ODS_EINVAL ? "no knowledge "
-		    "base given" : er == ODS_ENOTFOUND ? "no such knowledge "
-		    "base: %s" : "the knowledge base cannot be read: %s",
-		    id.len ? id.data : coll != NULL ? coll : "");
-		goto out;
-	}
 	if (ods_json_int(t->node->config, "top_k", 0, 1, 50, &k, NULL) !=
 	    ODS_OK)
 		k = 5;
@@ -393,7 +410,6 @@ out:
 	ods_rag_hits_free(hits, n);
 	ods_kb_free(kb);
 	ods_buf_free(&qt);
-	ods_buf_free(&id);
 	ods_buf_free(&text);
 	return er;
 }

@@ -209,4 +209,29 @@ ods_wait_until 10 ended exec-time00000001 || ods_t_fail "the run outlived its ti
 ods_expect_eq "$(sql "SELECT CONCAT(status, ':', error) FROM workflow_executions WHERE execution_id = 'exec-time00000001'")" \
     failed:timeout "timeout_s 1: failed with timeout"
 
+# ---- a schedule's run: {workflow_id, schedule_id} ------------------------
+# Needs the storage side (svc/agent/workflow.h, branch wf-api): without it
+# the job refuses the payload and this part says so.
+def='{"version":"1.0","nodes":[{"id":"src","type":"input"},{"id":"t","type":"transform","config":{"template":"got {{ src.value }}"}},{"id":"out","type":"output","config":{"input_from":"t.result"}}],"edges":[{"source":"src","target":"t"},{"source":"t","target":"out"}]}'
+sql "INSERT INTO workflows (workflow_id, name, definition, version, created_by)
+    VALUES ('wf-0000abcd', 'S', '$def', 1, 'alice')"
+sql "INSERT INTO workflow_schedules (schedule_id, workflow_id, schedule_type,
+    interval_seconds, inputs, timeout_seconds, created_by) VALUES
+    ('schedule-0000abcd', 'wf-0000abcd', 'interval', 3600,
+    '{\"input\":\"tick\"}', 60, 'alice')"
+job=$("$ctl" jobs enqueue workflow_run --max-attempts 1 --payload \
+    '{"workflow_id":"wf-0000abcd","schedule_id":"schedule-0000abcd"}') ||
+    ods_t_fail "enqueue the schedule's run"
+job_over() { case $(sql "SELECT status FROM jobs WHERE id = $job") in queued | running) return 1 ;; esac; }
+ods_wait_until 20 job_over || ods_t_fail "the schedule's job did not end"
+if [ "$(sql "SELECT status FROM jobs WHERE id = $job")" = succeeded ]; then
+	ods_expect_eq "$(sql "SELECT CONCAT_WS(' ', status, triggered_by,
+	    created_by, timeout_s, job_id = $job, JSON_VALUE(outputs,
+	    '$.out.output')) FROM workflow_executions WHERE schedule_id =
+	    'schedule-0000abcd'")" "completed schedule alice 60 1 got tick" \
+	    "a schedule's run made its execution (inputs, timeout, creator) and ran it"
+else
+	ods_t_ok "a schedule's run: not built without svc/agent/workflow.h ($(sql "SELECT error FROM jobs WHERE id = $job"))"
+fi
+
 ods_t_end
