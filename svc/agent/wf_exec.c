@@ -20,8 +20,8 @@
 
 /* The columns of struct ods_wf_exec, in row_to's order. */
 #define ECOLS(nr) "e.id, e.execution_id, e.workflow_id, e.status, " \
-	"e.inputs, e.outputs, " nr ", e.error, e.triggered_by, e.schedule_id, " \
-	"e.created_by, " WFI_TS3("e.started_at") ", " \
+	"e.inputs, e.outputs, " nr ", e.error, e.triggered_by, " \
+	"e.schedule_id, e.created_by, " WFI_TS3("e.started_at") ", " \
 	WFI_TS3("e.completed_at") ", " WFI_TS3("e.created_at") ", " \
 	WFI_TS3("e.updated_at") ", e.duration_ms, e.job_id, e.version, " \
 	"e.timeout_s, e.progress, e.attempt"

@@ -271,10 +271,11 @@ ods_wf_sched_create(struct ods_db *db, const struct ods_wf *wf,
 	char			 id[40], name[ODS_SCHED_NAME_MAX + 1];
 	char			 payload[192];
 	int64_t			 sid = 0;
-	int			 cron = strcmp(sp->schedule_type, "cron") == 0;
+	int			 cron;
 	enum ods_err		 er;
 
 	*out = NULL;
+	cron = strcmp(sp->schedule_type, "cron") == 0;
 	wfi_new_id("schedule", 4, id, sizeof(id));
 	snprintf(name, sizeof(name), "workflow:%s", id);
 	snprintf(payload, sizeof(payload), "{\"workflow_id\":\"%s\","
@@ -319,8 +320,8 @@ ods_wf_sched_create(struct ods_db *db, const struct ods_wf *wf,
 	a[13] = ods_db_text(owner != NULL ? owner : "");
 	a[14] = ods_db_int(sid);
 	a[15] = ods_db_text(ss.tz);
-	er = ods_db_exec_once(db, "INSERT INTO workflow_schedules (schedule_id, "
-	    "workflow_id, schedule_type, cron_expression, interval_seconds, "
+	er = ods_db_exec_once(db, "INSERT INTO workflow_schedules ("
+	    "schedule_id, workflow_id, schedule_type, cron_expression, interval_seconds, "
 	    "inputs, enabled, paused, max_retries, retry_delay_seconds, "
 	    "retry_backoff_base, timeout_seconds, description, created_by, "
 	    "sched_id, time_zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
@@ -568,7 +569,8 @@ ods_wf_sched_after_run(struct ods_db *db, struct ods_redis *redis,
 	struct ods_jobs_spec	 js;
 	struct ods_db_arg	 a[2];
 	char			 payload[256], key[96];
-	char			*sid = NULL, *wid = NULL, *st = NULL, *by = NULL;
+	char			*sid = NULL, *wid = NULL, *st = NULL;
+	char			*by = NULL;
 	int64_t			 count, max, dly, job = 0;
 	double			 base = 2;
 	int			 existed = 0;
