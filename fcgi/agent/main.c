@@ -14,6 +14,7 @@
 #include "../common/h_prompt.h"
 #include "h_chat.h"
 #include "h_tools.h"
+#include "h_workflows.h"
 
 static const char *const prefixes[] = {
 	"/api/v1/agent", "/api/v1", "/api", NULL
@@ -42,6 +43,7 @@ static const struct ods_route routes[] = {
 	H_TEMPLATE_ROUTES(""),
 	H_CHAT_ROUTES,
 	H_TOOLS_ROUTES,
+	H_WORKFLOW_ROUTES,
 };
 
 static const struct ods_service service = {

@@ -178,6 +178,32 @@ enum ods_err	 agent_loop(struct agent_run *, const char *tools_json,
 /* ReAct, and plan_execute (agent_react.c). */
 enum ods_err	 agent_react(struct agent_run *);
 
+/* ---- workflows (workflow.c, wf_exec.c, wf_sched.c) ---- */
+
+/* 1 when v is one of the NULL-ended set. */
+int		 wfi_one_of(const char *v, const char *const *set);
+/* "<prefix>-<2 * nbytes hex>" from the kernel's random bytes. */
+void		 wfi_new_id(const char *prefix, size_t nbytes, char *out,
+		    size_t len);
+/* The number "123" is, or -1. */
+int64_t		 wfi_numeric(const char *);
+/*
+ * Member f of o as JSON object text (borrowed from o): an object, or a
+ * string holding one; *out NULL when absent or null. ODS_EINVAL naming f
+ * otherwise or past max bytes.
+ */
+enum ods_err	 wfi_json_field(struct json_object *o, const char *f,
+		    size_t max, const char **out, struct ods_why *)
+		    ODS_MUSTCHECK;
+/* Stored JSON text as a value of jw (null when absent or unreadable). */
+void		 wfi_raw_json(struct ods_jw *, const char *txt);
+/* Every schedule of a workflow, platform schedules first (wf_sched.c). */
+enum ods_err	 wfi_sched_delete_all(struct ods_db *, const char *workflow_id)
+		    ODS_MUSTCHECK;
+
+/* ISO-8601 UTC with milliseconds of a DATETIME(3) column. */
+#define WFI_TS3(col)	"DATE_FORMAT(" col ", '%Y-%m-%dT%H:%i:%s.%fZ')"
+
 /*
  * The workflow expression language (wf_expr.h) in four files: wf_expr.c
  * the parser and its operators, wf_val.c values, literals and path steps,

@@ -662,6 +662,103 @@ tools() {
 	done
 }
 
+# workflows SERVER_URL PREFIX: the workflow, execution and schedule routes
+# of the agent pool (tests/integration/workflows.sh covers their
+# behaviour). The run waits in a node (delay_ms), so it is stopped while
+# it runs.
+workflows() {
+	local u=$1$2 wf ex sid def
+	def='{"version":"1.0","nodes":[{"id":"in","type":"input"},{"id":"up","type":"transform","config":{"template":"hi","delay_ms":10000}},{"id":"out","type":"output","config":{"input_from":"up"}}],"edges":[{"source":"in","target":"up"},{"source":"up","target":"out"}]}'
+	ods_req POST "$u/workflows" "${A[@]}" "${J[@]}" -d "{\"name\":\"contract wf\",\"type\":\"custom\",\"definition\":$def}"
+	ods_expect_code 201 "POST $u/workflows"
+	wf=$(ods_json .data.workflow_id)
+	ods_req POST "$u/workflows" "${A[@]}" "${J[@]}" \
+	    -d '{"name":"bad","definition":{"version":"1.0","nodes":[{"id":"a","type":"nope"}],"edges":[]}}'
+	ods_expect_code 400 "POST $u/workflows with an invalid definition"
+	ods_get "$u/workflows?page=1&page_size=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/workflows"
+	ods_get "$u/workflows/$wf" "${A[@]}"
+	ods_expect_code 200 "GET $u/workflows/$wf"
+	ods_get "$u/workflows/wf-00000000" "${A[@]}"
+	ods_expect_code 404 "GET an unknown workflow"
+	ods_req PUT "$u/workflows/$wf" "${A[@]}" "${J[@]}" -d "{\"definition\":$def,\"comment\":\"again\"}"
+	ods_expect_code 200 "PUT $u/workflows/$wf"
+	ods_req PUT "$u/workflows/$wf" "${A[@]}" "${J[@]}" -d '{}'
+	ods_expect_code 400 "PUT $u/workflows/$wf with nothing"
+	ods_get "$u/workflows/$wf/versions" "${A[@]}"
+	ods_expect_code 200 "GET $u/workflows/$wf/versions"
+	ods_get "$u/workflows/$wf/versions/1" "${A[@]}"
+	ods_expect_code 200 "GET $u/workflows/$wf/versions/1"
+	ods_get "$u/workflows/$wf/versions/99" "${A[@]}"
+	ods_expect_code 404 "GET an unknown version"
+	ods_req POST "$u/workflows/$wf/versions/1/rollback" "${A[@]}"
+	ods_expect_code 200 "POST $u/workflows/$wf/versions/1/rollback"
+	ods_req POST "$u/workflows/$wf/start" "${J[@]}" -H "Authorization: Bearer $viewer" -d '{}'
+	ods_expect_code 403 "POST $u/workflows/$wf/start as a viewer"
+	ods_req POST "$u/workflows/$wf/start" "${A[@]}" "${J[@]}" -d '{"inputs":{"q":"x"}}'
+	ods_expect_code 202 "POST $u/workflows/$wf/start"
+	ex=$(ods_json .data.execution_id)
+	ods_get "$u/workflows/$wf/status" "${A[@]}"
+	ods_expect_code 200 "GET $u/workflows/$wf/status"
+	ods_get "$u/workflows/$wf/status?execution_id=$ex" "${A[@]}"
+	ods_expect_code 200 "GET $u/workflows/$wf/status of one run"
+	ods_get "$u/workflows/$wf/executions?limit=5" "${A[@]}"
+	ods_expect_code 200 "GET $u/workflows/$wf/executions"
+	ods_get "$u/executions?workflow_id=$wf" "${A[@]}"
+	ods_expect_code 200 "GET $u/executions"
+	ods_get "$u/executions?status=bogus" "${A[@]}"
+	ods_expect_code 400 "GET $u/executions with a bad status"
+	ods_get "$u/executions/$ex" "${A[@]}"
+	ods_expect_code 200 "GET $u/executions/$ex"
+	ods_get "$u/executions/exec-000000000000" "${A[@]}"
+	ods_expect_code 404 "GET an unknown execution"
+	ods_req POST "$u/workflows/$wf/stop" "${A[@]}" "${J[@]}" -d '{}'
+	ods_expect_code 400 "POST $u/workflows/$wf/stop without execution_id"
+	ods_req POST "$u/workflows/$wf/stop" "${A[@]}" "${J[@]}" -d "{\"execution_id\":\"$ex\"}"
+	ods_expect_code 200 "POST $u/workflows/$wf/stop"
+	ods_req POST "$u/workflows/$wf/stop" "${A[@]}" "${J[@]}" -d "{\"execution_id\":\"$ex\"}"
+	ods_expect_code 409 "POST $u/workflows/$wf/stop again"
+	ods_get "$u/executions/$ex/logs?after_id=0&limit=10" "${A[@]}"
+	ods_expect_code 200 "GET $u/executions/$ex/logs"
+	ods_get "$u/executions/$ex/events" "${A[@]}"
+	ods_expect_code 200 "GET $u/executions/$ex/events"
+	ods_expect_header Content-Type '^text/event-stream' "GET $u/executions/$ex/events"
+	ods_req POST "$u/workflows/$wf/schedules" "${A[@]}" "${J[@]}" -d '{"type":"event"}'
+	ods_expect_code 400 "POST $u/workflows/$wf/schedules of type event"
+	ods_req POST "$u/workflows/$wf/schedules" "${A[@]}" "${J[@]}" \
+	    -d '{"schedule_type":"interval","interval_seconds":3600,"max_retries":1}'
+	ods_expect_code 201 "POST $u/workflows/$wf/schedules"
+	sid=$(ods_json .data.schedule_id)
+	ods_get "$u/workflows/$wf/schedules" "${A[@]}"
+	ods_expect_code 200 "GET $u/workflows/$wf/schedules"
+	ods_get "$u/schedules?workflow_id=$wf&enabled=true" "${A[@]}"
+	ods_expect_code 200 "GET $u/schedules"
+	ods_get "$u/schedules?enabled=maybe" "${A[@]}"
+	ods_expect_code 400 "GET $u/schedules with a bad enabled"
+	ods_get "$u/schedules/$sid" "${A[@]}"
+	ods_expect_code 200 "GET $u/schedules/$sid"
+	ods_req POST "$u/schedules/$sid/pause" "${A[@]}"
+	ods_expect_code 200 "POST $u/schedules/$sid/pause"
+	ods_req POST "$u/schedules/$sid/resume" "${A[@]}"
+	ods_expect_code 200 "POST $u/schedules/$sid/resume"
+	ods_req PUT "$u/schedules/$sid/retry-config" "${A[@]}" "${J[@]}" -d '{"max_retries":2,"retry_backoff_base":3}'
+	ods_expect_code 200 "PUT $u/schedules/$sid/retry-config"
+	ods_req PUT "$u/schedules/$sid/retry-config" "${A[@]}" "${J[@]}" -d '{}'
+	ods_expect_code 400 "PUT $u/schedules/$sid/retry-config with nothing"
+	ods_req POST "$u/schedules/$sid/trigger" "${A[@]}"
+	ods_expect_code 202 "POST $u/schedules/$sid/trigger"
+	ods_get "$u/schedules/$sid/statistics" "${A[@]}"
+	ods_expect_code 200 "GET $u/schedules/$sid/statistics"
+	ods_req DELETE "$u/schedules/$sid" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/schedules/$sid"
+	ods_get "$u/schedules/$sid" "${A[@]}"
+	ods_expect_code 404 "GET a deleted schedule"
+	ods_req DELETE "$u/workflows/$wf" "${A[@]}"
+	ods_expect_code 200 "DELETE $u/workflows/$wf"
+	ods_req DELETE "$u/workflows/$wf" "${A[@]}"
+	ods_expect_code 404 "DELETE $u/workflows/$wf again"
+}
+
 # etl SERVER_URL PREFIX N: the /etl/tasks routes of the data pool (a source
 # at a refused address: runs fail in ods-worker; etl.sh has real runs).
 etl() {
@@ -747,6 +844,9 @@ tools "$ODS_AGENT_URL" /api
 agent_templates "$ODS_AGENT_URL/api/v1/agent/templates"
 agent_templates "$ODS_AGENT_URL/api/v1/agent/agent/templates"
 agent_templates "$ODS_AGENT_URL/api/agent/templates"
+workflows "$ODS_AGENT_URL" /api/v1/agent
+workflows "$ODS_AGENT_URL" /api/v1
+workflows "$ODS_AGENT_URL" /api
 
 # The proxy's own routes.
 P=$ODS_PROXY_URL
