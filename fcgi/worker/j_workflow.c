@@ -13,14 +13,8 @@
 
 #include "ods.h"
 #include "../../svc/agent/wf.h"
-#include "w_jobs.h"
-
-#if defined(__has_include)
-#if __has_include("../../svc/agent/workflow.h")
 #include "../../svc/agent/workflow.h"
-#define HAVE_WF_STORE	1
-#endif
-#endif
+#include "w_jobs.h"
 
 static const double dur_buckets[] = { .01, .05, .1, .5, 1, 5, 10, 30, 60,
     300, 900, 3600 };
@@ -78,7 +72,6 @@ cancelled(void *job)
 	return ods_job_cancelled(job);
 }
 
-#ifdef HAVE_WF_STORE
 /*
  * A schedule's run: its execution, made once per job (a retried job
  * finds the one its first attempt made, by job id), with the schedule's
@@ -129,30 +122,6 @@ sched_after(struct ods_job *j, const char *exec)
 	    ODS_OK)
 		ods_log(ODS_LOG_WARN, "wf_sched_after exec=%s", exec);
 }
-#else
-/*
- * Without the storage side (svc/agent/workflow.h, branch wf-api) a
- * schedule's run cannot make its execution: wired at the merge, where
- * the #if above finds the header.
- */
-static enum ods_err
-sched_exec(struct ods_job *j, const char *wf, const char *sid,
-    char exec[40])
-{
-	(void)j;
-	(void)wf;
-	(void)sid;
-	(void)exec;
-	return ODS_EUNSUPPORTED;
-}
-
-static void
-sched_after(struct ods_job *j, const char *exec)
-{
-	(void)j;
-	(void)exec;
-}
-#endif
 
 static void
 result(struct ods_job *j, const char *exec, const struct ods_wf_outcome *o)
