@@ -54,18 +54,6 @@ tpl_body(struct ods_req *r, struct ods_resp *w, int create,
 	return o;
 }
 
-/* The template written aside in b, sent in the envelope with status. */
-static enum ods_status
-send_tpl(struct ods_resp *w, enum ods_status st, struct ods_buf *b,
-    const char *msg)
-{
-	struct ods_jw	*jw = ods_resp_envelope(w, st, msg);
-
-	ods_jw_raw(jw, b->data, b->len);
-	ods_buf_free(b);
-	return ods_resp_send(w);
-}
-
 enum ods_status
 h_agent_tpl_list(struct ods_req *r, struct ods_resp *w)
 {
@@ -121,7 +109,7 @@ h_agent_tpl_create(struct ods_req *r, struct ods_resp *w)
 		ods_buf_free(&b);
 		return tpl_fail(w, er, &why);
 	}
-	return send_tpl(w, ODS_HTTP_201, &b, "agent template created");
+	return h_send_aside(w, ODS_HTTP_201, &b, "agent template created");
 }
 
 enum ods_status
@@ -139,7 +127,7 @@ h_agent_tpl_get(struct ods_req *r, struct ods_resp *w)
 		ods_buf_free(&b);
 		return tpl_fail(w, er, NULL);
 	}
-	return send_tpl(w, ODS_HTTP_200, &b, NULL);
+	return h_send_aside(w, ODS_HTTP_200, &b, NULL);
 }
 
 enum ods_status
@@ -163,7 +151,7 @@ h_agent_tpl_update(struct ods_req *r, struct ods_resp *w)
 		ods_buf_free(&b);
 		return tpl_fail(w, er, &why);
 	}
-	return send_tpl(w, ODS_HTTP_200, &b, "agent template updated");
+	return h_send_aside(w, ODS_HTTP_200, &b, "agent template updated");
 }
 
 enum ods_status

@@ -242,9 +242,8 @@ def_body(struct ods_req *r, struct ods_resp *w, int create,
 	return o;
 }
 
-/* The tool written aside in b, sent in the envelope with status. */
-static enum ods_status
-send_tool(struct ods_resp *w, enum ods_status st, struct ods_buf *b,
+enum ods_status
+h_send_aside(struct ods_resp *w, enum ods_status st, struct ods_buf *b,
     const char *msg)
 {
 	struct ods_jw	*jw = ods_resp_envelope(w, st, msg);
@@ -274,7 +273,7 @@ h_tools_create(struct ods_req *r, struct ods_resp *w)
 		ods_buf_free(&b);
 		return stored_fail(w, er, &why);
 	}
-	return send_tool(w, ODS_HTTP_201, &b, "tool created");
+	return h_send_aside(w, ODS_HTTP_201, &b, "tool created");
 }
 
 enum ods_status
@@ -298,7 +297,7 @@ h_tools_get(struct ods_req *r, struct ods_resp *w)
 		ods_buf_free(&b);
 		return stored_fail(w, er, &why);
 	}
-	return send_tool(w, ODS_HTTP_200, &b, NULL);
+	return h_send_aside(w, ODS_HTTP_200, &b, NULL);
 }
 
 enum ods_status
@@ -322,7 +321,7 @@ h_tools_update(struct ods_req *r, struct ods_resp *w)
 		ods_buf_free(&b);
 		return stored_fail(w, er, &why);
 	}
-	return send_tool(w, ODS_HTTP_200, &b, "tool updated");
+	return h_send_aside(w, ODS_HTTP_200, &b, "tool updated");
 }
 
 enum ods_status

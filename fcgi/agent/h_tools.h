@@ -91,6 +91,13 @@ void		h_tool_llm_done(void *arg, const char *model, enum ods_err,
 /* The caller's tool context: their principal, the pool's services. */
 void		h_tool_ctx(struct ods_req *, struct ods_tool_ctx *);
 /* A tool's failure: the status of its error, the argument named. */
+/*
+ * An object written aside in b (so that a database failure could still
+ * be a clean error), sent in the envelope with status and msg; b freed.
+ * For the stored tools and the agent templates.
+ */
+enum ods_status	h_send_aside(struct ods_resp *, enum ods_status,
+		    struct ods_buf *b, const char *msg);
 enum ods_status	h_tool_fail(struct ods_resp *, enum ods_err,
 		    const struct ods_why *);
 
