@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,9 @@ struct t2s_table {
 	char	*database;
 	char	*name;
 	char	*desc;
-	int	 score;
+	double	 score;			/* BM25 of the question */
+	int	 tf[WORDS_MAX];		/* each question word's count */
+	int	 dl;			/* the document's length, words */
 };
 
 struct t2s {
@@ -92,7 +95,11 @@ find_source(struct t2s *x, struct ods_why *why)
 
 /* ---- the catalog ---- */
 
-/* A catalog read into a parsed array (a new reference, or NULL). */
+/*
+ * A catalog read, parsed (a new reference, or NULL): what 0 the
+ * databases, 1 a database's tables, 2 one table, 3 the column words of a
+ * database's tables.
+ */
 static struct json_object *
 read_cat(struct t2s *x, const char *database, const char *table, int what)
 {
@@ -109,12 +116,13 @@ read_cat(struct t2s *x, const char *database, const char *table, int what)
 	f.limit = TABLES_SCAN;
 	ods_buf_init(&b, CAT_MAX);
 	ods_jw_init(&jw, &b);
-	if (what != 2)
+	if (what < 2)
 		ods_jw_arr(&jw);
 	er = what == 0 ? ods_cat_databases(x->tc->db, &f, &jw, &total) :
 	    what == 1 ? ods_cat_tables(x->tc->db, &f, database, &jw, &total) :
-	    ods_cat_table(x->tc->db, &f, database, table, &jw);
-	if (what != 2)
+	    what == 2 ? ods_cat_table(x->tc->db, &f, database, table, &jw) :
+	    ods_cat_table_words(x->tc->db, &f, database, &jw);
+	if (what < 2)
 		ods_jw_end(&jw);
 	if (er == ODS_OK && ods_jw_error(&jw) == ODS_OK &&
 	    ods_json_parse(b.data, b.len, 0, &o, NULL) != ODS_OK)
@@ -148,16 +156,70 @@ words_of(struct t2s *x)
 	}
 }
 
-static int
-score(const struct t2s *x, const char *text)
+/*
+ * Count each question word in text (case-folded words of letters and
+ * digits, '_' a separator so customer_id is customer and id; a plural's
+ * 's' cut as in words_of) into t->tf, weight times; the words go to
+ * t->dl.
+ */
+static void
+count_words(const struct t2s *x, struct t2s_table *t, const char *text,
+    int weight)
 {
-	int	s = 0;
-	size_t	i;
+	char	w[64];
+	size_t	n, i, k;
 
-	for (i = 0; text != NULL && i < x->nwords; i++)
-		if (strcasestr(text, x->words[i]) != NULL)
-			s++;
-	return s;
+	while (text != NULL && *text != '\0') {
+		while (*text != '\0' && !isalnum((unsigned char)*text))
+			text++;
+		for (n = 0; isalnum((unsigned char)text[n]); n++)
+			;
+		if (n == 0)
+			break;
+		if (n < sizeof(w)) {
+			for (i = 0; i < n; i++)
+				w[i] = (char)tolower((unsigned char)text[i]);
+			w[n] = '\0';
+			if (n > 3 && w[n - 1] == 's')
+				w[n - 1] = '\0';
+			t->dl += weight;
+			for (k = 0; k < x->nwords; k++)
+				if (strcmp(w, x->words[k]) == 0)
+					t->tf[k] += weight;
+		}
+		text += n;
+	}
+}
+
+/*
+ * The relevant tables by retrieval: BM25 (k1 1.2, b 0.75, the IDF of the
+ * RAG keyword index) of the question over one document per table, its
+ * name (twice: a name is what a question most often says), its comment
+ * and its columns' names and comments.
+ */
+static void
+rank_tables(struct t2s *x)
+{
+	double	avgdl = 0, idf, tf, norm;
+	size_t	i, k, df;
+
+	for (i = 0; i < x->nt; i++)
+		avgdl += x->t[i].dl;
+	avgdl = x->nt > 0 && avgdl > 0 ? avgdl / (double)x->nt : 1;
+	for (k = 0; k < x->nwords; k++) {
+		for (df = 0, i = 0; i < x->nt; i++)
+			df += x->t[i].tf[k] > 0;
+		if (df == 0)
+			continue;
+		idf = log(((double)x->nt - (double)df + 0.5) /
+		    ((double)df + 0.5) + 1);
+		for (i = 0; i < x->nt; i++) {
+			if ((tf = x->t[i].tf[k]) == 0)
+				continue;
+			norm = 1.2 * (0.25 + 0.75 * x->t[i].dl / avgdl);
+			x->t[i].score += idf * tf * 2.2 / (tf + norm);
+		}
+	}
 }
 
 static int
@@ -172,8 +234,10 @@ selected(const struct t2s *x, const char *name)
 }
 
 static void
-add_tables(struct t2s *x, const char *database, struct json_object *arr)
+add_tables(struct t2s *x, const char *database, struct json_object *arr,
+    struct json_object *words)
 {
+	struct t2s_table	*t;
 	struct json_object	*it;
 	const char		*name;
 	size_t			 i;
@@ -184,13 +248,15 @@ add_tables(struct t2s *x, const char *database, struct json_object *arr)
 		    (x->spec->tables != NULL && !selected(x, name)))
 			continue;
 		x->t = ods_xrealloc(x->t, (x->nt + 1) * sizeof(*x->t));
-		x->t[x->nt].database = ods_xstrdup(database);
-		x->t[x->nt].name = ods_xstrdup(name);
-		x->t[x->nt].desc = ods_json_get_str(it, "description") ?
+		t = &x->t[x->nt++];
+		memset(t, 0, sizeof(*t));
+		t->database = ods_xstrdup(database);
+		t->name = ods_xstrdup(name);
+		t->desc = ods_json_get_str(it, "description") ?
 		    ods_xstrdup(ods_json_get_str(it, "description")) : NULL;
-		x->t[x->nt].score = 2 * score(x, name) + score(x,
-		    x->t[x->nt].desc);
-		x->nt++;
+		count_words(x, t, name, 2);
+		count_words(x, t, t->desc, 1);
+		count_words(x, t, ods_json_get_str(words, name), 1);
 		x->nall = x->nt;
 	}
 }
@@ -201,14 +267,14 @@ by_score(const void *a, const void *b)
 	const struct t2s_table	*ta = a, *tb = b;
 
 	if (ta->score != tb->score)
-		return tb->score - ta->score;
+		return ta->score < tb->score ? 1 : -1;
 	return strcmp(ta->name, tb->name);
 }
 
 static enum ods_err
 pick_tables(struct t2s *x, struct ods_why *why)
 {
-	struct json_object	*dbs, *tabs;
+	struct json_object	*dbs, *tabs, *words;
 	const char		*d;
 	size_t			 i;
 
@@ -218,7 +284,9 @@ pick_tables(struct t2s *x, struct ods_why *why)
 		d = ods_json_get_str(ods_json_arr_get(dbs, i), "name");
 		if (d == NULL || (tabs = read_cat(x, d, NULL, 1)) == NULL)
 			continue;
-		add_tables(x, d, tabs);
+		words = read_cat(x, d, NULL, 3);
+		add_tables(x, d, tabs, words);
+		ods_json_put(words);
 		ods_json_put(tabs);
 	}
 	ods_json_put(dbs);
@@ -229,6 +297,7 @@ pick_tables(struct t2s *x, struct ods_why *why)
 		    ": scan it first (POST /metadata/scan)");
 		return x->spec->tables != NULL ? ODS_EINVAL : ODS_ENOTFOUND;
 	}
+	rank_tables(x);
 	qsort(x->t, x->nt, sizeof(*x->t), by_score);
 	if (x->nt > ODS_T2S_TABLES)
 		x->nt = ODS_T2S_TABLES;	/* the rest freed with x */

@@ -4,9 +4,10 @@
  *
  * The schema context is the source's metadata catalog (svc/data/catalog.h,
  * filled by a scan): its tables with their columns (type, primary key,
- * comment) and comments; with more than ODS_T2S_TABLES tables, those whose
- * names, comments and columns share the most words with the question, or
- * the caller's selected tables. The model's SQL is stripped of code
+ * comment) and comments; with more than ODS_T2S_TABLES tables, the most
+ * relevant by retrieval (BM25 of the question over a document per table:
+ * its name, comment, and its columns' names and comments), or the
+ * caller's selected tables. The model's SQL is stripped of code
  * fences and must pass the query gate (svc/data/sql_lex.h) as a SELECT or
  * WITH before it is returned; EXPLAIN on the source then validates it
  * (confidence 0.9 when it did, 0.5 when the source could not be asked,

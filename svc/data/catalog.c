@@ -808,6 +808,40 @@ ods_cat_tables(struct ods_db *db, const struct ods_cat_filter *f,
 	return er;
 }
 
+enum ods_err
+ods_cat_table_words(struct ods_db *db, const struct ods_cat_filter *f,
+    const char *database, struct ods_jw *jw)
+{
+	struct ods_db_res	*res = NULL;
+	struct ods_db_arg	 a[NVIS + 1];
+	enum ods_err		 er;
+	size_t			 i, n;
+
+	n = filter_args(f, a);
+	a[n++] = ods_db_text(database);
+	/*
+	 * One statement for the database: what a retrieval over its tables
+	 * needs of their columns, not the columns one by one.
+	 */
+	er = ods_db_query_once(db, "SELECT m.table_name, GROUP_CONCAT("
+	    "CONCAT_WS(' ', c.column_name, c.description) ORDER BY "
+	    "c.position SEPARATOR ' ') FROM metadata_tables m JOIN "
+	    "metadata_columns c ON c.source_id = m.source_id AND "
+	    "c.database_name = m.database_name AND c.table_name = "
+	    "m.table_name AND c.removed_at IS NULL" VIS("m") "AND "
+	    "m.database_name = ? GROUP BY m.source_id, m.table_name "
+	    "ORDER BY m.table_name", a, n, 0, &res);
+	if (er == ODS_OK)
+		ods_jw_obj(jw);
+	for (i = 0; er == ODS_OK && i < ods_db_res_nrows(res); i++)
+		if (col(res, i, 0) != NULL)
+			ods_jw_kstr(jw, col(res, i, 0), col(res, i, 1));
+	if (er == ODS_OK)
+		ods_jw_end(jw);
+	ods_db_res_free(res);
+	return er;
+}
+
 static enum ods_err
 table_columns(struct ods_db *db, const struct ods_cat_filter *f,
     const char *source_id, const char *database, const char *table,

@@ -100,6 +100,14 @@ enum ods_err	 ods_cat_table(struct ods_db *, const struct ods_cat_filter *,
 		    const char *database, const char *table, struct ods_jw *)
 		    ODS_MUSTCHECK;
 /*
+ * The words of each table's columns in database (names and comments, in
+ * position order), as one object {table: "words ..."} (the tables the
+ * filter shows): for text to SQL's retrieval of the relevant tables.
+ */
+enum ods_err	 ods_cat_table_words(struct ods_db *,
+		    const struct ods_cat_filter *, const char *database,
+		    struct ods_jw *) ODS_MUSTCHECK;
+/*
  * Search names and comments of databases, tables and columns for q
  * (a substring, case-insensitive); type "database", "table", "column" or
  * NULL for all. Items {type, name, database, table, column, description,

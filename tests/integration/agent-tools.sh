@@ -302,6 +302,13 @@ t2s "$A/sql/generate" '{"question":"list the invoices","database":"t2s_shop","ex
 ods_expect_code 200 "/sql/generate by database, executed"
 ods_expect_json .data.sql 'SELECT * FROM invoices' "the relevant table of 14"
 ods_expect_json '.data.result.columns | join(",")' id,customer_id,amount "the columns of the run"
+# A question that names no table, only a column (invoices.amount): the
+# retrieval over each table's columns puts invoices first in the context
+# (the mock model answers from the first table when none is named).
+t2s "$A/text2sql" '{"natural_language":"the total amount billed","source_id":"t2s-my"}'
+ods_expect_code 200 "text2sql by a column's name"
+ods_expect_json '[.data.sql, .data.tables_used[0]] | tojson' '["SELECT * FROM invoices","invoices"]' \
+    "the table whose column the question names comes first"
 t2s "$A/text2sql" '{"natural_language":"how many customers","source_id":"t2s-my","execute":true}'
 ods_expect_json '.data.result.rows[0][0]' 3 "executed: the count"
 t2s "$A/text2sql" '{"natural_language":"the bogus customers","source_id":"t2s-my"}'
