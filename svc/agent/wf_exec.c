@@ -130,6 +130,23 @@ fail_unqueued(struct ods_db *db, const char *exec_id, enum ods_err er)
 		ods_log(ODS_LOG_WARN, "wf_exec_fail_unqueued exec=%s", exec_id);
 }
 
+void
+ods_wf_status_sync(struct ods_db *db, const char *exec_id)
+{
+	struct ods_db_arg	a[1];
+
+	a[0] = ods_db_text(exec_id);
+	/* updated_at kept: a run is not an edit of the workflow. */
+	if (ods_db_exec_once(db, "UPDATE workflows w JOIN workflow_executions "
+	    "x ON x.workflow_id = w.workflow_id AND x.execution_id = ? SET "
+	    "w.status = CASE WHEN EXISTS (SELECT 1 FROM workflow_executions e "
+	    "WHERE e.workflow_id = w.workflow_id AND e.status IN ('pending', "
+	    "'running')) THEN 'running' WHEN x.status = 'failed' THEN 'error' "
+	    "ELSE 'stopped' END, w.updated_at = w.updated_at WHERE "
+	    "w.status IN ('stopped', 'running', 'error')", a, 1, NULL) != ODS_OK)
+		ods_log(ODS_LOG_WARN, "wf_status_sync_failed exec=%s", exec_id);
+}
+
 enum ods_err
 ods_wf_exec_start(struct ods_db *db, struct ods_redis *redis,
     const char *workflow_id, const char *inputs_json,
@@ -163,6 +180,7 @@ ods_wf_exec_start(struct ods_db *db, struct ods_redis *redis,
 			fail_unqueued(db, exec_id, er);
 		return er;
 	}
+	ods_wf_status_sync(db, exec_id);
 	return ODS_OK;
 }
 
@@ -431,6 +449,7 @@ ods_wf_exec_stop(struct ods_db *db, const char *exec_id, const char *by,
 	if (job > 0 && (er = ods_jobs_cancel(db, job, NULL, NULL)) != ODS_OK &&
 	    er != ODS_ECONFLICT && er != ODS_ENOTFOUND)
 		return er;
+	ods_wf_status_sync(db, exec_id);
 	if (status != NULL)
 		*status = ods_xstrdup("stopped");
 	return ODS_OK;

@@ -26,6 +26,7 @@
 #include "store/ods_db.h"
 #include "store/ods_redis.h"
 #include "wf.h"
+#include "workflow.h"
 #include "wf_node.h"
 #include "wf_run.h"
 
@@ -349,6 +350,8 @@ odsi_wf_mark_running(struct wf_run *r, int *ours)
 	    "attempt = ?, updated_at = NOW(3) WHERE execution_id = ? AND "
 	    "status IN ('pending', 'running')", a, 2, &n);
 	*ours = n > 0;
+	if (*ours)
+		ods_wf_status_sync(r->env->db, r->exec);
 	return er;
 }
 
@@ -501,6 +504,7 @@ odsi_wf_finish(struct wf_run *r, struct ods_wf_outcome *o)
 		ods_log(ODS_LOG_ERR, "wf_finish exec=%s error=%s", r->exec,
 		    ods_err_slug(er));
 	o->written = er == ODS_OK && n > 0;
+	ods_wf_status_sync(r->env->db, r->exec);
 	if (ods_db_query_once(r->env->db, "SELECT status, COALESCE("
 	    "duration_ms, 0) FROM workflow_executions WHERE execution_id = ?",
 	    &a[4], 1, 1, &res) == ODS_OK && ods_db_res_nrows(res) == 1) {
@@ -543,5 +547,6 @@ odsi_wf_fail_row(struct ods_db *db, const char *exec,
 	    "WHERE execution_id = ? AND status IN ('pending', 'running')", a,
 	    2, &n);
 	o->written = er == ODS_OK && n > 0;
+	ods_wf_status_sync(db, exec);
 	return er;
 }

@@ -191,6 +191,14 @@ enum ods_err	 ods_wf_exec_create(struct ods_db *, const char *workflow_id,
 		    const char *created_by, const char *schedule_id,
 		    int timeout_s, char exec_id[40], struct ods_why *)
 		    ODS_MUSTCHECK;
+/*
+ * The workflow's status from its runs, after one of them (exec_id)
+ * started or ended: "running" while any run is pending or running, else
+ * "error" when that run failed and "stopped" when it completed or was
+ * stopped (reference §4.3's Workflow.status). A status set by hand to
+ * another value (draft, active) is left alone. Best effort: logged.
+ */
+void		 ods_wf_status_sync(struct ods_db *, const char *exec_id);
 /* Record the job that runs it. */
 enum ods_err	 ods_wf_exec_set_job(struct ods_db *, const char *exec_id,
 		    int64_t job_id) ODS_MUSTCHECK;

@@ -191,6 +191,8 @@ if [ "$engine" = 1 ]; then
 	ods_get "$A/executions/$ex/logs" "${alice[@]}"
 	ods_expect_json '[.data.logs[] | select(.node_id == "up") | .event] | index("end") != null' true \
 	    "a log row for the transform's end"
+	ods_get "$A/workflows/$wf" "${alice[@]}"
+	ods_expect_json .data.status stopped "the workflow is stopped again once its run ended"
 fi
 
 ods_req POST "$A/workflows/$wf" "${alice[@]}"
@@ -205,6 +207,8 @@ if [ "$engine" = 1 ]; then
 		[ "$(sql "SELECT status FROM workflow_executions WHERE execution_id = '$slow'")" = running ] && break
 		sleep 0.1
 	done
+	ods_get "$A/workflows/$wf" "${alice[@]}"
+	ods_expect_json .data.status running "the workflow is running while its run is"
 fi
 ods_req POST "$A/workflows/$wf/stop" "${alice[@]}" "${J[@]}" -d '{}'
 ods_expect_code 400 "stop without execution_id"
@@ -431,6 +435,8 @@ if [ "$engine" = 1 ]; then
 	    "no second retry: max_retries 1"
 	ods_get "$A/schedules/$fsid/statistics" "${alice[@]}"
 	jeq '[.data.failed, .data.retry_count]' '[2, 0]' "statistics: 2 failed runs, the retries spent and reset"
+	ods_get "$A/workflows/$fwf" "${alice[@]}"
+	ods_expect_json .data.status error "a workflow whose last run failed is in error"
 fi
 
 # A second schedule, for the delete below.
