@@ -508,6 +508,109 @@ START_TEST(test_deleted_items_are_never_returned)
 }
 END_TEST
 
+struct mthread {
+	struct ods_vec	*v;
+	int		 all, merged;
+	enum ods_err	 er;
+};
+
+static void *
+merge_main(void *arg)
+{
+	struct mthread	*t = arg;
+
+	t->er = ods_vec_merge(t->v, t->all, &t->merged);
+	return NULL;
+}
+
+/*
+ * A merge builds its graph while changes go on: items deleted or replaced
+ * meanwhile stay dead in the merged segment, items added meanwhile stay
+ * where they are, and the result is what a reader opening the directory
+ * afresh sees too.
+ */
+START_TEST(test_merge_beside_changes_keeps_every_change)
+{
+	size_t			 n = 12000, d = 16, i, nh, live;
+	float			*x = tu_clustered(n + 2000, d, 60, 1.0, 21, 22);
+	struct ods_vec		*v = writer((uint32_t)d, ODS_VEC_COSINE, 100000);
+	struct ods_vec		*r;
+	struct ods_vec_stats	 st;
+	struct ods_vec_hit	 hits[20];
+	struct mthread		 t;
+	pthread_t		 th;
+	uint64_t		 seq = 1;
+	int			 merged;
+
+	/* Four flat segments, some tombstones. */
+	for (i = 0; i < 4; i++) {
+		add_rows(v, seq++, (int64_t)(i * n / 4), x + i * n / 4 * d,
+		    n / 4, d);
+		ck_assert_int_eq(ods_vec_commit(v), ODS_OK);
+	}
+	for (i = 0; i < n; i += 10)
+		ck_assert_int_eq(ods_vec_delete(v, seq++, (int64_t)i, NULL),
+		    ODS_OK);
+	ck_assert_int_eq(ods_vec_commit(v), ODS_OK);
+	ods_vec_stats(v, &st);
+	ck_assert_uint_eq(st.segments_flat, 4);
+	t.v = v;
+	t.all = 1;
+	t.merged = 0;
+	ck_assert_int_eq(pthread_create(&th, NULL, merge_main, &t), 0);
+	for (i = 0; i < 2000 && !__atomic_load_n(&v->merging,
+	    __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	ck_assert(__atomic_load_n(&v->merging, __ATOMIC_ACQUIRE));
+	/* While it builds: deletes, replacements, additions, commits. */
+	for (i = 5; i < n; i += 10)
+		ck_assert_int_eq(ods_vec_delete(v, seq++, (int64_t)i, NULL),
+		    ODS_OK);
+	ck_assert_int_eq(ods_vec_commit(v), ODS_OK);
+	add_rows(v, seq++, (int64_t)n, x + n * d, 2000, d);
+	ck_assert_int_eq(ods_vec_commit(v), ODS_OK);
+	/* id 3 gets id 3001's vector */
+	add_rows(v, seq++, 3, x + 3001 * d, 1, d);
+	ck_assert_int_eq(ods_vec_seal(v), ODS_OK);	/* waits: a commit */
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(t.er, ODS_OK);
+	ck_assert_int_eq(t.merged, 1);
+	live = n - n / 10 - n / 10 + 2000;
+	ods_vec_stats(v, &st);
+	ck_assert_uint_eq(st.live, live);
+	ck_assert_uint_ge(st.segments_hnsw, 1);
+	/* A second merge takes everything into one graph. */
+	ck_assert_int_eq(ods_vec_merge(v, 1, &merged), ODS_OK);
+	ck_assert_int_eq(merged, 1);
+	ck_assert_int_eq(ods_vec_open_reader(dir, &r), ODS_OK);
+	ods_vec_stats(r, &st);
+	ck_assert_uint_eq(st.live, live);
+	ck_assert_uint_eq(st.dead, 0);
+	ck_assert_uint_eq(st.segments_hnsw, 1);
+	ck_assert_uint_eq(st.segments_flat, 0);
+	for (i = 0; i < n; i += 5) {
+		nh = search_ids(r, x + i * d, 20, NULL, ODS_VEC_EXACT, 0, hits);
+		ck_assert(!contains(hits, nh, (int64_t)i));
+		nh = search_ids(v, x + (i + 1) * d, 1, NULL, ODS_VEC_EXACT, 0,
+		    hits);
+		ck_assert_int_eq(hits[0].id, (int64_t)i + 1);
+	}
+	for (i = n; i < n + 2000; i += 97) {
+		nh = search_ids(r, x + i * d, 1, NULL, ODS_VEC_EXACT, 0, hits);
+		ck_assert_int_eq(hits[0].id, (int64_t)i);
+	}
+	/* id 3 is the replacement only: 3001's vector finds 3001 and 3. */
+	nh = search_ids(r, x + 3001 * d, 2, NULL, ODS_VEC_EXACT, 0, hits);
+	ck_assert(contains(hits, nh, 3) && contains(hits, nh, 3001));
+	/* Nothing merged twice: a merge of one clean graph is a no-op. */
+	ck_assert_int_eq(ods_vec_merge(v, 1, &merged), ODS_OK);
+	ck_assert_int_eq(merged, 0);
+	ods_vec_close(r);
+	ods_vec_close(v);
+	free(x);
+}
+END_TEST
+
 START_TEST(test_add_with_existing_id_replaces_the_item)
 {
 	float			 a[8] = { 1, 0, 0, 0, 0, 0, 0, 0 };
@@ -1204,6 +1307,7 @@ vec_suite(void)
 	    test_hnsw_recall_stays_at_least_095_with_many_exact_duplicates);
 	tcase_add_test(core, test_hnsw_graph_reaches_every_exact_duplicate);
 	tcase_add_test(core, test_filters_keep_only_matching_items);
+	tcase_add_test(core, test_merge_beside_changes_keeps_every_change);
 	tcase_add_test(core, test_score_threshold_keeps_scores_at_or_above_it);
 	tcase_add_test(core, test_deleted_items_are_never_returned);
 	tcase_add_test(core, test_add_with_existing_id_replaces_the_item);

@@ -135,6 +135,8 @@ h_kb_get(struct ods_req *r, struct ods_resp *w)
 	ods_jw_kint(jw, "db_seq", (int64_t)st.db_seq);
 	ods_jw_kint(jw, "vectors", (int64_t)st.vectors);
 	ods_jw_kint(jw, "keywords", (int64_t)st.keywords);
+	ods_jw_kint(jw, "graphs", (int64_t)st.graphs);
+	ods_jw_kint(jw, "exact", (int64_t)st.exact);
 	ods_jw_kbool(jw, "writer", st.writer);
 	ods_jw_end(jw);
 	ods_jw_end(jw);

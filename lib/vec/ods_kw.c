@@ -40,8 +40,13 @@ enum {
 	ST_DELITEM, ST_INSFTS, ST_INSITEM, ST_SEARCH, ST_WHEREFTS,
 	ST_WHEREITEMS, ST_COUNT, ST_ADDN, ST_DF, ST_RBEGIN, ST_TOKGET,
 	ST_POST, ST_WHERETOK, ST_DFGET, ST_DFADD, ST_DFDEL,
-	ST_SETMETA, ST_ADDTOK, ST_CAND, ST_DOCITEMS, ST__MAX
+	ST_SETMETA, ST_ADDTOK, ST_CAND, ST_DOCITEMS, ST_CANDS, ST__MAX
 };
+
+/* Candidates scored per statement (ST_CANDS's ?1 .. ?32). */
+#define KW_CANDS	32
+#define P8(a)	"?" #a "1, ?" #a "2, ?" #a "3, ?" #a "4, ?" #a "5, ?" #a \
+	"6, ?" #a "7, ?" #a "8"
 
 /* The first statement that needs kw_df: a first-version reader lacks it. */
 #define ST_DFFIRST	ST_DFGET
@@ -90,6 +95,11 @@ static const char *const sql[ST__MAX] = {
 	    "WHERE kw_items.id = ?1",
 	[ST_DOCITEMS] = "SELECT id FROM kw_items WHERE doc_id IN "
 	    "(SELECT value FROM json_each(?1))",
+	/* ST_CAND for KW_CANDS ids at once: one statement, not 32 steps. */
+	[ST_CANDS] = "SELECT kw_items.id, c0, doc_id, kb_id FROM kw_items "
+	    "JOIN kw_fts_content ON kw_fts_content.id = kw_items.id "
+	    "WHERE kw_items.id IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	    P8(1) ", ?19, ?20, " P8(2) ", ?29, ?30, ?31, ?32)",
 };
 
 /* One transaction: a reader sees all of it or an empty file. */
@@ -1162,8 +1172,21 @@ qt_load(struct ods_kw *k, struct kw_conn *c, struct qt *q, int64_t n)
 static int
 qt_find(const struct qt *q, const char *tok, size_t len)
 {
-	uint32_t	h = odsi_kw_hash(tok, len) & 255;
+	uint32_t	h;
 	int		i;
+
+	/*
+	 * A few terms (most questions): compared directly, the length
+	 * first, cheaper than hashing each of a candidate's tokens.
+	 */
+	if (q->t->n <= 8) {
+		for (i = 0; i < (int)q->t->n; i++)
+			if (q->t->len[i] == len && q->t->term[i][0] == tok[0] &&
+			    memcmp(q->t->term[i], tok, len) == 0)
+				return i;
+		return -1;
+	}
+	h = odsi_kw_hash(tok, len) & 255;
 
 	while ((i = q->slot[h]) != 0) {
 		if (q->t->len[i - 1] == len &&
@@ -1184,15 +1207,21 @@ qt_bm25(const struct qt *q, const char *tok, size_t len)
 	double				 s = 0, norm;
 	int				 x;
 
+	const char			*sp;
+	int				 lone = 0;
+
 	memset(tf, 0, t->n * sizeof(tf[0]));
+	for (l = 0; l < t->n; l++)
+		lone |= t->lone[l];
 	while (i < len) {
-		for (j = i; j < len && tok[j] != ' '; j++)
-			;
+		sp = memchr(tok + i, ' ', len - i);
+		j = sp != NULL ? (size_t)(sp - tok) : len;
 		if (j > i) {
 			dl++;
 			if ((x = qt_find(q, tok + i, j - i)) >= 0)
 				tf[x]++;
-			if (cjk_first(tok + i, j - i, &n))
+			/* A lone CJK term counts the tokens it starts. */
+			if (lone && cjk_first(tok + i, j - i, &n))
 				for (l = 0; l < t->n; l++)
 					if (t->lone[l] && t->len[l] == n &&
 					    memcmp(t->term[l], tok + i, n) == 0)
@@ -1414,6 +1443,41 @@ score_one(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
 }
 
 /*
+ * score_one for ids[0..n), n <= KW_CANDS, in one statement (ST_CANDS):
+ * the rows come in any order; kept ones are appended to cv.
+ */
+static enum ods_err
+score_many(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
+    const struct ods_vec_filter *f, const int64_t *docs, const int64_t *ids,
+    size_t n, struct cand *cv, size_t *kept)
+{
+	sqlite3_stmt	*s = c->st[ST_CANDS];
+	struct cand	*x;
+	size_t		 i;
+	int		 rc;
+
+	/* Unused slots repeat the first id: IN matches it once. */
+	for (i = 0; i < KW_CANDS; i++)
+		(void)sqlite3_bind_int64(s, (int)i + 1, ids[i < n ? i : 0]);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		x = &cv[*kept];
+		x->id = sqlite3_column_int64(s, 0);
+		x->doc_id = sqlite3_column_int64(s, 2);
+		x->kb_id = sqlite3_column_int64(s, 3);
+		if (passes(f, docs, x)) {
+			x->bm25 = qt_bm25(q, (const char *)
+			    sqlite3_column_text(s, 1),
+			    (size_t)sqlite3_column_bytes(s, 1));
+			(*kept)++;
+		}
+	}
+	(void)sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return csqerr(k, c, rc, "candidates");
+	return ODS_OK;
+}
+
+/*
  * A connection opened on a first-version file before its writer added
  * kw_df: prepares what was missing. Returns whether all is there now.
  */
@@ -1440,7 +1504,8 @@ search_df(struct ods_kw *k, struct kw_conn *c, const struct odsi_kw_terms *t,
 	struct cand	*cv = NULL;
 	enum ods_err	 er;
 	int64_t		 n, ntok, *docs = NULL;
-	size_t		 na = 0, i, i0, m, kept = 0, want;
+	size_t		 na = 0, i, i0, m, kept = 0, want, nb, b;
+	int64_t		 bids[KW_CANDS];
 	double		 x;
 	float		 score;
 
@@ -1471,8 +1536,18 @@ search_df(struct ods_kw *k, struct kw_conn *c, const struct odsi_kw_terms *t,
 	for (i0 = 0; i0 < na && kept < want && er == ODS_OK; i0 += m) {
 		m = na - i0 < want - kept ? na - i0 : want - kept;
 		acc_select(av + i0, na - i0, m);
-		for (i = i0; i < i0 + m && er == ODS_OK; i++)
-			er = score_one(k, c, q, f, docs, av[i].id, cv, &kept);
+		for (i = i0; i < i0 + m && er == ODS_OK; i += nb) {
+			nb = i0 + m - i < KW_CANDS ? i0 + m - i : KW_CANDS;
+			if (nb < 4 || c->st[ST_CANDS] == NULL) {
+				nb = 1;
+				er = score_one(k, c, q, f, docs, av[i].id, cv,
+				    &kept);
+				continue;
+			}
+			for (b = 0; b < nb; b++)
+				bids[b] = av[i + b].id;
+			er = score_many(k, c, q, f, docs, bids, nb, cv, &kept);
+		}
 	}
 	if (er != ODS_OK)
 		goto out;

@@ -384,11 +384,15 @@ ods_vec_stats(struct ods_vec *v, struct ods_vec_stats *st)
 		st->dead += v->cur.s[i].ndead;
 		if (v->cur.s[i].seg->kind == VSEG_HNSW)
 			st->segments_hnsw++;
-		else
+		else {
 			st->segments_flat++;
+			st->live_flat += v->cur.s[i].seg->n -
+			    v->cur.s[i].ndead;
+		}
 	}
 	st->growing = v->g.n - v->g.ndead;
 	st->live += st->growing;
+	st->live_flat += st->growing;
 	st->dead += v->g.ndead;
 	(void)pthread_rwlock_unlock(&v->lock);
 	st->isa = odsi_vk_isa();

@@ -103,6 +103,8 @@ struct ods_vec_stats {
 	size_t			live;		/* searchable items */
 	size_t			dead;		/* tombstoned, not compacted */
 	size_t			growing;	/* uncommitted items */
+	size_t			live_flat;	/* searched exactly: live items
+						   of flat segments, growing */
 	size_t			segments_flat;
 	size_t			segments_hnsw;
 	const char		*isa;		/* "avx512", "avx2", "generic" */
@@ -165,6 +167,21 @@ enum ods_err	 ods_vec_seal(struct ods_vec *) ODS_MUSTCHECK;
 
 /* Writer: rebuild all live items into one HNSW segment, drop tombstones. */
 enum ods_err	 ods_vec_compact(struct ods_vec *) ODS_MUSTCHECK;
+
+/*
+ * Writer: rebuild the published segments (all = 0: the flat ones only)
+ * into one HNSW segment without the tombstoned items, while searches and
+ * changes go on: the graph is built without the handle's locks, then
+ * swapped in (with the tombstones set meanwhile) and published. Items
+ * added meanwhile stay in the segments that hold them. Seal and compact
+ * wait for the next commit while a merge runs; one merge at a time (a
+ * second returns ODS_OK at once, *merged 0). Do not close the handle
+ * during a merge. *merged (may be NULL) says whether a generation was
+ * published. Returns ODS_OK, ODS_EIO, ODS_ENOSPC, ODS_ENOMEM,
+ * ODS_ETOOBIG, ODS_EINVAL (reader handle).
+ */
+enum ods_err	 ods_vec_merge(struct ods_vec *, int all, int *merged)
+		    ODS_MUSTCHECK;
 
 /*
  * Reader: switch to the newest valid generation if there is one; *changed

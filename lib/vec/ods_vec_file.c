@@ -655,7 +655,10 @@ odsi_vfile_gc(int dirfd, const struct vman *const *keep, size_t nkeep)
 	while ((e = readdir(d)) != NULL) {
 		len = strlen(e->d_name);
 		drop = len > 4 && strcmp(e->d_name + len - 4, ".tmp") == 0;
-		if (parse_name(e->d_name, "MANIFEST-", "", &v) == 0)
+		/* A segment being written by ods_vec_merge is kept. */
+		if (drop && parse_name(e->d_name, "seg-", ".ovs.tmp", &v) == 0)
+			drop = !kept(keep, nkeep, v, 1);
+		else if (parse_name(e->d_name, "MANIFEST-", "", &v) == 0)
 			drop = !kept(keep, nkeep, v, 0);
 		else if (parse_name(e->d_name, "seg-", ".ovs", &v) == 0)
 			drop = !kept(keep, nkeep, v, 1);

@@ -158,7 +158,10 @@ void		 odsi_vman_fini(struct vman *);
 /* Generations with a MANIFEST file, newest first; caller frees. */
 enum ods_err	 odsi_vfile_list_gens(int dirfd, uint64_t **gens, size_t *n)
 		    ODS_MUSTCHECK;
-/* Unlink what no manifest in keep[] references, and stale temp files. */
+/*
+ * Unlink what no manifest in keep[] references, and stale temp files
+ * (but not the temp file of a segment keep[] references).
+ */
 void		 odsi_vfile_gc(int dirfd, const struct vman *const *keep, size_t n);
 enum ods_err	 odsi_vfile_errno(const char *what, const char *name);
 /* Unlink one segment file (a publish that failed). */
@@ -222,6 +225,8 @@ struct ods_vec {
 	int			 dirty;
 	struct vgrow		 g;
 	struct vidmap		 map;
+	int			 merging;	/* ods_vec_merge building */
+	uint64_t		 merge_fno;	/* its file, kept by gc */
 };
 
 void		 odsi_vgen_free(struct vgen *);

@@ -2,7 +2,8 @@
  * lib/vec/ods_vec_write.c — the writer side of a collection: the growing
  * segment, the id map, tombstones, and publishing generations (commit,
  * seal, compact). Every entry point holds wmu for its whole run and the
- * rwlock only while it changes what searches read.
+ * rwlock only while it changes what searches read, except ods_vec_merge,
+ * which builds without either and holds wmu only to start and to swap.
  */
 #include "config.h"
 
@@ -155,16 +156,28 @@ odsi_vw_fini(struct ods_vec *v)
 static enum ods_err
 publish_gen(struct ods_vec *v, const struct gseg *segs, size_t n)
 {
-	struct vman		 nm, om;
-	const struct vman	*keep[2];
+	struct vman		 nm, om, mm;
+	struct vman_seg		 ms;
+	const struct vman	*keep[3];
 	enum ods_err		 er;
+	size_t			 nkeep;
 
 	man_view(v, segs, n, v->next_gen, &nm);
 	if ((er = odsi_vfile_write_man(v->dirfd, &nm)) == ODS_OK) {
 		man_view(v, v->cur.s, v->cur.n, v->cur.gen, &om);
 		keep[0] = &nm;
 		keep[1] = &om;
-		odsi_vfile_gc(v->dirfd, keep, v->cur.gen ? 2 : 1);
+		nkeep = v->cur.gen ? 2 : 1;
+		if (v->merging) {
+			/* The segment ods_vec_merge is writing. */
+			memset(&mm, 0, sizeof(mm));
+			memset(&ms, 0, sizeof(ms));
+			ms.file_no = v->merge_fno;
+			mm.segs = &ms;
+			mm.nsegs = 1;
+			keep[nkeep++] = &mm;
+		}
+		odsi_vfile_gc(v->dirfd, keep, nkeep);
 		free(om.segs);
 		v->next_gen++;
 	}
@@ -450,21 +463,26 @@ gather_fini(struct gather *a)
 	free(a->vecs);
 }
 
+/* Append item j of s. */
+static void
+gather_seg_one(struct gather *a, const struct vseg *s, uint32_t j)
+{
+	a->ids[a->n] = s->ids[j];
+	a->docs[a->n] = s->docs[j];
+	a->kbs[a->n] = s->kbs[j];
+	memcpy(a->vecs + (size_t)a->n * s->dim, s->vecs + (size_t)j * s->dim,
+	    s->dim * sizeof(float));
+	a->n++;
+}
+
 static void
 gather_seg(struct gather *a, const struct vseg *s, const uint64_t *dead)
 {
 	uint32_t	i;
 
-	for (i = 0; i < s->n; i++) {
-		if (VBIT_GET(dead, i))
-			continue;
-		a->ids[a->n] = s->ids[i];
-		a->docs[a->n] = s->docs[i];
-		a->kbs[a->n] = s->kbs[i];
-		memcpy(a->vecs + (size_t)a->n * s->dim,
-		    s->vecs + (size_t)i * s->dim, s->dim * sizeof(float));
-		a->n++;
-	}
+	for (i = 0; i < s->n; i++)
+		if (!VBIT_GET(dead, i))
+			gather_seg_one(a, s, i);
 }
 
 /* Gather the growing segment and the segments with take[i] set. */
@@ -613,6 +631,9 @@ publish(struct ods_vec *v, int mode)
 			flat += v->cur.s[i].seg->n - v->cur.s[i].ndead;
 	if (mode == MODE_COMMIT && flat >= v->p.seal_threshold)
 		mode = MODE_SEAL;
+	/* ods_vec_merge owns the published segments until it swaps. */
+	if (v->merging)
+		mode = MODE_COMMIT;
 	for (i = 0; i < v->cur.n; i++)
 		take[i] = mode == MODE_COMPACT || (mode == MODE_SEAL &&
 		    v->cur.s[i].seg->kind == VSEG_FLAT);
@@ -641,4 +662,250 @@ enum ods_err
 ods_vec_compact(struct ods_vec *v)
 {
 	return publish(v, MODE_COMPACT);
+}
+
+
+/*
+ * ods_vec_merge: what it took (a snapshot of segments and their
+ * tombstones) and, per item of the new segment, where it came from.
+ */
+struct merge {
+	struct vseg	**segs;		/* taken, one reference each */
+	uint64_t	**dead;		/* their tombstones when taken */
+	size_t		  nsegs;
+	uint32_t	 *from_seg;	/* per new item: index into segs */
+	uint32_t	 *from_slot;	/* and slot there */
+	struct gather	  a;
+	uint64_t	  fno;
+};
+
+static void
+merge_fini(struct merge *mg)
+{
+	size_t	i;
+
+	for (i = 0; i < mg->nsegs; i++) {
+		odsi_vseg_unref(mg->segs[i]);
+		free(mg->dead[i]);
+	}
+	free(mg->segs);
+	free(mg->dead);
+	free(mg->from_seg);
+	free(mg->from_slot);
+	gather_fini(&mg->a);
+}
+
+/* wmu held: take the published segments (all, or the flat ones). */
+static int
+merge_take(struct ods_vec *v, int all, struct merge *mg)
+{
+	size_t	i, words, n = 0, flat = 0, dead = 0;
+
+	for (i = 0; i < v->cur.n; i++) {
+		if (!all && v->cur.s[i].seg->kind != VSEG_FLAT)
+			continue;
+		n++;
+		flat += v->cur.s[i].seg->kind == VSEG_FLAT;
+		dead += v->cur.s[i].ndead;
+	}
+	/* One graph without tombstones is merged already. */
+	if (n == 0 || (n == 1 && flat == 0 && dead == 0))
+		return 0;
+	mg->segs = ods_xcalloc(n, sizeof(*mg->segs));
+	mg->dead = ods_xcalloc(n, sizeof(*mg->dead));
+	for (i = 0; i < v->cur.n; i++) {
+		if (!all && v->cur.s[i].seg->kind != VSEG_FLAT)
+			continue;
+		odsi_vseg_ref(v->cur.s[i].seg);
+		mg->segs[mg->nsegs] = v->cur.s[i].seg;
+		words = VBITS_WORDS(v->cur.s[i].seg->n) + 1;
+		mg->dead[mg->nsegs] = ods_xmalloc(words * sizeof(uint64_t));
+		memcpy(mg->dead[mg->nsegs], v->cur.s[i].dead,
+		    words * sizeof(uint64_t));
+		mg->nsegs++;
+	}
+	mg->fno = v->next_file++;
+	v->merging = 1;
+	v->merge_fno = mg->fno;
+	return 1;
+}
+
+/* No lock: the live items of the snapshot into one set of arrays. */
+static enum ods_err
+merge_gather(const struct ods_vec *v, struct merge *mg)
+{
+	const struct vseg	*s;
+	size_t			 i, n = 0;
+	uint32_t		 j;
+
+	for (i = 0; i < mg->nsegs; i++)
+		for (j = 0; j < mg->segs[i]->n; j++)
+			n += !VBIT_GET(mg->dead[i], j);
+	if (n >= UINT32_MAX)
+		return ODS_ETOOBIG;
+	mg->a.ids = malloc((n + 1) * sizeof(int64_t));
+	mg->a.docs = malloc((n + 1) * sizeof(int64_t));
+	mg->a.kbs = malloc((n + 1) * sizeof(int64_t));
+	mg->a.vecs = malloc((n + 1) * v->p.dim * sizeof(float));
+	mg->from_seg = malloc((n + 1) * sizeof(uint32_t));
+	mg->from_slot = malloc((n + 1) * sizeof(uint32_t));
+	if (mg->a.ids == NULL || mg->a.docs == NULL || mg->a.kbs == NULL ||
+	    mg->a.vecs == NULL || mg->from_seg == NULL ||
+	    mg->from_slot == NULL)
+		return ODS_ENOMEM;
+	for (i = 0; i < mg->nsegs; i++) {
+		s = mg->segs[i];
+		for (j = 0; j < s->n; j++) {
+			if (VBIT_GET(mg->dead[i], j))
+				continue;
+			mg->from_seg[mg->a.n] = (uint32_t)i;
+			mg->from_slot[mg->a.n] = j;
+			gather_seg_one(&mg->a, s, j);
+		}
+	}
+	return ODS_OK;
+}
+
+/*
+ * wmu held: put the new segment seg in place of the taken ones, with the
+ * tombstones set since they were taken, and publish. Items added since
+ * are in the growing segment or newer segments, which stay.
+ */
+static enum ods_err
+merge_swap(struct ods_vec *v, struct merge *mg, struct vseg *seg)
+{
+	struct gseg	*ns, *old;
+	struct vident	*e;
+	char		*take;
+	size_t		 i, k, n = 0, nold = v->cur.n;
+	enum ods_err	 er;
+	uint32_t	 j;
+
+	/* The growing segment and new tombstones first: a plain commit. */
+	if (v->dirty) {
+		take = ods_xcalloc(v->cur.n + 1, 1);
+		er = replace(v, take, 0);
+		free(take);
+		if (er != ODS_OK)
+			return er;
+		nold = v->cur.n;
+	}
+	old = v->cur.s;
+	ns = ods_xcalloc(nold + 2, sizeof(*ns));
+	for (j = 0; seg != NULL && j < seg->n; j++) {
+		if (j == 0)
+			ns[n].dead = ods_xcalloc(VBITS_WORDS(seg->n) + 1, 8);
+		ns[n].seg = seg;
+		for (k = 0; k < nold; k++)
+			if (old[k].seg == mg->segs[mg->from_seg[j]])
+				break;
+		/* Gone or tombstoned since it was taken: dead here too. */
+		if (k == nold || VBIT_GET(old[k].dead, mg->from_slot[j])) {
+			VBIT_SET(ns[n].dead, j);
+			ns[n].ndead++;
+		}
+	}
+	n += seg != NULL;
+	for (i = 0; i < nold; i++) {
+		for (k = 0; k < mg->nsegs; k++)
+			if (old[i].seg == mg->segs[k])
+				break;
+		if (k == mg->nsegs)
+			ns[n++] = old[i];
+	}
+	if ((er = publish_gen(v, ns, n)) != ODS_OK) {
+		if (seg != NULL)
+			free(ns[0].dead);
+		free(ns);
+		return er;
+	}
+	(void)pthread_rwlock_wrlock(&v->lock);
+	for (i = 0; i < nold; i++) {
+		for (k = 0; k < mg->nsegs; k++)
+			if (old[i].seg == mg->segs[k])
+				break;
+		if (k < mg->nsegs) {
+			odsi_vseg_unref(old[i].seg);
+			free(old[i].dead);
+		}
+	}
+	free(old);
+	v->cur.s = ns;
+	v->cur.n = n;
+	v->cur.gen = v->next_gen - 1;
+	v->cur.seq = v->seq;
+	for (j = 0; seg != NULL && j < seg->n; j++) {
+		if (VBIT_GET(ns[0].dead, j))
+			continue;
+		e = idmap_get(&v->map, seg->ids[j]);
+		if (e != NULL && e->ref ==
+		    (uint32_t)mg->segs[mg->from_seg[j]]->file_no &&
+		    e->slot == mg->from_slot[j]) {
+			e->ref = (uint32_t)seg->file_no;
+			e->slot = j;
+		}
+	}
+	(void)pthread_rwlock_unlock(&v->lock);
+	return ODS_OK;
+}
+
+enum ods_err
+ods_vec_merge(struct ods_vec *v, int all, int *merged)
+{
+	struct merge		 mg;
+	struct odsi_vhnsw_build	 b;
+	struct vseg_src		 src;
+	struct vseg		*seg = NULL;
+	enum ods_err		 er;
+	int			 took;
+
+	if (merged != NULL)
+		*merged = 0;
+	if (!v->writer)
+		return ODS_EINVAL;
+	memset(&mg, 0, sizeof(mg));
+	(void)pthread_mutex_lock(&v->wmu);
+	took = !v->merging && v->next_file < VGROW_REF &&
+	    merge_take(v, all, &mg);
+	(void)pthread_mutex_unlock(&v->wmu);
+	if (!took)
+		return ODS_OK;
+	memset(&b, 0, sizeof(b));
+	er = merge_gather(v, &mg);
+	if (er == ODS_OK && mg.a.n > 0) {
+		b.n = mg.a.n, b.dim = v->p.dim, b.metric = v->p.metric;
+		b.m = v->p.m, b.efc = v->p.ef_construction;
+		b.vecs = mg.a.vecs;
+		er = odsi_vhnsw_build(&b, mg.fno);
+	}
+	if (er == ODS_OK && mg.a.n > 0) {
+		memset(&src, 0, sizeof(src));
+		src.kind = VSEG_HNSW;
+		src.dim = v->p.dim, src.metric = v->p.metric, src.n = mg.a.n;
+		src.ids = mg.a.ids, src.docs = mg.a.docs, src.kbs = mg.a.kbs;
+		src.vecs = mg.a.vecs;
+		src.g = &b;
+		er = odsi_vfile_write_seg(v->dirfd, mg.fno, &src);
+	}
+	odsi_vhnsw_build_free(&b);
+	if (er == ODS_OK && mg.a.n > 0)
+		er = odsi_vfile_map_seg(v->dirfd, mg.fno, v->p.dim, v->p.metric,
+		    &seg);
+	(void)pthread_mutex_lock(&v->wmu);
+	/* Nothing live was taken: the segments just go (seg stays NULL). */
+	if (er == ODS_OK)
+		er = merge_swap(v, &mg, seg);
+	v->merging = 0;
+	v->merge_fno = 0;
+	(void)pthread_mutex_unlock(&v->wmu);
+	if (er != ODS_OK) {
+		/* The taken segments stay; the new file goes. */
+		odsi_vseg_unref(seg);
+		odsi_vfile_drop_seg(v->dirfd, mg.fno);
+		ods_log(ODS_LOG_WARN, "vec_merge_failed dir=%s err=%s", v->dir,
+		    ods_err_slug(er));
+	} else if (merged != NULL)
+		*merged = 1;
+	merge_fini(&mg);
+	return er;
 }

@@ -73,6 +73,12 @@ struct ods_rag {
 struct rag_ent	*rag_ent(struct ods_rag *, const struct ods_kb *);
 enum ods_err	 rag_ent_sync(struct ods_rag *, struct rag_ent *, int wait_ms)
 		    ODS_MUSTCHECK;
+/*
+ * The same with the database's last seq of the KB already known (want,
+ * read with the KB's row: struct ods_kb's last_seq), which spares a query.
+ */
+enum ods_err	 rag_ent_sync_to(struct ods_rag *, struct rag_ent *,
+		    int wait_ms, uint64_t want) ODS_MUSTCHECK;
 
 /* Built-in tools in their own files (tool.h): the run functions. */
 struct json_object;

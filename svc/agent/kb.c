@@ -26,7 +26,14 @@
 	KBI_TS("k.updated_at") ", " KBI_TS("k.last_indexed_at") ", " \
 	"k.document_count, k.vector_count, (SELECT COUNT(*) FROM " \
 	"indexed_documents d WHERE d.kb_num = k.id AND d.status IN " \
-	"('queued', 'indexing'))"
+	"('queued', 'indexing')), COALESCE((SELECT c.seq FROM " \
+	"document_chunks c WHERE c.kb_num = k.id ORDER BY c.seq DESC " \
+	"LIMIT 1), 0)"
+
+/*
+ * (The last seq is ORDER BY ... DESC LIMIT 1, one index entry: MariaDB
+ * 10.11 reads every entry of the KB for a MAX() in a dependent subquery.)
+ */
 
 enum ods_err
 kbi_lock(struct ods_db_conn *c, int64_t kb)
@@ -96,6 +103,7 @@ row_to(const struct ods_db_res *res, size_t i, struct ods_kb *k)
 	k->document_count = ods_db_res_int0(res, i, 15);
 	k->chunk_count = ods_db_res_int0(res, i, 16);
 	k->indexing = ods_db_res_int0(res, i, 17);
+	k->last_seq = ods_db_res_int0(res, i, 18);
 }
 
 static void

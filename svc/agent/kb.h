@@ -68,6 +68,7 @@ struct ods_kb {
 	int64_t	 document_count;
 	int64_t	 chunk_count;
 	int64_t	 indexing;	/* documents queued or indexing */
+	int64_t	 last_seq;	/* its chunks' last change, when read */
 };
 
 /* Fields of a create or an update: NULL / -1 leave them as they are. */

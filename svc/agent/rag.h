@@ -58,6 +58,8 @@ struct ods_rag_stats {
 	uint64_t	db_seq;		/* the database's last */
 	size_t		vectors;	/* live items of the vector index */
 	size_t		keywords;	/* items of the keyword index */
+	size_t		graphs;		/* vector segments with a graph */
+	size_t		exact;		/* vectors searched exactly */
 	int		writer;		/* this process is the writer */
 };
 enum ods_err	 ods_rag_stats(struct ods_rag *, const struct ods_kb *,

@@ -558,7 +558,9 @@ ods_rag_retrieve(struct ods_rag *rg, const struct ods_kb *kb,
 		fp = &f;
 	}
 	e = rag_ent(rg, kb);
-	if ((er = rag_ent_sync(rg, e, SYNC_WAIT_MS)) != ODS_OK &&
+	/* kb's row came with its chunks' last seq (kb.c): no second query. */
+	if ((er = rag_ent_sync_to(rg, e, SYNC_WAIT_MS,
+	    (uint64_t)kb->last_seq)) != ODS_OK &&
 	    er != ODS_ENOTFOUND) {
 		free(nums);
 		return er;

@@ -58,6 +58,7 @@ ods_t_ok "a $(($(stat -c %s "$t/big.txt") / 1048576)) MB text"
 
 ods_req POST "$A/knowledge-bases" "${alice[@]}" "${J[@]}" -d '{"name":"big","collection_name":"big"}'
 ods_expect_code 201 "a knowledge base"
+bigkb=$(ods_json .data.knowledge_base_id)
 ods_req POST "$A/documents/upload" "${alice[@]}" -F "file=@$t/big.txt;type=text/plain" -F collection=big
 ods_expect_code 202 "a large upload answers 202 while it is indexed"
 big=$(ods_json .data.doc_id)
@@ -169,6 +170,24 @@ ods_req POST "$A/retrieval/hybrid" "${alice[@]}" "${J[@]}" \
 ods_expect_json '.data.results[0].content | test("doc7word")' true "found again after the index was wiped"
 ods_get "$A/knowledge-bases/$kb" "${alice[@]}"
 ods_expect_json '.data.index.vectors' "$want" "the new index caught up"
+# The big document's knowledge base was caught up into exact segments;
+# once it is quiet the writer merges them into one graph in the
+# background, and a vector search finds a chunk by its own text.
+for _ in $(seq 1 900); do
+	ods_get "$A/knowledge-bases/$bigkb" "${alice[@]}"
+	[ "$(ods_json .data.index.vectors)" = "$n" ] &&
+	    [ "$(ods_json .data.index.exact)" = 0 ] &&
+	    [ "$(ods_json .data.index.graphs)" = 1 ] && break
+	sleep 0.2
+done
+ods_expect_json '[.data.index.graphs, .data.index.exact, .data.index.vectors] == [1, 0, '"$n"']' true \
+    "the writer merged the $n vectors into one graph"
+ods_db_sql one_data_studio --raw -e "SELECT content FROM document_chunks WHERE doc_id = '$big' AND chunk_index = 7 AND deleted = 0" >"$t/c7.txt"
+jq -n --rawfile q "$t/c7.txt" --arg kb "$bigkb" \
+    '{query: ($q | rtrimstr("\n")), knowledge_base_id: $kb, top_k: 1, mode: "vector"}' >"$t/c7.json"
+ods_req POST "$A/retrieval/hybrid" "${alice[@]}" "${J[@]}" -d "@$t/c7.json"
+ods_expect_json '"\(.data.results[0].chunk_index) \(.data.results[0].score > 0.98)"' '7 true' \
+    "a vector search through the graph finds the chunk by its text"
 
 # odsctl kb reindex: with the pools stopped, rebuild one knowledge base.
 ods_pool_stop agent TERM 20

@@ -4,9 +4,13 @@
 #   ingest   BENCH_MB of text uploaded into one knowledge base with the
 #            built-in embedder, end to end: the upload, ods-worker's
 #            ingestion into MariaDB, and the agent's indexes (vector + BM25)
-#            caught up. MB/s of wall time, and MB per CPU-second of every
-#            process involved (ods-worker, MariaDB, the agent pool, nginx,
-#            from /proc): "MB/s per core".            Goal >= 5 MB/s per core
+#            caught up (searchable). MB/s of wall time, and MB per
+#            CPU-second of every process involved (ods-worker, MariaDB, the
+#            agent pool, nginx, from /proc): "MB/s per core".
+#                                                     Goal >= 5 MB/s per core
+#   graph    then the agent's writer merges the new vectors into one HNSW
+#            graph in the background: its time and CPU, printed apart, and
+#            the retrieval rows start after it
 #   floor    GET /api/v1/agent/healthz: nginx -> FastCGI -> answer, no work
 #   hybrid, vector, keyword
 #            POST /api/v1/agent/retrieval/hybrid at BENCH_CONNS in flight
@@ -18,7 +22,8 @@
 # Needs a build (ODS_BUILD_DIR, default ./var/build) and the packages of
 # scripts/test (wrk, jq). Settings: BENCH_MB (27: about 100 000 chunks of
 # the default 500/50 chunking), BENCH_REPS (3), BENCH_SECS (10),
-# BENCH_CONNS (8), ODS_AGENT_WORKERS (2). Run it on a quiet box.
+# BENCH_CONNS (8), ODS_AGENT_WORKERS (2), BENCH_HOLD (0). Run it on a
+# quiet box.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../lib/stack.sh"
@@ -80,15 +85,24 @@ awk -v mb="$MB" 'BEGIN {
 size=$(stat -c %s "$t/corpus.txt")
 
 # The CPU seconds of this stack's processes so far: the pools' masters
-# and workers (ods-worker, agent), its MariaDB, its nginx.
+# and workers (ods-worker, agent), its MariaDB, its nginx; cpu PART: one
+# of them (worker, agent, mariadb, nginx).
 cpu() {
-	local tick pids p s=0
+	local tick pids= p s=0 part=${1:-all}
 	tick=$(getconf CLK_TCK)
-	pids="$(ods_pool_master worker) $(ods_pool_workers worker)
-	    $(ods_pool_master agent) $(ods_pool_workers agent)
-	    $(cat "$ODS_STACK_DIR/run/mysqld.pid" 2>/dev/null || :)"
-	p=$(cat "$ODS_STACK_DIR/nginx/nginx.pid" 2>/dev/null || :)
-	[ -n "$p" ] && pids="$pids $p $(ods_children "$p")"
+	case $part in all | worker)
+		pids="$pids $(ods_pool_master worker) $(ods_pool_workers worker)" ;;
+	esac
+	case $part in all | agent)
+		pids="$pids $(ods_pool_master agent) $(ods_pool_workers agent)" ;;
+	esac
+	case $part in all | mariadb)
+		pids="$pids $(cat "$ODS_STACK_DIR/run/mysqld.pid" 2>/dev/null || :)" ;;
+	esac
+	case $part in all | nginx)
+		p=$(cat "$ODS_STACK_DIR/nginx/nginx.pid" 2>/dev/null || :)
+		[ -n "$p" ] && pids="$pids $p $(ods_children "$p")" ;;
+	esac
 	for p in $pids; do
 		[ -r "/proc/$p/stat" ] || continue
 		s=$((s + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
@@ -101,6 +115,7 @@ curl -s "${H[@]}" -H 'Content-Type: application/json' \
     -d '{"name":"bench","collection_name":"bench"}' "$A/knowledge-bases" >"$t/kb.json"
 kb=$(jq -r .data.knowledge_base_id "$t/kb.json")
 c0=$(cpu)
+parts0="$(cpu worker) $(cpu agent) $(cpu mariadb) $(cpu nginx)"
 t0=$(date +%s.%N)
 curl -s "${H[@]}" -F "file=@$t/corpus.txt;type=text/plain" -F "knowledge_base_id=$kb" \
     "$A/documents/upload" >"$t/up.json"
@@ -123,11 +138,36 @@ while :; do
 done
 t1=$(date +%s.%N)
 c1=$(cpu)
-awk -v s="$size" -v a="$t0" -v b="$t1" -v c="$c0" -v d="$c1" -v n="$chunks" 'BEGIN {
+parts1="$(cpu worker) $(cpu agent) $(cpu mariadb) $(cpu nginx)"
+awk -v s="$size" -v a="$t0" -v b="$t1" -v c="$c0" -v d="$c1" -v n="$chunks" \
+    -v p0="$parts0" -v p1="$parts1" 'BEGIN {
 	mb = s / 1048576
 	printf "ingest: %.1f MB, %d chunks in %.1f s: %.2f MB/s wall, %.1f CPU-s: %.2f MB/s per core (goal 5: %.2fx)\n",
 	    mb, n, b - a, mb / (b - a), d - c, mb / (d - c), mb / (d - c) / 5
+	split(p0, x, " "); split(p1, y, " ")
+	printf "  CPU-s: ods-worker %.1f, agent %.1f, MariaDB %.1f, nginx %.1f\n",
+	    y[1] - x[1], y[2] - x[2], y[3] - x[3], y[4] - x[4]
 }' | tee "$t/ingest.txt"
+
+# The writer then merges the new vectors (searched exactly until then)
+# into one graph, in the background, once the KB is quiet: its wall time
+# and CPU, apart, and the whole (ingest and graph) per CPU-second.
+m0=$(date +%s.%N)
+for _ in $(seq 1 1500); do
+	curl -s "${H[@]}" "$A/knowledge-bases/$kb" >"$t/kbs.json"
+	[ "$(jq -r .data.index.exact "$t/kbs.json")" = 0 ] &&
+	    [ "$(jq -r .data.index.graphs "$t/kbs.json")" = 1 ] && break
+	sleep 0.2
+done
+m1=$(date +%s.%N)
+c2=$(cpu)
+awk -v s="$size" -v a="$m0" -v b="$m1" -v c="$c1" -v d="$c2" -v c0="$c0" \
+    -v g="$(jq -r .data.index.graphs "$t/kbs.json")" \
+    -v x="$(jq -r .data.index.exact "$t/kbs.json")" 'BEGIN {
+	mb = s / 1048576
+	printf "graph (background, after 5 s quiet): %.1f s, %.1f CPU-s (%d graph, %d exact); ingest + graph: %.2f MB per CPU-s\n",
+	    b - a, d - c, g, x, mb / (d - c0)
+}' | tee -a "$t/ingest.txt"
 
 # ------------------------------------------------------------- retrieval
 # One wrk Lua script per mode: POSTs with the queries in turn.
@@ -184,3 +224,10 @@ awk -v f="$floor" '{
 	printf "%-8s %10.0f %9.2f %9.2f %8d %9.2fx %11.2fx\n", $1, $2, $3, $4, $5,
 	    $2 / f, $2 / 1000 }' "$t/med.txt"
 cat "$t/ingest.txt"
+# BENCH_HOLD=SECONDS keeps the stack up afterwards, for a profiler: the
+# URL, the token and the KB are in $ODS_STACK_DIR/bench/hold.env.
+if [ "${BENCH_HOLD:-0}" -gt 0 ]; then
+	printf 'A=%s\nTOK=%s\nKB=%s\n' "$A" "$tok" "$kb" >"$t/hold.env"
+	echo "holding for $BENCH_HOLD s: $t/hold.env"
+	sleep "$BENCH_HOLD"
+fi
