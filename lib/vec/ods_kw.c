@@ -367,6 +367,20 @@ no_tables(struct ods_kw *k, struct kw_conn *c)
 }
 
 /*
+ * Once per process, before SQLite is first used: no memory statistics.
+ * They take a process-wide mutex on every allocation, which the search
+ * threads (and FTS5's inserts, an allocation per token) would all queue
+ * on. A config after SQLite started is refused, harmlessly.
+ */
+static pthread_once_t	kw_once = PTHREAD_ONCE_INIT;
+
+static void
+kw_sqlite_init(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/*
  * Opens c, sets it up (the writer's own connection: WAL, the schema; any
  * other: read only), prepares, checks the format; *seq gets the file's.
  */
@@ -379,6 +393,7 @@ conn_open(struct ods_kw *k, struct kw_conn *c, int flags, int own,
 	size_t		 i;
 	int		 rc, w = own && k->writer;
 
+	(void)pthread_once(&kw_once, kw_sqlite_init);
 	/* A search connection serves one thread at a time (the pool). */
 	rc = sqlite3_open_v2(k->path, &c->db, flags | (own ?
 	    SQLITE_OPEN_FULLMUTEX : SQLITE_OPEN_NOMUTEX), NULL);
