@@ -40,7 +40,7 @@ enum {
 	ST_DELITEM, ST_INSFTS, ST_INSITEM, ST_SEARCH, ST_WHEREFTS,
 	ST_WHEREITEMS, ST_COUNT, ST_ADDN, ST_DF, ST_RBEGIN, ST_TOKGET,
 	ST_POST, ST_WHERETOK, ST_DFGET, ST_DFADD, ST_DFDEL,
-	ST_SETMETA, ST_ADDTOK, ST_CAND, ST_DOCITEMS, ST_CANDS, ST__MAX
+	ST_SETMETA, ST_ADDTOK, ST_DOCITEMS, ST_CANDS, ST__MAX
 };
 
 /* Candidates scored per statement (ST_CANDS's ?1 .. ?32). */
@@ -89,13 +89,12 @@ static const char *const sql[ST__MAX] = {
 	[ST_DFDEL] = "DELETE FROM kw_df WHERE term = ?1 AND df <= 0",
 	[ST_SETMETA] = "INSERT OR REPLACE INTO kw_meta VALUES (?1, ?2)",
 	[ST_ADDTOK] = "UPDATE kw_meta SET v = v + ?1 WHERE k = 'ntok'",
-	/* FTS5's content table (its file format): no virtual table cursor. */
-	[ST_CAND] = "SELECT c0, doc_id, kb_id FROM kw_items "
-	    "JOIN kw_fts_content ON kw_fts_content.id = kw_items.id "
-	    "WHERE kw_items.id = ?1",
 	[ST_DOCITEMS] = "SELECT id FROM kw_items WHERE doc_id IN "
 	    "(SELECT value FROM json_each(?1))",
-	/* ST_CAND for KW_CANDS ids at once: one statement, not 32 steps. */
+	/*
+	 * Candidates, KW_CANDS ids at once, from FTS5's content table (its
+	 * file format): no virtual table cursor.
+	 */
 	[ST_CANDS] = "SELECT kw_items.id, c0, doc_id, kb_id FROM kw_items "
 	    "JOIN kw_fts_content ON kw_fts_content.id = kw_items.id "
 	    "WHERE kw_items.id IN (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
@@ -1429,37 +1428,9 @@ gather(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
 	return er;
 }
 
-/* The BM25 of candidate a if it passes f, into cv[*kept]. */
-static enum ods_err
-score_one(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
-    const struct ods_vec_filter *f, const int64_t *docs, int64_t id,
-    struct cand *cv, size_t *kept)
-{
-	sqlite3_stmt	*s = c->st[ST_CAND];
-	struct cand	*x = &cv[*kept];
-	int		 rc;
-
-	(void)sqlite3_bind_int64(s, 1, id);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		x->id = id;
-		x->doc_id = sqlite3_column_int64(s, 1);
-		x->kb_id = sqlite3_column_int64(s, 2);
-		if (passes(f, docs, x)) {
-			x->bm25 = qt_bm25(q, (const char *)
-			    sqlite3_column_text(s, 0),
-			    (size_t)sqlite3_column_bytes(s, 0));
-			(*kept)++;
-		}
-	}
-	(void)sqlite3_reset(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return csqerr(k, c, rc, "candidate");
-	return ODS_OK;
-}
-
 /*
- * score_one for ids[0..n), n <= KW_CANDS, in one statement (ST_CANDS):
- * the rows come in any order; kept ones are appended to cv.
+ * The BM25 of the candidates ids[0..n), n <= KW_CANDS, that pass f, in
+ * one statement (ST_CANDS): appended to cv in the order the rows come.
  */
 static enum ods_err
 score_many(struct ods_kw *k, struct kw_conn *c, const struct qt *q,
@@ -1553,12 +1524,6 @@ search_df(struct ods_kw *k, struct kw_conn *c, const struct odsi_kw_terms *t,
 		acc_select(av + i0, na - i0, m);
 		for (i = i0; i < i0 + m && er == ODS_OK; i += nb) {
 			nb = i0 + m - i < KW_CANDS ? i0 + m - i : KW_CANDS;
-			if (nb < 4 || c->st[ST_CANDS] == NULL) {
-				nb = 1;
-				er = score_one(k, c, q, f, docs, av[i].id, cv,
-				    &kept);
-				continue;
-			}
 			for (b = 0; b < nb; b++)
 				bids[b] = av[i + b].id;
 			er = score_many(k, c, q, f, docs, bids, nb, cv, &kept);
