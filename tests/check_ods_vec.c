@@ -611,6 +611,50 @@ START_TEST(test_merge_beside_changes_keeps_every_change)
 }
 END_TEST
 
+/* A cancelled merge publishes nothing and later ones return at once. */
+START_TEST(test_cancelled_merge_publishes_nothing)
+{
+	size_t			 n = 16000, d = 16, i;
+	float			*x = tu_clustered(n, d, 60, 1.0, 31, 32);
+	struct ods_vec		*v = writer((uint32_t)d, ODS_VEC_COSINE, 100000);
+	struct ods_vec_stats	 st;
+	struct ods_vec_hit	 hits[1];
+	struct mthread		 t;
+	pthread_t		 th;
+	int			 merged = 1;
+
+	for (i = 0; i < 2; i++) {
+		add_rows(v, i + 1, (int64_t)(i * n / 2), x + i * n / 2 * d,
+		    n / 2, d);
+		ck_assert_int_eq(ods_vec_commit(v), ODS_OK);
+	}
+	t.v = v;
+	t.all = 1;
+	t.merged = 0;
+	ck_assert_int_eq(pthread_create(&th, NULL, merge_main, &t), 0);
+	for (i = 0; i < 2000 && !__atomic_load_n(&v->merging,
+	    __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	ods_vec_merge_cancel(v);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(t.er, ODS_EUNAVAIL);
+	ck_assert_int_eq(t.merged, 0);
+	ods_vec_stats(v, &st);
+	ck_assert_uint_eq(st.segments_flat, 2);
+	ck_assert_uint_eq(st.segments_hnsw, 0);
+	ck_assert_uint_eq(st.live, n);
+	ck_assert_int_eq(ods_vec_merge(v, 1, &merged), ODS_EUNAVAIL);
+	ck_assert_int_eq(merged, 0);
+	/* The handle works on: changes and searches. */
+	add_rows(v, 3, (int64_t)n, x, 1, d);
+	ck_assert_int_eq(ods_vec_commit(v), ODS_OK);
+	ck_assert_uint_eq(search_ids(v, x + 5 * d, 1, NULL, 0, 0, hits), 1);
+	ck_assert_int_eq(hits[0].id, 5);
+	ods_vec_close(v);
+	free(x);
+}
+END_TEST
+
 START_TEST(test_add_with_existing_id_replaces_the_item)
 {
 	float			 a[8] = { 1, 0, 0, 0, 0, 0, 0, 0 };
@@ -1308,6 +1352,7 @@ vec_suite(void)
 	tcase_add_test(core, test_hnsw_graph_reaches_every_exact_duplicate);
 	tcase_add_test(core, test_filters_keep_only_matching_items);
 	tcase_add_test(core, test_merge_beside_changes_keeps_every_change);
+	tcase_add_test(core, test_cancelled_merge_publishes_nothing);
 	tcase_add_test(core, test_score_threshold_keeps_scores_at_or_above_it);
 	tcase_add_test(core, test_deleted_items_are_never_returned);
 	tcase_add_test(core, test_add_with_existing_id_replaces_the_item);

@@ -83,6 +83,8 @@ h_agent_fini(void *ctx)
 	if (ac == NULL)
 		return;
 	ac->stop = 1;
+	/* A graph merge of a large KB takes its thread for a minute. */
+	ods_rag_stop(ac->pub.rag);
 	if (ac->running)
 		pthread_join(ac->follower, NULL);
 	ods_llm_usage_free(ac->pub.usage);

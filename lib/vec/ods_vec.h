@@ -178,10 +178,18 @@ enum ods_err	 ods_vec_compact(struct ods_vec *) ODS_MUSTCHECK;
  * second returns ODS_OK at once, *merged 0). Do not close the handle
  * during a merge. *merged (may be NULL) says whether a generation was
  * published. Returns ODS_OK, ODS_EIO, ODS_ENOSPC, ODS_ENOMEM,
- * ODS_ETOOBIG, ODS_EINVAL (reader handle).
+ * ODS_ETOOBIG, ODS_EINVAL (reader handle), ODS_EUNAVAIL (cancelled).
  */
 enum ods_err	 ods_vec_merge(struct ods_vec *, int all, int *merged)
 		    ODS_MUSTCHECK;
+
+/*
+ * For a shutdown: a merge running on the handle gives up within about
+ * 1 024 items of its build, publishing nothing, and every later
+ * ods_vec_merge returns at once; both return ODS_EUNAVAIL. Any thread;
+ * the handle's other operations are unaffected.
+ */
+void		 ods_vec_merge_cancel(struct ods_vec *);
 
 /*
  * Reader: switch to the newest valid generation if there is one; *changed

@@ -613,8 +613,14 @@ odsi_vhnsw_build(struct odsi_vhnsw_build *b, uint64_t seed)
 	build_view(b, &g);
 	b->entry = 0;
 	b->maxlevel = b->n > 0 ? b->levels[0] : 0;
-	for (i = 1; i < b->n; i++)
+	for (i = 1; i < b->n; i++) {
+		if ((i & 1023) == 0 && b->cancel != NULL &&
+		    __atomic_load_n(b->cancel, __ATOMIC_RELAXED)) {
+			odsi_vhnsw_build_free(b);
+			return ODS_EUNAVAIL;
+		}
 		insert(b, &g, i);
+	}
 	if (adopt_orphans(b, &g) == -1)
 		goto nomem;
 	return ODS_OK;

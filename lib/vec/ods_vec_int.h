@@ -114,8 +114,13 @@ struct odsi_vhnsw_build {
 	uint32_t	*up;
 	size_t		 uplen;
 	uint32_t	 entry, maxlevel;
+	const int	*cancel;	/* non-zero: give up (may be NULL) */
 };
-/* Builds a graph over vecs[n * dim]; arrays are malloc'd into b. */
+/*
+ * Builds a graph over vecs[n * dim]; arrays are malloc'd into b. Returns
+ * ODS_EUNAVAIL when *b->cancel was set meanwhile (checked every 1 024
+ * items).
+ */
 enum ods_err	 odsi_vhnsw_build(struct odsi_vhnsw_build *, uint64_t seed);
 void		 odsi_vhnsw_build_free(struct odsi_vhnsw_build *);
 size_t		 odsi_vhnsw_search(const struct vseg *, const struct vsel *,
@@ -227,6 +232,7 @@ struct ods_vec {
 	struct vidmap		 map;
 	int			 merging;	/* ods_vec_merge building */
 	uint64_t		 merge_fno;	/* its file, kept by gc */
+	int			 merge_stop;	/* ods_vec_merge_cancel (atomic) */
 };
 
 void		 odsi_vgen_free(struct vgen *);

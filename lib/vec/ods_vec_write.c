@@ -857,12 +857,14 @@ ods_vec_merge(struct ods_vec *v, int all, int *merged)
 	struct vseg_src		 src;
 	struct vseg		*seg = NULL;
 	enum ods_err		 er;
-	int			 took;
+	int			 took, written = 0;
 
 	if (merged != NULL)
 		*merged = 0;
 	if (!v->writer)
 		return ODS_EINVAL;
+	if (__atomic_load_n(&v->merge_stop, __ATOMIC_RELAXED))
+		return ODS_EUNAVAIL;
 	memset(&mg, 0, sizeof(mg));
 	(void)pthread_mutex_lock(&v->wmu);
 	took = !v->merging && v->next_file < VGROW_REF &&
@@ -876,6 +878,7 @@ ods_vec_merge(struct ods_vec *v, int all, int *merged)
 		b.n = mg.a.n, b.dim = v->p.dim, b.metric = v->p.metric;
 		b.m = v->p.m, b.efc = v->p.ef_construction;
 		b.vecs = mg.a.vecs;
+		b.cancel = &v->merge_stop;
 		er = odsi_vhnsw_build(&b, mg.fno);
 	}
 	if (er == ODS_OK && mg.a.n > 0) {
@@ -886,6 +889,7 @@ ods_vec_merge(struct ods_vec *v, int all, int *merged)
 		src.vecs = mg.a.vecs;
 		src.g = &b;
 		er = odsi_vfile_write_seg(v->dirfd, mg.fno, &src);
+		written = er == ODS_OK;
 	}
 	odsi_vhnsw_build_free(&b);
 	if (er == ODS_OK && mg.a.n > 0)
@@ -901,11 +905,19 @@ ods_vec_merge(struct ods_vec *v, int all, int *merged)
 	if (er != ODS_OK) {
 		/* The taken segments stay; the new file goes. */
 		odsi_vseg_unref(seg);
-		odsi_vfile_drop_seg(v->dirfd, mg.fno);
-		ods_log(ODS_LOG_WARN, "vec_merge_failed dir=%s err=%s", v->dir,
-		    ods_err_slug(er));
+		if (written)
+			odsi_vfile_drop_seg(v->dirfd, mg.fno);
+		if (er != ODS_EUNAVAIL)
+			ods_log(ODS_LOG_WARN, "vec_merge_failed dir=%s err=%s",
+			    v->dir, ods_err_slug(er));
 	} else if (merged != NULL)
 		*merged = 1;
 	merge_fini(&mg);
 	return er;
+}
+
+void
+ods_vec_merge_cancel(struct ods_vec *v)
+{
+	__atomic_store_n(&v->merge_stop, 1, __ATOMIC_RELAXED);
 }

@@ -52,6 +52,12 @@ enum ods_err	 ods_rag_sync(struct ods_rag *, const struct ods_kb *,
  * second: writers catch up, readers try to become writers.
  */
 void		 ods_rag_sync_all(struct ods_rag *);
+/*
+ * For a shutdown: a vector graph being merged in the background gives up
+ * (ods_vec_merge_cancel), and no other merge starts, so that the thread
+ * running ods_rag_sync_all returns within moments.
+ */
+void		 ods_rag_stop(struct ods_rag *);
 /* What this machine's indexes of a KB hold (after a sync without wait). */
 struct ods_rag_stats {
 	uint64_t	seq;		/* changes applied (the lower of two) */

@@ -481,7 +481,9 @@ rag_merge(struct rag_ent *e, int all)
 		pthread_rwlock_unlock(&e->rw);
 		return;
 	}
-	if ((er = ods_vec_merge(e->vec, all, &merged)) != ODS_OK)
+	/* ODS_EUNAVAIL: stopped for a shutdown (ods_rag_stop). */
+	if ((er = ods_vec_merge(e->vec, all, &merged)) != ODS_OK &&
+	    er != ODS_EUNAVAIL)
 		ods_log(ODS_LOG_WARN, "rag_index_merge_failed kb=%lld err=%s",
 		    (long long)e->kb, ods_err_slug(er));
 	ods_vec_stats(e->vec, &st);
@@ -579,6 +581,21 @@ ods_rag_sync_all(struct ods_rag *rg)
 			rag_merge(e, all);
 	}
 	ods_kb_list_free(kbs, n);
+}
+
+void
+ods_rag_stop(struct ods_rag *rg)
+{
+	struct rag_ent	*e;
+
+	pthread_mutex_lock(&rg->mu);
+	for (e = rg->ents; e != NULL; e = e->next) {
+		pthread_rwlock_rdlock(&e->rw);
+		if (e->vec != NULL && e->writer)
+			ods_vec_merge_cancel(e->vec);
+		pthread_rwlock_unlock(&e->rw);
+	}
+	pthread_mutex_unlock(&rg->mu);
 }
 
 static int
