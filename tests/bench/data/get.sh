@@ -12,7 +12,9 @@
 # scripts/test. Settings: BENCH_PROCS (2), BENCH_THREADS (4), BENCH_CONNS
 # (64), BENCH_WRK_THREADS (2), BENCH_DURATION (10 s), BENCH_WARMUP (3 s),
 # BENCH_REPS (3), ODS_NGINX_WORKERS (2), BENCH_UNIX (1: MariaDB and Redis
-# over their unix sockets; 0: loopback TCP).
+# over their unix sockets; 0: loopback TCP), BENCH_HOLD (0: seconds to
+# keep the stack up afterwards for a profiler; the URL and the token are
+# in $ODS_STACK_DIR/hold.env).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../lib/stack.sh"
@@ -162,5 +164,10 @@ if awk -v a="$got" 'BEGIN { exit !(a >= 0.5) }'; then
 	printf '\ngoal get >= 0.5 x F0: met (%s)\n' "$got"
 else
 	printf '\ngoal get >= 0.5 x F0: MISSED (%s)\n' "$got"
+fi
+if [ "${BENCH_HOLD:-0}" -gt 0 ]; then
+	printf 'URL=%s\nTOK=%s\n' "${URL[get]}" "$VIEW" >"$ODS_STACK_DIR/hold.env"
+	echo "holding for $BENCH_HOLD s: $ODS_STACK_DIR/hold.env"
+	sleep "$BENCH_HOLD"
 fi
 kill -TERM "$F0_PID" 2>/dev/null || true
