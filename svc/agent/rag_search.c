@@ -33,6 +33,7 @@
 #define DEPTH_MIN	20
 #define DEPTH_MARGIN	8
 #define HYDRATE		32	/* ids per hydrating statement */
+#define HYDRATE_FEW	8	/* ... or this many when few hits are missing */
 #define MAX_DOC_IDS	100
 #define MMR_POOL	4	/* candidates hydrated per hit for MMR */
 
@@ -342,10 +343,19 @@ out:
 
 #define Q8	"?, ?, ?, ?, ?, ?, ?, ?"
 #define Q32	Q8 ", " Q8 ", " Q8 ", " Q8
+#define HYDRATE_SQL(ids)						\
+	"SELECT c.id, c.doc_num, c.chunk_index, c.content, d.doc_id, "	\
+	"d.title, d.file_name FROM document_chunks c JOIN "		\
+	"indexed_documents d ON d.id = c.doc_num WHERE c.deleted = 0 "	\
+	"AND d.status = 'indexed' AND c.kb_num = ? AND c.id IN (" ids ")"
 
 /*
  * Fill hits from the candidates, in their order, with what MariaDB holds
  * of them now: deleted chunks and documents not indexed are left out.
+ * A statement asks for the hits still missing and two more, in one of two
+ * prepared sizes: MariaDB's range optimizer and join cost grow with the
+ * IN list (32 ids cost about twice what 8 do), and a top_k of 5 is the
+ * common query (tests/bench/kb).
  */
 static enum ods_err
 hydrate(struct ods_db *db, const struct ods_kb *kb, const struct cand *cv,
@@ -355,25 +365,26 @@ hydrate(struct ods_db *db, const struct ods_kb *kb, const struct cand *cv,
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[HYDRATE + 1];
 	enum ods_err		 er;
-	size_t			 i, j, r, nrows;
+	size_t			 i, j, r, nrows, step;
 
 	*nh = 0;
 	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
 		return er;
-	for (i = 0; i < nc && *nh < want && er == ODS_OK; i += HYDRATE) {
+	for (i = 0; i < nc && *nh < want && er == ODS_OK; i += step) {
+		step = want - *nh + 2 <= HYDRATE_FEW ? HYDRATE_FEW : HYDRATE;
 		a[0] = ods_db_int(kb->id);
-		for (j = 0; j < HYDRATE; j++)
+		for (j = 0; j < step; j++)
 			a[j + 1] = ods_db_int(i + j < nc ? cv[i + j].id : 0);
-		er = ods_db_query(c, "SELECT c.id, c.doc_num, c.chunk_index, "
-		    "c.content, d.doc_id, d.title, d.file_name FROM "
-		    "document_chunks c JOIN indexed_documents d ON d.id = "
-		    "c.doc_num WHERE c.deleted = 0 AND d.status = 'indexed' AND "
-		    "c.kb_num = ? AND c.id IN (" Q32 ")", a, HYDRATE + 1,
-		    HYDRATE, &res);
+		if (step == HYDRATE_FEW)
+			er = ods_db_query(c, HYDRATE_SQL(Q8), a, step + 1, step,
+			    &res);
+		else
+			er = ods_db_query(c, HYDRATE_SQL(Q32), a, step + 1, step,
+			    &res);
 		if (er != ODS_OK)
 			break;
 		nrows = ods_db_res_nrows(res);
-		for (j = i; j < i + HYDRATE && j < nc && *nh < want; j++) {
+		for (j = i; j < i + step && j < nc && *nh < want; j++) {
 			for (r = 0; r < nrows; r++)
 				if (ods_db_res_int0(res, r, 0) == cv[j].id)
 					break;
