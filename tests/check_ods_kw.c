@@ -87,6 +87,9 @@ search_f(struct ods_kw *k, const char *q, const struct ods_vec_filter *f,
 		ids[i] = h[i].id;
 		ck_assert(h[i].score >= 0 && h[i].score < 1);
 		ck_assert_int_eq(h[i].doc_id, h[i].id);
+		/* kb_id as filled() or the 10-item sets (1) stored it */
+		ck_assert(h[i].kb_id == 1 ||
+		    h[i].kb_id == (h[i].id % 2 == 1 ? 10 : 20));
 		if (i > 0)
 			ck_assert(h[i].score <= h[i - 1].score);
 	}
