@@ -41,7 +41,7 @@ enum {
 	ST_WHEREITEMS, ST_COUNT, ST_ADDN, ST_DF, ST_RBEGIN, ST_TOKGET,
 	ST_POST, ST_WHERETOK, ST_DFGET, ST_DFADD, ST_DFDEL,
 	ST_SETMETA, ST_ADDTOK, ST_DOCITEMS, ST_CANDS, ST_TEXTS, ST_ITEMS,
-	ST__MAX
+	ST_MAXID, ST__MAX
 };
 
 /* Candidates scored per statement (ST_CANDS's, ST_TEXTS' ?1 .. ?32). */
@@ -110,6 +110,7 @@ static const char *const sql[ST__MAX] = {
 	[ST_ITEMS] = "SELECT id, doc_id, kb_id FROM kw_items WHERE id IN "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, " P8(1) ", ?19, "
 	    "?20, " P8(2) ", ?29, ?30, ?31, ?32)",
+	[ST_MAXID] = "SELECT coalesce(max(id), 0) FROM kw_items",
 };
 
 /* One transaction: a reader sees all of it or an empty file. */
@@ -162,6 +163,8 @@ struct ods_kw {
 	int		 writer;
 	int		 lockfd;
 	uint64_t	 seq;		/* writer: last applied */
+	int64_t		 maxid;		/* writer: no item has a larger id;
+					   -1 unknown (read at the next add) */
 	int64_t		 ndelta;	/* writer: items added in this tx */
 	int64_t		 tdelta;	/* writer: tokens added in this tx */
 	struct dfent	*df;		/* writer: open addressing */
@@ -225,6 +228,20 @@ static enum ods_err
 run(struct ods_kw *k, int which)
 {
 	return crun(k, &k->c, which);
+}
+
+/* The writer's statement which (one integer column) into *v. */
+static enum ods_err
+run_int(struct ods_kw *k, int which, int64_t *v)
+{
+	sqlite3_stmt	*s = k->c.st[which];
+	int		 rc;
+
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
+	(void)sqlite3_reset(s);
+	return rc == SQLITE_ROW ? ODS_OK : csqerr(k, &k->c, rc, sql[which]);
 }
 
 /* kw_meta's key into *v: ODS_ENOTFOUND when missing. */
@@ -320,6 +337,7 @@ handle_new(const char *dir)
 
 	k = ods_xcalloc(1, sizeof(*k));
 	k->lockfd = -1;
+	k->maxid = -1;
 	k->dir = ods_xstrdup(dir);
 	(void)ods_xasprintf(&k->path, "%s/%s", dir, ODS_KW_FILE);
 	(void)pthread_mutex_init(&k->mu, NULL);
@@ -770,6 +788,8 @@ tx_end(struct ods_kw *k, uint64_t seq, enum ods_err er)
 		k->seq = seq;
 	if (er != ODS_OK && !sqlite3_get_autocommit(k->c.db))
 		(void)run(k, ST_ROLLBACK);
+	if (er != ODS_OK)
+		k->maxid = -1;
 	df_clear(k);
 	k->tdelta = 0;
 	return er;
@@ -804,8 +824,20 @@ add_one(struct ods_kw *k, const struct ods_kw_item *it)
 	enum ods_err	 er;
 	size_t		 need, n;
 
-	if ((er = del_id(k, it->id, NULL)) != ODS_OK)
+	/*
+	 * An id above every item's is new: no row to replace, which spares
+	 * two statements an item during an ingestion (ids grow).
+	 */
+	if (k->maxid < 0) {
+		if ((er = run_int(k, ST_MAXID, &k->maxid)) != ODS_OK) {
+			k->maxid = -1;
+			return er;
+		}
+	}
+	if (it->id <= k->maxid && (er = del_id(k, it->id, NULL)) != ODS_OK)
 		return er;
+	if (it->id > k->maxid)
+		k->maxid = it->id;
 	need = 3 * it->len + 1;
 	if (need > k->toklen) {
 		free(k->tok);
