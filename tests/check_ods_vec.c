@@ -523,6 +523,22 @@ merge_main(void *arg)
 	return NULL;
 }
 
+/* Starts a merge of everything in v on *th; returns once it builds. */
+static void
+merge_start(struct ods_vec *v, struct mthread *t, pthread_t *th)
+{
+	size_t	i;
+
+	t->v = v;
+	t->all = 1;
+	t->merged = 0;
+	ck_assert_int_eq(pthread_create(th, NULL, merge_main, t), 0);
+	for (i = 0; i < 2000 && !__atomic_load_n(&v->merging,
+	    __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	ck_assert(__atomic_load_n(&v->merging, __ATOMIC_ACQUIRE));
+}
+
 /*
  * A merge builds its graph while changes go on: items deleted or replaced
  * meanwhile stay dead in the merged segment, items added meanwhile stay
@@ -554,14 +570,7 @@ START_TEST(test_merge_beside_changes_keeps_every_change)
 	ck_assert_int_eq(ods_vec_commit(v), ODS_OK);
 	ods_vec_stats(v, &st);
 	ck_assert_uint_eq(st.segments_flat, 4);
-	t.v = v;
-	t.all = 1;
-	t.merged = 0;
-	ck_assert_int_eq(pthread_create(&th, NULL, merge_main, &t), 0);
-	for (i = 0; i < 2000 && !__atomic_load_n(&v->merging,
-	    __ATOMIC_ACQUIRE); i++)
-		usleep(1000);
-	ck_assert(__atomic_load_n(&v->merging, __ATOMIC_ACQUIRE));
+	merge_start(v, &t, &th);
 	/* While it builds: deletes, replacements, additions, commits. */
 	for (i = 5; i < n; i += 10)
 		ck_assert_int_eq(ods_vec_delete(v, seq++, (int64_t)i, NULL),
@@ -628,13 +637,7 @@ START_TEST(test_cancelled_merge_publishes_nothing)
 		    n / 2, d);
 		ck_assert_int_eq(ods_vec_commit(v), ODS_OK);
 	}
-	t.v = v;
-	t.all = 1;
-	t.merged = 0;
-	ck_assert_int_eq(pthread_create(&th, NULL, merge_main, &t), 0);
-	for (i = 0; i < 2000 && !__atomic_load_n(&v->merging,
-	    __ATOMIC_ACQUIRE); i++)
-		usleep(1000);
+	merge_start(v, &t, &th);
 	ods_vec_merge_cancel(v);
 	ck_assert_int_eq(pthread_join(th, NULL), 0);
 	ck_assert_int_eq(t.er, ODS_EUNAVAIL);
