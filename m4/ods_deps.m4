@@ -29,6 +29,12 @@ AC_DEFUN([ODS_CHECK_DEPS], [
 	    [AC_MSG_ERROR([uchardet not found (Debian: libuchardet-dev)])])
 	PKG_CHECK_MODULES([SQLITE], [sqlite3 >= 3.35], [],
 	    [AC_MSG_ERROR([SQLite not found (Debian: libsqlite3-dev)])])
+	dnl lib/vec (the keyword index): English stems. Debian ships no .pc.
+	AC_CHECK_HEADER([libstemmer.h], [],
+	    [AC_MSG_ERROR([libstemmer not found (Debian: libstemmer-dev)])])
+	AC_CHECK_LIB([stemmer], [sb_stemmer_new], [STEMMER_LIBS=-lstemmer],
+	    [AC_MSG_ERROR([libstemmer not found (Debian: libstemmer-dev)])])
+	AC_SUBST([STEMMER_LIBS])
 	PKG_CHECK_MODULES([CHECK], [check >= 0.10], [have_check=yes],
 	    [have_check=no
 	     AC_MSG_WARN([Check not found (Debian: check): make check disabled])])

@@ -2,7 +2,8 @@
  * tests/check_ods_kw.c — the keyword index: tokens, search in English,
  * Chinese and Japanese, deletes, filters, reopen, other processes, kill
  * -9 of the writer, hostile queries; its BM25 against FTS5's own, its
- * document frequencies against fts5vocab's, a first-version file.
+ * document frequencies against fts5vocab's, a first-version file, English
+ * stems and a file of format 1 (words not stemmed).
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 #include "core/ods_log.h"
 #include "vec/ods_kw.h"
 #include "vec/ods_vec.h"
+#include "vec/ods_vec_int.h"
 #include "vec/vec_testutil.h"
 #include "ods_check.h"
 
@@ -131,6 +133,40 @@ START_TEST(test_tokens_are_lowercased_words_and_cjk_bigrams)
 	ck_assert_uint_eq(n, 16);
 	ck_assert_uint_eq(ods_kw_tokenize("!!! ... ???", 11, out, 8), 0);
 	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+/* Words of ASCII letters become their Snowball English stems. */
+START_TEST(test_english_words_are_stemmed)
+{
+	char		 out[256];
+	const char	*t = "Compression compressed COMPRESSES running runs "
+	    "ran mp3s café is xy";
+
+	(void)ods_kw_tokenize(t, strlen(t), out, sizeof(out));
+	ck_assert_str_eq(out, "compress compress compress run run ran mp3s "
+	    "café is xy");
+	(void)odsi_kw_tokenize(t, strlen(t), 0, out, sizeof(out));
+	ck_assert_str_eq(out, "compression compressed compresses running "
+	    "runs ran mp3s café is xy");
+}
+END_TEST
+
+START_TEST(test_another_form_of_a_word_finds_the_item)
+{
+	struct ods_kw	*k = filled();
+	int64_t		 ids[16];
+	size_t		 n;
+
+	/* "Backups ... run" (3) for "backing up running"; "stripes" (8, 1) */
+	n = search(k, "backing up running", ids);
+	ck_assert_uint_ge(n, 1);
+	ck_assert_int_eq(ids[0], 3);
+	n = search(k, "striped", ids);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ids[0], 8);
+	ck_assert_int_eq(ids[1], 1);
+	ods_kw_close(k);
 }
 END_TEST
 
@@ -767,6 +803,67 @@ START_TEST(test_a_file_without_frequencies_is_searched_and_rebuilt)
 }
 END_TEST
 
+/*
+ * A file of format 1 (its words as written): a reader searches it with
+ * words as written; its writer empties it (seq 0) for the owner to
+ * refill from the source, and a reader open across that follows.
+ */
+START_TEST(test_a_format1_file_is_read_then_emptied_by_its_writer)
+{
+	struct ods_kw		*k, *r;
+	struct ods_kw_stats	 st;
+	sqlite3			*db;
+	sqlite3_stmt		*s;
+	char			 path[4096], tok[512];
+	int64_t			 ids[16];
+	size_t			 i, n;
+
+	k = filled();
+	ods_kw_close(k);
+	snprintf(path, sizeof(path), "%s/%s", dir, ODS_KW_FILE);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "UPDATE kw_fts SET tok = ?1 "
+	    "WHERE rowid = ?2", -1, &s, NULL), SQLITE_OK);
+	for (i = 0; i < ODS_NELEM(docs); i++) {
+		(void)odsi_kw_tokenize(docs[i], strlen(docs[i]), 0, tok,
+		    sizeof(tok));
+		sqlite3_bind_text(s, 1, tok, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		ck_assert_int_eq(sqlite3_step(s), SQLITE_DONE);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	/* Frequencies not kept (dfseq behind seq): FTS5's bm25 ranks. */
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE kw_meta SET v = 1 WHERE "
+	    "k = 'format'; UPDATE kw_meta SET v = 0 WHERE k = 'dfseq'",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	ck_assert_int_eq(ods_kw_open_reader(dir, &r), ODS_OK);
+	n = search(r, "stripes", ids);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ids[0], 8);
+	ck_assert_uint_eq(search(r, "striped", ids), 0);
+
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	ck_assert_uint_eq(ods_kw_seq(k), 0);
+	ck_assert_int_eq(ods_kw_stats(k, &st), ODS_OK);
+	ck_assert_uint_eq(st.items, 0);
+	ck_assert_int_eq(sql_int("SELECT v FROM kw_meta WHERE k = 'format'"),
+	    2);
+	ck_assert_uint_eq(search(r, "stripes", ids), 0);
+	ods_kw_close(k);
+	k = filled();			/* the owner's refill */
+	df_is_exact();
+	n = search(r, "striped", ids);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ids[0], 8);
+	ck_assert_uint_eq(ods_kw_seq(r), 1);
+	ods_kw_close(k);
+	ods_kw_close(r);
+}
+END_TEST
+
 START_TEST(test_hostile_queries_are_plain_words)
 {
 	static const char *const q[] = {
@@ -901,6 +998,8 @@ kw_suite(void)
 	tcase_add_checked_fixture(errors, setup, teardown);
 	tcase_set_timeout(limits, 60);
 	tcase_add_test(core, test_tokens_are_lowercased_words_and_cjk_bigrams);
+	tcase_add_test(core, test_english_words_are_stemmed);
+	tcase_add_test(core, test_another_form_of_a_word_finds_the_item);
 	tcase_add_test(core, test_match_expression_quotes_every_token);
 	tcase_add_test(core, test_english_search_finds_the_document);
 	tcase_add_test(core,
@@ -920,6 +1019,8 @@ kw_suite(void)
 	tcase_add_test(core, test_document_frequencies_follow_every_change);
 	tcase_add_test(core,
 	    test_a_file_without_frequencies_is_searched_and_rebuilt);
+	tcase_add_test(core,
+	    test_a_format1_file_is_read_then_emptied_by_its_writer);
 	tcase_add_test(limits, test_hostile_queries_are_plain_words);
 	tcase_add_test(errors, test_second_writer_fails_with_conflict);
 	tcase_add_test(errors, test_bad_calls_are_refused);

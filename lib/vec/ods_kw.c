@@ -30,7 +30,15 @@
 #include "vec/ods_vec.h"
 #include "vec/ods_vec_int.h"
 
-#define KW_FORMAT	1
+/*
+ * 2: words of ASCII letters stemmed (ods_kw_tok.c). A file of format 1
+ * is still read (queries not stemmed) until its writer opens it, which
+ * empties it for a rebuild from the source: see upgrade().
+ */
+#define KW_FORMAT	2
+#define KW_FORMAT_MIN	1
+#define KW_STR(x)	#x
+#define KW_XSTR(x)	KW_STR(x)
 #define KW_LOCK		"kw.lock"
 #define KW_BUSY_MS	5000
 #define KW_MMAP		"1073741824"	/* bytes mapped by a reader */
@@ -113,25 +121,47 @@ static const char *const sql[ST__MAX] = {
 	[ST_MAXID] = "SELECT coalesce(max(id), 0) FROM kw_items",
 };
 
+/* The tables (an upgrade makes kw_fts, kw_vocab and kw_df anew). */
+#define KW_TABLES \
+	"CREATE TABLE IF NOT EXISTS kw_meta (k TEXT PRIMARY KEY, " \
+	"v INTEGER NOT NULL) WITHOUT ROWID;" \
+	"CREATE TABLE IF NOT EXISTS kw_items (id INTEGER PRIMARY KEY, " \
+	"doc_id INTEGER NOT NULL, kb_id INTEGER NOT NULL);" \
+	"CREATE INDEX IF NOT EXISTS kw_items_doc ON kw_items (doc_id);" \
+	"CREATE INDEX IF NOT EXISTS kw_items_kb ON kw_items (kb_id);" \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kw_fts USING fts5(tok, " \
+	"tokenize = 'unicode61 remove_diacritics 2');" \
+	"CREATE VIRTUAL TABLE IF NOT EXISTS kw_vocab USING " \
+	"fts5vocab(kw_fts, 'row');" \
+	/* Documents per token (and per "字 *" prefix): see df_sync(). */ \
+	"CREATE TABLE IF NOT EXISTS kw_df (term TEXT PRIMARY KEY, " \
+	"df INTEGER NOT NULL) WITHOUT ROWID;"
+
 /* One transaction: a reader sees all of it or an empty file. */
 static const char schema[] =
 	"BEGIN IMMEDIATE;"
-	"CREATE TABLE IF NOT EXISTS kw_meta (k TEXT PRIMARY KEY, "
-	"v INTEGER NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS kw_items (id INTEGER PRIMARY KEY, "
-	"doc_id INTEGER NOT NULL, kb_id INTEGER NOT NULL);"
-	"CREATE INDEX IF NOT EXISTS kw_items_doc ON kw_items (doc_id);"
-	"CREATE INDEX IF NOT EXISTS kw_items_kb ON kw_items (kb_id);"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kw_fts USING fts5(tok, "
-	"tokenize = 'unicode61 remove_diacritics 2');"
-	"CREATE VIRTUAL TABLE IF NOT EXISTS kw_vocab USING "
-	"fts5vocab(kw_fts, 'row');"
-	/* Documents per token (and per "字 *" prefix): see df_sync(). */
-	"CREATE TABLE IF NOT EXISTS kw_df (term TEXT PRIMARY KEY, "
-	"df INTEGER NOT NULL) WITHOUT ROWID;"
-	"INSERT OR IGNORE INTO kw_meta VALUES ('format', 1), ('seq', 0);"
+	KW_TABLES
+	"INSERT OR IGNORE INTO kw_meta VALUES ('format', "
+	KW_XSTR(KW_FORMAT) "), ('seq', 0);"
 	/* A file of the first version has no count yet. */
 	"INSERT OR IGNORE INTO kw_meta SELECT 'n', count(*) FROM kw_items;"
+	"COMMIT;";
+
+/*
+ * An older file emptied and made current, in one transaction: its
+ * tokens are not what today's queries look for, and MariaDB has the
+ * texts. seq 0 makes the owner refill it as it fills a new file.
+ */
+static const char upgrade_sql[] =
+	"BEGIN IMMEDIATE;"
+	"DROP TABLE IF EXISTS kw_vocab;"
+	"DROP TABLE IF EXISTS kw_fts;"
+	"DROP TABLE IF EXISTS kw_df;"
+	"DELETE FROM kw_items;"
+	KW_TABLES
+	"INSERT OR REPLACE INTO kw_meta VALUES ('format', "
+	KW_XSTR(KW_FORMAT) "), ('seq', 0), ('dfseq', 0), ('n', 0), "
+	"('ntok', 0);"
 	"COMMIT;";
 
 /* One SQLite connection and its statements. */
@@ -459,10 +489,23 @@ conn_open(struct ods_kw *k, struct kw_conn *c, int flags, int own,
 		}
 		return er;
 	}
-	if (format != KW_FORMAT || *seq < 0) {
+	if (format < KW_FORMAT_MIN || format > KW_FORMAT || *seq < 0) {
 		ods_log(ODS_LOG_ERR, "kw_format dir=%s format=%" PRId64,
 		    k->dir, format);
 		return ODS_ECORRUPT;
+	}
+	if (w && format < KW_FORMAT) {
+		ods_log(ODS_LOG_WARN, "kw_format_upgrade dir=%s from=%"
+		    PRId64 " to=%d seq=%" PRId64 " (emptied: rebuilt from "
+		    "the source)", k->dir, format, KW_FORMAT, *seq);
+		rc = sqlite3_exec(c->db, upgrade_sql, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			if (!sqlite3_get_autocommit(c->db))
+				(void)sqlite3_exec(c->db, "ROLLBACK", NULL,
+				    NULL, NULL);
+			return csqerr(k, c, rc, "upgrade");
+		}
+		*seq = 0;
 	}
 	return ODS_OK;
 }
@@ -1650,7 +1693,7 @@ ods_kw_search(struct ods_kw *k, const char *query, size_t qlen, size_t kmax,
 	struct odsi_kw_terms	*t = NULL;
 	struct kw_conn		*c;
 	enum ods_err		 er;
-	int64_t			 seq, dfseq;
+	int64_t			 seq, dfseq, format;
 	char			*j = NULL;
 
 	*nhits = 0;
@@ -1665,11 +1708,14 @@ ods_kw_search(struct ods_kw *k, const char *query, size_t qlen, size_t kmax,
 		free(j);
 		return ODS_ENOMEM;
 	}
-	odsi_kw_terms(query, qlen, t);
+	odsi_kw_terms(query, qlen, 1, t);
 	if (t->n == 0 || (er = pool_get(k, &c)) != ODS_OK)
 		goto out;
 	/* One read transaction: kw_df, the counts and FTS5 agree. */
 	if ((er = crun(k, c, ST_RBEGIN)) == ODS_OK) {
+		/* A file of format 1 holds words as they were written. */
+		if (cmeta(k, c, "format", &format) == ODS_OK && format < 2)
+			odsi_kw_terms(query, qlen, 0, t);
 		if (cmeta(k, c, "seq", &seq) == ODS_OK &&
 		    cmeta(k, c, "dfseq", &dfseq) == ODS_OK && seq == dfseq &&
 		    (c->hasdf || prepare_df(c)))

@@ -4,7 +4,9 @@
  *
  * Tokens: texts and queries go through ods_kw_tokenize(): lowercased
  * words of letters and digits (Latin, Greek, Cyrillic, ... fullwidth
- * forms folded to ASCII; at most 64 bytes kept of a word), and for CJK
+ * forms folded to ASCII; at most 64 bytes kept of a word; a word of
+ * three or more ASCII letters becomes its Snowball English stem, so
+ * "compressed" finds "compression"), and for CJK
  * runs (Han, Hiragana, Katakana, Hangul) overlapping character bigrams,
  * or the character alone when the run has one. The token string is what
  * FTS5 indexes (tokenizer unicode61), so "数据库" is found inside
@@ -26,7 +28,10 @@
  * items when the query has no other token; an item with none of the
  * rarer tokens is not ranked, whatever its common ones. A file whose
  * kw_df is missing or behind (written by an older version) is ranked
- * by FTS5's bm25() until its writer, at open, rebuilds kw_df.
+ * by FTS5's bm25() until its writer, at open, rebuilds kw_df. A file of
+ * format 1 (words not stemmed) is searched with words as written until
+ * its writer opens it: that empties it (seq 0, logged kw_format_upgrade)
+ * for the owner to refill from the source, as a new file.
  *
  * Durability: every ods_kw_add/delete is one transaction in WAL mode
  * with synchronous=FULL: when the call returns ODS_OK the change and its

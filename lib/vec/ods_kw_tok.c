@@ -5,8 +5,11 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libstemmer.h>
 
 #include "vec/ods_kw.h"
 #include "vec/ods_vec_int.h"
@@ -48,15 +51,87 @@ struct scan {
 	size_t		 wlen;
 	uint32_t	 prev;		/* previous CJK character, 0: none */
 	size_t		 run;		/* CJK characters in this run */
+	int		 stem;		/* words of ASCII letters stemmed */
 };
+
+/*
+ * Snowball's English stemmer (libstemmer) for words of ASCII letters:
+ * "compression", "compressed" and "compresses" all become "compress".
+ * A stemmer is not safe to share, so each thread makes its own on first
+ * use; it is freed when the thread ends.
+ */
+static pthread_key_t	stem_key;
+static pthread_once_t	stem_once = PTHREAD_ONCE_INIT;
+static int		stem_keyok;
+
+static void
+stem_free(void *p)
+{
+	sb_stemmer_delete(p);
+}
+
+static void
+stem_init(void)
+{
+	stem_keyok = pthread_key_create(&stem_key, stem_free) == 0;
+}
+
+static struct sb_stemmer *
+stemmer(void)
+{
+	struct sb_stemmer	*st;
+
+	(void)pthread_once(&stem_once, stem_init);
+	if (!stem_keyok)
+		return NULL;
+	if ((st = pthread_getspecific(stem_key)) == NULL &&
+	    (st = sb_stemmer_new("english", "UTF_8")) != NULL &&
+	    pthread_setspecific(stem_key, st) != 0) {
+		sb_stemmer_delete(st);
+		st = NULL;
+	}
+	return st;
+}
+
+/*
+ * The word's stem in place, when it is ASCII letters only and three or
+ * more of them (shorter ones are their own stems). A stemmer that
+ * cannot be made (no memory) leaves the word as it is: the search is
+ * then less forgiving, not wrong.
+ */
+static void
+stem(struct scan *t)
+{
+	struct sb_stemmer	*st;
+	const sb_symbol		*w;
+	size_t			 i;
+	int			 n;
+
+	if (t->wlen < 3)
+		return;
+	for (i = 0; i < t->wlen; i++)
+		if (t->word[i] < 'a' || t->word[i] > 'z')
+			return;
+	if ((st = stemmer()) == NULL || (w = sb_stemmer_stem(st,
+	    (const sb_symbol *)t->word, (int)t->wlen)) == NULL)
+		return;
+	n = sb_stemmer_length(st);
+	if (n > 0 && (size_t)n <= t->wlen) {
+		memcpy(t->word, w, (size_t)n);
+		t->wlen = (size_t)n;
+	}
+}
 
 static int
 word_end(struct scan *t)
 {
 	int	stop = 0;
 
-	if (t->wlen > 0)
+	if (t->wlen > 0) {
+		if (t->stem)
+			stem(t);
 		stop = t->emit(t->arg, t->word, t->wlen, 0);
+	}
 	t->wlen = 0;
 	return stop;
 }
@@ -106,7 +181,7 @@ word_char(struct scan *t, uint32_t c)
 
 /* Calls emit for every token until it returns nonzero. */
 static void
-scan(const unsigned char *s, size_t len,
+scan(const unsigned char *s, size_t len, int stem,
     int (*emit)(void *, const char *, size_t, int), void *arg)
 {
 	struct scan		t;
@@ -117,6 +192,7 @@ scan(const unsigned char *s, size_t len,
 	memset(&t, 0, sizeof(t));
 	t.emit = emit;
 	t.arg = arg;
+	t.stem = stem;
 	while (i < len) {
 		c = odsi_vt_next(s + i, len - i, &adv);
 		i += adv;
@@ -163,6 +239,13 @@ tok_put(void *arg, const char *tok, size_t n, int lone)
 size_t
 ods_kw_tokenize(const char *text, size_t len, char *out, size_t outlen)
 {
+	return odsi_kw_tokenize(text, len, 1, out, outlen);
+}
+
+size_t
+odsi_kw_tokenize(const char *text, size_t len, int stem, char *out,
+    size_t outlen)
+{
 	struct tokbuf	b;
 
 	memset(&b, 0, sizeof(b));
@@ -171,7 +254,7 @@ ods_kw_tokenize(const char *text, size_t len, char *out, size_t outlen)
 	if (outlen > 0)
 		out[0] = '\0';
 	if (text != NULL)
-		scan((const unsigned char *)text, len, tok_put, &b);
+		scan((const unsigned char *)text, len, stem, tok_put, &b);
 	return b.need;
 }
 
@@ -216,7 +299,8 @@ term_put(void *arg, const char *tok, size_t n, int lone)
 }
 
 void
-odsi_kw_terms(const char *query, size_t len, struct odsi_kw_terms *t)
+odsi_kw_terms(const char *query, size_t len, int stem,
+    struct odsi_kw_terms *t)
 {
 	struct termset	ts;
 
@@ -224,7 +308,7 @@ odsi_kw_terms(const char *query, size_t len, struct odsi_kw_terms *t)
 	t->n = 0;
 	ts.t = t;
 	if (query != NULL)
-		scan((const unsigned char *)query, len, term_put, &ts);
+		scan((const unsigned char *)query, len, stem, term_put, &ts);
 }
 
 enum ods_err
@@ -272,7 +356,7 @@ ods_kw_match(const char *query, size_t len, char **out)
 		return ODS_EINVAL;
 	if ((t = malloc(sizeof(*t))) == NULL)
 		return ODS_ENOMEM;
-	odsi_kw_terms(query, len, t);
+	odsi_kw_terms(query, len, 1, t);
 	er = odsi_kw_expr(t, NULL, out);
 	free(t);
 	return er;

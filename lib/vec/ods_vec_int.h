@@ -330,7 +330,9 @@ odsi_vt_classify(uint32_t c)
  * Keyword queries (ods_kw_tok.c): the distinct tokens of a query, the
  * first ODS_KW_MAX_QTERMS, NUL-terminated in buf; lone marks a lone CJK
  * character (matched as a prefix). odsi_kw_expr quotes and ORs the terms
- * whose drop[i] is 0 (drop NULL: all) into a malloc'ed *out.
+ * whose drop[i] is 0 (drop NULL: all) into a malloc'ed *out. stem: the
+ * words of ASCII letters become their English stems (files of format 2
+ * on; ods_kw_tokenize and ods_kw_match always stem).
  */
 #define ODSI_KW_WORD	64	/* bytes kept of a word */
 struct odsi_kw_terms {
@@ -340,7 +342,10 @@ struct odsi_kw_terms {
 	char		 lone[ODS_KW_MAX_QTERMS];
 	char		 buf[ODS_KW_MAX_QTERMS * (ODSI_KW_WORD + 1)];
 };
-void		 odsi_kw_terms(const char *, size_t, struct odsi_kw_terms *);
+void		 odsi_kw_terms(const char *, size_t, int stem,
+		    struct odsi_kw_terms *);
+size_t		 odsi_kw_tokenize(const char *, size_t, int stem, char *out,
+		    size_t outlen);
 uint32_t	 odsi_kw_hash(const char *, size_t);	/* FNV-1a */
 enum ods_err	 odsi_kw_expr(const struct odsi_kw_terms *, const char *drop,
 		    char **out) ODS_MUSTCHECK;

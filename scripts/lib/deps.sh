@@ -8,7 +8,7 @@ pkg-config libfcgi-dev libfcgi-bin spawn-fcgi nginx libmariadb-dev
 mariadb-server mariadb-client libhiredis-dev redis-server redis-tools
 libjson-c-dev libcurl4-openssl-dev libjwt-dev libssl-dev libsqlite3-dev check
 curl procps util-linux ca-certificates libxml2-dev libzip-dev
-libpoppler-glib-dev libuchardet-dev libpq-dev'
+libpoppler-glib-dev libuchardet-dev libpq-dev libstemmer-dev'
 
 # Tests only: JSON on the command line, load, the Prometheus rule and
 # exposition checker (promtool), a black-hole upstream (socat), Node for the

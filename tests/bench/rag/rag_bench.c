@@ -178,20 +178,24 @@ plain_open(const char *dir)
 	if (sqlite3_open(path, &db) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = FULL;"
-	    "CREATE VIRTUAL TABLE p USING fts5(text, doc UNINDEXED);",
+	    "CREATE VIRTUAL TABLE p USING fts5(text, doc UNINDEXED);"
+	    "CREATE VIRTUAL TABLE pp USING fts5(text, doc UNINDEXED, "
+	    "tokenize = 'porter unicode61');",
 	    NULL, NULL, NULL) != SQLITE_OK)
 		die(sqlite3_errmsg(db));
 	return db;
 }
 
+/* Into table p, or pp (the porter stemmer's) when porter is set. */
 static void
-plain_add(sqlite3 *db, const struct chunk *c, size_t n)
+plain_add(sqlite3 *db, const struct chunk *c, size_t n, int porter)
 {
 	sqlite3_stmt	*s;
 	size_t		 i;
 
 	sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-	sqlite3_prepare_v2(db, "INSERT INTO p(rowid, text, doc) "
+	sqlite3_prepare_v2(db, porter ? "INSERT INTO pp(rowid, text, doc) "
+	    "VALUES (?, ?, ?)" : "INSERT INTO p(rowid, text, doc) "
 	    "VALUES (?, ?, ?)", -1, &s, NULL);
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_int64(s, 1, c[i].id);
@@ -404,8 +408,10 @@ index_all(const char *dir, const struct chunk *c, size_t n,
 	printf(", ods_kw %.2f s", kw_index(*kp, c, n));
 	t0 = now();
 	*pp = plain_open(dir);
-	if (!kw_only)
-		plain_add(*pp, c, n);
+	if (!kw_only) {
+		plain_add(*pp, c, n, 0);
+		plain_add(*pp, c, n, 1);
+	}
 	printf(", plain FTS5 %.2f s\n", now() - t0);
 	free(vi);
 	free(vecs);		/* ods_vec_add copied them */
@@ -419,7 +425,7 @@ print_row(const struct method *m, size_t nq)
 	    1e3 * m->secs / nq);
 }
 
-enum { M_VEC, M_KW, M_PLAIN, M_HYB, M__FIXED };
+enum { M_VEC, M_KW, M_PLAIN, M_PORTER, M_HYB, M__FIXED };
 
 #define MAXM	64
 static struct method	methods[MAXM];
@@ -454,6 +460,7 @@ methods_init(void)
 	add_method("vector (ods_vec)", 0, 0);
 	add_method("keyword (ods_kw)", 0, 0);
 	add_method("plain FTS5 bm25", 0, 0);
+	add_method("FTS5 bm25 porter", 0, 0);
 	add_method(NULL, ODS_FUSE_W_VEC, ODS_FUSE_K);
 	add_method(NULL, ODS_FUSE_LEX_W_VEC, ODS_FUSE_LEX_K);
 	snprintf(methods[nmethods - 1].name, sizeof(methods[0].name),
@@ -476,7 +483,7 @@ methods_init(void)
 
 static void
 eval_query(struct ods_vec *v, struct ods_kw *k, sqlite3 *pdb,
-    sqlite3_stmt *ps, const struct chunk *q)
+    sqlite3_stmt *ps, sqlite3_stmt *pps, const struct chunk *q)
 {
 	struct ods_vec_hit	vh[DEPTH];
 	struct ods_kw_hit	kh[DEPTH];
@@ -517,6 +524,12 @@ eval_query(struct ods_vec *v, struct ods_kw *k, sqlite3 *pdb,
 	for (i = 0; i < np; i++)
 		docs[i] = ph[i].doc_id;
 	score(&methods[M_PLAIN], doc_rank(docs, np, q->doc));
+	t0 = now();
+	np = kw_only ? 0 : plain_search(pdb, pps, q->text, DEPTH, ph);
+	methods[M_PORTER].secs += now() - t0;
+	for (i = 0; i < np; i++)
+		docs[i] = ph[i].doc_id;
+	score(&methods[M_PORTER], doc_rank(docs, np, q->doc));
 	for (m = M_HYB; m < nmethods; m++) {
 		if (methods[m].k == 0) {
 			t0 = now();
@@ -548,7 +561,7 @@ eval(const char *cpath, const char *qpath, const char *dir)
 	struct ods_vec	*v;
 	struct ods_kw	*k;
 	sqlite3		*pdb;
-	sqlite3_stmt	*ps;
+	sqlite3_stmt	*ps, *pps;
 	size_t		 nc, nq, i;
 
 	methods_init();
@@ -559,8 +572,10 @@ eval(const char *cpath, const char *qpath, const char *dir)
 	index_all(dir, c, nc, &v, &k, &pdb);
 	sqlite3_prepare_v2(pdb, "SELECT rowid, doc FROM p WHERE p MATCH ? "
 	    "ORDER BY rank LIMIT ?", -1, &ps, NULL);
+	sqlite3_prepare_v2(pdb, "SELECT rowid, doc FROM pp WHERE pp MATCH ? "
+	    "ORDER BY rank LIMIT ?", -1, &pps, NULL);
 	for (i = 0; i < nq; i++)
-		eval_query(v, k, pdb, ps, &q[i]);
+		eval_query(v, k, pdb, ps, pps, &q[i]);
 	printf("queries: %zu over %zu chunks (documents ranked by their best "
 	    "chunk, %d chunks per list)\n", nq, nc, DEPTH);
 	printf("  %-22s %7s %7s %7s %7s %9s\n", "method", "R@1", "R@5",
@@ -568,6 +583,7 @@ eval(const char *cpath, const char *qpath, const char *dir)
 	for (i = 0; i < nmethods; i++)
 		print_row(&methods[i], nq);
 	sqlite3_finalize(ps);
+	sqlite3_finalize(pps);
 	sqlite3_close(pdb);
 	ods_kw_close(k);
 	ods_vec_close(v);
@@ -752,7 +768,7 @@ perf(const char *cpath, const char *qpath, const char *dir, size_t want,
 	    "each)\n", single / secs);
 	t0 = now();
 	pdb = plain_open(dir);
-	plain_add(pdb, all, want);
+	plain_add(pdb, all, want, 0);
 	secs = now() - t0;
 	printf("  plain FTS5 index (raw text, one transaction): %.2f s, "
 	    "%.2f MB/s; file %.1f MB\n", secs, mb / secs,
