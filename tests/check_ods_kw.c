@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/ods_log.h"
+#include "core/ods_mem.h"
 #include "vec/ods_kw.h"
 #include "vec/ods_vec.h"
 #include "vec/ods_vec_int.h"
@@ -143,9 +144,36 @@ START_TEST(test_english_words_are_stemmed)
 	const char	*t = "Compression compressed COMPRESSES running runs "
 	    "ran mp3s café is xy";
 
+	char		 *big, *a, *b;
+	size_t		  i, n;
+	int		  pass;
+
+	/* The second pass takes the stems from the thread's cache. */
+	for (pass = 0; pass < 2; pass++) {
+		(void)ods_kw_tokenize(t, strlen(t), out, sizeof(out));
+		ck_assert_str_eq(out, "compress compress compress run run "
+		    "ran mp3s café is xy");
+	}
+	/* Longer than a cache entry holds. */
+	t = "internationalizations internationalizations";
 	(void)ods_kw_tokenize(t, strlen(t), out, sizeof(out));
-	ck_assert_str_eq(out, "compress compress compress run run ran mp3s "
-	    "café is xy");
+	ck_assert_str_eq(out, "internation internation");
+	/* Many words (cache slots taken over): the same tokens each time. */
+	big = ods_xcalloc(20000, 16);
+	for (i = n = 0; i < 20000; i++)
+		n += (size_t)sprintf(big + n, "w%cx%cing%s ", 'a' + (int)(i % 26),
+		    'a' + (int)(i / 26 % 26), i % 3 ? "s" : "");
+	a = ods_xmalloc(3 * n + 1);
+	b = ods_xmalloc(3 * n + 1);
+	(void)ods_kw_tokenize(big, n, a, 3 * n + 1);
+	(void)ods_kw_tokenize(big, n, b, 3 * n + 1);
+	ck_assert_str_eq(a, b);
+	ck_assert_ptr_null(strstr(a, "ings"));
+	free(a);
+	free(b);
+	free(big);
+	t = "Compression compressed COMPRESSES running runs ran mp3s café "
+	    "is xy";
 	(void)odsi_kw_tokenize(t, strlen(t), 0, out, sizeof(out));
 	ck_assert_str_eq(out, "compression compressed compresses running "
 	    "runs ran mp3s café is xy");

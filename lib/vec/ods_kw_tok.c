@@ -11,6 +11,7 @@
 
 #include <libstemmer.h>
 
+#include "core/ods_mem.h"
 #include "vec/ods_kw.h"
 #include "vec/ods_vec_int.h"
 
@@ -57,52 +58,75 @@ struct scan {
 /*
  * Snowball's English stemmer (libstemmer) for words of ASCII letters:
  * "compression", "compressed" and "compresses" all become "compress".
- * A stemmer is not safe to share, so each thread makes its own on first
- * use; it is freed when the thread ends.
+ * A stemmer is not safe to share, so each thread has its own, made on
+ * first use and freed when the thread ends, with a cache of the stems
+ * of the words it saw last, 190 KB (words repeat: on 23 MB of Debian's
+ * package descriptions stems cost 0.12 s more than none with it, 0.38 s
+ * without).
  */
+#define STEM_SLOTS	4096		/* a power of two */
+#define STEM_WORD	22		/* longer words are not cached */
+
+struct stem_ent {
+	uint8_t		 len;		/* 0: free */
+	uint8_t		 slen;
+	char		 w[STEM_WORD];
+	char		 s[STEM_WORD];
+};
+
+struct stem_ctx {
+	struct sb_stemmer	*st;
+	struct stem_ent		 ent[STEM_SLOTS];
+};
+
 static pthread_key_t	stem_key;
 static pthread_once_t	stem_once = PTHREAD_ONCE_INIT;
-static int		stem_keyok;
 
 static void
 stem_free(void *p)
 {
-	sb_stemmer_delete(p);
+	struct stem_ctx	*x = p;
+
+	sb_stemmer_delete(x->st);
+	free(x);
 }
 
 static void
 stem_init(void)
 {
-	stem_keyok = pthread_key_create(&stem_key, stem_free) == 0;
+	if (pthread_key_create(&stem_key, stem_free) != 0)
+		abort();
 }
 
-static struct sb_stemmer *
-stemmer(void)
+/*
+ * The thread's stemmer. Out of memory it stops the process as
+ * ods_xmalloc does: a word indexed without its stem would never be
+ * found again by a query that has it.
+ */
+static struct stem_ctx *
+stem_ctx(void)
 {
-	struct sb_stemmer	*st;
+	struct stem_ctx	*x;
 
 	(void)pthread_once(&stem_once, stem_init);
-	if (!stem_keyok)
-		return NULL;
-	if ((st = pthread_getspecific(stem_key)) == NULL &&
-	    (st = sb_stemmer_new("english", "UTF_8")) != NULL &&
-	    pthread_setspecific(stem_key, st) != 0) {
-		sb_stemmer_delete(st);
-		st = NULL;
-	}
-	return st;
+	if ((x = pthread_getspecific(stem_key)) != NULL)
+		return x;
+	x = ods_xcalloc(1, sizeof(*x));
+	if ((x->st = sb_stemmer_new("english", "UTF_8")) == NULL ||
+	    pthread_setspecific(stem_key, x) != 0)
+		abort();
+	return x;
 }
 
 /*
  * The word's stem in place, when it is ASCII letters only and three or
- * more of them (shorter ones are their own stems). A stemmer that
- * cannot be made (no memory) leaves the word as it is: the search is
- * then less forgiving, not wrong.
+ * more of them (shorter ones are their own stems).
  */
 static void
 stem(struct scan *t)
 {
-	struct sb_stemmer	*st;
+	struct stem_ctx		*x;
+	struct stem_ent		*e = NULL;
 	const sb_symbol		*w;
 	size_t			 i;
 	int			 n;
@@ -112,14 +136,30 @@ stem(struct scan *t)
 	for (i = 0; i < t->wlen; i++)
 		if (t->word[i] < 'a' || t->word[i] > 'z')
 			return;
-	if ((st = stemmer()) == NULL || (w = sb_stemmer_stem(st,
-	    (const sb_symbol *)t->word, (int)t->wlen)) == NULL)
-		return;
-	n = sb_stemmer_length(st);
-	if (n > 0 && (size_t)n <= t->wlen) {
-		memcpy(t->word, w, (size_t)n);
-		t->wlen = (size_t)n;
+	x = stem_ctx();
+	if (t->wlen <= STEM_WORD) {
+		e = &x->ent[odsi_kw_hash(t->word, t->wlen) &
+		    (STEM_SLOTS - 1)];
+		if (e->len == t->wlen && memcmp(e->w, t->word, t->wlen) == 0) {
+			memcpy(t->word, e->s, e->slen);
+			t->wlen = e->slen;
+			return;
+		}
 	}
+	if ((w = sb_stemmer_stem(x->st, (const sb_symbol *)t->word,
+	    (int)t->wlen)) == NULL)
+		abort();		/* its only failure: no memory */
+	n = sb_stemmer_length(x->st);
+	if (n <= 0 || (size_t)n > t->wlen)
+		return;			/* never seen: a stem is no longer */
+	if (e != NULL) {
+		e->len = (uint8_t)t->wlen;
+		memcpy(e->w, t->word, t->wlen);
+		e->slen = (uint8_t)n;
+		memcpy(e->s, w, (size_t)n);
+	}
+	memcpy(t->word, w, (size_t)n);
+	t->wlen = (size_t)n;
 }
 
 static int
