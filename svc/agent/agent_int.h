@@ -50,6 +50,7 @@ struct rag_ent {
 	int64_t		 kb;
 	uint32_t	 dim;
 	uint32_t	 model_hash;
+	int		 derived;	/* ods_kb_vectors_derived */
 	pthread_mutex_t	 mu;
 	pthread_rwlock_t rw;
 	struct ods_vec	*vec;
@@ -65,8 +66,16 @@ struct ods_rag {
 	char		*root;
 	struct ods_db	*db;
 	struct ods_llm	*llm;
-	pthread_mutex_t	 mu;		/* the list */
+	pthread_mutex_t	 mu;		/* the list, and the merge thread's */
 	struct rag_ent	*ents;
+	/* The merge thread ("ods-merge"), made on the first merge. */
+	pthread_t	 mth;
+	pthread_cond_t	 mcv;
+	int		 mrunning;	/* 1, 0 not yet, -1 could not be */
+	int		 mbusy;		/* a merge asked for or running */
+	int		 mstop;
+	struct rag_ent	*mnext;		/* to merge, NULL: none */
+	int		 mall;
 };
 
 /* The entry of kb (made on first use; lives as long as rg). */

@@ -209,6 +209,16 @@ model_dim(struct ods_llm *llm, const char *model, int *dim,
 	return er;
 }
 
+int
+ods_kb_vectors_derived(const struct ods_kb *kb)
+{
+	uint32_t	d;
+
+	return kb->embedding_model != NULL &&
+	    ods_embed_parse_model(kb->embedding_model, &d) == ODS_OK &&
+	    (int)d == kb->dim;
+}
+
 /* A collection name: letters, digits, _ - . and no more than the max. */
 static int
 collection_ok(const char *s)

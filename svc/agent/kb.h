@@ -118,6 +118,15 @@ enum ods_err	 ods_kb_update(struct ods_db *, struct ods_llm *,
 enum ods_err	 ods_kb_delete(struct ods_db *, const struct ods_kb *)
 		    ODS_MUSTCHECK;
 void		 ods_kb_free(struct ods_kb *);
+/*
+ * Whether kb's vectors are a function of its chunks' text alone (the
+ * built-in model, ods-hash-embed-<dim>, at the KB's dim): its chunk rows
+ * then hold no vector (embedding NULL) and what needs one (the index
+ * follower, MMR) computes it from the content, as a query's is. At 384
+ * dimensions a vector is six times the bytes of a 500-character chunk's
+ * text, for MariaDB to write, log twice and send back.
+ */
+int		 ods_kb_vectors_derived(const struct ods_kb *);
 void		 ods_kb_list_free(struct ods_kb *, size_t n);
 /* The KnowledgeBase object of reference-api §4.3 (+ our fields). */
 void		 ods_kb_json(struct ods_jw *, const struct ods_kb *);

@@ -144,9 +144,10 @@ stored(struct ods_db *db, int64_t doc, size_t *n)
 }
 
 /*
- * Store chunks [from, to) with their vectors in one transaction under the
- * KB's lock: their seqs are drawn after the lock and commit in order. A
- * document deleted meanwhile gets nothing (ODS_ENOTFOUND).
+ * Store chunks [from, to) with their vectors (vecs NULL: none, they derive
+ * from the text) in one transaction under the KB's lock: their seqs are
+ * drawn after the lock and commit in order. A document deleted meanwhile
+ * gets nothing (ODS_ENOTFOUND).
  */
 static enum ods_err
 store(struct ingest *in, size_t from, size_t to, const float *vecs)
@@ -172,8 +173,9 @@ store(struct ingest *in, size_t from, size_t to, const float *vecs)
 		a[k++] = ods_db_textn(in->text.text + ch->off, ch->len);
 		a[k++] = ods_db_text(in->kb->embedding_model);
 		a[k++] = ods_db_int(in->kb->dim);
-		a[k++] = ods_db_blob(vecs + (i - from) * dim,
-		    dim * sizeof(float));
+		/* None when they derive from the text (kb.h). */
+		a[k++] = vecs == NULL ? ods_db_null() :
+		    ods_db_blob(vecs + (i - from) * dim, dim * sizeof(float));
 	}
 	if ((er = ods_db_acquire(in->env->db, &c)) != ODS_OK)
 		goto out;
@@ -371,7 +373,8 @@ run(struct ingest *in, int64_t *nchunks, struct ods_why *why)
 		if (stopping(in))
 			return ODS_EUNAVAIL;
 		to = from + BATCH < in->nchunks ? from + BATCH : in->nchunks;
-		if ((er = embed(in, from, to, &vecs)) != ODS_OK)
+		if (!ods_kb_vectors_derived(in->kb) &&
+		    (er = embed(in, from, to, &vecs)) != ODS_OK)
 			return er;
 		er = store(in, from, to, vecs);
 		free(vecs);

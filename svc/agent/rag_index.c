@@ -21,6 +21,7 @@
 #include "core/ods_mem.h"
 #include "core/ods_time.h"
 #include "store/ods_db.h"
+#include "vec/ods_embed.h"
 #include "vec/ods_kw.h"
 #include "vec/ods_vec.h"
 #include "kb.h"
@@ -32,11 +33,16 @@
  * SQLite transaction: its commit (FTS5's flush, kw_df's upserts) costs
  * per distinct word, so large pages cost far less a row than small ones
  * (agent CPU per 27 MB ingested, tests/bench/kb: 256 rows 8.7-12 s, 1 024
- * rows 5.5-7.9 s). A page too big for a result (ODS_DB_MAX_RES_BYTES:
- * chunks of 8 000 characters with 4 096 floats are 48 KB) is read again
- * as a quarter, down to PAGE_MIN.
+ * rows 5.5-7.9 s; keyword indexing of 20 MB in transactions of 4 096 rows
+ * 2.9 CPU-s, of 16 384 2.5). A page is about PAGE_BYTES of vectors and
+ * text (the vectors are read, or computed into a buffer of that size),
+ * PAGE_MAX rows at 384 dimensions. A page too big for a result
+ * (ODS_DB_MAX_RES_BYTES: chunks of 8 000 characters are 24 KB) is read
+ * again as a quarter, down to PAGE_MIN.
  */
-#define PAGE		4096
+#define PAGE_BYTES	(32u << 20)
+#define PAGE_ROW_TEXT	512		/* bytes a row counts for its text */
+#define PAGE_MAX	16384
 #define PAGE_MIN	256
 #define COMMIT_ROWS	8192	/* changes per published vector segment */
 #define REFRESH_MS	100	/* a reader looks for a new generation */
@@ -70,6 +76,7 @@ ods_rag_new(const char *root, struct ods_db *db, struct ods_llm *llm)
 	rg->db = db;
 	rg->llm = llm;
 	pthread_mutex_init(&rg->mu, NULL);
+	pthread_cond_init(&rg->mcv, NULL);
 	return rg;
 }
 
@@ -90,6 +97,9 @@ ods_rag_free(struct ods_rag *rg)
 
 	if (rg == NULL)
 		return;
+	ods_rag_stop(rg);
+	if (rg->mrunning == 1)
+		pthread_join(rg->mth, NULL);
 	for (e = rg->ents; e != NULL; e = next) {
 		next = e->next;
 		ent_close(e);
@@ -97,6 +107,7 @@ ods_rag_free(struct ods_rag *rg)
 		pthread_rwlock_destroy(&e->rw);
 		free(e);
 	}
+	pthread_cond_destroy(&rg->mcv);
 	pthread_mutex_destroy(&rg->mu);
 	free(rg->root);
 	free(rg);
@@ -142,6 +153,7 @@ rag_ent(struct ods_rag *rg, const struct ods_kb *kb)
 		e->kb = kb->id;
 		e->dim = (uint32_t)kb->dim;
 		e->model_hash = mh;
+		e->derived = ods_kb_vectors_derived(kb);
 		pthread_mutex_init(&e->mu, NULL);
 		pthread_rwlock_init(&e->rw, NULL);
 		e->next = rg->ents;
@@ -267,10 +279,68 @@ vec_ok(const float *v, uint32_t dim)
 	return s > 0;
 }
 
+/*
+ * A row's vector into v: the one stored, or for a KB whose vectors derive
+ * from the text (no vector stored) the one computed from it. 1 when v is
+ * worth indexing.
+ */
+static int
+row_vec(const struct rag_ent *e, const char *blob, size_t blen,
+    const char *text, size_t tlen, float *v)
+{
+	size_t	ntok;
+
+	if (blob != NULL && blen == e->dim * sizeof(float))
+		memcpy(v, blob, blen);
+	else if (blob == NULL && e->derived && text != NULL) {
+		if (ods_embed(text, tlen, e->dim, v, &ntok) != ODS_OK ||
+		    ntok == 0)
+			return 0;
+	} else
+		return 0;
+	return vec_ok(v, e->dim);
+}
+
+/*
+ * A catch-up's buffers, grown to its largest page and kept across pages:
+ * a page's vectors are 25 MB at 16 384 rows of 384 floats, and fresh
+ * memory for each costs the kernel's page faults and zeroing again.
+ */
+struct page_buf {
+	struct ods_vec_item	*vi;
+	struct ods_kw_item	*ki;
+	float			*vbuf;
+	size_t			 cap;		/* rows */
+};
+
+static void
+page_buf_fit(struct page_buf *pb, size_t rows, uint32_t dim)
+{
+	if (rows <= pb->cap)
+		return;
+	free(pb->vi);
+	free(pb->ki);
+	free(pb->vbuf);
+	pb->vi = ods_xcalloc(rows, sizeof(*pb->vi));
+	pb->ki = ods_xcalloc(rows, sizeof(*pb->ki));
+	/* Each vector is written whole before it is used. */
+	pb->vbuf = ods_xmalloc(rows * dim * sizeof(float));
+	pb->cap = rows;
+}
+
+static void
+page_buf_fini(struct page_buf *pb)
+{
+	free(pb->vi);
+	free(pb->ki);
+	free(pb->vbuf);
+}
+
 /* One page of changes after seq: apply it; *more when it was full. */
 static enum ods_err
-apply_page(struct ods_rag *rg, struct rag_ent *e, size_t page, uint64_t vseq,
-    uint64_t kseq, uint64_t *last, size_t *nrows, int *more)
+apply_page(struct ods_rag *rg, struct rag_ent *e, struct page_buf *pb,
+    size_t page, uint64_t vseq, uint64_t kseq, uint64_t *last, size_t *nrows,
+    int *more)
 {
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[3];
@@ -293,9 +363,10 @@ apply_page(struct ods_rag *rg, struct rag_ent *e, size_t page, uint64_t vseq,
 	n = ods_db_res_nrows(res);
 	*nrows = n;
 	*more = n == page;
-	vi = ods_xcalloc(n + 1, sizeof(*vi));
-	ki = ods_xcalloc(n + 1, sizeof(*ki));
-	vbuf = ods_xcalloc((size_t)(n + 1) * e->dim, sizeof(float));
+	page_buf_fit(pb, n + 1, e->dim);
+	vi = pb->vi;
+	ki = pb->ki;
+	vbuf = pb->vbuf;
 	for (i = 0; i < n && er == ODS_OK; i++) {
 		int64_t		 id = ods_db_res_int0(res, i, 0);
 		uint64_t	 seq = (uint64_t)ods_db_res_int0(res, i, 2);
@@ -324,19 +395,14 @@ apply_page(struct ods_rag *rg, struct rag_ent *e, size_t page, uint64_t vseq,
 		blob = ods_db_res_text(res, i, 6, &blen);
 		text = ods_db_res_text(res, i, 5, &tlen);
 		if (seq > vseq && ods_db_res_int0(res, i, 4) == (int64_t)e->dim &&
-		    blob != NULL && blen == e->dim * sizeof(float)) {
-			float *v = vbuf + nv * e->dim;
-
-			memcpy(v, blob, blen);
-			if (vec_ok(v, e->dim)) {
-				vi[nv].id = id;
-				vi[nv].doc_id = ods_db_res_int0(res, i, 1);
-				vi[nv].kb_id = e->kb;
-				vi[nv].vec = v;
-				nv++;
-				vlast = seq;
-				goto kw;
-			}
+		    row_vec(e, blob, blen, text, tlen, vbuf + nv * e->dim)) {
+			vi[nv].id = id;
+			vi[nv].doc_id = ods_db_res_int0(res, i, 1);
+			vi[nv].kb_id = e->kb;
+			vi[nv].vec = vbuf + nv * e->dim;
+			nv++;
+			vlast = seq;
+			goto kw;
 		}
 		/*
 		 * No vector to index (a chunk without a word the model knows,
@@ -368,9 +434,6 @@ kw:
 		er = ods_vec_add(e->vec, vlast, vi, nv);
 	if (er == ODS_OK && nk > 0)
 		er = ods_kw_add(e->kw, klast, ki, nk);
-	free(vi);
-	free(ki);
-	free(vbuf);
 	ods_db_res_free(res);
 	return er;
 }
@@ -401,13 +464,23 @@ ent_seq(struct rag_ent *e)
 	return v < k ? v : k;
 }
 
+/* Rows a catch-up page asks for (see PAGE_BYTES). */
+static size_t
+page_rows(const struct rag_ent *e)
+{
+	size_t	n = PAGE_BYTES / (e->dim * sizeof(float) + PAGE_ROW_TEXT);
+
+	return n > PAGE_MAX ? PAGE_MAX : n < PAGE_MIN ? PAGE_MIN : n;
+}
+
 /* The writer's catch-up (e->mu held, handles open). */
 static enum ods_err
 catch_up(struct ods_rag *rg, struct rag_ent *e)
 {
+	struct page_buf	pb = { NULL, NULL, NULL, 0 };
 	uint64_t	last = 0, before = ent_seq(e);
 	enum ods_err	er;
-	size_t		page = PAGE, n, since = 0;
+	size_t		page = page_rows(e), n, since = 0;
 	int		more = 1, rounds = 0;
 
 	/*
@@ -416,7 +489,7 @@ catch_up(struct ods_rag *rg, struct rag_ent *e)
 	 */
 	while (more && rounds++ < 100000) {
 		n = 0;
-		er = apply_page(rg, e, page, ods_vec_seq(e->vec),
+		er = apply_page(rg, e, &pb, page, ods_vec_seq(e->vec),
 		    ods_kw_seq(e->kw), &last, &n, &more);
 		if (er == ODS_ETOOBIG && page > PAGE_MIN) {
 			page /= 4;
@@ -430,9 +503,11 @@ catch_up(struct ods_rag *rg, struct rag_ent *e)
 		if (er != ODS_OK) {
 			ods_log(ODS_LOG_WARN, "rag_index_apply_failed kb=%lld "
 			    "err=%s", (long long)e->kb, ods_err_slug(er));
+			page_buf_fini(&pb);
 			return er;
 		}
 	}
+	page_buf_fini(&pb);
 	if (ent_seq(e) != before) {
 		e->changed_ms = ods_now_ms();
 		e->kw_changes += ent_seq(e) - before;
@@ -516,6 +591,72 @@ rag_merge(struct rag_ent *e, int all)
 		    (long long)(ods_now_ms() - t0));
 }
 
+/*
+ * The merge thread: one merge at a time, asked for by merge_post. Its own
+ * thread, so that the maintenance thread goes on catching up every KB
+ * while a graph of a large one is built (a minute of CPU), and so that
+ * the graphs' CPU shows apart (its name, ods-merge, in /proc's task
+ * list: tests/bench/kb counts it with the graph, not the ingestion).
+ */
+static void *
+merge_main(void *arg)
+{
+	struct ods_rag	*rg = arg;
+	struct rag_ent	*e;
+	int		 all;
+
+	pthread_mutex_lock(&rg->mu);
+	for (;;) {
+		while (rg->mnext == NULL && !rg->mstop)
+			pthread_cond_wait(&rg->mcv, &rg->mu);
+		if (rg->mstop)
+			break;
+		e = rg->mnext;
+		all = rg->mall;
+		rg->mnext = NULL;
+		pthread_mutex_unlock(&rg->mu);
+		rag_merge(e, all);
+		pthread_mutex_lock(&rg->mu);
+		rg->mbusy = 0;
+	}
+	pthread_mutex_unlock(&rg->mu);
+	return NULL;
+}
+
+/*
+ * Ask the merge thread for e's merge; nothing while it is busy (the next
+ * round asks again). Without the thread (it could not be made) the merge
+ * runs here. The thread inherits the caller's signal mask: call it from
+ * a thread that blocks them all (the maintenance thread does).
+ */
+static void
+merge_post(struct ods_rag *rg, struct rag_ent *e, int all)
+{
+	int	inline_ = 0, rc;
+
+	pthread_mutex_lock(&rg->mu);
+	if (rg->mrunning == 0 && !rg->mstop) {
+		if ((rc = pthread_create(&rg->mth, NULL, merge_main, rg)) == 0) {
+			rg->mrunning = 1;
+			(void)pthread_setname_np(rg->mth, "ods-merge");
+		} else {
+			rg->mrunning = -1;	/* merges run inline */
+			errno = rc;
+			ods_log(ODS_LOG_WARN | ODS_LOG_ERRNO,
+			    "rag_merge_thread_failed");
+		}
+	}
+	if (rg->mrunning == 1 && !rg->mbusy && !rg->mstop) {
+		rg->mnext = e;
+		rg->mall = all;
+		rg->mbusy = 1;
+		pthread_cond_signal(&rg->mcv);
+	} else
+		inline_ = rg->mrunning == -1 && !rg->mstop;
+	pthread_mutex_unlock(&rg->mu);
+	if (inline_)
+		rag_merge(e, all);
+}
 
 enum ods_err
 rag_ent_sync(struct ods_rag *rg, struct rag_ent *e, int wait_ms)
@@ -599,7 +740,7 @@ ods_rag_sync_all(struct ods_rag *rg)
 		all = merge_due(e);
 		pthread_mutex_unlock(&e->mu);
 		if (all >= 0)
-			rag_merge(e, all);
+			merge_post(rg, e, all);
 	}
 	ods_kb_list_free(kbs, n);
 }
@@ -610,6 +751,8 @@ ods_rag_stop(struct ods_rag *rg)
 	struct rag_ent	*e;
 
 	pthread_mutex_lock(&rg->mu);
+	rg->mstop = 1;
+	pthread_cond_signal(&rg->mcv);
 	for (e = rg->ents; e != NULL; e = e->next) {
 		pthread_rwlock_rdlock(&e->rw);
 		if (e->vec != NULL && e->writer)

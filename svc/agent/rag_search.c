@@ -410,47 +410,38 @@ hydrate(struct ods_db *db, const struct ods_kb *kb, const struct cand *cv,
 }
 
 /*
- * MMR (q->mmr): reorder the n hydrated hits so that the first top_k are
- * the relevant and diverse picks of ods_fuse_mmr over the chunks'
- * embeddings (a chunk without one is unlike every other), keep those and
- * free the rest.
+ * The stored vectors of the n hits (vecs[i] NULL for a hit without one),
+ * into vbuf.
  */
 static enum ods_err
-mmr_rerank(struct ods_db *db, const struct ods_kb *kb,
-    const struct ods_rag_query *q, struct ods_rag_hit *hits, size_t *n)
+stored_vecs(struct ods_db *db, const struct ods_kb *kb,
+    const struct ods_rag_hit *hits, size_t n, const float **vecs,
+    float *vbuf)
 {
 	struct ods_db_conn	*c = NULL;
 	struct ods_db_res	*res = NULL;
 	struct ods_db_arg	 a[HYDRATE + 1];
-	struct ods_fuse_result	*fr;
-	struct ods_rag_hit	*tmp;
-	const float		**vecs;
 	const char		*blob;
-	float			*vbuf;
 	size_t			 dim = (size_t)kb->dim, i, j, r, blen;
 	enum ods_err		 er;
 
-	if (*n <= 1 || dim == 0)
-		return ODS_OK;
 	if ((er = ods_db_acquire(db, &c)) != ODS_OK)
 		return er;
-	vecs = ods_xcalloc(*n, sizeof(*vecs));
-	vbuf = ods_xcalloc(*n * dim, sizeof(float));
-	for (i = 0; i < *n && er == ODS_OK; i += HYDRATE) {
+	for (i = 0; i < n && er == ODS_OK; i += HYDRATE) {
 		a[0] = ods_db_int(kb->id);
 		for (j = 0; j < HYDRATE; j++)
-			a[j + 1] = ods_db_int(i + j < *n ?
+			a[j + 1] = ods_db_int(i + j < n ?
 			    hits[i + j].chunk_id : 0);
 		er = ods_db_query(c, "SELECT id, embedding_dim, embedding FROM "
 		    "document_chunks WHERE kb_num = ? AND id IN (" Q32 ")", a,
 		    HYDRATE + 1, HYDRATE, &res);
 		for (r = 0; er == ODS_OK && r < ods_db_res_nrows(res); r++) {
-			for (j = i; j < i + HYDRATE && j < *n; j++)
+			for (j = i; j < i + HYDRATE && j < n; j++)
 				if (hits[j].chunk_id == ods_db_res_int0(res, r, 0))
 					break;
 			blob = ods_db_res_text(res, r, 2, &blen);
 			/* float32 little-endian, as rag_index.c reads them */
-			if (j == i + HYDRATE || j == *n || blob == NULL ||
+			if (j == i + HYDRATE || j == n || blob == NULL ||
 			    ods_db_res_int0(res, r, 1) != kb->dim ||
 			    blen != dim * sizeof(float))
 				continue;
@@ -461,6 +452,39 @@ mmr_rerank(struct ods_db *db, const struct ods_kb *kb,
 		res = NULL;
 	}
 	ods_db_release(c);
+	return er;
+}
+
+/*
+ * MMR (q->mmr): reorder the n hydrated hits so that the first top_k are
+ * the relevant and diverse picks of ods_fuse_mmr over the chunks'
+ * embeddings (a chunk without one is unlike every other), keep those and
+ * free the rest. A KB whose vectors derive from the text has none stored:
+ * they are computed from the hits' content.
+ */
+static enum ods_err
+mmr_rerank(struct ods_db *db, const struct ods_kb *kb,
+    const struct ods_rag_query *q, struct ods_rag_hit *hits, size_t *n)
+{
+	struct ods_fuse_result	*fr;
+	struct ods_rag_hit	*tmp;
+	const float		**vecs;
+	float			*vbuf;
+	size_t			 dim = (size_t)kb->dim, i, ntok;
+	enum ods_err		 er = ODS_OK;
+
+	if (*n <= 1 || dim == 0)
+		return ODS_OK;
+	vecs = ods_xcalloc(*n, sizeof(*vecs));
+	vbuf = ods_xcalloc(*n * dim, sizeof(float));
+	if (!ods_kb_vectors_derived(kb))
+		er = stored_vecs(db, kb, hits, *n, vecs, vbuf);
+	else
+		for (i = 0; i < *n; i++)
+			if (hits[i].content != NULL && ods_embed(hits[i].content,
+			    strlen(hits[i].content), (uint32_t)dim, vbuf + i * dim,
+			    &ntok) == ODS_OK && ntok > 0)
+				vecs[i] = vbuf + i * dim;
 	fr = ods_xcalloc(*n, sizeof(*fr));
 	for (i = 0; i < *n; i++) {
 		fr[i].id = (int64_t)i;

@@ -199,6 +199,12 @@ for _ in $(seq 1 900); do
 done
 ods_expect_json '[.data.index.graphs, .data.index.exact, .data.index.vectors] == [1, 0, '"$n"']' true \
     "the writer merged the $n vectors into one graph"
+# ... on a thread of its own, so that catch-ups go on meanwhile.
+named=0
+for p in $(ods_pool_workers agent); do
+	grep -qx ods-merge /proc/"$p"/task/*/comm 2>/dev/null && named=1
+done
+ods_expect_eq "$named" 1 "the graph was built on an agent's ods-merge thread"
 ods_db_sql one_data_studio --raw -e "SELECT content FROM document_chunks WHERE doc_id = '$big' AND chunk_index = 7 AND deleted = 0" >"$t/c7.txt"
 jq -n --rawfile q "$t/c7.txt" --arg kb "$bigkb" \
     '{query: ($q | rtrimstr("\n")), knowledge_base_id: $kb, top_k: 1, mode: "vector"}' >"$t/c7.json"

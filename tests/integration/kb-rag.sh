@@ -150,6 +150,11 @@ for mode in vector keyword hybrid; do
 	ods_expect_json '[.data.results[].score] | (all(. >= 0 and . <= 1)) and (. == (sort | reverse))' true \
 	    "scores in [0,1], best first ($mode)"
 done
+# The built-in model's vectors derive from the text: the chunk rows hold
+# none (the vector mode above found the passage from vectors computed by
+# the index follower).
+n=$(ods_db_sql "$MYSQL_DATABASE" -e "SELECT COUNT(*), COUNT(embedding) FROM document_chunks WHERE doc_id = '$md'")
+ods_expect_eq "$(printf '%s' "$n" | awk '{print ($1 > 0), $2}')" "1 0" "the built-in model's chunks are stored without a vector"
 ods_expect_json '.data.answer_mode' extractive "no chat model: an extractive answer"
 ods_expect_json '.data.answer | test("\\[1\\]")' true "citing its passages"
 ods_expect_json '.data.sources | index("guide.md") != null' true "sources name the file"
