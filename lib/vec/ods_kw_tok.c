@@ -65,6 +65,20 @@ struct scan {
  * without).
  */
 #define STEM_SLOTS	4096		/* a power of two */
+/*
+ * The last letters of the English stemmer's suffixes (s d g y i r m l e c
+ * t n: "-ness", "-ed", "-ing", "-ly", "-li", "-er", "-ism", "-al", "-e",
+ * "-ic", "-ment", "-ion" ...), a bit per letter from 'a': a word ending in
+ * another (a, b, f, h, j, k, o, p, q, u, v, w, x, z) is its own stem.
+ * Checked against libstemmer on the 87 000 distinct words of Debian's
+ * descriptions and the kb bench's corpus, and on every three-letter word.
+ */
+#define STEM_LAST	(1u << ('s' - 'a') | 1u << ('d' - 'a') | \
+			 1u << ('g' - 'a') | 1u << ('y' - 'a') | \
+			 1u << ('i' - 'a') | 1u << ('r' - 'a') | \
+			 1u << ('m' - 'a') | 1u << ('l' - 'a') | \
+			 1u << ('e' - 'a') | 1u << ('c' - 'a') | \
+			 1u << ('t' - 'a') | 1u << ('n' - 'a'))
 #define STEM_WORD	22		/* longer words are not cached */
 
 struct stem_ent {
@@ -136,6 +150,8 @@ stem(struct scan *t)
 	for (i = 0; i < t->wlen; i++)
 		if (t->word[i] < 'a' || t->word[i] > 'z')
 			return;
+	if ((STEM_LAST >> (t->word[t->wlen - 1] - 'a') & 1) == 0)
+		return;
 	x = stem_ctx();
 	if (t->wlen <= STEM_WORD) {
 		e = &x->ent[odsi_kw_hash(t->word, t->wlen) &
