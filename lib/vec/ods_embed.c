@@ -78,7 +78,9 @@ flush(struct emb *e)
 			i = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(m));
 			h = mix64(e->t[i].h ^ 0x9e3779b97f4a7c15ULL);
 			idx = (uint32_t)(((h >> 32) * (uint64_t)e->dim) >> 32);
-			v = e->t[i].w * (1.0f + logf((float)e->t[i].cnt));
+			/* logf(1) is 0: the same value without the call. */
+			v = e->t[i].cnt == 1 ? e->t[i].w :
+			    e->t[i].w * (1.0f + logf((float)e->t[i].cnt));
 			e->out[idx] += (h & 1) ? v : -v;
 			e->t[i].cnt = 0;
 		}
@@ -178,7 +180,7 @@ ods_embed(const char *text, size_t len, uint32_t dim, float *out,
     size_t *ntokens)
 {
 	struct emb	e;
-	double		s = 0;
+	double		s = 0, norm;
 	uint32_t	i;
 
 	if (ntokens != NULL)
@@ -203,9 +205,11 @@ ods_embed(const char *text, size_t len, uint32_t dim, float *out,
 	free(e.used);
 	for (i = 0; i < dim; i++)
 		s += (double)out[i] * out[i];
-	if (s > 0)
+	if (s > 0) {
+		norm = sqrt(s);
 		for (i = 0; i < dim; i++)
-			out[i] = (float)(out[i] / sqrt(s));
+			out[i] = (float)(out[i] / norm);
+	}
 	if (ntokens != NULL)
 		*ntokens = e.ntok;
 	return ODS_OK;
