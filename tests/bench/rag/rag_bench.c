@@ -481,19 +481,35 @@ methods_init(void)
 				add_method(NULL, ws[j], ks[i]);
 }
 
+/* A plain FTS5 method's row: q searched with statement s, timed, scored. */
+static void
+plain_row(sqlite3 *pdb, sqlite3_stmt *s, const struct chunk *q,
+    struct method *m)
+{
+	struct ods_fuse_hit	ph[DEPTH];
+	int64_t			docs[DEPTH];
+	size_t			np, i;
+	double			t0 = now();
+
+	np = kw_only ? 0 : plain_search(pdb, s, q->text, DEPTH, ph);
+	m->secs += now() - t0;
+	for (i = 0; i < np; i++)
+		docs[i] = ph[i].doc_id;
+	score(m, doc_rank(docs, np, q->doc));
+}
+
 static void
 eval_query(struct ods_vec *v, struct ods_kw *k, sqlite3 *pdb,
     sqlite3_stmt *ps, sqlite3_stmt *pps, const struct chunk *q)
 {
 	struct ods_vec_hit	vh[DEPTH];
 	struct ods_kw_hit	kh[DEPTH];
-	struct ods_fuse_hit	ph[DEPTH];
 	struct ods_fuse_result	fr[2 * DEPTH];
 	struct ods_vec_query	vq;
 	struct ods_fuse_params	fp;
 	float			qv[DIM];
 	int64_t			docs[2 * DEPTH];
-	size_t			nv = 0, nk, np, nf, i, m, ntok;
+	size_t			nv = 0, nk, nf, i, m, ntok;
 	double			t0, tv, tk;
 
 	t0 = now();
@@ -518,18 +534,8 @@ eval_query(struct ods_vec *v, struct ods_kw *k, sqlite3 *pdb,
 	for (i = 0; i < nk; i++)
 		docs[i] = kh[i].doc_id;
 	score(&methods[M_KW], doc_rank(docs, nk, q->doc));
-	t0 = now();
-	np = kw_only ? 0 : plain_search(pdb, ps, q->text, DEPTH, ph);
-	methods[M_PLAIN].secs += now() - t0;
-	for (i = 0; i < np; i++)
-		docs[i] = ph[i].doc_id;
-	score(&methods[M_PLAIN], doc_rank(docs, np, q->doc));
-	t0 = now();
-	np = kw_only ? 0 : plain_search(pdb, pps, q->text, DEPTH, ph);
-	methods[M_PORTER].secs += now() - t0;
-	for (i = 0; i < np; i++)
-		docs[i] = ph[i].doc_id;
-	score(&methods[M_PORTER], doc_rank(docs, np, q->doc));
+	plain_row(pdb, ps, q, &methods[M_PLAIN]);
+	plain_row(pdb, pps, q, &methods[M_PORTER]);
 	for (m = M_HYB; m < nmethods; m++) {
 		if (methods[m].k == 0) {
 			t0 = now();
