@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <libstemmer.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -177,6 +178,45 @@ START_TEST(test_english_words_are_stemmed)
 	(void)odsi_kw_tokenize(t, strlen(t), 0, out, sizeof(out));
 	ck_assert_str_eq(out, "compression compressed compresses running "
 	    "runs ran mp3s café is xy");
+}
+END_TEST
+
+/*
+ * The tokenizer's stems are libstemmer's own, the words it does not ask
+ * the stemmer about (their last letter ends no suffix) included: every
+ * three-letter word, and each with a few suffixes.
+ */
+START_TEST(test_stems_are_the_snowball_stemmers)
+{
+	static const char *const suf[] = { "", "s", "ed", "ing", "o", "ness",
+	    "ful", "ly", "ation", "ize", "ous", "x", "ab" };
+	struct sb_stemmer	*st = sb_stemmer_new("english", "UTF_8");
+	const sb_symbol		*w;
+	char			 word[32], out[64];
+	size_t			 i, n = 0;
+	int			 a, b, c;
+
+	ck_assert_ptr_nonnull(st);
+	for (a = 'a'; a <= 'z'; a++)
+		for (b = 'a'; b <= 'z'; b++)
+			for (c = 'a'; c <= 'z'; c++)
+				for (i = 0; i < ODS_NELEM(suf); i++) {
+					snprintf(word, sizeof(word), "%c%c%c%s",
+					    a, b, c, suf[i]);
+					w = sb_stemmer_stem(st,
+					    (const sb_symbol *)word,
+					    (int)strlen(word));
+					ck_assert_ptr_nonnull(w);
+					(void)ods_kw_tokenize(word,
+					    strlen(word), out, sizeof(out));
+					ck_assert_int_eq((int)strlen(out),
+					    sb_stemmer_length(st));
+					ck_assert(memcmp(out, w,
+					    strlen(out)) == 0);
+					n++;
+				}
+	ck_assert_uint_eq(n, 26 * 26 * 26 * ODS_NELEM(suf));
+	sb_stemmer_delete(st);
 }
 END_TEST
 
@@ -1027,6 +1067,7 @@ kw_suite(void)
 	tcase_set_timeout(limits, 60);
 	tcase_add_test(core, test_tokens_are_lowercased_words_and_cjk_bigrams);
 	tcase_add_test(core, test_english_words_are_stemmed);
+	tcase_add_test(core, test_stems_are_the_snowball_stemmers);
 	tcase_add_test(core, test_another_form_of_a_word_finds_the_item);
 	tcase_add_test(core, test_match_expression_quotes_every_token);
 	tcase_add_test(core, test_english_search_finds_the_document);

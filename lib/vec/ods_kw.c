@@ -37,6 +37,7 @@
  */
 #define KW_FORMAT	2
 #define KW_FORMAT_MIN	1
+#define KW_FORMAT_STEM	2	/* the first whose words are stemmed */
 #define KW_STR(x)	#x
 #define KW_XSTR(x)	KW_STR(x)
 #define KW_LOCK		"kw.lock"
@@ -1722,7 +1723,8 @@ ods_kw_search(struct ods_kw *k, const char *query, size_t qlen, size_t kmax,
 	/* One read transaction: kw_df, the counts and FTS5 agree. */
 	if ((er = crun(k, c, ST_RBEGIN)) == ODS_OK) {
 		/* A file of format 1 holds words as they were written. */
-		if (cmeta(k, c, "format", &format) == ODS_OK && format < 2)
+		if (cmeta(k, c, "format", &format) == ODS_OK &&
+		    format < KW_FORMAT_STEM)
 			odsi_kw_terms(query, qlen, 0, t);
 		if (cmeta(k, c, "seq", &seq) == ODS_OK &&
 		    cmeta(k, c, "dfseq", &dfseq) == ODS_OK && seq == dfseq &&

@@ -492,7 +492,7 @@ catch_up(struct ods_rag *rg, struct rag_ent *e)
 		er = apply_page(rg, e, &pb, page, ods_vec_seq(e->vec),
 		    ods_kw_seq(e->kw), &last, &n, &more);
 		if (er == ODS_ETOOBIG && page > PAGE_MIN) {
-			page /= 4;
+			page = page / 4 > PAGE_MIN ? page / 4 : PAGE_MIN;
 			continue;
 		}
 		since += n;
