@@ -250,7 +250,13 @@ for name in 'rag_retrieval_duration_seconds_count{method="hybrid"}' \
     'rag_retrieval_duration_seconds_count{method="keyword"}' \
     'business_operations_total{operation="rag_query",status="success"}' \
     'vector_search_score{collection="'"$coll"'"}'; do
-	printf '%s\n' "$m" | grep -qF "$name" || ods_t_fail "/metrics lacks $name"
+	if ! printf '%s\n' "$m" | grep -qF "$name"; then
+		# What the scrape held instead (a failure seen once in many
+		# runs, cause not found): the family's lines and the size.
+		printf '%s\n' "$m" | grep -F "${name%%\{*}" | head -20 >&2
+		echo "scrape: $(printf '%s' "$m" | wc -c) bytes" >&2
+		ods_t_fail "/metrics lacks $name"
+	fi
 done
 ods_t_ok "RAG metrics"
 
