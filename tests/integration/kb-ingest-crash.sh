@@ -13,7 +13,9 @@
 #   - a transaction holding a knowledge base's row holds back an ingestion
 #     batch into it (so its seqs commit in order);
 #   - the agent pool restarted with an empty index directory catches up
-#     from MariaDB and answers like before; `odsctl kb reindex` rebuilds.
+#     from MariaDB and answers like before; `odsctl kb reindex` rebuilds;
+#   - the keyword file alone removed (as a format upgrade empties it): the
+#     keywords are refilled from MariaDB, the vectors left as they are.
 set -u -o pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/stack.sh"
@@ -217,6 +219,21 @@ ods_pool_stop agent TERM 20
 "$ctl" kb reindex "$kb" >"$t/reindex.out" 2>&1 || { cat "$t/reindex.out"; ods_t_fail "odsctl kb reindex"; }
 grep -q "$want chunks" "$t/reindex.out" || ods_t_fail "reindex said: $(cat "$t/reindex.out")"
 ods_t_ok "odsctl kb reindex rebuilt $want chunks"
+
+# The keyword file alone gone, as after an upgrade of its format (its
+# writer empties it and its seq starts again at 0) while the vectors stay
+# at the newest seq: the follower refills the keywords from MariaDB, the
+# vectors keep their count.
+rm -rf "$ODS_DATA_DIR"/index/"$kbnum"-*/kw
 ods_pool_start agent
+ods_wait_http "$ODS_AGENT_URL/api/v1/healthz" 200 20 || ods_t_fail "agent pool not back"
+ods_req POST "$A/retrieval/hybrid" "${alice[@]}" "${J[@]}" \
+    -d "{\"query\":\"doc7word\",\"knowledge_base_id\":\"$kb\",\"top_k\":1,\"mode\":\"keyword\"}"
+ods_expect_json '.data.results[0].content | test("doc7word")' true "keyword search finds again without its file"
+ods_get "$A/knowledge-bases/$kb" "${alice[@]}"
+ods_expect_json '[.data.index.keywords, .data.index.vectors]' "[
+  $want,
+  $want
+]" "the keywords refilled, the vectors as they were"
 
 ods_t_end
