@@ -180,7 +180,7 @@ d.visibility = 'public')"
 # shellcheck disable=SC2046
 if cc -O2 -o "$STMT" "$here/stmt.c" $(mariadb_config --cflags --libs) 2>"$ODS_STACK_DIR/log/stmt.cc"; then
 	for rep in $(seq 1 "$REPS"); do
-		out=$("$STMT" "$ODS_RUN_DIR/mysqld.sock" "$MYSQL_USER" "$MYSQL_PASSWORD" \
+		out=$("$STMT" "$ODS_RUN_DIR/mysqld.sock" "$MYSQL_USER" \
 		    "$MYSQL_DATABASE" "$(cat "$ODS_RUN_DIR/mysqld.pid")" 20000 \
 		    bench-1,0,bench-viewer "SELECT 1" "$GET_SQL") || ods_die "stmt failed"
 		SEL1="${SEL1:-} $(printf '%s\n' "$out" | awk '$2 == 1 { print $4 }')"

@@ -11,7 +11,8 @@
  * GET /datasets/{id}: the first is the floor of any request that reads
  * MariaDB, whatever the code around it.
  *
- * usage: stmt SOCKET USER PASSWORD DATABASE SERVER_PID N PARAMS SQL...
+ * usage: stmt SOCKET USER DATABASE SERVER_PID N PARAMS SQL...
+ * (the password in MYSQL_PASSWORD, not on the command line)
  * Built by get.sh with: cc -O2 stmt.c $(mariadb_config --cflags --libs)
  */
 #include <dirent.h>
@@ -21,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <mysql.h>
 
@@ -137,18 +137,18 @@ main(int argc, char *argv[])
 	long	 n;
 	int	 i;
 
-	if (argc < 9)
-		errx(2, "usage: stmt SOCKET USER PASSWORD DATABASE SERVER_PID "
-		    "N PARAMS SQL...");
-	if ((n = strtol(argv[6], NULL, 10)) < 1)
+	if (argc < 8)
+		errx(2, "usage: stmt SOCKET USER DATABASE SERVER_PID N PARAMS "
+		    "SQL...");
+	if ((n = strtol(argv[5], NULL, 10)) < 1)
 		errx(2, "N must be > 0");
 	if ((my = mysql_init(NULL)) == NULL ||
-	    mysql_real_connect(my, NULL, argv[2], argv[3], argv[4], 0,
-	    argv[1], 0) == NULL)
+	    mysql_real_connect(my, NULL, argv[2], getenv("MYSQL_PASSWORD"),
+	    argv[3], 0, argv[1], 0) == NULL)
 		errx(1, "connect: %s", mysql_error(my));
-	params(argv[7]);
-	for (i = 8; i < argc; i++)
-		run(my, argv[5], n, argv[i], i - 7);
+	params(argv[6]);
+	for (i = 7; i < argc; i++)
+		run(my, argv[4], n, argv[i], i - 6);
 	mysql_close(my);
 	return 0;
 }
