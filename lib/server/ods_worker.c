@@ -408,54 +408,6 @@ wait_ready(struct wthread *t)
 	}
 }
 
-/*
- * Whether the web server has sent all of the request: the body was read
- * to its end, or there is none and the empty FCGI_STDIN record that ends
- * it is here (nginx sends it with the parameters: it is in libfcgi's
- * buffer already). That record is looked for without blocking, the
- * socket non-blocking meanwhile: a read that would wait leaves an error
- * on the stream, and the answer is no. So is it for a body a handler left
- * unread (an upload refused early), which may still be arriving.
- */
-static int
-request_read(FCGX_Request *fr)
-{
-	const char	*cl;
-	int		 fl, c;
-
-	if (fr->in == NULL || FCGX_GetError(fr->in) != 0)
-		return 0;
-	if (FCGX_HasSeenEOF(fr->in) == EOF)
-		return 1;
-	cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
-	if (cl != NULL && *cl != '\0' && strcmp(cl, "0") != 0)
-		return 0;
-	if ((fl = fcntl(fr->ipcFd, F_GETFL)) < 0 ||
-	    fcntl(fr->ipcFd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return 0;
-	c = FCGX_GetChar(fr->in);
-	(void)fcntl(fr->ipcFd, F_SETFL, fl);
-	return c == EOF && FCGX_GetError(fr->in) == 0;
-}
-
-/*
- * End the request. libfcgi closes a connection as for TCP: shut the
- * sending side, then read until the web server closes its own (or 2 s
- * pass), lest unread input make the kernel answer with a reset that
- * destroys the response. When nothing of the request is left to read
- * there is nothing to reset, and that wait is one more sleep and wakeup
- * of this thread per request (perf of the data pool: switching and
- * waking tasks was 46 % of its CPU), so the connection is closed at
- * once (FCGX_Detach: libfcgi's close without the lingering read).
- */
-static void
-finish(FCGX_Request *fr)
-{
-	if (fr->ipcFd >= 0 && request_read(fr))
-		(void)FCGX_Detach(fr);
-	FCGX_Finish_r(fr);
-}
-
 static void *
 thread_main(void *arg)
 {
@@ -495,7 +447,7 @@ thread_main(void *arg)
 		atomic_fetch_add(&w->sb->accepted, 1);
 		ods_metrics_pool_accepted();
 		handle(w, &fr, a);
-		finish(&fr);
+		FCGX_Finish_r(&fr);
 		ods_arena_reset(a);
 		tl_busy = NULL;
 		tl_thread = NULL;
