@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -877,6 +878,101 @@ START_TEST(test_db_call_deadline_cuts_a_stalled_statement)
 }
 END_TEST
 
+/*
+ * The voluntary context switches of the watchdogs (threads named
+ * ods-db-watch: the fixture's pool has one too), from /proc; -1 when
+ * none runs.
+ */
+static long
+watchdog_switches(void)
+{
+	char		 path[300], comm[32], line[128];
+	DIR		*d;
+	struct dirent	*e;
+	FILE		*fp;
+	long		 n = -1, v;
+
+	if ((d = opendir("/proc/self/task")) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+		    e->d_name);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), fp) == NULL ||
+		    strcmp(comm, "ods-db-watch\n") != 0) {
+			fclose(fp);
+			continue;
+		}
+		fclose(fp);
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status",
+		    e->d_name);
+		if ((fp = fopen(path, "r")) == NULL)
+			break;
+		while (fgets(line, sizeof(line), fp) != NULL)
+			if (sscanf(line, "voluntary_ctxt_switches: %ld",
+			    &v) == 1) {
+				n = (n < 0 ? 0 : n) + v;
+				break;
+			}
+		fclose(fp);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * The watchdog sleeps until the earliest deadline and is woken only by
+ * an earlier one: a query does not cost a wakeup of it (it did, on
+ * every acquire), and a shorter deadline set while it sleeps on a longer
+ * one still cuts in time.
+ */
+START_TEST(test_db_watchdog_sleeps_through_queries)
+{
+	struct ods_conf		*c = test_conf();
+	struct ods_db		*p;
+	struct ods_db_conn	*x, *y;
+	long			 before, after;
+	double			 t0, el;
+	int			 i;
+
+	c->db_read_timeout = 30;
+	c->db_timeout_ms = 20000;
+	p = ods_db_new(c, 2);
+	ck_assert_int_eq(ods_db_acquire(p, &x), ODS_OK);
+	ods_db_release(x);
+	usleep(50 * 1000);
+	before = watchdog_switches();
+	ck_assert_msg(before >= 0, "no ods-db-watch thread");
+	for (i = 0; i < 300; i++) {
+		ck_assert_int_eq(ods_db_acquire(p, &x), ODS_OK);
+		ck_assert_int_eq(ods_db_exec(x, "SELECT 1", NULL, 0, NULL),
+		    ODS_OK);
+		ods_db_release(x);
+	}
+	after = watchdog_switches();
+	ck_assert_msg(after - before < 10,
+	    "the watchdog woke %ld times for 300 queries", after - before);
+
+	/* x holds a 20 s deadline; y's 600 ms one comes first. */
+	ck_assert_int_eq(ods_db_acquire(p, &x), ODS_OK);
+	ck_assert_int_eq(ods_db_acquire(p, &y), ODS_OK);
+	ods_db_conn_set_timeout(y, 600);
+	t0 = now();
+	ck_assert_int_eq(ods_db_exec(y, "SELECT SLEEP(5)", NULL, 0, NULL),
+	    ODS_ETIMEOUT);
+	el = now() - t0;
+	ck_assert_msg(el >= 0.5 && el < 1.5, "cut after %.3f s", el);
+	ods_db_release(y);
+	ods_db_release(x);
+	ck_assert_int_eq(ods_db_ping(p, NULL), ODS_OK);
+	ods_db_free(p);
+	ods_conf_free(c);
+}
+END_TEST
+
 static Suite *
 db_suite(void)
 {
@@ -926,6 +1022,7 @@ db_suite(void)
 	tcase_add_test(tc, test_db_lost_transaction_is_reported_not_hidden);
 	tcase_add_test(tc, test_db_read_timeout_is_a_bounded_timeout);
 	tcase_add_test(tc, test_db_call_deadline_cuts_a_stalled_statement);
+	tcase_add_test(tc, test_db_watchdog_sleeps_through_queries);
 	suite_add_tcase(s, tc);
 	return s;
 }

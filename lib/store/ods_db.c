@@ -86,6 +86,15 @@ struct ods_db {
 	pthread_t		 wthread;
 	pid_t			 wpid;		/* 0: not started */
 	int			 wstop;
+	/*
+	 * When the watchdog wakes next (monotonic ms; 0: only when
+	 * signalled; -1: it is awake). A deadline is signalled only when
+	 * it comes before that: deadlines are call_ms after their acquire,
+	 * so nearly every one is later than the watchdog's own, and waking
+	 * it on each acquire cost a context switch per query.
+	 */
+	int64_t			 wnext;
+	uint64_t		 wacq;		/* acquires, for the watchdog */
 
 	/*
 	 * The readiness check's own connection, outside the pool, with
@@ -177,6 +186,7 @@ watchdog(void *arg)
 	struct ods_db_conn	*c;
 	struct timespec		 ts;
 	int64_t			 now, next;
+	uint64_t		 wseen = 0;
 	unsigned		 i;
 
 	pthread_mutex_lock(&db->mtx);
@@ -197,15 +207,34 @@ watchdog(void *arg)
 			} else if (next == 0 || now + 50 < next)
 				next = now + 50;	/* still connecting */
 		}
+		/*
+		 * No deadline now, but calls came since the last look: a
+		 * short query is often released before the watchdog runs.
+		 * Sleep a call's length then, past which no new deadline
+		 * can fall; after a quiet one, until woken.
+		 */
+		if (next == 0 && db->wacq != wseen)
+			next = now + db->call_ms;
+		wseen = db->wacq;
+		db->wnext = next;
 		if (next == 0)
 			pthread_cond_wait(&db->wcond, &db->mtx);
 		else {
 			ods_deadline(&ts, CLOCK_MONOTONIC, (long)(next - now));
 			(void)pthread_cond_timedwait(&db->wcond, &db->mtx, &ts);
 		}
+		db->wnext = -1;
 	}
 	pthread_mutex_unlock(&db->mtx);
 	return NULL;
+}
+
+/* Tell the watchdog of a new deadline if it would sleep past it. Locked. */
+static void
+watchdog_poke(struct ods_db *db, int64_t deadline)
+{
+	if (db->wnext == 0 || (db->wnext > 0 && deadline < db->wnext))
+		pthread_cond_signal(&db->wcond);
 }
 
 /* Start the watchdog in this process if it is not running. Locked. */
@@ -220,8 +249,12 @@ watchdog_start(struct ods_db *db)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	db->wstop = 0;
-	if (pthread_create(&db->wthread, NULL, watchdog, db) == 0)
+	db->wnext = 0;		/* a forked copy's value was the parent's */
+	if (pthread_create(&db->wthread, NULL, watchdog, db) == 0) {
 		db->wpid = getpid();
+		/* Named for top -H and for its test. */
+		(void)pthread_setname_np(db->wthread, "ods-db-watch");
+	}
 	else
 		ods_log(ODS_LOG_ERR, "db_watchdog_start_failed");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -244,7 +277,8 @@ ods_db_conn_set_timeout(struct ods_db_conn *c, int ms)
 {
 	pthread_mutex_lock(&c->db->mtx);
 	c->deadline = ms > 0 ? ods_now_ms() + ms : 0;
-	pthread_cond_signal(&c->db->wcond);
+	if (c->deadline != 0)
+		watchdog_poke(c->db, c->deadline);
 	pthread_mutex_unlock(&c->db->mtx);
 }
 
@@ -599,7 +633,8 @@ ods_db_acquire(struct ods_db *db, struct ods_db_conn **out)
 		/* The wait counts: acquire to release within call_ms. */
 		c->deadline = t0_ms + db->call_ms;
 		c->cut = 0;
-		pthread_cond_signal(&db->wcond);
+		db->wacq++;
+		watchdog_poke(db, c->deadline);
 	}
 	pthread_mutex_unlock(&db->mtx);
 	if (c == NULL) {
