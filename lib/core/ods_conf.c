@@ -87,6 +87,8 @@ static const struct var vars[] = {
 	I("ODS_DB_ACQUIRE_TIMEOUT_MS", db_acquire_timeout_ms, "2000", 1,
 	    600000),
 	I("ODS_DB_TIMEOUT_MS", db_timeout_ms, "5000", 100, 3600000),
+	I("ODS_DB_MAX_RESULT_BYTES", db_max_result_bytes, "67108864", 65536,
+	    1073741824),
 	I("ODS_HEALTH_TIMEOUT_MS", health_timeout_ms, "1000", 100, 10000),
 
 	{ "REDIS_URL", T_STR, OFF(redis_url), "redis://127.0.0.1:6379/0",

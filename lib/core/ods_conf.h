@@ -51,6 +51,7 @@ struct ods_conf {
 	int	 db_write_timeout;	/* ODS_DB_WRITE_TIMEOUT, seconds */
 	int	 db_acquire_timeout_ms;	/* ODS_DB_ACQUIRE_TIMEOUT_MS */
 	int	 db_timeout_ms;		/* ODS_DB_TIMEOUT_MS: acquire to release */
+	int	 db_max_result_bytes;	/* ODS_DB_MAX_RESULT_BYTES */
 	int	 health_timeout_ms;	/* ODS_HEALTH_TIMEOUT_MS */
 
 	/* Redis */

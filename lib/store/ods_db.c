@@ -74,6 +74,7 @@ struct ods_db {
 	unsigned		 connect_timeout, read_timeout, write_timeout;
 	int			 acquire_ms;
 	int			 call_ms;	/* ODS_DB_TIMEOUT_MS */
+	size_t			 max_res;	/* ODS_DB_MAX_RESULT_BYTES */
 
 	/*
 	 * The watchdog: a thread that shuts the socket of a connection held
@@ -157,6 +158,8 @@ ods_db_new(const struct ods_conf *conf, unsigned pool_size)
 	db->acquire_ms = conf->db_acquire_timeout_ms > 0 ?
 	    conf->db_acquire_timeout_ms : 2000;
 	db->call_ms = conf->db_timeout_ms > 0 ? conf->db_timeout_ms : 5000;
+	db->max_res = conf->db_max_result_bytes > 0 ?
+	    (size_t)conf->db_max_result_bytes : ODS_DB_MAX_RES_BYTES;
 	if (db->acquire_ms > db->call_ms)
 		db->acquire_ms = db->call_ms;
 	/* Connection setup counts whole seconds: round up. */
@@ -1212,7 +1215,7 @@ struct ods_db_res {
 	char			**names;
 	struct cell		*cells;		/* nrows * ncols */
 	size_t			 ncols, nrows, cap;
-	size_t			 bytes;
+	size_t			 bytes, max_bytes;
 	int			 truncated;
 };
 
@@ -1339,7 +1342,7 @@ cell_bytes(MYSQL_STMT *st, struct ods_db_res *r, struct cell *x,
 	unsigned long	 len = cb->len[i];
 	char		*p;
 
-	if ((r->bytes += len) > ODS_DB_MAX_RES_BYTES)
+	if ((r->bytes += len) > r->max_bytes)
 		return ODS_ETOOBIG;
 	if ((p = ods_arena_alloc(r->arena, (size_t)len + 1)) == NULL)
 		return ODS_ENOMEM;
@@ -1440,12 +1443,13 @@ ods_db_query_const(struct ods_db_conn *c, const char *sql,
 		drain(st);
 		return ODS_ENOMEM;
 	}
+	r->max_bytes = c->db->max_res;
 	er = fetch_rows(c, st, r, max_rows == 0 ? ODS_DB_DEFAULT_ROWS :
 	    max_rows);
 	if (er != ODS_OK) {
 		if (er == ODS_ETOOBIG)
-			ods_log(ODS_LOG_WARN, "db_result_too_big max=%u",
-			    ODS_DB_MAX_RES_BYTES);
+			ods_log(ODS_LOG_WARN, "db_result_too_big max=%zu",
+			    c->db->max_res);
 		ods_db_res_free(r);
 		return er;
 	}

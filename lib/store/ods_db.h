@@ -16,7 +16,8 @@ struct ods_db_res;	/* a fetched result set, owned by the caller */
 #define ODS_DB_MAX_ARGS		64		/* bound parameters per statement */
 #define ODS_DB_INSERT_MAX_PARAMS 65535		/* per multi-row INSERT */
 #define ODS_DB_DEFAULT_ROWS	10000		/* max_rows 0 means this */
-#define ODS_DB_MAX_RES_BYTES	(64u << 20)	/* a result past this: ETOOBIG */
+/* A result's cells past ODS_DB_MAX_RESULT_BYTES (this by default): ETOOBIG. */
+#define ODS_DB_MAX_RES_BYTES	(64u << 20)
 
 enum ods_db_type {
 	ODS_DB_NULL = 0,

@@ -37,8 +37,9 @@
  * 2.9 CPU-s, of 16 384 2.5). A page is about PAGE_BYTES of vectors and
  * text (the vectors are read, or computed into a buffer of that size),
  * PAGE_MAX rows at 384 dimensions. A page too big for a result
- * (ODS_DB_MAX_RES_BYTES: chunks of 8 000 characters are 24 KB) is read
- * again as a quarter, down to PAGE_MIN.
+ * (ODS_DB_MAX_RESULT_BYTES, 64 MiB by default: chunks of 8 000
+ * characters are 24 KB) is read again as a quarter, down to PAGE_MIN
+ * (tests/integration/kb-ingest-crash.sh runs a catch-up under 4 MiB).
  */
 #define PAGE_BYTES	(32u << 20)
 #define PAGE_ROW_TEXT	512		/* bytes a row counts for its text */

@@ -13,7 +13,8 @@
 #   - a transaction holding a knowledge base's row holds back an ingestion
 #     batch into it (so its seqs commit in order);
 #   - the agent pool restarted with an empty index directory catches up
-#     from MariaDB and answers like before; `odsctl kb reindex` rebuilds;
+#     from MariaDB and answers like before, with results capped below a
+#     catch-up page (smaller pages then); `odsctl kb reindex` rebuilds;
 #   - the keyword file alone removed (as a format upgrade empties it): the
 #     keywords are refilled from MariaDB, the vectors left as they are.
 set -u -o pipefail
@@ -179,10 +180,14 @@ minseq=$(ods_db_sql one_data_studio -e "SELECT MIN(seq) FROM document_chunks WHE
 ods_t_ok "an ingestion batch waited $waited ms for the knowledge base's lock, its seqs after the others"
 want=$(ods_db_sql one_data_studio -e "SELECT COUNT(*) FROM document_chunks c JOIN knowledge_bases k ON k.id = c.kb_num WHERE k.kb_id = '$kb' AND c.deleted = 0")
 
-# An empty index directory: the agent pool catches up from MariaDB.
+# An empty index directory: the agent pool catches up from MariaDB. Its
+# results are capped at 4 MiB meanwhile (ODS_DB_MAX_RESULT_BYTES), below
+# a full catch-up page of the big document's chunks: the page that is
+# refused is read again in smaller ones, and nothing is missed.
 ods_pool_stop agent TERM 20
 rm -rf "$ODS_DATA_DIR/index"
-ods_pool_start agent
+big0=$(grep -c db_result_too_big "$ODS_STACK_DIR/log/agent.log")
+ODS_DB_MAX_RESULT_BYTES=4194304 ods_pool_start agent
 ods_wait_http "$ODS_AGENT_URL/api/v1/healthz" 200 20 || ods_t_fail "agent pool not back"
 ods_req POST "$A/retrieval/hybrid" "${alice[@]}" "${J[@]}" \
     -d "{\"query\":\"doc7word\",\"knowledge_base_id\":\"$kb\",\"top_k\":1}"
@@ -201,6 +206,10 @@ for _ in $(seq 1 900); do
 done
 ods_expect_json '[.data.index.graphs, .data.index.exact, .data.index.vectors] == [1, 0, '"$n"']' true \
     "the writer merged the $n vectors into one graph"
+big1=$(grep -c db_result_too_big "$ODS_STACK_DIR/log/agent.log")
+[ "$big1" -gt "$big0" ] ||
+    ods_t_fail "no catch-up page was refused under a 4 MiB result cap"
+ods_t_ok "$((big1 - big0)) catch-up pages over 4 MiB were read again in smaller ones"
 # ... on a thread of its own, so that catch-ups go on meanwhile.
 named=0
 for p in $(ods_pool_workers agent); do
