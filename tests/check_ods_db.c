@@ -813,21 +813,29 @@ START_TEST(test_db_lost_transaction_is_reported_not_hidden)
 }
 END_TEST
 
+/* A call started at t0 ended in er: ODS_ETIMEOUT, after lo to hi seconds. */
+static void
+timed_out(double t0, enum ods_err er, double lo, double hi)
+{
+	double	el = now() - t0;
+
+	ck_assert_int_eq(er, ODS_ETIMEOUT);
+	ck_assert_msg(el >= lo && el < hi, "timed out after %.3f s", el);
+}
+
 START_TEST(test_db_read_timeout_is_a_bounded_timeout)
 {
 	struct ods_conf		*c = test_conf();
 	struct ods_db		*p;
 	struct ods_db_conn	*x;
-	double			 t0, el;
+	double			 t0;
 
 	c->db_read_timeout = 1;
 	p = ods_db_new(c, 1);
 	ck_assert_int_eq(ods_db_acquire(p, &x), ODS_OK);
 	t0 = now();
-	ck_assert_int_eq(ods_db_exec(x, "SELECT SLEEP(4)", NULL, 0, NULL),
-	    ODS_ETIMEOUT);
-	el = now() - t0;
-	ck_assert_msg(el >= 0.9 && el < 3.5, "timed out after %.3f s", el);
+	timed_out(t0, ods_db_exec(x, "SELECT SLEEP(4)", NULL, 0, NULL), 0.9,
+	    3.5);
 	ods_db_release(x);
 	ck_assert_int_eq(ods_db_ping(p, NULL), ODS_OK);
 	ods_db_free(p);
@@ -846,17 +854,15 @@ START_TEST(test_db_call_deadline_cuts_a_stalled_statement)
 	struct ods_conf		*c = test_conf();
 	struct ods_db		*p;
 	struct ods_db_conn	*x;
-	double			 t0, el;
+	double			 t0;
 
 	c->db_read_timeout = 30;
 	c->db_timeout_ms = 700;
 	p = ods_db_new(c, 1);
 	ck_assert_int_eq(ods_db_acquire(p, &x), ODS_OK);
 	t0 = now();
-	ck_assert_int_eq(ods_db_exec(x, "SELECT SLEEP(5)", NULL, 0, NULL),
-	    ODS_ETIMEOUT);
-	el = now() - t0;
-	ck_assert_msg(el >= 0.6 && el < 1.5, "cut after %.3f s", el);
+	timed_out(t0, ods_db_exec(x, "SELECT SLEEP(5)", NULL, 0, NULL), 0.6,
+	    1.5);
 	ods_db_release(x);
 
 	ck_assert_int_eq(ods_db_acquire(p, &x), ODS_OK);
@@ -935,7 +941,7 @@ START_TEST(test_db_watchdog_sleeps_through_queries)
 	struct ods_db		*p;
 	struct ods_db_conn	*x, *y;
 	long			 before, after;
-	double			 t0, el;
+	double			 t0;
 	int			 i;
 
 	c->db_read_timeout = 30;
@@ -961,10 +967,8 @@ START_TEST(test_db_watchdog_sleeps_through_queries)
 	ck_assert_int_eq(ods_db_acquire(p, &y), ODS_OK);
 	ods_db_conn_set_timeout(y, 600);
 	t0 = now();
-	ck_assert_int_eq(ods_db_exec(y, "SELECT SLEEP(5)", NULL, 0, NULL),
-	    ODS_ETIMEOUT);
-	el = now() - t0;
-	ck_assert_msg(el >= 0.5 && el < 1.5, "cut after %.3f s", el);
+	timed_out(t0, ods_db_exec(y, "SELECT SLEEP(5)", NULL, 0, NULL), 0.5,
+	    1.5);
 	ods_db_release(y);
 	ods_db_release(x);
 	ck_assert_int_eq(ods_db_ping(p, NULL), ODS_OK);
