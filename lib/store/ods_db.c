@@ -89,7 +89,7 @@ struct ods_db {
 	int			 wstop;
 	/*
 	 * When the watchdog wakes next (monotonic ms; 0: only when
-	 * signalled; -1: it is awake). A deadline is signalled only when
+	 * signalled), under mtx. A deadline is signalled only when
 	 * it comes before that: deadlines are call_ms after their acquire,
 	 * so nearly every one is later than the watchdog's own, and waking
 	 * it on each acquire cost a context switch per query.
@@ -226,7 +226,6 @@ watchdog(void *arg)
 			ods_deadline(&ts, CLOCK_MONOTONIC, (long)(next - now));
 			(void)pthread_cond_timedwait(&db->wcond, &db->mtx, &ts);
 		}
-		db->wnext = -1;
 	}
 	pthread_mutex_unlock(&db->mtx);
 	return NULL;
@@ -236,7 +235,7 @@ watchdog(void *arg)
 static void
 watchdog_poke(struct ods_db *db, int64_t deadline)
 {
-	if (db->wnext == 0 || (db->wnext > 0 && deadline < db->wnext))
+	if (db->wnext == 0 || deadline < db->wnext)
 		pthread_cond_signal(&db->wcond);
 }
 
