@@ -60,6 +60,14 @@ kbi_chunks_drop(struct ods_db_conn *c, int64_t kb)
 	    "kb_num = ? AND deleted = 0", a, 1, NULL);
 }
 
+/*
+ * The KB's counts from its document rows alone: vector_count is the sum
+ * of the indexed documents' chunk counts (the chunks a search can return:
+ * it shows indexed documents only). Counting document_chunks instead read
+ * every chunk row of the KB (kb_num's index lacks deleted) at the end of
+ * each ingestion: 0.3 s of MariaDB for a KB of 110 000 chunks, and
+ * quadratic over many small documents.
+ */
 enum ods_err
 kbi_recount(struct ods_db_conn *c, int64_t kb)
 {
@@ -68,9 +76,9 @@ kbi_recount(struct ods_db_conn *c, int64_t kb)
 
 	return ods_db_exec(c, "UPDATE knowledge_bases SET document_count = "
 	    "(SELECT COUNT(*) FROM indexed_documents WHERE kb_num = ? AND "
-	    "status <> 'deleted'), vector_count = (SELECT COUNT(*) FROM "
-	    "document_chunks WHERE kb_num = ? AND deleted = 0) WHERE id = ?",
-	    a, 3, NULL);
+	    "status <> 'deleted'), vector_count = (SELECT "
+	    "COALESCE(SUM(chunk_count), 0) FROM indexed_documents WHERE "
+	    "kb_num = ? AND status = 'indexed') WHERE id = ?", a, 3, NULL);
 }
 
 void

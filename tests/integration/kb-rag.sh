@@ -241,6 +241,12 @@ for i in $(seq 1 100); do
 	sleep 0.1
 done
 ods_expect_json '[.data.documents[].status] | all(. == "indexed")' true "indexed again after the rebuild"
+n=$(ods_json '[.data.documents[].chunk_count] | add')
+ods_get "$A/knowledge-bases/$kb" "${alice[@]}"
+ods_expect_json "[.data.document_count, .data.vector_count]" "[
+  3,
+  $n
+]" "the KB counts its live documents and their chunks"
 q "$A/rag/query" '{"question":"who gets paged","knowledge_base_id":"'"$kb"'"}'
 ods_expect_json '.data.results[0].doc_id' "$html" "and found again"
 
