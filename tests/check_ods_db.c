@@ -456,6 +456,38 @@ START_TEST(test_db_insert_rows_skips_only_the_refused_rows)
 }
 END_TEST
 
+/*
+ * A load of many batches of one size prepares its statement once (a
+ * statement of thousands of parameters costs MariaDB a millisecond to
+ * prepare); a batch of another size takes its place; the cached
+ * statements of the request path stay prepared.
+ */
+START_TEST(test_db_insert_rows_prepares_a_load_once)
+{
+	struct ods_db_arg	a[100 * 2];
+	int64_t			before;
+	size_t			i;
+
+	for (i = 0; i < 100; i++) {
+		a[i * 2] = ods_db_null();
+		a[i * 2 + 1] = ods_db_int((int64_t)i);
+	}
+	(void)status_of("Com_stmt_prepare");	/* its own, now cached */
+	before = status_of("Com_stmt_prepare");
+	for (i = 0; i < 10; i++)
+		ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, n)",
+		    2, a, 100, NULL), ODS_OK);
+	ck_assert_int_eq(status_of("Com_stmt_prepare") - before, 1);
+	ck_assert_int_eq(status_of("Com_stmt_execute") > 10, 1);
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, n)", 2,
+	    a, 50, NULL), ODS_OK);
+	ck_assert_int_eq(ods_db_insert_rows(conn, "INSERT INTO t (k, n)", 2,
+	    a, 100, NULL), ODS_OK);
+	ck_assert_int_eq(status_of("Com_stmt_prepare") - before, 3);
+	ck_assert_int_eq(count_rows(), 1150);
+}
+END_TEST
+
 /* ---- limits ---- */
 
 START_TEST(test_db_insert_rows_chunks_past_the_placeholder_limit)
@@ -996,6 +1028,7 @@ db_suite(void)
 	tcase_add_test(tc, test_db_ping_and_observer_report);
 	tcase_add_test(tc, test_db_insert_rows_sends_the_rows_in_one_statement);
 	tcase_add_test(tc, test_db_insert_rows_skips_only_the_refused_rows);
+	tcase_add_test(tc, test_db_insert_rows_prepares_a_load_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");

@@ -5,7 +5,8 @@
  * the server went away (checked without a round trip: an idle connection
  * whose socket is readable was closed or killed by the server). Each
  * connection keeps a small cache of prepared statements keyed by the SQL
- * literal. Connector/C objects never leave this file.
+ * literal, and apart from it its last multi-row INSERT. Connector/C
+ * objects never leave this file.
  */
 #include "config.h"
 
@@ -47,6 +48,7 @@ struct ods_db_conn {
 	struct ods_db		*db;
 	MYSQL			*my;		/* NULL: not connected */
 	struct stmt_slot	 cache[STMT_CACHE];
+	struct stmt_slot	 bulk;		/* the last multi-row INSERT */
 	uint64_t		 tick;
 	double			 last_used;	/* monotonic seconds */
 	int			 busy;
@@ -285,17 +287,23 @@ ods_db_conn_set_timeout(struct ods_db_conn *c, int ms)
 }
 
 static void
+slot_clear(struct stmt_slot *s)
+{
+	if (s->st != NULL)
+		mysql_stmt_close(s->st);
+	free(s->sql);
+	s->st = NULL;
+	s->sql = NULL;
+}
+
+static void
 stmt_cache_clear(struct ods_db_conn *c)
 {
 	size_t	i;
 
-	for (i = 0; i < STMT_CACHE; i++) {
-		if (c->cache[i].st != NULL)
-			mysql_stmt_close(c->cache[i].st);
-		free(c->cache[i].sql);
-		c->cache[i].st = NULL;
-		c->cache[i].sql = NULL;
-	}
+	for (i = 0; i < STMT_CACHE; i++)
+		slot_clear(&c->cache[i]);
+	slot_clear(&c->bulk);
 }
 
 static void
@@ -906,16 +914,37 @@ stmt_get(struct ods_db_conn *c, const char *sql, enum ods_err *er,
 		    (victim->st != NULL && c->cache[i].used < victim->used))
 			victim = &c->cache[i];
 	}
-	if (victim->st != NULL)
-		mysql_stmt_close(victim->st);
-	free(victim->sql);
-	victim->st = NULL;
-	victim->sql = NULL;
+	slot_clear(victim);
 	if ((st = stmt_prepare(c, sql, er, t0)) == NULL)
 		return NULL;
 	victim->st = st;
 	victim->sql = ods_xstrdup(sql);
 	victim->used = ++c->tick;
+	return st;
+}
+
+/*
+ * The connection's multi-row INSERT: the same statement again (the full
+ * batches of one load), or a new one in place of the last. Kept out of
+ * the cache, whose request-path statements it would push out; and
+ * prepared once a load, not once a batch: a batch of 512 rows of 10
+ * columns is a statement of 5 120 parameters, whose parse and parameter
+ * metadata were a tenth of MariaDB's CPU in a knowledge base's
+ * ingestion (tests/bench/kb).
+ */
+static MYSQL_STMT *
+stmt_bulk(struct ods_db_conn *c, const char *sql, enum ods_err *er,
+    double t0)
+{
+	MYSQL_STMT	*st;
+
+	if (c->bulk.st != NULL && strcmp(c->bulk.sql, sql) == 0)
+		return c->bulk.st;
+	slot_clear(&c->bulk);
+	if ((st = stmt_prepare(c, sql, er, t0)) == NULL)
+		return NULL;
+	c->bulk.st = st;
+	c->bulk.sql = ods_xstrdup(sql);
 	return st;
 }
 
@@ -967,8 +996,9 @@ drain(MYSQL_STMT *st)
 }
 
 /*
- * Prepare (cached, or once: then *out is the caller's to close) and
- * execute, with the caller's bind arrays of n entries. A connection found
+ * Prepare (from the cache, or the bulk slot: stmt_bulk) and execute, with
+ * the caller's bind arrays of n entries; the statement stays the
+ * connection's. A connection found
  * broken before anything ran is replaced and the statement tried once
  * more: at prepare time always (prepare changes nothing), at execute time
  * only when the client could not send (CR_SERVER_GONE_ERROR). Never
@@ -976,7 +1006,7 @@ drain(MYSQL_STMT *st)
  */
 static enum ods_err
 stmt_try(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
-    size_t n, int once, MYSQL_BIND *b, unsigned long *lens, MYSQL_STMT **out)
+    size_t n, int bulk, MYSQL_BIND *b, unsigned long *lens, MYSQL_STMT **out)
 {
 	MYSQL_STMT	*st;
 	enum ods_err	 er = ODS_EUNAVAIL;
@@ -992,7 +1022,7 @@ stmt_try(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
 			conn_close(c);
 		if (c->my == NULL && (c->in_tx || (er = conn_open(c)) != ODS_OK))
 			return c->in_tx ? ODS_EUNAVAIL : er;
-		st = once ? stmt_prepare(c, sql, &er, t0) :
+		st = bulk ? stmt_bulk(c, sql, &er, t0) :
 		    stmt_get(c, sql, &er, t0);
 		if (st == NULL) {
 			if (c->broken && !c->in_tx)
@@ -1015,8 +1045,6 @@ stmt_try(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
 				er = fail_stmt(c, st, "execute", t0);
 			}
 		}
-		if (once)
-			mysql_stmt_close(st);
 		if (e != CR_SERVER_GONE_ERROR || c->in_tx)
 			return er;
 	}
@@ -1024,25 +1052,25 @@ stmt_try(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
 }
 
 /*
- * Up to ODS_DB_MAX_ARGS parameters (a cached statement) or, once, up to
+ * Up to ODS_DB_MAX_ARGS parameters (a cached statement) or, bulk, up to
  * ODS_DB_INSERT_MAX_PARAMS; the bind arrays of the latter are allocated.
  */
 static enum ods_err
 stmt_run(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
-    size_t n, int once, MYSQL_STMT **out)
+    size_t n, int bulk, MYSQL_STMT **out)
 {
 	MYSQL_BIND	 sb[ODS_DB_MAX_ARGS], *b = sb;
 	unsigned long	 slens[ODS_DB_MAX_ARGS], *lens = slens;
 	enum ods_err	 er;
 
-	if (n > (once ? ODS_DB_INSERT_MAX_PARAMS : ODS_DB_MAX_ARGS) ||
+	if (n > (bulk ? ODS_DB_INSERT_MAX_PARAMS : ODS_DB_MAX_ARGS) ||
 	    (n > 0 && a == NULL))
 		return ODS_EINVAL;
 	if (n > ODS_DB_MAX_ARGS) {
 		b = ods_xcalloc(n, sizeof(*b));
 		lens = ods_xcalloc(n, sizeof(*lens));
 	}
-	er = stmt_try(c, sql, a, n, once, b, lens, out);
+	er = stmt_try(c, sql, a, n, bulk, b, lens, out);
 	if (b != sb) {
 		free(b);
 		free(lens);
@@ -1099,8 +1127,7 @@ values_sql(const char *prefix, size_t ncols, size_t rows)
 
 /*
  * One statement of rows rows. Its SQL changes with the row count, so a
- * multi-row statement is prepared once and closed: cached, it would push
- * the request path's statements out of the connection's cache.
+ * multi-row statement goes to the connection's bulk slot (stmt_bulk).
  */
 static enum ods_err
 insert_chunk(struct ods_db_conn *c, const char *prefix, size_t ncols,
@@ -1109,15 +1136,13 @@ insert_chunk(struct ods_db_conn *c, const char *prefix, size_t ncols,
 	MYSQL_STMT	*st;
 	char		*sql = values_sql(prefix, ncols, rows);
 	enum ods_err	 er;
-	int		 once = rows > 1 || ncols > ODS_DB_MAX_ARGS;
+	int		 bulk = rows > 1 || ncols > ODS_DB_MAX_ARGS;
 
-	er = stmt_run(c, sql, a, ncols * rows, once, &st);
+	er = stmt_run(c, sql, a, ncols * rows, bulk, &st);
 	free(sql);
 	if (er != ODS_OK)
 		return er;
 	drain(st);
-	if (once)
-		mysql_stmt_close(st);
 	return ODS_OK;
 }
 
