@@ -488,6 +488,66 @@ START_TEST(test_db_insert_rows_prepares_a_load_once)
 }
 END_TEST
 
+/* Locks row b, then waits for row a, which the test holds. */
+struct dl_arg {
+	struct ods_db	*db;
+	enum ods_err	 er;
+};
+
+static void *
+deadlock_victim(void *p)
+{
+	struct dl_arg	*a = p;
+
+	a->er = ods_db_exec_once(a->db, "UPDATE dl_t SET n = n + 1 WHERE k IN "
+	    "('a', 'b') ORDER BY k DESC", NULL, 0, NULL);
+	return NULL;
+}
+
+/*
+ * A statement outside a transaction that InnoDB picks as a deadlock's
+ * victim is rolled back whole and runs again: its caller sees ODS_OK,
+ * not ODS_ECONFLICT, which callers read as a duplicate key. (The other
+ * transaction changed more rows, so InnoDB rolls back the statement.)
+ */
+START_TEST(test_db_autocommit_deadlock_victim_runs_again)
+{
+	struct dl_arg		 a = { NULL, ODS_EINTERNAL };
+	struct ods_db_res	*res = NULL;
+	pthread_t		 th;
+	int64_t			 v;
+
+	ck_assert_int_eq(ods_db_exec(conn, "CREATE TABLE IF NOT EXISTS dl_t "
+	    "(k VARCHAR(8) PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB",
+	    NULL, 0, NULL), ODS_OK);
+	ck_assert_int_eq(ods_db_exec(conn, "DELETE FROM dl_t", NULL, 0, NULL),
+	    ODS_OK);
+	ck_assert_int_eq(ods_db_exec(conn, "INSERT INTO dl_t VALUES ('a', 0), "
+	    "('b', 0), ('c0', 0), ('c1', 0), ('c2', 0), ('c3', 0), ('c4', 0), "
+	    "('c5', 0), ('c6', 0), ('c7', 0)", NULL, 0, NULL), ODS_OK);
+	ck_assert_int_eq(ods_db_begin(conn), ODS_OK);
+	ck_assert_int_eq(ods_db_exec(conn, "UPDATE dl_t SET n = n + 1 WHERE k "
+	    "LIKE 'c%'", NULL, 0, NULL), ODS_OK);
+	ck_assert_int_eq(ods_db_exec(conn, "UPDATE dl_t SET n = n + 1 WHERE k "
+	    "= 'a'", NULL, 0, NULL), ODS_OK);
+	a.db = db;
+	ck_assert_int_eq(pthread_create(&th, NULL, deadlock_victim, &a), 0);
+	usleep(500000);			/* it holds b and waits for a */
+	ck_assert_int_eq(ods_db_exec(conn, "UPDATE dl_t SET n = n + 1 WHERE k "
+	    "= 'b'", NULL, 0, NULL), ODS_OK);
+	ck_assert_int_eq(ods_db_commit(conn), ODS_OK);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(a.er, ODS_OK);
+	ck_assert_int_eq(ods_db_query(conn, "SELECT SUM(n) FROM dl_t WHERE k IN "
+	    "('a', 'b')", NULL, 0, 1, &res), ODS_OK);
+	ck_assert_int_eq(ods_db_res_int(res, 0, 0, &v), ODS_OK);
+	ods_db_res_free(res);
+	ck_assert_int_eq(v, 4);		/* each row once by each */
+	ck_assert_int_eq(ods_db_exec(conn, "DROP TABLE dl_t", NULL, 0, NULL),
+	    ODS_OK);
+}
+END_TEST
+
 /* ---- limits ---- */
 
 START_TEST(test_db_insert_rows_chunks_past_the_placeholder_limit)
@@ -1029,6 +1089,7 @@ db_suite(void)
 	tcase_add_test(tc, test_db_insert_rows_sends_the_rows_in_one_statement);
 	tcase_add_test(tc, test_db_insert_rows_skips_only_the_refused_rows);
 	tcase_add_test(tc, test_db_insert_rows_prepares_a_load_once);
+	tcase_add_test(tc, test_db_autocommit_deadlock_victim_runs_again);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");

@@ -37,6 +37,7 @@
 #define DOWN_HOLD_S	0.5	/* after a failed connect, refuse new ones */
 #define PING_IDLE_S	30.0	/* idle longer than this: ping before use */
 #define MAX_POOL	1024
+#define DEADLOCK_RUNS	3	/* more runs of a deadlock's autocommit victim */
 
 struct stmt_slot {
 	char		*sql;		/* a copy: misuse cannot dangle */
@@ -1001,8 +1002,13 @@ drain(MYSQL_STMT *st)
  * connection's. A connection found
  * broken before anything ran is replaced and the statement tried once
  * more: at prepare time always (prepare changes nothing), at execute time
- * only when the client could not send (CR_SERVER_GONE_ERROR). Never
- * inside a transaction.
+ * only when the client could not send (CR_SERVER_GONE_ERROR). A statement
+ * outside a transaction that InnoDB chose as a deadlock's victim was rolled
+ * back whole, so it runs again, up to DEADLOCK_RUNS more times: its caller
+ * would have to, and callers that take any ODS_ECONFLICT for a duplicate
+ * key would answer wrongly (a parallel upload answered 404 so). Never
+ * inside a transaction: there the whole transaction is the caller's to
+ * run again.
  */
 static enum ods_err
 stmt_try(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
@@ -1011,7 +1017,7 @@ stmt_try(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
 	MYSQL_STMT	*st;
 	enum ods_err	 er = ODS_EUNAVAIL;
 	double		 t0 = ods_now_sec();
-	int		 attempt;
+	int		 attempt, deadlocks = 0;
 	unsigned	 e;
 
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -1044,6 +1050,11 @@ stmt_try(struct ods_db_conn *c, const char *sql, const struct ods_db_arg *a,
 				e = mysql_stmt_errno(st);
 				er = fail_stmt(c, st, "execute", t0);
 			}
+		}
+		if (e == ER_LOCK_DEADLOCK && !c->in_tx &&
+		    deadlocks++ < DEADLOCK_RUNS) {
+			attempt--;	/* not a connection's retry */
+			continue;
 		}
 		if (e != CR_SERVER_GONE_ERROR || c->in_tx)
 			return er;

@@ -144,8 +144,10 @@ enum ods_err	 ods_db_check(struct ods_db *, double *latency_ms)
  * result (free with ods_db_res_free) holding at most max_rows rows (0:
  * ODS_DB_DEFAULT_ROWS); further rows are discarded and flagged truncated.
  *
- * Both return ODS_OK; ODS_ECONFLICT (duplicate key, foreign key,
- * deadlock: retry the transaction); ODS_EINVAL (a value the column
+ * Both return ODS_OK; ODS_ECONFLICT (duplicate key, foreign key, or a
+ * deadlock inside a transaction: retry the transaction; outside one, a
+ * deadlock's victim is run again, up to 3 more times, before it is
+ * returned); ODS_EINVAL (a value the column
  * refuses, or nargs > ODS_DB_MAX_ARGS); ODS_ETOOBIG (value or result too
  * large); ODS_ETIMEOUT (lock wait, statement or read timeout);
  * ODS_EUNAVAIL (connection lost: the statement is retried once on a new

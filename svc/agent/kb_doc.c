@@ -172,11 +172,15 @@ ods_doc_create(struct ods_db *db, const struct ods_kb *kb,
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued')", a, 12,
 	    NULL);
 	if (er == ODS_ECONFLICT) {
-		/* The same content won a race. */
+		/*
+		 * The same content won a race; or, with no such document,
+		 * the INSERT lost deadlocks again and again (ods_db runs a
+		 * victim again): busy, not "no such knowledge base".
+		 */
 		if ((er = by_checksum(db, kb->id, sp->checksum, out)) ==
 		    ODS_OK)
 			*existed = 1;
-		return er;
+		return er == ODS_ENOTFOUND ? ODS_EUNAVAIL : er;
 	}
 	if (er != ODS_OK)
 		return er;

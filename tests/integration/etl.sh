@@ -169,6 +169,15 @@ ods_t_ok "etl_run_duration_seconds has the runs"
 # ---- kill -9 of ods-worker mid-run: the target unchanged, the retry completes once.
 mktask "{\"name\":\"big-copy\",\"task_type\":\"table_copy\",\"source_id\":\"$MY\",\"source_config\":{\"table\":\"big\"},\"target_id\":\"$MY\",\"target_table\":\"big_copy\"}"
 BIGT=$TID
+# An open transaction that read the target holds its metadata lock, so
+# the run, however fast the machine, cannot swap its staging table in
+# before the kill (CI once saw the copy end between the poll and the
+# kill); KILLed after it.
+ods_db_sql --unbuffered etl_db -e "SELECT CONNECTION_ID(); BEGIN; SELECT COUNT(*) FROM big_copy; SELECT SLEEP(120); COMMIT;" >"$S/hold.out" &
+holdpid=$!
+for i in $(seq 1 100); do [ -s "$S/hold.out" ] && break; sleep 0.05; done
+hold=$(head -1 "$S/hold.out")
+case $hold in '' | *[!0-9]*) ods_t_fail "no connection holds big_copy: '$hold'" ;; esac
 start "$BIGT"
 JOB=
 for i in $(seq 1 300); do
@@ -183,6 +192,8 @@ owner=$(my1 "SELECT lease_owner FROM $MYSQL_DATABASE.jobs WHERE id = $JOB")
 victim=$(awk -F: '{ print $(NF-1) }' <<<"$owner")
 kill -9 "$victim" || ods_t_fail "cannot kill $victim"
 ods_t_ok "killed ods-worker $victim after $w rows of $BIG were written"
+my1 "KILL $hold" || :
+wait "$holdpid" 2>/dev/null || :
 ods_expect_eq "$(my1 "SELECT GROUP_CONCAT(v ORDER BY id) FROM etl_db.big_copy")" "old,old,old" "the target is unchanged after the kill"
 wait_run "$BIGT" "$EXEC" 120
 ods_expect_eq "$(jq -r '[.status, .rows_written, .attempt] | join(" ")' <<<"$RUN")" "success $BIG 2" "the retry (attempt 2) completed"
