@@ -106,6 +106,11 @@ for i in $(seq 1 24); do
 	    "$A/documents/upload" &)
 done
 wait "${pids[@]}"
+for i in $(seq 1 24); do
+	[ "$(jq -r '.data.doc_id // empty' "$t/d$i.out" 2>/dev/null)" != "" ] ||
+	    ods_t_fail "parallel upload $i was not taken: $(head -c 300 "$t/d$i.out")"
+done
+ods_t_ok "the 24 parallel uploads were taken"
 for i in $(seq 1 600); do
 	left=$(ods_db_sql one_data_studio -e "SELECT COUNT(*) FROM indexed_documents WHERE kb_id = '$kb' AND status <> 'indexed'")
 	[ "$left" = 0 ] && break
