@@ -893,12 +893,22 @@ stmt_prepare(struct ods_db_conn *c, const char *sql, enum ods_err *er,
 	return st;
 }
 
+/* s holds a new prepared statement of sql, or is left empty. */
+static MYSQL_STMT *
+slot_prepare(struct ods_db_conn *c, struct stmt_slot *s, const char *sql,
+    enum ods_err *er, double t0)
+{
+	slot_clear(s);
+	if ((s->st = stmt_prepare(c, sql, er, t0)) != NULL)
+		s->sql = ods_xstrdup(sql);
+	return s->st;
+}
+
 static MYSQL_STMT *
 stmt_get(struct ods_db_conn *c, const char *sql, enum ods_err *er,
     double t0)
 {
 	struct stmt_slot	*victim = NULL;
-	MYSQL_STMT		*st;
 	size_t			 i;
 
 	for (i = 0; i < STMT_CACHE; i++) {
@@ -915,13 +925,8 @@ stmt_get(struct ods_db_conn *c, const char *sql, enum ods_err *er,
 		    (victim->st != NULL && c->cache[i].used < victim->used))
 			victim = &c->cache[i];
 	}
-	slot_clear(victim);
-	if ((st = stmt_prepare(c, sql, er, t0)) == NULL)
-		return NULL;
-	victim->st = st;
-	victim->sql = ods_xstrdup(sql);
 	victim->used = ++c->tick;
-	return st;
+	return slot_prepare(c, victim, sql, er, t0);
 }
 
 /*
@@ -937,16 +942,9 @@ static MYSQL_STMT *
 stmt_bulk(struct ods_db_conn *c, const char *sql, enum ods_err *er,
     double t0)
 {
-	MYSQL_STMT	*st;
-
 	if (c->bulk.st != NULL && strcmp(c->bulk.sql, sql) == 0)
 		return c->bulk.st;
-	slot_clear(&c->bulk);
-	if ((st = stmt_prepare(c, sql, er, t0)) == NULL)
-		return NULL;
-	c->bulk.st = st;
-	c->bulk.sql = ods_xstrdup(sql);
-	return st;
+	return slot_prepare(c, &c->bulk, sql, er, t0);
 }
 
 static void
