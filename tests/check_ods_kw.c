@@ -918,7 +918,7 @@ START_TEST(test_a_format1_file_is_read_then_emptied_by_its_writer)
 	ck_assert_int_eq(ods_kw_stats(k, &st), ODS_OK);
 	ck_assert_uint_eq(st.items, 0);
 	ck_assert_int_eq(sql_int("SELECT v FROM kw_meta WHERE k = 'format'"),
-	    2);
+	    3);
 	ck_assert_uint_eq(search(r, "stripes", ids), 0);
 	ods_kw_close(k);
 	k = filled();			/* the owner's refill */
@@ -927,6 +927,65 @@ START_TEST(test_a_format1_file_is_read_then_emptied_by_its_writer)
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(ids[0], 8);
 	ck_assert_uint_eq(ods_kw_seq(r), 1);
+	ods_kw_close(k);
+	ods_kw_close(r);
+}
+END_TEST
+
+/*
+ * A file of format 2 (kw_fts on unicode61, with positions): the same
+ * tokens, so its writer rebuilds kw_fts in place, keeping seq and every
+ * item, and a reader open across that follows without a gap.
+ */
+START_TEST(test_a_format2_file_is_rebuilt_in_place_by_its_writer)
+{
+	struct ods_kw		*k, *r;
+	struct ods_kw_stats	 st;
+	sqlite3			*db;
+	char			 path[4096];
+	int64_t			 ids[16];
+	size_t			 n;
+
+	k = filled();
+	ods_kw_close(k);
+	snprintf(path, sizeof(path), "%s/%s", dir, ODS_KW_FILE);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN;"
+	    "DROP TABLE kw_vocab;"
+	    "CREATE VIRTUAL TABLE old USING fts5(tok, "
+	    "tokenize = 'unicode61 remove_diacritics 2');"
+	    "INSERT INTO old(rowid, tok) SELECT rowid, tok FROM kw_fts;"
+	    "DROP TABLE kw_fts;"
+	    "ALTER TABLE old RENAME TO kw_fts;"
+	    "CREATE VIRTUAL TABLE kw_vocab USING fts5vocab(kw_fts, 'row');"
+	    "UPDATE kw_meta SET v = 2 WHERE k = 'format';"
+	    "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "name = 'kw_fts' AND sql LIKE '%unicode61%'"), 1);
+
+	ck_assert_int_eq(ods_kw_open_reader(dir, &r), ODS_OK);
+	n = search(r, "striped", ids);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ids[0], 8);
+
+	ck_assert_int_eq(ods_kw_open_writer(dir, &k), ODS_OK);
+	ck_assert_int_eq(sql_int("SELECT v FROM kw_meta WHERE k = 'format'"),
+	    3);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "name = 'kw_fts' AND sql LIKE '%detail = none%'"), 1);
+	ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE "
+	    "name LIKE 'kw_fts_new%'"), 0);
+	ck_assert_uint_eq(ods_kw_seq(k), 1);
+	ck_assert_int_eq(ods_kw_stats(k, &st), ODS_OK);
+	ck_assert_uint_eq(st.items, ODS_NELEM(docs));
+	df_is_exact();
+	n = search(r, "striped", ids);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(ids[0], 8);
+	ck_assert(has(ids, search(k, "数据库", ids), 4));
+	ck_assert(has(ids, search(r, "天気", ids), 6));
+	same_as_fts5(k, "zebra stripes database");
 	ods_kw_close(k);
 	ods_kw_close(r);
 }
@@ -1090,6 +1149,8 @@ kw_suite(void)
 	    test_a_file_without_frequencies_is_searched_and_rebuilt);
 	tcase_add_test(core,
 	    test_a_format1_file_is_read_then_emptied_by_its_writer);
+	tcase_add_test(core,
+	    test_a_format2_file_is_rebuilt_in_place_by_its_writer);
 	tcase_add_test(limits, test_hostile_queries_are_plain_words);
 	tcase_add_test(errors, test_second_writer_fails_with_conflict);
 	tcase_add_test(errors, test_bad_calls_are_refused);

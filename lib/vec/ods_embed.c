@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,42 @@ struct emb {
 	uint64_t	 wh;		/* FNV-1a over the word's code points */
 	uint32_t	 prevcjk;	/* previous CJK character, 0: none */
 };
+
+/*
+ * Each thread's counting table and its bitmap, TABLE_MAX slots, made on
+ * first use and freed when the thread ends. A window uses its first cap
+ * slots (the same slots, so the same sums, as a table of cap) and
+ * flush() leaves every slot it used empty again: no zeroing of 64 KB a
+ * chunk of 500 characters (a calloc, and the kernel's fresh pages).
+ */
+struct emb_tab {
+	struct feat	t[TABLE_MAX];
+	uint64_t	used[TABLE_MAX / 64];
+};
+
+static pthread_key_t	tab_key;
+static pthread_once_t	tab_once = PTHREAD_ONCE_INIT;
+
+static void
+tab_init(void)
+{
+	if (pthread_key_create(&tab_key, free) != 0)
+		abort();
+}
+
+static struct emb_tab *
+tab_get(void)
+{
+	struct emb_tab	*x;
+
+	(void)pthread_once(&tab_once, tab_init);
+	if ((x = pthread_getspecific(tab_key)) != NULL)
+		return x;
+	x = ods_xcalloc(1, sizeof(*x));
+	if (pthread_setspecific(tab_key, x) != 0)
+		abort();
+	return x;
+}
 
 static uint64_t
 mix64(uint64_t x)
@@ -179,9 +216,10 @@ enum ods_err
 ods_embed(const char *text, size_t len, uint32_t dim, float *out,
     size_t *ntokens)
 {
-	struct emb	e;
-	double		s = 0, norm;
-	uint32_t	i;
+	struct emb	 e;
+	struct emb_tab	*tab;
+	double		 s = 0, norm;
+	uint32_t	 i;
 
 	if (ntokens != NULL)
 		*ntokens = 0;
@@ -196,13 +234,12 @@ ods_embed(const char *text, size_t len, uint32_t dim, float *out,
 	e.dim = dim;
 	for (e.cap = 64; e.cap < TABLE_MAX && e.cap < 8 * len; e.cap *= 2)
 		;
-	e.t = ods_xcalloc(e.cap, sizeof(*e.t));
-	e.used = ods_xcalloc(e.cap / 64, sizeof(*e.used));
+	tab = tab_get();
+	e.t = tab->t;
+	e.used = tab->used;
 	e.wh = 0xcbf29ce484222325ULL;
 	scan(&e, (const unsigned char *)text, len);
 	flush(&e);
-	free(e.t);
-	free(e.used);
 	for (i = 0; i < dim; i++)
 		s += (double)out[i] * out[i];
 	if (s > 0) {

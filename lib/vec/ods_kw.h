@@ -9,8 +9,9 @@
  * "compressed" finds "compression"), and for CJK
  * runs (Han, Hiragana, Katakana, Hangul) overlapping character bigrams,
  * or the character alone when the run has one. The token string is what
- * FTS5 indexes (tokenizer unicode61), so "数据库" is found inside
- * "分布式数据库系统" and a plain sqlite3 shell can still read the file.
+ * FTS5 indexes, split at its spaces only (the built-in ascii tokenizer,
+ * without positions: ods_kw.c), so "数据库" is found inside "分布式数据库
+ * 系统" and a plain sqlite3 shell can still read the file.
  * A query becomes a MATCH expression of its distinct tokens (at most
  * ODS_KW_MAX_QTERMS), each one quoted, joined by OR: no user byte is
  * ever FTS5 syntax. A lone CJK character in a query matches as a prefix.
@@ -31,7 +32,9 @@
  * by FTS5's bm25() until its writer, at open, rebuilds kw_df. A file of
  * format 1 (words not stemmed) is searched with words as written until
  * its writer opens it: that empties it (seq 0, logged kw_format_upgrade)
- * for the owner to refill from the source, as a new file.
+ * for the owner to refill from the source, as a new file. A file of
+ * format 2 (FTS5's unicode61, positions kept) has the same tokens: its
+ * writer rebuilds the FTS5 table from them in place, seq and items kept.
  *
  * Durability: every ods_kw_add/delete is one transaction in WAL mode
  * with synchronous=FULL: when the call returns ODS_OK the change and its
