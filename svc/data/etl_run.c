@@ -890,6 +890,12 @@ steps(struct odsi_etl_run *r)
 	if (flush(r) != 0 || writer_end(r, 1) != 0)
 		goto out;
 	r->in_tx = 0;
+	/*
+	 * Every row is staged: say so before the swap, which may wait for
+	 * a lock (a load shorter than PROGRESS_MS has only reported its
+	 * first batch, before anything was written).
+	 */
+	report(r, 1);
 	if (r->env->stopping != NULL && r->env->stopping(r->env->arg)) {
 		r->stop = 1;
 		goto out;
