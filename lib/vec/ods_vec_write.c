@@ -452,11 +452,14 @@ struct gather {
 	int64_t		*ids, *docs, *kbs;
 	float		*vecs;
 	uint32_t	 n;
+	int		 borrowed;	/* the arrays are the growing segment's */
 };
 
 static void
 gather_fini(struct gather *a)
 {
+	if (a->borrowed)
+		return;
 	free(a->ids);
 	free(a->docs);
 	free(a->kbs);
@@ -537,6 +540,7 @@ gather_borrow(const struct ods_vec *v, const char *take, struct gather *a)
 	a->ids = v->g.ids, a->docs = v->g.docs, a->kbs = v->g.kbs;
 	a->vecs = v->g.vecs;
 	a->n = v->g.n;
+	a->borrowed = 1;
 	return 1;
 }
 
@@ -587,14 +591,12 @@ replace(struct ods_vec *v, const char *take, int hnsw)
 	enum ods_err	 er;
 	size_t		 i, n = 0;
 	uint32_t	 j;
-	int		 borrowed;
 
-	if (!(borrowed = gather_borrow(v, take, &a)) &&
+	if (!gather_borrow(v, take, &a) &&
 	    (er = gather(v, take, &a)) != ODS_OK)
 		return er;
 	if (a.n > 0 && (er = write_gathered(v, &a, hnsw, &seg)) != ODS_OK) {
-		if (!borrowed)
-			gather_fini(&a);
+		gather_fini(&a);
 		return er;
 	}
 	ns = ods_xcalloc(v->cur.n + 2, sizeof(*ns));
@@ -612,8 +614,7 @@ replace(struct ods_vec *v, const char *take, int hnsw)
 		}
 		odsi_vseg_unref(seg);
 		free(ns);
-		if (!borrowed)
-			gather_fini(&a);
+		gather_fini(&a);
 		return er;
 	}
 	(void)pthread_rwlock_wrlock(&v->lock);
@@ -637,8 +638,7 @@ replace(struct ods_vec *v, const char *take, int hnsw)
 		memset(v->g.dead, 0, VBITS_WORDS(v->g.cap) * sizeof(uint64_t));
 	v->dirty = 0;
 	(void)pthread_rwlock_unlock(&v->lock);
-	if (!borrowed)
-		gather_fini(&a);
+	gather_fini(&a);
 	return ODS_OK;
 }
 

@@ -193,6 +193,9 @@ for i in $(seq 1 600); do
 	[ -n "$(my1 "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> $hold AND STATE LIKE 'Waiting for table metadata lock' LIMIT 1")" ] && break
 	sleep 0.05
 done
+# What a user watching the run sees while its swap waits: every row.
+ods_req GET "$U/etl/tasks/$BIGT/executions" "${eng[@]}"
+ods_expect_eq "$(ods_json '.data.executions[0].rows_written')" "$BIG" "rows_written shows the whole load while the swap waits"
 owner=$(my1 "SELECT lease_owner FROM $MYSQL_DATABASE.jobs WHERE id = $JOB")
 victim=$(awk -F: '{ print $(NF-1) }' <<<"$owner")
 kill -9 "$victim" || ods_t_fail "cannot kill $victim"
